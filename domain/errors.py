@@ -1,0 +1,27 @@
+"""Domain errors. Each carries a message that is safe and friendly to show to a user."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """Base class: ``str(error)`` is the user-facing message."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidInput(DomainError):
+    """The user asked for something malformed or out of range; nothing was changed."""
+
+
+class NotFound(DomainError):
+    """The thing does not exist, or is not the asker's (we do not say which)."""
+
+
+class NotAllowed(DomainError):
+    """The asker may not do this."""
+
+
+class Conflict(DomainError):
+    """The state changed under the request (a race, or an action that no longer applies)."""

@@ -1,0 +1,135 @@
+"""Entities and value objects of the learner core: frozen dataclasses, no framework types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID
+
+
+class SkillLevel(StrEnum):
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class CurriculumStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    PAUSED = "paused"
+    ARCHIVED = "archived"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who is talking, as a platform sees them."""
+
+    platform: str  # "telegram", "discord", "terminal"
+    external_id: str
+    chat_id: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class User:
+    id: UUID
+    name: str
+    timezone: str
+    current_curriculum_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One study resource; ``kind`` is e.g. "reading", "video", "exercise", "project", "tool"."""
+
+    title: str
+    kind: str
+    url: str | None = None
+
+    def as_json(self) -> dict[str, str]:
+        data = {"title": self.title, "kind": self.kind}
+        if self.url:
+            data["url"] = self.url
+        return data
+
+
+@dataclass(frozen=True)
+class CurriculumSpec:
+    """What the learner asked for; already validated (see ``domain.validation``)."""
+
+    subject: str
+    total_sessions: int
+    session_minutes: int
+    level: SkillLevel
+    goals: str | None = None
+    background: str | None = None
+
+    @property
+    def title(self) -> str:
+        return f"{self.subject} ({self.level.value})"
+
+
+@dataclass(frozen=True)
+class PlannedSession:
+    """One numbered session as the planner designs it."""
+
+    number: int
+    title: str
+    objectives: tuple[str, ...]
+    materials: str
+    resources: tuple[Resource, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class StudySession:
+    """A planned session as stored, with its completion."""
+
+    id: UUID
+    number: int
+    title: str
+    objectives: tuple[str, ...]
+    materials: str
+    resources: tuple[Resource, ...]
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A learner's progress in one curriculum (the ``user_progress`` row)."""
+
+    sessions_completed: int = 0
+    total_time_spent: int = 0
+    current_streak: int = 0
+    last_session_date: datetime | None = None
+    last_local_date: date | None = None
+
+
+@dataclass(frozen=True)
+class CurriculumOverview:
+    """A curriculum with its progress: what ``/plans`` and ``/progress`` show."""
+
+    id: UUID
+    title: str
+    subject: str
+    level: SkillLevel
+    status: CurriculumStatus
+    total_sessions: int
+    session_minutes: int
+    progress: Progress
+    created_at: datetime
+    next_session: StudySession | None = None
+
+    @property
+    def percent_done(self) -> int:
+        return round(100 * self.progress.sessions_completed / self.total_sessions)
+
+
+@dataclass(frozen=True)
+class Note:
+    id: UUID
+    content: str
+    session_number: int
+    session_title: str
+    curriculum_title: str
+    created_at: datetime
