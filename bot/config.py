@@ -35,7 +35,9 @@ class Settings(BaseSettings):
         if value in (None, ""):
             return None
         if not value.startswith("postgresql+asyncpg://"):
-            raise ValueError("must start with postgresql+asyncpg:// (e.g. postgresql+asyncpg://user@host/db)")
+            raise ValueError(
+                "must start with postgresql+asyncpg:// (e.g. postgresql+asyncpg://user@host/db)"
+            )
         return value
 
     @field_validator("log_level")

@@ -133,3 +133,59 @@ class Note:
     session_title: str
     curriculum_title: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class Conversation:
+    """A half-finished multi-step flow (a wizard), kept in the database between messages."""
+
+    flow: str
+    step: str
+    data: dict[str, object]
+    token: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class CompletionContext:
+    """Everything ``/done`` needs, read in one query."""
+
+    timezone: str
+    curriculum_id: UUID
+    curriculum_title: str
+    status: CurriculumStatus
+    total_sessions: int
+    session_minutes: int
+    progress: Progress
+    next_session_id: UUID | None
+    next_session_number: int | None
+    next_session_title: str | None
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A completed session to record, decided by the domain, written in one statement."""
+
+    user_id: UUID
+    curriculum_id: UUID
+    session_id: UUID
+    at: datetime
+    local_day: date
+    minutes: int
+    streak: int
+    note: str | None
+    expected_sessions_completed: int
+    completes_curriculum: bool
+
+
+@dataclass(frozen=True)
+class LastCompletion:
+    """The most recent completed session of a learner, as ``/undo`` and ``/note`` need it."""
+
+    session_id: UUID
+    session_number: int
+    session_title: str
+    curriculum_id: UUID
+    curriculum_title: str
+    completed_at: datetime
+    minutes_spent: int

@@ -13,13 +13,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from db.migrate import upgrade
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.embedded import embedded_postgres
 from db.engine import create_engine, create_session_factory
-from db.migrate import upgrade
 
 
 @pytest.fixture(scope="session")

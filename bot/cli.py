@@ -1,0 +1,151 @@
+"""The ``syllabot`` command line (typer)."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import logging
+import signal
+import sys
+from collections.abc import Coroutine
+from typing import Annotated, Any
+
+import typer
+
+from bot.config import Settings, SettingsError, load_settings
+
+app = typer.Typer(
+    help="Syllabot: a chat-first study companion.", no_args_is_help=True, add_completion=False
+)
+db_app = typer.Typer(help="Manage the database schema (Alembic).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+logger = logging.getLogger("syllabot")
+
+
+def _settings() -> Settings:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        typer.echo(f"Configuration error: {error}", err=True)
+        raise typer.Exit(2) from None
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return settings
+
+
+def _run(coro: Coroutine[Any, Any, None]) -> None:
+    """Run ``coro``; turn a failure into one clear line instead of a traceback."""
+    try:
+        asyncio.run(coro)
+    except KeyboardInterrupt:
+        pass
+    except (OSError, ConnectionError) as error:
+        logger.debug("failed", exc_info=True)
+        typer.echo(f"Could not reach the database: {error}", err=True)
+        raise typer.Exit(1) from None
+    except Exception as error:  # the last line of defence: no traceback for the user
+        logger.debug("failed", exc_info=True)
+        typer.echo(f"Syllabot stopped: {type(error).__name__}: {error}", err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def chat(
+    user: Annotated[
+        str | None, typer.Option(help="Who you are in this chat (default: your login name).")
+    ] = None,
+) -> None:
+    """Chat with Syllabot in this terminal (standard input may be a pipe)."""
+    settings = _settings()
+
+    async def main() -> None:
+        from bot.adapters.terminal import TerminalChat
+        from bot.bootstrap import bootstrap, open_database
+
+        async with open_database(settings) as engine:
+            await TerminalChat(bootstrap(engine), user or getpass.getuser()).run()
+
+    _run(main())
+
+
+@app.command()
+def run() -> None:
+    """Run the bot process: the database now, the chat platforms whose tokens are set."""
+    settings = _settings()
+
+    async def main() -> None:
+        from bot.bootstrap import open_database
+
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        async with open_database(settings):
+            typer.echo("Syllabot is running; the database is ready. Press Ctrl+C to stop.")
+            for name, token in (
+                ("Telegram", settings.telegram_bot_token),
+                ("Discord", settings.discord_bot_token),
+            ):
+                variable = f"{name.upper()}_BOT_TOKEN"
+                if token:
+                    typer.echo(
+                        f"{name}: {variable} is set, but this version has no {name} adapter yet."
+                    )
+                else:
+                    typer.echo(f"{name}: off. Set {variable} to connect a {name} bot.")
+            typer.echo("Meanwhile, `syllabot chat` talks to the same database from a terminal.")
+            await stop.wait()
+        typer.echo("Stopped.")
+
+    _run(main())
+
+
+@db_app.command("upgrade")
+def db_upgrade(
+    revision: Annotated[str, typer.Argument(help="Target revision.")] = "head",
+) -> None:
+    """Migrate the database up (default: to the newest schema)."""
+    _migrate("upgrade", revision)
+
+
+@db_app.command("downgrade")
+def db_downgrade(
+    revision: Annotated[
+        str, typer.Argument(help="Target revision: -1 for one step, base for an empty schema.")
+    ] = "-1",
+) -> None:
+    """Migrate the database down (default: one step)."""
+    _migrate("downgrade", revision)
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's current schema revision."""
+    _migrate("current", "")
+
+
+def _migrate(action: str, revision: str) -> None:
+    settings = _settings()
+
+    async def main() -> None:
+        from db import migrate
+        from db.engine import database_url
+
+        async with database_url(settings.database_url, settings.data_dir) as url:
+            if action == "upgrade":
+                await migrate.upgrade(url, revision)
+            elif action == "downgrade":
+                await migrate.downgrade(url, revision)
+            typer.echo(f"Schema revision: {await migrate.current(url) or 'empty'}")
+
+    _run(main())
+
+
+def main() -> None:
+    app(prog_name="syllabot")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

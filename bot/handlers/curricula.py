@@ -1,0 +1,271 @@
+"""Curricula: the /new wizard or one-line form, /plans, /plan, /next, /pause, /resume, /archive."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.handlers import payloads
+from bot.handlers.base import Button, Command, Replies, Reply, Request, rows
+from bot.handlers.formatting import bar, duration
+from domain import conversations, learning, validation
+from domain.errors import InvalidInput
+from domain.model import (
+    Conversation,
+    CurriculumOverview,
+    CurriculumStatus,
+    SkillLevel,
+    StudySession,
+)
+
+FLOW = "new"
+CANCEL_HINT = "(/cancel to stop)"
+
+# The wizard, step by step: the question, how to read the answer, and whether "skip" is allowed.
+STEPS: dict[str, tuple[str, Callable[[str], object], bool]] = {
+    "subject": (
+        "What do you want to learn? For example: Spanish, linear algebra, watercolour.",
+        validation.parse_subject,
+        False,
+    ),
+    "sessions": (
+        f"How many sessions should the plan have? ({validation.SESSIONS_RANGE[0]}–"
+        f"{validation.SESSIONS_RANGE[1]})",
+        validation.parse_sessions,
+        False,
+    ),
+    "minutes": (
+        f"How many minutes per session? ({validation.MINUTES_RANGE[0]}–"
+        f"{validation.MINUTES_RANGE[1]})",
+        validation.parse_minutes,
+        False,
+    ),
+    "level": (
+        "What is your level?",
+        lambda text: validation.parse_level(text).value,
+        False,
+    ),
+    "goals": (
+        "What do you want to be able to do at the end? (or press Skip)",
+        lambda text: validation.parse_optional_text(text, what="goals"),
+        True,
+    ),
+    "background": (
+        "Anything I should know about your background? (or press Skip)",
+        lambda text: validation.parse_optional_text(text, what="background"),
+        True,
+    ),
+}
+ORDER = list(STEPS)
+
+
+def _prompt(req: Request, conversation: Conversation, *, edit: bool = False) -> Reply:
+    question, _parse, skippable = STEPS[conversation.step]
+    number = ORDER.index(conversation.step) + 1
+    text = f"New curriculum, step {number} of {len(ORDER)}: {question}\n{CANCEL_HINT}"
+    buttons: list[Button] = []
+    if conversation.step == "level":
+        buttons = [
+            Button(level.value.capitalize(), _wizard_payload(req, conversation, level.value))
+            for level in SkillLevel
+        ]
+    elif skippable:
+        buttons = [Button("Skip", _wizard_payload(req, conversation, "skip"))]
+    return Reply(text, rows(*buttons), edit=edit)
+
+
+def _wizard_payload(req: Request, conversation: Conversation, choice: str) -> str:
+    return payloads.encode(req.user, "wz", conversation.token, choice)
+
+
+async def new(req: Request) -> Replies:
+    """Start the wizard, or create a curriculum in one line."""
+    if req.args.strip():
+        spec = validation.parse_new_one_line(req.args)
+        overview = await learning.create_curriculum(
+            req.user.id, spec, req.ctx.uow(), req.ctx.planner
+        )
+        return _created(overview)
+    conversation = await conversations.save(
+        req.user.id, FLOW, ORDER[0], {}, req.ctx.uow(), req.ctx.clock
+    )
+    return _prompt(req, conversation)
+
+
+async def answer(req: Request, conversation: Conversation, text: str | None) -> Replies:
+    """The learner answered the current wizard step (``None``: pressed Skip)."""
+    step = conversation.step
+    _question, parse, skippable = STEPS[step]
+    if text is None and not skippable:
+        raise InvalidInput("This step can't be skipped.")
+    try:
+        value = None if text is None else parse(text)
+    except InvalidInput as error:
+        return [Reply(error.message), _prompt(req, conversation)]
+    data = {**conversation.data, step: value}
+    if step != ORDER[-1]:
+        following = ORDER[ORDER.index(step) + 1]
+        moved = await conversations.save(
+            req.user.id, FLOW, following, data, req.ctx.uow(), req.ctx.clock
+        )
+        return _prompt(req, moved)
+    spec = validation.spec_from_answers(data)
+    overview = await learning.create_curriculum(
+        req.user.id, spec, req.ctx.uow(), req.ctx.planner, end_conversation=True
+    )
+    return _created(overview)
+
+
+async def wizard_button(req: Request) -> Replies:
+    """A level or Skip button of the wizard."""
+    if len(req.button_args) != 2:
+        raise InvalidInput(payloads.STALE)
+    token, choice = req.button_args
+    conversation = await conversations.current(req.user.id, req.ctx.uow(), req.ctx.clock)
+    if conversation is None or conversation.flow != FLOW or conversation.token != token:
+        raise InvalidInput(payloads.STALE)
+    if choice == "skip":
+        return await answer(req, conversation, None)
+    if conversation.step != "level":
+        raise InvalidInput(payloads.STALE)
+    return await answer(req, conversation, choice)
+
+
+def _created(overview: CurriculumOverview) -> Reply:
+    first = overview.next_session
+    lines = [
+        f"📚 Created “{overview.title}”: {overview.total_sessions} sessions × "
+        f"{duration(overview.session_minutes)}.",
+    ]
+    if first is not None:
+        lines.append(f"First up: session 1, {first.title}.")
+    lines.append("/next shows what to do, /plan the whole plan, /done logs a finished session.")
+    return Reply("\n".join(lines))
+
+
+async def plans(req: Request) -> Reply:
+    """All curricula with their progress, and buttons to open one."""
+    curricula = await learning.list_curricula(req.user.id, req.ctx.uow())
+    if not curricula:
+        return Reply(learning.NO_CURRICULUM)
+    lines = ["Your curricula:"]
+    buttons = []
+    for number, c in enumerate(curricula, start=1):
+        done = c.progress.sessions_completed
+        lines.append(
+            f"{number}. {c.title} · {c.status.value} · {done}/{c.total_sessions} "
+            f"{bar(done, c.total_sessions)} {c.percent_done}%"
+        )
+        if number <= 10:
+            buttons.append(Button(f"Open {number}", payloads.encode(req.user, "co", c.id.hex)))
+    return Reply("\n".join(lines), rows(*buttons, per_row=5))
+
+
+def _session_line(session: StudySession) -> str:
+    mark = "✅" if session.completed_at else "⬜"
+    return f"{mark} {session.number}. {session.title}"
+
+
+def _plan_reply(req: Request, page: learning.PlanPage, *, edit: bool = False) -> Reply:
+    c = page.curriculum
+    header = (
+        f"{c.title} · {c.status.value} · {c.progress.sessions_completed}/{c.total_sessions} done"
+        f" · page {page.page + 1} of {page.pages}"
+    )
+    lines = [header, *(_session_line(s) for s in page.sessions)]
+    buttons = []
+    if page.page > 0:
+        buttons.append(
+            Button("◀ Previous", payloads.encode(req.user, "pp", c.id.hex, str(page.page - 1)))
+        )
+    if page.page + 1 < page.pages:
+        buttons.append(
+            Button("Next ▶", payloads.encode(req.user, "pp", c.id.hex, str(page.page + 1)))
+        )
+    return Reply("\n".join(lines), rows(*buttons), edit=edit)
+
+
+async def plan(req: Request) -> Reply:
+    """The sessions of the current curriculum, a page at a time."""
+    page = 0
+    if req.args.strip():
+        page = validation.parse_int(req.args, what="page", low=1, high=999) - 1
+    result = await learning.plan_page(req.user.id, req.ctx.uow(), page=page)
+    return _plan_reply(req, result)
+
+
+async def plan_page_button(req: Request) -> Reply:
+    """◀ / ▶ under a plan."""
+    if len(req.button_args) != 2:
+        raise InvalidInput(payloads.STALE)
+    curriculum_id = payloads.uuid_arg(req.button_args[0])
+    page = payloads.int_arg(req.button_args[1], low=0, high=999)
+    result = await learning.plan_page(
+        req.user.id, req.ctx.uow(), curriculum_id=curriculum_id, page=page
+    )
+    return _plan_reply(req, result, edit=True)
+
+
+async def open_button(req: Request) -> Reply:
+    """ "Open N" under /plans: make it current and show its plan."""
+    if len(req.button_args) != 1:
+        raise InvalidInput(payloads.STALE)
+    curriculum_id = payloads.uuid_arg(req.button_args[0])
+    result = await learning.open_curriculum(req.user.id, curriculum_id, req.ctx.uow())
+    return _plan_reply(req, result, edit=True)
+
+
+def session_details(session: StudySession) -> str:
+    lines = [f"Session {session.number}: {session.title}", "", "Objectives:"]
+    lines += [f"• {objective}" for objective in session.objectives]
+    if session.materials:
+        lines += ["", f"Plan: {session.materials}"]
+    if session.resources:
+        lines += ["", "Resources:"]
+        for resource in session.resources:
+            link = f" {resource.url}" if resource.url else ""
+            lines.append(f"• [{resource.kind}] {resource.title}{link}")
+    return "\n".join(lines)
+
+
+async def next_session(req: Request) -> Reply:
+    """The next session of the current curriculum."""
+    c = await learning.current_curriculum(req.user.id, req.ctx.uow())
+    if c.next_session is None:
+        return Reply(f"Every session of “{c.title}” is done. 🎉 Start something new with /new.")
+    footer = "When you've finished it, send /done [minutes] [note]."
+    if c.status is CurriculumStatus.PAUSED:
+        footer = f"“{c.title}” is paused; /resume it to log sessions."
+    return Reply(f"{c.title}\n{session_details(c.next_session)}\n\n{footer}")
+
+
+def _status_command(target: CurriculumStatus, verb: str) -> Callable[[Request], object]:
+    async def change(req: Request) -> Reply:
+        c = await learning.change_status(req.user.id, target, req.ctx.uow())
+        return Reply(f"“{c.title}” is now {c.status.value}. {verb}")
+
+    return change
+
+
+COMMANDS = [
+    Command("new", new, "create a curriculum (wizard, or in one line)", validation.NEW_USAGE),
+    Command("plans", plans, "all your curricula, with progress"),
+    Command("plan", plan, "the sessions of your current curriculum"),
+    Command("next", next_session, "what to study next"),
+    Command(
+        "pause",
+        _status_command(CurriculumStatus.PAUSED, "/resume when you're ready."),
+        "pause the current curriculum",
+    ),
+    Command(
+        "resume",
+        _status_command(CurriculumStatus.ACTIVE, "/next shows what's next."),
+        "resume a paused curriculum",
+    ),
+    Command(
+        "archive",
+        _status_command(CurriculumStatus.ARCHIVED, "It is kept, out of the way; see /plans."),
+        "archive the current curriculum",
+    ),
+]
+BUTTONS = {"wz": wizard_button, "pp": plan_page_button, "co": open_button}
+FLOWS = {FLOW: answer}

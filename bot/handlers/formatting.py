@@ -1,0 +1,26 @@
+"""Small text helpers shared by the handlers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+
+def local_time(moment: datetime | None, zone: str) -> str:
+    """``moment`` as a wall-clock time in ``zone``, e.g. "Tue 24 Nov 2026, 19:30"."""
+    if moment is None:
+        return "never"
+    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y, %H:%M")
+
+
+def duration(minutes: int) -> str:
+    """``95`` -> "1 h 35 min"."""
+    hours, rest = divmod(minutes, 60)
+    if not hours:
+        return f"{rest} min"
+    return f"{hours} h {rest} min" if rest else f"{hours} h"
+
+
+def bar(done: int, total: int, width: int = 10) -> str:
+    filled = round(width * done / total) if total else 0
+    return "▓" * filled + "░" * (width - filled)

@@ -1,0 +1,67 @@
+"""Button payloads: one short, versioned format shared by every platform.
+
+``1:<who>:<action>[:<arg>...]`` where ``who`` is the first 8 hex digits of the recipient's
+user id. The payload fits Telegram's 64 bytes and Discord's 100 characters. A payload is a
+request, never a permission: handlers re-check everything, and a payload that does not parse,
+names an unknown action or was sent to somebody else changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from uuid import UUID
+
+from domain.errors import InvalidInput
+from domain.model import User
+
+VERSION = "1"
+MAX_BYTES = 64
+_ARG = re.compile(r"^[A-Za-z0-9_+\-/]{1,40}$")
+
+STALE = "That button has expired or isn't valid any more. Nothing was changed."
+NOT_YOURS = "That button was meant for someone else. Nothing was changed."
+
+
+def owner_tag(user: User) -> str:
+    return user.id.hex[:8]
+
+
+def encode(user: User, action: str, *args: str) -> str:
+    """Build the payload of a button offered to ``user``."""
+    for arg in (action, *args):
+        if not _ARG.match(arg):
+            raise ValueError(f"payload part {arg!r} is not allowed")
+    payload = ":".join((VERSION, owner_tag(user), action, *args))
+    if len(payload.encode()) > MAX_BYTES:
+        raise ValueError(f"payload {payload!r} is longer than {MAX_BYTES} bytes")
+    return payload
+
+
+def decode(user: User, payload: str) -> tuple[str, tuple[str, ...]]:
+    """Split a pressed button's payload into ``(action, args)`` for the pressing ``user``.
+
+    Raises:
+        InvalidInput: the payload is malformed, of another version, or not for ``user``.
+    """
+    if len(payload.encode(errors="replace")) > MAX_BYTES:
+        raise InvalidInput(STALE)
+    version, _, rest = payload.partition(":")
+    parts = rest.split(":")
+    if version != VERSION or len(parts) < 2 or not all(_ARG.match(p) for p in parts[1:]):
+        raise InvalidInput(STALE)
+    if parts[0] != owner_tag(user):
+        raise InvalidInput(NOT_YOURS)
+    return parts[1], tuple(parts[2:])
+
+
+def uuid_arg(value: str) -> UUID:
+    try:
+        return UUID(value)
+    except ValueError:
+        raise InvalidInput(STALE) from None
+
+
+def int_arg(value: str, *, low: int, high: int) -> int:
+    if not value.isdigit() or not low <= int(value) <= high:
+        raise InvalidInput(STALE)
+    return int(value)

@@ -1,0 +1,102 @@
+"""Logging study: /done, /undo, /progress, /note, /notes."""
+
+from __future__ import annotations
+
+from bot.handlers.base import Command, Reply, Request
+from bot.handlers.formatting import bar, duration, local_time
+from domain import learning, validation
+
+
+def _streak(days: int) -> str:
+    return f"🔥 {days}-day streak" if days else "no streak yet"
+
+
+async def done(req: Request) -> Reply:
+    """Complete the next session: /done [minutes] [note]."""
+    minutes, note = validation.parse_done_args(req.args)
+    result = await learning.log_session(
+        req.user.id, req.ctx.uow(), req.ctx.clock, minutes=minutes, note=note
+    )
+    lines = [
+        f"✅ Session {result.session_number} of {result.total_sessions} done: "
+        f"{result.session_title} ({duration(result.minutes)}).",
+        f"{_streak(result.streak)} · {result.sessions_completed}/{result.total_sessions} "
+        f"{bar(result.sessions_completed, result.total_sessions)}",
+    ]
+    if result.note_saved:
+        lines.append("📝 Note saved.")
+    if result.curriculum_completed:
+        lines.append(
+            f"🎉 You finished “{result.curriculum_title}”! Start something new with /new."
+        )
+    else:
+        lines.append("/next shows what's next · /undo if that was a mistake.")
+    return Reply("\n".join(lines))
+
+
+async def undo(req: Request) -> Reply:
+    """Revert the last /done (within 24 hours)."""
+    result = await learning.undo_last(req.user.id, req.ctx.uow(), req.ctx.clock)
+    return Reply(
+        f"↩️ Undone: session {result.session_number}, {result.session_title} "
+        f"({duration(result.minutes)}) in “{result.curriculum_title}”. "
+        f"Streak now {result.streak} day(s)."
+    )
+
+
+async def progress(req: Request) -> Reply:
+    """Progress per curriculum, with streaks as they stand today."""
+    user, report = await learning.progress_report(req.user.id, req.ctx.uow(), req.ctx.clock)
+    if not report:
+        return Reply(learning.NO_CURRICULUM)
+    blocks = []
+    for item in report:
+        c, p = item.curriculum, item.curriculum.progress
+        lines = [
+            f"{c.title} ({c.status.value})",
+            f"{bar(p.sessions_completed, c.total_sessions)} {p.sessions_completed}/"
+            f"{c.total_sessions} sessions · {c.percent_done}% · {duration(p.total_time_spent)}",
+            f"{_streak(item.streak)} · last session: "
+            + local_time(p.last_session_date, user.timezone),
+        ]
+        if c.next_session is not None:
+            lines.append(f"Next: session {c.next_session.number}, {c.next_session.title}")
+        if item.at_risk:
+            lines.append("⚠️ Your streak ends tonight unless you log a session today.")
+        blocks.append("\n".join(lines))
+    return Reply("\n\n".join(blocks) + f"\n\n(times in {user.timezone}; change with /timezone)")
+
+
+async def note(req: Request) -> Reply:
+    """Add a note to your latest completed session."""
+    if not req.args.strip():
+        return Reply("Usage: /note <text> (it attaches to your latest completed session)")
+    saved = await learning.add_note(
+        req.user.id, validation.parse_note(req.args), req.ctx.uow(), req.ctx.clock
+    )
+    return Reply(f"📝 Noted on session {saved.session_number}, {saved.session_title}.")
+
+
+async def notes(req: Request) -> Reply:
+    """Your recent notes."""
+    recent = await learning.recent_notes(req.user.id, req.ctx.uow())
+    if not recent:
+        return Reply("No notes yet. Add one with /note <text> or /done <minutes> <note>.")
+    lines = ["Your recent notes:"]
+    lines += [
+        f"• {n.curriculum_title} · session {n.session_number} ({n.session_title}) · "
+        f"{local_time(n.created_at, req.user.timezone)}\n  {n.content}"
+        for n in recent
+    ]
+    return Reply("\n".join(lines))
+
+
+COMMANDS = [
+    Command(
+        "done", done, "log the next session: /done [minutes] [note]", "/done [minutes] [note]"
+    ),
+    Command("undo", undo, "undo your last /done (within 24 h)"),
+    Command("progress", progress, "progress, time spent and streaks"),
+    Command("note", note, "note on your latest session: /note <text>", "/note <text>"),
+    Command("notes", notes, "your recent notes"),
+]

@@ -1,0 +1,109 @@
+"""The dispatcher: one entry point from every adapter, one place that renders errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+from bot.handlers import curricula, payloads, progress, settings
+from bot.handlers.base import Command, Context, Handler, Incoming, Replies, Reply, Request
+from domain import conversations, learning
+from domain.errors import DomainError
+from domain.model import User
+
+logger = logging.getLogger(__name__)
+
+MAX_TEXT = 10_000  # longer messages are refused before any parsing
+
+WELCOME = (
+    "👋 Hi {name}! I'm Syllabot, your study companion.\n"
+    "Tell me what you want to learn and I'll plan it as numbered sessions. Log each session "
+    "when you finish it, add notes, and I'll keep your progress and your daily streak.\n\n"
+    "Start with /new, set your time zone with /timezone, and see /help for everything."
+)
+FAILURE = "Sorry, something went wrong on my side. Nothing was changed; please try again."
+
+
+async def start(req: Request) -> Reply:
+    """Welcome and register."""
+    return Reply(WELCOME.format(name=req.user.name))
+
+
+async def cancel(req: Request) -> Reply:
+    """Leave the current wizard."""
+    if await conversations.current(req.user.id, req.ctx.uow(), req.ctx.clock) is None:
+        return Reply("There is nothing to cancel.")
+    await conversations.end(req.user.id, req.ctx.uow())
+    return Reply("Cancelled. Nothing was saved.")
+
+
+class Dispatcher:
+    """Turns an :class:`Incoming` into replies. Adapters call :meth:`handle` and nothing else."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        own = [
+            Command("start", start, "what I do"),
+            Command("help", self.help, "this list"),
+            Command("cancel", cancel, "leave the current step-by-step flow"),
+        ]
+        modules = (curricula, progress, settings)
+        self.commands: dict[str, Command] = {
+            c.name: c for c in [*own, *(c for m in modules for c in m.COMMANDS)]
+        }
+        self.buttons: dict[str, Handler] = {k: v for m in modules for k, v in m.BUTTONS.items()}
+        self.flows = dict(curricula.FLOWS)
+
+    async def help(self, req: Request) -> Reply:
+        """List the commands."""
+        lines = ["Here's what I understand:"]
+        lines += [f"/{c.name} — {c.summary}" for c in self.commands.values()]
+        return Reply("\n".join(lines))
+
+    async def handle(self, incoming: Incoming) -> list[Reply]:
+        """Handle one message or button press. Never raises; errors become friendly replies."""
+        try:
+            user, _created = await learning.register(incoming.identity, self.ctx.uow())
+            return _as_list(await self._route(user, incoming))
+        except DomainError as error:
+            return [Reply(error.message)]
+        except Exception:
+            logger.exception(
+                "failed to handle %s message from %s:%s",
+                "button" if incoming.payload else "text",
+                incoming.identity.platform,
+                incoming.identity.external_id,
+            )
+            return [Reply(FAILURE)]
+
+    async def _route(self, user: User, incoming: Incoming) -> Replies:
+        if incoming.payload is not None:
+            action, args = payloads.decode(user, incoming.payload)
+            handler = self.buttons.get(action)
+            if handler is None:
+                return Reply(payloads.STALE)
+            return await handler(Request(self.ctx, user, incoming, button_args=args))
+        text = (incoming.text or "").strip()
+        if len(text) > MAX_TEXT:
+            return Reply(
+                f"That message is too long ({len(text):,} characters). Nothing was changed."
+            )
+        if text.startswith("/"):
+            name, _, args = text[1:].partition(" ")
+            name = name.split("@", 1)[0].lower()  # "/done@SyllabotBot" in groups
+            command = self.commands.get(name)
+            if command is None:
+                return Reply(f"I don't know “/{name[:30]}”. Send /help to see what I can do.")
+            return await command.handler(Request(self.ctx, user, incoming, args=args.strip()))
+        conversation = await conversations.current(user.id, self.ctx.uow(), self.ctx.clock)
+        if conversation is not None and conversation.flow in self.flows:
+            request = Request(self.ctx, user, incoming, args=text)
+            return await self.flows[conversation.flow](request, conversation, text)
+        return Reply("I answer commands. Send /help to see them, or /new to plan something.")
+
+
+def _as_list(replies: Replies) -> list[Reply]:
+    if isinstance(replies, Reply):
+        return [replies]
+    assert isinstance(replies, Sequence)
+    return list(replies)

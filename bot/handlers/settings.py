@@ -1,0 +1,47 @@
+"""/timezone: the learner's IANA zone, with suggestions as buttons when the name is unknown."""
+
+from __future__ import annotations
+
+from bot.handlers import payloads
+from bot.handlers.base import Button, Command, Reply, Request, rows
+from bot.handlers.formatting import local_time
+from domain import learning
+from domain.timezones import UnknownTimeZone
+
+USAGE = "Usage: /timezone <IANA zone>, for example /timezone Europe/Berlin"
+
+
+async def _apply(req: Request, text: str, *, edit: bool = False) -> Reply:
+    try:
+        zone = await learning.set_timezone(req.user.id, text, req.ctx.uow())
+    except UnknownTimeZone as error:
+        buttons = [
+            Button(zone, payloads.encode(req.user, "tz", zone))
+            for zone in error.suggestions
+            if len(zone) <= 40
+        ]
+        return Reply(error.message, rows(*buttons, per_row=2))
+    return Reply(
+        f"Time zone set to {zone}. It is {local_time(req.ctx.clock.now(), zone)} there.", edit=edit
+    )
+
+
+async def timezone(req: Request) -> Reply:
+    """Show or set the learner's time zone."""
+    if not req.args.strip():
+        zone = req.user.timezone
+        return Reply(
+            f"Your time zone is {zone} (local time {local_time(req.ctx.clock.now(), zone)})."
+            f"\n{USAGE}"
+        )
+    return await _apply(req, req.args)
+
+
+async def timezone_button(req: Request) -> Reply:
+    """A suggested zone was pressed."""
+    (zone,) = req.button_args or ("",)
+    return await _apply(req, zone, edit=True)
+
+
+COMMANDS = [Command("timezone", timezone, "set your time zone, e.g. /timezone Europe/Berlin")]
+BUTTONS = {"tz": timezone_button}
