@@ -117,9 +117,9 @@ _CURRENT_CURRICULUM = """
 """
 
 # Only constant SQL fragments are joined here; every value is a bound parameter.
-_CURRENT_ID = text("SELECT " + _CURRENT_CURRICULUM + " FROM users u WHERE u.id = :user_id")  # noqa: S608
+_CURRENT_ID = text("SELECT " + _CURRENT_CURRICULUM + " FROM users u WHERE u.id = :user_id")
 
-_COMPLETION_CONTEXT = text(  # noqa: S608 (constant fragments only)
+_COMPLETION_CONTEXT = text(
     """
     SELECT u.timezone, c.id AS curriculum_id, c.title, c.status, c.total_sessions,
            c.session_duration, p.sessions_completed, p.total_time_spent, p.current_streak,
