@@ -430,7 +430,7 @@ class SqlNoteRepository:
         )
         return [
             Note(note.id, note.content, number, session_title, curriculum_title, note.created_at)
-            for note, number, session_title, curriculum_title in rows.tuples()
+            for note, number, session_title, curriculum_title in rows
         ]
 
 

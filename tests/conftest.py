@@ -8,18 +8,16 @@ Either way each test session migrates a brand-new database with ``alembic upgrad
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from db.migrate import upgrade
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from db.admin import create_database, drop_database
 from db.embedded import embedded_postgres
 from db.engine import create_engine, create_session_factory
+from db.migrate import upgrade
 
 
 @pytest.fixture(scope="session")
@@ -31,24 +29,6 @@ async def server_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[
         return
     async with embedded_postgres(Path(tmp_path_factory.mktemp("embedded-pg"))) as url:
         yield url
-
-
-async def create_database(server: str) -> str:
-    """Create an empty database with a fresh name on ``server`` and return its URL."""
-    name = f"syllabot_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server).execution_options(isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))  # name is ours: hex digits only
-    await admin.dispose()
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
-
-
-async def drop_database(server: str, url: str) -> None:
-    name = make_url(url).database
-    admin = create_engine(server).execution_options(isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    await admin.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.handlers.base import Command, Reply, Request
+from bot.handlers.base import Command, Handler, Reply, Request
 from bot.handlers.formatting import bar, duration, local_time
 from domain import learning, validation
 
@@ -100,3 +100,4 @@ COMMANDS = [
     Command("note", note, "note on your latest session: /note <text>", "/note <text>"),
     Command("notes", notes, "your recent notes"),
 ]
+BUTTONS: dict[str, Handler] = {}

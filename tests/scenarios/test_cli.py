@@ -1,0 +1,135 @@
+"""``syllabot`` as a user runs it: a real process, standard input through a pipe."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SCRIPT = """\
+/timezone europe/berlin
+/new
+Linear algebra
+4
+30
+#2
+be ready for a machine learning course
+#1
+/plan
+/next
+/done 25 eigenvectors finally click
+/progress
+/notes
+/frobnicate
+#9
+/done
+/undo
+"""
+
+
+def run_cli(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "LOG_LEVEL": "WARNING", **(env or {})},
+    )
+
+
+@pytest.fixture
+def db_env(database_url: str) -> dict[str, str]:
+    return {"DATABASE_URL": database_url}
+
+
+def test_piped_chat_runs_a_whole_learner_journey(db_env: dict[str, str]) -> None:
+    result = run_cli("chat", "--user", "pipe-ada", stdin=SCRIPT, env=db_env)
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Time zone set to Europe/Berlin" in out
+    assert "[#1 Beginner]  [#2 Intermediate]  [#3 Advanced]" in out
+    assert "Created “Linear algebra (intermediate)”: 4 sessions × 30 min" in out
+    assert "Session 1 of 4 done" in out and "Note saved" in out
+    assert "1/4 sessions · 25%" in out
+    assert "eigenvectors finally click" in out
+    assert "I don't know “/frobnicate”" in out
+    assert "there is no button 9" in out
+    assert "Undone: session 2" in out
+    assert "Traceback" not in out + result.stderr
+
+
+def test_two_user_names_are_two_learners(db_env: dict[str, str]) -> None:
+    run_cli("chat", "--user", "pipe-bea", stdin="/new Go | 3 | 30 | beginner\n/done\n", env=db_env)
+    other = run_cli("chat", "--user", "pipe-cat", stdin="/progress\n", env=db_env)
+    assert "no curriculum yet" in other.stdout
+    same = run_cli("chat", "--user", "pipe-bea", stdin="/progress\n", env=db_env)
+    assert "1/3 sessions" in same.stdout
+
+
+def test_every_command_has_help() -> None:
+    for args in ((), ("chat",), ("run",), ("db",), ("db", "upgrade"), ("db", "downgrade")):
+        result = run_cli(*args, "--help")
+        assert result.returncode == 0, (args, result.stderr)
+        assert "Usage:" in result.stdout
+
+
+def test_a_wrong_setting_gets_one_line_naming_the_variable() -> None:
+    result = run_cli("chat", env={"DATABASE_URL": "postgresql://nope"})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: DATABASE_URL: must start with postgresql+asyncpg:// "
+        "(e.g. postgresql+asyncpg://user@host/db)"
+    ]
+    result = run_cli("chat", env={"SYLLABOT_DB_POOL_SIZE": "lots"})
+    assert result.returncode == 2 and "SYLLABOT_DB_POOL_SIZE" in result.stderr
+
+
+def test_an_unreachable_database_is_one_clear_line_not_a_traceback() -> None:
+    url = "postgresql+asyncpg://postgres@127.0.0.1:1/nowhere"
+    result = run_cli("chat", stdin="/start\n", env={"DATABASE_URL": url})
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert "database" in result.stderr.lower()
+
+
+def test_chat_on_the_embedded_database_with_no_database_url(tmp_path: Path) -> None:
+    env = {"SYLLABOT_DATA_DIR": str(tmp_path), "DATABASE_URL": ""}
+    first = run_cli(
+        "chat", "--user", "solo", stdin="/new Go | 3 | 30 | beginner\n/done\n", env=env
+    )
+    assert first.returncode == 0, first.stderr
+    assert "Session 1 of 3 done" in first.stdout
+    again = run_cli("chat", "--user", "solo", stdin="/progress\n", env=env)
+    assert "1/3 sessions" in again.stdout  # the data outlived the process
+    assert (tmp_path / "pg" / "PG_VERSION").exists()
+
+
+async def test_run_starts_explains_the_tokens_and_stops_cleanly_on_sigterm(
+    db_env: dict[str, str],
+) -> None:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, **db_env, "TELEGRAM_BOT_TOKEN": "", "DISCORD_BOT_TOKEN": ""},
+    )
+    assert process.stdout is not None
+    banner = b""
+    while b"Discord" not in banner:
+        banner += await asyncio.wait_for(process.stdout.readline(), timeout=60)
+    assert b"Set TELEGRAM_BOT_TOKEN" in banner and b"Set DISCORD_BOT_TOKEN" in banner
+    process.send_signal(signal.SIGTERM)
+    out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 0, err
+    assert b"Stopped." in out and b"Traceback" not in err

@@ -1,0 +1,73 @@
+"""Helpers shared by the integration and scenario tests."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.adapters.terminal import TerminalChat
+from bot.handlers.base import Reply
+from bot.handlers.router import Dispatcher
+
+TABLES = (
+    "users",
+    "platform_identities",
+    "conversation_states",
+    "curricula",
+    "sessions",
+    "user_progress",
+    "user_notes",
+)
+
+
+@dataclass
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    current: datetime = field(default_factory=lambda: datetime(2026, 3, 2, 12, 0, tzinfo=UTC))
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+    def set(self, moment: datetime) -> None:
+        assert moment.tzinfo is not None
+        self.current = moment
+
+
+class Learner:
+    """One person chatting through the terminal adapter, with a unique identity."""
+
+    def __init__(self, dispatcher: Dispatcher, name: str | None = None) -> None:
+        self.name = name or f"learner-{uuid.uuid4().hex[:8]}"
+        self.out = io.StringIO()
+        self.chat = TerminalChat(dispatcher, self.name, stdin=io.StringIO(), stdout=self.out)
+        self.last: list[Reply] = []
+
+    async def say(self, text: str) -> str:
+        """Send a line (``#N`` presses button N) and return the replies' text."""
+        self.last = await self.chat.send(text)
+        return "\n".join(reply.text for reply in self.last)
+
+    def buttons(self) -> list[str]:
+        return [b.label for reply in self.last for row in reply.buttons for b in row]
+
+    def payloads(self) -> list[str]:
+        return [b.payload for reply in self.last for row in reply.buttons for b in row]
+
+
+async def snapshot(engine: AsyncEngine) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of the learner tables, for "nothing changed" assertions."""
+    result = {}
+    async with engine.connect() as conn:
+        for table in TABLES:
+            rows = await conn.execute(text(f"SELECT * FROM {table} ORDER BY 1"))  # noqa: S608
+            result[table] = [tuple(row) for row in rows]
+    return result
