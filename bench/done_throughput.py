@@ -123,48 +123,68 @@ async def measure(
 
 
 def latency(seconds: list[float]) -> str:
-    """"p50 x ms, p99 y ms" of the given latencies."""
+    """ "p50 x ms, p99 y ms" of the given latencies."""
     cuts = statistics.quantiles(seconds, n=100)
     return f"p50 {cuts[49] * 1000:5.1f} ms, p99 {cuts[98] * 1000:5.1f} ms"
 
 
-async def run(url: str, concurrency: list[int], per_worker: int) -> None:
-    needed = sum(concurrency) * 2
-    users = await seed(url, needed)
-    asyncpg_dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
-    pool_size = max(concurrency)
-    engine = create_engine(url, pool_size=pool_size)
+async def via_handlers(
+    url: str, identities: list[Identity], per_worker: int
+) -> tuple[float, list[float]]:
+    """``/done`` through the dispatcher, one pooled connection per simulated learner."""
+    engine = create_engine(url, pool_size=len(identities))
     dispatcher = bootstrap(engine)
-    raw = await asyncpg.create_pool(asyncpg_dsn, min_size=pool_size, max_size=pool_size)
+
+    async def done(i: int) -> None:
+        replies = await dispatcher.handle(Incoming(identities[i], text="/done 30 bench note"))
+        if "done:" not in replies[0].text:
+            raise RuntimeError(replies[0].text)
+
+    try:
+        await measure(len(identities), 3, done)  # warm-up: pool, statement caches
+        return await measure(len(identities), per_worker, done)
+    finally:
+        await engine.dispose()
+
+
+async def via_raw(
+    dsn: str, user_ids: list[uuid.UUID], per_worker: int
+) -> tuple[float, list[float]]:
+    """The same transaction as one statement on a plain asyncpg pool."""
+    pool = await asyncpg.create_pool(dsn, min_size=len(user_ids), max_size=len(user_ids))
+
+    async def done(i: int) -> None:
+        async with pool.acquire() as conn:
+            if await conn.fetchrow(RAW_DONE, user_ids[i], "bench note") is None:
+                raise RuntimeError("raw /done completed nothing")
+
+    try:
+        await measure(len(user_ids), 3, done)
+        return await measure(len(user_ids), per_worker, done)
+    finally:
+        await pool.close()
+
+
+async def run(url: str, concurrency: list[int], per_worker: int) -> None:
+    users = await seed(url, sum(concurrency) * 2)
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
+    print(f"{per_worker} /done per learner; PostgreSQL at {url.split('@')[-1]}")
     offset = 0
-    print(f"{per_worker} /done per learner; PostgreSQL {url.split('@')[-1]}")
     for workers in concurrency:
-        handler_users = users[offset : offset + workers]
-        raw_users = users[offset + workers : offset + 2 * workers]
+        mine, theirs = (
+            users[offset : offset + workers],
+            users[offset + workers : offset + 2 * workers],
+        )
         offset += 2 * workers
-        identities = [Identity("bench", name, name, name) for _, name in handler_users]
-
-        async def via_handlers(i: int, identities: list[Identity] = identities) -> None:
-            replies = await dispatcher.handle(Incoming(identities[i], text="/done 30 bench note"))
-            if "done:" not in replies[0].text:
-                raise RuntimeError(replies[0].text)
-
-        async def via_raw(i: int, raw_users: list[tuple[uuid.UUID, str]] = raw_users) -> None:
-            async with raw.acquire() as conn:
-                if await conn.fetchrow(RAW_DONE, raw_users[i][0], "bench note") is None:
-                    raise RuntimeError("raw /done completed nothing")
-
-        await measure(workers, 3, via_handlers)  # warm-up: pools, statement caches
-        await measure(workers, 3, via_raw)
-        handler_rate, handler_lat = await measure(workers, per_worker, via_handlers)
-        raw_rate, raw_lat = await measure(workers, per_worker, via_raw)
+        # Only one side's pool is open at a time, so max_connections (100) is never the limit.
+        identities = [Identity("bench", name, name, name) for _, name in mine]
+        handler_rate, handler_lat = await via_handlers(url, identities, per_worker)
+        raw_rate, raw_lat = await via_raw(dsn, [user_id for user_id, _ in theirs], per_worker)
         print(
             f"concurrency {workers:>3}: handler layer {handler_rate:7.0f} /done/s "
             f"({latency(handler_lat)}) | raw asyncpg {raw_rate:7.0f} /s ({latency(raw_lat)})"
             f" | ratio {handler_rate / raw_rate:4.2f}"
         )
-    await raw.close()
-    await engine.dispose()
 
 
 async def main() -> None:

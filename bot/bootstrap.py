@@ -6,15 +6,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from domain.planner import TemplatePlanner
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.handlers.base import Context
 from bot.handlers.router import Dispatcher
 from db import migrate
-from db.engine import create_engine, create_session_factory, database_url
+from db.engine import create_engine, database_url
 from db.uow import SqlAlchemyUnitOfWork
+from domain.planner import TemplatePlanner
 from domain.ports import Clock, CurriculumPlanner, SystemClock
 
 logger = logging.getLogger(__name__)
@@ -27,9 +27,8 @@ def bootstrap(
     planner: CurriculumPlanner | None = None,
 ) -> Dispatcher:
     """Build the dispatcher over ``engine``; tests pass their own clock."""
-    sessions = create_session_factory(engine)
     ctx = Context(
-        uow=lambda: SqlAlchemyUnitOfWork(sessions),
+        uow=lambda: SqlAlchemyUnitOfWork(engine),
         clock=clock or SystemClock(),
         planner=planner or TemplatePlanner(),
     )

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import delete, select, text, true, update
+from sqlalchemy import bindparam, delete, select, text, true, update
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
 
 from db.models import (
@@ -21,6 +21,9 @@ from db.models import (
     UserRow,
 )
 from domain.errors import NotFound
+
+if TYPE_CHECKING:
+    from db.uow import Tx
 from domain.model import (
     Completion,
     CompletionContext,
@@ -39,24 +42,42 @@ from domain.model import (
     User,
 )
 
+# Built once: every message starts with this lookup.
+_USER_BY_IDENTITY = (
+    select(UserRow.id, UserRow.name, UserRow.timezone, UserRow.current_curriculum_id)
+    .join(PlatformIdentityRow, PlatformIdentityRow.user_id == UserRow.id)
+    .where(
+        PlatformIdentityRow.platform == bindparam("platform"),
+        PlatformIdentityRow.external_id == bindparam("external_id"),
+    )
+)
 
-def _user(row: UserRow) -> User:
+
+def _user(row: Any) -> User:
     return User(row.id, row.name, row.timezone or "UTC", row.current_curriculum_id)
 
 
-class SqlUserRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+class _Repository:
+    """Base of the repositories: Core statements on ``_conn``, ORM work on ``_session``."""
 
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    @property
+    def _conn(self) -> AsyncConnection:
+        return self._tx.conn
+
+    @property
+    def _session(self) -> AsyncSession:
+        return self._tx.orm
+
+
+class SqlUserRepository(_Repository):
     async def by_identity(self, platform: str, external_id: str) -> User | None:
-        row = await self._session.scalar(
-            select(UserRow)
-            .join(PlatformIdentityRow, PlatformIdentityRow.user_id == UserRow.id)
-            .where(
-                PlatformIdentityRow.platform == platform,
-                PlatformIdentityRow.external_id == external_id,
-            )
+        result = await self._conn.execute(
+            _USER_BY_IDENTITY, {"platform": platform, "external_id": external_id}
         )
+        row = result.first()
         return None if row is None else _user(row)
 
     async def add(self, identity: Identity) -> User:
@@ -81,6 +102,10 @@ class SqlUserRepository:
             .where(
                 PlatformIdentityRow.platform == identity.platform,
                 PlatformIdentityRow.external_id == identity.external_id,
+            )
+            .where(
+                (PlatformIdentityRow.chat_id.is_distinct_from(identity.chat_id))
+                | (PlatformIdentityRow.display_name.is_distinct_from(identity.display_name[:255]))
             )
             .values(chat_id=identity.chat_id, display_name=identity.display_name[:255])
         )
@@ -138,6 +163,9 @@ _COMPLETION_CONTEXT = text(
     """
 )
 
+# Serialises one learner's /done's (NO KEY: foreign-key checks on the user are not blocked).
+_LOCK_USER = text("SELECT 1 FROM users WHERE id = :user_id FOR NO KEY UPDATE")
+
 # One statement, one round trip: complete the session, update the progress, keep the note,
 # and complete the curriculum, all only if the progress is still what the domain decided on.
 _RECORD_COMPLETION = text(
@@ -173,10 +201,7 @@ _RECORD_COMPLETION = text(
 )
 
 
-class SqlCurriculumRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlCurriculumRepository(_Repository):
     async def add(
         self, user_id: UUID, spec: CurriculumSpec, sessions: list[PlannedSession]
     ) -> UUID:
@@ -260,7 +285,7 @@ class SqlCurriculumRepository:
         return self._overview(row)
 
     async def current_id(self, user_id: UUID) -> UUID | None:
-        return await self._session.scalar(_CURRENT_ID, {"user_id": user_id})
+        return await self._conn.scalar(_CURRENT_ID, {"user_id": user_id})
 
     async def list_for(self, user_id: UUID) -> list[CurriculumOverview]:
         rows = await self._session.execute(
@@ -285,8 +310,12 @@ class SqlCurriculumRepository:
             update(CurriculumRow).where(CurriculumRow.id == curriculum_id).values(status=status)
         )
 
-    async def completion_context(self, user_id: UUID) -> CompletionContext | None:
-        row = (await self._session.execute(_COMPLETION_CONTEXT, {"user_id": user_id})).first()
+    async def completion_context(
+        self, user_id: UUID, *, lock: bool = False
+    ) -> CompletionContext | None:
+        if lock:
+            await self._conn.execute(_LOCK_USER, {"user_id": user_id})
+        row = (await self._conn.execute(_COMPLETION_CONTEXT, {"user_id": user_id})).first()
         if row is None:
             return None
         return CompletionContext(
@@ -309,7 +338,7 @@ class SqlCurriculumRepository:
         )
 
     async def record_completion(self, completion: Completion) -> bool:
-        written = await self._session.scalar(
+        written = await self._conn.scalar(
             _RECORD_COMPLETION,
             {
                 "user_id": completion.user_id,
@@ -407,10 +436,7 @@ class SqlCurriculumRepository:
         )
 
 
-class SqlNoteRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlNoteRepository(_Repository):
     async def add(self, user_id: UUID, session_id: UUID, content: str, at: datetime) -> UUID:
         row = UserNoteRow(
             user_id=user_id, session_id=session_id, content=content, created_at=at, updated_at=at
@@ -434,10 +460,7 @@ class SqlNoteRepository:
         ]
 
 
-class SqlConversationRepository:
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
-
+class SqlConversationRepository(_Repository):
     async def get(self, user_id: UUID) -> Conversation | None:
         row = await self._session.get(ConversationStateRow, user_id)
         if row is None:

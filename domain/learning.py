@@ -79,16 +79,25 @@ class CurriculumProgress:
 async def register(identity: Identity, uow: UnitOfWork) -> tuple[User, bool]:
     """Find the user behind a platform identity, creating one on first contact.
 
+    The identity's chat id and display name are refreshed when they changed.
+
     Returns:
         The user and whether it was created just now.
     """
     async with uow:
         user = await uow.users.by_identity(identity.platform, identity.external_id)
-        if user is not None:
-            return user, False
-        user = await uow.users.add(identity)
+        created = user is None
+        if user is None:
+            user = await uow.users.add(identity)
+        else:
+            await uow.users.touch_identity(identity)
         await uow.commit()
-        return user, True
+        return user, created
+
+
+async def get_user(user_id: UUID, uow: UnitOfWork) -> User:
+    async with uow:
+        return await uow.users.get(user_id)
 
 
 async def set_timezone(user_id: UUID, text: str, uow: UnitOfWork) -> str:
@@ -224,11 +233,13 @@ async def log_session(
 
     Adds ``minutes`` (default: the curriculum's session length) to the time spent, updates the
     streak on the learner's local calendar, stores ``note``, and completes the curriculum with
-    its last session. A concurrent ``/done`` of the same learner is retried, never counted twice.
+    its last session. A concurrent ``/done`` of the same learner is never counted twice: the
+    write only lands if the progress is still as read; otherwise we read again, this time
+    holding the learner's lock so that concurrent ``/done``s queue up instead of failing.
     """
-    for _attempt in range(3):
+    for attempt in range(5):
         async with uow:
-            context = await uow.curricula.completion_context(user_id)
+            context = await uow.curricula.completion_context(user_id, lock=attempt > 0)
             if context is None:
                 raise NotFound(NO_CURRICULUM)
             if context.status is CurriculumStatus.PAUSED:
@@ -320,9 +331,12 @@ async def add_note(user_id: UUID, text: str, uow: UnitOfWork, clock: Clock) -> N
     return Note(note_id, text, last.session_number, last.session_title, last.curriculum_title, now)
 
 
-async def recent_notes(user_id: UUID, uow: UnitOfWork, limit: int = 10) -> list[Note]:
+async def recent_notes(
+    user_id: UUID, uow: UnitOfWork, limit: int = 10
+) -> tuple[User, list[Note]]:
+    """The learner (for their time zone) and their latest notes, newest first."""
     async with uow:
-        return await uow.notes.recent(user_id, limit)
+        return await uow.users.get(user_id), await uow.notes.recent(user_id, limit)
 
 
 # -- progress ------------------------------------------------------------------------------

@@ -76,7 +76,11 @@ class CurriculumRepository(Protocol):
 
     async def set_status(self, curriculum_id: UUID, status: CurriculumStatus) -> None: ...
 
-    async def completion_context(self, user_id: UUID) -> CompletionContext | None: ...
+    async def completion_context(
+        self, user_id: UUID, *, lock: bool = False
+    ) -> CompletionContext | None:
+        """What /done needs; with ``lock``, first wait for and hold the learner's row lock."""
+        ...
 
     async def record_completion(self, completion: Completion) -> bool:
         """Write a completion unless the progress changed since it was read; False if it did."""

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
+from uuid import UUID
 
-from domain.model import Identity, User
+from domain.model import Identity
 from domain.ports import Clock, CurriculumPlanner, UnitOfWork
 
 
@@ -48,7 +49,7 @@ class Request:
     """An incoming message resolved to a known user, with the command's arguments."""
 
     ctx: Context
-    user: User
+    user_id: UUID
     incoming: Incoming
     args: str = ""
     button_args: tuple[str, ...] = field(default=())

@@ -74,7 +74,7 @@ def _prompt(req: Request, conversation: Conversation, *, edit: bool = False) -> 
 
 
 def _wizard_payload(req: Request, conversation: Conversation, choice: str) -> str:
-    return payloads.encode(req.user, "wz", conversation.token, choice)
+    return payloads.encode(req.user_id, "wz", conversation.token, choice)
 
 
 async def new(req: Request) -> Replies:
@@ -82,11 +82,11 @@ async def new(req: Request) -> Replies:
     if req.args.strip():
         spec = validation.parse_new_one_line(req.args)
         overview = await learning.create_curriculum(
-            req.user.id, spec, req.ctx.uow(), req.ctx.planner
+            req.user_id, spec, req.ctx.uow(), req.ctx.planner
         )
         return _created(overview)
     conversation = await conversations.save(
-        req.user.id, FLOW, ORDER[0], {}, req.ctx.uow(), req.ctx.clock
+        req.user_id, FLOW, ORDER[0], {}, req.ctx.uow(), req.ctx.clock
     )
     return _prompt(req, conversation)
 
@@ -105,12 +105,12 @@ async def answer(req: Request, conversation: Conversation, text: str | None) -> 
     if step != ORDER[-1]:
         following = ORDER[ORDER.index(step) + 1]
         moved = await conversations.save(
-            req.user.id, FLOW, following, data, req.ctx.uow(), req.ctx.clock
+            req.user_id, FLOW, following, data, req.ctx.uow(), req.ctx.clock
         )
         return _prompt(req, moved)
     spec = validation.spec_from_answers(data)
     overview = await learning.create_curriculum(
-        req.user.id, spec, req.ctx.uow(), req.ctx.planner, end_conversation=True
+        req.user_id, spec, req.ctx.uow(), req.ctx.planner, end_conversation=True
     )
     return _created(overview)
 
@@ -120,7 +120,7 @@ async def wizard_button(req: Request) -> Replies:
     if len(req.button_args) != 2:
         raise InvalidInput(payloads.STALE)
     token, choice = req.button_args
-    conversation = await conversations.current(req.user.id, req.ctx.uow(), req.ctx.clock)
+    conversation = await conversations.current(req.user_id, req.ctx.uow(), req.ctx.clock)
     if conversation is None or conversation.flow != FLOW or conversation.token != token:
         raise InvalidInput(payloads.STALE)
     if choice == "skip":
@@ -144,7 +144,7 @@ def _created(overview: CurriculumOverview) -> Reply:
 
 async def plans(req: Request) -> Reply:
     """All curricula with their progress, and buttons to open one."""
-    curricula = await learning.list_curricula(req.user.id, req.ctx.uow())
+    curricula = await learning.list_curricula(req.user_id, req.ctx.uow())
     if not curricula:
         return Reply(learning.NO_CURRICULUM)
     lines = ["Your curricula:"]
@@ -156,7 +156,7 @@ async def plans(req: Request) -> Reply:
             f"{bar(done, c.total_sessions)} {c.percent_done}%"
         )
         if number <= 10:
-            buttons.append(Button(f"Open {number}", payloads.encode(req.user, "co", c.id.hex)))
+            buttons.append(Button(f"Open {number}", payloads.encode(req.user_id, "co", c.id.hex)))
     return Reply("\n".join(lines), rows(*buttons, per_row=5))
 
 
@@ -175,11 +175,11 @@ def _plan_reply(req: Request, page: learning.PlanPage, *, edit: bool = False) ->
     buttons = []
     if page.page > 0:
         buttons.append(
-            Button("◀ Previous", payloads.encode(req.user, "pp", c.id.hex, str(page.page - 1)))
+            Button("◀ Previous", payloads.encode(req.user_id, "pp", c.id.hex, str(page.page - 1)))
         )
     if page.page + 1 < page.pages:
         buttons.append(
-            Button("Next ▶", payloads.encode(req.user, "pp", c.id.hex, str(page.page + 1)))
+            Button("Next ▶", payloads.encode(req.user_id, "pp", c.id.hex, str(page.page + 1)))
         )
     return Reply("\n".join(lines), rows(*buttons), edit=edit)
 
@@ -189,7 +189,7 @@ async def plan(req: Request) -> Reply:
     page = 0
     if req.args.strip():
         page = validation.parse_int(req.args, what="page", low=1, high=999) - 1
-    result = await learning.plan_page(req.user.id, req.ctx.uow(), page=page)
+    result = await learning.plan_page(req.user_id, req.ctx.uow(), page=page)
     return _plan_reply(req, result)
 
 
@@ -200,7 +200,7 @@ async def plan_page_button(req: Request) -> Reply:
     curriculum_id = payloads.uuid_arg(req.button_args[0])
     page = payloads.int_arg(req.button_args[1], low=0, high=999)
     result = await learning.plan_page(
-        req.user.id, req.ctx.uow(), curriculum_id=curriculum_id, page=page
+        req.user_id, req.ctx.uow(), curriculum_id=curriculum_id, page=page
     )
     return _plan_reply(req, result, edit=True)
 
@@ -210,7 +210,7 @@ async def open_button(req: Request) -> Reply:
     if len(req.button_args) != 1:
         raise InvalidInput(payloads.STALE)
     curriculum_id = payloads.uuid_arg(req.button_args[0])
-    result = await learning.open_curriculum(req.user.id, curriculum_id, req.ctx.uow())
+    result = await learning.open_curriculum(req.user_id, curriculum_id, req.ctx.uow())
     return _plan_reply(req, result, edit=True)
 
 
@@ -229,7 +229,7 @@ def session_details(session: StudySession) -> str:
 
 async def next_session(req: Request) -> Reply:
     """The next session of the current curriculum."""
-    c = await learning.current_curriculum(req.user.id, req.ctx.uow())
+    c = await learning.current_curriculum(req.user_id, req.ctx.uow())
     if c.next_session is None:
         return Reply(f"Every session of “{c.title}” is done. 🎉 Start something new with /new.")
     footer = "When you've finished it, send /done [minutes] [note]."
@@ -240,7 +240,7 @@ async def next_session(req: Request) -> Reply:
 
 def _status_command(target: CurriculumStatus, verb: str) -> Callable[[Request], object]:
     async def change(req: Request) -> Reply:
-        c = await learning.change_status(req.user.id, target, req.ctx.uow())
+        c = await learning.change_status(req.user_id, target, req.ctx.uow())
         return Reply(f"“{c.title}” is now {c.status.value}. {verb}")
 
     return change

@@ -12,7 +12,6 @@ import re
 from uuid import UUID
 
 from domain.errors import InvalidInput
-from domain.model import User
 
 VERSION = "1"
 MAX_BYTES = 64
@@ -22,26 +21,26 @@ STALE = "That button has expired or isn't valid any more. Nothing was changed."
 NOT_YOURS = "That button was meant for someone else. Nothing was changed."
 
 
-def owner_tag(user: User) -> str:
-    return user.id.hex[:8]
+def owner_tag(user_id: UUID) -> str:
+    return user_id.hex[:8]
 
 
-def encode(user: User, action: str, *args: str) -> str:
-    """Build the payload of a button offered to ``user``."""
+def encode(user_id: UUID, action: str, *args: str) -> str:
+    """Build the payload of a button offered to the user ``user_id``."""
     for arg in (action, *args):
         if not _ARG.match(arg):
             raise ValueError(f"payload part {arg!r} is not allowed")
-    payload = ":".join((VERSION, owner_tag(user), action, *args))
+    payload = ":".join((VERSION, owner_tag(user_id), action, *args))
     if len(payload.encode()) > MAX_BYTES:
         raise ValueError(f"payload {payload!r} is longer than {MAX_BYTES} bytes")
     return payload
 
 
-def decode(user: User, payload: str) -> tuple[str, tuple[str, ...]]:
-    """Split a pressed button's payload into ``(action, args)`` for the pressing ``user``.
+def decode(user_id: UUID, payload: str) -> tuple[str, tuple[str, ...]]:
+    """Split a pressed button's payload into ``(action, args)`` for the pressing user.
 
     Raises:
-        InvalidInput: the payload is malformed, of another version, or not for ``user``.
+        InvalidInput: the payload is malformed, of another version, or not for that user.
     """
     if len(payload.encode(errors="replace")) > MAX_BYTES:
         raise InvalidInput(STALE)
@@ -49,7 +48,7 @@ def decode(user: User, payload: str) -> tuple[str, tuple[str, ...]]:
     parts = rest.split(":")
     if version != VERSION or len(parts) < 2 or not all(_ARG.match(p) for p in parts[1:]):
         raise InvalidInput(STALE)
-    if parts[0] != owner_tag(user):
+    if parts[0] != owner_tag(user_id):
         raise InvalidInput(NOT_YOURS)
     return parts[1], tuple(parts[2:])
 

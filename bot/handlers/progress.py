@@ -15,7 +15,7 @@ async def done(req: Request) -> Reply:
     """Complete the next session: /done [minutes] [note]."""
     minutes, note = validation.parse_done_args(req.args)
     result = await learning.log_session(
-        req.user.id, req.ctx.uow(), req.ctx.clock, minutes=minutes, note=note
+        req.user_id, req.ctx.uow(), req.ctx.clock, minutes=minutes, note=note
     )
     lines = [
         f"✅ Session {result.session_number} of {result.total_sessions} done: "
@@ -36,7 +36,7 @@ async def done(req: Request) -> Reply:
 
 async def undo(req: Request) -> Reply:
     """Revert the last /done (within 24 hours)."""
-    result = await learning.undo_last(req.user.id, req.ctx.uow(), req.ctx.clock)
+    result = await learning.undo_last(req.user_id, req.ctx.uow(), req.ctx.clock)
     return Reply(
         f"↩️ Undone: session {result.session_number}, {result.session_title} "
         f"({duration(result.minutes)}) in “{result.curriculum_title}”. "
@@ -46,7 +46,7 @@ async def undo(req: Request) -> Reply:
 
 async def progress(req: Request) -> Reply:
     """Progress per curriculum, with streaks as they stand today."""
-    user, report = await learning.progress_report(req.user.id, req.ctx.uow(), req.ctx.clock)
+    user, report = await learning.progress_report(req.user_id, req.ctx.uow(), req.ctx.clock)
     if not report:
         return Reply(learning.NO_CURRICULUM)
     blocks = []
@@ -72,20 +72,20 @@ async def note(req: Request) -> Reply:
     if not req.args.strip():
         return Reply("Usage: /note <text> (it attaches to your latest completed session)")
     saved = await learning.add_note(
-        req.user.id, validation.parse_note(req.args), req.ctx.uow(), req.ctx.clock
+        req.user_id, validation.parse_note(req.args), req.ctx.uow(), req.ctx.clock
     )
     return Reply(f"📝 Noted on session {saved.session_number}, {saved.session_title}.")
 
 
 async def notes(req: Request) -> Reply:
     """Your recent notes."""
-    recent = await learning.recent_notes(req.user.id, req.ctx.uow())
+    user, recent = await learning.recent_notes(req.user_id, req.ctx.uow())
     if not recent:
         return Reply("No notes yet. Add one with /note <text> or /done <minutes> <note>.")
     lines = ["Your recent notes:"]
     lines += [
         f"• {n.curriculum_title} · session {n.session_number} ({n.session_title}) · "
-        f"{local_time(n.created_at, req.user.timezone)}\n  {n.content}"
+        f"{local_time(n.created_at, user.timezone)}\n  {n.content}"
         for n in recent
     ]
     return Reply("\n".join(lines))

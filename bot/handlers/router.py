@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Sequence
+from uuid import UUID
 
 from bot.handlers import curricula, payloads, progress, settings
 from bot.handlers.base import Command, Context, Handler, Incoming, Replies, Reply, Request
 from domain import conversations, learning
 from domain.errors import DomainError
-from domain.model import User
+from domain.model import Identity
 
 logger = logging.getLogger(__name__)
 
@@ -26,15 +29,40 @@ FAILURE = "Sorry, something went wrong on my side. Nothing was changed; please t
 
 async def start(req: Request) -> Reply:
     """Welcome and register."""
-    return Reply(WELCOME.format(name=req.user.name))
+    return Reply(WELCOME.format(name=req.incoming.identity.display_name or "there"))
 
 
 async def cancel(req: Request) -> Reply:
     """Leave the current wizard."""
-    if await conversations.current(req.user.id, req.ctx.uow(), req.ctx.clock) is None:
+    if await conversations.current(req.user_id, req.ctx.uow(), req.ctx.clock) is None:
         return Reply("There is nothing to cancel.")
-    await conversations.end(req.user.id, req.ctx.uow())
+    await conversations.end(req.user_id, req.ctx.uow())
     return Reply("Cancelled. Nothing was saved.")
+
+
+class KnownIdentities:
+    """Which user each recently seen identity belongs to, so a message skips that lookup.
+
+    Keyed by everything ``register`` stores about an identity (a new chat id or display name
+    is a miss, and ``register`` refreshes them). Entries live ``ttl`` seconds, so a change made
+    by another bot process is picked up within that time; at most ``size`` are kept.
+    """
+
+    def __init__(self, size: int = 50_000, ttl: float = 300.0) -> None:
+        self._size, self._ttl = size, ttl
+        self._entries: OrderedDict[Identity, tuple[UUID, float]] = OrderedDict()
+
+    def get(self, identity: Identity) -> UUID | None:
+        entry = self._entries.get(identity)
+        if entry is None or entry[1] < time.monotonic():
+            return None
+        return entry[0]
+
+    def put(self, identity: Identity, user_id: UUID) -> None:
+        self._entries[identity] = (user_id, time.monotonic() + self._ttl)
+        self._entries.move_to_end(identity)
+        while len(self._entries) > self._size:
+            self._entries.popitem(last=False)
 
 
 class Dispatcher:
@@ -42,6 +70,7 @@ class Dispatcher:
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.known = KnownIdentities()
         own = [
             Command("start", start, "what I do"),
             Command("help", self.help, "this list"),
@@ -63,8 +92,7 @@ class Dispatcher:
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Handle one message or button press. Never raises; errors become friendly replies."""
         try:
-            user, _created = await learning.register(incoming.identity, self.ctx.uow())
-            return _as_list(await self._route(user, incoming))
+            return _as_list(await self._route(await self._user_id(incoming.identity), incoming))
         except DomainError as error:
             return [Reply(error.message)]
         except Exception:
@@ -76,13 +104,21 @@ class Dispatcher:
             )
             return [Reply(FAILURE)]
 
-    async def _route(self, user: User, incoming: Incoming) -> Replies:
+    async def _user_id(self, identity: Identity) -> UUID:
+        user_id = self.known.get(identity)
+        if user_id is None:
+            user, _created = await learning.register(identity, self.ctx.uow())
+            user_id = user.id
+            self.known.put(identity, user_id)
+        return user_id
+
+    async def _route(self, user_id: UUID, incoming: Incoming) -> Replies:
         if incoming.payload is not None:
-            action, args = payloads.decode(user, incoming.payload)
+            action, args = payloads.decode(user_id, incoming.payload)
             handler = self.buttons.get(action)
             if handler is None:
                 return Reply(payloads.STALE)
-            return await handler(Request(self.ctx, user, incoming, button_args=args))
+            return await handler(Request(self.ctx, user_id, incoming, button_args=args))
         text = (incoming.text or "").strip()
         if len(text) > MAX_TEXT:
             return Reply(
@@ -94,10 +130,10 @@ class Dispatcher:
             command = self.commands.get(name)
             if command is None:
                 return Reply(f"I don't know “/{name[:30]}”. Send /help to see what I can do.")
-            return await command.handler(Request(self.ctx, user, incoming, args=args.strip()))
-        conversation = await conversations.current(user.id, self.ctx.uow(), self.ctx.clock)
+            return await command.handler(Request(self.ctx, user_id, incoming, args=args.strip()))
+        conversation = await conversations.current(user_id, self.ctx.uow(), self.ctx.clock)
         if conversation is not None and conversation.flow in self.flows:
-            request = Request(self.ctx, user, incoming, args=text)
+            request = Request(self.ctx, user_id, incoming, args=text)
             return await self.flows[conversation.flow](request, conversation, text)
         return Reply("I answer commands. Send /help to see them, or /new to plan something.")
 

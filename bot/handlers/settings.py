@@ -13,10 +13,10 @@ USAGE = "Usage: /timezone <IANA zone>, for example /timezone Europe/Berlin"
 
 async def _apply(req: Request, text: str, *, edit: bool = False) -> Reply:
     try:
-        zone = await learning.set_timezone(req.user.id, text, req.ctx.uow())
+        zone = await learning.set_timezone(req.user_id, text, req.ctx.uow())
     except UnknownTimeZone as error:
         buttons = [
-            Button(zone, payloads.encode(req.user, "tz", zone))
+            Button(zone, payloads.encode(req.user_id, "tz", zone))
             for zone in error.suggestions
             if len(zone) <= 40
         ]
@@ -29,7 +29,7 @@ async def _apply(req: Request, text: str, *, edit: bool = False) -> Reply:
 async def timezone(req: Request) -> Reply:
     """Show or set the learner's time zone."""
     if not req.args.strip():
-        zone = req.user.timezone
+        zone = (await learning.get_user(req.user_id, req.ctx.uow())).timezone
         return Reply(
             f"Your time zone is {zone} (local time {local_time(req.ctx.clock.now(), zone)})."
             f"\n{USAGE}"
