@@ -1,0 +1,529 @@
+"""The migrated schema is the seed schema plus exactly the documented additions.
+
+The reference is ``seed_schema.sql`` (the seed's own DDL) loaded into a scratch database; the
+two databases are compared through ``pg_catalog``, so types, lengths, defaults, nullability,
+index and constraint definitions are compared as PostgreSQL itself sees them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import delete, func, select, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import NullPool
+
+from db.migrate import alembic_config, current, downgrade, upgrade
+from db.models import (
+    Base,
+    ConversationStateRow,
+    CurriculumRow,
+    PlatformIdentityRow,
+    SessionFeedbackRow,
+    SessionRow,
+    UserNoteRow,
+    UserProgressRow,
+    UserRow,
+)
+from tests.conftest import create_database, drop_database
+
+SEED_SQL = Path(__file__).with_name("seed_schema.sql")
+
+# (table, column) -> (type as format_type() shows it, nullable, default as pg_get_expr() shows it)
+Column = tuple[str, bool, str | None]
+
+# Deviation (a): chat-created users have neither an email nor a password.
+MADE_NULLABLE = {("users", "email"), ("users", "password_hash")}
+
+NOW = "now()"
+TIMESTAMPTZ = "timestamp with time zone"
+ADDED_COLUMNS: dict[tuple[str, str], Column] = {
+    # (b) the curriculum /plan, /next and /done act on
+    ("users", "current_curriculum_id"): ("uuid", True, None),
+    # (e) exact /undo, and streaks that survive a time-zone change
+    ("sessions", "minutes_spent"): ("integer", True, None),
+    ("sessions", "completed_local_date"): ("date", True, None),
+    # (f)
+    ("user_progress", "last_session_local_date"): ("date", True, None),
+    # (c) who a user is on each chat platform
+    ("platform_identities", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("platform_identities", "user_id"): ("uuid", False, None),
+    ("platform_identities", "platform"): ("character varying(20)", False, None),
+    ("platform_identities", "external_id"): ("character varying(255)", False, None),
+    ("platform_identities", "chat_id"): ("character varying(255)", True, None),
+    ("platform_identities", "display_name"): ("character varying(255)", True, None),
+    ("platform_identities", "created_at"): (TIMESTAMPTZ, False, NOW),
+    ("platform_identities", "updated_at"): (TIMESTAMPTZ, False, NOW),
+    # (d) durable multi-step wizard state
+    ("conversation_states", "user_id"): ("uuid", False, None),
+    ("conversation_states", "flow"): ("character varying(50)", False, None),
+    ("conversation_states", "step"): ("character varying(50)", False, None),
+    ("conversation_states", "data"): ("jsonb", False, "'{}'::jsonb"),
+    ("conversation_states", "token"): ("character varying(16)", False, None),
+    ("conversation_states", "expires_at"): (TIMESTAMPTZ, False, None),
+    ("conversation_states", "created_at"): (TIMESTAMPTZ, False, NOW),
+    ("conversation_states", "updated_at"): (TIMESTAMPTZ, False, NOW),
+}
+
+ADDED_INDEXES = {
+    "idx_platform_identities_user_id": (
+        "CREATE INDEX idx_platform_identities_user_id "
+        "ON public.platform_identities USING btree (user_id)"
+    ),
+}
+
+# Constraints that have no counterpart (same table, kind and definition) in the seed.
+ADDED_CONSTRAINTS = {
+    "fk_users_current_curriculum_id",
+    "uq_sessions_curriculum_id_session_number",
+    "ck_curricula_total_sessions_range",
+    "ck_curricula_session_duration_range",
+    "ck_curricula_skill_level",
+    "ck_curricula_status",
+    "pk_platform_identities",
+    "fk_platform_identities_user_id",
+    "uq_platform_identities_platform_external_id",
+    "pk_conversation_states",
+    "fk_conversation_states_user_id",
+}
+
+# The names the seed gives in its "Foreign Key Constraints" block.
+SEED_FK_NAMES = {
+    "fk_curricula_user_id",
+    "fk_sessions_curriculum_id",
+    "fk_user_progress_user_id",
+    "fk_user_progress_curriculum_id",
+}
+
+
+@dataclass(frozen=True)
+class Constraint:
+    table: str
+    kind: str  # pg_constraint.contype: p, u, f, c
+    name: str
+    columns: tuple[str, ...]
+    definition: str
+
+
+@dataclass(frozen=True)
+class Catalog:
+    relations: frozenset[str]
+    columns: dict[tuple[str, str], Column]
+    indexes: dict[str, str]  # name -> pg_get_indexdef, for indexes not backing a constraint
+    constraints: list[Constraint]
+    triggers: dict[str, str]  # name -> pg_get_triggerdef
+    functions: frozenset[str]
+
+    def by_definition(self) -> dict[tuple[str, str, str], Constraint]:
+        return {(c.table, c.kind, c.definition): c for c in self.constraints}
+
+
+_PUBLIC = "relnamespace = 'public'::regnamespace"
+
+_RELATIONS = text(f"SELECT relname FROM pg_class WHERE {_PUBLIC}")
+_COLUMNS = text(
+    f"""
+    SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull,
+           pg_get_expr(d.adbin, d.adrelid)
+    FROM pg_attribute a
+    JOIN pg_class c ON c.oid = a.attrelid
+    LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+    WHERE c.{_PUBLIC} AND c.relkind = 'r' AND c.relname <> 'alembic_version'
+      AND a.attnum > 0 AND NOT a.attisdropped
+    """
+)
+_INDEXES = text(
+    f"""
+    SELECT i.relname, pg_get_indexdef(i.oid)
+    FROM pg_index x
+    JOIN pg_class i ON i.oid = x.indexrelid
+    JOIN pg_class t ON t.oid = x.indrelid
+    WHERE t.{_PUBLIC} AND t.relname <> 'alembic_version'
+      AND NOT EXISTS (
+        SELECT 1 FROM pg_constraint k
+        WHERE k.conindid = x.indexrelid AND k.contype IN ('p', 'u', 'x')
+      )
+    """
+)
+_CONSTRAINTS = text(
+    f"""
+    SELECT t.relname, k.contype::text, k.conname,
+           ARRAY(
+             SELECT a.attname
+             FROM unnest(k.conkey) WITH ORDINALITY AS key(attnum, position)
+             JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = key.attnum
+             ORDER BY key.position
+           ),
+           pg_get_constraintdef(k.oid)
+    FROM pg_constraint k
+    JOIN pg_class t ON t.oid = k.conrelid
+    WHERE t.{_PUBLIC} AND t.relname <> 'alembic_version'
+    """
+)
+_TRIGGERS = text(
+    f"""
+    SELECT g.tgname, pg_get_triggerdef(g.oid)
+    FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid
+    WHERE t.{_PUBLIC} AND NOT g.tgisinternal
+    """
+)
+_FUNCTIONS = text("SELECT proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace")
+
+
+async def read_catalog(url: str) -> Catalog:
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as conn:
+            relations = (await conn.execute(_RELATIONS)).scalars()
+            columns = (await conn.execute(_COLUMNS)).all()
+            indexes = (await conn.execute(_INDEXES)).all()
+            constraints = (await conn.execute(_CONSTRAINTS)).all()
+            triggers = (await conn.execute(_TRIGGERS)).all()
+            functions = (await conn.execute(_FUNCTIONS)).scalars()
+            return Catalog(
+                relations=frozenset(relations),
+                columns={
+                    (t, c): (typ, nullable, default) for t, c, typ, nullable, default in columns
+                },
+                indexes=dict(indexes),
+                constraints=[
+                    Constraint(t, kind, name, tuple(cols), definition)
+                    for t, kind, name, cols, definition in constraints
+                ],
+                triggers=dict(triggers),
+                functions=frozenset(functions),
+            )
+    finally:
+        await engine.dispose()
+
+
+def head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+@pytest.fixture(scope="module")
+async def seed(server_url: str) -> AsyncIterator[Catalog]:
+    """The catalog of a scratch database created by the seed's own SQL."""
+    url = await create_database(server_url)
+    engine = create_async_engine(url, poolclass=NullPool)
+    try:
+        async with engine.connect() as conn:
+            raw = await conn.get_raw_connection()
+            # asyncpg's execute() without arguments runs a multi-statement script.
+            await raw.driver_connection.execute(SEED_SQL.read_text())  # type: ignore[union-attr]
+        yield await read_catalog(url)
+    finally:
+        await engine.dispose()
+        await drop_database(server_url, url)
+
+
+@pytest.fixture(scope="module")
+async def ours(database_url: str) -> Catalog:
+    """The catalog of the test session's database, migrated to head."""
+    return await read_catalog(database_url)
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+
+async def test_migrations_go_up_to_head_down_to_an_empty_database_and_up_again(
+    server_url: str,
+) -> None:
+    url = await create_database(server_url)
+    try:
+        assert await current(url) is None
+
+        await upgrade(url)
+        assert await current(url) == head_revision()
+        assert "users" in (await read_catalog(url)).relations
+
+        await downgrade(url)
+        empty = await read_catalog(url)
+        assert await current(url) is None
+        # alembic keeps its (now empty) version table; nothing of ours is left.
+        assert empty.relations == {"alembic_version", "alembic_version_pkc"}
+        assert empty.functions == set()
+        assert empty.triggers == {}
+
+        await upgrade(url)
+        assert await current(url) == head_revision()
+    finally:
+        await drop_database(server_url, url)
+
+
+async def test_two_migrators_starting_at_once_do_not_collide(server_url: str) -> None:
+    url = await create_database(server_url)
+    try:
+        # Both interleave on the event loop; the advisory lock makes the second wait and
+        # then find the schema at head. (Without it they hang: one blocks on the other's
+        # CREATE TABLE while sharing Alembic's process-global context.)
+        await asyncio.gather(upgrade(url), upgrade(url))
+        assert await current(url) == head_revision()
+    finally:
+        await drop_database(server_url, url)
+
+
+# --- the schema is the seed plus the documented additions -------------------------------------
+
+
+async def test_seed_columns_keep_type_default_nullability_and_only_documented_ones_are_added(
+    seed: Catalog, ours: Catalog
+) -> None:
+    expected = dict(seed.columns)
+    for key in MADE_NULLABLE:
+        typ, _, default = expected[key]
+        expected[key] = (typ, True, default)
+    expected.update(ADDED_COLUMNS)
+
+    assert ours.columns == expected
+
+
+async def test_every_seed_index_exists_under_its_seed_name_on_the_same_columns(
+    seed: Catalog, ours: Catalog
+) -> None:
+    assert seed.indexes, "the seed SQL defines indexes"
+    assert ours.indexes == seed.indexes | ADDED_INDEXES
+
+
+async def test_seed_constraints_are_kept_and_only_documented_ones_are_added(
+    seed: Catalog, ours: Catalog
+) -> None:
+    mine = ours.by_definition()
+    missing = set(seed.by_definition()) - set(mine)
+    assert not missing
+
+    added = {c.name for key, c in mine.items() if key not in seed.by_definition()}
+    assert added == ADDED_CONSTRAINTS
+
+    rating = mine[("session_feedback", "c", "CHECK (((rating >= 1) AND (rating <= 5)))")]
+    assert rating.name == "ck_session_feedback_rating_range"
+    assert ("user_progress", "u", "UNIQUE (user_id, curriculum_id)") in mine
+    assert ("users", "u", "UNIQUE (email)") in mine
+
+
+async def test_every_seed_foreign_key_cascades_and_each_is_named_fk_table_column_once(
+    seed: Catalog, ours: Catalog
+) -> None:
+    seed_fks = [c for c in seed.constraints if c.kind == "f"]
+    our_fks = [c for c in ours.constraints if c.kind == "f"]
+    assert len(seed_fks) == 13
+
+    for fk in our_fks:
+        assert len(fk.columns) == 1
+        assert fk.name == f"fk_{fk.table}_{fk.columns[0]}"
+    assert len({(fk.table, fk.columns) for fk in our_fks}) == len(our_fks), "one FK per column"
+
+    mine = ours.by_definition()
+    for fk in seed_fks:
+        assert "ON DELETE CASCADE" in fk.definition
+        assert mine[(fk.table, "f", fk.definition)].name == f"fk_{fk.table}_{fk.columns[0]}"
+    assert SEED_FK_NAMES <= {fk.name for fk in our_fks}
+
+    current_curriculum = next(fk for fk in our_fks if fk.name == "fk_users_current_curriculum_id")
+    assert current_curriculum.definition == (
+        "FOREIGN KEY (current_curriculum_id) REFERENCES curricula(id) ON DELETE SET NULL"
+    )
+
+
+async def test_every_table_with_updated_at_has_the_updated_at_trigger(ours: Catalog) -> None:
+    tables = {table for table, column in ours.columns if column == "updated_at"}
+    assert ours.triggers == {
+        f"trg_{table}_updated_at": (
+            f"CREATE TRIGGER trg_{table}_updated_at BEFORE UPDATE ON public.{table} "
+            "FOR EACH ROW EXECUTE FUNCTION set_updated_at()"
+        )
+        for table in tables
+    }
+    assert ours.functions == {"set_updated_at"}
+
+
+async def test_orm_models_agree_with_the_migrated_schema(engine: AsyncEngine) -> None:
+    def differences(sync_conn: Connection) -> list[Any]:
+        context = MigrationContext.configure(
+            sync_conn, opts={"compare_type": True, "compare_server_default": True}
+        )
+        return compare_metadata(context, Base.metadata)
+
+    async with engine.connect() as conn:
+        assert await conn.run_sync(differences) == []
+
+
+# --- behaviour --------------------------------------------------------------------------------
+
+Sessions = async_sessionmaker[AsyncSession]
+RowT = TypeVar("RowT", bound=Base)
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+def _curriculum(user_id: uuid.UUID | None, **overrides: object) -> CurriculumRow:
+    fields: dict[str, object] = {
+        "user_id": user_id,
+        "title": "Rust in 30 days",
+        "subject": "Rust",
+        "total_sessions": 30,
+        "session_duration": 45,
+        "skill_level": "beginner",
+    }
+    return CurriculumRow(**(fields | overrides))
+
+
+async def _add(session: AsyncSession, row: RowT) -> RowT:
+    session.add(row)
+    await session.flush()
+    return row
+
+
+async def test_updated_at_moves_to_the_updating_transactions_time(
+    session_factory: Sessions,
+) -> None:
+    async with session_factory() as session:
+        user = UserRow(name="Ada", created_at=LONG_AGO, updated_at=LONG_AGO)
+        await _add(session, user)
+        await session.commit()
+
+    async with session_factory() as session:
+        row = await session.get(UserRow, user.id)
+        assert row is not None
+        row.name = "Ada Lovelace"
+        await session.flush()
+        transaction_time = await session.scalar(select(func.now()))
+        await session.commit()
+
+    async with session_factory() as session:
+        created, updated = (
+            await session.execute(
+                select(UserRow.created_at, UserRow.updated_at).where(UserRow.id == user.id)
+            )
+        ).one()
+    assert created == LONG_AGO
+    assert updated == transaction_time
+    assert updated is not None and updated > LONG_AGO
+
+
+async def test_deleting_a_user_deletes_everything_they_own(session_factory: Sessions) -> None:
+    async with session_factory() as session:
+        user = await _add(session, UserRow(name="Grace"))
+        curriculum = await _add(session, _curriculum(user.id))
+        user.current_curriculum_id = curriculum.id
+        lesson = await _add(
+            session, SessionRow(curriculum_id=curriculum.id, session_number=1, title="Intro")
+        )
+        session.add_all(
+            [
+                UserProgressRow(user_id=user.id, curriculum_id=curriculum.id),
+                UserNoteRow(user_id=user.id, session_id=lesson.id, content="ownership!"),
+                PlatformIdentityRow(
+                    user_id=user.id, platform="telegram", external_id=uuid.uuid4().hex
+                ),
+                ConversationStateRow(
+                    user_id=user.id,
+                    flow="plan",
+                    step="title",
+                    token="n0nce",
+                    expires_at=datetime.now(UTC) + timedelta(hours=1),
+                ),
+            ]
+        )
+        await session.commit()
+
+    async with session_factory() as session:
+        await session.execute(delete(UserRow).where(UserRow.id == user.id))
+        await session.commit()
+
+        owned = {
+            "curricula": select(CurriculumRow).where(CurriculumRow.user_id == user.id),
+            "sessions": select(SessionRow).where(SessionRow.curriculum_id == curriculum.id),
+            "progress": select(UserProgressRow).where(UserProgressRow.user_id == user.id),
+            "notes": select(UserNoteRow).where(UserNoteRow.user_id == user.id),
+            "identities": select(PlatformIdentityRow).where(
+                PlatformIdentityRow.user_id == user.id
+            ),
+            "conversation": select(ConversationStateRow).where(
+                ConversationStateRow.user_id == user.id
+            ),
+        }
+        left = {
+            name: await session.scalar(select(func.count()).select_from(query.subquery()))
+            for name, query in owned.items()
+        }
+    assert left == dict.fromkeys(owned, 0)
+
+
+async def test_deleting_the_current_curriculum_clears_it_on_the_user(
+    session_factory: Sessions,
+) -> None:
+    async with session_factory() as session:
+        user = await _add(session, UserRow(name="Edsger"))
+        curriculum = await _add(session, _curriculum(user.id))
+        user.current_curriculum_id = curriculum.id
+        await session.commit()
+
+    async with session_factory() as session:
+        await session.execute(delete(CurriculumRow).where(CurriculumRow.id == curriculum.id))
+        await session.commit()
+        pointer = await session.scalar(
+            select(UserRow.current_curriculum_id).where(UserRow.id == user.id)
+        )
+        still_there = await session.get(UserRow, user.id)
+    assert still_there is not None
+    assert pointer is None
+
+
+async def test_a_rating_of_six_is_refused(session_factory: Sessions) -> None:
+    async with session_factory() as session:
+        with pytest.raises(IntegrityError, match="ck_session_feedback_rating_range"):
+            await _add(session, SessionFeedbackRow(rating=6))
+
+
+async def test_a_curriculum_of_zero_sessions_is_refused(session_factory: Sessions) -> None:
+    async with session_factory() as session:
+        with pytest.raises(IntegrityError, match="ck_curricula_total_sessions_range"):
+            await _add(session, _curriculum(None, total_sessions=0))
+
+
+async def test_the_same_platform_account_cannot_belong_to_two_identities(
+    session_factory: Sessions,
+) -> None:
+    external_id = uuid.uuid4().hex
+    async with session_factory() as session:
+        first = await _add(session, UserRow(name="Barbara"))
+        second = await _add(session, UserRow(name="Barbara too"))
+        await _add(
+            session,
+            PlatformIdentityRow(user_id=first.id, platform="discord", external_id=external_id),
+        )
+        with pytest.raises(IntegrityError, match="uq_platform_identities_platform_external_id"):
+            await _add(
+                session,
+                PlatformIdentityRow(
+                    user_id=second.id, platform="discord", external_id=external_id
+                ),
+            )
+
+
+async def test_a_second_progress_row_for_the_same_user_and_curriculum_is_refused(
+    session_factory: Sessions,
+) -> None:
+    async with session_factory() as session:
+        user = await _add(session, UserRow(name="Donald"))
+        curriculum = await _add(session, _curriculum(user.id))
+        await _add(session, UserProgressRow(user_id=user.id, curriculum_id=curriculum.id))
+        with pytest.raises(IntegrityError, match="uq_user_progress_user_id_curriculum_id"):
+            await _add(session, UserProgressRow(user_id=user.id, curriculum_id=curriculum.id))
