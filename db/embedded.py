@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -24,7 +25,10 @@ async def embedded_postgres(data_dir: Path, database: str = "postgres") -> Async
     Yields a ``postgresql+asyncpg://`` URL over the server's Unix socket and stops the
     server on exit unless another process still uses it (``pgserver`` counts handles).
     """
-    import pgserver  # imported here: starting the app must not pay for it when unused
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset; pgserver then uses /tmp, as we want.
+        warnings.simplefilter("ignore")
+        import pgserver  # imported here: starting the app must not pay for it when unused
 
     pgdata = data_dir / "pg"
     pgdata.mkdir(parents=True, exist_ok=True)

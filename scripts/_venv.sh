@@ -20,8 +20,13 @@ install_venv() {
   # Reinstall only when pyproject.toml changed since the last install.
   local stamp=".venv/.installed-$1"
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    .venv/bin/python -m pip install --quiet --upgrade pip
-    .venv/bin/python -m pip install --quiet -e "$1"
+    echo "Installing Syllabot ($1) into .venv; the log is in .venv/install.log" >&2
+    if ! { .venv/bin/python -m pip install --upgrade pip &&
+      .venv/bin/python -m pip install -e "$1"; } >.venv/install.log 2>&1; then
+      tail -n 30 .venv/install.log >&2
+      echo "Installation failed; see .venv/install.log" >&2
+      exit 1
+    fi
     touch "$stamp"
   fi
 }
