@@ -6,7 +6,6 @@ import asyncio
 import getpass
 import logging
 import signal
-import sys
 from collections.abc import Coroutine
 from typing import Annotated, Any
 
@@ -148,4 +147,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -369,7 +369,7 @@ class SqlCurriculumRepository(_Repository):
         if row is None:
             return None
         session: SessionRow = row[0]
-        assert session.completed_at is not None
+        assert session.completed_at is not None and session.curriculum_id is not None
         return LastCompletion(
             session_id=session.id,
             session_number=session.session_number,
@@ -455,7 +455,14 @@ class SqlNoteRepository(_Repository):
             .limit(limit)
         )
         return [
-            Note(note.id, note.content, number, session_title, curriculum_title, note.created_at)
+            Note(
+                note.id,
+                note.content,
+                number,
+                session_title,
+                curriculum_title,
+                note.created_at or note.updated_at or datetime.min.replace(tzinfo=UTC),
+            )
             for note, number, session_title, curriculum_title in rows
         ]
 

@@ -331,9 +331,7 @@ async def add_note(user_id: UUID, text: str, uow: UnitOfWork, clock: Clock) -> N
     return Note(note_id, text, last.session_number, last.session_title, last.curriculum_title, now)
 
 
-async def recent_notes(
-    user_id: UUID, uow: UnitOfWork, limit: int = 10
-) -> tuple[User, list[Note]]:
+async def recent_notes(user_id: UUID, uow: UnitOfWork, limit: int = 10) -> tuple[User, list[Note]]:
     """The learner (for their time zone) and their latest notes, newest first."""
     async with uow:
         return await uow.users.get(user_id), await uow.notes.recent(user_id, limit)

@@ -117,10 +117,17 @@ class UnitOfWork(Protocol):
     Leaving the block without ``commit()`` rolls back.
     """
 
-    users: UserRepository
-    curricula: CurriculumRepository
-    notes: NoteRepository
-    conversations: ConversationRepository
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def curricula(self) -> CurriculumRepository: ...
+
+    @property
+    def notes(self) -> NoteRepository: ...
+
+    @property
+    def conversations(self) -> ConversationRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

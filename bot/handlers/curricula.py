@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.handlers import payloads
-from bot.handlers.base import Button, Command, Replies, Reply, Request, rows
+from bot.handlers.base import Button, Command, Handler, Replies, Reply, Request, rows
 from bot.handlers.formatting import bar, duration
 from domain import conversations, learning, validation
 from domain.errors import InvalidInput
@@ -238,7 +238,7 @@ async def next_session(req: Request) -> Reply:
     return Reply(f"{c.title}\n{session_details(c.next_session)}\n\n{footer}")
 
 
-def _status_command(target: CurriculumStatus, verb: str) -> Callable[[Request], object]:
+def _status_command(target: CurriculumStatus, verb: str) -> Handler:
     async def change(req: Request) -> Reply:
         c = await learning.change_status(req.user_id, target, req.ctx.uow())
         return Reply(f"“{c.title}” is now {c.status.value}. {verb}")

@@ -125,12 +125,12 @@ class Dispatcher:
                 f"That message is too long ({len(text):,} characters). Nothing was changed."
             )
         if text.startswith("/"):
-            name, _, args = text[1:].partition(" ")
+            name, _, rest = text[1:].partition(" ")
             name = name.split("@", 1)[0].lower()  # "/done@SyllabotBot" in groups
             command = self.commands.get(name)
             if command is None:
                 return Reply(f"I don't know “/{name[:30]}”. Send /help to see what I can do.")
-            return await command.handler(Request(self.ctx, user_id, incoming, args=args.strip()))
+            return await command.handler(Request(self.ctx, user_id, incoming, args=rest.strip()))
         conversation = await conversations.current(user_id, self.ctx.uow(), self.ctx.clock)
         if conversation is not None and conversation.flow in self.flows:
             request = Request(self.ctx, user_id, incoming, args=text)
