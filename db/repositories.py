@@ -129,12 +129,11 @@ class SqlUserRepository(_Repository):
         )
 
 
-# The curriculum a learner's commands act on: the one they chose unless it is archived,
-# otherwise their newest active (then paused) one. Shared by ``current_id`` and the /done read.
+# The curriculum a learner's commands act on: the one they chose (created, opened or resumed
+# last), otherwise their newest active (then paused) one. Shared by ``current_id`` and /done.
 _CURRENT_CURRICULUM = """
     COALESCE(
-        (SELECT cc.id FROM curricula cc
-          WHERE cc.id = u.current_curriculum_id AND cc.status <> 'archived'),
+        u.current_curriculum_id,
         (SELECT cc.id FROM curricula cc
           WHERE cc.user_id = u.id AND cc.status IN ('active', 'paused')
           ORDER BY cc.status = 'active' DESC, cc.created_at DESC LIMIT 1)

@@ -174,7 +174,7 @@ async def current_curriculum(user_id: UUID, uow: UnitOfWork) -> CurriculumOvervi
 
 _TRANSITIONS = {
     CurriculumStatus.PAUSED: {CurriculumStatus.ACTIVE},
-    CurriculumStatus.ACTIVE: {CurriculumStatus.PAUSED},
+    CurriculumStatus.ACTIVE: {CurriculumStatus.PAUSED, CurriculumStatus.ARCHIVED},
     CurriculumStatus.ARCHIVED: {
         CurriculumStatus.ACTIVE,
         CurriculumStatus.PAUSED,
@@ -242,8 +242,10 @@ async def log_session(
             context = await uow.curricula.completion_context(user_id, lock=attempt > 0)
             if context is None:
                 raise NotFound(NO_CURRICULUM)
-            if context.status is CurriculumStatus.PAUSED:
-                raise InvalidInput(f"“{context.curriculum_title}” is paused. /resume it first.")
+            if context.status in (CurriculumStatus.PAUSED, CurriculumStatus.ARCHIVED):
+                raise InvalidInput(
+                    f"“{context.curriculum_title}” is {context.status.value}. /resume it first."
+                )
             if context.next_session_id is None or context.status is CurriculumStatus.COMPLETED:
                 raise InvalidInput(
                     f"Every session of “{context.curriculum_title}” is already done. "

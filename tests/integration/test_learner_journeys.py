@@ -175,6 +175,11 @@ async def test_pause_resume_archive(dispatcher: Dispatcher) -> None:
     assert "now active" in await fe.say("/resume")
     assert "now archived" in await fe.say("/archive")
     assert "no curriculum" in await fe.say("/done")
+    assert "archived" in await fe.say("/plans")
+    await fe.say("#1")  # open the archived curriculum again
+    assert "archived. /resume it first" in await fe.say("/done")
+    assert "now active" in await fe.say("/resume")
+    assert "Session 1 of 5 done" in await fe.say("/done")
 
 
 async def test_concurrent_dones_of_one_learner_count_each_session_once(
