@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -14,8 +15,12 @@ from bot.handlers.router import Dispatcher
 from db import migrate
 from db.engine import create_engine, database_url
 from db.uow import SqlAlchemyUnitOfWork
+from domain.marketplace import Policy
 from domain.planner import TemplatePlanner
 from domain.ports import Clock, CurriculumPlanner, SystemClock
+
+if TYPE_CHECKING:  # python-telegram-bot is imported only when Telegram is switched on
+    from bot.adapters.telegram import TelegramAdapter
 
 logger = logging.getLogger(__name__)
 
@@ -25,12 +30,14 @@ def bootstrap(
     *,
     clock: Clock | None = None,
     planner: CurriculumPlanner | None = None,
+    policy: Policy | None = None,
 ) -> Dispatcher:
-    """Build the dispatcher over ``engine``; tests pass their own clock."""
+    """Build the dispatcher over ``engine``; tests pass their own clock and policy."""
     ctx = Context(
         uow=lambda: SqlAlchemyUnitOfWork(engine),
         clock=clock or SystemClock(),
         planner=planner or TemplatePlanner(),
+        policy=policy or Policy(),
     )
     return Dispatcher(ctx)
 
@@ -49,3 +56,25 @@ async def open_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
             yield engine
         finally:
             await engine.dispose()
+
+
+def telegram_adapter(settings: Settings, dispatcher: Dispatcher) -> TelegramAdapter:
+    """The Telegram adapter the settings describe (polling unless a webhook URL is set)."""
+    from bot.adapters.telegram import TelegramAdapter, Webhook
+
+    assert settings.telegram_bot_token, "TELEGRAM_BOT_TOKEN is not set"
+    webhook = None
+    if settings.telegram_webhook_url:
+        assert settings.telegram_webhook_secret  # the settings refuse a webhook without one
+        webhook = Webhook(
+            url=settings.telegram_webhook_url,
+            secret=settings.telegram_webhook_secret,
+            listen=settings.telegram_webhook_listen,
+            port=settings.telegram_webhook_port,
+        )
+    return TelegramAdapter(
+        dispatcher,
+        settings.telegram_bot_token,
+        base_url=settings.telegram_api_base_url,
+        webhook=webhook,
+    )

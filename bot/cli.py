@@ -64,7 +64,8 @@ def chat(
         from bot.bootstrap import bootstrap, open_database
 
         async with open_database(settings) as engine:
-            await TerminalChat(bootstrap(engine), user or getpass.getuser()).run()
+            dispatcher = bootstrap(engine, policy=settings.policy())
+            await TerminalChat(dispatcher, user or getpass.getuser()).run()
 
     _run(main())
 
@@ -75,26 +76,31 @@ def run() -> None:
     settings = _settings()
 
     async def main() -> None:
-        from bot.bootstrap import open_database
+        from contextlib import AsyncExitStack
+
+        from bot.bootstrap import bootstrap, open_database, telegram_adapter
 
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        async with open_database(settings):
+        # One loop for everything: the database, then each platform; closed in reverse order.
+        async with AsyncExitStack() as running:
+            engine = await running.enter_async_context(open_database(settings))
+            dispatcher = bootstrap(engine, policy=settings.policy())
             typer.echo("Syllabot is running; the database is ready. Press Ctrl+C to stop.")
-            for name, token in (
-                ("Telegram", settings.telegram_bot_token),
-                ("Discord", settings.discord_bot_token),
-            ):
-                variable = f"{name.upper()}_BOT_TOKEN"
-                if token:
-                    typer.echo(
-                        f"{name}: {variable} is set, but this version has no {name} adapter yet."
-                    )
-                else:
-                    typer.echo(f"{name}: off. Set {variable} to connect a {name} bot.")
-            typer.echo("Meanwhile, `syllabot chat` talks to the same database from a terminal.")
+            if settings.telegram_bot_token:
+                telegram = telegram_adapter(settings, dispatcher)
+                await running.enter_async_context(telegram)
+                mode = "webhook" if settings.telegram_webhook_url else "long polling"
+                typer.echo(f"Telegram: on, as @{telegram.username} ({mode}).")
+            else:
+                typer.echo("Telegram: off. Set TELEGRAM_BOT_TOKEN to connect a Telegram bot.")
+            if settings.discord_bot_token:
+                typer.echo("Discord: DISCORD_BOT_TOKEN is set, but this version has no adapter.")
+            else:
+                typer.echo("Discord: off. Set DISCORD_BOT_TOKEN to connect a Discord bot.")
+            typer.echo("`syllabot chat` talks to the same database from a terminal.")
             await stop.wait()
         typer.echo("Stopped.")
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.marketplace import Policy
 
 
 def default_data_dir() -> Path:
@@ -27,7 +32,71 @@ class Settings(BaseSettings):
     db_pool_size: int = Field(default=10, ge=1, le=200, alias="SYLLABOT_DB_POOL_SIZE")
     auto_migrate: bool = Field(default=True, alias="SYLLABOT_AUTO_MIGRATE")
     telegram_bot_token: str | None = None
+    telegram_api_base_url: str | None = Field(
+        default=None, description="python-telegram-bot's base_url, e.g. http://127.0.0.1:8081/bot"
+    )
+    telegram_webhook_url: str | None = Field(
+        default=None, description="public HTTPS URL Telegram posts updates to; unset: polling"
+    )
+    telegram_webhook_listen: str = "127.0.0.1"
+    telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
+    telegram_webhook_secret: str | None = Field(default=None, validate_default=True)
     discord_bot_token: str | None = None
+    # The expert marketplace (see the README's marketplace section).
+    admins: str = Field(default="", alias="SYLLABOT_ADMINS")
+    currency: str = Field(default="EUR", alias="SYLLABOT_CURRENCY", pattern=r"^[A-Z]{3}$")
+    commission_rate: Decimal = Field(
+        default=Decimal("0.15"), ge=0, le=1, alias="SYLLABOT_COMMISSION_RATE"
+    )
+    min_notice_hours: int = Field(default=12, ge=0, le=720, alias="SYLLABOT_MIN_NOTICE_HOURS")
+    horizon_days: int = Field(default=30, ge=1, le=365, alias="SYLLABOT_BOOKING_HORIZON_DAYS")
+    buffer_minutes: int = Field(default=15, ge=0, le=240, alias="SYLLABOT_BOOKING_BUFFER_MINUTES")
+    cancel_notice_hours: int = Field(
+        default=12, ge=0, le=720, alias="SYLLABOT_CANCEL_NOTICE_HOURS"
+    )
+
+    @field_validator("admins")
+    @classmethod
+    def _admin_pairs(cls, value: str) -> str:
+        for item in filter(None, (part.strip() for part in value.split(","))):
+            platform, sep, user = item.partition(":")
+            if not sep or not platform or not user:
+                raise ValueError(f"“{item}” is not platform:user-id (e.g. telegram:12345)")
+        return value
+
+    def policy(self) -> Policy:
+        """The marketplace's numbers as the domain wants them."""
+        pairs = (part.strip().partition(":") for part in self.admins.split(",") if part.strip())
+        return Policy(
+            currency=self.currency,
+            commission_rate=self.commission_rate,
+            min_notice=timedelta(hours=self.min_notice_hours),
+            horizon=timedelta(days=self.horizon_days),
+            buffer=timedelta(minutes=self.buffer_minutes),
+            free_cancellation_notice=timedelta(hours=self.cancel_notice_hours),
+            admins=frozenset((platform.strip(), user.strip()) for platform, _, user in pairs),
+        )
+
+    @field_validator("telegram_api_base_url", "telegram_webhook_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _webhook_secret(cls, value: str | None, info: ValidationInfo) -> str | None:
+        rule = "1 to 256 characters of A-Z, a-z, 0-9, _ and -"
+        if value in (None, ""):
+            if info.data.get("telegram_webhook_url"):
+                raise ValueError(f"required when TELEGRAM_WEBHOOK_URL is set ({rule})")
+            return None
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
+            raise ValueError(f"must be {rule}")
+        return value
 
     @field_validator("database_url")
     @classmethod
@@ -59,7 +128,7 @@ ENV_NAMES = {
     "log_level": "LOG_LEVEL",
     "SYLLABOT_DB_POOL_SIZE": "SYLLABOT_DB_POOL_SIZE",
     "SYLLABOT_AUTO_MIGRATE": "SYLLABOT_AUTO_MIGRATE",
-}
+}  # fields with an alias are reported under the alias, which is the variable's name
 
 
 def load_settings(**overrides: object) -> Settings:

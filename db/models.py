@@ -27,6 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Date,
     DateTime,
@@ -182,6 +183,14 @@ class ExpertRow(Base):
     __table_args__ = (
         Index("idx_experts_verification_status", "verification_status"),
         Index("idx_experts_average_rating", "average_rating"),
+        UniqueConstraint("user_id"),  # 0003: one profile per user
+        CheckConstraint(
+            "hourly_rate_min > 0 AND hourly_rate_min <= hourly_rate_max", name="rate_range"
+        ),
+        CheckConstraint(
+            "verification_status IN ('pending', 'verified', 'rejected')",
+            name="verification_status",
+        ),
     )
 
     id: Mapped[uuid.UUID] = _id()
@@ -205,11 +214,22 @@ class ExpertRow(Base):
     )
     created_at: Mapped[datetime | None] = _stamp()
     updated_at: Mapped[datetime | None] = _stamp()
+    # 0003: the currency of the rates, and the expert's own meeting room (else Jitsi).
+    currency: Mapped[str] = mapped_column(String(3), server_default=text("'EUR'"))
+    meeting_link: Mapped[str | None] = mapped_column(String(500))
 
 
 class ExpertSpecialtyRow(Base):
     __tablename__ = "expert_specialties"
-    __table_args__ = (Index("idx_expert_specialties_subject", "subject"),)
+    __table_args__ = (
+        Index("idx_expert_specialties_subject", "subject"),
+        Index("idx_expert_specialties_expert_id", "expert_id"),  # 0003
+        Index("idx_expert_specialties_subject_lower", text("lower(subject)")),  # 0003
+        CheckConstraint(
+            "proficiency_level IN ('beginner', 'intermediate', 'advanced', 'expert')",
+            name="proficiency_level",
+        ),
+    )
 
     id: Mapped[uuid.UUID] = _id()
     expert_id: Mapped[uuid.UUID | None] = _fk("experts.id")
@@ -220,6 +240,10 @@ class ExpertSpecialtyRow(Base):
 
 class ExpertAvailabilityRow(Base):
     __tablename__ = "expert_availability"
+    __table_args__ = (
+        UniqueConstraint("expert_id", "day_of_week"),  # 0003: one row per weekday
+        CheckConstraint("day_of_week BETWEEN 0 AND 6", name="day_of_week_range"),
+    )
 
     id: Mapped[uuid.UUID] = _id()
     expert_id: Mapped[uuid.UUID | None] = _fk("experts.id")
@@ -237,6 +261,15 @@ class BookingRow(Base):
         Index("idx_bookings_expert_id", "expert_id"),
         Index("idx_bookings_session_date", "session_date"),
         Index("idx_bookings_status", "status"),
+        Index("idx_bookings_expert_id_session_date", "expert_id", "session_date"),  # 0003
+        CheckConstraint(
+            "status IN ('pending', 'scheduled', 'completed', 'cancelled', 'no_show')",
+            name="status",
+        ),
+        CheckConstraint(
+            "payment_status IN ('pending', 'paid', 'refunded')", name="payment_status"
+        ),
+        CheckConstraint("duration > 0 AND price >= 0", name="duration_price"),
     )
 
     id: Mapped[uuid.UUID] = _id()
@@ -252,11 +285,23 @@ class BookingRow(Base):
     session_notes: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime | None] = _stamp()
     updated_at: Mapped[datetime | None] = _stamp()
+    # 0003: the price fixed at booking time, how a booking ended, and when a pending one lapses.
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_by: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    confirmed_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    expires_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
 
 
 class SessionFeedbackRow(Base):
     __tablename__ = "session_feedback"
-    __table_args__ = (CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),)
+    __table_args__ = (
+        CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),
+        UniqueConstraint("booking_id"),  # 0003: one feedback per booking
+    )
 
     id: Mapped[uuid.UUID] = _id()
     booking_id: Mapped[uuid.UUID | None] = _fk("bookings.id")
@@ -269,6 +314,10 @@ class SessionFeedbackRow(Base):
 
 class CommissionRow(Base):
     __tablename__ = "commissions"
+    __table_args__ = (
+        UniqueConstraint("booking_id"),  # 0003: one ledger row per booking
+        CheckConstraint("status IN ('pending', 'paid', 'failed')", name="status"),
+    )
 
     id: Mapped[uuid.UUID] = _id()
     booking_id: Mapped[uuid.UUID | None] = _fk("bookings.id")
@@ -277,6 +326,9 @@ class CommissionRow(Base):
     payment_date: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
     status: Mapped[str | None] = mapped_column(String(50), server_default=text("'pending'"))
     created_at: Mapped[datetime | None] = _stamp()
+    # 0003: the rate applied and the currency, so the ledger explains itself.
+    rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    currency: Mapped[str] = mapped_column(String(3))
 
 
 class PlatformIdentityRow(Base):
@@ -313,3 +365,52 @@ class ConversationStateRow(Base):
     expires_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ)
     created_at: Mapped[datetime] = _stamp(nullable=False)
     updated_at: Mapped[datetime] = _stamp(nullable=False)
+
+
+class ExpertTimeOffRow(Base):
+    """0003: whole local dates an expert is away (``/timeoff``)."""
+
+    __tablename__ = "expert_time_off"
+    __table_args__ = (
+        CheckConstraint("starts_on <= ends_on", name="range"),
+        Index("idx_expert_time_off_expert_id", "expert_id"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    expert_id: Mapped[uuid.UUID] = _fk("experts.id", nullable=False)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = _stamp(nullable=False)
+
+
+class NotificationRow(Base):
+    """0003: the outbox. Written in the same transaction as the change it announces."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (
+        Index(
+            "idx_notifications_due",
+            "due_at",
+            postgresql_where=text("sent_at IS NULL"),
+        ),
+        Index("idx_notifications_user_id", "user_id"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID] = _fk("users.id", nullable=False)
+    kind: Mapped[str] = mapped_column(String(50))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    due_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ, server_default=NOW)
+    sent_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    created_at: Mapped[datetime] = _stamp(nullable=False)
+
+
+class ProcessedUpdateRow(Base):
+    """0002: platform updates already handled (Telegram adapter's duplicate guard)."""
+
+    __tablename__ = "processed_updates"
+    __table_args__ = (Index("idx_processed_updates_received_at", "received_at"),)
+
+    platform: Mapped[str] = mapped_column(String(20), primary_key=True)
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ, server_default=NOW)

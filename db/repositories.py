@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, delete, select, text, true, update
+from sqlalchemy import bindparam, delete, select, text, true, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
@@ -15,6 +15,7 @@ from db.models import (
     ConversationStateRow,
     CurriculumRow,
     PlatformIdentityRow,
+    ProcessedUpdateRow,
     SessionRow,
     UserNoteRow,
     UserProgressRow,
@@ -109,6 +110,19 @@ class SqlUserRepository(_Repository):
             )
             .values(chat_id=identity.chat_id, display_name=identity.display_name[:255])
         )
+
+    async def ids_for_identities(self, identities: frozenset[tuple[str, str]]) -> set[UUID]:
+        """The users behind (platform, external id) pairs; unknown pairs are skipped."""
+        if not identities:
+            return set()
+        rows = await self._session.execute(
+            select(PlatformIdentityRow.user_id).where(
+                tuple_(PlatformIdentityRow.platform, PlatformIdentityRow.external_id).in_(
+                    sorted(identities)
+                )
+            )
+        )
+        return {user_id for (user_id,) in rows}
 
     async def get(self, user_id: UUID) -> User:
         row = await self._session.get(UserRow, user_id)
@@ -491,6 +505,25 @@ class SqlConversationRepository(_Repository):
         await self._session.execute(
             delete(ConversationStateRow).where(ConversationStateRow.user_id == user_id)
         )
+
+
+class SqlDeliveryRepository(_Repository):
+    """Claims on platform updates (``processed_updates``): one Core statement each."""
+
+    async def claim(self, platform: str, update_id: int, at: datetime) -> bool:
+        result = await self._conn.execute(
+            insert(ProcessedUpdateRow)
+            .values(platform=platform, update_id=update_id, received_at=at)
+            .on_conflict_do_nothing()
+            .returning(ProcessedUpdateRow.update_id)
+        )
+        return result.first() is not None
+
+    async def forget_before(self, moment: datetime) -> int:
+        result = await self._conn.execute(
+            delete(ProcessedUpdateRow).where(ProcessedUpdateRow.received_at < moment)
+        )
+        return result.rowcount or 0
 
 
 def _progress(row: UserProgressRow) -> Progress:

@@ -9,9 +9,15 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from db.marketplace import (
+    SqlBookingRepository,
+    SqlExpertRepository,
+    SqlNotificationRepository,
+)
 from db.repositories import (
     SqlConversationRepository,
     SqlCurriculumRepository,
+    SqlDeliveryRepository,
     SqlNoteRepository,
     SqlUserRepository,
 )
@@ -60,6 +66,10 @@ class SqlAlchemyUnitOfWork:
         self.curricula = SqlCurriculumRepository(tx)
         self.notes = SqlNoteRepository(tx)
         self.conversations = SqlConversationRepository(tx)
+        self.experts = SqlExpertRepository(tx)
+        self.bookings = SqlBookingRepository(tx)
+        self.notifications = SqlNotificationRepository(tx)
+        self.deliveries = SqlDeliveryRepository(tx)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Protocol
+from decimal import Decimal
+from typing import Any, Protocol
 from uuid import UUID
 
+from domain.marketplace import (
+    Booking,
+    Earning,
+    Expert,
+    ExpertDraft,
+    Review,
+    SearchFilters,
+    Specialty,
+    Verification,
+)
 from domain.model import (
     Completion,
     CompletionContext,
@@ -51,6 +62,8 @@ class UserRepository(Protocol):
     async def get(self, user_id: UUID) -> User: ...
 
     async def set_timezone(self, user_id: UUID, zone: str) -> None: ...
+
+    async def ids_for_identities(self, identities: frozenset[tuple[str, str]]) -> set[UUID]: ...
 
     async def set_current_curriculum(self, user_id: UUID, curriculum_id: UUID | None) -> None: ...
 
@@ -111,6 +124,126 @@ class ConversationRepository(Protocol):
     async def clear(self, user_id: UUID) -> None: ...
 
 
+class DeliveryRepository(Protocol):
+    """Which platform updates were already taken on, so a redelivered one is skipped."""
+
+    async def claim(self, platform: str, update_id: int, at: datetime) -> bool:
+        """Record the update as taken; False if it had been recorded before."""
+        ...
+
+    async def forget_before(self, moment: datetime) -> int:
+        """Drop records taken before ``moment``; returns how many."""
+        ...
+
+
+class ExpertRepository(Protocol):
+    async def lock(self, expert_id: UUID) -> None:
+        """Hold the expert's advisory lock until the transaction ends."""
+        ...
+
+    async def get(self, expert_id: UUID) -> Expert | None: ...
+
+    async def by_user(self, user_id: UUID) -> Expert | None: ...
+
+    async def add(self, user_id: UUID, draft: ExpertDraft, currency: str) -> UUID: ...
+
+    async def update(self, expert_id: UUID, **values: Any) -> None: ...
+
+    async def replace_specialties(
+        self, expert_id: UUID, specialties: tuple[Specialty, ...]
+    ) -> None: ...
+
+    async def pending(self) -> list[Expert]: ...
+
+    async def set_verification(
+        self, expert_id: UUID, status: Verification, at: datetime | None
+    ) -> None: ...
+
+    async def weekly_rows(self, expert_id: UUID) -> list[tuple[int, list[list[str]]]]: ...
+
+    async def set_weekly_rows(
+        self, expert_id: UUID, rows: list[tuple[int, list[list[str]]]], zone: str
+    ) -> None: ...
+
+    async def time_off(self, expert_id: UUID) -> list[tuple[date, date]]: ...
+
+    async def add_time_off(self, expert_id: UUID, start: date, end: date) -> None: ...
+
+    async def busy(
+        self,
+        expert_id: UUID,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        *,
+        scheduled_only: bool = False,
+        exclude: UUID | None = None,
+    ) -> list[tuple[datetime, datetime]]: ...
+
+    async def search(self, filters: SearchFilters, *, limit: int, offset: int) -> list[Expert]: ...
+
+    async def reviews(self, expert_id: UUID, limit: int) -> list[Review]: ...
+
+
+class BookingRepository(Protocol):
+    async def add(
+        self,
+        *,
+        learner_id: UUID,
+        expert_id: UUID,
+        starts_at: datetime,
+        minutes: int,
+        price: Decimal,
+        currency: str,
+        expires_at: datetime,
+    ) -> UUID: ...
+
+    async def get(self, booking_id: UUID, *, lock: bool = False) -> Booking | None: ...
+
+    async def find(self, user_id: UUID, ref: str) -> list[Booking]: ...
+
+    async def for_user(self, user_id: UUID) -> list[Booking]: ...
+
+    async def update(self, booking_id: UUID, **values: Any) -> None: ...
+
+    async def save_feedback(
+        self,
+        booking_id: UUID,
+        *,
+        rating: int | None = None,
+        review: str | None = None,
+        expert_notes: str | None = None,
+    ) -> None: ...
+
+    async def refresh_expert_stats(self, expert_id: UUID) -> None: ...
+
+    async def add_commission(
+        self,
+        booking_id: UUID,
+        *,
+        commission: Decimal,
+        earnings: Decimal,
+        rate: Decimal,
+        currency: str,
+    ) -> bool: ...
+
+    async def earnings(self, expert_id: UUID, zone: str) -> list[Earning]: ...
+
+    async def lapsed_pending(self, now: datetime) -> list[Booking]: ...
+
+    async def pay_out(self, now: datetime) -> tuple[int, Decimal]: ...
+
+
+class NotificationRepository(Protocol):
+    """The outbox: written in the transaction of the change it announces."""
+
+    async def add(
+        self, user_id: UUID, kind: str, data: dict[str, Any], due_at: datetime
+    ) -> None: ...
+
+    async def take_due(self, user_id: UUID, now: datetime) -> list[tuple[str, dict[str, Any]]]: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction over all repositories: ``async with uow: ...; await uow.commit()``.
 
@@ -128,6 +261,18 @@ class UnitOfWork(Protocol):
 
     @property
     def conversations(self) -> ConversationRepository: ...
+
+    @property
+    def experts(self) -> ExpertRepository: ...
+
+    @property
+    def bookings(self) -> BookingRepository: ...
+
+    @property
+    def notifications(self) -> NotificationRepository: ...
+
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

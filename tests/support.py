@@ -56,11 +56,18 @@ class Learner:
         self.last = await self.chat.send(text)
         return "\n".join(reply.text for reply in self.last)
 
+    async def press(self, label: str) -> str:
+        """Press the button labelled ``label`` on the latest message that had buttons."""
+        labels = self.buttons()
+        assert label in labels, f"no button {label!r} in {labels}"
+        return await self.say(f"#{labels.index(label) + 1}")
+
     def buttons(self) -> list[str]:
-        return [b.label for reply in self.last for row in reply.buttons for b in row]
+        """Labels of the buttons ``#N`` presses now (the latest message that had buttons)."""
+        return [b.label for b in self.chat.buttons]
 
     def payloads(self) -> list[str]:
-        return [b.payload for reply in self.last for row in reply.buttons for b in row]
+        return [b.payload or "" for b in self.chat.buttons]
 
 
 async def snapshot(engine: AsyncEngine) -> dict[str, list[tuple[object, ...]]]:

@@ -34,6 +34,11 @@ class TerminalChat:
         self._buttons: list[Button] = []
 
     @property
+    def buttons(self) -> list[Button]:
+        """The buttons ``#N`` presses: those of the latest message that had any."""
+        return list(self._buttons)
+
+    @property
     def interactive(self) -> bool:
         return self._in.isatty()
 
@@ -56,14 +61,18 @@ class TerminalChat:
             await self.send(text)
 
     async def send(self, text: str) -> list[Reply]:
-        """Send one line as the user would type it, and print the replies."""
+        """Send one line as the user would type it; print (and return) the replies, then any
+        notifications that arrived for this user meanwhile (marked 📬)."""
         incoming = self._incoming(text)
         if incoming is None:
             return []
         replies = await self._dispatcher.handle(incoming)
         for reply in replies:
             self._show(reply)
-        return replies
+        arrived = await self._dispatcher.notices(self._identity)
+        for notice in arrived:
+            self._show(notice, prefix="📬 ")
+        return [*replies, *arrived]
 
     def _incoming(self, text: str) -> Incoming | None:
         if text.startswith("#") and text[1:].isdigit():
@@ -71,11 +80,15 @@ class TerminalChat:
             if not 1 <= number <= len(self._buttons):
                 self._write(f"(there is no button {number} on the last message)\n")
                 return None
-            return Incoming(self._identity, payload=self._buttons[number - 1].payload)
+            button = self._buttons[number - 1]
+            if button.payload is None:  # a link: nothing to send
+                self._write(f"(open {button.url})\n")
+                return None
+            return Incoming(self._identity, payload=button.payload)
         return Incoming(self._identity, text=text)
 
-    def _show(self, reply: Reply) -> None:
-        prefix = "bot (updated)> " if reply.edit else "bot> "
+    def _show(self, reply: Reply, prefix: str | None = None) -> None:
+        prefix = prefix or ("bot (updated)> " if reply.edit else "bot> ")
         self._write(prefix + reply.text.replace("\n", "\n     ") + "\n")
         if reply.buttons:
             self._buttons = [button for row in reply.buttons for button in row]
@@ -84,7 +97,8 @@ class TerminalChat:
                 labels = []
                 for button in row:
                     number += 1
-                    labels.append(f"[#{number} {button.label}]")
+                    link = f" → {button.url}" if button.url else ""
+                    labels.append(f"[#{number} {button.label}{link}]")
                 self._write("     " + "  ".join(labels) + "\n")
         self._out.flush()
 

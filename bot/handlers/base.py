@@ -6,6 +6,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from domain.bookings import ManualPayments, PaymentProvider
+from domain.marketplace import Policy
 from domain.model import Identity
 from domain.ports import Clock, CurriculumPlanner, UnitOfWork
 
@@ -22,26 +24,42 @@ class Incoming:
 
 @dataclass(frozen=True)
 class Button:
+    """A button that sends ``payload`` back when pressed, or (``url``) a link to open."""
+
     label: str
-    payload: str
+    payload: str | None = None
+    url: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.payload is None) == (self.url is None):
+            raise ValueError("a button has either a payload or a url")
 
 
 @dataclass(frozen=True)
 class Reply:
-    """A message to show. ``edit`` asks to replace the message whose button was pressed."""
+    """A message to show. ``edit`` asks to replace the message whose button was pressed.
+
+    ``open_private`` (set on answers in group chats) asks the adapter for one more button that
+    opens the private chat with the bot, which starts there with ``/start <open_private>``
+    ("" for a plain ``/start``); only the adapter knows how to link there.
+    """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     edit: bool = False
+    open_private: str | None = None
 
 
 @dataclass(frozen=True)
 class Context:
-    """What handlers may use: a fresh unit of work per call, the clock, the planner."""
+    """What handlers may use: a fresh unit of work per call, the clock, the planner, and the
+    marketplace's policy and payment provider."""
 
     uow: Callable[[], UnitOfWork]
     clock: Clock
     planner: CurriculumPlanner
+    policy: Policy = field(default_factory=Policy)
+    payments: PaymentProvider = field(default_factory=ManualPayments)
 
 
 @dataclass(frozen=True)
@@ -61,12 +79,17 @@ Handler = Callable[[Request], Awaitable[Replies]]
 
 @dataclass(frozen=True)
 class Command:
-    """A slash command: ``name`` without the slash, one ``summary`` line for /help."""
+    """A slash command: ``name`` without the slash, one ``summary`` line for /help.
+
+    A ``personal`` command shows or changes the user's own data, so in a group chat it is not
+    run: the answer is a button to the private chat instead.
+    """
 
     name: str
     handler: Handler
     summary: str
     usage: str = ""
+    personal: bool = True
 
 
 def rows(*buttons: Button, per_row: int = 3) -> tuple[tuple[Button, ...], ...]:

@@ -214,6 +214,13 @@ async def open_button(req: Request) -> Reply:
     return _plan_reply(req, result, edit=True)
 
 
+async def open_link(req: Request) -> Reply:
+    """Deep link ``/start c_<curriculum hex>``: open one of the learner's own curricula."""
+    curriculum_id = payloads.uuid_arg(req.args)
+    result = await learning.open_curriculum(req.user_id, curriculum_id, req.ctx.uow())
+    return _plan_reply(req, result)
+
+
 def session_details(session: StudySession) -> str:
     lines = [f"Session {session.number}: {session.title}", "", "Objectives:"]
     lines += [f"• {objective}" for objective in session.objectives]
@@ -269,3 +276,4 @@ COMMANDS = [
 ]
 BUTTONS = {"wz": wizard_button, "pp": plan_page_button, "co": open_button}
 FLOWS = {FLOW: answer}
+DEEP_LINKS = {"c": open_link}

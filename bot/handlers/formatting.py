@@ -13,6 +13,11 @@ def local_time(moment: datetime | None, zone: str) -> str:
     return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %Y, %H:%M")
 
 
+def short_time(moment: datetime, zone: str) -> str:
+    """``moment`` in ``zone`` without the year, e.g. "Tue 24 Nov 19:30"."""
+    return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M")
+
+
 def duration(minutes: int) -> str:
     """``95`` -> "1 h 35 min"."""
     hours, rest = divmod(minutes, 60)

@@ -64,3 +64,22 @@ def int_arg(value: str, *, low: int, high: int) -> int:
     if not value.isdigit() or not low <= int(value) <= high:
         raise InvalidInput(STALE)
     return int(value)
+
+
+# Deep links: ``/start <kind>_<arg>``, e.g. ``c_<curriculum hex>`` (Telegram: t.me/<bot>?start=…,
+# at most 64 characters of A-Z a-z 0-9 _ -). Like a button, a link is a request, not a permission.
+_DEEP_LINK = re.compile(r"^([a-z]{1,8})_([A-Za-z0-9_-]{1,55})$")
+
+
+def deep_link(kind: str, arg: str) -> str:
+    """The ``/start`` argument that opens ``arg`` of ``kind`` (see ``Dispatcher.deep_links``)."""
+    link = f"{kind}_{arg}"
+    if not _DEEP_LINK.match(link):
+        raise ValueError(f"deep link {link!r} is not allowed")
+    return link
+
+
+def parse_deep_link(text: str) -> tuple[str, str] | None:
+    """``"c_ab12…"`` -> ``("c", "ab12…")``; None when it is not a deep link."""
+    match = _DEEP_LINK.match(text.strip())
+    return None if match is None else (match[1], match[2])

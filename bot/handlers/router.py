@@ -8,9 +8,9 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from uuid import UUID
 
-from bot.handlers import curricula, payloads, progress, settings
+from bot.handlers import bookings, curricula, experts, notices, payloads, progress, settings
 from bot.handlers.base import Command, Context, Handler, Incoming, Replies, Reply, Request
-from domain import conversations, learning
+from domain import conversations, learning, outbox
 from domain.errors import DomainError
 from domain.model import Identity
 
@@ -25,11 +25,14 @@ WELCOME = (
     "Start with /new, set your time zone with /timezone, and see /help for everything."
 )
 FAILURE = "Sorry, something went wrong on my side. Nothing was changed; please try again."
-
-
-async def start(req: Request) -> Reply:
-    """Welcome and register."""
-    return Reply(WELCOME.format(name=req.incoming.identity.display_name or "there"))
+LINK_NOT_OPENED = (
+    "(The link you followed doesn't lead to anything I can open for you, so here's the "
+    "start instead. Nothing was changed.)"
+)
+PRIVATE_ONLY = (
+    "/{name} is about your own studies, so I answer it in our private chat, not here. "
+    "Open it with the button below and send /{name} there."
+)
 
 
 async def cancel(req: Request) -> Reply:
@@ -72,16 +75,35 @@ class Dispatcher:
         self.ctx = ctx
         self.known = KnownIdentities()
         own = [
-            Command("start", start, "what I do"),
-            Command("help", self.help, "this list"),
+            Command("start", self.start, "what I do", personal=False),
+            Command("help", self.help, "this list", personal=False),
             Command("cancel", cancel, "leave the current step-by-step flow"),
         ]
-        modules = (curricula, progress, settings)
+        modules = (curricula, progress, settings, experts, bookings)
         self.commands: dict[str, Command] = {
             c.name: c for c in [*own, *(c for m in modules for c in m.COMMANDS)]
         }
         self.buttons: dict[str, Handler] = {k: v for m in modules for k, v in m.BUTTONS.items()}
-        self.flows = dict(curricula.FLOWS)
+        self.flows = {k: v for m in modules for k, v in getattr(m, "FLOWS", {}).items()}
+        # Deep links, ``/start <kind>_<arg>`` (t.me/<bot>?start=c_<curriculum hex>): a module
+        # offers its kinds in ``DEEP_LINKS``; ``payloads.deep_link`` builds the argument.
+        self.deep_links: dict[str, Handler] = {
+            k: v for m in modules for k, v in getattr(m, "DEEP_LINKS", {}).items()
+        }
+
+    async def start(self, req: Request) -> Replies:
+        """Welcome and register; a deep link (``/start c_<id>``) opens what it names instead."""
+        welcome = Reply(WELCOME.format(name=req.incoming.identity.display_name or "there"))
+        if not req.args or not req.incoming.private:
+            return welcome
+        link = payloads.parse_deep_link(req.args)
+        handler = None if link is None else self.deep_links.get(link[0])
+        if link is None or handler is None:
+            return [welcome, Reply(LINK_NOT_OPENED)]
+        try:
+            return await handler(Request(self.ctx, req.user_id, req.incoming, args=link[1]))
+        except DomainError:
+            return [welcome, Reply(LINK_NOT_OPENED)]
 
     async def help(self, req: Request) -> Reply:
         """List the commands."""
@@ -89,8 +111,21 @@ class Dispatcher:
         lines += [f"/{c.name} — {c.summary}" for c in self.commands.values()]
         return Reply("\n".join(lines))
 
+    async def notices(self, identity: Identity) -> list[Reply]:
+        """The notifications due for this person, rendered for them (taken once)."""
+        try:
+            user_id = await self._user_id(identity)
+            due = await outbox.take_due(user_id, self.ctx.uow(), self.ctx.clock)
+            found = [await notices.render(self.ctx, user_id, kind, data) for kind, data in due]
+        except Exception:
+            logger.exception("failed to deliver notifications to %s", identity.external_id)
+            return []
+        return [reply for reply in found if reply is not None]
+
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Handle one message or button press. Never raises; errors become friendly replies."""
+        if _group_chatter(incoming):
+            return []
         try:
             return _as_list(await self._route(await self._user_id(incoming.identity), incoming))
         except DomainError as error:
@@ -129,13 +164,23 @@ class Dispatcher:
             name = name.split("@", 1)[0].lower()  # "/done@SyllabotBot" in groups
             command = self.commands.get(name)
             if command is None:
+                if not incoming.private:  # groups: maybe another bot's command; stay quiet
+                    return []
                 return Reply(f"I don't know “/{name[:30]}”. Send /help to see what I can do.")
+            if command.personal and not incoming.private:
+                return Reply(PRIVATE_ONLY.format(name=command.name), open_private="")
             return await command.handler(Request(self.ctx, user_id, incoming, args=rest.strip()))
         conversation = await conversations.current(user_id, self.ctx.uow(), self.ctx.clock)
         if conversation is not None and conversation.flow in self.flows:
             request = Request(self.ctx, user_id, incoming, args=text)
             return await self.flows[conversation.flow](request, conversation, text)
         return Reply("I answer commands. Send /help to see them, or /new to plan something.")
+
+
+def _group_chatter(incoming: Incoming) -> bool:
+    """Text in a group that is not a command: not meant for me, and never a wizard answer."""
+    text = (incoming.text or "").lstrip()
+    return not incoming.private and incoming.payload is None and not text.startswith("/")
 
 
 def _as_list(replies: Replies) -> list[Reply]:

@@ -80,12 +80,66 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("conversation_states", "expires_at"): (TIMESTAMPTZ, False, None),
     ("conversation_states", "created_at"): (TIMESTAMPTZ, False, NOW),
     ("conversation_states", "updated_at"): (TIMESTAMPTZ, False, NOW),
+    # 0002: platform updates already handled (duplicate deliveries have no second effect)
+    ("processed_updates", "platform"): ("character varying(20)", False, None),
+    ("processed_updates", "update_id"): ("bigint", False, None),
+    ("processed_updates", "received_at"): (TIMESTAMPTZ, False, NOW),
+    # 0003: the marketplace
+    ("experts", "currency"): ("character varying(3)", False, "'EUR'::character varying"),
+    ("experts", "meeting_link"): ("character varying(500)", True, None),
+    ("expert_time_off", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("expert_time_off", "expert_id"): ("uuid", False, None),
+    ("expert_time_off", "starts_on"): ("date", False, None),
+    ("expert_time_off", "ends_on"): ("date", False, None),
+    ("expert_time_off", "created_at"): (TIMESTAMPTZ, False, NOW),
+    ("bookings", "price"): ("numeric(10,2)", False, None),
+    ("bookings", "currency"): ("character varying(3)", False, None),
+    ("bookings", "cancel_reason"): ("text", True, None),
+    ("bookings", "cancelled_by"): ("uuid", True, None),
+    ("bookings", "confirmed_at"): (TIMESTAMPTZ, True, None),
+    ("bookings", "expires_at"): (TIMESTAMPTZ, True, None),
+    ("commissions", "rate"): ("numeric(5,4)", False, None),
+    ("commissions", "currency"): ("character varying(3)", False, None),
+    ("notifications", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("notifications", "user_id"): ("uuid", False, None),
+    ("notifications", "kind"): ("character varying(50)", False, None),
+    ("notifications", "data"): ("jsonb", False, "'{}'::jsonb"),
+    ("notifications", "due_at"): (TIMESTAMPTZ, False, NOW),
+    ("notifications", "sent_at"): (TIMESTAMPTZ, True, None),
+    ("notifications", "created_at"): (TIMESTAMPTZ, False, NOW),
 }
 
 ADDED_INDEXES = {
     "idx_platform_identities_user_id": (
         "CREATE INDEX idx_platform_identities_user_id "
         "ON public.platform_identities USING btree (user_id)"
+    ),
+    "idx_processed_updates_received_at": (
+        "CREATE INDEX idx_processed_updates_received_at "
+        "ON public.processed_updates USING btree (received_at)"
+    ),
+    "idx_expert_specialties_expert_id": (
+        "CREATE INDEX idx_expert_specialties_expert_id "
+        "ON public.expert_specialties USING btree (expert_id)"
+    ),
+    "idx_expert_specialties_subject_lower": (
+        "CREATE INDEX idx_expert_specialties_subject_lower "
+        "ON public.expert_specialties USING btree (lower((subject)::text))"
+    ),
+    "idx_expert_time_off_expert_id": (
+        "CREATE INDEX idx_expert_time_off_expert_id "
+        "ON public.expert_time_off USING btree (expert_id)"
+    ),
+    "idx_bookings_expert_id_session_date": (
+        "CREATE INDEX idx_bookings_expert_id_session_date "
+        "ON public.bookings USING btree (expert_id, session_date)"
+    ),
+    "idx_notifications_due": (
+        "CREATE INDEX idx_notifications_due ON public.notifications USING btree (due_at) "
+        "WHERE (sent_at IS NULL)"
+    ),
+    "idx_notifications_user_id": (
+        "CREATE INDEX idx_notifications_user_id ON public.notifications USING btree (user_id)"
     ),
 }
 
@@ -102,6 +156,27 @@ ADDED_CONSTRAINTS = {
     "uq_platform_identities_platform_external_id",
     "pk_conversation_states",
     "fk_conversation_states_user_id",
+    # 0002
+    "pk_processed_updates",
+    # 0003
+    "uq_experts_user_id",
+    "ck_experts_rate_range",
+    "ck_experts_verification_status",
+    "ck_expert_specialties_proficiency_level",
+    "uq_expert_availability_expert_id_day_of_week",
+    "ck_expert_availability_day_of_week_range",
+    "pk_expert_time_off",
+    "fk_expert_time_off_expert_id",
+    "ck_expert_time_off_range",
+    "fk_bookings_cancelled_by",
+    "ck_bookings_status",
+    "ck_bookings_payment_status",
+    "ck_bookings_duration_price",
+    "uq_session_feedback_booking_id",
+    "uq_commissions_booking_id",
+    "ck_commissions_status",
+    "pk_notifications",
+    "fk_notifications_user_id",
 }
 
 # The names the seed gives in its "Foreign Key Constraints" block.

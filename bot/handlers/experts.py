@@ -1,0 +1,424 @@
+"""Experts: /become_expert, /expert, /admin, /availability, /timeoff, /experts and profiles."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from decimal import Decimal
+from uuid import UUID
+
+from bot.handlers import payloads
+from bot.handlers.base import Button, Command, Replies, Reply, Request, rows
+from bot.handlers.formatting import short_time
+from domain import conversations, experts, learning
+from domain.errors import InvalidInput
+from domain.marketplace import (
+    Expert,
+    ExpertDraft,
+    ExpertProfile,
+    Proficiency,
+    SearchFilters,
+    parse_languages,
+    parse_rate_range,
+    parse_specialties,
+)
+from domain.model import Conversation
+from domain.timezones import resolve_zone
+from domain.validation import clean_text, parse_int
+
+ONBOARDING = "expert"
+SEARCH = "search"
+
+# The onboarding wizard: question, parser (text -> JSON-able value), may it be skipped?
+STEPS: dict[str, tuple[str, Callable[[str], object], bool]] = {
+    "name": (
+        "What name should learners see?",
+        lambda t: clean_text(t, what="name", limit=100),
+        False,
+    ),
+    "bio": (
+        "A short bio: who you are and how you teach. (or Skip)",
+        lambda t: clean_text(t, what="bio", limit=2000, required=False),
+        True,
+    ),
+    "credentials": (
+        "Your credentials: degrees, certificates, experience. (or Skip)",
+        lambda t: clean_text(t, what="credentials", limit=2000, required=False),
+        True,
+    ),
+    "rate": (
+        "Your hourly rate as a range in {currency}, e.g. 25-40.",
+        lambda t: [str(v) for v in parse_rate_range(t)],
+        False,
+    ),
+    "timezone": (
+        "Your time zone (IANA name, e.g. Europe/Berlin); your availability uses it.",
+        resolve_zone,
+        False,
+    ),
+    "languages": (
+        "Languages you teach in, as ISO 639-1 codes, e.g. en, de.",
+        lambda t: list(parse_languages(t)),
+        False,
+    ),
+    "specialties": (
+        "Your specialties as subject: level (beginner, intermediate, advanced, expert), "
+        "separated by ;  e.g. python: expert; statistics: advanced",
+        lambda t: [[s.subject, s.proficiency.value] for s in parse_specialties(t)],
+        False,
+    ),
+}
+ORDER = list(STEPS)
+
+
+def money(amount: Decimal, currency: str) -> str:
+    return f"{amount:,.2f} {currency}"
+
+
+def describe(expert: Expert) -> str:
+    """The profile as text (shared by /expert, /admin and profile cards)."""
+    stars = (
+        f"★ {expert.average_rating:.2f} ({expert.rating_count} ratings)"
+        if expert.rating_count
+        else "no ratings yet"
+    )
+    specialties = ", ".join(f"{s.subject} ({s.proficiency.value})" for s in expert.specialties)
+    lines = [
+        f"{expert.display_name} · {stars} · {expert.total_sessions} sessions",
+        f"Rate: {money(expert.rate_min, expert.currency)} – "
+        f"{money(expert.rate_max, expert.currency)} per hour",
+        f"Languages: {', '.join(expert.languages) or '—'} · time zone {expert.timezone}",
+        f"Specialties: {specialties or '—'}",
+    ]
+    if expert.bio:
+        lines.append(f"About: {expert.bio}")
+    if expert.credentials:
+        lines.append(f"Credentials: {expert.credentials}")
+    return "\n".join(lines)
+
+
+# -- onboarding ------------------------------------------------------------------------------
+
+
+def _prompt(req: Request, conversation: Conversation, timezone: str | None = None) -> Reply:
+    question, _parse, skippable = STEPS[conversation.step]
+    number = ORDER.index(conversation.step) + 1
+    text = (
+        f"Becoming an expert, step {number} of {len(ORDER)}: "
+        f"{question.format(currency=req.ctx.policy.currency)}\n(/cancel to stop)"
+    )
+    buttons = []
+    if skippable:
+        buttons.append(Button("Skip", payloads.encode(req.user_id, "xw", conversation.token, "-")))
+    if conversation.step == "timezone" and timezone:
+        buttons.append(
+            Button(f"Use {timezone}", payloads.encode(req.user_id, "xw", conversation.token, "tz"))
+        )
+    return Reply(text, rows(*buttons))
+
+
+async def become_expert(req: Request) -> Replies:
+    """Start the expert onboarding wizard."""
+    if await _own_profile(req) is not None:
+        return Reply("You already have an expert profile. /expert shows and edits it.")
+    conversation = await conversations.save(
+        req.user_id, ONBOARDING, ORDER[0], {}, req.ctx.uow(), req.ctx.clock
+    )
+    return _prompt(req, conversation)
+
+
+async def onboarding_answer(req: Request, conversation: Conversation, text: str | None) -> Replies:
+    """An answer to the current onboarding step (``None``: Skip)."""
+    step = conversation.step
+    _question, parse, skippable = STEPS[step]
+    if text is None and not skippable:
+        raise InvalidInput("This step can't be skipped.")
+    try:
+        value = None if text is None else parse(text)
+    except InvalidInput as error:
+        return [Reply(error.message), await _reprompt(req, conversation)]
+    data = {**conversation.data, step: value}
+    if step != ORDER[-1]:
+        moved = await conversations.save(
+            req.user_id,
+            ONBOARDING,
+            ORDER[ORDER.index(step) + 1],
+            data,
+            req.ctx.uow(),
+            req.ctx.clock,
+        )
+        return await _reprompt(req, moved)
+    draft = ExpertDraft(
+        display_name=str(data["name"]),
+        bio=_optional(data.get("bio")),
+        credentials=_optional(data.get("credentials")),
+        rate_min=Decimal(str(data["rate"][0])),  # type: ignore[index]
+        rate_max=Decimal(str(data["rate"][1])),  # type: ignore[index]
+        timezone=str(data["timezone"]),
+        languages=tuple(data["languages"]),  # type: ignore[arg-type]
+        specialties=parse_specialties(
+            "; ".join(f"{s}: {p}" for s, p in data["specialties"])  # type: ignore[attr-defined]
+        ),
+    )
+    expert = await experts.become_expert(
+        req.user_id, draft, req.ctx.uow(), req.ctx.clock, req.ctx.policy
+    )
+    await conversations.end(req.user_id, req.ctx.uow())
+    return Reply(
+        "🎓 Your expert profile is waiting for an admin's verification. I'll tell you when "
+        "it's approved. Meanwhile, set your weekly hours with /availability.\n\n"
+        + describe(expert)
+    )
+
+
+def _optional(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+async def _reprompt(req: Request, conversation: Conversation) -> Reply:
+    zone = None
+    if conversation.step == "timezone":
+        zone = (await learning.get_user(req.user_id, req.ctx.uow())).timezone
+    return _prompt(req, conversation, zone)
+
+
+async def onboarding_button(req: Request) -> Replies:
+    """Skip, or "Use <my time zone>", in the onboarding wizard."""
+    if len(req.button_args) != 2:
+        raise InvalidInput(payloads.STALE)
+    token, choice = req.button_args
+    conversation = await conversations.current(req.user_id, req.ctx.uow(), req.ctx.clock)
+    if conversation is None or conversation.flow != ONBOARDING or conversation.token != token:
+        raise InvalidInput(payloads.STALE)
+    if choice == "tz":
+        if conversation.step != "timezone":
+            raise InvalidInput(payloads.STALE)
+        zone = (await learning.get_user(req.user_id, req.ctx.uow())).timezone
+        return await onboarding_answer(req, conversation, zone)
+    return await onboarding_answer(req, conversation, None)
+
+
+# -- own profile -----------------------------------------------------------------------------
+
+
+async def _own_profile(req: Request) -> Expert | None:
+    try:
+        return await experts.my_profile(req.user_id, req.ctx.uow())
+    except Exception:  # NotFound: no profile yet
+        return None
+
+
+async def expert(req: Request) -> Reply:
+    """Show your expert profile, or change a field: /expert <field> <value>."""
+    field, _, value = req.args.strip().partition(" ")
+    if not field:
+        mine = await experts.my_profile(req.user_id, req.ctx.uow())
+        link = mine.meeting_link or "a private Jitsi Meet room per booking"
+        return Reply(
+            f"{describe(mine)}\nStatus: {mine.status.value} · meeting link: {link}\n\n"
+            "Change a field with /expert <field> <value>; fields: name, bio, credentials, "
+            "rate, timezone, languages, specialties, link (use - to remove)."
+        )
+    if not value.strip() and field not in ("bio", "credentials", "link"):
+        raise InvalidInput(f"Usage: /expert {field} <value>")
+    updated = await experts.edit_profile(req.user_id, field.lower(), value, req.ctx.uow())
+    return Reply(f"Saved.\n{describe(updated)}")
+
+
+# -- admin -----------------------------------------------------------------------------------
+
+
+async def admin(req: Request) -> Replies:
+    """Pending experts, with Approve and Reject buttons (admins only)."""
+    waiting = await experts.pending_experts(req.user_id, req.ctx.uow(), req.ctx.policy)
+    if not waiting:
+        return Reply("No experts are waiting for verification.")
+    return [admin_card(req.user_id, e) for e in waiting[:10]]
+
+
+def admin_card(admin_id: UUID, expert: Expert) -> Reply:
+    return Reply(
+        f"Waiting for verification:\n{describe(expert)}",
+        rows(
+            Button("✅ Approve", payloads.encode(admin_id, "av", expert.id.hex, "y")),
+            Button("❌ Reject", payloads.encode(admin_id, "av", expert.id.hex, "n")),
+        ),
+    )
+
+
+async def verify_button(req: Request) -> Reply:
+    """Approve or Reject under a pending expert."""
+    if len(req.button_args) != 2 or req.button_args[1] not in ("y", "n"):
+        raise InvalidInput(payloads.STALE)
+    approve = req.button_args[1] == "y"
+    done = await experts.verify_expert(
+        req.user_id,
+        payloads.uuid_arg(req.button_args[0]),
+        approve,
+        req.ctx.uow(),
+        req.ctx.clock,
+        req.ctx.policy,
+    )
+    return Reply(f"{done.display_name} is now {done.status.value}.", edit=True)
+
+
+# -- availability ----------------------------------------------------------------------------
+
+AVAILABILITY_USAGE = "Usage: /availability mon 09:00-12:00 14:00-18:00; wed 18:00-21:00"
+
+
+async def availability(req: Request) -> Reply:
+    """Show or set your weekly availability, in your own time zone."""
+    if not req.args.strip():
+        mine, weekly = await experts.weekly_availability(req.user_id, req.ctx.uow())
+        return Reply(
+            f"Your weekly hours ({mine.timezone}): {weekly or 'none yet'}\n{AVAILABILITY_USAGE}"
+        )
+    weekly = await experts.set_availability(req.user_id, req.args, req.ctx.uow())
+    return Reply(f"Saved your weekly hours: {weekly}")
+
+
+async def timeoff(req: Request) -> Reply:
+    """Take days off: /timeoff 2026-12-24..2026-12-31."""
+    if not req.args.strip():
+        return Reply("Usage: /timeoff 2026-12-24..2026-12-31 (or a single date)")
+    periods = await experts.add_time_off(req.user_id, req.args, req.ctx.uow(), req.ctx.clock)
+    listed = ", ".join(f"{a}..{b}" if a != b else str(a) for a, b in periods)
+    return Reply(f"Saved. Your time off: {listed}")
+
+
+# -- search and profiles ---------------------------------------------------------------------
+
+SEARCH_USAGE = (
+    "Usage: /experts <subject> [max=<rate>] [lang=<code>] [level=<level>] [within=<days>]\n"
+    "e.g. /experts python max=40 lang=en level=advanced within=7"
+)
+_FILTER = re.compile(r"\b(max|lang|level|within)=(\S+)", re.IGNORECASE)
+
+
+def parse_search(text: str) -> SearchFilters:
+    options = {key.lower(): value for key, value in _FILTER.findall(text)}
+    subject = " ".join(_FILTER.sub(" ", text).split())
+    if not subject:
+        raise InvalidInput(SEARCH_USAGE)
+    if len(subject) > 100:
+        raise InvalidInput("Search for a subject of under 100 characters.")
+    max_rate = None
+    if "max" in options:
+        max_rate, _ = parse_rate_range(f"{options['max']}-{options['max']}")
+    language = parse_languages(options["lang"])[0] if "lang" in options else None
+    proficiency = None
+    if "level" in options:
+        try:
+            proficiency = Proficiency(options["level"].lower())
+        except ValueError:
+            raise InvalidInput(
+                "level must be one of beginner, intermediate, advanced, expert."
+            ) from None
+    within = None
+    if "within" in options:
+        within = parse_int(options["within"], what="within (days)", low=1, high=30)
+    return SearchFilters(subject, max_rate, language, proficiency, within)
+
+
+async def search(req: Request) -> Replies:
+    """Find verified experts for a subject."""
+    filters = parse_search(req.args)
+    conversation = await conversations.save(
+        req.user_id,
+        SEARCH,
+        "results",
+        {"args": req.args.strip()},
+        req.ctx.uow(),
+        req.ctx.clock,
+    )
+    return await _results(req, filters, conversation, page=0)
+
+
+async def _results(
+    req: Request, filters: SearchFilters, conversation: Conversation, page: int, *, edit=False
+) -> Reply:
+    found = await experts.search(filters, req.ctx.uow(), req.ctx.clock, req.ctx.policy, page)
+    if not found:
+        more = " on this page" if page else ""
+        return Reply(f"No verified experts for “{filters.subject}”{more}.", edit=edit)
+    first = page * experts.PAGE_SIZE
+    lines = [f"Experts for “{filters.subject}” (page {page + 1}):"]
+    buttons = []
+    for number, e in enumerate(found, start=first + 1):
+        stars = f"★ {e.average_rating:.1f}" if e.rating_count else "new"
+        lines.append(
+            f"{number}. {e.display_name} · {stars} · {money(e.rate_min, e.currency)}–"
+            f"{money(e.rate_max, e.currency)}/h · {', '.join(e.languages)}"
+        )
+        buttons.append(Button(str(number), payloads.encode(req.user_id, "ep", e.id.hex)))
+    nav = []
+    token = conversation.token
+    if page > 0:
+        nav.append(Button("◀", payloads.encode(req.user_id, "es", token, str(page - 1))))
+    if len(found) == experts.PAGE_SIZE:
+        nav.append(Button("▶", payloads.encode(req.user_id, "es", token, str(page + 1))))
+    return Reply("\n".join(lines), (tuple(buttons), *rows(*nav)), edit=edit)
+
+
+async def search_page_button(req: Request) -> Reply:
+    """◀ / ▶ under search results."""
+    if len(req.button_args) != 2:
+        raise InvalidInput(payloads.STALE)
+    token, page = req.button_args[0], payloads.int_arg(req.button_args[1], low=0, high=200)
+    conversation = await conversations.current(req.user_id, req.ctx.uow(), req.ctx.clock)
+    if conversation is None or conversation.flow != SEARCH or conversation.token != token:
+        raise InvalidInput(payloads.STALE)
+    filters = parse_search(str(conversation.data["args"]))
+    return await _results(req, filters, conversation, page, edit=True)
+
+
+def profile_card(req: Request, card: ExpertProfile, zone: str) -> Reply:
+    e = card.expert
+    lines = [describe(e)]
+    for review in card.reviews:
+        text = f" “{review.review}”" if review.review else ""
+        lines.append(f"{'★' * review.rating}{'☆' * (5 - review.rating)}{text}")
+    if card.next_slots:
+        lines.append("Next free hours: " + "; ".join(short_time(s, zone) for s in card.next_slots))
+    else:
+        lines.append("No free hours in the next 7 days.")
+    return Reply(
+        "\n".join(lines), rows(Button("📅 Book", payloads.encode(req.user_id, "bk", e.id.hex)))
+    )
+
+
+async def show_profile(req: Request, expert_id: UUID) -> Reply:
+    card = await experts.profile(expert_id, req.ctx.uow(), req.ctx.clock, req.ctx.policy)
+    zone = (await learning.get_user(req.user_id, req.ctx.uow())).timezone
+    return profile_card(req, card, zone)
+
+
+async def profile_button(req: Request) -> Reply:
+    """A search result's number: the expert's profile card."""
+    if len(req.button_args) != 1:
+        raise InvalidInput(payloads.STALE)
+    return await show_profile(req, payloads.uuid_arg(req.button_args[0]))
+
+
+async def profile_link(req: Request) -> Reply:
+    """Deep link ``/start e_<expert hex>``."""
+    return await show_profile(req, payloads.uuid_arg(req.args))
+
+
+COMMANDS = [
+    Command("become_expert", become_expert, "offer sessions as an expert"),
+    Command("expert", expert, "your expert profile: /expert [field value]"),
+    Command("availability", availability, "your weekly hours (experts)", AVAILABILITY_USAGE),
+    Command("timeoff", timeoff, "days off: /timeoff 2026-12-24..2026-12-31"),
+    Command("experts", search, "find an expert: /experts <subject> [filters]", SEARCH_USAGE),
+    Command("admin", admin, "experts waiting for verification (admins)"),
+]
+BUTTONS = {
+    "xw": onboarding_button,
+    "av": verify_button,
+    "es": search_page_button,
+    "ep": profile_button,
+}
+FLOWS = {ONBOARDING: onboarding_answer}
+DEEP_LINKS = {"e": profile_link}

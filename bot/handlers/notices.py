@@ -1,0 +1,57 @@
+"""Rendering the outbox: each notification kind becomes a Reply for its recipient.
+
+Notifications are stored as facts (``booking_requested`` + the booking's id) in the same
+transaction as the change, and rendered here at delivery time, so a message always shows the
+booking as it is now and carries buttons made for its recipient.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import UUID
+
+from bot.handlers.base import Context, Reply
+from bot.handlers.bookings import booking_card
+from bot.handlers.experts import admin_card
+from domain import bookings, experts, learning
+from domain.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+HEADLINES = {
+    "booking_requested": "📨 New booking request — confirm or decline:",
+    "booking_confirm": "✅ Your booking is confirmed:",
+    "booking_decline": "Your booking request was declined:",
+    "booking_cancel": "A booking was cancelled:",
+    "booking_complete": "How was your session? Tap the stars to rate it:",
+    "booking_no_show": "The expert marked this session as a no-show:",
+    "booking_mark_paid": "💶 Payment recorded:",
+    "booking_rescheduled": "🗓 A booking was moved:",
+    "booking_expired": "A booking request lapsed without an answer:",
+    "booking_rated": "⭐ A learner rated your session:",
+}
+PLAIN = {
+    "expert_verified": "🎉 Your expert profile is verified. Learners can now find and book you.",
+    "expert_rejected": "Your expert profile was not approved. Reply to your admin for details.",
+}
+
+
+async def render(ctx: Context, user_id: UUID, kind: str, data: dict[str, Any]) -> Reply | None:
+    """The message for one notification, or None when it no longer applies."""
+    try:
+        if kind in PLAIN:
+            return Reply(PLAIN[kind])
+        if kind == "expert_pending":
+            expert = await experts.get_expert(UUID(data["expert_id"]), ctx.uow())
+            return admin_card(user_id, expert)
+        if kind in HEADLINES:
+            booking = await bookings.get_booking(user_id, UUID(data["booking_id"]), ctx.uow())
+            zone = (await learning.get_user(user_id, ctx.uow())).timezone
+            card = booking_card(booking, user_id, zone, ctx.clock.now())
+            return Reply(f"{HEADLINES[kind]}\n{card.text}", card.buttons)
+    except (DomainError, KeyError, ValueError):
+        logger.info("notification %s for %s no longer applies", kind, user_id)
+        return None
+    logger.warning("no renderer for notification kind %r", kind)
+    return None

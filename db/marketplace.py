@@ -1,0 +1,558 @@
+"""Repositories of the expert marketplace: experts, availability, bookings, the outbox."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from sqlalchemy import String, and_, cast, delete, func, or_, select, text, true, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import aliased
+
+from db.models import (
+    BookingRow,
+    CommissionRow,
+    ExpertAvailabilityRow,
+    ExpertRow,
+    ExpertSpecialtyRow,
+    ExpertTimeOffRow,
+    NotificationRow,
+    SessionFeedbackRow,
+    UserRow,
+)
+from domain.marketplace import (
+    Booking,
+    BookingStatus,
+    Earning,
+    Expert,
+    ExpertDraft,
+    PaymentStatus,
+    Proficiency,
+    Review,
+    SearchFilters,
+    Specialty,
+    Verification,
+)
+
+if TYPE_CHECKING:
+    from db.uow import Tx
+
+
+def _holds_time(now: datetime) -> Any:
+    """Bookings that hold their time: scheduled ones, and pending ones that have not lapsed."""
+    return or_(
+        BookingRow.status == BookingStatus.SCHEDULED.value,
+        and_(
+            BookingRow.status == BookingStatus.PENDING.value,
+            or_(BookingRow.expires_at.is_(None), BookingRow.expires_at > now),
+        ),
+    )
+
+
+def _lock_key(expert_id: UUID) -> int:
+    """A signed 64-bit advisory-lock key derived from the expert's id."""
+    return int.from_bytes(expert_id.bytes[:8], "big", signed=True)
+
+
+class SqlExpertRepository:
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def lock(self, expert_id: UUID) -> None:
+        """Serialise booking decisions about one expert until the transaction ends."""
+        await self._tx.conn.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(expert_id)}
+        )
+
+    async def _experts(
+        self, where: Any, *order: Any, limit: int | None = None, offset: int = 0
+    ) -> list[Expert]:
+        ratings = (
+            select(
+                BookingRow.expert_id.label("expert_id"),
+                func.count(SessionFeedbackRow.rating).label("rating_count"),
+            )
+            .join(SessionFeedbackRow, SessionFeedbackRow.booking_id == BookingRow.id)
+            .group_by(BookingRow.expert_id)
+            .subquery()
+        )
+        query = (
+            select(ExpertRow, func.coalesce(ratings.c.rating_count, 0))
+            .outerjoin(ratings, ratings.c.expert_id == ExpertRow.id)
+            .where(where)
+            .order_by(*order)
+            .offset(offset)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        rows = (await self._tx.orm.execute(query)).all()
+        if not rows:
+            return []
+        ids = [row[0].id for row in rows]
+        specialties: dict[UUID, list[Specialty]] = {}
+        for spec in await self._tx.orm.scalars(
+            select(ExpertSpecialtyRow)
+            .where(ExpertSpecialtyRow.expert_id.in_(ids))
+            .order_by(ExpertSpecialtyRow.created_at, ExpertSpecialtyRow.subject)
+        ):
+            assert spec.expert_id is not None
+            specialties.setdefault(spec.expert_id, []).append(
+                Specialty(spec.subject, Proficiency(spec.proficiency_level))
+            )
+        return [_expert(row, count, specialties.get(row.id, [])) for row, count in rows]
+
+    async def get(self, expert_id: UUID) -> Expert | None:
+        found = await self._experts(ExpertRow.id == expert_id)
+        return found[0] if found else None
+
+    async def by_user(self, user_id: UUID) -> Expert | None:
+        found = await self._experts(ExpertRow.user_id == user_id)
+        return found[0] if found else None
+
+    async def add(self, user_id: UUID, draft: ExpertDraft, currency: str) -> UUID:
+        row = ExpertRow(
+            user_id=user_id,
+            display_name=draft.display_name,
+            bio=draft.bio,
+            credentials=draft.credentials,
+            hourly_rate_min=draft.rate_min,
+            hourly_rate_max=draft.rate_max,
+            timezone=draft.timezone,
+            languages=list(draft.languages),
+            currency=currency,
+            verification_status=Verification.PENDING.value,
+        )
+        self._tx.orm.add(row)
+        await self._tx.orm.flush()
+        await self.replace_specialties(row.id, draft.specialties)
+        return row.id
+
+    async def update(self, expert_id: UUID, **values: Any) -> None:
+        await self._tx.orm.execute(
+            update(ExpertRow).where(ExpertRow.id == expert_id).values(**values)
+        )
+
+    async def replace_specialties(
+        self, expert_id: UUID, specialties: tuple[Specialty, ...]
+    ) -> None:
+        await self._tx.orm.execute(
+            delete(ExpertSpecialtyRow).where(ExpertSpecialtyRow.expert_id == expert_id)
+        )
+        if specialties:
+            await self._tx.orm.execute(
+                insert(ExpertSpecialtyRow),
+                [
+                    {
+                        "expert_id": expert_id,
+                        "subject": s.subject,
+                        "proficiency_level": s.proficiency,
+                    }
+                    for s in specialties
+                ],
+            )
+
+    async def pending(self) -> list[Expert]:
+        return await self._experts(
+            ExpertRow.verification_status == Verification.PENDING.value, ExpertRow.created_at
+        )
+
+    async def set_verification(
+        self, expert_id: UUID, status: Verification, at: datetime | None
+    ) -> None:
+        await self.update(expert_id, verification_status=status.value, approval_date=at)
+
+    async def weekly_rows(self, expert_id: UUID) -> list[tuple[int, list[list[str]]]]:
+        rows = await self._tx.orm.execute(
+            select(ExpertAvailabilityRow.day_of_week, ExpertAvailabilityRow.time_slots)
+            .where(ExpertAvailabilityRow.expert_id == expert_id)
+            .order_by(ExpertAvailabilityRow.day_of_week)
+        )
+        return [(day, slots) for day, slots in rows]
+
+    async def set_weekly_rows(
+        self, expert_id: UUID, rows: list[tuple[int, list[list[str]]]], zone: str
+    ) -> None:
+        await self._tx.orm.execute(
+            delete(ExpertAvailabilityRow).where(ExpertAvailabilityRow.expert_id == expert_id)
+        )
+        if rows:
+            await self._tx.orm.execute(
+                insert(ExpertAvailabilityRow),
+                [
+                    {
+                        "expert_id": expert_id,
+                        "day_of_week": day,
+                        "time_slots": slots,
+                        "timezone": zone,
+                    }
+                    for day, slots in rows
+                ],
+            )
+
+    async def time_off(self, expert_id: UUID) -> list[tuple[date, date]]:
+        rows = await self._tx.orm.execute(
+            select(ExpertTimeOffRow.starts_on, ExpertTimeOffRow.ends_on)
+            .where(ExpertTimeOffRow.expert_id == expert_id)
+            .order_by(ExpertTimeOffRow.starts_on)
+        )
+        return [(start, end) for start, end in rows]
+
+    async def add_time_off(self, expert_id: UUID, start: date, end: date) -> None:
+        self._tx.orm.add(ExpertTimeOffRow(expert_id=expert_id, starts_on=start, ends_on=end))
+        await self._tx.orm.flush()
+
+    async def clear_time_off(self, expert_id: UUID) -> None:
+        await self._tx.orm.execute(
+            delete(ExpertTimeOffRow).where(ExpertTimeOffRow.expert_id == expert_id)
+        )
+
+    async def busy(
+        self,
+        expert_id: UUID,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        *,
+        scheduled_only: bool = False,
+        exclude: UUID | None = None,
+    ) -> list[tuple[datetime, datetime]]:
+        """Intervals held by the expert's pending (not lapsed) and scheduled bookings.
+
+        ``exclude`` leaves one booking out (the one being moved or confirmed).
+        """
+        ends = BookingRow.session_date + func.make_interval(0, 0, 0, 0, 0, BookingRow.duration)
+        holds = (
+            BookingRow.status == BookingStatus.SCHEDULED.value
+            if scheduled_only
+            else _holds_time(now)
+        )
+        rows = await self._tx.conn.execute(
+            select(BookingRow.session_date, ends)
+            .where(
+                BookingRow.expert_id == expert_id,
+                holds,
+                BookingRow.session_date < end,
+                ends > start,
+                BookingRow.id != exclude if exclude is not None else true(),
+            )
+            .order_by(BookingRow.session_date)
+        )
+        return [(s, e) for s, e in rows]
+
+    async def search(self, filters: SearchFilters, *, limit: int, offset: int) -> list[Expert]:
+        """Verified experts teaching the subject (case-insensitive), best rated first."""
+        pattern = "%" + _escape_like(filters.subject.lower()) + "%"
+        matching = select(ExpertSpecialtyRow.expert_id).where(
+            func.lower(ExpertSpecialtyRow.subject).like(pattern, escape="\\")
+        )
+        if filters.proficiency is not None:
+            levels = [p.value for p in Proficiency]
+            wanted = levels[levels.index(filters.proficiency.value) :]
+            matching = matching.where(ExpertSpecialtyRow.proficiency_level.in_(wanted))
+        where = and_(
+            ExpertRow.verification_status == Verification.VERIFIED.value,
+            ExpertRow.id.in_(matching),
+        )
+        if filters.max_rate is not None:
+            where = and_(where, ExpertRow.hourly_rate_min <= filters.max_rate)
+        if filters.language is not None:
+            where = and_(where, ExpertRow.languages.contains([filters.language]))
+        return await self._experts(
+            where,
+            ExpertRow.average_rating.desc().nulls_last(),
+            ExpertRow.total_sessions.desc().nulls_last(),
+            ExpertRow.id,
+            limit=limit,
+            offset=offset,
+        )
+
+    async def reviews(self, expert_id: UUID, limit: int) -> list[Review]:
+        rows = await self._tx.orm.execute(
+            select(
+                SessionFeedbackRow.rating, SessionFeedbackRow.review, SessionFeedbackRow.created_at
+            )
+            .join(BookingRow, BookingRow.id == SessionFeedbackRow.booking_id)
+            .where(BookingRow.expert_id == expert_id, SessionFeedbackRow.rating.is_not(None))
+            .order_by(SessionFeedbackRow.created_at.desc())
+            .limit(limit)
+        )
+        return [
+            Review(rating, review, created)
+            for rating, review, created in rows
+            if rating is not None and created is not None
+        ]
+
+
+def _escape_like(text_: str) -> str:
+    return text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _expert(row: ExpertRow, rating_count: int, specialties: list[Specialty]) -> Expert:
+    assert row.user_id is not None
+    return Expert(
+        id=row.id,
+        user_id=row.user_id,
+        display_name=row.display_name,
+        bio=row.bio,
+        credentials=row.credentials,
+        rate_min=row.hourly_rate_min,
+        rate_max=row.hourly_rate_max,
+        currency=row.currency,
+        timezone=row.timezone,
+        languages=tuple(row.languages or ()),
+        specialties=tuple(specialties),
+        status=Verification(row.verification_status or "pending"),
+        meeting_link=row.meeting_link,
+        approval_date=row.approval_date,
+        total_sessions=row.total_sessions or 0,
+        average_rating=row.average_rating or Decimal("0"),
+        rating_count=rating_count,
+    )
+
+
+_Learner = aliased(UserRow, name="learner")
+_ExpertUser = aliased(UserRow, name="expert_user")
+
+
+class SqlBookingRepository:
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    def _query(self) -> Any:
+        return (
+            select(
+                BookingRow,
+                ExpertRow.user_id.label("expert_user_id"),
+                ExpertRow.display_name,
+                ExpertRow.timezone.label("expert_timezone"),
+                _Learner.name.label("learner_name"),
+                _Learner.timezone.label("learner_timezone"),
+                SessionFeedbackRow.rating,
+            )
+            .join(ExpertRow, ExpertRow.id == BookingRow.expert_id)
+            .join(_Learner, _Learner.id == BookingRow.user_id)
+            .outerjoin(SessionFeedbackRow, SessionFeedbackRow.booking_id == BookingRow.id)
+        )
+
+    async def add(
+        self,
+        *,
+        learner_id: UUID,
+        expert_id: UUID,
+        starts_at: datetime,
+        minutes: int,
+        price: Decimal,
+        currency: str,
+        expires_at: datetime,
+    ) -> UUID:
+        row = BookingRow(
+            user_id=learner_id,
+            expert_id=expert_id,
+            session_date=starts_at,
+            duration=minutes,
+            status=BookingStatus.PENDING.value,
+            payment_status=PaymentStatus.PENDING.value,
+            price=price,
+            currency=currency,
+            expires_at=expires_at,
+        )
+        self._tx.orm.add(row)
+        await self._tx.orm.flush()
+        return row.id
+
+    async def get(self, booking_id: UUID, *, lock: bool = False) -> Booking | None:
+        query = self._query().where(BookingRow.id == booking_id)
+        if lock:
+            query = query.with_for_update(of=BookingRow)
+        row = (await self._tx.orm.execute(query)).first()
+        return None if row is None else _booking(row)
+
+    async def find(self, user_id: UUID, ref: str) -> list[Booking]:
+        """Bookings of ``user_id`` (as learner or expert) whose id starts with ``ref``."""
+        rows = await self._tx.orm.execute(
+            self._query().where(
+                func.replace(cast(BookingRow.id, String), "-", "").like(
+                    _escape_like(ref.lower()) + "%", escape="\\"
+                ),
+                or_(BookingRow.user_id == user_id, ExpertRow.user_id == user_id),
+            )
+        )
+        return [_booking(row) for row in rows]
+
+    async def for_user(self, user_id: UUID) -> list[Booking]:
+        rows = await self._tx.orm.execute(
+            self._query()
+            .where(or_(BookingRow.user_id == user_id, ExpertRow.user_id == user_id))
+            .order_by(BookingRow.session_date.desc())
+            .limit(50)
+        )
+        return [_booking(row) for row in rows]
+
+    async def update(self, booking_id: UUID, **values: Any) -> None:
+        await self._tx.orm.execute(
+            update(BookingRow).where(BookingRow.id == booking_id).values(**values)
+        )
+
+    async def save_feedback(
+        self,
+        booking_id: UUID,
+        *,
+        rating: int | None = None,
+        review: str | None = None,
+        expert_notes: str | None = None,
+    ) -> None:
+        values = {
+            k: v
+            for k, v in {"rating": rating, "review": review, "expert_notes": expert_notes}.items()
+            if v is not None
+        }
+        await self._tx.orm.execute(
+            insert(SessionFeedbackRow)
+            .values(booking_id=booking_id, **values)
+            .on_conflict_do_update(index_elements=[SessionFeedbackRow.booking_id], set_=values)
+        )
+
+    async def refresh_expert_stats(self, expert_id: UUID) -> None:
+        """Recompute the expert's average rating and completed-session count."""
+        rating = (
+            select(func.coalesce(func.round(func.avg(SessionFeedbackRow.rating), 2), 0))
+            .join(BookingRow, BookingRow.id == SessionFeedbackRow.booking_id)
+            .where(BookingRow.expert_id == expert_id, SessionFeedbackRow.rating.is_not(None))
+            .scalar_subquery()
+        )
+        sessions = (
+            select(func.count())
+            .where(
+                BookingRow.expert_id == expert_id,
+                BookingRow.status == BookingStatus.COMPLETED.value,
+            )
+            .scalar_subquery()
+        )
+        await self._tx.orm.execute(
+            update(ExpertRow)
+            .where(ExpertRow.id == expert_id)
+            .values(average_rating=rating, total_sessions=sessions)
+        )
+
+    async def add_commission(
+        self,
+        booking_id: UUID,
+        *,
+        commission: Decimal,
+        earnings: Decimal,
+        rate: Decimal,
+        currency: str,
+    ) -> bool:
+        """Record the ledger row once; False if the booking already has one."""
+        result = await self._tx.orm.execute(
+            insert(CommissionRow)
+            .values(
+                booking_id=booking_id,
+                platform_commission=commission,
+                expert_earnings=earnings,
+                rate=rate,
+                currency=currency,
+            )
+            .on_conflict_do_nothing(index_elements=[CommissionRow.booking_id])
+            .returning(CommissionRow.id)
+        )
+        return result.first() is not None
+
+    async def earnings(self, expert_id: UUID, zone: str) -> list[Earning]:
+        month = func.to_char(func.timezone(zone, BookingRow.session_date), "YYYY-MM")
+        paid = CommissionRow.status == "paid"
+        rows = await self._tx.orm.execute(
+            select(
+                month,
+                CommissionRow.currency,
+                func.count(),
+                func.sum(BookingRow.price),
+                func.sum(CommissionRow.platform_commission),
+                func.sum(CommissionRow.expert_earnings),
+                func.coalesce(func.sum(CommissionRow.expert_earnings).filter(paid), 0),
+                func.coalesce(func.sum(CommissionRow.expert_earnings).filter(~paid), 0),
+            )
+            .join(BookingRow, BookingRow.id == CommissionRow.booking_id)
+            .where(BookingRow.expert_id == expert_id)
+            .group_by(month, CommissionRow.currency)
+            .order_by(month.desc())
+        )
+        return [Earning(*row) for row in rows]
+
+    async def lapsed_pending(self, now: datetime) -> list[Booking]:
+        rows = await self._tx.orm.execute(
+            self._query()
+            .where(BookingRow.status == BookingStatus.PENDING.value, BookingRow.expires_at <= now)
+            .with_for_update(of=BookingRow, skip_locked=True)
+        )
+        return [_booking(row) for row in rows]
+
+    async def pay_out(self, now: datetime) -> tuple[int, Decimal]:
+        result = await self._tx.orm.execute(
+            update(CommissionRow)
+            .where(CommissionRow.status == "pending")
+            .values(status="paid", payment_date=now)
+            .returning(CommissionRow.expert_earnings)
+        )
+        amounts = [amount for (amount,) in result]
+        return len(amounts), sum(amounts, Decimal("0"))
+
+
+def _booking(row: Any) -> Booking:
+    b: BookingRow = row[0]
+    assert b.user_id is not None and b.expert_id is not None
+    return Booking(
+        id=b.id,
+        learner_id=b.user_id,
+        expert_id=b.expert_id,
+        expert_user_id=row.expert_user_id,
+        expert_name=row.display_name,
+        learner_name=row.learner_name,
+        starts_at=b.session_date,
+        minutes=b.duration,
+        status=BookingStatus(b.status or "scheduled"),
+        payment_status=PaymentStatus(b.payment_status or "pending"),
+        price=b.price,
+        currency=b.currency,
+        meeting_link=b.meeting_link,
+        cancel_reason=b.cancel_reason,
+        expires_at=b.expires_at,
+        has_feedback=row.rating is not None,
+        expert_timezone=row.expert_timezone,
+        learner_timezone=row.learner_timezone or "UTC",
+    )
+
+
+class SqlNotificationRepository:
+    """The outbox: notifications written with the change they announce, delivered later."""
+
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def add(self, user_id: UUID, kind: str, data: dict[str, Any], due_at: datetime) -> None:
+        """Queue a notification, due at ``due_at`` (the domain clock's time, never NOW())."""
+        await self._tx.orm.execute(
+            insert(NotificationRow).values(user_id=user_id, kind=kind, data=data, due_at=due_at)
+        )
+
+    async def take_due(self, user_id: UUID, now: datetime) -> list[tuple[str, dict[str, Any]]]:
+        """Mark the user's due notifications sent and return them (oldest first)."""
+        due = (
+            select(NotificationRow.id)
+            .where(
+                NotificationRow.user_id == user_id,
+                NotificationRow.sent_at.is_(None),
+                NotificationRow.due_at <= now,
+            )
+            .order_by(NotificationRow.due_at, NotificationRow.created_at)
+            .with_for_update(skip_locked=True)
+        )
+        rows = await self._tx.orm.execute(
+            update(NotificationRow)
+            .where(NotificationRow.id.in_(due))
+            .values(sent_at=now)
+            .returning(NotificationRow.kind, NotificationRow.data, NotificationRow.due_at)
+        )
+        return [(kind, data) for kind, data, _ in sorted(rows, key=lambda r: r[2])]
