@@ -6,7 +6,7 @@ import asyncio
 import getpass
 import logging
 import signal
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Annotated, Any
 
 import typer
@@ -18,6 +18,8 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Manage the database schema (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+admin_app = typer.Typer(help="Operate the expert marketplace.", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
 
 logger = logging.getLogger("syllabot")
 
@@ -146,6 +148,97 @@ def _migrate(action: str, revision: str) -> None:
             typer.echo(f"Schema revision: {await migrate.current(url) or 'empty'}")
 
     _run(main())
+
+
+def _admin(work: Callable[[Settings, Any], Awaitable[None]]) -> None:
+    """Run ``work(settings, unit-of-work factory)`` against the configured database."""
+    settings = _settings()
+
+    async def main() -> None:
+        from bot.bootstrap import open_database
+        from db.uow import SqlAlchemyUnitOfWork
+
+        async with open_database(settings) as engine:
+            await work(settings, lambda: SqlAlchemyUnitOfWork(engine))
+
+    _run(main())
+
+
+@admin_app.command("experts")
+def admin_experts() -> None:
+    """List experts waiting for verification."""
+
+    async def work(settings: Settings, uow: Any) -> None:
+        async with uow() as unit:
+            waiting = await unit.experts.pending()
+        if not waiting:
+            typer.echo("No experts are waiting for verification.")
+        for expert in waiting:
+            subjects = ", ".join(s.subject for s in expert.specialties)
+            typer.echo(
+                f"{expert.id}  {expert.display_name}  {expert.rate_min}-{expert.rate_max} "
+                f"{expert.currency}/h  [{subjects}]"
+            )
+
+    _admin(work)
+
+
+@admin_app.command("verify")
+def admin_verify(
+    expert_id: Annotated[str, typer.Argument(help="The expert's id, as `admin experts` lists.")],
+    reject: Annotated[bool, typer.Option("--reject", help="Reject instead of approving.")] = False,
+) -> None:
+    """Approve (or --reject) a pending expert; the expert is told."""
+    from uuid import UUID
+
+    try:
+        target = UUID(expert_id)
+    except ValueError:
+        typer.echo(f"“{expert_id}” is not an expert id; see `syllabot admin experts`.", err=True)
+        raise typer.Exit(2) from None
+
+    async def work(settings: Settings, uow: Any) -> None:
+        from domain import experts
+        from domain.errors import DomainError
+        from domain.ports import SystemClock
+
+        try:
+            done = await experts.verify_expert(
+                None, target, not reject, uow(), SystemClock(), settings.policy()
+            )
+        except DomainError as error:
+            typer.echo(error.message, err=True)
+            raise typer.Exit(1) from None
+        typer.echo(f"{done.display_name} is now {done.status.value}.")
+
+    _admin(work)
+
+
+@admin_app.command("payouts")
+def admin_payouts() -> None:
+    """Mark every pending commission row paid out (after paying the experts)."""
+
+    async def work(settings: Settings, uow: Any) -> None:
+        from domain import bookings
+        from domain.ports import SystemClock
+
+        rows, total = await bookings.pay_out(uow(), SystemClock())
+        typer.echo(f"Marked {rows} payout(s) paid, {total} in expert earnings.")
+
+    _admin(work)
+
+
+@admin_app.command("expire")
+def admin_expire() -> None:
+    """Cancel booking requests nobody answered within 48 hours (frees their slots)."""
+
+    async def work(settings: Settings, uow: Any) -> None:
+        from domain import bookings
+        from domain.ports import SystemClock
+
+        typer.echo(f"Expired {await bookings.expire_pending(uow(), SystemClock())} request(s).")
+
+    _admin(work)
 
 
 def main() -> None:

@@ -153,8 +153,10 @@ class WeeklyAvailability:
     def format(self) -> str:
         """The canonical text, e.g. ``mon 09:00-12:00 14:00-18:00; wed 18:00-21:00``.
 
-        It parses back to the same value; an empty week formats as ``""``, which does not
-        parse (an expert with no hours has no availability rows at all).
+        It parses back to the same value, with two exceptions: an empty week formats as
+        ``""``, which does not parse (an expert with no hours simply has no rows), and a very
+        full week (about 40 ranges or more) formats to more than ``WEEKLY_TEXT_MAX``
+        characters, which is too long to type back in one message.
         """
         return "; ".join(
             " ".join([DAY_CODES[index], *(str(r) for r in ranges)])
@@ -221,13 +223,14 @@ def parse_weekly(text: str) -> WeeklyAvailability:
             f"That availability is too long ({len(text):,} characters);"
             f" please keep it under {WEEKLY_TEXT_MAX}."
         )
-    parts = [part.strip() for part in re.split(r"[;\n]", _DASHES.sub("-", text))]
+    cleaned = _DASHES.sub("-", text).replace(",", " ")
+    parts = [part.strip() for part in re.split(r"[;\n]", cleaned)]
     parts = [part for part in parts if part]
     if not parts:
         raise InvalidInput(f"Tell me when you're available, e.g. “{EXAMPLE}”.")
     days: list[tuple[TimeRange, ...] | None] = [None] * 7
     for part in parts:
-        word, *tokens = part.replace(",", " ").split()
+        word, *tokens = part.split()
         index = _DAY_LOOKUP.get(word.lower())
         if index is None:
             raise InvalidInput(
@@ -438,7 +441,7 @@ def open_slots(
     while day <= last_day:
         if not any(first <= day <= last for first, last in days_off):
             for stretch_start, stretch_end in _stretches(weekly.ranges_on(day), tz, day):
-                for second in range(stretch_start, stretch_end - length + 1, step):
+                for second in range(stretch_start - stretch_start % step, stretch_end - length + 1, step):
                     slot = _EPOCH + timedelta(seconds=second)
                     if earliest <= slot <= latest and not _clashes(slot, slot + duration, blocked):
                         found.append(slot)

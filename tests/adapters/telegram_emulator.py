@@ -196,11 +196,13 @@ class BotApiEmulator:
             planned = self._failures.get(method.lower())
             if planned:
                 code, retry_after = planned.pop(0)
-                raise ApiError(
-                    code,
-                    f"Too Many Requests: retry after {retry_after:g}",
-                    retry_after=retry_after,
-                )
+                if code == 429:
+                    raise ApiError(
+                        code,
+                        f"Too Many Requests: retry after {retry_after:g}",
+                        retry_after=retry_after,
+                    )
+                raise ApiError(code, "Internal Server Error")
             handler = getattr(self, f"_m_{method.lower()}", None)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
@@ -224,7 +226,7 @@ class BotApiEmulator:
     def fail_next(
         self, method: str, times: int = 1, *, retry_after: float = 1, code: int = 429
     ) -> None:
-        """Answer the next ``times`` calls of ``method`` with ``code`` and ``retry_after``."""
+        """Answer the next ``times`` calls of ``method`` with ``code`` (429s: ``retry_after``)."""
         self._failures.setdefault(method.lower(), []).extend([(code, retry_after)] * times)
 
     def private_chat(self, user: TgUser) -> Chat:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.handlers import payloads
 from bot.handlers.router import Dispatcher
 from tests.adapters.harness import Person, running
 from tests.adapters.telegram_emulator import BotApiEmulator
+from tests.support import snapshot
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 async def progress_of(engine: AsyncEngine, person: Person) -> tuple[int, int, int]:
@@ -87,3 +97,152 @@ async def test_a_learner_plans_studies_and_sees_progress_on_telegram(
     # Every press was answered, each before anything else was done about it.
     assert all(q["answered_at"] is not None for q in api.queries.values())
     assert not [c for c in api.calls if c.status != 200 and c.method != "getUpdates"]
+
+
+async def test_the_command_menu_is_published_and_groups_get_only_the_public_commands(
+    api: BotApiEmulator, dispatcher: Dispatcher
+) -> None:
+    async with running(api, dispatcher):
+        pass
+    menu = {c["command"]: c["description"] for c in api.commands["default"]}
+    assert menu == {name: c.summary for name, c in dispatcher.commands.items()}
+    assert [c["command"] for c in api.commands["all_group_chats"]] == ["start", "help"]
+
+
+async def test_a_failing_command_menu_is_logged_and_the_bot_still_starts(
+    api: BotApiEmulator, dispatcher: Dispatcher, caplog: pytest.LogCaptureFixture
+) -> None:
+    api.fail_next("setMyCommands", 2, code=500)
+    async with running(api, dispatcher) as adapter:
+        assert "Syllabot" in await Person(api, adapter).say("/start")
+    assert "could not publish the command menu" in caplog.text
+
+
+async def test_one_users_quick_messages_are_handled_in_order(
+    api: BotApiEmulator, dispatcher: Dispatcher
+) -> None:
+    async with running(api, dispatcher) as adapter:
+        bo = Person(api, adapter, "Bo")
+        start = len(api.calls)
+        for line in ("/new", "Go", "3", "30"):  # all queued before the bot sees the first
+            last = await api.send_text(bo.user, line)
+        await bo.settle(last, start)
+        assert [m["text"].split(":")[0] for m in api.bot_messages(bo.chat.id)] == [
+            "New curriculum, step 1 of 6",
+            "New curriculum, step 2 of 6",
+            "New curriculum, step 3 of 6",
+            "New curriculum, step 4 of 6",
+        ]
+
+
+async def test_personal_commands_in_a_group_answer_with_a_button_to_the_private_chat(
+    api: BotApiEmulator, dispatcher: Dispatcher, engine: AsyncEngine
+) -> None:
+    group = api.group(-1001234567890)
+    async with running(api, dispatcher) as adapter:
+        cy = Person(api, adapter, "Cy")
+        await cy.say("/new Go | 3 | 30 | beginner")
+        await cy.say("/done 20 my private note")
+        in_group = Person(api, adapter, chat=group, user=cy.user)
+        before = await snapshot(engine)
+
+        for command in ("/progress", "/notes@SyllabotTestBot", "/done", "/plan"):
+            answer = await in_group.say(command)
+            assert "private chat" in answer and "my private note" not in answer
+            assert "1/3" not in answer
+            (sent,) = in_group.sent()
+            assert _json(sent.params["reply_markup"]) == {
+                "inline_keyboard": [
+                    [{"text": "💬 Open our private chat", "url": "https://t.me/SyllabotTestBot"}]
+                ]
+            }
+            assert _json(sent.params["reply_parameters"])["message_id"] > 0  # a reply to them
+        assert await snapshot(engine) == before  # nothing was done, nothing was logged
+
+        assert "Here's what I understand" in await in_group.say("/help")  # public commands
+        assert "Syllabot" in await in_group.say("/start c_whatever")  # a link in a group: welcome
+        for ignored in ("hello everyone", "/done@OtherBot", "/frobnicate", "3"):
+            assert await in_group.say(ignored) == ""  # not for me, or not a command
+            assert not in_group.sent()
+        assert await snapshot(engine) == before
+
+
+async def test_a_deep_link_opens_your_own_curriculum_and_anything_else_gets_the_welcome(
+    api: BotApiEmulator, dispatcher: Dispatcher, engine: AsyncEngine
+) -> None:
+    async with running(api, dispatcher) as adapter:
+        di, eve = Person(api, adapter, "Di"), Person(api, adapter, "Eve")
+        await di.say("/new Piano | 12 | 30 | beginner")
+        await di.say("/new Chess | 3 | 30 | beginner")  # now the current one
+        async with engine.connect() as conn:
+            piano = await conn.scalar(text("SELECT id FROM curricula WHERE subject = 'Piano'"))
+        link = payloads.deep_link("c", piano.hex)
+        assert link == f"c_{piano.hex}" and len(link) <= 64
+
+        opened = await di.say(f"/start {link}")
+        assert opened.startswith("Piano (beginner) · active · 0/12 done · page 1 of 2")
+        assert "Hi " not in opened
+        assert "Piano" in await di.say("/next")  # it is the current curriculum now
+
+        await eve.say("/start")
+        before = await snapshot(engine)
+        for forged in (link, "c_not-a-uuid", "c_" + "f" * 32, "zz_123", "hello", "c_", "_" * 64):
+            answer = await eve.say(f"/start {forged}")
+            assert "Hi Eve" in answer and "doesn't lead to anything I can open" in answer
+            assert "Piano" not in answer and "Traceback" not in answer
+        assert await snapshot(engine) == before
+
+
+async def test_forged_callback_data_and_another_users_button_change_nothing(
+    api: BotApiEmulator, dispatcher: Dispatcher, engine: AsyncEngine
+) -> None:
+    async with running(api, dispatcher) as adapter:
+        fay, gus = Person(api, adapter, "Fay"), Person(api, adapter, "Gus")
+        await fay.say("/new Go | 12 | 30 | beginner")
+        await gus.say("/new Rust | 12 | 30 | beginner")
+        await fay.say("/plans")
+        fays_buttons = fay.keyboard_message()
+        open_payload = fays_buttons["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        await gus.say("/plan")
+        before = await snapshot(engine)
+
+        # Gus sends Fay's payload from his own chat: refused by the payload's owner tag.
+        assert "meant for someone else" in await gus.press_data(open_payload, gus.last_message())
+        # Gus presses a button under a message in Fay's private chat: only answered.
+        assert await gus.press_data(open_payload, fays_buttons) == ""
+        assert [c.method for c in gus.calls if c.method != "getUpdates"] == ["answerCallbackQuery"]
+        # Forged data, however it looks.
+        for forged in ("", "garbage", "1:zz:co", "2" + open_payload[1:], "1:" + "x" * 62, "💥"):
+            answer = await fay.press_data(forged, fays_buttons)
+            assert "Nothing was changed" in answer
+        assert await snapshot(engine) == before
+    assert all(q["answered_at"] is not None for q in api.queries.values())
+
+
+async def test_pressing_a_button_whose_answer_is_already_shown_edits_nothing(
+    api: BotApiEmulator, dispatcher: Dispatcher
+) -> None:
+    async with running(api, dispatcher) as adapter:
+        hal = Person(api, adapter, "Hal")
+        await hal.say("/timezone Tokyo")
+        suggestions = hal.keyboard_message()
+        data = suggestions["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        assert "Time zone set" in await hal.press_data(data, suggestions)
+        # The same press again (e.g. a double tap): "message is not modified", quietly ignored.
+        assert await hal.press_data(data, suggestions) == ""
+        assert [c.status for c in hal.calls if c.method == "editMessageText"] == [400]
+        assert not hal.sent()
+
+
+async def test_an_edit_that_fails_is_sent_as_a_new_message(
+    api: BotApiEmulator, dispatcher: Dispatcher
+) -> None:
+    async with running(api, dispatcher) as adapter:
+        ida = Person(api, adapter, "Ida")
+        await ida.say("/new Go | 20 | 30 | beginner")
+        await ida.say("/plan")
+        plan = ida.last_message()
+        del ida.chat.messages[plan["message_id"]]  # deleted meanwhile: "message to edit not found"
+        assert "page 2 of 3" in await ida.press("Next ▶", plan)
+        (sent,) = ida.sent()
+        assert "page 2 of 3" in sent.result["text"] and "reply_markup" in sent.result

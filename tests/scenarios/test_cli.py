@@ -133,3 +133,36 @@ async def test_run_starts_explains_the_tokens_and_stops_cleanly_on_sigterm(
     out, err = await asyncio.wait_for(process.communicate(), timeout=30)
     assert process.returncode == 0, err
     assert b"Stopped." in out and b"Traceback" not in err
+
+
+def test_admin_commands_list_verify_and_pay_out(db_env: dict[str, str]) -> None:
+    name = "cli-expert-" + os.urandom(3).hex()
+    onboarding = "\n".join(
+        [
+            "/become_expert",
+            f"Dr {name}",
+            "#1",
+            "#1",
+            "30-50",
+            "Europe/Paris",
+            "fr, en",
+            "french: expert",
+        ]
+    )
+    chat = run_cli("chat", "--user", name, stdin=onboarding + "\n", env=db_env)
+    assert "waiting for an admin" in chat.stdout, chat.stdout
+
+    listed = run_cli("admin", "experts", env=db_env)
+    line = next(row for row in listed.stdout.splitlines() if f"Dr {name}" in row)
+    expert_id = line.split()[0]
+    assert "30.00-50.00 EUR/h  [french]" in line
+
+    assert "not an expert id" in run_cli("admin", "verify", "nope", env=db_env).stderr
+    verified = run_cli("admin", "verify", expert_id, env=db_env)
+    assert verified.returncode == 0 and f"Dr {name} is now verified." in verified.stdout
+    again = run_cli("admin", "verify", expert_id, env=db_env)
+    assert again.returncode == 1 and "already verified" in again.stderr
+
+    told = run_cli("chat", "--user", name, stdin="/expert\n", env=db_env)
+    assert "Your expert profile is verified" in told.stdout
+    assert "payout(s) paid" in run_cli("admin", "payouts", env=db_env).stdout

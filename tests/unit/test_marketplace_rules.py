@@ -1,0 +1,137 @@
+"""Pure marketplace rules: money, the booking state machine, profile fields."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from domain.errors import InvalidInput
+from domain.marketplace import (
+    PERMISSIONS,
+    TRANSITIONS,
+    Action,
+    BookingStatus,
+    Proficiency,
+    Role,
+    next_status,
+    parse_languages,
+    parse_meeting_link,
+    parse_rate_range,
+    parse_specialties,
+    price_for,
+    split_commission,
+)
+
+cents = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2)
+
+
+@given(cents, st.decimals(min_value=0, max_value=1, places=4))
+def test_commission_and_earnings_always_sum_exactly_to_the_price(
+    price: Decimal, rate: Decimal
+) -> None:
+    commission, earnings = split_commission(price, rate)
+    assert commission + earnings == price
+    assert commission == commission.quantize(Decimal("0.01"))
+    assert abs(commission - price * rate) <= Decimal("0.005")
+
+
+def test_default_commission_is_fifteen_percent_rounded_half_up() -> None:
+    assert split_commission(Decimal("30.00"), Decimal("0.15")) == (
+        Decimal("4.50"),
+        Decimal("25.50"),
+    )
+    assert split_commission(Decimal("0.10"), Decimal("0.15")) == (
+        Decimal("0.02"),
+        Decimal("0.08"),
+    )
+
+
+def test_price_depends_on_length_within_the_range() -> None:
+    low, high = Decimal("20"), Decimal("40")
+    assert price_for(low, high, 30) == Decimal("20.00")  # 30 min at 40/h
+    assert price_for(low, high, 60) == Decimal("30.00")  # 60 min at 30/h
+    assert price_for(low, high, 90) == Decimal("30.00")  # 90 min at 20/h
+    with pytest.raises(InvalidInput):
+        price_for(low, high, 45)
+
+
+@given(cents, cents, st.sampled_from([30, 60, 90]))
+def test_the_hourly_rate_charged_is_inside_the_range(a: Decimal, b: Decimal, minutes: int) -> None:
+    low, high = min(a, b), max(a, b)
+    hourly = price_for(low, high, minutes) * 60 / minutes
+    assert low - Decimal("0.02") <= hourly <= high + Decimal("0.02")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("abc", "as a range"),
+        ("abc-40", "not an amount"),
+        ("50-20", "above the maximum"),
+        ("0-20", "positive"),
+        ("10.555-20", "two decimals"),
+        ("10-99999", "above"),
+    ],
+)
+def test_bad_rate_ranges_are_refused(text: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        parse_rate_range(text)
+
+
+def test_rate_ranges_parse() -> None:
+    assert parse_rate_range("25 - 40.50") == (Decimal("25.00"), Decimal("40.50"))
+    assert parse_rate_range("25–40") == (Decimal("25.00"), Decimal("40.00"))
+
+
+def test_languages_are_iso_639_1_codes() -> None:
+    assert parse_languages("EN, de de") == ("en", "de")
+    with pytest.raises(InvalidInput, match="ISO 639-1"):
+        parse_languages("english")
+
+
+def test_specialties_need_a_known_level() -> None:
+    parsed = parse_specialties("Python: expert; data science : advanced")
+    assert [(s.subject, s.proficiency) for s in parsed] == [
+        ("Python", Proficiency.EXPERT),
+        ("data science", Proficiency.ADVANCED),
+    ]
+    with pytest.raises(InvalidInput, match="needs a level"):
+        parse_specialties("Python")
+    with pytest.raises(InvalidInput, match="must be one of"):
+        parse_specialties("Python: guru")
+
+
+def test_meeting_links_must_be_https() -> None:
+    assert parse_meeting_link(" https://meet.example/me ") == "https://meet.example/me"
+    for bad in ("http://meet.example/me", "javascript:alert(1)", "https://a b"):
+        with pytest.raises(InvalidInput):
+            parse_meeting_link(bad)
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize("status", list(BookingStatus))
+def test_the_state_machine_allows_exactly_its_transitions(
+    action: Action, status: BookingStatus
+) -> None:
+    allowed_from, target = TRANSITIONS[action]
+    if status in allowed_from:
+        assert next_status(action, status) == (target or status)
+    else:
+        with pytest.raises(InvalidInput):
+            next_status(action, status)
+
+
+def test_finished_bookings_never_change_state_again() -> None:
+    for final in (BookingStatus.CANCELLED, BookingStatus.NO_SHOW):
+        movers = [a for a, (src, dst) in TRANSITIONS.items() if final in src and dst]
+        assert movers == []
+
+
+def test_only_the_booked_expert_confirms_and_nobody_else_touches_a_booking() -> None:
+    assert PERMISSIONS[Action.CONFIRM] == {Role.EXPERT}
+    assert PERMISSIONS[Action.FEEDBACK] == {Role.LEARNER}
+    assert all(Role.OTHER not in roles for roles in PERMISSIONS.values())
+    assert {a for a, roles in PERMISSIONS.items() if Role.ADMIN in roles} == {Action.MARK_PAID}
