@@ -441,7 +441,7 @@ def open_slots(
     while day <= last_day:
         if not any(first <= day <= last for first, last in days_off):
             for stretch_start, stretch_end in _stretches(weekly.ranges_on(day), tz, day):
-                for second in range(stretch_start - stretch_start % step, stretch_end - length + 1, step):
+                for second in range(stretch_start, stretch_end - length + 1, step):
                     slot = _EPOCH + timedelta(seconds=second)
                     if earliest <= slot <= latest and not _clashes(slot, slot + duration, blocked):
                         found.append(slot)
