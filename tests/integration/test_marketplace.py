@@ -84,6 +84,12 @@ async def test_an_expert_is_found_booked_confirmed_completed_rated_and_paid(
     assert "No verified experts" in await ada.say(f"/experts {subject} lang=fr")
     card = await ada.say("#1")
     assert "20.00 EUR – 40.00 EUR per hour" in card and "Next free hours" in card
+    async with engine.connect() as conn:
+        expert_id = await conn.scalar(
+            text("SELECT expert_id FROM expert_specialties WHERE subject = :s"), {"s": subject}
+        )
+    linked = await ada.say(f"/start e_{expert_id.hex}")  # t.me/<bot>?start=e_<id> deep link
+    assert linked == card
     # 09:00 in Berlin (UTC+1), the first hour 12 h from now, is 03:00 in New York (UTC-5).
     assert "Next free hours: Tue 03 Mar 03:00; Tue 03 Mar 03:30" in card
     await ada.say("#1")  # 📅 Book
