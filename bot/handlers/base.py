@@ -6,9 +6,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from bot.handlers.payloads import STALE
+from domain import conversations
 from domain.bookings import ManualPayments, PaymentProvider
+from domain.errors import InvalidInput
 from domain.marketplace import Policy
-from domain.model import Identity
+from domain.model import Conversation, Identity
 from domain.ports import Clock, CurriculumPlanner, UnitOfWork
 
 
@@ -95,3 +98,12 @@ class Command:
 def rows(*buttons: Button, per_row: int = 3) -> tuple[tuple[Button, ...], ...]:
     """Lay ``buttons`` out in rows of at most ``per_row``."""
     return tuple(tuple(buttons[i : i + per_row]) for i in range(0, len(buttons), per_row))
+
+
+async def flow_of_button(req: Request, token: str, *flows: str) -> Conversation:
+    """The unfinished flow a pressed button belongs to: one of ``flows``, at the step whose
+    buttons carry ``token``. Anything else (expired, finished, another user's) is stale."""
+    conversation = await conversations.current(req.user_id, req.ctx.uow(), req.ctx.clock)
+    if conversation is None or conversation.flow not in flows or conversation.token != token:
+        raise InvalidInput(STALE)
+    return conversation

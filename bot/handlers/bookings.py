@@ -7,7 +7,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from bot.handlers import payloads
-from bot.handlers.base import Button, Command, Replies, Reply, Request, rows
+from bot.handlers.base import Button, Command, Replies, Reply, Request, flow_of_button, rows
 from bot.handlers.experts import money
 from bot.handlers.formatting import local_time, short_time
 from domain import bookings, conversations, experts, learning
@@ -121,16 +121,21 @@ async def start_booking(req: Request) -> Reply:
     )
 
 
-async def _days(req: Request, conversation: Conversation, *, note: str = "") -> Reply:
-    data = conversation.data
-    zone = await _zone(req)
-    slots = await bookings.available_slots(
+async def _offered(req: Request, data: dict[str, object]) -> list[datetime]:
+    """The open slots of the expert and length the book flow has chosen so far."""
+    return await bookings.available_slots(
         UUID(str(data["expert"])),
         int(str(data["minutes"])),
         req.ctx.uow(),
         req.ctx.clock,
         req.ctx.policy,
     )
+
+
+async def _days(req: Request, conversation: Conversation, *, note: str = "") -> Reply:
+    data = conversation.data
+    zone = await _zone(req)
+    slots = await _offered(req, data)
     days: dict[str, str] = {}
     for slot in slots:
         local = slot.astimezone(ZoneInfo(zone))
@@ -168,9 +173,7 @@ async def book_button(req: Request) -> Replies:
     if len(req.button_args) != 2:
         raise InvalidInput(payloads.STALE)
     token, choice = req.button_args
-    conversation = await conversations.current(req.user_id, req.ctx.uow(), req.ctx.clock)
-    if conversation is None or conversation.flow != BOOK or conversation.token != token:
-        raise InvalidInput(payloads.STALE)
+    conversation = await flow_of_button(req, token, BOOK)
     data = conversation.data
     step = conversation.step
     if step == "duration" and choice in {str(m) for m in DURATIONS}:
@@ -185,13 +188,7 @@ async def book_button(req: Request) -> Replies:
         return await _days(req, moved)
     if step == "day" and choice.startswith("d") and choice[1:].isdigit():
         zone = await _zone(req)
-        slots = await bookings.available_slots(
-            UUID(str(data["expert"])),
-            int(str(data["minutes"])),
-            req.ctx.uow(),
-            req.ctx.clock,
-            req.ctx.policy,
-        )
+        slots = await _offered(req, data)
         chosen = [
             s for s in slots if s.astimezone(ZoneInfo(zone)).strftime("%Y%m%d") == choice[1:]
         ]
@@ -406,9 +403,7 @@ async def skip_button(req: Request) -> Replies:
     """Skip under a reason or review question."""
     if len(req.button_args) != 1:
         raise InvalidInput(payloads.STALE)
-    conversation = await conversations.current(req.user_id, req.ctx.uow(), req.ctx.clock)
-    if conversation is None or conversation.token != req.button_args[0]:
-        raise InvalidInput(payloads.STALE)
+    conversation = await flow_of_button(req, req.button_args[0], REASON, REVIEW)
     if conversation.flow == REASON:
         return await reason_answer(req, conversation, None)
     if conversation.flow == REVIEW:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.handlers import payloads
-from bot.handlers.base import Button, Command, Handler, Replies, Reply, Request, rows
+from bot.handlers.base import (
+    Button,
+    Command,
+    Handler,
+    Replies,
+    Reply,
+    Request,
+    flow_of_button,
+    rows,
+)
 from bot.handlers.formatting import bar, duration
 from domain import conversations, learning, validation
 from domain.errors import InvalidInput
@@ -120,9 +129,7 @@ async def wizard_button(req: Request) -> Replies:
     if len(req.button_args) != 2:
         raise InvalidInput(payloads.STALE)
     token, choice = req.button_args
-    conversation = await conversations.current(req.user_id, req.ctx.uow(), req.ctx.clock)
-    if conversation is None or conversation.flow != FLOW or conversation.token != token:
-        raise InvalidInput(payloads.STALE)
+    conversation = await flow_of_button(req, token, FLOW)
     if choice == "skip":
         return await answer(req, conversation, None)
     if conversation.step != "level":

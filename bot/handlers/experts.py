@@ -8,7 +8,7 @@ from decimal import Decimal
 from uuid import UUID
 
 from bot.handlers import payloads
-from bot.handlers.base import Button, Command, Replies, Reply, Request, rows
+from bot.handlers.base import Button, Command, Replies, Reply, Request, flow_of_button, rows
 from bot.handlers.formatting import short_time
 from domain import conversations, experts, learning
 from domain.errors import InvalidInput
@@ -187,9 +187,7 @@ async def onboarding_button(req: Request) -> Replies:
     if len(req.button_args) != 2:
         raise InvalidInput(payloads.STALE)
     token, choice = req.button_args
-    conversation = await conversations.current(req.user_id, req.ctx.uow(), req.ctx.clock)
-    if conversation is None or conversation.flow != ONBOARDING or conversation.token != token:
-        raise InvalidInput(payloads.STALE)
+    conversation = await flow_of_button(req, token, ONBOARDING)
     if choice == "tz":
         if conversation.step != "timezone":
             raise InvalidInput(payloads.STALE)
@@ -366,9 +364,7 @@ async def search_page_button(req: Request) -> Reply:
     if len(req.button_args) != 2:
         raise InvalidInput(payloads.STALE)
     token, page = req.button_args[0], payloads.int_arg(req.button_args[1], low=0, high=200)
-    conversation = await conversations.current(req.user_id, req.ctx.uow(), req.ctx.clock)
-    if conversation is None or conversation.flow != SEARCH or conversation.token != token:
-        raise InvalidInput(payloads.STALE)
+    conversation = await flow_of_button(req, token, SEARCH)
     filters = parse_search(str(conversation.data["args"]))
     return await _results(req, filters, conversation, page, edit=True)
 
