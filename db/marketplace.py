@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -25,6 +26,7 @@ from db.models import (
 from domain.marketplace import (
     Booking,
     BookingStatus,
+    Calendar,
     Earning,
     Expert,
     ExpertDraft,
@@ -67,44 +69,34 @@ class SqlExpertRepository:
         )
 
     async def _experts(
-        self, where: Any, *order: Any, limit: int | None = None, offset: int = 0
+        self,
+        where: Any,
+        *order: Any,
+        limit: int | None = None,
+        offset: int = 0,
+        specialties: bool = True,
     ) -> list[Expert]:
-        ratings = (
-            select(
-                BookingRow.expert_id.label("expert_id"),
-                func.count(SessionFeedbackRow.rating).label("rating_count"),
-            )
-            .join(SessionFeedbackRow, SessionFeedbackRow.booking_id == BookingRow.id)
-            .group_by(BookingRow.expert_id)
-            .subquery()
-        )
-        query = (
-            select(ExpertRow, func.coalesce(ratings.c.rating_count, 0))
-            .outerjoin(ratings, ratings.c.expert_id == ExpertRow.id)
-            .where(where)
-            .order_by(*order)
-            .offset(offset)
-        )
+        query = select(ExpertRow).where(where).order_by(*order).offset(offset)
         if limit is not None:
             query = query.limit(limit)
-        rows = (await self._tx.orm.execute(query)).all()
+        rows = list(await self._tx.orm.scalars(query))
         if not rows:
             return []
-        ids = [row[0].id for row in rows]
-        specialties: dict[UUID, list[Specialty]] = {}
-        for spec in await self._tx.orm.scalars(
-            select(ExpertSpecialtyRow)
-            .where(ExpertSpecialtyRow.expert_id.in_(ids))
-            .order_by(ExpertSpecialtyRow.created_at, ExpertSpecialtyRow.subject)
-        ):
-            assert spec.expert_id is not None
-            specialties.setdefault(spec.expert_id, []).append(
-                Specialty(spec.subject, Proficiency(spec.proficiency_level))
-            )
-        return [_expert(row, count, specialties.get(row.id, [])) for row, count in rows]
+        found: dict[UUID, list[Specialty]] = {}
+        if specialties:
+            for spec in await self._tx.orm.scalars(
+                select(ExpertSpecialtyRow)
+                .where(ExpertSpecialtyRow.expert_id.in_([row.id for row in rows]))
+                .order_by(ExpertSpecialtyRow.created_at, ExpertSpecialtyRow.subject)
+            ):
+                assert spec.expert_id is not None
+                found.setdefault(spec.expert_id, []).append(
+                    Specialty(spec.subject, Proficiency(spec.proficiency_level))
+                )
+        return [_expert(row, found.get(row.id, [])) for row in rows]
 
-    async def get(self, expert_id: UUID) -> Expert | None:
-        found = await self._experts(ExpertRow.id == expert_id)
+    async def get(self, expert_id: UUID, *, specialties: bool = True) -> Expert | None:
+        found = await self._experts(ExpertRow.id == expert_id, specialties=specialties)
         return found[0] if found else None
 
     async def by_user(self, user_id: UUID) -> Expert | None:
@@ -242,11 +234,21 @@ class SqlExpertRepository:
         return [(s, e) for s, e in rows]
 
     async def search(self, filters: SearchFilters, *, limit: int, offset: int) -> list[Expert]:
-        """Verified experts teaching the subject (case-insensitive), best rated first."""
-        pattern = "%" + _escape_like(filters.subject.lower()) + "%"
-        matching = select(ExpertSpecialtyRow.expert_id).where(
-            func.lower(ExpertSpecialtyRow.subject).like(pattern, escape="\\")
-        )
+        """Verified experts teaching the subject, best rated first.
+
+        Every word of the query must begin a word of a specialty's subject, in any case
+        ("data sci" finds "Data Science"), through the full-text index; a query with no
+        letters or digits (say "C++" -> "c") falls back to a case-insensitive substring.
+        """
+        words = re.findall(r"\w+", filters.subject.lower())
+        if words:
+            condition = func.to_tsvector("simple", ExpertSpecialtyRow.subject).op("@@")(
+                func.to_tsquery("simple", " & ".join(f"{word}:*" for word in words))
+            )
+        else:
+            pattern = "%" + _escape_like(filters.subject.lower()) + "%"
+            condition = func.lower(ExpertSpecialtyRow.subject).like(pattern, escape="\\")
+        matching = select(ExpertSpecialtyRow.expert_id).where(condition)
         if filters.proficiency is not None:
             levels = [p.value for p in Proficiency]
             wanted = levels[levels.index(filters.proficiency.value) :]
@@ -268,28 +270,80 @@ class SqlExpertRepository:
             offset=offset,
         )
 
-    async def reviews(self, expert_id: UUID, limit: int) -> list[Review]:
-        rows = await self._tx.orm.execute(
+    async def reviews(self, expert_ids: list[UUID], each: int) -> dict[UUID, list[Review]]:
+        """The latest ``each`` rated sessions of every expert (newest session first)."""
+        ranked = (
             select(
-                SessionFeedbackRow.rating, SessionFeedbackRow.review, SessionFeedbackRow.created_at
+                BookingRow.expert_id,
+                SessionFeedbackRow.rating,
+                SessionFeedbackRow.review,
+                SessionFeedbackRow.created_at,
+                func.row_number()
+                .over(partition_by=BookingRow.expert_id, order_by=BookingRow.session_date.desc())
+                .label("rank"),
             )
-            .join(BookingRow, BookingRow.id == SessionFeedbackRow.booking_id)
-            .where(BookingRow.expert_id == expert_id, SessionFeedbackRow.rating.is_not(None))
-            .order_by(SessionFeedbackRow.created_at.desc())
-            .limit(limit)
+            .join(SessionFeedbackRow, SessionFeedbackRow.booking_id == BookingRow.id)
+            .where(BookingRow.expert_id.in_(expert_ids), SessionFeedbackRow.rating.is_not(None))
+            .subquery()
         )
-        return [
-            Review(rating, review, created)
-            for rating, review, created in rows
-            if rating is not None and created is not None
-        ]
+        rows = await self._tx.conn.execute(
+            select(ranked.c.expert_id, ranked.c.rating, ranked.c.review, ranked.c.created_at)
+            .where(ranked.c.rank <= each)
+            .order_by(ranked.c.expert_id, ranked.c.rank)
+        )
+        found: dict[UUID, list[Review]] = {expert_id: [] for expert_id in expert_ids}
+        for expert_id, rating, review, created in rows:
+            found[expert_id].append(Review(rating, review, created))
+        return found
+
+    async def calendars(
+        self,
+        expert_ids: list[UUID],
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        *,
+        exclude: UUID | None = None,
+    ) -> dict[UUID, Calendar]:
+        """Weekly hours, time off and held time between ``start`` and ``end`` of each expert,
+        in three statements whatever the number of experts."""
+        weekly: dict[UUID, list[tuple[int, list[list[str]]]]] = {i: [] for i in expert_ids}
+        for expert_id, day, slots in await self._tx.conn.execute(
+            select(
+                ExpertAvailabilityRow.expert_id,
+                ExpertAvailabilityRow.day_of_week,
+                ExpertAvailabilityRow.time_slots,
+            ).where(ExpertAvailabilityRow.expert_id.in_(expert_ids))
+        ):
+            weekly[expert_id].append((day, slots))
+        off: dict[UUID, list[tuple[date, date]]] = {i: [] for i in expert_ids}
+        for expert_id, first, last in await self._tx.conn.execute(
+            select(
+                ExpertTimeOffRow.expert_id, ExpertTimeOffRow.starts_on, ExpertTimeOffRow.ends_on
+            ).where(ExpertTimeOffRow.expert_id.in_(expert_ids))
+        ):
+            off[expert_id].append((first, last))
+        held: dict[UUID, list[tuple[datetime, datetime]]] = {i: [] for i in expert_ids}
+        ends = BookingRow.session_date + func.make_interval(0, 0, 0, 0, 0, BookingRow.duration)
+        for expert_id, begins, finishes in await self._tx.conn.execute(
+            select(BookingRow.expert_id, BookingRow.session_date, ends).where(
+                BookingRow.expert_id.in_(expert_ids),
+                _holds_time(now),
+                BookingRow.session_date < end,
+                ends > start,
+                BookingRow.id != exclude if exclude is not None else true(),
+            )
+        ):
+            assert expert_id is not None
+            held[expert_id].append((begins, finishes))
+        return {i: Calendar(sorted(weekly[i]), off[i], sorted(held[i])) for i in expert_ids}
 
 
 def _escape_like(text_: str) -> str:
     return text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _expert(row: ExpertRow, rating_count: int, specialties: list[Specialty]) -> Expert:
+def _expert(row: ExpertRow, specialties: list[Specialty]) -> Expert:
     assert row.user_id is not None
     return Expert(
         id=row.id,
@@ -308,7 +362,7 @@ def _expert(row: ExpertRow, rating_count: int, specialties: list[Specialty]) -> 
         approval_date=row.approval_date,
         total_sessions=row.total_sessions or 0,
         average_rating=row.average_rating or Decimal("0"),
-        rating_count=rating_count,
+        rating_count=row.rating_count,
     )
 
 
@@ -415,7 +469,7 @@ class SqlBookingRepository:
         )
 
     async def refresh_expert_stats(self, expert_id: UUID) -> None:
-        """Recompute the expert's average rating and completed-session count."""
+        """Recompute the expert's average rating, rating count and completed sessions."""
         rating = (
             select(func.coalesce(func.round(func.avg(SessionFeedbackRow.rating), 2), 0))
             .join(BookingRow, BookingRow.id == SessionFeedbackRow.booking_id)
@@ -430,10 +484,16 @@ class SqlBookingRepository:
             )
             .scalar_subquery()
         )
+        ratings = (
+            select(func.count(SessionFeedbackRow.rating))
+            .join(BookingRow, BookingRow.id == SessionFeedbackRow.booking_id)
+            .where(BookingRow.expert_id == expert_id)
+            .scalar_subquery()
+        )
         await self._tx.orm.execute(
             update(ExpertRow)
             .where(ExpertRow.id == expert_id)
-            .values(average_rating=rating, total_sessions=sessions)
+            .values(average_rating=rating, total_sessions=sessions, rating_count=ratings)
         )
 
     async def add_commission(

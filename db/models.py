@@ -217,6 +217,7 @@ class ExpertRow(Base):
     # 0003: the currency of the rates, and the expert's own meeting room (else Jitsi).
     currency: Mapped[str] = mapped_column(String(3), server_default=text("'EUR'"))
     meeting_link: Mapped[str | None] = mapped_column(String(500))
+    rating_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
 
 
 class ExpertSpecialtyRow(Base):
@@ -225,6 +226,11 @@ class ExpertSpecialtyRow(Base):
         Index("idx_expert_specialties_subject", "subject"),
         Index("idx_expert_specialties_expert_id", "expert_id"),  # 0003
         Index("idx_expert_specialties_subject_lower", text("lower(subject)")),  # 0003
+        Index(  # 0003: word-prefix search with core PostgreSQL (no pg_trgm on the embedded one)
+            "idx_expert_specialties_subject_words",
+            text("to_tsvector('simple', subject)"),
+            postgresql_using="gin",
+        ),
         CheckConstraint(
             "proficiency_level IN ('beginner', 'intermediate', 'advanced', 'expert')",
             name="proficiency_level",
@@ -262,6 +268,12 @@ class BookingRow(Base):
         Index("idx_bookings_session_date", "session_date"),
         Index("idx_bookings_status", "status"),
         Index("idx_bookings_expert_id_session_date", "expert_id", "session_date"),  # 0003
+        Index(  # 0003: the bookings that hold time, without the history
+            "idx_bookings_expert_id_holding",
+            "expert_id",
+            "session_date",
+            postgresql_where=text("status IN ('pending', 'scheduled')"),
+        ),
         CheckConstraint(
             "status IN ('pending', 'scheduled', 'completed', 'cancelled', 'no_show')",
             name="status",

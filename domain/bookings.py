@@ -81,7 +81,7 @@ async def book(
         raise ValueError("naive datetime")
     now = clock.now()
     async with uow:
-        expert = await uow.experts.get(expert_id)
+        expert = await uow.experts.get(expert_id, specialties=False)
         if expert is None or expert.status is not Verification.VERIFIED:
             raise NotFound("That expert isn't available.")
         if expert.user_id == learner_id:

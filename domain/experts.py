@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -22,7 +22,7 @@ from domain.marketplace import (
     parse_specialties,
 )
 from domain.ports import Clock, UnitOfWork
-from domain.schedule import open_slots_of
+from domain.schedule import open_slots_for, open_slots_of
 from domain.streaks import local_date
 from domain.timezones import resolve_zone
 from domain.validation import clean_text
@@ -193,38 +193,58 @@ async def add_time_off(
 
 async def search(
     filters: SearchFilters, uow: UnitOfWork, clock: Clock, policy: Policy, page: int = 0
-) -> list[Expert]:
-    """Verified experts for a subject, ranked by rating then completed sessions.
+) -> list[ExpertProfile]:
+    """A page of verified experts for a subject, best rated (then most booked) first, each with
+    recent reviews and the next free hours in the coming week.
 
     With ``free_within_days`` only experts with an open slot in that many days are listed.
     """
+    now = clock.now()
+    week = timedelta(days=7)
     async with uow:
         if filters.free_within_days is None:
-            return await uow.experts.search(filters, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
-        found: list[Expert] = []
-        offset, wanted = 0, (page + 1) * PAGE_SIZE
-        within = timedelta(days=filters.free_within_days)
-        while len(found) < wanted:
-            batch = await uow.experts.search(filters, limit=50, offset=offset)
-            if not batch:
-                break
-            for expert in batch:
-                if await open_slots_of(uow, expert, 60, clock.now(), policy, within, limit=1):
-                    found.append(expert)
-            offset += len(batch)
-        return found[page * PAGE_SIZE : wanted]
+            found = await uow.experts.search(filters, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+            slots = await open_slots_for(uow, found, 60, now, policy, week, limit=3)
+        else:
+            found, slots = await _with_free_time(filters, uow, now, policy, page)
+        reviews = await uow.experts.reviews([e.id for e in found], 3)
+    return [ExpertProfile(e, tuple(reviews[e.id]), tuple(slots[e.id][:3])) for e in found]
+
+
+async def _with_free_time(
+    filters: SearchFilters, uow: UnitOfWork, now: datetime, policy: Policy, page: int
+) -> tuple[list[Expert], dict[UUID, list[datetime]]]:
+    """Walk the ranked matches a batch at a time, keeping those with a free hour soon enough."""
+    assert filters.free_within_days is not None
+    within = timedelta(days=filters.free_within_days)
+    wanted = (page + 1) * PAGE_SIZE
+    kept: list[Expert] = []
+    slots: dict[UUID, list[datetime]] = {}
+    offset = 0
+    while len(kept) < wanted:
+        batch = await uow.experts.search(filters, limit=2 * PAGE_SIZE, offset=offset)
+        if not batch:
+            break
+        offset += len(batch)
+        found = await open_slots_for(uow, batch, 60, now, policy, max(within, timedelta(days=7)))
+        for expert in batch:
+            if any(slot <= now + within for slot in found[expert.id]):
+                kept.append(expert)
+                slots[expert.id] = found[expert.id]
+    page_of = kept[page * PAGE_SIZE : wanted]
+    return page_of, {e.id: slots[e.id] for e in page_of}
 
 
 async def profile(
     expert_id: UUID, uow: UnitOfWork, clock: Clock, policy: Policy, *, slots: int = 3
 ) -> ExpertProfile:
-    """A verified expert's card: the profile, recent reviews and the next open slots."""
+    """A verified expert's card: the profile, recent reviews and the next free hours."""
     async with uow:
         expert = await uow.experts.get(expert_id)
         if expert is None or expert.status is not Verification.VERIFIED:
             raise NotFound("That expert isn't available.")
-        reviews = await uow.experts.reviews(expert_id, 3)
+        reviews = await uow.experts.reviews([expert_id], 3)
         next_slots = await open_slots_of(
             uow, expert, 60, clock.now(), policy, timedelta(days=7), limit=slots
         )
-    return ExpertProfile(expert, tuple(reviews), tuple(next_slots))
+    return ExpertProfile(expert, tuple(reviews[expert_id]), tuple(next_slots))

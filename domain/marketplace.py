@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from enum import StrEnum
 from uuid import UUID
@@ -386,3 +386,12 @@ class Earning:
     earnings: Decimal
     paid: Decimal
     pending: Decimal
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """What the slot rules need to know about one expert around a time window."""
+
+    weekly_rows: list[tuple[int, list[list[str]]]]  # seed rows: (day_of_week, [[start, end]])
+    time_off: list[tuple[date, date]]
+    busy: list[tuple[datetime, datetime]]  # held by pending and scheduled bookings

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from domain.marketplace import (
     Booking,
+    Calendar,
     Earning,
     Expert,
     ExpertDraft,
@@ -141,7 +142,7 @@ class ExpertRepository(Protocol):
         """Hold the expert's advisory lock until the transaction ends."""
         ...
 
-    async def get(self, expert_id: UUID) -> Expert | None: ...
+    async def get(self, expert_id: UUID, *, specialties: bool = True) -> Expert | None: ...
 
     async def by_user(self, user_id: UUID) -> Expert | None: ...
 
@@ -182,7 +183,17 @@ class ExpertRepository(Protocol):
 
     async def search(self, filters: SearchFilters, *, limit: int, offset: int) -> list[Expert]: ...
 
-    async def reviews(self, expert_id: UUID, limit: int) -> list[Review]: ...
+    async def reviews(self, expert_ids: list[UUID], each: int) -> dict[UUID, list[Review]]: ...
+
+    async def calendars(
+        self,
+        expert_ids: list[UUID],
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        *,
+        exclude: UUID | None = None,
+    ) -> dict[UUID, Calendar]: ...
 
 
 class BookingRepository(Protocol):

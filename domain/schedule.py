@@ -1,13 +1,12 @@
-"""An expert's open slots, read through the unit of work and cut by ``domain.availability``."""
+"""Experts' open slots, read through the unit of work and cut by ``domain.availability``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain import availability
-from domain.marketplace import Expert, Policy
+from domain.marketplace import Calendar, Expert, Policy
 from domain.ports import UnitOfWork
 from domain.streaks import local_date
 
@@ -21,34 +20,29 @@ def slot_policy(policy: Policy) -> availability.SlotPolicy:
     )
 
 
-@dataclass(frozen=True)
-class _Calendar:
-    """What the slot rules need to know about one expert around a time window."""
-
-    weekly: availability.WeeklyAvailability
-    time_off: list[tuple[date, date]]
-    busy: list[tuple[datetime, datetime]]
-
-
-async def _calendar(
+async def open_slots_for(
     uow: UnitOfWork,
-    expert: Expert,
-    start: datetime,
-    end: datetime,
+    experts: list[Expert],
+    minutes: int,
     now: datetime,
     policy: Policy,
-    exclude: UUID | None,
-) -> _Calendar | None:
-    rows = await uow.experts.weekly_rows(expert.id)
-    if not rows:
-        return None
-    return _Calendar(
-        weekly=availability.WeeklyAvailability.from_rows(rows),
-        time_off=await uow.experts.time_off(expert.id),
-        busy=await uow.experts.busy(
-            expert.id, start - policy.buffer, end + policy.buffer, now, exclude=exclude
-        ),
+    within: timedelta,
+    *,
+    limit: int | None = None,
+) -> dict[UUID, list[datetime]]:
+    """Open slot starts (UTC) of ``minutes`` for each expert, from now until ``now + within``.
+
+    Reads every expert's calendar in the same three statements. Call inside a unit of work.
+    """
+    until = now + min(within, policy.horizon)
+    calendars = await uow.experts.calendars(
+        [e.id for e in experts], now - policy.buffer, until + policy.buffer, now
     )
+    found = {}
+    for expert in experts:
+        slots = _cut(expert, calendars[expert.id], minutes, now, until, policy)
+        found[expert.id] = slots[:limit] if limit is not None else slots
+    return found
 
 
 async def open_slots_of(
@@ -61,16 +55,23 @@ async def open_slots_of(
     *,
     limit: int | None = None,
 ) -> list[datetime]:
-    """Open slot starts (UTC) of ``minutes`` for ``expert`` from now until ``now + within``.
+    """``open_slots_for`` one expert."""
+    slots = await open_slots_for(uow, [expert], minutes, now, policy, within, limit=limit)
+    return slots[expert.id]
 
-    Call inside an open unit of work.
-    """
-    until = now + min(within, policy.horizon)
-    calendar = await _calendar(uow, expert, now, until, now, policy, None)
-    if calendar is None:
+
+def _cut(
+    expert: Expert,
+    calendar: Calendar,
+    minutes: int,
+    now: datetime,
+    until: datetime,
+    policy: Policy,
+) -> list[datetime]:
+    if not calendar.weekly_rows:
         return []
     slots = availability.open_slots(
-        calendar.weekly,
+        availability.WeeklyAvailability.from_rows(calendar.weekly_rows),
         expert.timezone,
         start=local_date(now, expert.timezone),
         end=local_date(until, expert.timezone),
@@ -80,8 +81,7 @@ async def open_slots_of(
         busy=calendar.busy,
         policy=slot_policy(policy),
     )
-    slots = [s for s in slots if s <= until]
-    return slots[:limit] if limit is not None else slots
+    return [slot for slot in slots if slot <= until]
 
 
 async def slot_is_open(
@@ -99,13 +99,16 @@ async def slot_is_open(
     ``exclude`` leaves a booking's own time out (when that booking is being moved).
     """
     duration = timedelta(minutes=minutes)
-    calendar = await _calendar(uow, expert, start, start + duration, now, policy, exclude)
-    if calendar is None:
+    calendars = await uow.experts.calendars(
+        [expert.id], start - policy.buffer, start + duration + policy.buffer, now, exclude=exclude
+    )
+    calendar = calendars[expert.id]
+    if not calendar.weekly_rows:
         return False
     return availability.is_open(
         start,
         duration,
-        calendar.weekly,
+        availability.WeeklyAvailability.from_rows(calendar.weekly_rows),
         expert.timezone,
         now=now,
         time_off=calendar.time_off,

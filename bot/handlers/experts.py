@@ -341,13 +341,18 @@ async def _results(
         more = " on this page" if page else ""
         return Reply(f"No verified experts for “{filters.subject}”{more}.", edit=edit)
     first = page * experts.PAGE_SIZE
-    lines = [f"Experts for “{filters.subject}” (page {page + 1}):"]
+    zone = (await learning.get_user(req.user_id, req.ctx.uow())).timezone
+    lines = [f"Experts for “{filters.subject}” (page {page + 1}; times in {zone}):"]
     buttons = []
-    for number, e in enumerate(found, start=first + 1):
-        stars = f"★ {e.average_rating:.1f}" if e.rating_count else "new"
+    for number, card in enumerate(found, start=first + 1):
+        e = card.expert
+        stars = f"★ {e.average_rating:.1f} ({e.rating_count})" if e.rating_count else "new"
+        subjects = ", ".join(f"{s.subject} ({s.proficiency.value})" for s in e.specialties[:3])
+        soon = ", ".join(short_time(slot, zone) for slot in card.next_slots[:2]) or "none soon"
         lines.append(
             f"{number}. {e.display_name} · {stars} · {money(e.rate_min, e.currency)}–"
-            f"{money(e.rate_max, e.currency)}/h · {', '.join(e.languages)}"
+            f"{money(e.rate_max, e.currency)}/h · {', '.join(e.languages)}\n"
+            f"   {subjects} · next free: {soon}"
         )
         buttons.append(Button(str(number), payloads.encode(req.user_id, "ep", e.id.hex)))
     nav = []

@@ -6,13 +6,16 @@ Create Date: 2026-11-24
 """
 
 # Reason: the expert marketplace (issue 4). Every addition is in the README's schema section:
-#   - experts: currency and own meeting_link; one profile per user; rate and status CHECKs.
-#   - expert_specialties: proficiency CHECK; indexes on expert_id and lower(subject) for search.
+#   - experts: currency, own meeting_link, rating_count (kept with average_rating, so search
+#     never aggregates feedback); one profile per user; rate and status CHECKs.
+#   - expert_specialties: proficiency CHECK; indexes on expert_id, lower(subject) and a GIN
+#     full-text index on to_tsvector('simple', subject): word-prefix search in core PostgreSQL.
 #   - expert_availability: one row per (expert, weekday), weekday 0..6 (0 = Sunday).
 #   - expert_time_off: whole local dates an expert is away.
 #   - bookings: 'pending' (awaiting the expert) joins the seed's statuses; price and currency
 #     fixed at booking time; cancel reason/by, confirmed_at, expires_at (pending lapses after
-#     48 h); an (expert_id, session_date) index for overlap checks.
+#     48 h); (expert_id, session_date) indexes for overlap checks, one partial on the
+#     bookings that hold time (pending, scheduled) so the check ignores history.
 #   - session_feedback: one per booking. commissions: one per booking, with rate and currency.
 #   - notifications: the outbox, written in the same transaction as the change it announces.
 
@@ -37,6 +40,10 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(3), server_default=sa.text("'EUR'"), nullable=False),
     )
     op.add_column("experts", sa.Column("meeting_link", sa.String(500), nullable=True))
+    op.add_column(
+        "experts",
+        sa.Column("rating_count", sa.Integer(), server_default=sa.text("0"), nullable=False),
+    )
     op.create_unique_constraint(op.f("uq_experts_user_id"), "experts", ["user_id"])
     op.create_check_constraint(
         op.f("ck_experts_rate_range"),
@@ -59,6 +66,12 @@ def upgrade() -> None:
         "idx_expert_specialties_subject_lower",
         "expert_specialties",
         [sa.text("lower(subject)")],
+    )
+    op.create_index(
+        "idx_expert_specialties_subject_words",
+        "expert_specialties",
+        [sa.text("to_tsvector('simple', subject)")],
+        postgresql_using="gin",
     )
 
     op.create_unique_constraint(
@@ -105,6 +118,12 @@ def upgrade() -> None:
     op.add_column("bookings", sa.Column("expires_at", TIMESTAMPTZ, nullable=True))
     op.create_index(
         "idx_bookings_expert_id_session_date", "bookings", ["expert_id", "session_date"]
+    )
+    op.create_index(
+        "idx_bookings_expert_id_holding",
+        "bookings",
+        ["expert_id", "session_date"],
+        postgresql_where=sa.text("status IN ('pending', 'scheduled')"),
     )
     op.create_check_constraint(
         op.f("ck_bookings_status"),
@@ -169,6 +188,7 @@ def downgrade() -> None:
     op.drop_constraint(op.f("ck_bookings_duration_price"), "bookings", type_="check")
     op.drop_constraint(op.f("ck_bookings_payment_status"), "bookings", type_="check")
     op.drop_constraint(op.f("ck_bookings_status"), "bookings", type_="check")
+    op.drop_index("idx_bookings_expert_id_holding", table_name="bookings")
     op.drop_index("idx_bookings_expert_id_session_date", table_name="bookings")
     for column in ("expires_at", "confirmed_at", "cancelled_by", "cancel_reason", "currency"):
         op.drop_column("bookings", column)
@@ -183,6 +203,7 @@ def downgrade() -> None:
         op.f("uq_expert_availability_expert_id_day_of_week"), "expert_availability", type_="unique"
     )
 
+    op.drop_index("idx_expert_specialties_subject_words", table_name="expert_specialties")
     op.drop_index("idx_expert_specialties_subject_lower", table_name="expert_specialties")
     op.drop_index("idx_expert_specialties_expert_id", table_name="expert_specialties")
     op.drop_constraint(
@@ -192,5 +213,6 @@ def downgrade() -> None:
     op.drop_constraint(op.f("ck_experts_verification_status"), "experts", type_="check")
     op.drop_constraint(op.f("ck_experts_rate_range"), "experts", type_="check")
     op.drop_constraint(op.f("uq_experts_user_id"), "experts", type_="unique")
+    op.drop_column("experts", "rating_count")
     op.drop_column("experts", "meeting_link")
     op.drop_column("experts", "currency")

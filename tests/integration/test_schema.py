@@ -87,6 +87,7 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     # 0003: the marketplace
     ("experts", "currency"): ("character varying(3)", False, "'EUR'::character varying"),
     ("experts", "meeting_link"): ("character varying(500)", True, None),
+    ("experts", "rating_count"): ("integer", False, "0"),
     ("expert_time_off", "id"): ("uuid", False, "gen_random_uuid()"),
     ("expert_time_off", "expert_id"): ("uuid", False, None),
     ("expert_time_off", "starts_on"): ("date", False, None),
@@ -125,6 +126,15 @@ ADDED_INDEXES = {
     "idx_expert_specialties_subject_lower": (
         "CREATE INDEX idx_expert_specialties_subject_lower "
         "ON public.expert_specialties USING btree (lower((subject)::text))"
+    ),
+    "idx_expert_specialties_subject_words": (
+        "CREATE INDEX idx_expert_specialties_subject_words ON public.expert_specialties "
+        "USING gin (to_tsvector('simple'::regconfig, (subject)::text))"
+    ),
+    "idx_bookings_expert_id_holding": (
+        "CREATE INDEX idx_bookings_expert_id_holding ON public.bookings "
+        "USING btree (expert_id, session_date) WHERE ((status)::text = ANY "
+        "((ARRAY['pending'::character varying, 'scheduled'::character varying])::text[]))"
     ),
     "idx_expert_time_off_expert_id": (
         "CREATE INDEX idx_expert_time_off_expert_id "
