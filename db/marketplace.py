@@ -236,18 +236,17 @@ class SqlExpertRepository:
     async def search(self, filters: SearchFilters, *, limit: int, offset: int) -> list[Expert]:
         """Verified experts teaching the subject, best rated first.
 
-        Every word of the query must begin a word of a specialty's subject, in any case
-        ("data sci" finds "Data Science"), through the full-text index; a query with no
-        letters or digits (say "C++" -> "c") falls back to a case-insensitive substring.
+        A specialty matches when its subject equals the query in any case ("Node.js",
+        "C++"), or when every word of the query begins a word of the subject ("data sci"
+        finds "Data Science"). Both use an index: ``lower(subject)`` and the full-text one.
         """
-        words = re.findall(r"\w+", filters.subject.lower())
+        query = filters.subject.lower()
+        condition = func.lower(ExpertSpecialtyRow.subject) == query
+        words = re.findall(r"\w+", query)
         if words:
-            condition = func.to_tsvector("simple", ExpertSpecialtyRow.subject).op("@@")(
-                func.to_tsquery("simple", " & ".join(f"{word}:*" for word in words))
-            )
-        else:
-            pattern = "%" + _escape_like(filters.subject.lower()) + "%"
-            condition = func.lower(ExpertSpecialtyRow.subject).like(pattern, escape="\\")
+            condition = condition | func.to_tsvector("simple", ExpertSpecialtyRow.subject).op(
+                "@@"
+            )(func.to_tsquery("simple", " & ".join(f"{word}:*" for word in words)))
         matching = select(ExpertSpecialtyRow.expert_id).where(condition)
         if filters.proficiency is not None:
             levels = [p.value for p in Proficiency]

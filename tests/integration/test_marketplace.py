@@ -395,3 +395,31 @@ async def test_a_slot_in_the_past_or_off_the_grid_is_refused(
     ):
         with pytest.raises(bookings.SlotTaken):
             await bookings.book(learner, expert_id, start, 60, uow(), clock, policy)
+
+
+async def test_search_matches_word_prefixes_and_whole_subjects_in_any_case(
+    engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    from domain.marketplace import SearchFilters
+
+    user, expert_id, uow = await _verified_expert(engine, clock, policy)
+    tag = uuid.uuid4().hex[:6]
+    await experts.edit_profile(
+        user, "specialties", f"Data Science{tag}: expert; Node.js{tag}: advanced", uow()
+    )
+
+    async def names(query: str, **filters: object) -> list[uuid.UUID]:
+        cards = await experts.search(SearchFilters(query, **filters), uow(), clock, policy)
+        return [card.expert.id for card in cards]
+
+    assert await names(f"data scien{tag[:3]}") == []  # "scien<tag>" begins no word here
+    assert await names(f"dat science{tag}") == [expert_id]  # "dat" begins "data"
+    assert await names(f"DATA science{tag}") == [expert_id]
+    assert await names(f"node.js{tag}") == [expert_id]
+    assert await names(f"science{tag} data") == [expert_id]
+    assert await names(f"data science{tag}", language="fr") == []
+    assert await names(f"data science{tag}", max_rate=Decimal("19.99")) == []
+    cards = await experts.search(SearchFilters(f"data science{tag}"), uow(), clock, policy)
+    assert cards[0].next_slots and all(
+        s >= clock.now() + policy.min_notice for s in cards[0].next_slots
+    )
