@@ -8,7 +8,19 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import String, and_, cast, delete, func, or_, select, text, true, update
+from sqlalchemy import (
+    String,
+    and_,
+    cast,
+    delete,
+    func,
+    literal_column,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import aliased
 
@@ -75,8 +87,12 @@ class SqlExpertRepository:
         limit: int | None = None,
         offset: int = 0,
         specialties: bool = True,
+        among: Any = None,
     ) -> list[Expert]:
-        query = select(ExpertRow).where(where).order_by(*order).offset(offset)
+        query = select(ExpertRow)
+        if among is not None:  # a CTE of expert ids to keep
+            query = query.join(among, among.c.expert_id == ExpertRow.id)
+        query = query.where(where).order_by(*order).offset(offset)
         if limit is not None:
             query = query.limit(limit)
         rows = list(await self._tx.orm.scalars(query))
@@ -244,18 +260,19 @@ class SqlExpertRepository:
         condition = func.lower(ExpertSpecialtyRow.subject) == query
         words = re.findall(r"\w+", query)
         if words:
-            condition = condition | func.to_tsvector("simple", ExpertSpecialtyRow.subject).op(
+            prefixes = " & ".join(f"{word}:*" for word in words)
+            condition = condition | func.to_tsvector(_SIMPLE, ExpertSpecialtyRow.subject).op(
                 "@@"
-            )(func.to_tsquery("simple", " & ".join(f"{word}:*" for word in words)))
-        matching = select(ExpertSpecialtyRow.expert_id).where(condition)
+            )(func.to_tsquery(_SIMPLE, prefixes))
+        matching = select(ExpertSpecialtyRow.expert_id).distinct().where(condition)
         if filters.proficiency is not None:
             levels = [p.value for p in Proficiency]
             wanted = levels[levels.index(filters.proficiency.value) :]
             matching = matching.where(ExpertSpecialtyRow.proficiency_level.in_(wanted))
-        where = and_(
-            ExpertRow.verification_status == Verification.VERIFIED.value,
-            ExpertRow.id.in_(matching),
-        )
+        # Materialised first: with prepared statements' generic plans PostgreSQL can't see how
+        # many experts speak a language, and might otherwise test the subject row by row.
+        among = matching.cte("matching").prefix_with("MATERIALIZED")
+        where = ExpertRow.verification_status == Verification.VERIFIED.value
         if filters.max_rate is not None:
             where = and_(where, ExpertRow.hourly_rate_min <= filters.max_rate)
         if filters.language is not None:
@@ -267,6 +284,7 @@ class SqlExpertRepository:
             ExpertRow.id,
             limit=limit,
             offset=offset,
+            among=among,
         )
 
     async def reviews(self, expert_ids: list[UUID], each: int) -> dict[UUID, list[Review]]:
@@ -336,6 +354,11 @@ class SqlExpertRepository:
             assert expert_id is not None
             held[expert_id].append((begins, finishes))
         return {i: Calendar(sorted(weekly[i]), off[i], sorted(held[i])) for i in expert_ids}
+
+
+# The text search configuration as a constant, not a bound parameter: only then does the
+# planner match ``to_tsvector('simple', subject)`` to idx_expert_specialties_subject_words.
+_SIMPLE: Any = literal_column("'simple'::regconfig")
 
 
 def _escape_like(text_: str) -> str:
