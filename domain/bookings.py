@@ -146,7 +146,8 @@ async def act(
         notice = "booking_" + action.value
 
         if action is Action.CONFIRM:
-            if booking.expires_at is not None and booking.expires_at <= now:
+            lapsed = booking.expires_at is not None and booking.expires_at <= now
+            if lapsed or booking.starts_at <= now:
                 raise InvalidInput(f"Booking {booking.ref} lapsed before it was confirmed.")
             await uow.experts.lock(booking.expert_id)
             if await uow.experts.busy(
@@ -252,7 +253,11 @@ async def reschedule(
             booking_id,
             session_date=starts_at,
             status=status.value,
-            expires_at=min(now + policy.pending_expiry, starts_at) if by_learner else None,
+            expires_at=(
+                min(now + policy.pending_expiry, starts_at)
+                if status is BookingStatus.PENDING
+                else None
+            ),
         )
         other = booking.expert_user_id if by_learner else booking.learner_id
         await uow.notifications.add(

@@ -423,3 +423,80 @@ async def test_search_matches_word_prefixes_and_whole_subjects_in_any_case(
     assert cards[0].next_slots and all(
         s >= clock.now() + policy.min_notice for s in cards[0].next_slots
     )
+
+
+async def test_cancelling_a_paid_booking_refunds_it_and_late_learner_changes_are_refused(
+    engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    expert_user, expert_id, uow = await _verified_expert(engine, clock, policy)
+    learner = await _learner(uow)
+    pay = bookings.ManualPayments()
+    start = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+    booked = await bookings.book(learner, expert_id, start, 60, uow(), clock, policy)
+    await bookings.act(expert_user, booked.id, Action.CONFIRM, uow(), clock, policy, pay)
+    paid = await bookings.act(expert_user, booked.id, Action.MARK_PAID, uow(), clock, policy, pay)
+    assert paid.payment_status.value == "paid"
+
+    clock.set(start - timedelta(hours=11))  # inside the 12-hour notice
+    for attempt in (
+        bookings.act(learner, booked.id, Action.CANCEL, uow(), clock, policy, pay),
+        bookings.reschedule(learner, booked.id, start + timedelta(days=1), uow(), clock, policy),
+    ):
+        with pytest.raises(DomainError, match="less than 12 hours"):
+            await attempt
+    cancelled = await bookings.act(
+        expert_user, booked.id, Action.CANCEL, uow(), clock, policy, pay, reason="ill, sorry"
+    )
+    assert cancelled.status is BookingStatus.CANCELLED
+    assert cancelled.payment_status.value == "refunded"
+    assert cancelled.cancel_reason == "ill, sorry"
+
+
+async def test_rescheduling_moves_the_booking_and_only_the_parties_may(
+    engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    expert_user, expert_id, uow = await _verified_expert(engine, clock, policy)
+    other_expert, _, _ = await _verified_expert(engine, clock, policy)
+    learner, stranger = await _learner(uow), await _learner(uow)
+    pay = bookings.ManualPayments()
+    start = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
+    booked = await bookings.book(learner, expert_id, start, 60, uow(), clock, policy)
+    await bookings.act(expert_user, booked.id, Action.CONFIRM, uow(), clock, policy, pay)
+    later = start + timedelta(hours=1)  # overlaps its own old time: allowed for itself
+    for intruder in (other_expert, stranger):
+        with pytest.raises(NotFound):
+            await bookings.reschedule(intruder, booked.id, later, uow(), clock, policy)
+    moved = await bookings.reschedule(learner, booked.id, later, uow(), clock, policy)
+    assert moved.starts_at == later and moved.status is BookingStatus.PENDING
+    moved = await bookings.reschedule(expert_user, booked.id, start, uow(), clock, policy)
+    assert moved.starts_at == start and moved.status is BookingStatus.PENDING
+
+    clock.set(start + timedelta(hours=2))
+    with pytest.raises(DomainError):  # a lapsed or past request can't be confirmed any more
+        await bookings.act(expert_user, booked.id, Action.CONFIRM, uow(), clock, policy, pay)
+    for intruder in (learner, other_expert, stranger):
+        with pytest.raises((NotAllowed, NotFound)):
+            await bookings.act(intruder, booked.id, Action.NO_SHOW, uow(), clock, policy, pay)
+        with pytest.raises(DomainError):
+            await bookings.add_expert_notes(intruder, booked.id, "notes", uow())
+
+
+async def test_a_forged_booking_button_changes_nothing(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    expert_user, expert_id, uow = await _verified_expert(engine, clock, policy)
+    owner = await _learner(uow)
+    booked = await bookings.book(
+        owner, expert_id, datetime(2026, 3, 12, 9, 0, tzinfo=UTC), 60, uow(), clock, policy
+    )
+    mallory = Learner(dispatcher)
+    await mallory.say("/timezone Mars/Base")  # any reply with buttons carries mallory's tag
+    tag = mallory.payloads()[0].split(":")[1]
+    before = await snapshot(engine)
+    for code in ("cf", "dc", "cn", "cp", "ns", "pd", "r5", "rs", "zz"):
+        from bot.handlers.base import Incoming
+
+        forged = f"1:{tag}:bx:{booked.id.hex}:{code}"
+        replies = await dispatcher.handle(Incoming(mallory.chat._identity, payload=forged))
+        assert "can't find that booking" in replies[0].text or "isn't valid" in replies[0].text
+    assert await snapshot(engine) == before
