@@ -9,8 +9,11 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from sqlalchemy import (
+    DateTime,
     String,
+    Uuid,
     and_,
+    bindparam,
     cast,
     delete,
     func,
@@ -23,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import aliased
+from sqlalchemy.sql.elements import BindParameter
 
 from db.models import (
     BookingRow,
@@ -54,7 +58,7 @@ if TYPE_CHECKING:
     from db.uow import Tx
 
 
-def _holds_time(now: datetime) -> Any:
+def _holds_time(now: datetime | BindParameter[datetime]) -> Any:
     """Bookings that hold their time: scheduled ones, and pending ones that have not lapsed."""
     return or_(
         BookingRow.status == BookingStatus.SCHEDULED.value,
@@ -63,6 +67,28 @@ def _holds_time(now: datetime) -> Any:
             or_(BookingRow.expires_at.is_(None), BookingRow.expires_at > now),
         ),
     )
+
+
+# The calendar statements, built once (they run on every slot listing and every booking).
+_ENDS = BookingRow.session_date + func.make_interval(0, 0, 0, 0, 0, BookingRow.duration)
+_WEEKLY_OF = select(
+    ExpertAvailabilityRow.expert_id,
+    ExpertAvailabilityRow.day_of_week,
+    ExpertAvailabilityRow.time_slots,
+).where(ExpertAvailabilityRow.expert_id.in_(bindparam("ids", expanding=True)))
+_TIME_OFF_OF = select(
+    ExpertTimeOffRow.expert_id, ExpertTimeOffRow.starts_on, ExpertTimeOffRow.ends_on
+).where(ExpertTimeOffRow.expert_id.in_(bindparam("ids", expanding=True)))
+_HELD_BY = select(BookingRow.expert_id, BookingRow.session_date, _ENDS).where(
+    BookingRow.expert_id.in_(bindparam("ids", expanding=True)),
+    _holds_time(bindparam("now", type_=DateTime(timezone=True))),
+    BookingRow.session_date < bindparam("end", type_=DateTime(timezone=True)),
+    _ENDS > bindparam("start", type_=DateTime(timezone=True)),
+    or_(
+        bindparam("exclude", type_=Uuid()).is_(None),
+        BookingRow.id != bindparam("exclude", type_=Uuid()),
+    ),
+)
 
 
 def _lock_key(expert_id: UUID) -> int:
@@ -261,9 +287,9 @@ class SqlExpertRepository:
         words = re.findall(r"\w+", query)
         if words:
             prefixes = " & ".join(f"{word}:*" for word in words)
-            condition = condition | func.to_tsvector(_SIMPLE, ExpertSpecialtyRow.subject).op(
-                "@@"
-            )(func.to_tsquery(_SIMPLE, prefixes))
+            condition = condition | func.to_tsvector(_SIMPLE, ExpertSpecialtyRow.subject).op("@@")(
+                func.to_tsquery(_SIMPLE, prefixes)
+            )
         matching = select(ExpertSpecialtyRow.expert_id).distinct().where(condition)
         if filters.proficiency is not None:
             levels = [p.value for p in Proficiency]
@@ -324,32 +350,17 @@ class SqlExpertRepository:
     ) -> dict[UUID, Calendar]:
         """Weekly hours, time off and held time between ``start`` and ``end`` of each expert,
         in three statements whatever the number of experts."""
+        ids = {"ids": expert_ids}
         weekly: dict[UUID, list[tuple[int, list[list[str]]]]] = {i: [] for i in expert_ids}
-        for expert_id, day, slots in await self._tx.conn.execute(
-            select(
-                ExpertAvailabilityRow.expert_id,
-                ExpertAvailabilityRow.day_of_week,
-                ExpertAvailabilityRow.time_slots,
-            ).where(ExpertAvailabilityRow.expert_id.in_(expert_ids))
-        ):
+        for expert_id, day, slots in await self._tx.conn.execute(_WEEKLY_OF, ids):
             weekly[expert_id].append((day, slots))
         off: dict[UUID, list[tuple[date, date]]] = {i: [] for i in expert_ids}
-        for expert_id, first, last in await self._tx.conn.execute(
-            select(
-                ExpertTimeOffRow.expert_id, ExpertTimeOffRow.starts_on, ExpertTimeOffRow.ends_on
-            ).where(ExpertTimeOffRow.expert_id.in_(expert_ids))
-        ):
+        for expert_id, first, last in await self._tx.conn.execute(_TIME_OFF_OF, ids):
             off[expert_id].append((first, last))
         held: dict[UUID, list[tuple[datetime, datetime]]] = {i: [] for i in expert_ids}
-        ends = BookingRow.session_date + func.make_interval(0, 0, 0, 0, 0, BookingRow.duration)
+        window = {"now": now, "start": start, "end": end, "exclude": exclude}
         for expert_id, begins, finishes in await self._tx.conn.execute(
-            select(BookingRow.expert_id, BookingRow.session_date, ends).where(
-                BookingRow.expert_id.in_(expert_ids),
-                _holds_time(now),
-                BookingRow.session_date < end,
-                ends > start,
-                BookingRow.id != exclude if exclude is not None else true(),
-            )
+            _HELD_BY, {**ids, **window}
         ):
             assert expert_id is not None
             held[expert_id].append((begins, finishes))
@@ -389,28 +400,28 @@ def _expert(row: ExpertRow, specialties: list[Specialty]) -> Expert:
 
 
 _Learner = aliased(UserRow, name="learner")
-_ExpertUser = aliased(UserRow, name="expert_user")
+
+
+# A booking with the names and zones both sides need, and whether it was rated; built once.
+_BOOKINGS = (
+    select(
+        BookingRow,
+        ExpertRow.user_id.label("expert_user_id"),
+        ExpertRow.display_name,
+        ExpertRow.timezone.label("expert_timezone"),
+        _Learner.name.label("learner_name"),
+        _Learner.timezone.label("learner_timezone"),
+        SessionFeedbackRow.rating,
+    )
+    .join(ExpertRow, ExpertRow.id == BookingRow.expert_id)
+    .join(_Learner, _Learner.id == BookingRow.user_id)
+    .outerjoin(SessionFeedbackRow, SessionFeedbackRow.booking_id == BookingRow.id)
+)
 
 
 class SqlBookingRepository:
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
-
-    def _query(self) -> Any:
-        return (
-            select(
-                BookingRow,
-                ExpertRow.user_id.label("expert_user_id"),
-                ExpertRow.display_name,
-                ExpertRow.timezone.label("expert_timezone"),
-                _Learner.name.label("learner_name"),
-                _Learner.timezone.label("learner_timezone"),
-                SessionFeedbackRow.rating,
-            )
-            .join(ExpertRow, ExpertRow.id == BookingRow.expert_id)
-            .join(_Learner, _Learner.id == BookingRow.user_id)
-            .outerjoin(SessionFeedbackRow, SessionFeedbackRow.booking_id == BookingRow.id)
-        )
 
     async def add(
         self,
@@ -439,7 +450,7 @@ class SqlBookingRepository:
         return row.id
 
     async def get(self, booking_id: UUID, *, lock: bool = False) -> Booking | None:
-        query = self._query().where(BookingRow.id == booking_id)
+        query = _BOOKINGS.where(BookingRow.id == booking_id)
         if lock:
             query = query.with_for_update(of=BookingRow)
         row = (await self._tx.orm.execute(query)).first()
@@ -448,7 +459,7 @@ class SqlBookingRepository:
     async def find(self, user_id: UUID, ref: str) -> list[Booking]:
         """Bookings of ``user_id`` (as learner or expert) whose id starts with ``ref``."""
         rows = await self._tx.orm.execute(
-            self._query().where(
+            _BOOKINGS.where(
                 func.replace(cast(BookingRow.id, String), "-", "").like(
                     _escape_like(ref.lower()) + "%", escape="\\"
                 ),
@@ -459,8 +470,7 @@ class SqlBookingRepository:
 
     async def for_user(self, user_id: UUID) -> list[Booking]:
         rows = await self._tx.orm.execute(
-            self._query()
-            .where(or_(BookingRow.user_id == user_id, ExpertRow.user_id == user_id))
+            _BOOKINGS.where(or_(BookingRow.user_id == user_id, ExpertRow.user_id == user_id))
             .order_by(BookingRow.session_date.desc())
             .limit(50)
         )
@@ -565,9 +575,9 @@ class SqlBookingRepository:
 
     async def lapsed_pending(self, now: datetime) -> list[Booking]:
         rows = await self._tx.orm.execute(
-            self._query()
-            .where(BookingRow.status == BookingStatus.PENDING.value, BookingRow.expires_at <= now)
-            .with_for_update(of=BookingRow, skip_locked=True)
+            _BOOKINGS.where(
+                BookingRow.status == BookingStatus.PENDING.value, BookingRow.expires_at <= now
+            ).with_for_update(of=BookingRow, skip_locked=True)
         )
         return [_booking(row) for row in rows]
 
