@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from bot.handlers import payloads
 from bot.handlers.base import (
     Button,
@@ -12,14 +10,13 @@ from bot.handlers.base import (
     Replies,
     Reply,
     Request,
-    flow_of_button,
     rows,
 )
 from bot.handlers.formatting import bar, duration
-from domain import conversations, learning, validation
+from bot.handlers.wizard import Step, Wizard
+from domain import learning, validation
 from domain.errors import InvalidInput
 from domain.model import (
-    Conversation,
     CurriculumOverview,
     CurriculumStatus,
     SkillLevel,
@@ -27,63 +24,55 @@ from domain.model import (
 )
 
 FLOW = "new"
-CANCEL_HINT = "(/cancel to stop)"
-
-# The wizard, step by step: the question, how to read the answer, and whether "skip" is allowed.
-STEPS: dict[str, tuple[str, Callable[[str], object], bool]] = {
-    "subject": (
-        "What do you want to learn? For example: Spanish, linear algebra, watercolour.",
-        validation.parse_subject,
-        False,
-    ),
-    "sessions": (
-        f"How many sessions should the plan have? ({validation.SESSIONS_RANGE[0]}–"
-        f"{validation.SESSIONS_RANGE[1]})",
-        validation.parse_sessions,
-        False,
-    ),
-    "minutes": (
-        f"How many minutes per session? ({validation.MINUTES_RANGE[0]}–"
-        f"{validation.MINUTES_RANGE[1]})",
-        validation.parse_minutes,
-        False,
-    ),
-    "level": (
-        "What is your level?",
-        lambda text: validation.parse_level(text).value,
-        False,
-    ),
-    "goals": (
-        "What do you want to be able to do at the end? (or press Skip)",
-        lambda text: validation.parse_optional_text(text, what="goals"),
-        True,
-    ),
-    "background": (
-        "Anything I should know about your background? (or press Skip)",
-        lambda text: validation.parse_optional_text(text, what="background"),
-        True,
-    ),
-}
-ORDER = list(STEPS)
 
 
-def _prompt(req: Request, conversation: Conversation, *, edit: bool = False) -> Reply:
-    question, _parse, skippable = STEPS[conversation.step]
-    number = ORDER.index(conversation.step) + 1
-    text = f"New curriculum, step {number} of {len(ORDER)}: {question}\n{CANCEL_HINT}"
-    buttons: list[Button] = []
-    if conversation.step == "level":
-        buttons = [
-            Button(level.value.capitalize(), _wizard_payload(req, conversation, level.value))
-            for level in SkillLevel
-        ]
-    elif skippable:
-        buttons = [Button("Skip", _wizard_payload(req, conversation, "skip"))]
-    return Reply(text, rows(*buttons), edit=edit)
+async def _levels(req: Request) -> list[tuple[str, str]]:
+    return [(level.value.capitalize(), level.value) for level in SkillLevel]
 
 
-def _wizard_payload(req: Request, conversation: Conversation, choice: str) -> str:
-    return payloads.encode(req.user_id, "wz", conversation.token, choice)
+async def _create(req: Request, answers: dict[str, object]) -> Reply:
+    spec = validation.spec_from_answers(answers)
+    overview = await learning.create_curriculum(
+        req.user_id, spec, req.ctx.uow(), req.ctx.planner, end_conversation=True
+    )
+    return _created(overview)
+
+
+WIZARD = Wizard(
+    FLOW,
+    "wz",
+    "New curriculum",
+    {
+        "subject": Step(
+            "What do you want to learn? For example: Spanish, linear algebra, watercolour.",
+            validation.parse_subject,
+        ),
+        "sessions": Step(
+            f"How many sessions should the plan have? ({validation.SESSIONS_RANGE[0]}–"
+            f"{validation.SESSIONS_RANGE[1]})",
+            validation.parse_sessions,
+        ),
+        "minutes": Step(
+            f"How many minutes per session? ({validation.MINUTES_RANGE[0]}–"
+            f"{validation.MINUTES_RANGE[1]})",
+            validation.parse_minutes,
+        ),
+        "level": Step(
+            "What is your level?", lambda text: validation.parse_level(text).value, choices=_levels
+        ),
+        "goals": Step(
+            "What do you want to be able to do at the end? (or press Skip)",
+            lambda text: validation.parse_optional_text(text, what="goals"),
+            skippable=True,
+        ),
+        "background": Step(
+            "Anything I should know about your background? (or press Skip)",
+            lambda text: validation.parse_optional_text(text, what="background"),
+            skippable=True,
+        ),
+    },
+    _create,
+)
 
 
 async def new(req: Request) -> Replies:
@@ -94,47 +83,7 @@ async def new(req: Request) -> Replies:
             req.user_id, spec, req.ctx.uow(), req.ctx.planner
         )
         return _created(overview)
-    conversation = await conversations.save(
-        req.user_id, FLOW, ORDER[0], {}, req.ctx.uow(), req.ctx.clock
-    )
-    return _prompt(req, conversation)
-
-
-async def answer(req: Request, conversation: Conversation, text: str | None) -> Replies:
-    """The learner answered the current wizard step (``None``: pressed Skip)."""
-    step = conversation.step
-    _question, parse, skippable = STEPS[step]
-    if text is None and not skippable:
-        raise InvalidInput("This step can't be skipped.")
-    try:
-        value = None if text is None else parse(text)
-    except InvalidInput as error:
-        return [Reply(error.message), _prompt(req, conversation)]
-    data = {**conversation.data, step: value}
-    if step != ORDER[-1]:
-        following = ORDER[ORDER.index(step) + 1]
-        moved = await conversations.save(
-            req.user_id, FLOW, following, data, req.ctx.uow(), req.ctx.clock
-        )
-        return _prompt(req, moved)
-    spec = validation.spec_from_answers(data)
-    overview = await learning.create_curriculum(
-        req.user_id, spec, req.ctx.uow(), req.ctx.planner, end_conversation=True
-    )
-    return _created(overview)
-
-
-async def wizard_button(req: Request) -> Replies:
-    """A level or Skip button of the wizard."""
-    if len(req.button_args) != 2:
-        raise InvalidInput(payloads.STALE)
-    token, choice = req.button_args
-    conversation = await flow_of_button(req, token, FLOW)
-    if choice == "skip":
-        return await answer(req, conversation, None)
-    if conversation.step != "level":
-        raise InvalidInput(payloads.STALE)
-    return await answer(req, conversation, choice)
+    return await WIZARD.start(req)
 
 
 def _created(overview: CurriculumOverview) -> Reply:
@@ -281,6 +230,6 @@ COMMANDS = [
         "archive the current curriculum",
     ),
 ]
-BUTTONS = {"wz": wizard_button, "pp": plan_page_button, "co": open_button}
-FLOWS = {FLOW: answer}
+BUTTONS = {"wz": WIZARD.button, "pp": plan_page_button, "co": open_button}
+FLOWS = {FLOW: WIZARD.answer}
 DEEP_LINKS = {"c": open_link}

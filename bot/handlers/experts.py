@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from decimal import Decimal
 from uuid import UUID
 
 from bot.handlers import payloads
 from bot.handlers.base import Button, Command, Replies, Reply, Request, flow_of_button, rows
 from bot.handlers.formatting import short_time
+from bot.handlers.wizard import Step, Wizard
 from domain import conversations, experts, learning
 from domain.errors import InvalidInput
 from domain.marketplace import (
@@ -28,47 +28,6 @@ from domain.validation import clean_text, parse_int
 
 ONBOARDING = "expert"
 SEARCH = "search"
-
-# The onboarding wizard: question, parser (text -> JSON-able value), may it be skipped?
-STEPS: dict[str, tuple[str, Callable[[str], object], bool]] = {
-    "name": (
-        "What name should learners see?",
-        lambda t: clean_text(t, what="name", limit=100),
-        False,
-    ),
-    "bio": (
-        "A short bio: who you are and how you teach. (or Skip)",
-        lambda t: clean_text(t, what="bio", limit=2000, required=False),
-        True,
-    ),
-    "credentials": (
-        "Your credentials: degrees, certificates, experience. (or Skip)",
-        lambda t: clean_text(t, what="credentials", limit=2000, required=False),
-        True,
-    ),
-    "rate": (
-        "Your hourly rate as a range in {currency}, e.g. 25-40.",
-        lambda t: [str(v) for v in parse_rate_range(t)],
-        False,
-    ),
-    "timezone": (
-        "Your time zone (IANA name, e.g. Europe/Berlin); your availability uses it.",
-        resolve_zone,
-        False,
-    ),
-    "languages": (
-        "Languages you teach in, as ISO 639-1 codes, e.g. en, de.",
-        lambda t: list(parse_languages(t)),
-        False,
-    ),
-    "specialties": (
-        "Your specialties as subject: level (beginner, intermediate, advanced, expert), "
-        "separated by ;  e.g. python: expert; statistics: advanced",
-        lambda t: [[s.subject, s.proficiency.value] for s in parse_specialties(t)],
-        False,
-    ),
-}
-ORDER = list(STEPS)
 
 
 def money(amount: Decimal, currency: str) -> str:
@@ -100,65 +59,22 @@ def describe(expert: Expert) -> str:
 # -- onboarding ------------------------------------------------------------------------------
 
 
-def _prompt(req: Request, conversation: Conversation, timezone: str | None = None) -> Reply:
-    question, _parse, skippable = STEPS[conversation.step]
-    number = ORDER.index(conversation.step) + 1
-    text = (
-        f"Becoming an expert, step {number} of {len(ORDER)}: "
-        f"{question.format(currency=req.ctx.policy.currency)}\n(/cancel to stop)"
-    )
-    buttons = []
-    if skippable:
-        buttons.append(Button("Skip", payloads.encode(req.user_id, "xw", conversation.token, "-")))
-    if conversation.step == "timezone" and timezone:
-        buttons.append(
-            Button(f"Use {timezone}", payloads.encode(req.user_id, "xw", conversation.token, "tz"))
-        )
-    return Reply(text, rows(*buttons))
+async def _own_zone(req: Request) -> list[tuple[str, str]]:
+    zone = (await learning.get_user(req.user_id, req.ctx.uow())).timezone
+    return [(f"Use {zone}", zone)]
 
 
-async def become_expert(req: Request) -> Replies:
-    """Start the expert onboarding wizard."""
-    if await _own_profile(req) is not None:
-        return Reply("You already have an expert profile. /expert shows and edits it.")
-    conversation = await conversations.save(
-        req.user_id, ONBOARDING, ORDER[0], {}, req.ctx.uow(), req.ctx.clock
-    )
-    return _prompt(req, conversation)
-
-
-async def onboarding_answer(req: Request, conversation: Conversation, text: str | None) -> Replies:
-    """An answer to the current onboarding step (``None``: Skip)."""
-    step = conversation.step
-    _question, parse, skippable = STEPS[step]
-    if text is None and not skippable:
-        raise InvalidInput("This step can't be skipped.")
-    try:
-        value = None if text is None else parse(text)
-    except InvalidInput as error:
-        return [Reply(error.message), await _reprompt(req, conversation)]
-    data = {**conversation.data, step: value}
-    if step != ORDER[-1]:
-        moved = await conversations.save(
-            req.user_id,
-            ONBOARDING,
-            ORDER[ORDER.index(step) + 1],
-            data,
-            req.ctx.uow(),
-            req.ctx.clock,
-        )
-        return await _reprompt(req, moved)
+async def _create_profile(req: Request, answers: dict[str, object]) -> Reply:
+    rate_min, rate_max = (Decimal(str(v)) for v in answers["rate"])  # type: ignore[attr-defined]
     draft = ExpertDraft(
-        display_name=str(data["name"]),
-        bio=_optional(data.get("bio")),
-        credentials=_optional(data.get("credentials")),
-        rate_min=Decimal(str(data["rate"][0])),  # type: ignore[index]
-        rate_max=Decimal(str(data["rate"][1])),  # type: ignore[index]
-        timezone=str(data["timezone"]),
-        languages=tuple(data["languages"]),  # type: ignore[arg-type]
-        specialties=parse_specialties(
-            "; ".join(f"{s}: {p}" for s, p in data["specialties"])  # type: ignore[attr-defined]
-        ),
+        display_name=str(answers["name"]),
+        bio=None if answers.get("bio") is None else str(answers["bio"]),
+        credentials=None if answers.get("credentials") is None else str(answers["credentials"]),
+        rate_min=rate_min,
+        rate_max=rate_max,
+        timezone=str(answers["timezone"]),
+        languages=tuple(answers["languages"]),  # type: ignore[arg-type]
+        specialties=parse_specialties(str(answers["specialties"])),
     )
     expert = await experts.become_expert(
         req.user_id, draft, req.ctx.uow(), req.ctx.clock, req.ctx.policy
@@ -171,29 +87,57 @@ async def onboarding_answer(req: Request, conversation: Conversation, text: str 
     )
 
 
-def _optional(value: object) -> str | None:
-    return None if value is None else str(value)
+def _specialties(text: str) -> str:
+    """Checked now, stored in canonical form, parsed again when the profile is made."""
+    return "; ".join(f"{s.subject}: {s.proficiency.value}" for s in parse_specialties(text))
 
 
-async def _reprompt(req: Request, conversation: Conversation) -> Reply:
-    zone = None
-    if conversation.step == "timezone":
-        zone = (await learning.get_user(req.user_id, req.ctx.uow())).timezone
-    return _prompt(req, conversation, zone)
+ONBOARDING_WIZARD = Wizard(
+    ONBOARDING,
+    "xw",
+    "Becoming an expert",
+    {
+        "name": Step(
+            "What name should learners see?", lambda t: clean_text(t, what="name", limit=100)
+        ),
+        "bio": Step(
+            "A short bio: who you are and how you teach. (or Skip)",
+            lambda t: clean_text(t, what="bio", limit=2000, required=False),
+            skippable=True,
+        ),
+        "credentials": Step(
+            "Your credentials: degrees, certificates, experience. (or Skip)",
+            lambda t: clean_text(t, what="credentials", limit=2000, required=False),
+            skippable=True,
+        ),
+        "rate": Step(
+            lambda req: f"Your hourly rate as a range in {req.ctx.policy.currency}, e.g. 25-40.",
+            lambda t: [str(v) for v in parse_rate_range(t)],
+        ),
+        "timezone": Step(
+            "Your time zone (IANA name, e.g. Europe/Berlin); your availability uses it.",
+            resolve_zone,
+            choices=_own_zone,
+        ),
+        "languages": Step(
+            "Languages you teach in, as ISO 639-1 codes, e.g. en, de.",
+            lambda t: list(parse_languages(t)),
+        ),
+        "specialties": Step(
+            "Your specialties as subject: level (beginner, intermediate, advanced, expert), "
+            "separated by ;  e.g. python: expert; statistics: advanced",
+            _specialties,
+        ),
+    },
+    _create_profile,
+)
 
 
-async def onboarding_button(req: Request) -> Replies:
-    """Skip, or "Use <my time zone>", in the onboarding wizard."""
-    if len(req.button_args) != 2:
-        raise InvalidInput(payloads.STALE)
-    token, choice = req.button_args
-    conversation = await flow_of_button(req, token, ONBOARDING)
-    if choice == "tz":
-        if conversation.step != "timezone":
-            raise InvalidInput(payloads.STALE)
-        zone = (await learning.get_user(req.user_id, req.ctx.uow())).timezone
-        return await onboarding_answer(req, conversation, zone)
-    return await onboarding_answer(req, conversation, None)
+async def become_expert(req: Request) -> Replies:
+    """Start the expert onboarding wizard."""
+    if await _own_profile(req) is not None:
+        return Reply("You already have an expert profile. /expert shows and edits it.")
+    return await ONBOARDING_WIZARD.start(req)
 
 
 # -- own profile -----------------------------------------------------------------------------
@@ -416,10 +360,10 @@ COMMANDS = [
     Command("admin", admin, "experts waiting for verification (admins)"),
 ]
 BUTTONS = {
-    "xw": onboarding_button,
+    "xw": ONBOARDING_WIZARD.button,
     "av": verify_button,
     "es": search_page_button,
     "ep": profile_button,
 }
-FLOWS = {ONBOARDING: onboarding_answer}
+FLOWS = {ONBOARDING: ONBOARDING_WIZARD.answer}
 DEEP_LINKS = {"e": profile_link}

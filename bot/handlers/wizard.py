@@ -1,0 +1,97 @@
+"""Step-by-step flows ("wizards") whose answers are kept in the database between messages.
+
+A ``Wizard`` asks its ``Step``s in order. Typed answers are parsed by the step; a bad one gets
+its message and the same question again. Steps may offer Skip and choice buttons, whose
+payloads carry the step's token, so a button from an earlier step, a finished wizard or
+another chat is stale. The last answer hands every parsed value to ``finish``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot.handlers import payloads
+from bot.handlers.base import Button, Replies, Reply, Request, flow_of_button, rows
+from domain import conversations
+from domain.errors import InvalidInput
+from domain.model import Conversation
+
+Choices = Callable[[Request], Awaitable[list[tuple[str, str]]]]
+Finish = Callable[[Request, dict[str, object]], Awaitable[Replies]]
+SKIP = "-"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question: how to read the answer, whether Skip is offered, and answer buttons
+    (``choices`` gives (label, answer) pairs; pressing one is typing its answer)."""
+
+    question: str | Callable[[Request], str]
+    parse: Callable[[str], object]
+    skippable: bool = False
+    choices: Choices | None = None
+
+
+class Wizard:
+    def __init__(
+        self, flow: str, action: str, title: str, steps: dict[str, Step], finish: Finish
+    ) -> None:
+        self.flow, self.action, self.title = flow, action, title
+        self.steps, self.order, self.finish = steps, list(steps), finish
+
+    async def start(self, req: Request) -> Reply:
+        conversation = await conversations.save(
+            req.user_id, self.flow, self.order[0], {}, req.ctx.uow(), req.ctx.clock
+        )
+        return await self._prompt(req, conversation)
+
+    async def answer(self, req: Request, conversation: Conversation, text: str | None) -> Replies:
+        """An answer to the current step (``None``: Skip)."""
+        step = self.steps[conversation.step]
+        if text is None and not step.skippable:
+            raise InvalidInput("This step can't be skipped.")
+        try:
+            value = None if text is None else step.parse(text)
+        except InvalidInput as error:
+            return [Reply(error.message), await self._prompt(req, conversation)]
+        data = {**conversation.data, conversation.step: value}
+        position = self.order.index(conversation.step)
+        if position + 1 == len(self.order):
+            return await self.finish(req, data)
+        moved = await conversations.save(
+            req.user_id, self.flow, self.order[position + 1], data, req.ctx.uow(), req.ctx.clock
+        )
+        return await self._prompt(req, moved)
+
+    async def button(self, req: Request) -> Replies:
+        """Skip, or one of the step's choices."""
+        if len(req.button_args) != 2:
+            raise InvalidInput(payloads.STALE)
+        token, choice = req.button_args
+        conversation = await flow_of_button(req, token, self.flow)
+        if choice == SKIP:
+            return await self.answer(req, conversation, None)
+        options = await self._choices(req, conversation)
+        if not choice.isdigit() or int(choice) >= len(options):
+            raise InvalidInput(payloads.STALE)
+        return await self.answer(req, conversation, options[int(choice)][1])
+
+    async def _choices(self, req: Request, conversation: Conversation) -> list[tuple[str, str]]:
+        choices = self.steps[conversation.step].choices
+        return [] if choices is None else await choices(req)
+
+    async def _prompt(self, req: Request, conversation: Conversation) -> Reply:
+        step = self.steps[conversation.step]
+        number = self.order.index(conversation.step) + 1
+        text = (
+            f"{self.title}, step {number} of {len(self.order)}: {step.question}\n(/cancel to stop)"
+        )
+        token = conversation.token
+        buttons = [
+            Button(label, payloads.encode(req.user_id, self.action, token, str(index)))
+            for index, (label, _answer) in enumerate(await self._choices(req, conversation))
+        ]
+        if step.skippable:
+            buttons.append(Button("Skip", payloads.encode(req.user_id, self.action, token, SKIP)))
+        return Reply(text, rows(*buttons))
