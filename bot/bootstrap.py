@@ -77,4 +77,5 @@ def telegram_adapter(settings: Settings, dispatcher: Dispatcher) -> TelegramAdap
         settings.telegram_bot_token,
         base_url=settings.telegram_api_base_url,
         webhook=webhook,
+        max_working=settings.db_pool_size,  # as many in the handlers as there are connections
     )

@@ -48,7 +48,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit, ParseMode
-from telegram.error import BadRequest, TelegramError
+from telegram.error import BadRequest, InvalidToken, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -76,6 +76,17 @@ SLOW_DOWN = (
 SLOW_DOWN_TOAST = "Slow down a little, please; that press was skipped."
 PRIVATE_CHAT_LABEL = "💬 Open our private chat"
 PRUNE_EVERY = 3600.0  # seconds between two sweeps of old update claims
+# HTTP connections to the Bot API. PTB's default of 256 makes httpcore's pool bookkeeping
+# (quadratic in connections) the bottleneck under load; Telegram's 30 messages a second need few.
+CONNECTIONS = 16
+# Updates in the handlers at once (claim, dispatch; sending replies is not counted). No more
+# than the database has connections: more would only queue there, and a crowd of runnable
+# tasks slows everything else on the event loop (button answers, the next getUpdates).
+WORKING = 10
+
+
+class TelegramUnavailable(Exception):
+    """The bot cannot start on Telegram; the message says why in one line."""
 
 
 @dataclass(frozen=True)
@@ -205,14 +216,14 @@ def _sender(update: object) -> int | None:
 
 
 class UpdateProcessor(BaseUpdateProcessor):
-    """PTB's hook for running updates: flood control and button answers at arrival, then
-    one user's updates in order and one at a time, different users concurrently."""
+    """PTB's hook for running updates. As an update arrives: flood control, and a button press
+    is answered. Then it waits for the same user's earlier updates, so one user's updates run
+    in order and one at a time, while different users' updates run concurrently."""
 
-    def __init__(self, adapter: TelegramAdapter, max_concurrent_updates: int = 512) -> None:
-        super().__init__(max_concurrent_updates)
+    def __init__(self, adapter: TelegramAdapter) -> None:
+        super().__init__(max_concurrent_updates=65_536)  # arrivals are never held back
         self._adapter = adapter
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: dict[int, int] = {}  # updates of that user waiting or running
+        self._last: dict[int, asyncio.Future[None]] = {}  # per user: done when its last is
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -225,19 +236,23 @@ class UpdateProcessor(BaseUpdateProcessor):
         if user is None:
             await coroutine
             return
-        if not await self._adapter.arrived(update, user):
-            if asyncio.iscoroutine(coroutine):
-                coroutine.close()
-            return
-        lock = self._locks.setdefault(user, asyncio.Lock())
-        self._users[user] = self._users.get(user, 0) + 1
+        # Take a place in the user's line before anything can suspend: arrival order is kept.
+        previous = self._last.get(user)
+        mine: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._last[user] = mine
+        admitted = False
         try:
-            async with lock:
+            admitted = await self._adapter.arrived(update, user)
+            if previous is not None:
+                await asyncio.shield(previous)
+            if admitted:
                 await coroutine
         finally:
-            self._users[user] -= 1
-            if not self._users[user]:
-                del self._users[user], self._locks[user]
+            if not admitted and asyncio.iscoroutine(coroutine):
+                coroutine.close()  # skipped: never started
+            mine.set_result(None)
+            if self._last.get(user) is mine:
+                del self._last[user]
 
 
 class TelegramAdapter:
@@ -258,6 +273,8 @@ class TelegramAdapter:
         flood: FloodLimit | None = FloodLimit(),
         rate_limiter: AIORateLimiter | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        connection_pool_size: int = CONNECTIONS,
+        max_working: int = WORKING,
     ) -> None:
         self._dispatcher = dispatcher
         self._webhook = webhook
@@ -269,6 +286,7 @@ class TelegramAdapter:
             .job_queue(None)
             .concurrent_updates(UpdateProcessor(self))
             .rate_limiter(rate_limiter if rate_limiter is not None else ChatRateLimiter())
+            .connection_pool_size(connection_pool_size)
         )
         if base_url:
             builder = builder.base_url(base_url)
@@ -279,6 +297,7 @@ class TelegramAdapter:
         self.application.add_handler(CallbackQueryHandler(self._on_button))
         self.application.add_error_handler(self._on_error)
         self._pruner: asyncio.Task[None] | None = None
+        self._working = asyncio.Semaphore(max_working)
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -306,7 +325,10 @@ class TelegramAdapter:
     async def start(self) -> None:
         """Connect (``getMe``), publish the commands, forget old update claims, start fetching."""
         app = self.application
-        await app.initialize()
+        try:
+            await app.initialize()
+        except InvalidToken:
+            raise TelegramUnavailable("Telegram rejected the bot token") from None
         try:
             await self._publish_commands()
             await self._forget_old_deliveries()
@@ -409,14 +431,15 @@ class TelegramAdapter:
             return
         if self._for_another_bot(message.text):
             return
-        if not await self._first_delivery(update):
-            return
         incoming = Incoming(
             identity=_identity(message.from_user),
             text=message.text,
             private=message.chat.type == ChatType.PRIVATE,
         )
-        replies = await self._dispatcher.handle(incoming)
+        async with self._working:
+            if not await self._first_delivery(update):
+                return
+            replies = await self._dispatcher.handle(incoming)
         await self._deliver(update, replies, message.chat.id, quote=message)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -427,12 +450,13 @@ class TelegramAdapter:
         private = chat.type == ChatType.PRIVATE
         if private and chat.id != query.from_user.id:
             return  # a private chat's buttons can only be pressed by its user: forged
-        if not await self._first_delivery(update):
-            return
         incoming = Incoming(
             identity=_identity(query.from_user), payload=query.data, private=private
         )
-        replies = await self._dispatcher.handle(incoming)
+        async with self._working:
+            if not await self._first_delivery(update):
+                return
+            replies = await self._dispatcher.handle(incoming)
         await self._deliver(update, replies, chat.id, pressed=query.message)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

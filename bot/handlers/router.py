@@ -30,7 +30,7 @@ LINK_NOT_OPENED = (
     "start instead. Nothing was changed.)"
 )
 PRIVATE_ONLY = (
-    "/{name} is about your own studies, so I answer it in our private chat, not here. "
+    "/{name} is about you, so I answer it only in our private chat, not here. "
     "Open it with the button below and send /{name} there."
 )
 

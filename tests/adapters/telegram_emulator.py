@@ -150,6 +150,7 @@ class BotApiEmulator:
         self.token = f"{self.bot_id}:AAE-emulated-token"
         self.username = username
         self.calls: list[Call] = []
+        self.listeners: list[Callable[[Call], None]] = []  # told of every call as it is recorded
         self.chats: dict[int, Chat] = {}
         self.commands: dict[str, list[dict[str, str]]] = {}
         self.webhook: dict[str, Any] | None = None
@@ -218,6 +219,8 @@ class BotApiEmulator:
 
     async def _record(self, call: Call) -> None:
         self.calls.append(call)
+        for listener in self.listeners:
+            listener(call)
         async with self._changed:
             self._changed.notify_all()
 
@@ -276,6 +279,10 @@ class BotApiEmulator:
         """As if Telegram never heard that updates from ``since_update_id`` on were handled
         (the bot crashed first): they are delivered again."""
         self._confirmed = min(self._confirmed, since_update_id)
+
+    def _pending(self) -> list[dict[str, Any]]:
+        """The updates not confirmed yet (ids are 1, 2, 3, ... in list order)."""
+        return self._updates[max(self._confirmed, 1) - 1 :]
 
     def update(self, update_id: int) -> dict[str, Any]:
         return next(u for u in self._updates if u["update_id"] == update_id)
@@ -355,7 +362,7 @@ class BotApiEmulator:
         deadline = loop.time() + timeout
 
         def pending() -> list[dict[str, Any]]:
-            return [u for u in self._updates if u["update_id"] >= self._confirmed][:limit]
+            return self._pending()[:limit]
 
         async with self._changed:
             while not pending() and (remaining := deadline - loop.time()) > 0:
@@ -387,7 +394,7 @@ class BotApiEmulator:
         return True
 
     async def _m_getwebhookinfo(self, params: dict[str, Any]) -> Any:
-        pending = sum(1 for u in self._updates if u["update_id"] >= self._confirmed)
+        pending = len(self._pending())
         return {
             "url": (self.webhook or {}).get("url", ""),
             "has_custom_certificate": False,
@@ -398,7 +405,7 @@ class BotApiEmulator:
         """Deliver pending updates to the webhook one by one, as Telegram does, with retries."""
         async with ClientSession(timeout=ClientTimeout(total=10)) as http:
             while self.webhook is not None:
-                pending = [u for u in self._updates if u["update_id"] >= self._confirmed]
+                pending = self._pending()
                 if not pending:
                     async with self._changed:
                         await self._changed.wait()

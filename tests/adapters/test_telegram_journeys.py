@@ -13,7 +13,7 @@ from bot.handlers import payloads
 from bot.handlers.router import Dispatcher
 from tests.adapters.harness import Person, running
 from tests.adapters.telegram_emulator import BotApiEmulator
-from tests.support import snapshot
+from tests.support import FakeClock, snapshot
 
 
 def _json(value: Any) -> Any:
@@ -246,3 +246,46 @@ async def test_an_edit_that_fails_is_sent_as_a_new_message(
         assert "page 2 of 3" in await ida.press("Next ▶", plan)
         (sent,) = ida.sent()
         assert "page 2 of 3" in sent.result["text"] and "reply_markup" in sent.result
+
+
+async def test_a_press_and_a_message_right_after_it_are_handled_in_that_order(
+    api: BotApiEmulator, dispatcher: Dispatcher
+) -> None:
+    async with running(api, dispatcher) as adapter:
+        uma = Person(api, adapter, "Uma")
+        for line in ("/new", "Go", "3", "30"):
+            await uma.say(line)
+        levels = uma.keyboard_message()
+        beginner = levels["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
+        start = len(api.calls)
+        await api.press(uma.user, levels, beginner)  # answered first, with an HTTP call...
+        last = await api.send_text(uma.user, "be able to read Go code")  # ...this must wait
+        await uma.settle(last, start)
+        assert [m["text"].split(":")[0] for m in api.bot_messages(uma.chat.id)][-2:] == [
+            "New curriculum, step 5 of 6",
+            "New curriculum, step 6 of 6",
+        ]
+
+
+async def test_pausing_archiving_reopening_and_finishing_a_curriculum_on_telegram(
+    api: BotApiEmulator, dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    async with running(api, dispatcher) as adapter:
+        vi = Person(api, adapter, "Vi")
+        assert "Created “Go (beginner)”: 2 sessions × 30 min" in await vi.say(
+            "/new Go | 2 | 30 | beginner"
+        )
+        assert "now paused" in await vi.say("/pause")
+        assert "/resume" in await vi.say("/done")
+        assert "now active" in await vi.say("/resume")
+        assert "now archived" in await vi.say("/archive")
+        assert "archived" in await vi.say("/plans")
+        assert "Go (beginner) · archived" in await vi.press("Open 1")  # edited in place
+        assert "now active" in await vi.say("/resume")
+        assert "1-day streak" in await vi.say("/done")
+        clock.advance(days=1)
+        finished = await vi.say("/done")
+        assert "2-day streak" in finished and "You finished “Go (beginner)”" in finished
+        assert await progress_of(engine, vi) == (2, 60, 2)
+        clock.advance(hours=25)
+        assert "more than 24 hours ago" in await vi.say("/undo")

@@ -127,7 +127,9 @@ async def test_run_starts_explains_the_tokens_and_stops_cleanly_on_sigterm(
     assert process.stdout is not None
     banner = b""
     while b"Discord" not in banner:
-        banner += await asyncio.wait_for(process.stdout.readline(), timeout=60)
+        line = await asyncio.wait_for(process.stdout.readline(), timeout=60)
+        assert line, f"syllabot run ended early: {banner!r}"
+        banner += line
     assert b"Set TELEGRAM_BOT_TOKEN" in banner and b"Set DISCORD_BOT_TOKEN" in banner
     process.send_signal(signal.SIGTERM)
     out, err = await asyncio.wait_for(process.communicate(), timeout=30)

@@ -1,0 +1,89 @@
+"""Every button the handlers can produce fits Telegram's 64 bytes of callback_data."""
+
+from __future__ import annotations
+
+import json
+import uuid
+import zoneinfo
+
+from bot.handlers import payloads
+from bot.handlers.router import Dispatcher
+from domain.conversations import new_token
+from domain.model import SkillLevel
+from tests.adapters.harness import Person, running
+from tests.adapters.telegram_emulator import MAX_CALLBACK_DATA, BotApiEmulator
+
+HEX = uuid.UUID(int=2**128 - 1).hex  # every id argument is a UUID in hex: 32 characters
+TOKEN = "f" * len(new_token())  # a wizard step's token
+LONGEST_ZONE = max((z for z in zoneinfo.available_timezones() if len(z) <= 40), key=len)
+
+# Per button action, the longest arguments it is ever given. A new action needs a line here.
+LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
+    # learners
+    "wz": [(TOKEN, level.value) for level in SkillLevel] + [(TOKEN, "skip")],
+    "pp": [(HEX, "999")],
+    "co": [(HEX,)],
+    "tz": [(LONGEST_ZONE,)],
+    # the expert marketplace
+    "xw": [(TOKEN, "tz"), (TOKEN, "-")],
+    "av": [(HEX, "y"), (HEX, "n")],
+    "es": [(TOKEN, "999")],
+    "ep": [(HEX,)],
+    "bk": [(HEX,)],
+    "bf": [(TOKEN, "480"), (TOKEN, "d20261231"), (TOKEN, "s9999"), (TOKEN, "ok")],
+    "bo": [(HEX,)],
+    "bx": [(HEX, code) for code in ("cf", "dc", "rs", "cn", "cp", "ns", "pd", "r5")],
+    "rr": [(TOKEN,)],
+}
+
+
+def test_every_button_action_with_its_longest_arguments_fits_64_bytes(
+    dispatcher: Dispatcher,
+) -> None:
+    missing = set(dispatcher.buttons) - set(LONGEST_ARGS)
+    assert not missing, f"add the longest arguments of button action(s) {missing} to LONGEST_ARGS"
+    user = uuid.uuid4()
+    for action, variants in LONGEST_ARGS.items():
+        for args in variants:
+            payload = payloads.encode(user, action, *args)  # raises beyond 64 bytes
+            assert len(payload.encode()) <= MAX_CALLBACK_DATA
+            assert payloads.decode(user, payload) == (action, args)
+
+
+def test_deep_links_fit_telegrams_start_parameter() -> None:
+    for kind in ("c", "e"):
+        link = payloads.deep_link(kind, HEX)
+        assert len(link) <= 64 and payloads.parse_deep_link(link) == (kind, HEX)
+
+
+async def test_the_buttons_of_a_whole_learner_journey_fit_64_bytes(
+    api: BotApiEmulator, dispatcher: Dispatcher
+) -> None:
+    async with running(api, dispatcher) as adapter:
+        pia = Person(api, adapter, "Pia")
+        await pia.say("/timezone Comodrivadavia")  # suggests the longest zone name there is
+        assert "America/Argentina/ComodRivadavia" in pia.buttons()
+        await pia.press("America/Argentina/ComodRivadavia")
+        await pia.say("/new")
+        await pia.say("Eine sehr lange Fachbezeichnung " * 3)
+        await pia.say("365")
+        await pia.say("480")
+        await pia.press("Intermediate")
+        await pia.say("goals")
+        await pia.press("Skip")
+        await pia.say("/plan 40")
+        await pia.press("◀ Previous")
+        await pia.say("/plans")
+        await pia.press("Open 1")
+
+    sent = [
+        button["callback_data"]
+        for call in api.calls
+        if call.method in ("sendMessage", "editMessageText") and call.params.get("reply_markup")
+        for row in json.loads(call.params["reply_markup"])["inline_keyboard"]
+        for button in row
+        if "callback_data" in button
+    ]
+    assert {data.split(":")[2] for data in sent} == {"tz", "wz", "pp", "co"}
+    assert max(len(data.encode()) for data in sent) <= MAX_CALLBACK_DATA
+    assert all(call.status == 200 for call in api.calls if call.method != "getUpdates")
