@@ -14,25 +14,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import statistics
-import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from contextlib import AsyncExitStack
-from pathlib import Path
 
 import asyncpg
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from bench.common import bench_database
 from bot.bootstrap import bootstrap
 from bot.handlers.base import Incoming
-from db.admin import create_database, drop_database
-from db.embedded import embedded_postgres
 from db.engine import create_engine
-from db.migrate import upgrade
 from domain.model import Identity
 
 SESSIONS = 365
@@ -194,17 +188,8 @@ async def main() -> None:
     args = parser.parse_args()
     if args.per_learner + 6 > SESSIONS:
         parser.error(f"--per-learner must be at most {SESSIONS - 6}")
-    async with AsyncExitStack() as stack:
-        server = os.environ.get("BENCH_DATABASE_URL")
-        if not server:
-            data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-            server = await stack.enter_async_context(embedded_postgres(data_dir))
-        url = await create_database(server, prefix="syllabot_bench")
-        try:
-            await upgrade(url)
-            await run(url, args.concurrency, args.per_learner)
-        finally:
-            await drop_database(server, url)
+    async with bench_database() as url:
+        await run(url, args.concurrency, args.per_learner)
 
 
 if __name__ == "__main__":

@@ -31,16 +31,13 @@ import json
 import os
 import random
 import statistics
-import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable, Sequence
-from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -48,10 +45,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.admin import create_database, drop_database
-from db.embedded import embedded_postgres
+from bench.common import bench_database
 from db.engine import create_engine
-from db.migrate import upgrade
 from db.uow import SqlAlchemyUnitOfWork
 from domain import bookings, experts
 from domain.availability import TimeRange, WeeklyAvailability
@@ -526,17 +521,8 @@ async def main() -> None:
     args = parser.parse_args()
     if args.learners * (args.rounds + 5) > BENCH_LEARNERS:
         parser.error(f"--learners x (--rounds + 5) must be at most {BENCH_LEARNERS}")
-    async with AsyncExitStack() as stack:
-        server = os.environ.get("BENCH_DATABASE_URL")
-        if not server:
-            data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-            server = await stack.enter_async_context(embedded_postgres(data_dir))
-        url = await create_database(server, prefix="syllabot_bench")
-        try:
-            await upgrade(url)
-            await run(url, args)
-        finally:
-            await drop_database(server, url)
+    async with bench_database() as url:
+        await run(url, args)
 
 
 if __name__ == "__main__":

@@ -34,16 +34,11 @@ import os
 import signal
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
-from contextlib import AsyncExitStack
-from pathlib import Path
 from typing import Any
 
-from db.admin import create_database, drop_database
-from db.embedded import embedded_postgres
-from db.migrate import upgrade
+from bench.common import bench_database
 from tests.adapters.telegram_emulator import BotApiEmulator, Call, TgUser
 
 SESSIONS = 120  # per simulated learner: enough for --rounds up to 100
@@ -201,18 +196,9 @@ async def main() -> None:
         "each round: /done, /plan, press Next ▶",
         flush=True,
     )
-    async with AsyncExitStack() as stack:
-        server = os.environ.get("BENCH_DATABASE_URL")
-        if not server:
-            data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory()))
-            server = await stack.enter_async_context(embedded_postgres(data_dir))
-        url = await create_database(server, prefix="syllabot_bench")
-        try:
-            await upgrade(url)
-            for users in args.users:
-                await measure(url, users, args.rounds, args.limits)
-        finally:
-            await drop_database(server, url)
+    async with bench_database() as url:
+        for users in args.users:
+            await measure(url, users, args.rounds, args.limits)
 
 
 if __name__ == "__main__":
