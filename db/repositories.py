@@ -124,6 +124,17 @@ class SqlUserRepository(_Repository):
         )
         return {user_id for (user_id,) in rows}
 
+    async def preferences(self, user_id: UUID, *, lock: bool = False) -> dict[str, Any]:
+        query = select(UserRow.notification_preferences).where(UserRow.id == user_id)
+        if lock:
+            query = query.with_for_update()
+        return dict(await self._session.scalar(query) or {})
+
+    async def set_preferences(self, user_id: UUID, document: dict[str, Any]) -> None:
+        await self._session.execute(
+            update(UserRow).where(UserRow.id == user_id).values(notification_preferences=document)
+        )
+
     async def get(self, user_id: UUID) -> User:
         row = await self._session.get(UserRow, user_id)
         if row is None:

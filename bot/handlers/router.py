@@ -8,7 +8,16 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from uuid import UUID
 
-from bot.handlers import bookings, curricula, experts, notices, payloads, progress, settings
+from bot.handlers import (
+    bookings,
+    curricula,
+    experts,
+    notices,
+    payloads,
+    progress,
+    reminders,
+    settings,
+)
 from bot.handlers.base import Command, Context, Handler, Incoming, Replies, Reply, Request
 from domain import conversations, learning, outbox
 from domain.errors import DomainError
@@ -79,7 +88,7 @@ class Dispatcher:
             Command("help", self.help, "this list", personal=False),
             Command("cancel", cancel, "leave the current step-by-step flow"),
         ]
-        modules = (curricula, progress, settings, experts, bookings)
+        modules = (curricula, progress, settings, reminders, experts, bookings)
         self.commands: dict[str, Command] = {
             c.name: c for c in [*own, *(c for m in modules for c in m.COMMANDS)]
         }

@@ -20,12 +20,13 @@ LONGEST_ZONE = max((z for z in zoneinfo.available_timezones() if len(z) <= 40), 
 # Per button action, the longest arguments it is ever given. A new action needs a line here.
 LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     # learners
-    "wz": [(TOKEN, level.value) for level in SkillLevel] + [(TOKEN, "skip")],
+    "wz": [(TOKEN, str(index)) for index, _ in enumerate(SkillLevel)] + [(TOKEN, "-")],
     "pp": [(HEX, "999")],
     "co": [(HEX,)],
     "tz": [(LONGEST_ZONE,)],
+    "st": [(what,) for what in ("study", "streak", "bookings", "quiet", "mute")],
     # the expert marketplace
-    "xw": [(TOKEN, "tz"), (TOKEN, "-")],
+    "xw": [(TOKEN, "0"), (TOKEN, "-")],
     "av": [(HEX, "y"), (HEX, "n")],
     "es": [(TOKEN, "999")],
     "ep": [(HEX,)],

@@ -1,0 +1,150 @@
+"""Notification preferences: /settings (with buttons), /remind, /quiet, /mute."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from bot.handlers import payloads
+from bot.handlers.base import Button, Command, Reply, Request, rows
+from bot.handlers.formatting import local_time
+from domain import preferences
+from domain.errors import InvalidInput
+from domain.preferences import DAY_CODES, NotificationPreferences
+
+REMIND_USAGE = "Usage: /remind 19:30 [mon,wed,fri | weekdays | daily], or /remind off"
+
+
+def _clock(at: time) -> str:
+    return at.strftime("%H:%M")
+
+
+def _days(days: tuple[int, ...]) -> str:
+    if len(days) == 7:
+        return "every day"
+    return ",".join(DAY_CODES[day] for day in days)
+
+
+async def _show(req: Request, prefs: NotificationPreferences, zone: str, *, edit=False) -> Reply:
+    study, streak, bookings = prefs.study, prefs.streak, prefs.bookings
+    before = ", ".join(
+        f"{m // 60} h" if m % 60 == 0 else f"{m} min" for m in bookings.before_minutes
+    )
+    every = f"{_clock(study.at)}, {_days(study.weekdays)}"
+    lines = [
+        f"Your reminders (times in {zone}):",
+        f"📚 Study reminder: {'on at ' + every if study.enabled else 'off'}",
+        f"🔥 Streak at risk: {'on at ' + _clock(streak.at) if streak.enabled else 'off'}",
+        f"📅 Booking reminders: {'on, ' + before + ' before' if bookings.enabled else 'off'}",
+        "🌙 Quiet hours: "
+        + (f"{_clock(prefs.quiet.start)}–{_clock(prefs.quiet.end)}" if prefs.quiet else "none"),
+    ]
+    now = req.ctx.clock.now()
+    if prefs.muted(now):
+        assert prefs.muted_until is not None
+        lines.append(f"🔕 Muted until {local_time(prefs.muted_until, zone)}")
+    lines.append("Change: /remind 19:30, /remind off, /quiet 22:00-07:30, /mute 7d")
+
+    def toggle(label: str, what: str) -> Button:
+        return Button(label, payloads.encode(req.user_id, "st", what))
+
+    buttons = [
+        toggle("Study " + ("off" if study.enabled else "on"), "study"),
+        toggle("Streak " + ("off" if streak.enabled else "on"), "streak"),
+        toggle("Bookings " + ("off" if bookings.enabled else "on"), "bookings"),
+    ]
+    if prefs.quiet:
+        buttons.append(toggle("No quiet hours", "quiet"))
+    if prefs.muted(now):
+        buttons.append(toggle("Unmute", "mute"))
+    return Reply("\n".join(lines), rows(*buttons), edit=edit)
+
+
+async def settings(req: Request) -> Reply:
+    """Your reminders, with buttons to change them."""
+    zone, prefs = await preferences.get(req.user_id, req.ctx.uow())
+    return await _show(req, prefs, zone)
+
+
+async def settings_button(req: Request) -> Reply:
+    """A toggle under /settings."""
+    (what,) = req.button_args or ("",)
+
+    def flip(p: NotificationPreferences) -> NotificationPreferences:
+        if what in ("study", "streak", "bookings"):
+            section = getattr(p, what)
+            return p.model_copy(
+                update={what: section.model_copy(update={"enabled": not section.enabled})}
+            )
+        if what == "quiet":
+            return p.model_copy(update={"quiet": None})
+        if what == "mute":
+            return p.model_copy(update={"muted_until": None})
+        raise InvalidInput(payloads.STALE)
+
+    prefs = await preferences.change(req.user_id, flip, req.ctx.uow())
+    zone, _ = await preferences.get(req.user_id, req.ctx.uow())
+    return await _show(req, prefs, zone, edit=True)
+
+
+async def remind(req: Request) -> Reply:
+    """Daily study reminder: /remind 19:30 [days], /remind off."""
+    args = req.args.split(maxsplit=1)
+    if not args:
+        return Reply(REMIND_USAGE)
+    if args[0].lower() == "off":
+        update: dict[str, object] = {"enabled": False}
+    else:
+        update = {"enabled": True, "at": preferences.parse_clock(args[0])}
+        if len(args) == 2:
+            update["weekdays"] = preferences.parse_days(args[1])
+    prefs = await preferences.change(
+        req.user_id,
+        lambda p: p.model_copy(update={"study": p.study.model_copy(update=update)}),
+        req.ctx.uow(),
+    )
+    if not prefs.study.enabled:
+        return Reply("Study reminders are off.")
+    return Reply(
+        f"📚 I'll remind you to study at {_clock(prefs.study.at)}, {_days(prefs.study.weekdays)}"
+        " (your local time; not on days you already studied)."
+    )
+
+
+async def quiet(req: Request) -> Reply:
+    """Quiet hours: /quiet 22:00-07:30, /quiet off."""
+    if not req.args.strip():
+        return Reply("Usage: /quiet 22:00-07:30 (no messages then), or /quiet off")
+    hours = preferences.parse_quiet(req.args)
+    await preferences.change(
+        req.user_id, lambda p: p.model_copy(update={"quiet": hours}), req.ctx.uow()
+    )
+    if hours is None:
+        return Reply("Quiet hours are off.")
+    return Reply(f"🌙 Quiet from {_clock(hours.start)} to {_clock(hours.end)}, your local time.")
+
+
+async def mute(req: Request) -> Reply:
+    """A holiday from study and streak reminders: /mute 7d, /mute off."""
+    if not req.args.strip():
+        return Reply("Usage: /mute 7d (or 12h) for a break from study reminders, or /mute off")
+    span = preferences.parse_mute(req.args)
+    until = None if span is None else req.ctx.clock.now() + span
+    await preferences.change(
+        req.user_id, lambda p: p.model_copy(update={"muted_until": until}), req.ctx.uow()
+    )
+    if until is None:
+        return Reply("🔔 Reminders are back on.")
+    zone, _ = await preferences.get(req.user_id, req.ctx.uow())
+    return Reply(
+        f"🔕 No study or streak reminders until {local_time(until, zone)}. Booking reminders "
+        "still come. Enjoy the break!"
+    )
+
+
+COMMANDS = [
+    Command("settings", settings, "your reminders and notifications"),
+    Command("remind", remind, "daily study reminder: /remind 19:30, /remind off", REMIND_USAGE),
+    Command("quiet", quiet, "quiet hours: /quiet 22:00-07:30"),
+    Command("mute", mute, "pause study reminders: /mute 7d"),
+]
+BUTTONS = {"st": settings_button}
