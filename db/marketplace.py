@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -39,6 +39,7 @@ from db.models import (
     SessionFeedbackRow,
     UserRow,
 )
+from domain.dispatch import Due
 from domain.marketplace import (
     Booking,
     BookingStatus,
@@ -617,6 +618,15 @@ def _booking(row: Any) -> Booking:
     )
 
 
+def _claimable(now: datetime) -> Any:
+    """Pending, due, and not leased to a worker (or its lease ran out)."""
+    return and_(
+        NotificationRow.status == "pending",
+        NotificationRow.due_at <= now,
+        or_(NotificationRow.claimed_until.is_(None), NotificationRow.claimed_until <= now),
+    )
+
+
 class SqlNotificationRepository:
     """The outbox: notifications written with the change they announce, delivered later."""
 
@@ -635,8 +645,7 @@ class SqlNotificationRepository:
             select(NotificationRow.id)
             .where(
                 NotificationRow.user_id == user_id,
-                NotificationRow.sent_at.is_(None),
-                NotificationRow.due_at <= now,
+                _claimable(now),
             )
             .order_by(NotificationRow.due_at, NotificationRow.created_at)
             .with_for_update(skip_locked=True)
@@ -644,7 +653,57 @@ class SqlNotificationRepository:
         rows = await self._tx.orm.execute(
             update(NotificationRow)
             .where(NotificationRow.id.in_(due))
-            .values(sent_at=now)
+            .values(sent_at=now, status="sent", claimed_until=None)
             .returning(NotificationRow.kind, NotificationRow.data, NotificationRow.due_at)
         )
         return [(kind, data) for kind, data, _ in sorted(rows, key=lambda r: r[2])]
+
+    async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Due]:
+        """Lease up to ``limit`` due notifications to this worker, oldest first.
+
+        ``FOR UPDATE SKIP LOCKED`` lets workers claim side by side without waiting for or
+        taking each other's rows; the lease (``claimed_until``) hands a crashed worker's rows
+        to another once it runs out.
+        """
+        due = (
+            select(NotificationRow.id)
+            .where(_claimable(now))
+            .order_by(NotificationRow.due_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+            .scalar_subquery()
+        )
+        rows = await self._tx.conn.execute(
+            update(NotificationRow)
+            .where(NotificationRow.id.in_(due))
+            .values(claimed_until=now + lease, attempts=NotificationRow.attempts + 1)
+            .returning(
+                NotificationRow.id,
+                NotificationRow.user_id,
+                NotificationRow.kind,
+                NotificationRow.data,
+                NotificationRow.due_at,
+                NotificationRow.expires_at,
+                NotificationRow.attempts,
+            )
+        )
+        return sorted((Due(*row) for row in rows), key=lambda due: due.due_at)
+
+    async def settle(
+        self,
+        notification_id: UUID,
+        status: str,
+        at: datetime,
+        *,
+        retry_at: datetime | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Record a claimed notification's outcome (``pending`` with ``retry_at``: try again)."""
+        values: dict[str, Any] = {"status": status, "claimed_until": None, "last_error": error}
+        if status == "sent":
+            values["sent_at"] = at
+        if retry_at is not None:
+            values["due_at"] = retry_at
+        await self._tx.conn.execute(
+            update(NotificationRow).where(NotificationRow.id == notification_id).values(**values)
+        )

@@ -360,6 +360,7 @@ class PlatformIdentityRow(Base):
     display_name: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = _stamp(nullable=False)
     updated_at: Mapped[datetime] = _stamp(nullable=False)
+    blocked_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)  # 0004: bot blocked there
 
 
 class ConversationStateRow(Base):
@@ -400,12 +401,14 @@ class NotificationRow(Base):
 
     __tablename__ = "notifications"
     __table_args__ = (
-        Index(
-            "idx_notifications_due",
+        Index(  # 0004: what workers claim
+            "idx_notifications_pending",
             "due_at",
-            postgresql_where=text("sent_at IS NULL"),
+            postgresql_where=text("status = 'pending'"),
         ),
         Index("idx_notifications_user_id", "user_id"),
+        UniqueConstraint("dedupe_key"),  # 0004
+        CheckConstraint("status IN ('pending', 'sent', 'dropped', 'failed')", name="status"),
     )
 
     id: Mapped[uuid.UUID] = _id()
@@ -415,6 +418,13 @@ class NotificationRow(Base):
     due_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ, server_default=NOW)
     sent_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
     created_at: Mapped[datetime] = _stamp(nullable=False)
+    # 0004: delivery by workers (claims with a lease) and its outcome.
+    status: Mapped[str] = mapped_column(String(20), server_default=text("'pending'"))
+    claimed_until: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    attempts: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
 
 
 class ProcessedUpdateRow(Base):

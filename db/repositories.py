@@ -107,8 +107,13 @@ class SqlUserRepository(_Repository):
             .where(
                 (PlatformIdentityRow.chat_id.is_distinct_from(identity.chat_id))
                 | (PlatformIdentityRow.display_name.is_distinct_from(identity.display_name[:255]))
+                | PlatformIdentityRow.blocked_at.is_not(None)
             )
-            .values(chat_id=identity.chat_id, display_name=identity.display_name[:255])
+            .values(
+                chat_id=identity.chat_id,
+                display_name=identity.display_name[:255],
+                blocked_at=None,  # they wrote to us again: reachable again
+            )
         )
 
     async def ids_for_identities(self, identities: frozenset[tuple[str, str]]) -> set[UUID]:
@@ -133,6 +138,29 @@ class SqlUserRepository(_Repository):
     async def set_preferences(self, user_id: UUID, document: dict[str, Any]) -> None:
         await self._session.execute(
             update(UserRow).where(UserRow.id == user_id).values(notification_preferences=document)
+        )
+
+    async def reachable(self, user_id: UUID) -> list[tuple[str, str]]:
+        rows = await self._session.execute(
+            select(PlatformIdentityRow.platform, PlatformIdentityRow.chat_id)
+            .where(
+                PlatformIdentityRow.user_id == user_id,
+                PlatformIdentityRow.blocked_at.is_(None),
+                PlatformIdentityRow.chat_id.is_not(None),
+            )
+            .order_by(PlatformIdentityRow.updated_at.desc())
+        )
+        return [(platform, chat_id) for platform, chat_id in rows if chat_id is not None]
+
+    async def mark_blocked(self, user_id: UUID, platform: str, chat_id: str, at: datetime) -> None:
+        await self._session.execute(
+            update(PlatformIdentityRow)
+            .where(
+                PlatformIdentityRow.user_id == user_id,
+                PlatformIdentityRow.platform == platform,
+                PlatformIdentityRow.chat_id == chat_id,
+            )
+            .values(blocked_at=at)
         )
 
     async def get(self, user_id: UUID) -> User:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
+
+if TYPE_CHECKING:
+    from domain.dispatch import Due
 
 from domain.marketplace import (
     Booking,
@@ -71,6 +74,14 @@ class UserRepository(Protocol):
         ...
 
     async def set_preferences(self, user_id: UUID, document: dict[str, Any]) -> None: ...
+
+    async def reachable(self, user_id: UUID) -> list[tuple[str, str]]:
+        """(platform, chat id) of the user's identities not blocked, most recent first."""
+        ...
+
+    async def mark_blocked(
+        self, user_id: UUID, platform: str, chat_id: str, at: datetime
+    ) -> None: ...
 
     async def set_current_curriculum(self, user_id: UUID, curriculum_id: UUID | None) -> None: ...
 
@@ -259,6 +270,20 @@ class NotificationRepository(Protocol):
     ) -> None: ...
 
     async def take_due(self, user_id: UUID, now: datetime) -> list[tuple[str, dict[str, Any]]]: ...
+
+    async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Due]:
+        """Lease up to ``limit`` due notifications, oldest first (SKIP LOCKED)."""
+        ...
+
+    async def settle(
+        self,
+        notification_id: UUID,
+        status: str,
+        at: datetime,
+        *,
+        retry_at: datetime | None = None,
+        error: str | None = None,
+    ) -> None: ...
 
 
 class UnitOfWork(Protocol):

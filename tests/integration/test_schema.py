@@ -108,6 +108,14 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("notifications", "due_at"): (TIMESTAMPTZ, False, NOW),
     ("notifications", "sent_at"): (TIMESTAMPTZ, True, None),
     ("notifications", "created_at"): (TIMESTAMPTZ, False, NOW),
+    # 0004: delivery by workers
+    ("notifications", "status"): ("character varying(20)", False, "'pending'::character varying"),
+    ("notifications", "claimed_until"): (TIMESTAMPTZ, True, None),
+    ("notifications", "attempts"): ("integer", False, "0"),
+    ("notifications", "last_error"): ("text", True, None),
+    ("notifications", "expires_at"): (TIMESTAMPTZ, True, None),
+    ("notifications", "dedupe_key"): ("character varying(200)", True, None),
+    ("platform_identities", "blocked_at"): (TIMESTAMPTZ, True, None),
 }
 
 ADDED_INDEXES = {
@@ -144,9 +152,9 @@ ADDED_INDEXES = {
         "CREATE INDEX idx_bookings_expert_id_session_date "
         "ON public.bookings USING btree (expert_id, session_date)"
     ),
-    "idx_notifications_due": (
-        "CREATE INDEX idx_notifications_due ON public.notifications USING btree (due_at) "
-        "WHERE (sent_at IS NULL)"
+    "idx_notifications_pending": (
+        "CREATE INDEX idx_notifications_pending ON public.notifications USING btree (due_at) "
+        "WHERE ((status)::text = 'pending'::text)"
     ),
     "idx_notifications_user_id": (
         "CREATE INDEX idx_notifications_user_id ON public.notifications USING btree (user_id)"
@@ -187,6 +195,9 @@ ADDED_CONSTRAINTS = {
     "ck_commissions_status",
     "pk_notifications",
     "fk_notifications_user_id",
+    # 0004
+    "ck_notifications_status",
+    "uq_notifications_dedupe_key",
 }
 
 # The names the seed gives in its "Foreign Key Constraints" block.
