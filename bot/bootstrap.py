@@ -19,7 +19,8 @@ from domain.marketplace import Policy
 from domain.planner import TemplatePlanner
 from domain.ports import Clock, CurriculumPlanner, SystemClock
 
-if TYPE_CHECKING:  # python-telegram-bot is imported only when Telegram is switched on
+if TYPE_CHECKING:  # the platform libraries are imported only when their token is set
+    from bot.adapters.discord import DiscordAdapter
     from bot.adapters.telegram import TelegramAdapter
 
 logger = logging.getLogger(__name__)
@@ -78,4 +79,14 @@ def telegram_adapter(settings: Settings, dispatcher: Dispatcher) -> TelegramAdap
         base_url=settings.telegram_api_base_url,
         webhook=webhook,
         max_working=settings.db_pool_size,  # as many in the handlers as there are connections
+    )
+
+
+def discord_adapter(settings: Settings, dispatcher: Dispatcher) -> DiscordAdapter:
+    """The Discord adapter the settings describe (commands synced to DISCORD_GUILD_ID if set)."""
+    from bot.adapters.discord import DiscordAdapter
+
+    assert settings.discord_bot_token, "DISCORD_BOT_TOKEN is not set"
+    return DiscordAdapter(
+        dispatcher, settings.discord_bot_token, guild_id=settings.discord_guild_id
     )

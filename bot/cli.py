@@ -80,7 +80,7 @@ def run() -> None:
     async def main() -> None:
         from contextlib import AsyncExitStack
 
-        from bot.bootstrap import bootstrap, open_database, telegram_adapter
+        from bot.bootstrap import bootstrap, discord_adapter, open_database, telegram_adapter
 
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -99,7 +99,10 @@ def run() -> None:
             else:
                 typer.echo("Telegram: off. Set TELEGRAM_BOT_TOKEN to connect a Telegram bot.")
             if settings.discord_bot_token:
-                typer.echo("Discord: DISCORD_BOT_TOKEN is set, but this version has no adapter.")
+                discord = discord_adapter(settings, dispatcher)
+                await running.enter_async_context(discord)
+                scope = "to one server" if settings.discord_guild_id else "globally"
+                typer.echo(f"Discord: on, as {discord.username} (commands synced {scope}).")
             else:
                 typer.echo("Discord: off. Set DISCORD_BOT_TOKEN to connect a Discord bot.")
             typer.echo("`syllabot chat` talks to the same database from a terminal.")

@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     telegram_webhook_port: int = Field(default=8443, ge=1, le=65535)
     telegram_webhook_secret: str | None = Field(default=None, validate_default=True)
     discord_bot_token: str | None = None
+    discord_guild_id: int | None = Field(
+        default=None, ge=1, description="sync slash commands to this server only (instant)"
+    )
     # The expert marketplace (see the README's marketplace section).
     admins: str = Field(default="", alias="SYLLABOT_ADMINS")
     currency: str = Field(default="EUR", alias="SYLLABOT_CURRENCY", pattern=r"^[A-Z]{3}$")
@@ -76,6 +79,11 @@ class Settings(BaseSettings):
             free_cancellation_notice=timedelta(hours=self.cancel_notice_hours),
             admins=frozenset((platform.strip(), user.strip()) for platform, _, user in pairs),
         )
+
+    @field_validator("discord_guild_id", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("telegram_api_base_url", "telegram_webhook_url")
     @classmethod
