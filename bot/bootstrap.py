@@ -59,8 +59,11 @@ async def open_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
             await engine.dispose()
 
 
-def telegram_adapter(settings: Settings, dispatcher: Dispatcher) -> TelegramAdapter:
-    """The Telegram adapter the settings describe (polling unless a webhook URL is set)."""
+def telegram_adapter(
+    settings: Settings, dispatcher: Dispatcher, *, receive: bool = True
+) -> TelegramAdapter:
+    """The Telegram adapter the settings describe (polling unless a webhook URL is set;
+    ``receive=False``: it only sends, for a worker process)."""
     from bot.adapters.telegram import TelegramAdapter, Webhook
 
     assert settings.telegram_bot_token, "TELEGRAM_BOT_TOKEN is not set"
@@ -79,6 +82,7 @@ def telegram_adapter(settings: Settings, dispatcher: Dispatcher) -> TelegramAdap
         base_url=settings.telegram_api_base_url,
         webhook=webhook,
         max_working=settings.db_pool_size,  # as many in the handlers as there are connections
+        receive=receive,
     )
 
 

@@ -81,6 +81,8 @@ def run() -> None:
         from contextlib import AsyncExitStack
 
         from bot.bootstrap import bootstrap, discord_adapter, open_database, telegram_adapter
+        from bot.scheduler import build_scheduler
+        from bot.worker import Courier, NotificationWorker
 
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -91,9 +93,11 @@ def run() -> None:
             engine = await running.enter_async_context(open_database(settings))
             dispatcher = bootstrap(engine, policy=settings.policy())
             typer.echo("Syllabot is running; the database is ready. Press Ctrl+C to stop.")
+            couriers: dict[str, Courier] = {}
             if settings.telegram_bot_token:
                 telegram = telegram_adapter(settings, dispatcher)
                 await running.enter_async_context(telegram)
+                couriers["telegram"] = telegram
                 mode = "webhook" if settings.telegram_webhook_url else "long polling"
                 typer.echo(f"Telegram: on, as @{telegram.username} ({mode}).")
             else:
@@ -106,6 +110,48 @@ def run() -> None:
             else:
                 typer.echo("Discord: off. Set DISCORD_BOT_TOKEN to connect a Discord bot.")
             typer.echo("`syllabot chat` talks to the same database from a terminal.")
+            scheduler = build_scheduler(
+                NotificationWorker(dispatcher.ctx, couriers), dispatcher.ctx
+            )
+            scheduler.start()
+            running.callback(scheduler.shutdown, wait=False)
+            await stop.wait()
+        typer.echo("Stopped.")
+
+    _run(main())
+
+
+@app.command()
+def worker() -> None:
+    """Only deliver reminders and alerts (any number of workers may share one database)."""
+    settings = _settings()
+
+    async def main() -> None:
+        from contextlib import AsyncExitStack
+
+        from bot.bootstrap import bootstrap, open_database, telegram_adapter
+        from bot.scheduler import build_scheduler
+        from bot.worker import Courier, NotificationWorker
+
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        async with AsyncExitStack() as running:
+            engine = await running.enter_async_context(open_database(settings))
+            dispatcher = bootstrap(engine, policy=settings.policy())
+            couriers: dict[str, Courier] = {}
+            if settings.telegram_bot_token:
+                couriers["telegram"] = await running.enter_async_context(
+                    telegram_adapter(settings, dispatcher, receive=False)
+                )
+            scheduler = build_scheduler(
+                NotificationWorker(dispatcher.ctx, couriers), dispatcher.ctx
+            )
+            scheduler.start()
+            running.callback(scheduler.shutdown, wait=False)
+            platforms = ", ".join(couriers) or "no chat platform (set TELEGRAM_BOT_TOKEN)"
+            typer.echo(f"Syllabot worker delivering to {platforms}. Press Ctrl+C to stop.")
             await stop.wait()
         typer.echo("Stopped.")
 

@@ -142,23 +142,24 @@ class SqlUserRepository(_Repository):
 
     async def reachable(self, user_id: UUID) -> list[tuple[str, str]]:
         rows = await self._session.execute(
-            select(PlatformIdentityRow.platform, PlatformIdentityRow.chat_id)
+            select(PlatformIdentityRow.platform, PlatformIdentityRow.external_id)
             .where(
                 PlatformIdentityRow.user_id == user_id,
                 PlatformIdentityRow.blocked_at.is_(None),
-                PlatformIdentityRow.chat_id.is_not(None),
             )
             .order_by(PlatformIdentityRow.updated_at.desc())
         )
-        return [(platform, chat_id) for platform, chat_id in rows if chat_id is not None]
+        return [(platform, external_id) for platform, external_id in rows]
 
-    async def mark_blocked(self, user_id: UUID, platform: str, chat_id: str, at: datetime) -> None:
+    async def mark_blocked(
+        self, user_id: UUID, platform: str, external_id: str, at: datetime
+    ) -> None:
         await self._session.execute(
             update(PlatformIdentityRow)
             .where(
                 PlatformIdentityRow.user_id == user_id,
                 PlatformIdentityRow.platform == platform,
-                PlatformIdentityRow.chat_id == chat_id,
+                PlatformIdentityRow.external_id == external_id,
             )
             .values(blocked_at=at)
         )
@@ -361,6 +362,18 @@ class SqlCurriculumRepository(_Repository):
         await self._session.execute(
             update(CurriculumRow).where(CurriculumRow.id == curriculum_id).values(status=status)
         )
+
+    async def archive_completed_before(self, moment: datetime) -> int:
+        result = await self._session.execute(
+            update(CurriculumRow)
+            .where(
+                CurriculumRow.status == CurriculumStatus.COMPLETED.value,
+                CurriculumRow.updated_at < moment,
+            )
+            .values(status=CurriculumStatus.ARCHIVED.value)
+            .returning(CurriculumRow.id)
+        )
+        return len(result.all())
 
     async def completion_context(
         self, user_id: UUID, *, lock: bool = False

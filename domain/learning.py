@@ -364,3 +364,14 @@ async def progress_report(
             )
         )
     return user, report
+
+
+ARCHIVE_AFTER = timedelta(days=730)
+
+
+async def archive_finished(uow: UnitOfWork, clock: Clock) -> int:
+    """Archive curricula completed more than two years ago; returns how many."""
+    async with uow:
+        count = await uow.curricula.archive_completed_before(clock.now() - ARCHIVE_AFTER)
+        await uow.commit()
+    return count

@@ -76,11 +76,11 @@ class UserRepository(Protocol):
     async def set_preferences(self, user_id: UUID, document: dict[str, Any]) -> None: ...
 
     async def reachable(self, user_id: UUID) -> list[tuple[str, str]]:
-        """(platform, chat id) of the user's identities not blocked, most recent first."""
+        """(platform, external user id) of identities not blocked, most recent first."""
         ...
 
     async def mark_blocked(
-        self, user_id: UUID, platform: str, chat_id: str, at: datetime
+        self, user_id: UUID, platform: str, external_id: str, at: datetime
     ) -> None: ...
 
     async def set_current_curriculum(self, user_id: UUID, curriculum_id: UUID | None) -> None: ...
@@ -106,6 +106,10 @@ class CurriculumRepository(Protocol):
     ) -> list[StudySession]: ...
 
     async def set_status(self, curriculum_id: UUID, status: CurriculumStatus) -> None: ...
+
+    async def archive_completed_before(self, moment: datetime) -> int:
+        """Archive curricula completed (last changed) before ``moment``; returns how many."""
+        ...
 
     async def completion_context(
         self, user_id: UUID, *, lock: bool = False

@@ -27,7 +27,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import Enum
 from types import TracebackType
@@ -48,7 +48,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatType, MessageLimit, ParseMode
-from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -62,6 +62,7 @@ from telegram.ext import (
 from bot.adapters.text import split_text
 from bot.handlers.base import Button, Incoming, Reply
 from bot.handlers.router import FAILURE, Dispatcher
+from bot.worker import BLOCKED, SENT, Delivery
 from domain import delivery
 from domain.model import Identity
 
@@ -275,8 +276,10 @@ class TelegramAdapter:
         monotonic: Callable[[], float] = time.monotonic,
         connection_pool_size: int = CONNECTIONS,
         max_working: int = WORKING,
+        receive: bool = True,
     ) -> None:
         self._dispatcher = dispatcher
+        self._receive = receive  # False: only send (a `syllabot worker` delivering reminders)
         self._webhook = webhook
         self._poll_timeout = poll_timeout
         self._flood = FloodGate(flood, monotonic) if flood is not None else None
@@ -329,6 +332,9 @@ class TelegramAdapter:
             await app.initialize()
         except InvalidToken:
             raise TelegramUnavailable("Telegram rejected the bot token") from None
+        if not self._receive:
+            logger.info("Telegram: @%s, sending only", self.username)
+            return
         try:
             await self._publish_commands()
             await self._forget_old_deliveries()
@@ -553,6 +559,24 @@ class TelegramAdapter:
                 reply_parameters=reply_to if number == 1 else None,
                 link_preview_options=NO_PREVIEW,
             )
+
+    async def send(self, recipient: str, reply: Reply) -> Delivery:
+        """Courier for notifications: write to the person's private chat with the bot.
+
+        The rate limiter spaces messages and waits out a few 429s itself; one it gives up on
+        comes back as a retry. A 403 means the person blocked the bot.
+        """
+        try:
+            await self._render(
+                replace(reply, edit=False), int(recipient), quote=None, pressed=None
+            )
+        except Forbidden:
+            return BLOCKED
+        except RetryAfter as error:
+            after = error.retry_after
+            seconds = after.total_seconds() if isinstance(after, timedelta) else float(after)
+            return Delivery(retry_after=seconds)
+        return SENT
 
     def _markup(self, reply: Reply) -> InlineKeyboardMarkup | None:
         keyboard = [[self._button(button) for button in row] for row in reply.buttons if row]

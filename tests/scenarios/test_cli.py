@@ -75,7 +75,17 @@ def test_two_user_names_are_two_learners(db_env: dict[str, str]) -> None:
 
 
 def test_every_command_has_help() -> None:
-    for args in ((), ("chat",), ("run",), ("db",), ("db", "upgrade"), ("db", "downgrade")):
+    for args in (
+        (),
+        ("chat",),
+        ("run",),
+        ("worker",),
+        ("db",),
+        ("db", "upgrade"),
+        ("db", "downgrade"),
+        ("admin",),
+        ("admin", "verify"),
+    ):
         result = run_cli(*args, "--help")
         assert result.returncode == 0, (args, result.stderr)
         assert "Usage:" in result.stdout
@@ -168,3 +178,20 @@ def test_admin_commands_list_verify_and_pay_out(db_env: dict[str, str]) -> None:
     told = run_cli("chat", "--user", name, stdin="/expert\n", env=db_env)
     assert "Your expert profile is verified" in told.stdout
     assert "payout(s) paid" in run_cli("admin", "payouts", env=db_env).stdout
+
+
+def test_worker_starts_says_where_it_delivers_and_stops_cleanly(db_env: dict[str, str]) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "worker"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, **db_env, "TELEGRAM_BOT_TOKEN": ""},
+    )
+    assert process.stdout is not None
+    banner = process.stdout.readline()
+    assert "Syllabot worker delivering to no chat platform" in banner
+    process.send_signal(signal.SIGTERM)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "Stopped." in out and "Traceback" not in err
