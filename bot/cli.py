@@ -7,11 +7,17 @@ import getpass
 import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from bot.config import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from contextlib import AsyncExitStack
+
+    from bot.handlers.router import Dispatcher
+    from bot.worker import Courier
 
 app = typer.Typer(
     help="Syllabot: a chat-first study companion.", no_args_is_help=True, add_completion=False
@@ -72,44 +78,29 @@ def chat(
     _run(main())
 
 
-@app.command()
-def run() -> None:
-    """Run the bot process: the database now, the chat platforms whose tokens are set."""
-    settings = _settings()
+Platforms = Callable[["AsyncExitStack", "Dispatcher"], Awaitable["dict[str, Courier]"]]
+
+
+def _serve(settings: Settings, platforms: Platforms) -> None:
+    """Run until Ctrl+C or SIGTERM, all in one asyncio loop: the database, the platforms that
+    ``platforms`` starts (returning their couriers), and the scheduler delivering to them;
+    everything is closed in reverse order."""
 
     async def main() -> None:
         from contextlib import AsyncExitStack
 
-        from bot.bootstrap import bootstrap, discord_adapter, open_database, telegram_adapter
+        from bot.bootstrap import bootstrap, open_database
         from bot.scheduler import build_scheduler
-        from bot.worker import Courier, NotificationWorker
+        from bot.worker import NotificationWorker
 
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(signum, stop.set)
-        # One loop for everything: the database, then each platform; closed in reverse order.
         async with AsyncExitStack() as running:
             engine = await running.enter_async_context(open_database(settings))
             dispatcher = bootstrap(engine, policy=settings.policy())
-            typer.echo("Syllabot is running; the database is ready. Press Ctrl+C to stop.")
-            couriers: dict[str, Courier] = {}
-            if settings.telegram_bot_token:
-                telegram = telegram_adapter(settings, dispatcher)
-                await running.enter_async_context(telegram)
-                couriers["telegram"] = telegram
-                mode = "webhook" if settings.telegram_webhook_url else "long polling"
-                typer.echo(f"Telegram: on, as @{telegram.username} ({mode}).")
-            else:
-                typer.echo("Telegram: off. Set TELEGRAM_BOT_TOKEN to connect a Telegram bot.")
-            if settings.discord_bot_token:
-                discord = discord_adapter(settings, dispatcher)
-                await running.enter_async_context(discord)
-                scope = "to one server" if settings.discord_guild_id else "globally"
-                typer.echo(f"Discord: on, as {discord.username} (commands synced {scope}).")
-            else:
-                typer.echo("Discord: off. Set DISCORD_BOT_TOKEN to connect a Discord bot.")
-            typer.echo("`syllabot chat` talks to the same database from a terminal.")
+            couriers = await platforms(running, dispatcher)
             scheduler = build_scheduler(
                 NotificationWorker(dispatcher.ctx, couriers), dispatcher.ctx
             )
@@ -119,6 +110,35 @@ def run() -> None:
         typer.echo("Stopped.")
 
     _run(main())
+
+
+@app.command()
+def run() -> None:
+    """Run the bot process: the database now, the chat platforms whose tokens are set."""
+    settings = _settings()
+
+    async def platforms(running: AsyncExitStack, dispatcher: Dispatcher) -> dict[str, Courier]:
+        from bot.bootstrap import discord_adapter, telegram_adapter
+
+        typer.echo("Syllabot is running; the database is ready. Press Ctrl+C to stop.")
+        couriers: dict[str, Courier] = {}
+        if settings.telegram_bot_token:
+            telegram = await running.enter_async_context(telegram_adapter(settings, dispatcher))
+            couriers["telegram"] = telegram
+            mode = "webhook" if settings.telegram_webhook_url else "long polling"
+            typer.echo(f"Telegram: on, as @{telegram.username} ({mode}).")
+        else:
+            typer.echo("Telegram: off. Set TELEGRAM_BOT_TOKEN to connect a Telegram bot.")
+        if settings.discord_bot_token:
+            discord = await running.enter_async_context(discord_adapter(settings, dispatcher))
+            scope = "to one server" if settings.discord_guild_id else "globally"
+            typer.echo(f"Discord: on, as {discord.username} (commands synced {scope}).")
+        else:
+            typer.echo("Discord: off. Set DISCORD_BOT_TOKEN to connect a Discord bot.")
+        typer.echo("`syllabot chat` talks to the same database from a terminal.")
+        return couriers
+
+    _serve(settings, platforms)
 
 
 @app.command()
@@ -126,36 +146,19 @@ def worker() -> None:
     """Only deliver reminders and alerts (any number of workers may share one database)."""
     settings = _settings()
 
-    async def main() -> None:
-        from contextlib import AsyncExitStack
+    async def platforms(running: AsyncExitStack, dispatcher: Dispatcher) -> dict[str, Courier]:
+        from bot.bootstrap import telegram_adapter
 
-        from bot.bootstrap import bootstrap, open_database, telegram_adapter
-        from bot.scheduler import build_scheduler
-        from bot.worker import Courier, NotificationWorker
-
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(signum, stop.set)
-        async with AsyncExitStack() as running:
-            engine = await running.enter_async_context(open_database(settings))
-            dispatcher = bootstrap(engine, policy=settings.policy())
-            couriers: dict[str, Courier] = {}
-            if settings.telegram_bot_token:
-                couriers["telegram"] = await running.enter_async_context(
-                    telegram_adapter(settings, dispatcher, receive=False)
-                )
-            scheduler = build_scheduler(
-                NotificationWorker(dispatcher.ctx, couriers), dispatcher.ctx
+        couriers: dict[str, Courier] = {}
+        if settings.telegram_bot_token:
+            couriers["telegram"] = await running.enter_async_context(
+                telegram_adapter(settings, dispatcher, receive=False)
             )
-            scheduler.start()
-            running.callback(scheduler.shutdown, wait=False)
-            platforms = ", ".join(couriers) or "no chat platform (set TELEGRAM_BOT_TOKEN)"
-            typer.echo(f"Syllabot worker delivering to {platforms}. Press Ctrl+C to stop.")
-            await stop.wait()
-        typer.echo("Stopped.")
+        where = ", ".join(couriers) or "no chat platform (set TELEGRAM_BOT_TOKEN)"
+        typer.echo(f"Syllabot worker delivering to {where}. Press Ctrl+C to stop.")
+        return couriers
 
-    _run(main())
+    _serve(settings, platforms)
 
 
 @db_app.command("upgrade")
