@@ -60,6 +60,14 @@ async def become_expert(
     return expert
 
 
+async def _own(uow: UnitOfWork, user_id: UUID) -> Expert:
+    """The asker's own expert profile (inside an open unit of work)."""
+    expert = await uow.experts.by_user(user_id)
+    if expert is None:
+        raise NotFound(NOT_AN_EXPERT)
+    return expert
+
+
 async def get_expert(expert_id: UUID, uow: UnitOfWork) -> Expert:
     async with uow:
         expert = await uow.experts.get(expert_id)
@@ -70,10 +78,7 @@ async def get_expert(expert_id: UUID, uow: UnitOfWork) -> Expert:
 
 async def my_profile(user_id: UUID, uow: UnitOfWork) -> Expert:
     async with uow:
-        expert = await uow.experts.by_user(user_id)
-    if expert is None:
-        raise NotFound(NOT_AN_EXPERT)
-    return expert
+        return await _own(uow, user_id)
 
 
 # field name -> (how to parse the text, the column values it becomes)
@@ -103,9 +108,7 @@ async def edit_profile(user_id: UUID, field: str, text: str, uow: UnitOfWork) ->
     specialties = parse_specialties(text) if field == "specialties" else None
     values = {} if specialties is not None else _edit_values(field, text)
     async with uow:
-        expert = await uow.experts.by_user(user_id)
-        if expert is None:
-            raise NotFound(NOT_AN_EXPERT)
+        expert = await _own(uow, user_id)
         if specialties is not None:
             await uow.experts.replace_specialties(expert.id, specialties)
         else:
@@ -157,9 +160,7 @@ async def set_availability(user_id: UUID, text: str, uow: UnitOfWork) -> str:
     """Replace the expert's weekly availability; returns it in canonical form."""
     weekly = availability.parse_weekly(text)
     async with uow:
-        expert = await uow.experts.by_user(user_id)
-        if expert is None:
-            raise NotFound(NOT_AN_EXPERT)
+        expert = await _own(uow, user_id)
         await uow.experts.set_weekly_rows(expert.id, weekly.to_rows(), expert.timezone)
         await uow.commit()
     return weekly.format()
@@ -167,9 +168,7 @@ async def set_availability(user_id: UUID, text: str, uow: UnitOfWork) -> str:
 
 async def weekly_availability(user_id: UUID, uow: UnitOfWork) -> tuple[Expert, str]:
     async with uow:
-        expert = await uow.experts.by_user(user_id)
-        if expert is None:
-            raise NotFound(NOT_AN_EXPERT)
+        expert = await _own(uow, user_id)
         rows = await uow.experts.weekly_rows(expert.id)
     return expert, availability.WeeklyAvailability.from_rows(rows).format()
 
@@ -179,9 +178,7 @@ async def add_time_off(
 ) -> list[tuple[Any, Any]]:
     """Block whole local dates (``2026-12-24..2026-12-31``); returns all time off."""
     async with uow:
-        expert = await uow.experts.by_user(user_id)
-        if expert is None:
-            raise NotFound(NOT_AN_EXPERT)
+        expert = await _own(uow, user_id)
         start, end = availability.parse_timeoff(
             text, today=local_date(clock.now(), expert.timezone)
         )

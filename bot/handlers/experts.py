@@ -11,7 +11,7 @@ from bot.handlers.base import Button, Command, Replies, Reply, Request, flow_of_
 from bot.handlers.formatting import short_time
 from bot.handlers.wizard import Step, Wizard
 from domain import conversations, experts, learning
-from domain.errors import InvalidInput
+from domain.errors import InvalidInput, NotFound
 from domain.marketplace import (
     Expert,
     ExpertDraft,
@@ -146,7 +146,7 @@ async def become_expert(req: Request) -> Replies:
 async def _own_profile(req: Request) -> Expert | None:
     try:
         return await experts.my_profile(req.user_id, req.ctx.uow())
-    except Exception:  # NotFound: no profile yet
+    except NotFound:  # no profile yet
         return None
 
 
