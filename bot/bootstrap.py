@@ -86,11 +86,17 @@ def telegram_adapter(
     )
 
 
-def discord_adapter(settings: Settings, dispatcher: Dispatcher) -> DiscordAdapter:
-    """The Discord adapter the settings describe (commands synced to DISCORD_GUILD_ID if set)."""
+def discord_adapter(
+    settings: Settings, dispatcher: Dispatcher, *, receive: bool = True
+) -> DiscordAdapter:
+    """The Discord adapter the settings describe (commands synced to DISCORD_GUILD_ID if set);
+    with ``receive=False`` only a courier: no gateway, no command sync."""
     from bot.adapters.discord import DiscordAdapter
 
     assert settings.discord_bot_token, "DISCORD_BOT_TOKEN is not set"
     return DiscordAdapter(
-        dispatcher, settings.discord_bot_token, guild_id=settings.discord_guild_id
+        dispatcher,
+        settings.discord_bot_token,
+        guild_id=settings.discord_guild_id,
+        serve=receive,
     )

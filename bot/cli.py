@@ -105,7 +105,7 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
                 NotificationWorker(dispatcher.ctx, couriers), dispatcher.ctx
             )
             scheduler.start()
-            running.callback(scheduler.shutdown, wait=False)
+            running.push_async_callback(scheduler.stop)
             await stop.wait()
         typer.echo("Stopped.")
 
@@ -131,6 +131,7 @@ def run() -> None:
             typer.echo("Telegram: off. Set TELEGRAM_BOT_TOKEN to connect a Telegram bot.")
         if settings.discord_bot_token:
             discord = await running.enter_async_context(discord_adapter(settings, dispatcher))
+            couriers["discord"] = discord  # reminders and alerts go by direct message
             scope = "to one server" if settings.discord_guild_id else "globally"
             typer.echo(f"Discord: on, as {discord.username} (commands synced {scope}).")
         else:
@@ -147,14 +148,20 @@ def worker() -> None:
     settings = _settings()
 
     async def platforms(running: AsyncExitStack, dispatcher: Dispatcher) -> dict[str, Courier]:
-        from bot.bootstrap import telegram_adapter
+        from bot.bootstrap import discord_adapter, telegram_adapter
 
         couriers: dict[str, Courier] = {}
         if settings.telegram_bot_token:
             couriers["telegram"] = await running.enter_async_context(
                 telegram_adapter(settings, dispatcher, receive=False)
             )
-        where = ", ".join(couriers) or "no chat platform (set TELEGRAM_BOT_TOKEN)"
+        if settings.discord_bot_token:
+            couriers["discord"] = await running.enter_async_context(
+                discord_adapter(settings, dispatcher, receive=False)
+            )
+        where = ", ".join(couriers) or (
+            "no chat platform (set TELEGRAM_BOT_TOKEN or DISCORD_BOT_TOKEN)"
+        )
         typer.echo(f"Syllabot worker delivering to {where}. Press Ctrl+C to stop.")
         return couriers
 

@@ -1,4 +1,5 @@
-"""APScheduler inside our loop: deliver the outbox every few seconds, maintenance daily.
+"""APScheduler inside our loop: deliver the outbox every few seconds, maintenance daily
+(and at start-up).
 
 The schedule itself holds no state: what is due lives in PostgreSQL (``notifications``), so a
 restart loses nothing and several processes may run this side by side.
@@ -6,39 +7,105 @@ restart loses nothing and several processes may run this side by side.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from datetime import UTC
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.handlers.base import Context
 from bot.worker import NotificationWorker
-from domain import bookings, learning
+from domain import bookings, learning, reminding
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
+
+class Scheduler:
+    """APScheduler with our two jobs, and a stop that lets a running job finish first (so the
+    database is not closed under it)."""
+
+    def __init__(
+        self, worker: NotificationWorker, ctx: Context, every_seconds: float, at_start: bool
+    ) -> None:
+        self.aps = AsyncIOScheduler(timezone=UTC)
+        self._running: set[asyncio.Task[object]] = set()
+        self.aps.add_job(
+            self._tracked(worker.drain),
+            "interval",
+            seconds=every_seconds,
+            id="deliver",
+            max_instances=1,
+            coalesce=True,
+        )
+        self.aps.add_job(
+            self._tracked(maintenance),
+            "cron",
+            hour=3,
+            minute=17,
+            id="maintenance",
+            args=[ctx],
+            coalesce=True,
+            **({"next_run_time": datetime.now(UTC)} if at_start else {}),
+        )
+
+    def _tracked(self, job: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
+        async def run(*args: object) -> T:
+            task = asyncio.current_task()
+            assert task is not None
+            self._running.add(task)
+            try:
+                return await job(*args)
+            except asyncio.CancelledError:  # by stop(), after its grace: not an error
+                logger.info("%s was stopped at shut-down", getattr(job, "__name__", job))
+                return None  # type: ignore[return-value]
+            finally:
+                self._running.discard(task)
+
+        return run
+
+    def start(self) -> None:
+        self.aps.start()
+
+    async def stop(self, grace: float = 10.0) -> None:
+        """Start no more jobs; give running ones ``grace`` seconds, then cancel them (their
+        claimed notifications go back to the queue when the lease runs out)."""
+        self.aps.pause()  # shutdown() would cancel running jobs at once
+        if self._running:
+            _, late = await asyncio.wait(set(self._running), timeout=grace)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        self.aps.shutdown(wait=False)
+
 
 def build_scheduler(
-    worker: NotificationWorker, ctx: Context, *, every_seconds: float = 5.0
-) -> AsyncIOScheduler:
-    """A scheduler (not started) with the delivery and the daily maintenance jobs."""
-    scheduler = AsyncIOScheduler(timezone=UTC)
-    scheduler.add_job(
-        worker.drain,
-        "interval",
-        seconds=every_seconds,
-        id="deliver",
-        max_instances=1,
-        coalesce=True,
-    )
-    scheduler.add_job(
-        maintenance, "cron", hour=3, minute=17, id="maintenance", args=[ctx], coalesce=True
-    )
-    return scheduler
+    worker: NotificationWorker,
+    ctx: Context,
+    *,
+    every_seconds: float = 5.0,
+    maintenance_at_start: bool = True,
+) -> Scheduler:
+    """A scheduler (not started) with the delivery and the daily maintenance jobs (daily, and
+    once at start-up unless ``maintenance_at_start`` is off)."""
+    return Scheduler(worker, ctx, every_seconds, maintenance_at_start)
 
 
 async def maintenance(ctx: Context) -> None:
-    """Daily: lapse unanswered booking requests; archive curricula finished over 2 years ago."""
+    """Daily: lapse unanswered booking requests, ask experts to mark ended sessions, plan any
+    missing daily reminders, archive curricula finished over 2 years ago."""
     expired = await bookings.expire_pending(ctx.uow(), ctx.clock)
+    prompted = await bookings.prompt_to_mark(ctx.uow(), ctx.clock)
+    planned = await reminding.ensure_planned(ctx.uow(), ctx.clock)
     archived = await learning.archive_finished(ctx.uow(), ctx.clock)
-    logger.info("maintenance: %d request(s) lapsed, %d curricula archived", expired, archived)
+    logger.info(
+        "maintenance: %d request(s) lapsed, %d session(s) to mark, %d reminder(s) planned, "
+        "%d curricula archived",
+        expired,
+        prompted,
+        planned,
+        archived,
+    )

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -15,6 +18,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     cast,
+    column,
     delete,
     func,
     literal_column,
@@ -39,6 +43,7 @@ from db.models import (
     SessionFeedbackRow,
     UserRow,
 )
+from domain.availability import WeeklyAvailability
 from domain.dispatch import Due
 from domain.marketplace import (
     Booking,
@@ -54,6 +59,8 @@ from domain.marketplace import (
     Specialty,
     Verification,
 )
+from domain.reminders import Planned
+from domain.schedule import Bookable
 
 if TYPE_CHECKING:
     from db.uow import Tx
@@ -97,6 +104,77 @@ def _lock_key(expert_id: UUID) -> int:
     return int.from_bytes(expert_id.bytes[:8], "big", signed=True)
 
 
+# The booking path, in two statements on the unit of work's connection (no ORM): text() is
+# cached by its string, so each call costs a dictionary lookup, not a compilation.
+# 1. Take the expert's advisory lock and read the expert, their weekly hours and time off and
+#    the learner's name and zone. The lock is here, not in the second statement: under READ
+#    COMMITTED a statement sees the rows committed before it began, so an overlap check in the
+#    statement that waited for the lock would miss the booking its rival just committed
+#    (tests/integration/test_booking_path.py shows it).
+_LOCK_FOR_BOOKING = text(
+    """
+    SELECT pg_advisory_xact_lock(:key) AS locked,
+           e.id, e.user_id, e.display_name, e.bio, e.credentials, e.hourly_rate_min,
+           e.hourly_rate_max, e.currency, e.timezone, e.languages, e.verification_status,
+           e.meeting_link, e.approval_date, e.total_sessions, e.average_rating, e.rating_count,
+           (SELECT CAST(json_agg(json_build_array(a.day_of_week, a.time_slots)) AS text)
+              FROM expert_availability a WHERE a.expert_id = e.id) AS weekly,
+           (SELECT array_agg(t.starts_on ORDER BY t.starts_on, t.ends_on)
+              FROM expert_time_off t WHERE t.expert_id = e.id) AS off_from,
+           (SELECT array_agg(t.ends_on ORDER BY t.starts_on, t.ends_on)
+              FROM expert_time_off t WHERE t.expert_id = e.id) AS off_until,
+           u.name AS learner_name, u.timezone AS learner_timezone
+      FROM experts e LEFT JOIN users u ON u.id = :learner_id
+     WHERE e.id = :expert_id
+    """
+).columns(  # named result columns: SQLAlchemy then keeps the result's metadata with the SQL
+    *map(
+        column,
+        """locked id user_id display_name bio credentials hourly_rate_min hourly_rate_max
+        currency timezone languages verification_status meeting_link approval_date
+        total_sessions average_rating rating_count weekly off_from off_until learner_name
+        learner_timezone""".split(),
+    )
+)
+# 2. Under that lock: unless a booking holding time (scheduled, or pending and not lapsed; as
+#    ``_holds_time``) overlaps the slot widened by the buffer, insert the pending booking and
+#    the expert's "booking_requested" notice (as ``SqlNotificationRepository.add`` writes it).
+_ADD_IF_FREE = text(
+    """
+    WITH b AS (
+        INSERT INTO bookings (user_id, expert_id, session_date, duration, status,
+                              payment_status, price, currency, expires_at)
+        SELECT CAST(:learner_id AS uuid), CAST(:expert_id AS uuid),
+               CAST(:starts_at AS timestamptz), CAST(:minutes AS integer), 'pending', 'pending',
+               CAST(:price AS numeric), CAST(:currency AS varchar),
+               CAST(:expires_at AS timestamptz)
+         WHERE NOT EXISTS (
+               SELECT 1 FROM bookings h
+                WHERE h.expert_id = CAST(:expert_id AS uuid)
+                  AND h.status IN ('pending', 'scheduled')
+                  AND (h.status = 'scheduled' OR h.expires_at IS NULL
+                       OR h.expires_at > CAST(:now AS timestamptz))
+                  AND h.session_date < CAST(:busy_until AS timestamptz)
+                  AND h.session_date + make_interval(mins => h.duration)
+                      > CAST(:busy_from AS timestamptz))
+        RETURNING id, session_date, price, expires_at
+    ), n AS (
+        INSERT INTO notifications (user_id, kind, data, due_at)
+        SELECT CAST(:notify AS uuid), 'booking_requested',
+               jsonb_build_object('booking_id', CAST(b.id AS text)), CAST(:now AS timestamptz)
+          FROM b
+    )
+    SELECT id, session_date, price, expires_at FROM b
+    """
+).columns(*map(column, ("id", "session_date", "price", "expires_at")))
+
+
+@lru_cache(maxsize=4096)
+def _weekly(document: str | None) -> WeeklyAvailability:
+    """Weekly rows as ``json_agg`` text, parsed once per distinct text (the value is frozen)."""
+    return WeeklyAvailability.from_rows(json.loads(document) if document else ())
+
+
 class SqlExpertRepository:
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
@@ -105,6 +183,29 @@ class SqlExpertRepository:
         """Serialise booking decisions about one expert until the transaction ends."""
         await self._tx.conn.execute(
             text("SELECT pg_advisory_xact_lock(:key)"), {"key": _lock_key(expert_id)}
+        )
+
+    async def lock_for_booking(self, expert_id: UUID, learner_id: UUID) -> Bookable | None:
+        """Take the expert's advisory lock and read what booking them needs, in one statement.
+
+        Returns:
+            The expert (without specialties), their weekly rows and time off, and the
+            learner's name and zone; None (and no lock taken) if there is no such expert.
+        """
+        row = (
+            await self._tx.conn.execute(
+                _LOCK_FOR_BOOKING,
+                {"key": _lock_key(expert_id), "expert_id": expert_id, "learner_id": learner_id},
+            )
+        ).first()
+        if row is None:
+            return None
+        return Bookable(
+            expert=_expert(row, []),
+            weekly=_weekly(row.weekly),
+            time_off=list(zip(row.off_from or (), row.off_until or (), strict=True)),
+            learner_name=row.learner_name,
+            learner_timezone=row.learner_timezone or "UTC",
         )
 
     async def _experts(
@@ -377,7 +478,8 @@ def _escape_like(text_: str) -> str:
     return text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def _expert(row: ExpertRow, specialties: list[Specialty]) -> Expert:
+def _expert(row: ExpertRow | Any, specialties: list[Specialty]) -> Expert:
+    """An expert from its ORM row, or from a Core row with the same column names."""
     assert row.user_id is not None
     return Expert(
         id=row.id,
@@ -449,6 +551,48 @@ class SqlBookingRepository:
         self._tx.orm.add(row)
         await self._tx.orm.flush()
         return row.id
+
+    async def add_if_free(
+        self,
+        *,
+        learner_id: UUID,
+        expert_user_id: UUID,
+        expert_id: UUID,
+        starts_at: datetime,
+        minutes: int,
+        price: Decimal,
+        currency: str,
+        expires_at: datetime,
+        now: datetime,
+        buffer: timedelta,
+    ) -> tuple[UUID, datetime, Decimal, datetime] | None:
+        """Add a pending booking and notify the expert, unless held time overlaps the slot.
+
+        Held time is that of scheduled bookings and pending ones not lapsed at ``now``, each
+        widened by ``buffer``. One statement; call it under the expert's advisory lock.
+
+        Returns:
+            The new booking's id, start, price and expiry as stored; None if the time is held.
+        """
+        row = (
+            await self._tx.conn.execute(
+                _ADD_IF_FREE,
+                {
+                    "learner_id": learner_id,
+                    "expert_id": expert_id,
+                    "notify": expert_user_id,
+                    "starts_at": starts_at,
+                    "minutes": minutes,
+                    "price": price,
+                    "currency": currency,
+                    "expires_at": expires_at,
+                    "now": now,
+                    "busy_from": starts_at - buffer,
+                    "busy_until": starts_at + timedelta(minutes=minutes) + buffer,
+                },
+            )
+        ).first()
+        return None if row is None else (row.id, row.session_date, row.price, row.expires_at)
 
     async def get(self, booking_id: UUID, *, lock: bool = False) -> Booking | None:
         query = _BOOKINGS.where(BookingRow.id == booking_id)
@@ -574,6 +718,18 @@ class SqlBookingRepository:
         )
         return [Earning(*row) for row in rows]
 
+    async def ended_unmarked(self, now: datetime, *, since: datetime) -> list[Booking]:
+        """Scheduled sessions that started after ``since`` and have ended by ``now``."""
+        ends = BookingRow.session_date + func.make_interval(0, 0, 0, 0, 0, BookingRow.duration)
+        rows = await self._tx.orm.execute(
+            _BOOKINGS.where(
+                BookingRow.status == BookingStatus.SCHEDULED.value,
+                BookingRow.session_date >= since,
+                ends <= now,
+            )
+        )
+        return [_booking(row) for row in rows]
+
     async def lapsed_pending(self, now: datetime) -> list[Booking]:
         rows = await self._tx.orm.execute(
             _BOOKINGS.where(
@@ -638,6 +794,44 @@ class SqlNotificationRepository:
         await self._tx.orm.execute(
             insert(NotificationRow).values(user_id=user_id, kind=kind, data=data, due_at=due_at)
         )
+
+    async def plan(self, planned: Sequence[Planned]) -> int:
+        """Write planned notifications; an occurrence already written (same key) is skipped."""
+        if not planned:
+            return 0
+        result = await self._tx.conn.execute(
+            insert(NotificationRow)
+            .values(
+                [
+                    {
+                        "user_id": p.user_id,
+                        "kind": p.kind,
+                        "data": p.data,
+                        "due_at": p.due_at,
+                        "expires_at": p.expires_at,
+                        "dedupe_key": p.dedupe_key,
+                    }
+                    for p in planned
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=[NotificationRow.dedupe_key])
+            .returning(NotificationRow.id)
+        )
+        return len(result.all())
+
+    async def withdraw(
+        self, user_ids: Sequence[UUID], kinds: Sequence[str], *, booking_id: UUID | None = None
+    ) -> int:
+        """Delete the users' pending notifications of ``kinds`` (of one booking, if given)."""
+        query = delete(NotificationRow).where(
+            NotificationRow.user_id.in_(user_ids),
+            NotificationRow.kind.in_(kinds),
+            NotificationRow.status == "pending",
+        )
+        if booking_id is not None:
+            query = query.where(NotificationRow.data["booking_id"].astext == str(booking_id))
+        result = await self._tx.conn.execute(query)
+        return result.rowcount or 0
 
     async def take_due(self, user_id: UUID, now: datetime) -> list[tuple[str, dict[str, Any]]]:
         """Mark the user's due notifications sent and return them (oldest first)."""

@@ -436,3 +436,18 @@ class ProcessedUpdateRow(Base):
     platform: Mapped[str] = mapped_column(String(20), primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     received_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ, server_default=NOW)
+
+
+class LinkCodeRow(Base):
+    """0005: a user's current link code (its hash only) and their wrong guesses."""
+
+    __tablename__ = "link_codes"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    failed_guesses: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    guesses_since: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    created_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ, server_default=NOW)

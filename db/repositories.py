@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, delete, select, text, true, tuple_, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    delete,
+    exists,
+    func,
+    or_,
+    select,
+    text,
+    true,
+    tuple_,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import aliased
@@ -14,6 +27,7 @@ from sqlalchemy.orm import aliased
 from db.models import (
     ConversationStateRow,
     CurriculumRow,
+    NotificationRow,
     PlatformIdentityRow,
     ProcessedUpdateRow,
     SessionRow,
@@ -22,6 +36,8 @@ from db.models import (
     UserRow,
 )
 from domain.errors import NotFound
+from domain.reminders import STREAK as STREAK_KIND
+from domain.reminders import STUDY as STUDY_KIND
 
 if TYPE_CHECKING:
     from db.uow import Tx
@@ -139,6 +155,43 @@ class SqlUserRepository(_Repository):
         await self._session.execute(
             update(UserRow).where(UserRow.id == user_id).values(notification_preferences=document)
         )
+
+    async def reminder_profiles(
+        self, user_ids: Sequence[UUID]
+    ) -> dict[UUID, tuple[str, dict[str, Any]]]:
+        """Time zone and stored preferences of each of ``user_ids`` (unknown ids left out)."""
+        rows = await self._conn.execute(
+            select(UserRow.id, UserRow.timezone, UserRow.notification_preferences).where(
+                UserRow.id.in_(user_ids)
+            )
+        )
+        return {user_id: (zone or "UTC", dict(raw or {})) for user_id, zone, raw in rows}
+
+    async def without_daily_reminders(
+        self, after: UUID | None, limit: int
+    ) -> list[tuple[UUID, str, dict[str, Any]]]:
+        """Users (by id, after ``after``) who want a daily reminder that is not planned."""
+        prefs = UserRow.notification_preferences
+        wants = {  # the defaults of domain.preferences: study off, streak on
+            STUDY_KIND: func.coalesce(prefs["study"]["enabled"].as_boolean(), False),
+            STREAK_KIND: func.coalesce(prefs["streak"]["enabled"].as_boolean(), True),
+        }
+        missing = [
+            and_(
+                wanted,
+                ~exists().where(
+                    NotificationRow.user_id == UserRow.id,
+                    NotificationRow.kind == kind,
+                    NotificationRow.status == "pending",
+                ),
+            )
+            for kind, wanted in wants.items()
+        ]
+        query = select(UserRow.id, UserRow.timezone, prefs).where(or_(*missing))
+        if after is not None:
+            query = query.where(UserRow.id > after)
+        rows = await self._conn.execute(query.order_by(UserRow.id).limit(limit))
+        return [(user_id, zone or "UTC", dict(raw or {})) for user_id, zone, raw in rows]
 
     async def reachable(self, user_id: UUID) -> list[tuple[str, str]]:
         rows = await self._session.execute(

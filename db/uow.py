@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
+from db.links import SqlLinkRepository
 from db.marketplace import (
     SqlBookingRepository,
     SqlExpertRepository,
@@ -70,6 +71,7 @@ class SqlAlchemyUnitOfWork:
         self.bookings = SqlBookingRepository(tx)
         self.notifications = SqlNotificationRepository(tx)
         self.deliveries = SqlDeliveryRepository(tx)
+        self.links = SqlLinkRepository(tx)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

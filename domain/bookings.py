@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Protocol
 from uuid import UUID
 
+from domain import reminding
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.experts import is_admin
 from domain.marketplace import (
@@ -31,6 +32,7 @@ from domain.marketplace import (
     split_commission,
 )
 from domain.ports import Clock, UnitOfWork
+from domain.reminders import Planned
 from domain.schedule import open_slots_of, slot_is_open
 from domain.validation import clean_text
 
@@ -74,21 +76,41 @@ async def book(
 ) -> Booking:
     """Request a slot; the booking is ``pending`` until the expert confirms.
 
+    Two statements: the first takes the expert's advisory lock and reads the expert's hours;
+    the second, only if those hours offer the slot, inserts the booking and the expert's notice
+    unless held time overlaps it. So bookings of one expert are decided one at a time.
+
     Raises:
+        NotFound: no such verified expert.
+        InvalidInput: booking oneself, or a duration we don't offer.
         SlotTaken: the slot is not open (taken a moment ago, in the past, forged...).
     """
     if starts_at.tzinfo is None:
         raise ValueError("naive datetime")
     now = clock.now()
     async with uow:
-        expert = await uow.experts.get(expert_id, specialties=False)
-        if expert is None or expert.status is not Verification.VERIFIED:
+        found = await uow.experts.lock_for_booking(expert_id, learner_id)
+        if found is None or found.expert.status is not Verification.VERIFIED:
             raise NotFound("That expert isn't available.")
+        expert = found.expert
         if expert.user_id == learner_id:
             raise InvalidInput("You can't book a session with yourself.")
         price = price_for(expert.rate_min, expert.rate_max, minutes)
-        await uow.experts.lock(expert_id)
-        if not await slot_is_open(uow, expert, starts_at, minutes, now, policy):
+        added = None
+        if found.offers(starts_at, minutes, now, policy):
+            added = await uow.bookings.add_if_free(
+                learner_id=learner_id,
+                expert_user_id=expert.user_id,
+                expert_id=expert_id,
+                starts_at=starts_at,
+                minutes=minutes,
+                price=price,
+                currency=expert.currency,
+                expires_at=min(now + policy.pending_expiry, starts_at),
+                now=now,
+                buffer=policy.buffer,
+            )
+        if added is None:
             alternatives = await open_slots_of(
                 uow,
                 expert,
@@ -99,22 +121,25 @@ async def book(
                 limit=3,
             )
             raise SlotTaken(alternatives)
-        booking_id = await uow.bookings.add(
-            learner_id=learner_id,
-            expert_id=expert_id,
-            starts_at=starts_at,
-            minutes=minutes,
-            price=price,
-            currency=expert.currency,
-            expires_at=min(now + policy.pending_expiry, starts_at),
-        )
-        await uow.notifications.add(
-            expert.user_id, "booking_requested", {"booking_id": str(booking_id)}, now
-        )
-        booking = await uow.bookings.get(booking_id)
         await uow.commit()
-    assert booking is not None
-    return booking
+    booking_id, stored_start, stored_price, expires_at = added
+    return Booking(
+        id=booking_id,
+        learner_id=learner_id,
+        expert_id=expert_id,
+        expert_user_id=expert.user_id,
+        expert_name=expert.display_name,
+        learner_name=found.learner_name,
+        starts_at=stored_start,
+        minutes=minutes,
+        status=BookingStatus.PENDING,
+        payment_status=PaymentStatus.PENDING,
+        price=stored_price,
+        currency=expert.currency,
+        expires_at=expires_at,
+        expert_timezone=expert.timezone,
+        learner_timezone=found.learner_timezone,
+    )
 
 
 async def act(
@@ -208,6 +233,9 @@ async def act(
             )
         await uow.notifications.add(other, notice, {"booking_id": str(booking_id)}, now)
         updated = await uow.bookings.get(booking_id)
+        assert updated is not None
+        if action in (Action.CONFIRM, Action.DECLINE, Action.CANCEL):
+            await reminding.replan_booking(updated, uow, now)
         await uow.commit()
     assert updated is not None
     return updated
@@ -264,6 +292,8 @@ async def reschedule(
             other, "booking_rescheduled", {"booking_id": str(booking_id)}, now
         )
         updated = await uow.bookings.get(booking_id)
+        assert updated is not None
+        await reminding.replan_booking(updated, uow, now)
         await uow.commit()
     assert updated is not None
     return updated
@@ -352,6 +382,30 @@ async def earnings(user_id: UUID, uow: UnitOfWork) -> list[Earning]:
         if expert is None:
             raise NotFound("Only experts have earnings. See /become_expert.")
         return await uow.bookings.earnings(expert.id, expert.timezone)
+
+
+MARK_PROMPT = "booking_mark_prompt"
+
+
+async def prompt_to_mark(uow: UnitOfWork, clock: Clock) -> int:
+    """Ask experts to mark their ended sessions completed or no-show (each session once)."""
+    now = clock.now()
+    async with uow:
+        ended = await uow.bookings.ended_unmarked(now, since=now - timedelta(days=30))
+        prompts = [
+            Planned(
+                b.expert_user_id,
+                MARK_PROMPT,
+                {"booking_id": str(b.id)},
+                now,
+                None,
+                f"{MARK_PROMPT}:{b.id}",
+            )
+            for b in ended
+        ]
+        count = await uow.notifications.plan(prompts)
+        await uow.commit()
+    return count
 
 
 async def expire_pending(uow: UnitOfWork, clock: Clock) -> int:

@@ -15,6 +15,8 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+from domain import preferences, reminders, reminding
+from domain.errors import InvalidInput
 from domain.ports import Clock, UnitOfWork
 
 LEASE = timedelta(minutes=2)
@@ -43,11 +45,41 @@ class Outcome(StrEnum):
 async def claim(
     uow: UnitOfWork, clock: Clock, *, limit: int, lease: timedelta = LEASE
 ) -> list[Due]:
-    """Lease up to ``limit`` due notifications (committed before this returns)."""
+    """Lease up to ``limit`` due notifications (committed before this returns).
+
+    Alerts (a booking request, a confirmation...) that come during the recipient's quiet hours
+    are put back, due at the end of the quiet period. Reminders were planned around quiet
+    hours already.
+    """
     async with uow:
-        due = await uow.notifications.claim(clock.now(), lease, limit)
+        now = clock.now()
+        due = await uow.notifications.claim(now, lease, limit)
+        held = await _hold_for_quiet_hours(due, uow, now)
         await uow.commit()
-    return due
+    return [d for d in due if d.id not in held]
+
+
+async def _hold_for_quiet_hours(due: list[Due], uow: UnitOfWork, now: datetime) -> set[UUID]:
+    alerts = [d for d in due if d.kind not in reminders.PLANNED]
+    if not alerts:
+        return set()
+    profiles = await uow.users.reminder_profiles(sorted({d.user_id for d in alerts}))
+    held = set()
+    for d in alerts:
+        zone, raw = profiles.get(d.user_id, ("UTC", {}))
+        try:
+            quiet = preferences.load(raw).quiet
+        except InvalidInput:
+            continue
+        if quiet is None:
+            continue
+        _, end = reminders.quiet_period(now, zone, quiet)
+        if end > now:
+            await uow.notifications.settle(
+                d.id, Outcome.RETRY.value, now, retry_at=end, error="held for quiet hours"
+            )
+            held.add(d.id)
+    return held
 
 
 async def settle(
@@ -55,26 +87,56 @@ async def settle(
     clock: Clock,
     outcomes: list[tuple[Due, Outcome, datetime | None, str | None]],
 ) -> None:
-    """Record the outcomes of a batch: (notification, outcome, retry at, error)."""
+    """Record the outcomes of a batch: (notification, outcome, retry at, error).
+
+    A daily reminder that is done with (sent, skipped or dropped) has its next occurrence
+    planned in the same transaction.
+    """
     async with uow:
+        now = clock.now()
         for due, outcome, retry_at, error in outcomes:
             await uow.notifications.settle(
-                due.id, outcome.value, clock.now(), retry_at=retry_at, error=error
+                due.id, outcome.value, now, retry_at=retry_at, error=error
             )
+        await reminding.plan_following(
+            [
+                (due.user_id, due.kind, _meant_for(due))
+                for due, outcome, _, _ in outcomes
+                if outcome is not Outcome.RETRY and due.kind in reminders.RECURRING
+            ],
+            uow,
+            now,
+        )
         await uow.commit()
+
+
+def _meant_for(due: Due) -> datetime:
+    """The instant a planned reminder was for (its due time may have moved for quiet hours)."""
+    try:
+        return datetime.fromisoformat(due.data["at"])
+    except (KeyError, TypeError, ValueError):
+        return due.due_at
 
 
 async def destinations(
     user_id: UUID, platforms: set[str], uow: UnitOfWork
 ) -> list[tuple[str, str]]:
-    """Where the user can be reached: (platform, chat id), most recently used first, leaving
-    out platforms with no courier and chats where the user blocked the bot."""
+    """Where the user can be reached: (platform, chat id), the platform chosen in their
+    preferences first, then most recently used first, leaving out platforms with no courier
+    and chats where the user blocked the bot."""
     async with uow:
-        return [
+        found = [
             (platform, chat_id)
             for platform, chat_id in await uow.users.reachable(user_id)
             if platform in platforms
         ]
+        if len(found) > 1:
+            try:
+                chosen = preferences.load(await uow.users.preferences(user_id)).platform
+            except InvalidInput:
+                chosen = None
+            found.sort(key=lambda place: place[0] != chosen)  # stable: recency otherwise
+        return found
 
 
 async def mark_blocked(

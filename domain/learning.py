@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-from domain import streaks
+from domain import reminding, streaks
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.model import (
     Completion,
@@ -76,7 +76,7 @@ class CurriculumProgress:
 # -- users ---------------------------------------------------------------------------------
 
 
-async def register(identity: Identity, uow: UnitOfWork) -> tuple[User, bool]:
+async def register(identity: Identity, uow: UnitOfWork, clock: Clock) -> tuple[User, bool]:
     """Find the user behind a platform identity, creating one on first contact.
 
     The identity's chat id and display name are refreshed when they changed.
@@ -89,6 +89,7 @@ async def register(identity: Identity, uow: UnitOfWork) -> tuple[User, bool]:
         created = user is None
         if user is None:
             user = await uow.users.add(identity)
+            await reminding.replan_user(user.id, uow, clock.now())  # the default reminders
         else:
             await uow.users.touch_identity(identity)
         await uow.commit()
@@ -100,11 +101,14 @@ async def get_user(user_id: UUID, uow: UnitOfWork) -> User:
         return await uow.users.get(user_id)
 
 
-async def set_timezone(user_id: UUID, text: str, uow: UnitOfWork) -> str:
-    """Set the learner's IANA zone (any case). Raises ``UnknownTimeZone`` with suggestions."""
+async def set_timezone(user_id: UUID, text: str, uow: UnitOfWork, clock: Clock) -> str:
+    """Set the learner's IANA zone (any case) and re-plan their reminders in it.
+
+    Raises ``UnknownTimeZone`` with suggestions."""
     zone = resolve_zone(text)
     async with uow:
         await uow.users.set_timezone(user_id, zone)
+        await reminding.replan_user(user_id, uow, clock.now())
         await uow.commit()
     return zone
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Protocol
@@ -9,6 +10,8 @@ from uuid import UUID
 
 if TYPE_CHECKING:
     from domain.dispatch import Due
+    from domain.reminders import Planned
+    from domain.schedule import Bookable
 
 from domain.marketplace import (
     Booking,
@@ -74,6 +77,18 @@ class UserRepository(Protocol):
         ...
 
     async def set_preferences(self, user_id: UUID, document: dict[str, Any]) -> None: ...
+
+    async def reminder_profiles(
+        self, user_ids: Sequence[UUID]
+    ) -> dict[UUID, tuple[str, dict[str, Any]]]:
+        """Time zone and stored notification preferences of each known user."""
+        ...
+
+    async def without_daily_reminders(
+        self, after: UUID | None, limit: int
+    ) -> list[tuple[UUID, str, dict[str, Any]]]:
+        """Users after ``after`` (by id) wanting a daily reminder that is not planned."""
+        ...
 
     async def reachable(self, user_id: UUID) -> list[tuple[str, str]]:
         """(platform, external user id) of identities not blocked, most recent first."""
@@ -163,6 +178,10 @@ class ExpertRepository(Protocol):
         """Hold the expert's advisory lock until the transaction ends."""
         ...
 
+    async def lock_for_booking(self, expert_id: UUID, learner_id: UUID) -> Bookable | None:
+        """Hold the expert's advisory lock and read what booking them needs (one statement)."""
+        ...
+
     async def get(self, expert_id: UUID, *, specialties: bool = True) -> Expert | None: ...
 
     async def by_user(self, user_id: UUID) -> Expert | None: ...
@@ -230,6 +249,25 @@ class BookingRepository(Protocol):
         expires_at: datetime,
     ) -> UUID: ...
 
+    async def add_if_free(
+        self,
+        *,
+        learner_id: UUID,
+        expert_user_id: UUID,
+        expert_id: UUID,
+        starts_at: datetime,
+        minutes: int,
+        price: Decimal,
+        currency: str,
+        expires_at: datetime,
+        now: datetime,
+        buffer: timedelta,
+    ) -> tuple[UUID, datetime, Decimal, datetime] | None:
+        """Add a pending booking and notify the expert unless held time overlaps the slot
+        (widened by ``buffer``); (id, start, price, expiry) as stored, or None. Under the lock.
+        """
+        ...
+
     async def get(self, booking_id: UUID, *, lock: bool = False) -> Booking | None: ...
 
     async def find(self, user_id: UUID, ref: str) -> list[Booking]: ...
@@ -261,6 +299,10 @@ class BookingRepository(Protocol):
 
     async def earnings(self, expert_id: UUID, zone: str) -> list[Earning]: ...
 
+    async def ended_unmarked(self, now: datetime, *, since: datetime) -> list[Booking]:
+        """Scheduled sessions started after ``since`` that have ended by ``now``."""
+        ...
+
     async def lapsed_pending(self, now: datetime) -> list[Booking]: ...
 
     async def pay_out(self, now: datetime) -> tuple[int, Decimal]: ...
@@ -272,6 +314,16 @@ class NotificationRepository(Protocol):
     async def add(
         self, user_id: UUID, kind: str, data: dict[str, Any], due_at: datetime
     ) -> None: ...
+
+    async def plan(self, planned: Sequence[Planned]) -> int:
+        """Write planned notifications, skipping occurrences already written; returns how many."""
+        ...
+
+    async def withdraw(
+        self, user_ids: Sequence[UUID], kinds: Sequence[str], *, booking_id: UUID | None = None
+    ) -> int:
+        """Delete pending notifications of ``kinds`` for the users (of one booking)."""
+        ...
 
     async def take_due(self, user_id: UUID, now: datetime) -> list[tuple[str, dict[str, Any]]]: ...
 
@@ -288,6 +340,28 @@ class NotificationRepository(Protocol):
         retry_at: datetime | None = None,
         error: str | None = None,
     ) -> None: ...
+
+
+class LinkRepository(Protocol):
+    """Link codes (``/link``) and joining two users; see ``db.links``."""
+
+    async def save_code(self, user_id: UUID, code_hash: str, expires_at: datetime) -> None: ...
+
+    async def owner_of(self, code_hash: str, now: datetime) -> UUID | None: ...
+
+    async def use_code(self, user_id: UUID, code_hash: str, now: datetime) -> bool: ...
+
+    async def guesses(self, user_id: UUID) -> tuple[int, datetime | None]: ...
+
+    async def set_guesses(self, user_id: UUID, count: int, since: datetime) -> None: ...
+
+    async def lock_users(self, *user_ids: UUID) -> None: ...
+
+    async def platforms(self, user_id: UUID) -> set[str]: ...
+
+    async def has_bookings_with(self, learner: UUID, expert_id: UUID) -> bool: ...
+
+    async def merge(self, source: UUID, target: UUID) -> None: ...
 
 
 class UnitOfWork(Protocol):
@@ -319,6 +393,9 @@ class UnitOfWork(Protocol):
 
     @property
     def deliveries(self) -> DeliveryRepository: ...
+
+    @property
+    def links(self) -> LinkRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -7,15 +7,12 @@ defaults. Unknown keys and wrong types are refused with a message that names the
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime, time, timedelta
-from typing import Any
-from uuid import UUID
+from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from domain.errors import InvalidInput
-from domain.ports import UnitOfWork
 
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
 
@@ -71,7 +68,8 @@ class NotificationPreferences(_Strict):
     bookings: BookingReminders = Field(default_factory=BookingReminders)
     quiet: QuietHours | None = None
     muted_until: AwareDatetime | None = None
-    platform: str | None = None  # where to reach the user; None: where they last wrote from
+    # Where to reach the user; None: where they last wrote from.
+    platform: Literal["telegram", "discord", "terminal"] | None = None
 
     def muted(self, now: datetime) -> bool:
         return self.muted_until is not None and now < self.muted_until
@@ -142,27 +140,3 @@ def parse_mute(text: str) -> timedelta | None:
     if not timedelta(hours=1) <= span <= timedelta(days=60):
         raise InvalidInput("Mute for 1 hour to 60 days.")
     return span
-
-
-# -- services --------------------------------------------------------------------------------
-
-
-async def get(user_id: UUID, uow: UnitOfWork) -> tuple[str, NotificationPreferences]:
-    """The user's time zone and preferences."""
-    async with uow:
-        zone = (await uow.users.get(user_id)).timezone
-        return zone, load(await uow.users.preferences(user_id))
-
-
-async def change(
-    user_id: UUID,
-    edit: Callable[[NotificationPreferences], NotificationPreferences],
-    uow: UnitOfWork,
-) -> NotificationPreferences:
-    """Apply ``edit`` to the stored preferences under a row lock (no lost updates)."""
-    async with uow:
-        current = load(await uow.users.preferences(user_id, lock=True))
-        updated = load(edit(current).model_dump(mode="json"))
-        await uow.users.set_preferences(user_id, updated.as_json())
-        await uow.commit()
-    return updated

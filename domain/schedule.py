@@ -2,15 +2,49 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from functools import lru_cache
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from domain import availability
 from domain.marketplace import Calendar, Expert, Policy
-from domain.ports import UnitOfWork
 from domain.streaks import local_date
 
+if TYPE_CHECKING:
+    from domain.ports import UnitOfWork
 
+
+@dataclass(frozen=True)
+class Bookable:
+    """What booking an expert needs, read under their lock (``lock_for_booking``)."""
+
+    expert: Expert
+    weekly: availability.WeeklyAvailability
+    time_off: list[tuple[date, date]]
+    learner_name: str
+    learner_timezone: str
+
+    def offers(self, start: datetime, minutes: int, now: datetime, policy: Policy) -> bool:
+        """Whether the expert's hours, time off, notice and horizon allow the slot.
+
+        The rules of ``slot_is_open`` without held time, which the caller checks under the lock.
+        """
+        if self.weekly.is_empty:
+            return False
+        return availability.is_open(
+            start,
+            timedelta(minutes=minutes),
+            self.weekly,
+            self.expert.timezone,
+            now=now,
+            time_off=self.time_off,
+            policy=slot_policy(policy),
+        )
+
+
+@lru_cache(maxsize=8)
 def slot_policy(policy: Policy) -> availability.SlotPolicy:
     return availability.SlotPolicy(
         grid=policy.grid,

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -13,6 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapters.terminal import TerminalChat
 from bot.handlers.base import Reply
 from bot.handlers.router import Dispatcher
+from db.admin import create_database, drop_database
+from db.engine import create_engine
+from db.migrate import upgrade
+from domain.marketplace import ExpertDraft, Proficiency, Specialty
 
 TABLES = (
     "users",
@@ -78,3 +85,30 @@ async def snapshot(engine: AsyncEngine) -> dict[str, list[tuple[object, ...]]]:
             rows = await conn.execute(text(f"SELECT * FROM {table} ORDER BY 1"))  # noqa: S608
             result[table] = [tuple(row) for row in rows]
     return result
+
+
+@asynccontextmanager
+async def private_database(server_url: str) -> AsyncIterator[AsyncEngine]:
+    """A migrated database of the caller's own, for tests whose workers claim every due row."""
+    url = await create_database(server_url)
+    await upgrade(url)
+    engine = create_engine(url)
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+        await drop_database(server_url, url)
+
+
+def expert_draft(name: str, subject: str = "Go") -> ExpertDraft:
+    """A valid expert profile: Berlin, 20-40 EUR/h, English, expert in ``subject``."""
+    return ExpertDraft(
+        name,
+        None,
+        None,
+        Decimal("20"),
+        Decimal("40"),
+        "Europe/Berlin",
+        ("en",),
+        (Specialty(subject, Proficiency.EXPERT),),
+    )

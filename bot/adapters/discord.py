@@ -13,7 +13,11 @@ How one interaction travels:
    replies.
 4. The replies are rendered here: split at 2,000 characters on line boundaries, buttons at
    most 5 a row and 5 rows, ephemeral in a server channel (only the person who asked sees
-   them), ``edit`` replies to a button press edit that message in place.
+   them), ``edit`` replies to a button press edit that message in place. A reply's ``choose``
+   buttons become one select menu (:class:`PayloadMenu`), its ``ask`` a button opening a form
+   (:class:`AskButton`, a modal whose text is handled as if typed).
+
+As a notification courier (:meth:`DiscordAdapter.send`) it writes direct messages.
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ import asyncio
 import logging
 import re
 import zoneinfo
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from types import TracebackType
 from typing import Any
 
@@ -30,9 +35,10 @@ import discord
 from discord import app_commands
 
 from bot.adapters.text import split_text
-from bot.handlers.base import Button, Command, Incoming, Reply
+from bot.handlers.base import Ask, Button, Command, Incoming, Reply
 from bot.handlers.payloads import NOT_YOURS
 from bot.handlers.router import FAILURE, Dispatcher
+from bot.worker import BLOCKED, SENT, Delivery
 from domain import delivery
 from domain.model import Identity
 
@@ -45,9 +51,18 @@ MAX_ROWS = 5  # action rows under a message
 MAX_LABEL = 80  # characters on a button
 MAX_DESCRIPTION = 100  # characters of a slash command's or parameter's description
 CUSTOM_ID_PREFIX = "sb:"
+MENU_ID = "sbm:0"  # the one select menu under a message; its options carry the payloads
+MAX_OPTIONS = 25  # options in a select menu
+MAX_PLACEHOLDER = 150
+ASK_PREFIX = "sbt:"  # a button opening a form: sbt:<t|c>:<token or command>:<field label>
+FORM_LABEL = "✍️ "
+MAX_FORM_TEXT = 45  # characters in a modal's title and a field's label
+MAX_FORM_INPUT = 4000  # characters typed into a modal's field
+FORM_TIMEOUT = 900.0  # seconds discord.py remembers an open form (we never need it to)
 PRIVATE_CHAT_LABEL = "💬 Open our private chat"
 ARGS_DESCRIPTION = "Everything after the command, as you would type it"
 ZONES_SHOWN = 25  # Discord's limit on autocomplete choices
+MAX_CHOICE = 100  # characters in an autocomplete choice's name and value
 
 
 class DiscordUnavailable(Exception):
@@ -96,6 +111,117 @@ class PayloadButton(
             await adapter.pressed(interaction, self.payload)
 
 
+class PayloadMenu(
+    discord.ui.DynamicItem[discord.ui.Select[Any]],
+    template=re.escape(MENU_ID),
+):
+    """A select menu whose options carry handler payloads: a reply's ``choose`` buttons.
+
+    Like :class:`PayloadButton` it lives only on the message (rebuilt from it when used, so it
+    works after a restart); the chosen option's payload goes through the handlers' checks.
+    """
+
+    def __init__(self, menu: discord.ui.Select[Any]) -> None:
+        super().__init__(menu)
+
+    @classmethod
+    def of(cls, choices: Sequence[Button], prompt: str) -> PayloadMenu:
+        options = [
+            discord.SelectOption(label=b.label[:MAX_LABEL], value=b.payload or "") for b in choices
+        ]
+        menu: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id=MENU_ID, placeholder=prompt[:MAX_PLACEHOLDER], options=options
+        )
+        return cls(menu)
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[discord.Client],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> PayloadMenu:
+        if not isinstance(item, discord.ui.Select):
+            raise TypeError("a menu's custom_id on something that is not a select menu")
+        return cls(item)
+
+    async def interaction_check(self, interaction: discord.Interaction[discord.Client]) -> bool:
+        """Only the person a message was shown to may choose in its menu."""
+        adapter = _adapter_of(interaction)
+        return adapter is not None and await adapter.may_press(interaction)
+
+    async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
+        adapter = _adapter_of(interaction)
+        offered = {option.value for option in self.item.options}
+        chosen = [value for value in self.item.values if value in offered]
+        if adapter is not None:
+            # Nothing offered was chosen: an empty payload, which the handlers call stale.
+            await adapter.pressed(interaction, chosen[0] if len(chosen) == 1 else "")
+
+
+class AskButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=re.escape(ASK_PREFIX)
+    + r"(?P<kind>[tc]):(?P<key>[a-z0-9_ ]{1,40}):(?P<label>.{1,45})",
+):
+    """A button opening a form (a modal with one long text field) for a reply's ``ask``.
+
+    Its ``custom_id`` says what the text answers (a flow step's token, or a command to run
+    with it) and the field's label; the modal gets the same ``custom_id``, so its submission
+    is understood without anything in memory (see :meth:`DiscordAdapter.form_sent`).
+    """
+
+    def __init__(self, custom_id: str, title: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label=(FORM_LABEL + title)[:MAX_LABEL],
+                style=discord.ButtonStyle.primary,
+                custom_id=custom_id,
+            )
+        )
+        self.title = title
+
+    @classmethod
+    def of(cls, ask: Ask) -> AskButton:
+        kind, key = ("t", ask.token) if ask.token is not None else ("c", ask.command)
+        return cls(f"{ASK_PREFIX}{kind}:{key}:{ask.label[:MAX_FORM_TEXT]}", ask.title)
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[discord.Client],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> AskButton:
+        label = item.label if isinstance(item, discord.ui.Button) and item.label else ""
+        return cls(match.string, label.removeprefix(FORM_LABEL) or "Write")
+
+    async def interaction_check(self, interaction: discord.Interaction[discord.Client]) -> bool:
+        """Only the person a message was shown to may open its form."""
+        adapter = _adapter_of(interaction)
+        return adapter is not None and await adapter.may_press(interaction)
+
+    async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
+        match = self.template.fullmatch(self.custom_id)
+        assert match is not None  # the template found this button
+        form: discord.ui.Modal = discord.ui.Modal(
+            title=self.title[:MAX_FORM_TEXT] or "Write",
+            custom_id=self.custom_id,
+            timeout=FORM_TIMEOUT,
+        )
+        form.add_item(
+            discord.ui.TextInput(
+                label=match["label"], style=discord.TextStyle.long, max_length=MAX_FORM_INPUT
+            )
+        )
+        try:  # a form must be the first answer to the press: no deferring here
+            await interaction.response.send_modal(form)
+        except discord.HTTPException as error:
+            logger.info("Discord: could not open a form for %s: %s", interaction.id, error)
+
+
 class SyllabotClient(discord.Client):
     """discord.py's client with its command tree and our persistent buttons."""
 
@@ -108,10 +234,14 @@ class SyllabotClient(discord.Client):
         self.tree = app_commands.CommandTree(self)
 
     async def setup_hook(self) -> None:
-        self.add_dynamic_items(PayloadButton)
+        self.add_dynamic_items(PayloadButton, PayloadMenu, AskButton)
 
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter.on_message(message)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type == discord.InteractionType.modal_submit:
+            await self.adapter.form_sent(interaction)
 
 
 def _adapter_of(interaction: discord.Interaction[Any]) -> DiscordAdapter | None:
@@ -143,7 +273,8 @@ class DiscordAdapter:
 
     Start-up logs in, syncs the slash commands (to ``guild_id`` only when given: instant, for
     development; otherwise globally) and connects to the gateway in a background task;
-    leaving the block closes the connection.
+    leaving the block closes the connection. With ``serve=False`` it only logs in, to send
+    notifications (no commands, no gateway); ``connect=False`` skips only the gateway.
     """
 
     def __init__(
@@ -153,8 +284,10 @@ class DiscordAdapter:
         *,
         guild_id: int | None = None,
         connect: bool = True,
+        serve: bool = True,
     ) -> None:
         self._dispatcher = dispatcher
+        self._serve = serve
         self._token = token
         self._guild = discord.Object(guild_id) if guild_id else None
         self._connect = connect
@@ -194,6 +327,9 @@ class DiscordAdapter:
         except BaseException:
             await self.client.close()
             raise
+        if not self._serve:  # a courier only (``syllabot worker``): HTTP, no gateway
+            logger.info("Discord: %s ready to send", self.username)
+            return
         await self._sync_commands()
         if self._connect:
             self._gateway = asyncio.create_task(self._run_gateway(), name="discord-gateway")
@@ -246,7 +382,27 @@ class DiscordAdapter:
         app_commands.describe(args=usage[:MAX_DESCRIPTION])(slash)
         if command.name == "timezone":
             slash.autocomplete("args")(_zones)
+        elif command.suggest is not None:
+
+            async def suggest(
+                interaction: discord.Interaction, current: str
+            ) -> list[app_commands.Choice[str]]:
+                return await adapter.suggestions(interaction, command.name, current)
+
+            slash.autocomplete("args")(suggest)
         return slash
+
+    async def suggestions(
+        self, interaction: discord.Interaction, name: str, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Autocomplete for ``/name``'s argument: the handler's suggestions, within Discord's
+        limits (25 choices; names and values of 1 to 100 characters)."""
+        found = await self._dispatcher.suggest(_identity(interaction.user), name, current)
+        return [
+            app_commands.Choice(name=shown[:MAX_CHOICE], value=value[:MAX_CHOICE])
+            for shown, value in found
+            if shown and value
+        ][:ZONES_SHOWN]
 
     async def command(self, interaction: discord.Interaction, name: str, args: str) -> None:
         """A slash command: defer, then answer as if ``/name args`` had been typed."""
@@ -273,6 +429,21 @@ class DiscordAdapter:
         incoming = Incoming(_identity(interaction.user), payload=payload)
         await self._interact(interaction, incoming, pressed=True)
 
+    async def form_sent(self, interaction: discord.Interaction) -> None:
+        """A form (opened by an :class:`AskButton`) was sent: its text goes to the flow step
+        it answers, or runs as its command, as if typed."""
+        data: Any = interaction.data or {}
+        match = AskButton.__discord_ui_compiled_template__.fullmatch(str(data.get("custom_id")))
+        if match is None:
+            return
+        text = next(_typed(data.get("components")), "")
+        identity = _identity(interaction.user)
+        if match["kind"] == "t":
+            incoming = Incoming(identity, text=text, answers=match["key"])
+        else:
+            incoming = Incoming(identity, text=f"/{match['key']} {text}")
+        await self._interact(interaction, incoming)
+
     # -- direct messages -----------------------------------------------------------------------
 
     async def on_message(self, message: discord.Message) -> None:
@@ -295,6 +466,26 @@ class DiscordAdapter:
             logger.exception("Discord: could not answer message %s", message.id)
         finally:
             self._lines.leave(user, mine)
+
+    # -- notifications -------------------------------------------------------------------------
+
+    async def send(self, chat_id: str, reply: Reply) -> Delivery:
+        """Courier for notifications: a direct message to the person (``chat_id`` is their
+        user id; the DM channel is opened, or found, by it).
+
+        discord.py waits out 429s itself. A 403 (code 50007: they accept no direct messages
+        from the bot) or an unknown user means blocked; other errors raise, to be retried.
+        """
+        try:
+            channel = await self.client.create_dm(discord.Object(int(chat_id)))
+            for text, view in self.messages(replace(reply, edit=False)):
+                await channel.send(text, view=view or discord.utils.MISSING)
+        except (discord.Forbidden, discord.NotFound) as error:
+            logger.info("Discord: cannot write to %s: %s", chat_id, error)
+            return BLOCKED
+        except discord.RateLimited as error:
+            return Delivery(retry_after=error.retry_after)
+        return SENT
 
     # -- the common path -----------------------------------------------------------------------
 
@@ -377,19 +568,33 @@ class DiscordAdapter:
         return [(part, view if n == len(parts) else None) for n, part in enumerate(parts, 1)]
 
     def _view(self, reply: Reply) -> discord.ui.View | None:
+        """Rows of buttons (at most 5 a row and 5 rows); ``choose`` buttons as a select menu in
+        the first row, ``ask`` as a button opening a form in the last."""
         button_rows = [row for row in reply.buttons if row]
+        choices = [b for row in button_rows for b in row if b.payload is not None]
+        items: list[list[discord.ui.Item[Any]]] = []
+        if reply.choose and 0 < len(choices) <= MAX_OPTIONS:
+            items.append([PayloadMenu.of(choices, reply.choose)])
+            button_rows = [kept for row in button_rows if (kept := tuple(b for b in row if b.url))]
         if reply.open_private is not None:
             button_rows.append((Button(PRIVATE_CHAT_LABEL, url=self.private_link()),))
-        laid_out = [row[i : i + MAX_PER_ROW] for row in button_rows for i in range(0, len(row), 5)]
-        if len(laid_out) > MAX_ROWS:
-            logger.warning("Discord: %d rows of buttons; showing the first 5", len(laid_out))
-            laid_out = laid_out[:MAX_ROWS]
-        if not laid_out:
+        items += [
+            [_item(button) for button in row[i : i + MAX_PER_ROW]]
+            for row in button_rows
+            for i in range(0, len(row), MAX_PER_ROW)
+        ]
+        if reply.ask is not None:
+            items.append([AskButton.of(reply.ask)])
+        if len(items) > MAX_ROWS:
+            logger.warning("Discord: %d rows of buttons; showing the first 5", len(items))
+            items = items[: MAX_ROWS - 1] + items[-1:] if reply.ask else items[:MAX_ROWS]
+        if not items:
             return None
         view = discord.ui.View(timeout=None)
-        for number, row in enumerate(laid_out):
-            for button in row:
-                view.add_item(_item(button, number))
+        for number, row_items in enumerate(items):
+            for item in row_items:
+                item.row = number
+                view.add_item(item)
         # Stopped before it is sent, so discord.py keeps no copy of it in memory: presses reach
         # PayloadButton through its template, the same before and after a restart.
         view.stop()
@@ -403,13 +608,21 @@ class DiscordAdapter:
         )
 
 
-def _item(button: Button, row: int) -> discord.ui.Item[Any]:
+def _item(button: Button) -> discord.ui.Item[Any]:
     if button.url is not None:
-        return discord.ui.Button(label=button.label[:MAX_LABEL], url=button.url, row=row)
+        return discord.ui.Button(label=button.label[:MAX_LABEL], url=button.url)
     assert button.payload is not None
-    item = PayloadButton(button.payload, button.label)
-    item.row = row
-    return item
+    return PayloadButton(button.payload, button.label)
+
+
+def _typed(components: Any) -> Iterator[str]:
+    """The values typed into a submitted form's text fields, in order (any nesting)."""
+    for component in components or []:
+        if isinstance(component, dict):
+            if component.get("type") == 4 and isinstance(component.get("value"), str):
+                yield component["value"]
+            yield from _typed(component.get("components"))
+            yield from _typed([component.get("component")])
 
 
 def _identity(user: discord.User | discord.Member) -> Identity:

@@ -23,6 +23,7 @@ class Incoming:
     text: str | None = None
     payload: str | None = None
     private: bool = True
+    answers: str | None = None  # text from a form (``Ask``): the token of the step it answers
 
 
 @dataclass(frozen=True)
@@ -39,18 +40,41 @@ class Button:
 
 
 @dataclass(frozen=True)
+class Ask:
+    """Free text a reply asks for, which an adapter may collect in a form (Discord: a modal)
+    rather than as the next typed message. The answer goes to the current flow's step whose
+    ``token`` this is, or, with ``command``, runs as ``/<command> <text>``. ``title`` and
+    ``label`` name the form and its field (at most 45 characters each)."""
+
+    title: str
+    label: str
+    token: str | None = None
+    command: str | None = None
+
+    def __post_init__(self) -> None:
+        if (self.token is None) == (self.command is None):
+            raise ValueError("an ask answers either a flow step (token) or a command")
+
+
+@dataclass(frozen=True)
 class Reply:
     """A message to show. ``edit`` asks to replace the message whose button was pressed.
 
     ``open_private`` (set on answers in group chats) asks the adapter for one more button that
     opens the private chat with the bot, which starts there with ``/start <open_private>``
     ("" for a plain ``/start``); only the adapter knows how to link there.
+
+    ``choose`` (a short prompt, e.g. "Pick a time") says the payload buttons are the options of
+    one choice: an adapter may show them as a menu under that prompt (Discord's select menu);
+    the others show the buttons as they are. ``ask``: see :class:`Ask`.
     """
 
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     edit: bool = False
     open_private: str | None = None
+    choose: str | None = None
+    ask: Ask | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +87,8 @@ class Context:
     planner: CurriculumPlanner
     policy: Policy = field(default_factory=Policy)
     payments: PaymentProvider = field(default_factory=ManualPayments)
+    # Drops a user's identities from the dispatcher's cache (after /link merged that user).
+    forget_user: Callable[[UUID], None] = field(default=lambda _user_id: None)
 
 
 @dataclass(frozen=True)
@@ -78,6 +104,8 @@ class Request:
 
 Replies = Reply | Sequence[Reply]
 Handler = Callable[[Request], Awaitable[Replies]]
+# Suggestions for a command's argument while it is typed: (what to show, what it stands for).
+Suggest = Callable[[Request, str], Awaitable[Sequence[tuple[str, str]]]]
 
 
 @dataclass(frozen=True)
@@ -85,7 +113,8 @@ class Command:
     """A slash command: ``name`` without the slash, one ``summary`` line for /help.
 
     A ``personal`` command shows or changes the user's own data, so in a group chat it is not
-    run: the answer is a button to the private chat instead.
+    run: the answer is a button to the private chat instead. ``suggest`` offers values for the
+    argument as it is typed (adapters that can show them, e.g. Discord's autocomplete).
     """
 
     name: str
@@ -93,6 +122,7 @@ class Command:
     summary: str
     usage: str = ""
     personal: bool = True
+    suggest: Suggest | None = None
 
 
 def rows(*buttons: Button, per_row: int = 3) -> tuple[tuple[Button, ...], ...]:

@@ -7,7 +7,16 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from bot.handlers import payloads
-from bot.handlers.base import Button, Command, Replies, Reply, Request, flow_of_button, rows
+from bot.handlers.base import (
+    Ask,
+    Button,
+    Command,
+    Replies,
+    Reply,
+    Request,
+    flow_of_button,
+    rows,
+)
 from bot.handlers.experts import money
 from bot.handlers.formatting import local_time, short_time
 from domain import bookings, conversations, experts, learning
@@ -145,7 +154,9 @@ async def _days(req: Request, conversation: Conversation, *, note: str = "") -> 
     buttons = [
         Button(label, _flow_button(req, conversation, "d" + key)) for key, label in days.items()
     ]
-    return Reply(f"{note}Which day? (times in {zone})", rows(*buttons[:9]), edit=True)
+    return Reply(
+        f"{note}Which day? (times in {zone})", rows(*buttons[:9]), edit=True, choose="Pick a day"
+    )
 
 
 async def _slots(
@@ -165,7 +176,12 @@ async def _slots(
         for i, s in enumerate(slots[:12])
     ]
     day = short_time(slots[0], zone).rsplit(" ", 1)[0] if slots else ""
-    return Reply(f"{note}Which time on {day}? ({zone})", rows(*buttons, per_row=4), edit=True)
+    return Reply(
+        f"{note}Which time on {day}? ({zone})",
+        rows(*buttons, per_row=4),
+        edit=True,
+        choose="Pick a time",
+    )
 
 
 async def book_button(req: Request) -> Replies:
@@ -351,6 +367,7 @@ async def booking_button(req: Request) -> Replies:
             "other learners? (or Skip)",
             rows(Button("Skip", payloads.encode(req.user_id, "rr", conversation.token))),
             edit=True,
+            ask=Ask("Your review", "A few words for other learners", conversation.token),
         )
     action = ACTIONS.get(code)
     if action is None:
@@ -456,10 +473,27 @@ async def earnings(req: Request) -> Reply:
     return Reply("\n".join(lines))
 
 
+async def booking_refs(req: Request, typed: str) -> list[tuple[str, str]]:
+    """The user's bookings whose reference or other party matches what was typed."""
+    zone = await _zone(req)
+    found = []
+    for b in await bookings.bookings_of(req.user_id, req.ctx.uow()):
+        other = b.learner_name if req.user_id == b.expert_user_id else b.expert_name
+        if typed.lower() in b.ref or typed.lower() in other.lower():
+            when = short_time(b.starts_at, zone)
+            found.append((f"{b.ref} · {b.status.value} · {other} · {when}", b.ref))
+    return found
+
+
 COMMANDS = [
     Command("bookings", list_bookings, "your bookings, with what you can do with each"),
-    Command("paid", paid, "record a payment: /paid <reference>"),
-    Command("session_notes", session_notes, "notes on a session: /session_notes <ref> <text>"),
+    Command("paid", paid, "record a payment: /paid <reference>", suggest=booking_refs),
+    Command(
+        "session_notes",
+        session_notes,
+        "notes on a session: /session_notes <ref> <text>",
+        suggest=booking_refs,
+    ),
     Command("earnings", earnings, "your earnings by month (experts)"),
 ]
 BUTTONS = {

@@ -7,7 +7,16 @@ from decimal import Decimal
 from uuid import UUID
 
 from bot.handlers import payloads
-from bot.handlers.base import Button, Command, Replies, Reply, Request, flow_of_button, rows
+from bot.handlers.base import (
+    Ask,
+    Button,
+    Command,
+    Replies,
+    Reply,
+    Request,
+    flow_of_button,
+    rows,
+)
 from bot.handlers.formatting import short_time
 from bot.handlers.wizard import Step, Wizard
 from domain import conversations, experts, learning
@@ -159,7 +168,8 @@ async def expert(req: Request) -> Reply:
         return Reply(
             f"{describe(mine)}\nStatus: {mine.status.value} · meeting link: {link}\n\n"
             "Change a field with /expert <field> <value>; fields: name, bio, credentials, "
-            "rate, timezone, languages, specialties, link (use - to remove)."
+            "rate, timezone, languages, specialties, link (use - to remove).",
+            ask=Ask("Your bio", "Who you are and how you teach", command="expert bio"),
         )
     if not value.strip() and field not in ("bio", "credentials", "link"):
         raise InvalidInput(f"Usage: /expert {field} <value>")
@@ -351,12 +361,25 @@ async def profile_link(req: Request) -> Reply:
     return await show_profile(req, payloads.uuid_arg(req.args))
 
 
+async def subjects_of_curricula(req: Request, typed: str) -> list[tuple[str, str]]:
+    """The subjects the user studies, containing what was typed (for /experts)."""
+    curricula = await learning.list_curricula(req.user_id, req.ctx.uow())
+    subjects = dict.fromkeys(c.subject for c in curricula if typed.lower() in c.subject.lower())
+    return [(subject, subject) for subject in subjects]
+
+
 COMMANDS = [
     Command("become_expert", become_expert, "offer sessions as an expert"),
     Command("expert", expert, "your expert profile: /expert [field value]"),
     Command("availability", availability, "your weekly hours (experts)", AVAILABILITY_USAGE),
     Command("timeoff", timeoff, "days off: /timeoff 2026-12-24..2026-12-31"),
-    Command("experts", search, "find an expert: /experts <subject> [filters]", SEARCH_USAGE),
+    Command(
+        "experts",
+        search,
+        "find an expert: /experts <subject> [filters]",
+        SEARCH_USAGE,
+        suggest=subjects_of_curricula,
+    ),
     Command("admin", admin, "experts waiting for verification (admins)"),
 ]
 BUTTONS = {

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.handlers.base import Command, Handler, Reply, Request
+from bot.handlers.base import Ask, Command, Handler, Reply, Request
 from bot.handlers.formatting import bar, duration, local_time
 from domain import learning, validation
 
@@ -70,7 +70,10 @@ async def progress(req: Request) -> Reply:
 async def note(req: Request) -> Reply:
     """Add a note to your latest completed session."""
     if not req.args.strip():
-        return Reply("Usage: /note <text> (it attaches to your latest completed session)")
+        return Reply(
+            "Usage: /note <text> (it attaches to your latest completed session)",
+            ask=Ask("Add a note", "Your note on your latest session", command="note"),
+        )
     saved = await learning.add_note(
         req.user_id, validation.parse_note(req.args), req.ctx.uow(), req.ctx.clock
     )

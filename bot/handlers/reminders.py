@@ -7,7 +7,7 @@ from datetime import time
 from bot.handlers import payloads
 from bot.handlers.base import Button, Command, Reply, Request, rows
 from bot.handlers.formatting import local_time
-from domain import preferences
+from domain import preferences, reminding
 from domain.errors import InvalidInput
 from domain.preferences import DAY_CODES, NotificationPreferences
 
@@ -38,6 +38,9 @@ async def _show(req: Request, prefs: NotificationPreferences, zone: str, *, edit
         "🌙 Quiet hours: "
         + (f"{_clock(prefs.quiet.start)}–{_clock(prefs.quiet.end)}" if prefs.quiet else "none"),
     ]
+    lines.append(
+        f"📨 Sent to: {prefs.platform.title() if prefs.platform else 'where you last wrote'}"
+    )
     now = req.ctx.clock.now()
     if prefs.muted(now):
         assert prefs.muted_until is not None
@@ -61,7 +64,7 @@ async def _show(req: Request, prefs: NotificationPreferences, zone: str, *, edit
 
 async def settings(req: Request) -> Reply:
     """Your reminders, with buttons to change them."""
-    zone, prefs = await preferences.get(req.user_id, req.ctx.uow())
+    zone, prefs = await reminding.get_preferences(req.user_id, req.ctx.uow())
     return await _show(req, prefs, zone)
 
 
@@ -81,8 +84,8 @@ async def settings_button(req: Request) -> Reply:
             return p.model_copy(update={"muted_until": None})
         raise InvalidInput(payloads.STALE)
 
-    prefs = await preferences.change(req.user_id, flip, req.ctx.uow())
-    zone, _ = await preferences.get(req.user_id, req.ctx.uow())
+    prefs = await reminding.change_preferences(req.user_id, flip, req.ctx.uow(), req.ctx.clock)
+    zone, _ = await reminding.get_preferences(req.user_id, req.ctx.uow())
     return await _show(req, prefs, zone, edit=True)
 
 
@@ -97,10 +100,11 @@ async def remind(req: Request) -> Reply:
         update = {"enabled": True, "at": preferences.parse_clock(args[0])}
         if len(args) == 2:
             update["weekdays"] = preferences.parse_days(args[1])
-    prefs = await preferences.change(
+    prefs = await reminding.change_preferences(
         req.user_id,
         lambda p: p.model_copy(update={"study": p.study.model_copy(update=update)}),
         req.ctx.uow(),
+        req.ctx.clock,
     )
     if not prefs.study.enabled:
         return Reply("Study reminders are off.")
@@ -115,8 +119,8 @@ async def quiet(req: Request) -> Reply:
     if not req.args.strip():
         return Reply("Usage: /quiet 22:00-07:30 (no messages then), or /quiet off")
     hours = preferences.parse_quiet(req.args)
-    await preferences.change(
-        req.user_id, lambda p: p.model_copy(update={"quiet": hours}), req.ctx.uow()
+    await reminding.change_preferences(
+        req.user_id, lambda p: p.model_copy(update={"quiet": hours}), req.ctx.uow(), req.ctx.clock
     )
     if hours is None:
         return Reply("Quiet hours are off.")
@@ -129,15 +133,42 @@ async def mute(req: Request) -> Reply:
         return Reply("Usage: /mute 7d (or 12h) for a break from study reminders, or /mute off")
     span = preferences.parse_mute(req.args)
     until = None if span is None else req.ctx.clock.now() + span
-    await preferences.change(
-        req.user_id, lambda p: p.model_copy(update={"muted_until": until}), req.ctx.uow()
+    await reminding.change_preferences(
+        req.user_id,
+        lambda p: p.model_copy(update={"muted_until": until}),
+        req.ctx.uow(),
+        req.ctx.clock,
     )
     if until is None:
         return Reply("🔔 Reminders are back on.")
-    zone, _ = await preferences.get(req.user_id, req.ctx.uow())
+    zone, _ = await reminding.get_preferences(req.user_id, req.ctx.uow())
     return Reply(
         f"🔕 No study or streak reminders until {local_time(until, zone)}. Booking reminders "
         "still come. Enjoy the break!"
+    )
+
+
+PLATFORMS = ("telegram", "discord", "terminal")
+NOTIFY_USAGE = "Usage: /notify_on telegram | discord | auto (auto: where you last wrote)"
+
+
+async def notify_on(req: Request) -> Reply:
+    """Where reminders and alerts go: /notify_on telegram | discord | auto."""
+    choice = req.args.strip().lower()
+    if choice not in (*PLATFORMS, "auto"):
+        return Reply(NOTIFY_USAGE)
+    platform = None if choice == "auto" else choice
+    await reminding.change_preferences(
+        req.user_id,
+        lambda p: p.model_copy(update={"platform": platform}),
+        req.ctx.uow(),
+        req.ctx.clock,
+    )
+    if platform is None:
+        return Reply("📨 Reminders and alerts go where you last wrote to me.")
+    return Reply(
+        f"📨 Reminders and alerts go to {platform.title()} (where you last wrote, if you "
+        f"haven't used me on {platform.title()}; link accounts with /link)."
     )
 
 
@@ -146,5 +177,6 @@ COMMANDS = [
     Command("remind", remind, "daily study reminder: /remind 19:30, /remind off", REMIND_USAGE),
     Command("quiet", quiet, "quiet hours: /quiet 22:00-07:30"),
     Command("mute", mute, "pause study reminders: /mute 7d"),
+    Command("notify_on", notify_on, "where reminders go: /notify_on telegram", NOTIFY_USAGE),
 ]
 BUTTONS = {"st": settings_button}

@@ -6,12 +6,14 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import replace
 from uuid import UUID
 
 from bot.handlers import (
     bookings,
     curricula,
     experts,
+    link,
     notices,
     payloads,
     progress,
@@ -70,6 +72,11 @@ class KnownIdentities:
             return None
         return entry[0]
 
+    def forget(self, user_id: UUID) -> None:
+        """Drop every identity cached for ``user_id`` (its identities moved to another user)."""
+        for identity in [i for i, (u, _) in self._entries.items() if u == user_id]:
+            del self._entries[identity]
+
     def put(self, identity: Identity, user_id: UUID) -> None:
         self._entries[identity] = (user_id, time.monotonic() + self._ttl)
         self._entries.move_to_end(identity)
@@ -81,14 +88,14 @@ class Dispatcher:
     """Turns an :class:`Incoming` into replies. Adapters call :meth:`handle` and nothing else."""
 
     def __init__(self, ctx: Context) -> None:
-        self.ctx = ctx
+        self.ctx = replace(ctx, forget_user=self._forget_user)
         self.known = KnownIdentities()
         own = [
             Command("start", self.start, "what I do", personal=False),
             Command("help", self.help, "this list", personal=False),
             Command("cancel", cancel, "leave the current step-by-step flow"),
         ]
-        modules = (curricula, progress, settings, reminders, experts, bookings)
+        modules = (curricula, progress, settings, reminders, experts, bookings, link)
         self.commands: dict[str, Command] = {
             c.name: c for c in [*own, *(c for m in modules for c in m.COMMANDS)]
         }
@@ -99,6 +106,9 @@ class Dispatcher:
         self.deep_links: dict[str, Handler] = {
             k: v for m in modules for k, v in getattr(m, "DEEP_LINKS", {}).items()
         }
+
+    def _forget_user(self, user_id: UUID) -> None:
+        self.known.forget(user_id)
 
     async def start(self, req: Request) -> Replies:
         """Welcome and register; a deep link (``/start c_<id>``) opens what it names instead."""
@@ -131,6 +141,19 @@ class Dispatcher:
             return []
         return [reply for reply in found if reply is not None]
 
+    async def suggest(self, identity: Identity, name: str, typed: str) -> list[tuple[str, str]]:
+        """Suggestions for ``/name``'s argument as typed so far. Never raises (none, then)."""
+        command = self.commands.get(name)
+        if command is None or command.suggest is None:
+            return []
+        try:
+            user_id = await self._user_id(identity)
+            request = Request(self.ctx, user_id, Incoming(identity, text=f"/{name} {typed}"))
+            return list(await command.suggest(request, typed.strip()))
+        except Exception:
+            logger.exception("failed to suggest arguments of /%s", name)
+            return []
+
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Handle one message or button press. Never raises; errors become friendly replies."""
         if _group_chatter(incoming):
@@ -151,7 +174,7 @@ class Dispatcher:
     async def _user_id(self, identity: Identity) -> UUID:
         user_id = self.known.get(identity)
         if user_id is None:
-            user, _created = await learning.register(identity, self.ctx.uow())
+            user, _created = await learning.register(identity, self.ctx.uow(), self.ctx.clock)
             user_id = user.id
             self.known.put(identity, user_id)
         return user_id
@@ -168,7 +191,11 @@ class Dispatcher:
             return Reply(
                 f"That message is too long ({len(text):,} characters). Nothing was changed."
             )
-        if text.startswith("/"):
+        if incoming.answers is not None:  # a form's answer: only for the step it was made for
+            conversation = await conversations.current(user_id, self.ctx.uow(), self.ctx.clock)
+            if conversation is None or conversation.token != incoming.answers:
+                return Reply(payloads.STALE)
+        elif text.startswith("/"):
             name, _, rest = text[1:].partition(" ")
             name = name.split("@", 1)[0].lower()  # "/done@SyllabotBot" in groups
             command = self.commands.get(name)

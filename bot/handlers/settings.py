@@ -13,7 +13,7 @@ USAGE = "Usage: /timezone <IANA zone>, for example /timezone Europe/Berlin"
 
 async def _apply(req: Request, text: str, *, edit: bool = False) -> Reply:
     try:
-        zone = await learning.set_timezone(req.user_id, text, req.ctx.uow())
+        zone = await learning.set_timezone(req.user_id, text, req.ctx.uow(), req.ctx.clock)
     except UnknownTimeZone as error:
         buttons = [
             Button(zone, payloads.encode(req.user_id, "tz", zone))

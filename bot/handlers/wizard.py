@@ -84,9 +84,8 @@ class Wizard:
     async def _prompt(self, req: Request, conversation: Conversation) -> Reply:
         step = self.steps[conversation.step]
         number = self.order.index(conversation.step) + 1
-        text = (
-            f"{self.title}, step {number} of {len(self.order)}: {step.question}\n(/cancel to stop)"
-        )
+        question = step.question(req) if callable(step.question) else step.question
+        text = f"{self.title}, step {number} of {len(self.order)}: {question}\n(/cancel to stop)"
         token = conversation.token
         buttons = [
             Button(label, payloads.encode(req.user_id, self.action, token, str(index)))

@@ -61,7 +61,9 @@ class DiscordFake:
     messages: dict[str, dict[str, Any]] = field(default_factory=dict)
     commands: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # scope -> synced
     choices: list[list[dict[str, Any]]] = field(default_factory=list)  # autocomplete answers
-    fail: dict[str, int] = field(default_factory=dict)  # "PUT commands" -> status, once
+    forms: list[dict[str, Any]] = field(default_factory=list)  # modals the bot opened
+    # "PUT commands" -> status (or (status, Discord error code)), answered once
+    fail: dict[str, int | tuple[int, int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.bot = self.user("Syllabot", bot=True)
@@ -110,7 +112,9 @@ class DiscordFake:
         parts = path.strip("/").split("/")
         key = f"{method} {parts[-1]}"
         if key in self.fail:
-            return self.fail.pop(key), {"message": "Internal Server Error", "code": 0}
+            failure = self.fail.pop(key)
+            status, code = failure if isinstance(failure, tuple) else (failure, 0)
+            return status, {"message": f"{status}: refused", "code": code}
         match method, parts:
             case "GET", ["users", "@me"]:
                 return 200, self.bot
@@ -179,6 +183,8 @@ class DiscordFake:
             self._update(pending.original, data)
         elif kind == 8:
             self.choices.append(data.get("choices", []))
+        elif kind == 9:  # a modal, shown to the person who pressed
+            self.forms.append(data)
         resource: dict[str, Any] = {"type": kind}
         if kind in (4, 5, 7) and pending.original is not None:
             resource["message"] = self.messages[pending.original]
@@ -345,6 +351,27 @@ class DiscordFake:
             user, 3, data, guild=guild, message=json.loads(json.dumps(message))
         )
 
+    def select(
+        self, user: dict[str, Any], message: dict[str, Any], custom_id: str, values: list[str]
+    ) -> dict[str, Any]:
+        data = {"custom_id": custom_id, "component_type": 3, "values": values}
+        guild = message["channel_id"] == self.guild_channel_id
+        return self.interaction(
+            user, 3, data, guild=guild, message=json.loads(json.dumps(message))
+        )
+
+    def submit(
+        self, user: dict[str, Any], form: dict[str, Any], text: str, *, guild: bool = False
+    ) -> dict[str, Any]:
+        """A ``MODAL_SUBMIT``: ``text`` typed into the first field of ``form``."""
+        [field] = components(form)
+        typed = {"type": 4, "custom_id": field["custom_id"], "value": text}
+        data = {
+            "custom_id": form["custom_id"],
+            "components": [{"type": 1, "components": [typed]}],
+        }
+        return self.interaction(user, 5, data, guild=guild)
+
     def direct_message(self, user: dict[str, Any], text: str) -> dict[str, Any]:
         """A ``MESSAGE_CREATE`` payload: ``user`` writes ``text`` in their DM with the bot."""
         return {
@@ -379,5 +406,14 @@ class DiscordFake:
         await asyncio.gather(*started)
 
 
-def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+def components(message: dict[str, Any]) -> list[dict[str, Any]]:
     return [c for row in message.get("components") or [] for c in row.get("components", [])]
+
+
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for c in components(message) if c["type"] == 2]
+
+
+def menus(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The select menus under a message (type 3: string select)."""
+    return [c for c in components(message) if c["type"] == 3]

@@ -15,7 +15,7 @@ import discord.http
 
 from bot.adapters.discord import DiscordAdapter
 from bot.handlers.router import Dispatcher
-from tests.adapters.discord_fake import Call, DiscordFake, buttons
+from tests.adapters.discord_fake import Call, DiscordFake, buttons, components, menus
 
 REPLIES = {"PATCH", "POST"}
 
@@ -88,6 +88,36 @@ class Member:
         payload = self.fake.press(self.user, message, custom_id)
         return await self._deliver("INTERACTION_CREATE", payload)
 
+    async def choose(self, label: str, message: dict[str, Any] | None = None) -> str:
+        """Choose the option ``label`` in the select menu under ``message``."""
+        message = message or self.keyboard_message()
+        found = [
+            (menu["custom_id"], option["value"])
+            for menu in menus(message)
+            for option in menu["options"]
+            if option["label"] == label
+        ]
+        assert found, f"no option {label!r} under {message['content'][:80]!r}"
+        return await self.choose_value(found[0][0], found[0][1], message)
+
+    async def choose_value(self, custom_id: str, value: str, message: dict[str, Any]) -> str:
+        payload = self.fake.select(self.user, message, custom_id, [value])
+        return await self._deliver("INTERACTION_CREATE", payload)
+
+    async def write(self, text: str, message: dict[str, Any] | None = None) -> str:
+        """Press the ✍️ button under ``message``, then type ``text`` into the form it opens
+        and send it; what the bot answered to the form."""
+        message = message or self.keyboard_message()
+        opened = len(self.fake.forms)
+        label = next(b["label"] for b in buttons(message) if b["label"].startswith("✍️"))
+        await self.press(label, message)
+        assert len(self.fake.forms) == opened + 1, "no form opened"
+        return await self.submit(self.fake.forms[-1], text)
+
+    async def submit(self, form: dict[str, Any], text: str) -> str:
+        payload = self.fake.submit(self.user, form, text, guild=self.guild)
+        return await self._deliver("INTERACTION_CREATE", payload)
+
     def texts(self) -> str:
         return "\n".join(filter(None, (_shown(c) for c in self.replies())))
 
@@ -99,12 +129,17 @@ class Member:
         """The bot's latest message in this channel with buttons, as it is now."""
         for message in reversed(self.fake.channel_messages(self.channel_id)):
             shown_to = (message.get("interaction_metadata") or {}).get("user", self.user)
-            if buttons(message) and shown_to["id"] == self.user["id"]:
+            if components(message) and shown_to["id"] == self.user["id"]:
                 return message
         raise AssertionError("the bot has shown no buttons here")
 
     def buttons(self, message: dict[str, Any] | None = None) -> list[str]:
         return [b["label"] for b in buttons(message or self.keyboard_message())]
+
+    def options(self, message: dict[str, Any] | None = None) -> list[str]:
+        """The labels of the options in the select menus under the message."""
+        message = message or self.keyboard_message()
+        return [option["label"] for menu in menus(message) for option in menu["options"]]
 
     def last_message(self) -> dict[str, Any]:
         return self.fake.channel_messages(self.channel_id)[-1]

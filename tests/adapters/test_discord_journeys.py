@@ -254,3 +254,25 @@ async def test_a_rejected_token_stops_start_up_with_one_line(
     with pytest.raises(DiscordUnavailable, match="^Discord rejected the bot token$"):
         await adapter.start()
     assert adapter.client.is_closed()
+
+
+async def test_the_users_own_subjects_are_suggested_for_experts_and_nobody_elses(
+    fake: DiscordFake, dispatcher: Dispatcher
+) -> None:
+    async with running(fake, dispatcher) as adapter:
+        ada, eve = Member(fake, adapter, "Ada"), Member(fake, adapter, "Eve")
+        await ada.slash("new", "Rustacean Ways | 3 | 30 | beginner")
+        await ada.slash("new", "Go | 3 | 30 | beginner")
+        await eve.slash("new", "Rusty Cars | 3 | 30 | beginner")
+        for member, typed in ((ada, "rust"), (ada, ""), (eve, "rust")):
+            await fake.deliver(
+                adapter.client, "INTERACTION_CREATE", fake.typing(member.user, "experts", typed)
+            )
+    assert fake.choices == [
+        [{"name": "Rustacean Ways", "value": "Rustacean Ways"}],
+        [{"name": "Go", "value": "Go"}, {"name": "Rustacean Ways", "value": "Rustacean Ways"}],
+        [{"name": "Rusty Cars", "value": "Rusty Cars"}],
+    ]
+    synced = {c["name"]: c for c in fake.commands["global"]}
+    for name in ("experts", "paid", "session_notes", "timezone"):
+        assert synced[name]["options"][0]["autocomplete"] is True

@@ -45,7 +45,7 @@ async def outcome(engine: AsyncEngine, user_id: UUID) -> list[tuple[str, str | N
         rows = await conn.execute(
             text(
                 "SELECT status, last_error FROM notifications WHERE user_id = :u "
-                "ORDER BY created_at, id"
+                "AND kind = 'expert_verified' ORDER BY created_at, id"
             ),
             {"u": user_id},
         )
@@ -97,18 +97,20 @@ async def test_the_scheduler_delivers_due_notifications_on_its_own(
         user_id = await user_of(engine, bo)
         await notify(engine, user_id, clock)
         worker = NotificationWorker(dispatcher.ctx, {"telegram": adapter})
-        scheduler = build_scheduler(worker, dispatcher.ctx, every_seconds=0.05)
+        scheduler = build_scheduler(
+            worker, dispatcher.ctx, every_seconds=0.05, maintenance_at_start=False
+        )
         delivered = asyncio.Event()
 
         def finished(event: JobExecutionEvent) -> None:
             if event.job_id == "deliver" and event.retval:  # a run that claimed something
                 delivered.set()
 
-        scheduler.add_listener(finished, EVENT_JOB_EXECUTED)
+        scheduler.aps.add_listener(finished, EVENT_JOB_EXECUTED)
         scheduler.start()
         try:
             await asyncio.wait_for(delivered.wait(), timeout=10)
         finally:
-            scheduler.shutdown(wait=False)
+            await scheduler.stop()
         assert await outcome(engine, user_id) == [("sent", None)]
         assert "Your expert profile is verified" in api.bot_messages(bo.chat.id)[-1]["text"]

@@ -15,24 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.bootstrap import bootstrap
 from bot.handlers.base import Reply
 from bot.worker import BLOCKED, SENT, Delivery, NotificationWorker
-from db.admin import create_database, drop_database
-from db.engine import create_engine
-from db.migrate import upgrade
 from db.uow import SqlAlchemyUnitOfWork
 from domain import dispatch, learning
 from domain.model import Identity
-from tests.support import FakeClock
+from tests.support import FakeClock, private_database
 
 
 @pytest.fixture(scope="module")
 async def engine(server_url: str) -> AsyncIterator[AsyncEngine]:
     """A database of this module's own: workers claim every due row, so no other test's."""
-    url = await create_database(server_url)
-    await upgrade(url)
-    engine = create_engine(url)
-    yield engine
-    await engine.dispose()
-    await drop_database(server_url, url)
+    async with private_database(server_url) as engine:
+        yield engine
 
 
 class RecordingCourier:
@@ -55,7 +48,7 @@ async def people(engine: AsyncEngine, count: int) -> list[uuid.UUID]:
     for _ in range(count):
         name = f"fake-{uuid.uuid4().hex[:8]}"
         identity = Identity("fake", name, f"chat-{name}", name)
-        user, _ = await learning.register(identity, SqlAlchemyUnitOfWork(engine))
+        user, _ = await learning.register(identity, SqlAlchemyUnitOfWork(engine), FakeClock())
         found.append(user.id)
     return found
 
@@ -82,7 +75,10 @@ async def queue(
 async def statuses(engine: AsyncEngine, users: list[uuid.UUID]) -> Counter[str]:
     async with engine.connect() as conn:
         rows = await conn.execute(
-            text("SELECT status, count(*) FROM notifications WHERE user_id = ANY(:u) GROUP BY 1"),
+            text(
+                "SELECT status, count(*) FROM notifications"
+                " WHERE user_id = ANY(:u) AND kind = 'expert_verified' GROUP BY 1"
+            ),
             {"u": users},
         )
         return Counter({status: count for status, count in rows})

@@ -17,7 +17,7 @@ from db.uow import SqlAlchemyUnitOfWork
 from domain import bookings, experts
 from domain.errors import DomainError, NotAllowed, NotFound
 from domain.marketplace import Action, BookingStatus, Policy
-from tests.support import FakeClock, Learner, snapshot
+from tests.support import FakeClock, Learner, expert_draft, snapshot
 
 WEEKDAYS = "mon 09:00-17:00; tue 09:00-17:00; wed 09:00-17:00; thu 09:00-17:00; fri 09:00-17:00"
 
@@ -49,7 +49,8 @@ async def onboard(dispatcher: Dispatcher, admin: Learner, subject: str = "Python
     assert "step 1 of 7" in await ex.say("/become_expert")
     await ex.say("Grace Hopper")
     await ex.say("I debug things.")
-    await ex.say("#1")  # skip credentials
+    asked = await ex.say("#1")  # skip credentials
+    assert "step 4 of 7: Your hourly rate as a range in EUR, e.g. 25-40." in asked
     assert "as a range" in await ex.say("-5-10")
     assert "above the maximum" in await ex.say("50-20")
     await ex.say("20-40")
@@ -145,24 +146,14 @@ async def test_an_expert_is_found_booked_confirmed_completed_rated_and_paid(
 async def _verified_expert(engine: AsyncEngine, clock: FakeClock, policy: Policy):
     """An expert created and verified through the services (fast set-up for race tests)."""
     from domain import learning
-    from domain.marketplace import ExpertDraft, Proficiency, Specialty
     from domain.model import Identity
 
     def uow() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(engine)
 
     name = f"ex-{uuid.uuid4().hex[:8]}"
-    user, _ = await learning.register(Identity("terminal", name, name, name), uow())
-    draft = ExpertDraft(
-        name,
-        None,
-        None,
-        Decimal("20"),
-        Decimal("40"),
-        "Europe/Berlin",
-        ("en",),
-        (Specialty("Go", Proficiency.EXPERT),),
-    )
+    user, _ = await learning.register(Identity("terminal", name, name, name), uow(), FakeClock())
+    draft = expert_draft(name)
     expert = await experts.become_expert(user.id, draft, uow(), clock, policy)
     await experts.verify_expert(None, expert.id, True, uow(), clock, policy)
     await experts.set_availability(user.id, WEEKDAYS, uow())
@@ -174,7 +165,7 @@ async def _learner(uow, name: str | None = None) -> uuid.UUID:
     from domain.model import Identity
 
     name = name or f"l-{uuid.uuid4().hex[:8]}"
-    user, _ = await learning.register(Identity("terminal", name, name, name), uow())
+    user, _ = await learning.register(Identity("terminal", name, name, name), uow(), FakeClock())
     return user.id
 
 

@@ -116,6 +116,13 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("notifications", "expires_at"): (TIMESTAMPTZ, True, None),
     ("notifications", "dedupe_key"): ("character varying(200)", True, None),
     ("platform_identities", "blocked_at"): (TIMESTAMPTZ, True, None),
+    # 0005: /link codes (a hash only) and wrong guesses, one row per user
+    ("link_codes", "user_id"): ("uuid", False, None),
+    ("link_codes", "code_hash"): ("character varying(64)", True, None),
+    ("link_codes", "expires_at"): (TIMESTAMPTZ, True, None),
+    ("link_codes", "failed_guesses"): ("integer", False, "0"),
+    ("link_codes", "guesses_since"): (TIMESTAMPTZ, True, None),
+    ("link_codes", "created_at"): (TIMESTAMPTZ, False, NOW),
 }
 
 ADDED_INDEXES = {
@@ -198,6 +205,10 @@ ADDED_CONSTRAINTS = {
     # 0004
     "ck_notifications_status",
     "uq_notifications_dedupe_key",
+    # 0005
+    "pk_link_codes",
+    "fk_link_codes_user_id",
+    "uq_link_codes_code_hash",
 }
 
 # The names the seed gives in its "Foreign Key Constraints" block.
