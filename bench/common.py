@@ -31,3 +31,10 @@ async def bench_database() -> AsyncIterator[str]:
             yield url
         finally:
             await drop_database(server, url)
+
+
+def asyncpg_dsn(url: str) -> str:
+    """The plain ``postgresql://`` DSN asyncpg's own ``connect`` wants, from a SQLAlchemy URL."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)

@@ -33,12 +33,13 @@ class Scheduler:
     ) -> None:
         self.aps = AsyncIOScheduler(timezone=UTC)
         self._running: set[asyncio.Task[object]] = set()
+        self._worker, self._draining = worker, False
         self.aps.add_job(
-            self._tracked(worker.drain),
+            self._tracked(self._deliver),
             "interval",
             seconds=every_seconds,
             id="deliver",
-            max_instances=1,
+            max_instances=2,  # the second returns at once: see _deliver
             coalesce=True,
         )
         self.aps.add_job(
@@ -51,6 +52,17 @@ class Scheduler:
             coalesce=True,
             **({"next_run_time": datetime.now(UTC)} if at_start else {}),
         )
+
+    async def _deliver(self) -> int:
+        """Drain the outbox, unless a drain is still running (a long one, at a platform's
+        pace: it takes what becomes due meanwhile too)."""
+        if self._draining:
+            return 0
+        self._draining = True
+        try:
+            return await self._worker.drain()
+        finally:
+            self._draining = False
 
     def _tracked(self, job: Callable[..., Awaitable[T]]) -> Callable[..., Awaitable[T]]:
         async def run(*args: object) -> T:

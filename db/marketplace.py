@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Uuid,
     and_,
+    any_,
     bindparam,
     cast,
     column,
@@ -869,7 +870,9 @@ class SqlNotificationRepository:
         )
         rows = await self._tx.conn.execute(
             update(NotificationRow)
-            .where(NotificationRow.id.in_(due))
+            # = ANY(ARRAY(...)): primary-key lookups of what was picked, never a join that
+            # reads the whole table (IN (subquery) may plan as one when many are due).
+            .where(NotificationRow.id == any_(func.array(due)))
             .values(claimed_until=now + lease, attempts=NotificationRow.attempts + 1)
             .returning(
                 NotificationRow.id,

@@ -107,10 +107,11 @@ async def plan_following(
     await uow.notifications.plan(planned)
 
 
-async def ensure_planned(uow: UnitOfWork, clock: Clock, *, batch: int = 1000) -> int:
+async def ensure_planned(uow: UnitOfWork, clock: Clock, *, batch: int = 200) -> int:
     """Plan daily reminders for users who want them and have none waiting; returns how many.
 
-    Pages through users by id, so it runs in bounded memory over any number of users.
+    Pages through users by id, so it runs in bounded memory over any number of users, in
+    small pages so that a worker sharing the event loop keeps sending in between.
     """
     total, after = 0, None
     while True:

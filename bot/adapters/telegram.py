@@ -16,7 +16,7 @@ How one update travels:
 
 Every outgoing request goes through :class:`ChatRateLimiter` (about 30 messages a second
 overall, 20 a minute per group, about one a second per private chat; a 429 is waited out and
-the request retried).
+the request retried, except for notifications: the worker paces those and waits out 429s).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from enum import Enum
@@ -183,14 +184,19 @@ class ChatRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> Any:
         limiter = self._chat_limiter(data.get("chat_id"))
-        if limiter is None:
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
-        async with limiter:
-            return await super().process_request(
-                callback, args, kwargs, endpoint, data, rate_limit_args
-            )
+        if _PACED_BY_WORKER.get():  # the worker waits out a 429 itself, holding all its sends
+            callback = _not_retried(callback)
+        try:
+            if limiter is None:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+            async with limiter:
+                return await super().process_request(
+                    callback, args, kwargs, endpoint, data, rate_limit_args
+                )
+        except _NotRetried as passed:
+            raise passed.error from None
 
     def _chat_limiter(self, chat_id: object) -> AsyncLimiter | None:
         rate, burst = self._per_chat
@@ -206,6 +212,28 @@ class ChatRateLimiter(AIORateLimiter):
                 self._chats = {k: v for k, v in self._chats.items() if not v.has_capacity(burst)}
             limiter = self._chats[chat] = AsyncLimiter(burst, burst / rate)
         return limiter
+
+
+# Set while the notification worker sends (it paces notifications itself, see bot.worker).
+_PACED_BY_WORKER: ContextVar[bool] = ContextVar("paced_by_worker", default=False)
+
+
+class _NotRetried(Exception):
+    """Carries a 429 past AIORateLimiter's retries, to the caller that waits it out."""
+
+    def __init__(self, error: RetryAfter) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _not_retried(callback: Callable[..., Any]) -> Callable[..., Any]:
+    async def once(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as error:
+            raise _NotRetried(error) from error
+
+    return once
 
 
 def _sender(update: object) -> int | None:
@@ -563,9 +591,12 @@ class TelegramAdapter:
     async def send(self, recipient: str, reply: Reply) -> Delivery:
         """Courier for notifications: write to the person's private chat with the bot.
 
-        The rate limiter spaces messages and waits out a few 429s itself; one it gives up on
-        comes back as a retry. A 403 means the person blocked the bot.
+        The worker paces notifications (``bot.worker.PACES``), so a 429 comes straight back
+        as a retry for the worker to wait out (the rate limiter, shared with the replies to
+        updates, still counts these messages but does not retry them). A 403 means the
+        person blocked the bot.
         """
+        paced = _PACED_BY_WORKER.set(True)
         try:
             await self._render(
                 replace(reply, edit=False), int(recipient), quote=None, pressed=None
@@ -576,6 +607,8 @@ class TelegramAdapter:
             after = error.retry_after
             seconds = after.total_seconds() if isinstance(after, timedelta) else float(after)
             return Delivery(retry_after=seconds)
+        finally:
+            _PACED_BY_WORKER.reset(paced)
         return SENT
 
     def _markup(self, reply: Reply) -> InlineKeyboardMarkup | None:

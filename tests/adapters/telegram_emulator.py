@@ -14,6 +14,10 @@ answering a callback query twice. It records every call (:attr:`calls`), keeps t
 every chat with their current text and keyboard, and lets a test inject user messages and
 button presses, answer the next calls of a method with 429 ``retry_after``, or "lose" the
 confirmation of updates (as after a crash) so that they are delivered again.
+
+With ``overall_limit`` (and ``chat_limit``) it is Telegram's flood control: a message
+(sendMessage, sendDocument) beyond that many in any one second (to one chat) is answered 429
+with a whole-second ``retry_after``, and counted in :attr:`throttled`.
 """
 
 from __future__ import annotations
@@ -21,8 +25,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import re
 import time
+from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html import unescape
@@ -34,6 +40,7 @@ _BOT_IDS = itertools.count(7_000_000_001)  # every emulator is another bot: upda
 _QUERY_IDS = itertools.count(4_000_000_000_001)
 
 MAX_TEXT = 4096
+MESSAGES = ("sendmessage", "senddocument")  # what Telegram's messages-per-second limits count
 MAX_CALLBACK_DATA = 64
 # Tags Telegram's HTML parse mode accepts.
 TAGS = {
@@ -145,7 +152,13 @@ class Chat:
 class BotApiEmulator:
     """``async with BotApiEmulator() as api: ...``; the bot's ``base_url`` is :attr:`base_url`."""
 
-    def __init__(self, *, username: str = "SyllabotTestBot") -> None:
+    def __init__(
+        self,
+        *,
+        username: str = "SyllabotTestBot",
+        overall_limit: int | None = None,
+        chat_limit: int | None = None,
+    ) -> None:
         self.bot_id = next(_BOT_IDS)
         self.token = f"{self.bot_id}:AAE-emulated-token"
         self.username = username
@@ -159,6 +172,10 @@ class BotApiEmulator:
         self._confirmed = 0  # updates below this id are confirmed (gone from getUpdates)
         self._next_update_id = 1
         self._failures: dict[str, list[tuple[int, float]]] = {}
+        self.overall_limit, self.chat_limit = overall_limit, chat_limit
+        self.throttled = 0  # messages refused by the limits
+        self._sent: deque[float] = deque()  # when the messages of the last second were taken
+        self._sent_to: defaultdict[str, deque[float]] = defaultdict(deque)
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._pusher: asyncio.Task[None] | None = None
@@ -190,7 +207,8 @@ class BotApiEmulator:
 
     async def _serve(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        call = Call(method, await _parameters(request), time.monotonic())
+        arrived = time.monotonic()
+        call = Call(method, await _parameters(request), arrived)
         try:
             if request.match_info["token"] != self.token:
                 raise ApiError(401, "Unauthorized")
@@ -207,6 +225,8 @@ class BotApiEmulator:
             handler = getattr(self, f"_m_{method.lower()}", None)
             if handler is None:
                 raise ApiError(404, "Not Found: method not found")
+            if method.lower() in MESSAGES:
+                self._admit(call)
             call.result = await handler(call.params)
             body: dict[str, Any] = {"ok": True, "result": call.result}
         except ApiError as error:
@@ -216,6 +236,23 @@ class BotApiEmulator:
                 body["parameters"] = error.parameters
         await self._record(call)
         return web.json_response(body, status=call.status)
+
+    def _admit(self, call: Call) -> None:
+        """The limits, over a sliding second: take the message or answer 429."""
+        windows = []
+        if self.overall_limit is not None:
+            windows.append((self._sent, self.overall_limit))
+        if self.chat_limit is not None:
+            windows.append((self._sent_to[str(call.params.get("chat_id"))], self.chat_limit))
+        for sent, limit in windows:
+            while sent and sent[0] <= call.at - 1:
+                sent.popleft()
+            if len(sent) >= limit:
+                self.throttled += 1
+                wait = max(1, math.ceil(sent[0] + 1 - call.at))
+                raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
+        for sent, _ in windows:
+            sent.append(call.at)
 
     async def _record(self, call: Call) -> None:
         self.calls.append(call)
