@@ -176,11 +176,11 @@ async def seed(
 CLAIM_SQL = """
 EXPLAIN (ANALYZE, BUFFERS, COSTS OFF)
 UPDATE notifications SET claimed_until = :until, attempts = attempts + 1
-WHERE id IN (
+WHERE id = ANY(ARRAY(
     SELECT id FROM notifications
     WHERE status = 'pending' AND due_at <= :now
       AND (claimed_until IS NULL OR claimed_until <= :now)
-    ORDER BY due_at LIMIT :limit FOR UPDATE SKIP LOCKED)
+    ORDER BY due_at LIMIT :limit FOR UPDATE SKIP LOCKED))
 RETURNING id, user_id, kind, data, due_at, expires_at, attempts
 """  # SqlNotificationRepository.claim's statement, for EXPLAIN
 

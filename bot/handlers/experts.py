@@ -113,11 +113,13 @@ ONBOARDING_WIZARD = Wizard(
             "A short bio: who you are and how you teach. (or Skip)",
             lambda t: clean_text(t, what="bio", limit=2000, required=False),
             skippable=True,
+            form="Who you are and how you teach",
         ),
         "credentials": Step(
             "Your credentials: degrees, certificates, experience. (or Skip)",
             lambda t: clean_text(t, what="credentials", limit=2000, required=False),
             skippable=True,
+            form="Degrees, certificates, experience",
         ),
         "rate": Step(
             lambda req: f"Your hourly rate as a range in {req.ctx.policy.currency}, e.g. 25-40.",

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from bot.handlers import payloads
-from bot.handlers.base import Button, Replies, Reply, Request, flow_of_button, rows
+from bot.handlers.base import Ask, Button, Replies, Reply, Request, flow_of_button, rows
 from domain import conversations
 from domain.errors import InvalidInput
 from domain.model import Conversation
@@ -25,12 +25,14 @@ SKIP = "-"
 @dataclass(frozen=True)
 class Step:
     """One question: how to read the answer, whether Skip is offered, and answer buttons
-    (``choices`` gives (label, answer) pairs; pressing one is typing its answer)."""
+    (``choices`` gives (label, answer) pairs; pressing one is typing its answer). A ``form``
+    label marks a long-text answer that an adapter may collect in a form (see ``Ask``)."""
 
     question: str | Callable[[Request], str]
     parse: Callable[[str], object]
     skippable: bool = False
     choices: Choices | None = None
+    form: str | None = None
 
 
 class Wizard:
@@ -93,4 +95,5 @@ class Wizard:
         ]
         if step.skippable:
             buttons.append(Button("Skip", payloads.encode(req.user_id, self.action, token, SKIP)))
-        return Reply(text, rows(*buttons))
+        ask = None if step.form is None else Ask(self.title[:45], step.form, token=token)
+        return Reply(text, rows(*buttons), ask=ask)

@@ -73,3 +73,20 @@ async def test_a_form_for_someone_else_or_an_old_step_changes_nothing(
         # Junk that is not one of our forms is ignored.
         assert await ada.submit({**forged, "custom_id": "something-else"}, "hello") == ""
         assert await snapshot(engine) == before
+
+
+async def test_the_bio_of_a_new_expert_is_written_in_a_form(
+    fake: DiscordFake, dispatcher: Dispatcher, engine: AsyncEngine
+) -> None:
+    async with running(fake, dispatcher) as adapter:
+        ida = Member(fake, adapter, "Ida")
+        await ida.slash("become_expert")
+        asked = await ida.say("Ida Lovelace")
+        assert "step 2 of 7" in asked
+        assert ida.buttons() == ["Skip", "✍️ Becoming an expert"]
+        assert "step 3 of 7" in await ida.write("I teach maths.\nSlowly, with many examples.")
+        [form] = fake.forms
+        assert [f["label"] for f in components(form)] == ["Who you are and how you teach"]
+        stored = repr("I teach maths.\nSlowly, with many examples.")  # as rows print it
+        wizards = (await snapshot(engine))["conversation_states"]
+        assert any(stored in str(row) for row in wizards)

@@ -232,7 +232,8 @@ async def test_after_downtime_late_daily_reminders_are_dropped_and_booking_ones_
     # and Tuesday evening are over an hour late; the booking's 1 h reminder (06:00Z) is late
     # but its session (07:00Z) has not started.
     world.clock.set(utc("2026-06-03 06:30"))
-    await world.worker.drain()
+    restarted = NotificationWorker(world.dispatcher.ctx, {"terminal": world.phone})
+    await restarted.drain()
 
     assert world.phone.of(ann, "Time to study") == []  # no burst of stale nudges
     reminded = world.phone.of(ann, "Your session starts in")
