@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import uuid
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -19,7 +20,10 @@ from bot.handlers.router import Dispatcher
 from db.admin import create_database, drop_database
 from db.engine import create_engine
 from db.migrate import upgrade
+from db.uow import SqlAlchemyUnitOfWork
+from domain import learning
 from domain.marketplace import ExpertDraft, Proficiency, Specialty
+from domain.model import Identity
 
 TABLES = (
     "users",
@@ -112,3 +116,50 @@ def expert_draft(name: str, subject: str = "Go") -> ExpertDraft:
         ("en",),
         (Specialty(subject, Proficiency.EXPERT),),
     )
+
+
+# -- the outbox -------------------------------------------------------------------------------
+
+
+async def people(engine: AsyncEngine, count: int) -> list[uuid.UUID]:
+    """``count`` new users on the "fake" platform."""
+    found = []
+    for _ in range(count):
+        name = f"fake-{uuid.uuid4().hex[:8]}"
+        identity = Identity("fake", name, f"chat-{name}", name)
+        user, _ = await learning.register(identity, SqlAlchemyUnitOfWork(engine), FakeClock())
+        found.append(user.id)
+    return found
+
+
+async def queue(
+    engine: AsyncEngine, users: list[uuid.UUID], per_user: int, clock: FakeClock, **columns: object
+) -> None:
+    """``per_user`` due alerts ("your profile is verified") for each of ``users`` (who may
+    repeat), due a minute ago, as one INSERT ... SELECT."""
+    extra = ", ".join(columns)
+    values = ", ".join(f":{name}" for name in columns)
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "INSERT INTO notifications (user_id, kind, data, due_at"
+                + (", " + extra if extra else "")
+                + ") SELECT u, 'expert_verified', '{}'::jsonb, :due"
+                + (", " + values if values else "")
+                + " FROM unnest(CAST(:users AS uuid[])) AS u, generate_series(1, :n)"
+            ),
+            {"users": users, "n": per_user, "due": clock.now() - timedelta(minutes=1), **columns},
+        )
+
+
+async def statuses(engine: AsyncEngine, users: list[uuid.UUID]) -> Counter[str]:
+    """How many of the users' alerts (the ones ``queue`` writes) are in each status."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT status, count(*) FROM notifications"
+                " WHERE user_id = ANY(:u) AND kind = 'expert_verified' GROUP BY 1"
+            ),
+            {"u": users},
+        )
+        return Counter({status: count for status, count in rows})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from uuid import UUID
 
 import pytest
@@ -23,7 +23,7 @@ from domain.marketplace import Policy
 from domain.model import Identity
 from tests.adapters.discord_fake import DiscordFake, menus
 from tests.adapters.discord_harness import Member, fake_discord, running
-from tests.support import FakeClock, expert_draft, snapshot
+from tests.support import FakeClock, expert_draft, queue, snapshot
 
 WEEKDAYS = "mon 09:00-17:00; tue 09:00-17:00; wed 09:00-17:00; thu 09:00-17:00; fri 09:00-17:00"
 ADMIN = "Root"
@@ -190,14 +190,7 @@ async def test_a_person_who_accepts_no_direct_messages_is_marked_blocked(
         user_id = await user_of(engine, bo)
         worker = NotificationWorker(dispatcher.ctx, {"discord": adapter})
         for _ in range(2):
-            async with engine.begin() as conn:
-                await conn.execute(
-                    text(
-                        "INSERT INTO notifications (user_id, kind, data, due_at) "
-                        "VALUES (:u, 'expert_verified', '{}'::jsonb, :due)"
-                    ),
-                    {"u": user_id, "due": clock.now() - timedelta(seconds=1)},
-                )
+            await queue(engine, [user_id], 1, clock)
             fake.fail["POST messages"] = (403, 50007)  # "Cannot send messages to this user"
             await worker.drain()
         refused = [c for c in fake.calls if c.status == 403]
@@ -267,14 +260,7 @@ async def test_a_send_only_worker_delivers_by_direct_message_without_serving_com
         cy = Member(fake, adapter, "Cy")
         await cy.slash("start")
         user_id = await user_of(engine, cy)
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO notifications (user_id, kind, data, due_at) "
-                "VALUES (:u, 'expert_verified', '{}'::jsonb, :due)"
-            ),
-            {"u": user_id, "due": clock.now() - timedelta(seconds=1)},
-        )
+    await queue(engine, [user_id], 1, clock)
     start = len(fake.calls)
     courier = DiscordAdapter(dispatcher, fake.token, serve=False)  # as `syllabot worker` does
     async with courier:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from uuid import UUID
 
 from apscheduler.events import EVENT_JOB_EXECUTED, JobExecutionEvent
@@ -15,7 +14,7 @@ from bot.scheduler import build_scheduler
 from bot.worker import NotificationWorker
 from tests.adapters.harness import Person, running
 from tests.adapters.telegram_emulator import BotApiEmulator
-from tests.support import FakeClock
+from tests.support import FakeClock, queue
 
 
 async def user_of(engine: AsyncEngine, person: Person) -> UUID:
@@ -26,17 +25,6 @@ async def user_of(engine: AsyncEngine, person: Person) -> UUID:
                 "WHERE platform = 'telegram' AND external_id = :id"
             ),
             {"id": str(person.user.id)},
-        )
-
-
-async def notify(engine: AsyncEngine, user_id: UUID, clock: FakeClock) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO notifications (user_id, kind, data, due_at) "
-                "VALUES (:u, 'expert_verified', '{}'::jsonb, :due)"
-            ),
-            {"u": user_id, "due": clock.now() - timedelta(seconds=1)},
         )
 
 
@@ -61,13 +49,13 @@ async def test_a_notification_arrives_in_the_private_chat_and_a_403_stops_furthe
         user_id = await user_of(engine, ada)
         worker = NotificationWorker(dispatcher.ctx, {"telegram": adapter})
 
-        await notify(engine, user_id, clock)
+        await queue(engine, [user_id], 1, clock)
         await worker.drain()
         assert "Your expert profile is verified" in api.bot_messages(ada.chat.id)[-1]["text"]
 
         api.fail_next("sendMessage", code=403)  # Ada blocked the bot
-        await notify(engine, user_id, clock)
-        await notify(engine, user_id, clock)
+        await queue(engine, [user_id], 1, clock)
+        await queue(engine, [user_id], 1, clock)
         sent_before = len(api.calls_to("sendMessage"))
         await worker.drain()
         refused = [c for c in api.calls if c.method == "sendMessage" and c.status == 403]
@@ -83,7 +71,7 @@ async def test_a_notification_arrives_in_the_private_chat_and_a_403_stops_furthe
         # Writing to the bot again makes Ada reachable (after the identity cache expires).
         dispatcher.known = type(dispatcher.known)()
         await ada.say("/help")
-        await notify(engine, user_id, clock)
+        await queue(engine, [user_id], 1, clock)
         await worker.drain()
         assert (await outcome(engine, user_id))[-1] == ("sent", None)
 
@@ -95,7 +83,7 @@ async def test_the_scheduler_delivers_due_notifications_on_its_own(
         bo = Person(api, adapter, "Bo")
         await bo.say("/start")
         user_id = await user_of(engine, bo)
-        await notify(engine, user_id, clock)
+        await queue(engine, [user_id], 1, clock)
         worker = NotificationWorker(dispatcher.ctx, {"telegram": adapter})
         scheduler = build_scheduler(
             worker, dispatcher.ctx, every_seconds=0.05, maintenance_at_start=False

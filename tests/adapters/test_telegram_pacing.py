@@ -11,23 +11,18 @@ import itertools
 import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
-from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.handlers.router import Dispatcher
 from bot.worker import NotificationWorker
-from db.admin import create_database, drop_database
-from db.engine import create_engine
-from db.migrate import upgrade
 from db.uow import SqlAlchemyUnitOfWork
 from domain import learning
 from domain.model import Identity
 from tests.adapters.harness import running
 from tests.adapters.telegram_emulator import BotApiEmulator, TgUser
-from tests.support import FakeClock
+from tests.support import FakeClock, private_database, queue, statuses
 
 _IDS = itertools.count(3_000_001)
 
@@ -35,12 +30,8 @@ _IDS = itertools.count(3_000_001)
 @pytest.fixture(scope="module")
 async def engine(server_url: str) -> AsyncIterator[AsyncEngine]:
     """A database of this module's own: the worker claims every due row, so no other test's."""
-    url = await create_database(server_url)
-    await upgrade(url)
-    engine = create_engine(url)
-    yield engine
-    await engine.dispose()
-    await drop_database(server_url, url)
+    async with private_database(server_url) as engine:
+        yield engine
 
 
 @pytest.fixture
@@ -63,30 +54,6 @@ async def telegram_users(
     return found
 
 
-async def notify(engine: AsyncEngine, users: list[uuid.UUID], clock: FakeClock) -> None:
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO notifications (user_id, kind, data, due_at) "
-                "SELECT u, 'expert_verified', '{}'::jsonb, :due "
-                "FROM unnest(CAST(:users AS uuid[])) AS u"
-            ),
-            {"users": users, "due": clock.now() - timedelta(seconds=1)},
-        )
-
-
-async def statuses(engine: AsyncEngine, users: list[uuid.UUID]) -> Counter[str]:
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            text(
-                "SELECT status, count(*) FROM notifications"
-                " WHERE user_id = ANY(:u) AND kind = 'expert_verified' GROUP BY 1"
-            ),
-            {"u": users},
-        )
-        return Counter({status: count for status, count in rows})
-
-
 def received(api: BotApiEmulator, chats: list[int]) -> Counter[int]:
     return Counter({chat: len(api.bot_messages(chat)) for chat in chats})
 
@@ -96,8 +63,8 @@ async def test_paced_reminders_reach_a_rate_limited_telegram_without_a_single_42
 ) -> None:
     users = await telegram_users(api, engine, clock, 45)
     busy = next(iter(users))
-    await notify(engine, list(users.values()), clock)
-    await notify(engine, [users[busy]] * 2, clock)  # one person has three at once
+    await queue(engine, list(users.values()), 1, clock)
+    await queue(engine, [users[busy]] * 2, 1, clock)  # one person has three at once
     async with running(api, dispatcher) as adapter:
         await NotificationWorker(dispatcher.ctx, {"telegram": adapter}).drain()
 
@@ -111,7 +78,7 @@ async def test_an_unpaced_burst_meets_429s_and_every_reminder_still_arrives_once
     api: BotApiEmulator, dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock
 ) -> None:
     users = await telegram_users(api, engine, clock, 45)
-    await notify(engine, list(users.values()), clock)
+    await queue(engine, list(users.values()), 1, clock)
     async with running(api, dispatcher) as adapter:
         unpaced = NotificationWorker(dispatcher.ctx, {"telegram": adapter}, paces={})
         await unpaced.drain()  # the clock never moves: every 429 was waited out in the batch

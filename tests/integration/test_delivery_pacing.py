@@ -19,11 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.bootstrap import bootstrap
 from bot.handlers.base import Reply
 from bot.worker import Delivery, NotificationWorker, Pace
-from db.admin import create_database, drop_database
-from db.engine import create_engine
-from db.migrate import upgrade
-from tests.integration.test_dispatch import people, queue, statuses
-from tests.support import FakeClock
+from tests.support import FakeClock, people, private_database, queue, statuses
 from tests.unit.test_pacer import FakeTime
 
 CAP = 30
@@ -33,12 +29,8 @@ PACED = {"fake": Pace(per_second=29, chat_interval=1.0)}
 @pytest.fixture(scope="module")
 async def engine(server_url: str) -> AsyncIterator[AsyncEngine]:
     """A database of this module's own: workers claim every due row, so no other test's."""
-    url = await create_database(server_url)
-    await upgrade(url)
-    engine = create_engine(url)
-    yield engine
-    await engine.dispose()
-    await drop_database(server_url, url)
+    async with private_database(server_url) as engine:
+        yield engine
 
 
 class LimitedPlatform:

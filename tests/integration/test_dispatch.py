@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import bootstrap
 from bot.handlers.base import Reply
 from bot.worker import BLOCKED, SENT, Delivery, NotificationWorker
-from db.uow import SqlAlchemyUnitOfWork
-from domain import dispatch, learning
-from domain.model import Identity
-from tests.support import FakeClock, private_database
+from domain import dispatch
+from tests.support import FakeClock, people, private_database, queue, statuses
 
 
 @pytest.fixture(scope="module")
@@ -41,47 +37,6 @@ class RecordingCourier:
             self.sent.append((chat_id, reply.text))
         await asyncio.sleep(0)  # let the other worker run in between
         return answer
-
-
-async def people(engine: AsyncEngine, count: int) -> list[uuid.UUID]:
-    found = []
-    for _ in range(count):
-        name = f"fake-{uuid.uuid4().hex[:8]}"
-        identity = Identity("fake", name, f"chat-{name}", name)
-        user, _ = await learning.register(identity, SqlAlchemyUnitOfWork(engine), FakeClock())
-        found.append(user.id)
-    return found
-
-
-async def queue(
-    engine: AsyncEngine, users: list[uuid.UUID], per_user: int, clock: FakeClock, **columns: object
-) -> None:
-    """``per_user`` due notifications for each user, as one INSERT ... SELECT."""
-    extra = ", ".join(columns)
-    values = ", ".join(f":{name}" for name in columns)
-    async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "INSERT INTO notifications (user_id, kind, data, due_at"
-                + (", " + extra if extra else "")
-                + ") SELECT u, 'expert_verified', '{}'::jsonb, :due"
-                + (", " + values if values else "")
-                + " FROM unnest(CAST(:users AS uuid[])) AS u, generate_series(1, :n)"
-            ),
-            {"users": users, "n": per_user, "due": clock.now() - timedelta(minutes=1), **columns},
-        )
-
-
-async def statuses(engine: AsyncEngine, users: list[uuid.UUID]) -> Counter[str]:
-    async with engine.connect() as conn:
-        rows = await conn.execute(
-            text(
-                "SELECT status, count(*) FROM notifications"
-                " WHERE user_id = ANY(:u) AND kind = 'expert_verified' GROUP BY 1"
-            ),
-            {"u": users},
-        )
-        return Counter({status: count for status, count in rows})
 
 
 async def test_two_workers_send_ten_thousand_due_notifications_exactly_once(
