@@ -90,7 +90,7 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
         from contextlib import AsyncExitStack
 
         from bot.bootstrap import bootstrap, open_database
-        from bot.scheduler import build_scheduler
+        from bot.scheduler import Scheduler
         from bot.worker import NotificationWorker
 
         stop = asyncio.Event()
@@ -101,9 +101,7 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
             engine = await running.enter_async_context(open_database(settings))
             dispatcher = bootstrap(engine, policy=settings.policy())
             couriers = await platforms(running, dispatcher)
-            scheduler = build_scheduler(
-                NotificationWorker(dispatcher.ctx, couriers), dispatcher.ctx
-            )
+            scheduler = Scheduler(NotificationWorker(dispatcher.ctx, couriers), dispatcher.ctx)
             scheduler.start()
             running.push_async_callback(scheduler.stop)
             await stop.wait()

@@ -25,11 +25,17 @@ T = TypeVar("T")
 
 
 class Scheduler:
-    """APScheduler with our two jobs, and a stop that lets a running job finish first (so the
-    database is not closed under it)."""
+    """APScheduler (not started) with our two jobs: delivery every ``every_seconds``, and
+    maintenance daily and, unless ``maintenance_at_start`` is off, once at start-up; with a
+    stop that lets a running job finish first (so the database is not closed under it)."""
 
     def __init__(
-        self, worker: NotificationWorker, ctx: Context, every_seconds: float, at_start: bool
+        self,
+        worker: NotificationWorker,
+        ctx: Context,
+        *,
+        every_seconds: float = 5.0,
+        maintenance_at_start: bool = True,
     ) -> None:
         self.aps = AsyncIOScheduler(timezone=UTC)
         self._running: set[asyncio.Task[object]] = set()
@@ -50,7 +56,7 @@ class Scheduler:
             id="maintenance",
             args=[ctx],
             coalesce=True,
-            **({"next_run_time": datetime.now(UTC)} if at_start else {}),
+            **({"next_run_time": datetime.now(UTC)} if maintenance_at_start else {}),
         )
 
     async def _deliver(self) -> int:
@@ -92,18 +98,6 @@ class Scheduler:
                 task.cancel()
             await asyncio.gather(*late, return_exceptions=True)
         self.aps.shutdown(wait=False)
-
-
-def build_scheduler(
-    worker: NotificationWorker,
-    ctx: Context,
-    *,
-    every_seconds: float = 5.0,
-    maintenance_at_start: bool = True,
-) -> Scheduler:
-    """A scheduler (not started) with the delivery and the daily maintenance jobs (daily, and
-    once at start-up unless ``maintenance_at_start`` is off)."""
-    return Scheduler(worker, ctx, every_seconds, maintenance_at_start)
 
 
 async def maintenance(ctx: Context) -> None:

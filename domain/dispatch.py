@@ -16,7 +16,6 @@ from typing import Any
 from uuid import UUID
 
 from domain import preferences, reminders, reminding
-from domain.errors import InvalidInput
 from domain.ports import Clock, UnitOfWork
 
 LEASE = timedelta(minutes=2)
@@ -67,10 +66,7 @@ async def _hold_for_quiet_hours(due: list[Due], uow: UnitOfWork, now: datetime) 
     held = set()
     for d in alerts:
         zone, raw = profiles.get(d.user_id, ("UTC", {}))
-        try:
-            quiet = preferences.load(raw).quiet
-        except InvalidInput:
-            continue
+        quiet = preferences.load_or_defaults(raw).quiet
         if quiet is None:
             continue
         _, end = reminders.quiet_period(now, zone, quiet)
@@ -131,10 +127,8 @@ async def destinations(
             if platform in platforms
         ]
         if len(found) > 1:
-            try:
-                chosen = preferences.load(await uow.users.preferences(user_id)).platform
-            except InvalidInput:
-                chosen = None
+            raw = await uow.users.preferences(user_id)
+            chosen = preferences.load_or_defaults(raw).platform
             found.sort(key=lambda place: place[0] != chosen)  # stable: recency otherwise
         return found
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from uuid import UUID
 
-from domain import reminding, streaks
+from domain import reminders, reminding, streaks
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.model import (
     Completion,
@@ -24,6 +24,7 @@ from domain.model import (
     User,
 )
 from domain.ports import Clock, CurriculumPlanner, UnitOfWork
+from domain.preferences import NotificationPreferences
 from domain.timezones import resolve_zone
 
 logger = logging.getLogger(__name__)
@@ -89,7 +90,10 @@ async def register(identity: Identity, uow: UnitOfWork, clock: Clock) -> tuple[U
         created = user is None
         if user is None:
             user = await uow.users.add(identity)
-            await reminding.replan_user(user.id, uow, clock.now())  # the default reminders
+            defaults = reminders.daily_reminders(
+                user.id, user.timezone, NotificationPreferences(), clock.now()
+            )
+            await uow.notifications.plan(defaults)  # a new user's default reminders
         else:
             await uow.users.touch_identity(identity)
         await uow.commit()

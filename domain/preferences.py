@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, time, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from domain.errors import InvalidInput
 
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
+Platform = Literal["telegram", "discord", "terminal"]
+PLATFORMS: tuple[str, ...] = get_args(Platform)
 
 
 class _Strict(BaseModel):
@@ -68,8 +70,7 @@ class NotificationPreferences(_Strict):
     bookings: BookingReminders = Field(default_factory=BookingReminders)
     quiet: QuietHours | None = None
     muted_until: AwareDatetime | None = None
-    # Where to reach the user; None: where they last wrote from.
-    platform: Literal["telegram", "discord", "terminal"] | None = None
+    platform: Platform | None = None  # where to reach the user; None: where they last wrote
 
     def muted(self, now: datetime) -> bool:
         return self.muted_until is not None and now < self.muted_until
@@ -86,6 +87,15 @@ def load(raw: object) -> NotificationPreferences:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "preferences"
         raise InvalidInput(f"Notification preferences: {where}: {first['msg']}.") from None
+
+
+def load_or_defaults(raw: object) -> NotificationPreferences:
+    """A stored document for reading it (e.g. when delivering): the defaults if it is not
+    valid, rather than no delivery at all."""
+    try:
+        return load(raw)
+    except InvalidInput:
+        return NotificationPreferences()
 
 
 # -- what people type -------------------------------------------------------------------------

@@ -87,11 +87,12 @@ async def plan_following(
 ) -> None:
     """After daily reminders were settled: plan each one's next occurrence.
 
-    ``settled`` holds (user, kind, the instant the settled one was meant for). The next one is
+    ``settled`` holds (user, kind, the instant the settled one was meant for) of daily
+    reminders (``reminders.RECURRING``) only. The next one is
     the first after that instant, or after an hour ago if the worker is catching up after
     downtime, so a long outage is skipped over rather than replayed day by day.
     """
-    settled = [item for item in settled if item[1] in RECURRING]
+    settled = list(settled)
     if not settled:
         return
     profiles = await uow.users.reminder_profiles(sorted({user for user, _, _ in settled}))

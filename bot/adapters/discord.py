@@ -102,8 +102,7 @@ class PayloadButton(
 
     async def interaction_check(self, interaction: discord.Interaction[discord.Client]) -> bool:
         """Only the person a message was shown to may press its buttons."""
-        adapter = _adapter_of(interaction)
-        return adapter is not None and await adapter.may_press(interaction)
+        return await _shown_to(interaction)
 
     async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
         adapter = _adapter_of(interaction)
@@ -148,8 +147,7 @@ class PayloadMenu(
 
     async def interaction_check(self, interaction: discord.Interaction[discord.Client]) -> bool:
         """Only the person a message was shown to may choose in its menu."""
-        adapter = _adapter_of(interaction)
-        return adapter is not None and await adapter.may_press(interaction)
+        return await _shown_to(interaction)
 
     async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
         adapter = _adapter_of(interaction)
@@ -200,8 +198,7 @@ class AskButton(
 
     async def interaction_check(self, interaction: discord.Interaction[discord.Client]) -> bool:
         """Only the person a message was shown to may open its form."""
-        adapter = _adapter_of(interaction)
-        return adapter is not None and await adapter.may_press(interaction)
+        return await _shown_to(interaction)
 
     async def callback(self, interaction: discord.Interaction[discord.Client]) -> None:
         match = self.template.fullmatch(self.custom_id)
@@ -247,6 +244,12 @@ class SyllabotClient(discord.Client):
 def _adapter_of(interaction: discord.Interaction[Any]) -> DiscordAdapter | None:
     client = interaction.client
     return client.adapter if isinstance(client, SyllabotClient) else None
+
+
+async def _shown_to(interaction: discord.Interaction[Any]) -> bool:
+    """Whether the person interacting may use the message's buttons, menus and forms."""
+    adapter = _adapter_of(interaction)
+    return adapter is not None and await adapter.may_press(interaction)
 
 
 class Lines:

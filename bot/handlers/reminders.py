@@ -9,7 +9,7 @@ from bot.handlers.base import Button, Command, Reply, Request, rows
 from bot.handlers.formatting import local_time
 from domain import preferences, reminding
 from domain.errors import InvalidInput
-from domain.preferences import DAY_CODES, NotificationPreferences
+from domain.preferences import DAY_CODES, PLATFORMS, NotificationPreferences
 
 REMIND_USAGE = "Usage: /remind 19:30 [mon,wed,fri | weekdays | daily], or /remind off"
 
@@ -37,10 +37,8 @@ async def _show(req: Request, prefs: NotificationPreferences, zone: str, *, edit
         f"📅 Booking reminders: {'on, ' + before + ' before' if bookings.enabled else 'off'}",
         "🌙 Quiet hours: "
         + (f"{_clock(prefs.quiet.start)}–{_clock(prefs.quiet.end)}" if prefs.quiet else "none"),
+        f"📨 Sent to: {prefs.platform.title() if prefs.platform else 'where you last wrote'}",
     ]
-    lines.append(
-        f"📨 Sent to: {prefs.platform.title() if prefs.platform else 'where you last wrote'}"
-    )
     now = req.ctx.clock.now()
     if prefs.muted(now):
         assert prefs.muted_until is not None
@@ -148,7 +146,6 @@ async def mute(req: Request) -> Reply:
     )
 
 
-PLATFORMS = ("telegram", "discord", "terminal")
 NOTIFY_USAGE = "Usage: /notify_on telegram | discord | auto (auto: where you last wrote)"
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.handlers.router import Dispatcher
-from bot.scheduler import build_scheduler
+from bot.scheduler import Scheduler
 from bot.worker import NotificationWorker
 from tests.adapters.harness import Person, running
 from tests.adapters.telegram_emulator import BotApiEmulator
@@ -85,7 +85,7 @@ async def test_the_scheduler_delivers_due_notifications_on_its_own(
         user_id = await user_of(engine, bo)
         await queue(engine, [user_id], 1, clock)
         worker = NotificationWorker(dispatcher.ctx, {"telegram": adapter})
-        scheduler = build_scheduler(
+        scheduler = Scheduler(
             worker, dispatcher.ctx, every_seconds=0.05, maintenance_at_start=False
         )
         delivered = asyncio.Event()
