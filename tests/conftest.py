@@ -14,10 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.bootstrap import bootstrap
+from bot.handlers.router import Dispatcher
 from db.admin import create_database, drop_database
 from db.embedded import embedded_postgres
 from db.engine import create_engine, create_session_factory
 from db.migrate import upgrade
+from tests.support import FakeClock
 
 
 @pytest.fixture(scope="session")
@@ -50,3 +53,15 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 @pytest.fixture(scope="session")
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return create_session_factory(engine)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The tests' "now" (a module may choose another), moved by hand."""
+    return FakeClock()
+
+
+@pytest.fixture
+def dispatcher(engine: AsyncEngine, clock: FakeClock) -> Dispatcher:
+    """The conversation over the session's database, on ``clock``."""
+    return bootstrap(engine, clock=clock)

@@ -9,19 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.bootstrap import bootstrap
 from bot.handlers.router import Dispatcher
 from tests.support import FakeClock, Learner, snapshot
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def dispatcher(engine: AsyncEngine, clock: FakeClock) -> Dispatcher:
-    return bootstrap(engine, clock=clock)
 
 
 async def progress_row(engine: AsyncEngine, learner: Learner) -> dict[str, object]:

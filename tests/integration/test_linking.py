@@ -8,11 +8,9 @@ from datetime import timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.bootstrap import bootstrap
 from bot.handlers.base import Incoming
 from bot.handlers.router import Dispatcher
 from db.uow import SqlAlchemyUnitOfWork
@@ -22,16 +20,6 @@ from domain.model import Identity
 from tests.support import FakeClock, expert_draft, snapshot
 
 CODE = re.compile(r"link code: ([A-Z2-9]{4}-[A-Z2-9]{4})")
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
-
-
-@pytest.fixture
-def dispatcher(engine: AsyncEngine, clock: FakeClock) -> Dispatcher:
-    return bootstrap(engine, clock=clock)
 
 
 class Account:

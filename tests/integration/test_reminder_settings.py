@@ -6,14 +6,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.bootstrap import bootstrap
 from bot.handlers.router import Dispatcher
-from tests.support import FakeClock, Learner, snapshot
-
-
-@pytest.fixture
-def dispatcher(engine: AsyncEngine) -> Dispatcher:
-    return bootstrap(engine, clock=FakeClock())
+from tests.support import Learner, snapshot
 
 
 async def stored(engine: AsyncEngine, learner: Learner) -> dict[str, object]:
