@@ -274,21 +274,11 @@ class SqlExpertRepository:
     async def replace_specialties(
         self, expert_id: UUID, specialties: tuple[Specialty, ...]
     ) -> None:
-        await self._tx.orm.execute(
-            delete(ExpertSpecialtyRow).where(ExpertSpecialtyRow.expert_id == expert_id)
+        await self._replace_rows(
+            ExpertSpecialtyRow,
+            expert_id,
+            [{"subject": s.subject, "proficiency_level": s.proficiency} for s in specialties],
         )
-        if specialties:
-            await self._tx.orm.execute(
-                insert(ExpertSpecialtyRow),
-                [
-                    {
-                        "expert_id": expert_id,
-                        "subject": s.subject,
-                        "proficiency_level": s.proficiency,
-                    }
-                    for s in specialties
-                ],
-            )
 
     async def pending(self) -> list[Expert]:
         return await self._experts(
@@ -311,21 +301,23 @@ class SqlExpertRepository:
     async def set_weekly_rows(
         self, expert_id: UUID, rows: list[tuple[int, list[list[str]]]], zone: str
     ) -> None:
-        await self._tx.orm.execute(
-            delete(ExpertAvailabilityRow).where(ExpertAvailabilityRow.expert_id == expert_id)
+        await self._replace_rows(
+            ExpertAvailabilityRow,
+            expert_id,
+            [{"day_of_week": day, "time_slots": slots, "timezone": zone} for day, slots in rows],
         )
-        if rows:
+
+    async def _replace_rows(
+        self,
+        model: type[ExpertSpecialtyRow] | type[ExpertAvailabilityRow],
+        expert_id: UUID,
+        values: list[dict[str, Any]],
+    ) -> None:
+        """Replace all of an expert's rows in ``model`` by ``values``."""
+        await self._tx.orm.execute(delete(model).where(model.expert_id == expert_id))
+        if values:
             await self._tx.orm.execute(
-                insert(ExpertAvailabilityRow),
-                [
-                    {
-                        "expert_id": expert_id,
-                        "day_of_week": day,
-                        "time_slots": slots,
-                        "timezone": zone,
-                    }
-                    for day, slots in rows
-                ],
+                insert(model), [{"expert_id": expert_id, **v} for v in values]
             )
 
     async def time_off(self, expert_id: UUID) -> list[tuple[date, date]]:
