@@ -27,7 +27,7 @@ from bench.common import bench_database
 from bot.bootstrap import bootstrap
 from bot.handlers.base import Incoming
 from db.engine import create_engine
-from domain.model import Identity
+from domain.accounts.model import Identity
 
 SESSIONS = 365
 

@@ -4,7 +4,7 @@ Seeds, with bulk COPY (seconds, not minutes), 10,000 verified experts with 5 spe
 drawn from ~300 subjects (a common subject matches a few hundred experts), weekly hours in
 varied IANA zones, and 100,000 bookings (mostly completed or cancelled in the past, a few
 thousand pending or scheduled in the next 30 days, ratings on a share of the completed ones).
-Then, through the real services (``domain.experts``, ``domain.bookings``) on
+Then, through the real services (``domain.marketplace``) on
 ``SqlAlchemyUnitOfWork``, it measures:
 
 1. search plus the first page of profile cards: ``experts.search(page=0)``, which returns the
@@ -52,9 +52,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.common import bench_database
 from db.engine import create_engine
 from db.uow import SqlAlchemyUnitOfWork
-from domain import bookings, experts
-from domain.availability import TimeRange, WeeklyAvailability
-from domain.marketplace import Policy, Proficiency, SearchFilters, price_for
+from domain.marketplace import bookings, experts
+from domain.marketplace.availability import TimeRange, WeeklyAvailability
+from domain.marketplace.model import Policy, Proficiency, SearchFilters
+from domain.marketplace.rules import price_for
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)  # the fixed "now" of every service call
 EXPERTS = 10_000

@@ -3,11 +3,11 @@
 Seeds, with bulk COPY, N users (1,000,000 by default) in 25 IANA zones, each with notification
 preferences (a study reminder at one of seven times on most, the streak warning on all, quiet
 hours on half), a Telegram identity, and the next study and streak reminders exactly as
-``domain.reminders.daily_reminders`` plans them (kinds, data, dedupe keys, expiry): about two
+``planning.daily_reminders`` plans them (kinds, data, dedupe keys, expiry): about two
 pending rows per user, due over the coming day. 10,000 study reminders are moved into one
 busy minute (the minute before "now"); nothing else is due. Then:
 
-1. claim: ``domain.dispatch.claim`` as the worker calls it (its batch, 500) and the whole due
+1. claim: ``delivery.claim`` as the worker calls it (its batch, 500) and the whole due
    set of 10,000 in one claim, each repeated, once at a tenth of the users and once at all of
    them (the due set is the same: the time must not grow with the users), with EXPLAIN
    ANALYZE of the claim's query. Target: <= 50 ms per claim.
@@ -56,7 +56,10 @@ from bench.common import asyncpg_dsn, bench_database
 from bot.worker import NotificationWorker
 from db.engine import create_engine
 from db.uow import SqlAlchemyUnitOfWork
-from domain import dispatch, preferences, reminders
+from domain.notifications import preferences
+from domain.notifications.delivery import LEASE, claim
+from domain.notifications.model import STUDY, Planned
+from domain.notifications.planning import daily_reminders
 from tests.adapters.telegram_emulator import BotApiEmulator, TgUser
 
 BUSY = 10_000  # due at the busy minute
@@ -105,13 +108,13 @@ class Planner:
 
     def __init__(self, documents: list[dict[str, object]], after: datetime) -> None:
         self.documents, self.after = documents, after
-        self._plans: dict[tuple[str, int], list[reminders.Planned]] = {}
+        self._plans: dict[tuple[str, int], list[Planned]] = {}
 
-    def rows(self, user_id: uuid.UUID, zone: str, variant: int) -> list[reminders.Planned]:
+    def rows(self, user_id: uuid.UUID, zone: str, variant: int) -> list[Planned]:
         key = (zone, variant)
         if key not in self._plans:
             prefs = preferences.load(self.documents[variant])
-            self._plans[key] = reminders.daily_reminders(TEMPLATE, zone, prefs, self.after)
+            self._plans[key] = daily_reminders(TEMPLATE, zone, prefs, self.after)
         return self._plans[key]
 
 
@@ -141,7 +144,7 @@ async def seed(
                 identities.append((user_id, "telegram", chat, chat, f"Learner {n}"))
                 for plan in planner.rows(user_id, zone, variant):
                     due = plan.due_at
-                    if moving and plan.kind == reminders.STUDY and busy_until is not None:
+                    if moving and plan.kind == STUDY and busy_until is not None:
                         due = busy_until - timedelta(seconds=rng.uniform(0.5, 59.5))
                         busy += 1
                     key = plan.dedupe_key.replace(str(TEMPLATE), str(user_id))
@@ -186,12 +189,12 @@ RETURNING id, user_id, kind, data, due_at, expires_at, attempts
 
 
 async def claims(engine: AsyncEngine, at: datetime, limit: int, repeats: int) -> list[float]:
-    """Seconds per ``dispatch.claim`` (committed, as the worker does), after one warm-up; the
+    """Seconds per ``claim`` (committed, as the worker does), after one warm-up; the
     claimed rows are released again after each."""
     seconds = []
     for _ in range(repeats + 1):
         started = time.perf_counter()
-        due = await dispatch.claim(SqlAlchemyUnitOfWork(engine), FixedClock(at), limit=limit)
+        due = await claim(SqlAlchemyUnitOfWork(engine), FixedClock(at), limit=limit)
         seconds.append(time.perf_counter() - started)
         assert len(due) == min(limit, BUSY), len(due)
         async with engine.begin() as conn:
@@ -214,7 +217,7 @@ async def explain(engine: AsyncEngine, at: datetime, limit: int) -> list[str]:
         transaction = await conn.begin()
         plan = await conn.execute(
             text(CLAIM_SQL),
-            {"now": at, "until": at + dispatch.LEASE, "limit": limit},
+            {"now": at, "until": at + LEASE, "limit": limit},
         )
         lines = [line for (line,) in plan]
         await transaction.rollback()

@@ -15,9 +15,10 @@ from bot.handlers.router import Dispatcher
 from db import migrate
 from db.engine import create_engine, database_url
 from db.uow import SqlAlchemyUnitOfWork
-from domain.marketplace import Policy
-from domain.planner import TemplatePlanner
-from domain.ports import Clock, CurriculumPlanner, SystemClock
+from domain.learning.planner import TemplatePlanner
+from domain.learning.ports import CurriculumPlanner
+from domain.marketplace.model import Policy
+from domain.shared.clock import Clock, SystemClock
 
 if TYPE_CHECKING:  # the platform libraries are imported only when their token is set
     from bot.adapters.discord import DiscordAdapter

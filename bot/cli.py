@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bot.config import Settings, SettingsError, load_settings
+from domain.marketplace import bookings, experts
 
 if TYPE_CHECKING:
     from contextlib import AsyncExitStack
@@ -255,9 +256,8 @@ def admin_verify(
         raise typer.Exit(2) from None
 
     async def work(settings: Settings, uow: Any) -> None:
-        from domain import experts
-        from domain.errors import DomainError
-        from domain.ports import SystemClock
+        from domain.shared.clock import SystemClock
+        from domain.shared.errors import DomainError
 
         try:
             done = await experts.verify_expert(
@@ -276,8 +276,7 @@ def admin_payouts() -> None:
     """Mark every pending commission row paid out (after paying the experts)."""
 
     async def work(settings: Settings, uow: Any) -> None:
-        from domain import bookings
-        from domain.ports import SystemClock
+        from domain.shared.clock import SystemClock
 
         rows, total = await bookings.pay_out(uow(), SystemClock())
         typer.echo(f"Marked {rows} payout(s) paid, {total} in expert earnings.")
@@ -290,8 +289,7 @@ def admin_expire() -> None:
     """Cancel booking requests nobody answered within 48 hours (frees their slots)."""
 
     async def work(settings: Settings, uow: Any) -> None:
-        from domain import bookings
-        from domain.ports import SystemClock
+        from domain.shared.clock import SystemClock
 
         typer.echo(f"Expired {await bookings.expire_pending(uow(), SystemClock())} request(s).")
 

@@ -11,7 +11,7 @@ import platformdirs
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from domain.marketplace import Policy
+from domain.marketplace.model import Policy
 
 
 def default_data_dir() -> Path:

@@ -17,7 +17,9 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.handlers.base import Context
 from bot.worker import NotificationWorker
-from domain import bookings, learning, reminding
+from domain.learning.curricula import archive_finished
+from domain.marketplace import bookings
+from domain.notifications.services import ensure_planned
 
 logger = logging.getLogger(__name__)
 
@@ -105,8 +107,8 @@ async def maintenance(ctx: Context) -> None:
     missing daily reminders, archive curricula finished over 2 years ago."""
     expired = await bookings.expire_pending(ctx.uow(), ctx.clock)
     prompted = await bookings.prompt_to_mark(ctx.uow(), ctx.clock)
-    planned = await reminding.ensure_planned(ctx.uow(), ctx.clock)
-    archived = await learning.archive_finished(ctx.uow(), ctx.clock)
+    planned = await ensure_planned(ctx.uow(), ctx.clock)
+    archived = await archive_finished(ctx.uow(), ctx.clock)
     logger.info(
         "maintenance: %d request(s) lapsed, %d session(s) to mark, %d reminder(s) planned, "
         "%d curricula archived",

@@ -1,7 +1,8 @@
 """The notification worker: claims due notifications from the outbox and sends them.
 
 Any number of workers may run against one database (inside ``syllabot run`` and as separate
-``syllabot worker`` processes); ``domain.dispatch`` makes sure each notification is sent once.
+``syllabot worker`` processes); ``domain.notifications.delivery`` makes sure each
+notification is sent once.
 A ``Courier`` per platform does the sending (the Telegram adapter is one).
 
 Pacing: the worker sends a batch concurrently, but through one :class:`Pacer` per platform,
@@ -29,8 +30,8 @@ from uuid import UUID
 
 from bot.handlers import notices
 from bot.handlers.base import Context, Reply
-from domain import dispatch
-from domain.dispatch import Due, Outcome
+from domain.notifications import delivery
+from domain.notifications.model import Due, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ class NotificationWorker:
         couriers: dict[str, Courier],
         *,
         batch: int = 500,
-        lease: timedelta = dispatch.LEASE,
+        lease: timedelta = delivery.LEASE,
         paces: dict[str, Pace] | None = None,
         concurrency: int = CONCURRENCY,
         monotonic: Callable[[], float] = time.monotonic,
@@ -167,7 +168,7 @@ class NotificationWorker:
 
     async def run_once(self) -> int:
         """Claim one batch, deliver it, record the outcomes; returns how many were claimed."""
-        claimed = await dispatch.claim(
+        claimed = await delivery.claim(
             self.ctx.uow(), self.ctx.clock, limit=self.batch, lease=self.lease
         )
         if not claimed:
@@ -182,7 +183,7 @@ class NotificationWorker:
             if unsettled and (outcome is None or len(unsettled) >= SETTLE_EVERY):
                 done = unsettled[:]
                 unsettled.clear()
-                await dispatch.settle(self.ctx.uow(), self.ctx.clock, done)
+                await delivery.settle(self.ctx.uow(), self.ctx.clock, done)
 
         # A user's notifications in order: their first ones, then their second ones, ...
         rounds: list[list[Due]] = []
@@ -220,7 +221,7 @@ class NotificationWorker:
             reply = await notices.render(self.ctx, due.user_id, due.kind, due.data)
             if reply is None:
                 return due, Outcome.DROPPED, None, "no longer applies"
-            destinations = await dispatch.destinations(
+            destinations = await delivery.destinations(
                 due.user_id, set(self.couriers), self.ctx.uow()
             )
             if not destinations:
@@ -250,7 +251,7 @@ class NotificationWorker:
         if result.sent:
             return due, Outcome.SENT, None, None
         if result.blocked:
-            await dispatch.mark_blocked(due.user_id, platform, chat_id, self.ctx.uow(), now)
+            await delivery.mark_blocked(due.user_id, platform, chat_id, self.ctx.uow(), now)
             return due, Outcome.DROPPED, None, f"blocked on {platform}"
         wait = max(result.retry_after or 1.0, 1.0)
         until = self.ctx.clock.now() + timedelta(seconds=wait)

@@ -7,51 +7,23 @@ always joins the unit of work's transaction, which ``commit()`` commits and leav
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.links import SqlLinkRepository
-from db.marketplace import (
-    SqlBookingRepository,
-    SqlExpertRepository,
-    SqlNotificationRepository,
-)
-from db.repositories import (
+from db.repositories.accounts import (
     SqlConversationRepository,
-    SqlCurriculumRepository,
     SqlDeliveryRepository,
-    SqlNoteRepository,
+    SqlLinkRepository,
     SqlUserRepository,
 )
-
-
-class Tx:
-    """The connection of one unit of work, with an ORM session over it made on first use."""
-
-    def __init__(self, conn: AsyncConnection) -> None:
-        self.conn = conn
-        self._orm: AsyncSession | None = None
-
-    @property
-    def orm(self) -> AsyncSession:
-        if self._orm is None:
-            self._orm = AsyncSession(bind=self.conn, expire_on_commit=False)
-        return self._orm
-
-    async def commit(self) -> None:
-        if self._orm is not None:
-            await self._orm.flush()
-        await self.conn.commit()
-
-    async def close(self) -> None:
-        try:
-            if self._orm is not None:
-                await self._orm.close()
-        finally:
-            await self.conn.close()  # rolls back whatever was not committed
+from db.repositories.bookings import SqlBookingRepository
+from db.repositories.experts import SqlExpertRepository
+from db.repositories.learning import SqlCurriculumRepository, SqlNoteRepository
+from db.repositories.notifications import SqlNotificationRepository
+from db.tx import Tx
 
 
 class SqlAlchemyUnitOfWork:
-    """Implements ``domain.ports.UnitOfWork``. Not re-entrant; reusable one block after another."""
+    """Implements ``domain.unit_of_work.UnitOfWork``. Not re-entrant; reusable in sequence."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine

@@ -21,9 +21,9 @@ from db.admin import create_database, drop_database
 from db.engine import create_engine
 from db.migrate import upgrade
 from db.uow import SqlAlchemyUnitOfWork
-from domain import learning
-from domain.marketplace import ExpertDraft, Proficiency, Specialty
-from domain.model import Identity
+from domain.accounts.model import Identity
+from domain.accounts.registration import register
+from domain.marketplace.model import ExpertDraft, Proficiency, Specialty
 
 TABLES = (
     "users",
@@ -127,7 +127,7 @@ async def people(engine: AsyncEngine, count: int) -> list[uuid.UUID]:
     for _ in range(count):
         name = f"fake-{uuid.uuid4().hex[:8]}"
         identity = Identity("fake", name, f"chat-{name}", name)
-        user, _ = await learning.register(identity, SqlAlchemyUnitOfWork(engine), FakeClock())
+        user, _ = await register(identity, SqlAlchemyUnitOfWork(engine), FakeClock())
         found.append(user.id)
     return found
 

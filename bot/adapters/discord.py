@@ -39,8 +39,8 @@ from bot.handlers.base import Ask, Button, Command, Incoming, Reply
 from bot.handlers.payloads import NOT_YOURS
 from bot.handlers.router import FAILURE, Dispatcher
 from bot.worker import BLOCKED, SENT, Delivery
-from domain import delivery
-from domain.model import Identity
+from domain.accounts import inbound
+from domain.accounts.model import Identity
 
 logger = logging.getLogger(__name__)
 
@@ -519,7 +519,7 @@ class DiscordAdapter:
     async def _first_delivery(self, snowflake: int) -> bool:
         ctx = self._dispatcher.ctx
         try:
-            first = await delivery.first_delivery(PLATFORM, snowflake, ctx.uow(), ctx.clock)
+            first = await inbound.first_delivery(PLATFORM, snowflake, ctx.uow(), ctx.clock)
         except Exception:
             logger.exception("Discord: could not claim %s", snowflake)
             return False

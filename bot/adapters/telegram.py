@@ -8,7 +8,7 @@ How one update travels:
    the limit gets one polite notice and is then skipped), and a button press is answered with
    ``answerCallbackQuery`` at once, before any database work. After that one user's updates
    run one at a time and in order, while different users run concurrently.
-3. The message or button handler claims the update id (:func:`domain.delivery.first_delivery`);
+3. The message or button handler claims the update id (``first_delivery``);
    an update delivered a second time stops there.
 4. The :class:`~bot.handlers.router.Dispatcher` answers with platform-neutral replies, rendered
    here: text HTML-escaped and split at 4,096 characters on line boundaries, buttons as inline
@@ -64,8 +64,8 @@ from bot.adapters.text import split_text
 from bot.handlers.base import Button, Incoming, Reply
 from bot.handlers.router import FAILURE, Dispatcher
 from bot.worker import BLOCKED, SENT, Delivery
-from domain import delivery
-from domain.model import Identity
+from domain.accounts import inbound
+from domain.accounts.model import Identity
 
 logger = logging.getLogger(__name__)
 
@@ -425,7 +425,7 @@ class TelegramAdapter:
     async def _forget_old_deliveries(self) -> None:
         ctx = self._dispatcher.ctx
         try:
-            dropped = await delivery.forget_old_deliveries(ctx.uow(), ctx.clock)
+            dropped = await inbound.forget_old_deliveries(ctx.uow(), ctx.clock)
         except Exception:
             logger.exception("Telegram: could not forget old update claims")
             return
@@ -511,7 +511,7 @@ class TelegramAdapter:
 
     async def _first_delivery(self, update: Update) -> bool:
         ctx = self._dispatcher.ctx
-        first = await delivery.first_delivery(self.stream, update.update_id, ctx.uow(), ctx.clock)
+        first = await inbound.first_delivery(self.stream, update.update_id, ctx.uow(), ctx.clock)
         if not first:
             logger.info("Telegram: update %s was delivered again; skipped", update.update_id)
         return first

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from bot.handlers.base import Button, Incoming, Reply
 from bot.handlers.router import Dispatcher
-from domain.model import Identity
+from domain.accounts.model import Identity
 
 PLATFORM = "terminal"
 

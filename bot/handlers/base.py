@@ -7,12 +7,14 @@ from dataclasses import dataclass, field
 from uuid import UUID
 
 from bot.handlers.payloads import STALE
-from domain import conversations
-from domain.bookings import ManualPayments, PaymentProvider
-from domain.errors import InvalidInput
-from domain.marketplace import Policy
-from domain.model import Conversation, Identity
-from domain.ports import Clock, CurriculumPlanner, UnitOfWork
+from domain.accounts import conversations
+from domain.accounts.model import Conversation, Identity
+from domain.learning.ports import CurriculumPlanner
+from domain.marketplace.model import Policy
+from domain.marketplace.payments import ManualPayments, PaymentProvider
+from domain.shared.clock import Clock
+from domain.shared.errors import InvalidInput
+from domain.unit_of_work import UnitOfWork
 
 
 @dataclass(frozen=True)

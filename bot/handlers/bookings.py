@@ -19,18 +19,13 @@ from bot.handlers.base import (
 )
 from bot.handlers.experts import money
 from bot.handlers.formatting import local_time, short_time
-from domain import bookings, conversations, experts, learning
-from domain.errors import InvalidInput
-from domain.marketplace import (
-    DURATIONS,
-    Action,
-    Booking,
-    BookingStatus,
-    PaymentStatus,
-    Role,
-    price_for,
-)
-from domain.model import Conversation
+from domain.accounts import conversations
+from domain.accounts.model import Conversation
+from domain.accounts.registration import get_user
+from domain.marketplace import bookings, experts
+from domain.marketplace.model import DURATIONS, Action, Booking, BookingStatus, PaymentStatus, Role
+from domain.marketplace.rules import price_for
+from domain.shared.errors import InvalidInput
 
 BOOK = "book"
 REASON = "reason"
@@ -56,7 +51,7 @@ DONE_TEXT = {
 
 
 async def _zone(req: Request) -> str:
-    return (await learning.get_user(req.user_id, req.ctx.uow())).timezone
+    return (await get_user(req.user_id, req.ctx.uow())).timezone
 
 
 def summary(booking: Booking, viewer: UUID, zone: str) -> str:

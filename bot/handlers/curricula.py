@@ -14,14 +14,36 @@ from bot.handlers.base import (
 )
 from bot.handlers.formatting import bar, duration
 from bot.handlers.wizard import Step, Wizard
-from domain import learning, validation
-from domain.errors import InvalidInput
-from domain.model import (
+from domain.learning.curricula import (
+    NO_CURRICULUM,
+    change_status,
+    create_curriculum,
+    current_curriculum,
+    list_curricula,
+    open_curriculum,
+    plan_page,
+)
+from domain.learning.model import (
     CurriculumOverview,
     CurriculumStatus,
+    PlanPage,
     SkillLevel,
     StudySession,
 )
+from domain.learning.parsing import (
+    MINUTES_RANGE,
+    NEW_USAGE,
+    SESSIONS_RANGE,
+    parse_level,
+    parse_minutes,
+    parse_new_one_line,
+    parse_optional_text,
+    parse_sessions,
+    parse_subject,
+    spec_from_answers,
+)
+from domain.shared.errors import InvalidInput
+from domain.shared.text import parse_int
 
 FLOW = "new"
 
@@ -31,8 +53,8 @@ async def _levels(req: Request) -> list[tuple[str, str]]:
 
 
 async def _create(req: Request, answers: dict[str, object]) -> Reply:
-    spec = validation.spec_from_answers(answers)
-    overview = await learning.create_curriculum(
+    spec = spec_from_answers(answers)
+    overview = await create_curriculum(
         req.user_id, spec, req.ctx.uow(), req.ctx.planner, end_conversation=True
     )
     return _created(overview)
@@ -45,29 +67,27 @@ WIZARD = Wizard(
     {
         "subject": Step(
             "What do you want to learn? For example: Spanish, linear algebra, watercolour.",
-            validation.parse_subject,
+            parse_subject,
         ),
         "sessions": Step(
-            f"How many sessions should the plan have? ({validation.SESSIONS_RANGE[0]}–"
-            f"{validation.SESSIONS_RANGE[1]})",
-            validation.parse_sessions,
+            f"How many sessions should the plan have? ({SESSIONS_RANGE[0]}–{SESSIONS_RANGE[1]})",
+            parse_sessions,
         ),
         "minutes": Step(
-            f"How many minutes per session? ({validation.MINUTES_RANGE[0]}–"
-            f"{validation.MINUTES_RANGE[1]})",
-            validation.parse_minutes,
+            f"How many minutes per session? ({MINUTES_RANGE[0]}–{MINUTES_RANGE[1]})",
+            parse_minutes,
         ),
         "level": Step(
-            "What is your level?", lambda text: validation.parse_level(text).value, choices=_levels
+            "What is your level?", lambda text: parse_level(text).value, choices=_levels
         ),
         "goals": Step(
             "What do you want to be able to do at the end? (or press Skip)",
-            lambda text: validation.parse_optional_text(text, what="goals"),
+            lambda text: parse_optional_text(text, what="goals"),
             skippable=True,
         ),
         "background": Step(
             "Anything I should know about your background? (or press Skip)",
-            lambda text: validation.parse_optional_text(text, what="background"),
+            lambda text: parse_optional_text(text, what="background"),
             skippable=True,
         ),
     },
@@ -78,10 +98,8 @@ WIZARD = Wizard(
 async def new(req: Request) -> Replies:
     """Start the wizard, or create a curriculum in one line."""
     if req.args.strip():
-        spec = validation.parse_new_one_line(req.args)
-        overview = await learning.create_curriculum(
-            req.user_id, spec, req.ctx.uow(), req.ctx.planner
-        )
+        spec = parse_new_one_line(req.args)
+        overview = await create_curriculum(req.user_id, spec, req.ctx.uow(), req.ctx.planner)
         return _created(overview)
     return await WIZARD.start(req)
 
@@ -100,9 +118,9 @@ def _created(overview: CurriculumOverview) -> Reply:
 
 async def plans(req: Request) -> Reply:
     """All curricula with their progress, and buttons to open one."""
-    curricula = await learning.list_curricula(req.user_id, req.ctx.uow())
+    curricula = await list_curricula(req.user_id, req.ctx.uow())
     if not curricula:
-        return Reply(learning.NO_CURRICULUM)
+        return Reply(NO_CURRICULUM)
     lines = ["Your curricula:"]
     buttons = []
     for number, c in enumerate(curricula, start=1):
@@ -121,7 +139,7 @@ def _session_line(session: StudySession) -> str:
     return f"{mark} {session.number}. {session.title}"
 
 
-def _plan_reply(req: Request, page: learning.PlanPage, *, edit: bool = False) -> Reply:
+def _plan_reply(req: Request, page: PlanPage, *, edit: bool = False) -> Reply:
     c = page.curriculum
     header = (
         f"{c.title} · {c.status.value} · {c.progress.sessions_completed}/{c.total_sessions} done"
@@ -144,8 +162,8 @@ async def plan(req: Request) -> Reply:
     """The sessions of the current curriculum, a page at a time."""
     page = 0
     if req.args.strip():
-        page = validation.parse_int(req.args, what="page", low=1, high=999) - 1
-    result = await learning.plan_page(req.user_id, req.ctx.uow(), page=page)
+        page = parse_int(req.args, what="page", low=1, high=999) - 1
+    result = await plan_page(req.user_id, req.ctx.uow(), page=page)
     return _plan_reply(req, result)
 
 
@@ -155,9 +173,7 @@ async def plan_page_button(req: Request) -> Reply:
         raise InvalidInput(payloads.STALE)
     curriculum_id = payloads.uuid_arg(req.button_args[0])
     page = payloads.int_arg(req.button_args[1], low=0, high=999)
-    result = await learning.plan_page(
-        req.user_id, req.ctx.uow(), curriculum_id=curriculum_id, page=page
-    )
+    result = await plan_page(req.user_id, req.ctx.uow(), curriculum_id=curriculum_id, page=page)
     return _plan_reply(req, result, edit=True)
 
 
@@ -166,14 +182,14 @@ async def open_button(req: Request) -> Reply:
     if len(req.button_args) != 1:
         raise InvalidInput(payloads.STALE)
     curriculum_id = payloads.uuid_arg(req.button_args[0])
-    result = await learning.open_curriculum(req.user_id, curriculum_id, req.ctx.uow())
+    result = await open_curriculum(req.user_id, curriculum_id, req.ctx.uow())
     return _plan_reply(req, result, edit=True)
 
 
 async def open_link(req: Request) -> Reply:
     """Deep link ``/start c_<curriculum hex>``: open one of the learner's own curricula."""
     curriculum_id = payloads.uuid_arg(req.args)
-    result = await learning.open_curriculum(req.user_id, curriculum_id, req.ctx.uow())
+    result = await open_curriculum(req.user_id, curriculum_id, req.ctx.uow())
     return _plan_reply(req, result)
 
 
@@ -192,7 +208,7 @@ def session_details(session: StudySession) -> str:
 
 async def next_session(req: Request) -> Reply:
     """The next session of the current curriculum."""
-    c = await learning.current_curriculum(req.user_id, req.ctx.uow())
+    c = await current_curriculum(req.user_id, req.ctx.uow())
     if c.next_session is None:
         return Reply(f"Every session of “{c.title}” is done. 🎉 Start something new with /new.")
     footer = "When you've finished it, send /done [minutes] [note]."
@@ -203,14 +219,14 @@ async def next_session(req: Request) -> Reply:
 
 def _status_command(target: CurriculumStatus, verb: str) -> Handler:
     async def change(req: Request) -> Reply:
-        c = await learning.change_status(req.user_id, target, req.ctx.uow())
+        c = await change_status(req.user_id, target, req.ctx.uow())
         return Reply(f"“{c.title}” is now {c.status.value}. {verb}")
 
     return change
 
 
 COMMANDS = [
-    Command("new", new, "create a curriculum (wizard, or in one line)", validation.NEW_USAGE),
+    Command("new", new, "create a curriculum (wizard, or in one line)", NEW_USAGE),
     Command("plans", plans, "all your curricula, with progress"),
     Command("plan", plan, "the sessions of your current curriculum"),
     Command("next", next_session, "what to study next"),

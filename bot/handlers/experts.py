@@ -19,21 +19,16 @@ from bot.handlers.base import (
 )
 from bot.handlers.formatting import short_time
 from bot.handlers.wizard import Step, Wizard
-from domain import conversations, experts, learning
-from domain.errors import InvalidInput, NotFound
-from domain.marketplace import (
-    Expert,
-    ExpertDraft,
-    ExpertProfile,
-    Proficiency,
-    SearchFilters,
-    parse_languages,
-    parse_rate_range,
-    parse_specialties,
-)
-from domain.model import Conversation
-from domain.timezones import resolve_zone
-from domain.validation import clean_text, parse_int
+from domain.accounts import conversations
+from domain.accounts.model import Conversation
+from domain.accounts.registration import get_user
+from domain.learning.curricula import list_curricula
+from domain.marketplace import experts
+from domain.marketplace.model import Expert, ExpertDraft, ExpertProfile, Proficiency, SearchFilters
+from domain.marketplace.parsing import parse_languages, parse_rate_range, parse_specialties
+from domain.shared.errors import InvalidInput, NotFound
+from domain.shared.text import clean_text, parse_int
+from domain.shared.timezones import resolve_zone
 
 ONBOARDING = "expert"
 SEARCH = "search"
@@ -69,7 +64,7 @@ def describe(expert: Expert) -> str:
 
 
 async def _own_zone(req: Request) -> list[tuple[str, str]]:
-    zone = (await learning.get_user(req.user_id, req.ctx.uow())).timezone
+    zone = (await get_user(req.user_id, req.ctx.uow())).timezone
     return [(f"Use {zone}", zone)]
 
 
@@ -297,7 +292,7 @@ async def _results(
         more = " on this page" if page else ""
         return Reply(f"No verified experts for “{filters.subject}”{more}.", edit=edit)
     first = page * experts.PAGE_SIZE
-    zone = (await learning.get_user(req.user_id, req.ctx.uow())).timezone
+    zone = (await get_user(req.user_id, req.ctx.uow())).timezone
     lines = [f"Experts for “{filters.subject}” (page {page + 1}; times in {zone}):"]
     buttons = []
     for number, card in enumerate(found, start=first + 1):
@@ -347,7 +342,7 @@ def profile_card(req: Request, card: ExpertProfile, zone: str) -> Reply:
 
 async def show_profile(req: Request, expert_id: UUID) -> Reply:
     card = await experts.profile(expert_id, req.ctx.uow(), req.ctx.clock, req.ctx.policy)
-    zone = (await learning.get_user(req.user_id, req.ctx.uow())).timezone
+    zone = (await get_user(req.user_id, req.ctx.uow())).timezone
     return profile_card(req, card, zone)
 
 
@@ -365,7 +360,7 @@ async def profile_link(req: Request) -> Reply:
 
 async def subjects_of_curricula(req: Request, typed: str) -> list[tuple[str, str]]:
     """The subjects the user studies, containing what was typed (for /experts)."""
-    curricula = await learning.list_curricula(req.user_id, req.ctx.uow())
+    curricula = await list_curricula(req.user_id, req.ctx.uow())
     subjects = dict.fromkeys(c.subject for c in curricula if typed.lower() in c.subject.lower())
     return [(subject, subject) for subject in subjects]
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.handlers.base import Command, Handler, Reply, Request
-from domain import linking
+from domain.accounts import linking
 
 SHOW = (
     "🔗 Your link code: {code}\n\n"

@@ -16,11 +16,13 @@ from bot.handlers.base import Context, Reply
 from bot.handlers.bookings import booking_card
 from bot.handlers.experts import admin_card
 from bot.handlers.formatting import duration
-from domain import bookings, experts, learning, reminding
-from domain.bookings import MARK_PROMPT
-from domain.errors import DomainError
-from domain.marketplace import BookingStatus
-from domain.reminders import BOOKING, STREAK, STUDY
+from domain.accounts.registration import get_user
+from domain.marketplace import bookings, experts
+from domain.marketplace.bookings import MARK_PROMPT
+from domain.marketplace.model import BookingStatus
+from domain.notifications.model import BOOKING, STREAK, STUDY
+from domain.notifications.services import study_facts
+from domain.shared.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +59,7 @@ async def render(ctx: Context, user_id: UUID, kind: str, data: dict[str, Any]) -
             return await _booking_reminder(ctx, user_id, UUID(data["booking_id"]))
         if kind in HEADLINES:
             booking = await bookings.get_booking(user_id, UUID(data["booking_id"]), ctx.uow())
-            zone = (await learning.get_user(user_id, ctx.uow())).timezone
+            zone = (await get_user(user_id, ctx.uow())).timezone
             card = booking_card(booking, user_id, zone, ctx.clock.now())
             return Reply(f"{HEADLINES[kind]}\n{card.text}", card.buttons)
     except (DomainError, KeyError, ValueError):
@@ -69,7 +71,7 @@ async def render(ctx: Context, user_id: UUID, kind: str, data: dict[str, Any]) -
 
 async def _daily(ctx: Context, user_id: UUID, kind: str, day: date) -> Reply | None:
     """A study or streak reminder for local ``day``, or None if it no longer applies."""
-    facts = await reminding.study_facts(user_id, day, ctx.uow(), ctx.clock.now())
+    facts = await study_facts(user_id, day, ctx.uow(), ctx.clock.now())
     if facts.muted or facts.studied:
         return None
     if kind == STREAK:
@@ -94,7 +96,7 @@ async def _booking_reminder(ctx: Context, user_id: UUID, booking_id: UUID) -> Re
     now = ctx.clock.now()
     if booking.status is not BookingStatus.SCHEDULED or booking.starts_at <= now:
         return None
-    zone = (await learning.get_user(user_id, ctx.uow())).timezone
+    zone = (await get_user(user_id, ctx.uow())).timezone
     card = booking_card(booking, user_id, zone, now)
     minutes = max(1, round((booking.starts_at - now).total_seconds() / 60))
     return Reply(f"⏰ Your session starts in {duration(minutes)}:\n{card.text}", card.buttons)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from uuid import UUID
 
-from domain.errors import InvalidInput
+from domain.shared.errors import InvalidInput
 
 VERSION = "1"
 MAX_BYTES = 64

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from bot.handlers.base import Ask, Command, Handler, Reply, Request
 from bot.handlers.formatting import bar, duration, local_time
-from domain import learning, validation
+from domain.learning.curricula import NO_CURRICULUM
+from domain.learning.parsing import parse_done_args, parse_note
+from domain.learning.sessions import (
+    add_note,
+    log_session,
+    progress_report,
+    recent_notes,
+    undo_last,
+)
 
 
 def _streak(days: int) -> str:
@@ -13,8 +21,8 @@ def _streak(days: int) -> str:
 
 async def done(req: Request) -> Reply:
     """Complete the next session: /done [minutes] [note]."""
-    minutes, note = validation.parse_done_args(req.args)
-    result = await learning.log_session(
+    minutes, note = parse_done_args(req.args)
+    result = await log_session(
         req.user_id, req.ctx.uow(), req.ctx.clock, minutes=minutes, note=note
     )
     lines = [
@@ -36,7 +44,7 @@ async def done(req: Request) -> Reply:
 
 async def undo(req: Request) -> Reply:
     """Revert the last /done (within 24 hours)."""
-    result = await learning.undo_last(req.user_id, req.ctx.uow(), req.ctx.clock)
+    result = await undo_last(req.user_id, req.ctx.uow(), req.ctx.clock)
     return Reply(
         f"↩️ Undone: session {result.session_number}, {result.session_title} "
         f"({duration(result.minutes)}) in “{result.curriculum_title}”. "
@@ -46,9 +54,9 @@ async def undo(req: Request) -> Reply:
 
 async def progress(req: Request) -> Reply:
     """Progress per curriculum, with streaks as they stand today."""
-    user, report = await learning.progress_report(req.user_id, req.ctx.uow(), req.ctx.clock)
+    user, report = await progress_report(req.user_id, req.ctx.uow(), req.ctx.clock)
     if not report:
-        return Reply(learning.NO_CURRICULUM)
+        return Reply(NO_CURRICULUM)
     blocks = []
     for item in report:
         c, p = item.curriculum, item.curriculum.progress
@@ -74,15 +82,13 @@ async def note(req: Request) -> Reply:
             "Usage: /note <text> (it attaches to your latest completed session)",
             ask=Ask("Add a note", "Your note on your latest session", command="note"),
         )
-    saved = await learning.add_note(
-        req.user_id, validation.parse_note(req.args), req.ctx.uow(), req.ctx.clock
-    )
+    saved = await add_note(req.user_id, parse_note(req.args), req.ctx.uow(), req.ctx.clock)
     return Reply(f"📝 Noted on session {saved.session_number}, {saved.session_title}.")
 
 
 async def notes(req: Request) -> Reply:
     """Your recent notes."""
-    user, recent = await learning.recent_notes(req.user_id, req.ctx.uow())
+    user, recent = await recent_notes(req.user_id, req.ctx.uow())
     if not recent:
         return Reply("No notes yet. Add one with /note <text> or /done <minutes> <note>.")
     lines = ["Your recent notes:"]

@@ -7,9 +7,10 @@ from datetime import time
 from bot.handlers import payloads
 from bot.handlers.base import Button, Command, Reply, Request, rows
 from bot.handlers.formatting import local_time
-from domain import preferences, reminding
-from domain.errors import InvalidInput
-from domain.preferences import DAY_CODES, PLATFORMS, NotificationPreferences
+from domain.notifications import preferences
+from domain.notifications.preferences import DAY_CODES, PLATFORMS, NotificationPreferences
+from domain.notifications.services import change_preferences, get_preferences
+from domain.shared.errors import InvalidInput
 
 REMIND_USAGE = "Usage: /remind 19:30 [mon,wed,fri | weekdays | daily], or /remind off"
 
@@ -62,7 +63,7 @@ async def _show(req: Request, prefs: NotificationPreferences, zone: str, *, edit
 
 async def settings(req: Request) -> Reply:
     """Your reminders, with buttons to change them."""
-    zone, prefs = await reminding.get_preferences(req.user_id, req.ctx.uow())
+    zone, prefs = await get_preferences(req.user_id, req.ctx.uow())
     return await _show(req, prefs, zone)
 
 
@@ -82,8 +83,8 @@ async def settings_button(req: Request) -> Reply:
             return p.model_copy(update={"muted_until": None})
         raise InvalidInput(payloads.STALE)
 
-    prefs = await reminding.change_preferences(req.user_id, flip, req.ctx.uow(), req.ctx.clock)
-    zone, _ = await reminding.get_preferences(req.user_id, req.ctx.uow())
+    prefs = await change_preferences(req.user_id, flip, req.ctx.uow(), req.ctx.clock)
+    zone, _ = await get_preferences(req.user_id, req.ctx.uow())
     return await _show(req, prefs, zone, edit=True)
 
 
@@ -98,7 +99,7 @@ async def remind(req: Request) -> Reply:
         update = {"enabled": True, "at": preferences.parse_clock(args[0])}
         if len(args) == 2:
             update["weekdays"] = preferences.parse_days(args[1])
-    prefs = await reminding.change_preferences(
+    prefs = await change_preferences(
         req.user_id,
         lambda p: p.model_copy(update={"study": p.study.model_copy(update=update)}),
         req.ctx.uow(),
@@ -117,7 +118,7 @@ async def quiet(req: Request) -> Reply:
     if not req.args.strip():
         return Reply("Usage: /quiet 22:00-07:30 (no messages then), or /quiet off")
     hours = preferences.parse_quiet(req.args)
-    await reminding.change_preferences(
+    await change_preferences(
         req.user_id, lambda p: p.model_copy(update={"quiet": hours}), req.ctx.uow(), req.ctx.clock
     )
     if hours is None:
@@ -131,7 +132,7 @@ async def mute(req: Request) -> Reply:
         return Reply("Usage: /mute 7d (or 12h) for a break from study reminders, or /mute off")
     span = preferences.parse_mute(req.args)
     until = None if span is None else req.ctx.clock.now() + span
-    await reminding.change_preferences(
+    await change_preferences(
         req.user_id,
         lambda p: p.model_copy(update={"muted_until": until}),
         req.ctx.uow(),
@@ -139,7 +140,7 @@ async def mute(req: Request) -> Reply:
     )
     if until is None:
         return Reply("🔔 Reminders are back on.")
-    zone, _ = await reminding.get_preferences(req.user_id, req.ctx.uow())
+    zone, _ = await get_preferences(req.user_id, req.ctx.uow())
     return Reply(
         f"🔕 No study or streak reminders until {local_time(until, zone)}. Booking reminders "
         "still come. Enjoy the break!"
@@ -155,7 +156,7 @@ async def notify_on(req: Request) -> Reply:
     if choice not in (*PLATFORMS, "auto"):
         return Reply(NOTIFY_USAGE)
     platform = None if choice == "auto" else choice
-    await reminding.change_preferences(
+    await change_preferences(
         req.user_id,
         lambda p: p.model_copy(update={"platform": platform}),
         req.ctx.uow(),

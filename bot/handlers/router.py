@@ -21,9 +21,11 @@ from bot.handlers import (
     settings,
 )
 from bot.handlers.base import Command, Context, Handler, Incoming, Replies, Reply, Request
-from domain import conversations, learning, outbox
-from domain.errors import DomainError
-from domain.model import Identity
+from domain.accounts import conversations
+from domain.accounts.model import Identity
+from domain.accounts.registration import register
+from domain.notifications import outbox
+from domain.shared.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +176,7 @@ class Dispatcher:
     async def _user_id(self, identity: Identity) -> UUID:
         user_id = self.known.get(identity)
         if user_id is None:
-            user, _created = await learning.register(identity, self.ctx.uow(), self.ctx.clock)
+            user, _created = await register(identity, self.ctx.uow(), self.ctx.clock)
             user_id = user.id
             self.known.put(identity, user_id)
         return user_id

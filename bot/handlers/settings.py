@@ -5,15 +5,15 @@ from __future__ import annotations
 from bot.handlers import payloads
 from bot.handlers.base import Button, Command, Reply, Request, rows
 from bot.handlers.formatting import local_time
-from domain import learning
-from domain.timezones import UnknownTimeZone
+from domain.accounts.registration import get_user, set_timezone
+from domain.shared.timezones import UnknownTimeZone
 
 USAGE = "Usage: /timezone <IANA zone>, for example /timezone Europe/Berlin"
 
 
 async def _apply(req: Request, text: str, *, edit: bool = False) -> Reply:
     try:
-        zone = await learning.set_timezone(req.user_id, text, req.ctx.uow(), req.ctx.clock)
+        zone = await set_timezone(req.user_id, text, req.ctx.uow(), req.ctx.clock)
     except UnknownTimeZone as error:
         buttons = [
             Button(zone, payloads.encode(req.user_id, "tz", zone))
@@ -29,7 +29,7 @@ async def _apply(req: Request, text: str, *, edit: bool = False) -> Reply:
 async def timezone(req: Request) -> Reply:
     """Show or set the learner's time zone."""
     if not req.args.strip():
-        zone = (await learning.get_user(req.user_id, req.ctx.uow())).timezone
+        zone = (await get_user(req.user_id, req.ctx.uow())).timezone
         return Reply(
             f"Your time zone is {zone} (local time {local_time(req.ctx.clock.now(), zone)})."
             f"\n{USAGE}"

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from bot.handlers import payloads
 from bot.handlers.base import Ask, Button, Replies, Reply, Request, flow_of_button, rows
-from domain import conversations
-from domain.errors import InvalidInput
-from domain.model import Conversation
+from domain.accounts import conversations
+from domain.accounts.model import Conversation
+from domain.shared.errors import InvalidInput
 
 Choices = Callable[[Request], Awaitable[list[tuple[str, str]]]]
 Finish = Callable[[Request, dict[str, object]], Awaitable[Replies]]

@@ -8,8 +8,8 @@ import zoneinfo
 
 from bot.handlers import payloads
 from bot.handlers.router import Dispatcher
-from domain.conversations import new_token
-from domain.model import SkillLevel
+from domain.accounts.conversations import new_token
+from domain.learning.model import SkillLevel
 from tests.adapters.harness import Person, running
 from tests.adapters.telegram_emulator import MAX_CALLBACK_DATA, BotApiEmulator
 

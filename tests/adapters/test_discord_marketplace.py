@@ -18,9 +18,10 @@ from bot.bootstrap import bootstrap
 from bot.handlers import payloads
 from bot.handlers.router import Dispatcher
 from bot.worker import NotificationWorker
-from domain import experts, learning
-from domain.marketplace import Policy
-from domain.model import Identity
+from domain.accounts.model import Identity
+from domain.accounts.registration import register
+from domain.marketplace import experts
+from domain.marketplace.model import Policy
 from tests.adapters.discord_fake import DiscordFake, menus
 from tests.adapters.discord_harness import Member, fake_discord, running
 from tests.support import FakeClock, expert_draft, queue, snapshot
@@ -212,7 +213,7 @@ async def verified_expert(dispatcher: Dispatcher, subject: str) -> None:
     """A verified expert with weekday hours in Berlin, made through the services."""
     ctx = dispatcher.ctx
     name = f"ex-{uuid.uuid4().hex[:8]}"
-    user, _ = await learning.register(Identity("terminal", name, name, name), ctx.uow(), ctx.clock)
+    user, _ = await register(Identity("terminal", name, name, name), ctx.uow(), ctx.clock)
     draft = expert_draft("Ida Expert", subject)
     expert = await experts.become_expert(user.id, draft, ctx.uow(), ctx.clock, ctx.policy)
     await experts.verify_expert(None, expert.id, True, ctx.uow(), ctx.clock, ctx.policy)

@@ -214,7 +214,7 @@ async def test_an_unexpected_error_is_logged_with_the_update_id_and_the_user_tol
         async def broken(*args: object) -> bool:
             raise ConnectionResetError("the database went away")
 
-        monkeypatch.setattr(telegram.delivery, "first_delivery", broken)
+        monkeypatch.setattr(telegram.inbound, "first_delivery", broken)
         with caplog.at_level(logging.ERROR, logger="bot.adapters.telegram"):
             start = len(api.calls)
             update_id = await api.send_text(oz.user, "/done")

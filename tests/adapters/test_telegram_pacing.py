@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.handlers.router import Dispatcher
 from bot.worker import NotificationWorker
 from db.uow import SqlAlchemyUnitOfWork
-from domain import learning
-from domain.model import Identity
+from domain.accounts.model import Identity
+from domain.accounts.registration import register
 from tests.adapters.harness import running
 from tests.adapters.telegram_emulator import BotApiEmulator, TgUser
 from tests.support import FakeClock, private_database, queue, statuses
@@ -49,7 +49,7 @@ async def telegram_users(
         person = TgUser(next(_IDS), "Learner")
         api.private_chat(person)
         identity = Identity("telegram", str(person.id), str(person.id), person.first_name)
-        user, _ = await learning.register(identity, SqlAlchemyUnitOfWork(engine), clock)
+        user, _ = await register(identity, SqlAlchemyUnitOfWork(engine), clock)
         found[person.id] = user.id
     return found
 

@@ -16,7 +16,7 @@ from bot.bootstrap import telegram_adapter
 from bot.config import SettingsError, load_settings
 from bot.handlers.base import Button, Incoming, Reply
 from bot.handlers.router import Dispatcher
-from domain import delivery
+from domain.accounts import inbound
 from tests.adapters.harness import FrozenTime, Person, running
 from tests.adapters.telegram_emulator import BotApiEmulator, TgUser
 from tests.support import FakeClock
@@ -190,13 +190,13 @@ async def test_an_update_is_claimed_once_and_old_claims_are_forgotten(
     dispatcher: Dispatcher, clock: FakeClock
 ) -> None:
     uow, stream = dispatcher.ctx.uow, f"telegram:{uuid.uuid4().int % 10**9}"
-    assert await delivery.first_delivery(stream, 1, uow(), clock)
-    assert not await delivery.first_delivery(stream, 1, uow(), clock)
-    assert await delivery.first_delivery("telegram:other", 1, uow(), clock)  # ids are per bot
+    assert await inbound.first_delivery(stream, 1, uow(), clock)
+    assert not await inbound.first_delivery(stream, 1, uow(), clock)
+    assert await inbound.first_delivery("telegram:other", 1, uow(), clock)  # ids are per bot
     clock.advance(hours=47)
-    assert await delivery.first_delivery(stream, 2, uow(), clock)
-    assert await delivery.forget_old_deliveries(uow(), clock) == 0
+    assert await inbound.first_delivery(stream, 2, uow(), clock)
+    assert await inbound.forget_old_deliveries(uow(), clock) == 0
     clock.advance(hours=2)
-    assert await delivery.forget_old_deliveries(uow(), clock) >= 2  # the first two are 49 h old
-    assert not await delivery.first_delivery(stream, 2, uow(), clock)  # 2 h old: kept
-    assert await delivery.first_delivery(stream, 1, uow(), clock)  # forgotten, so new again
+    assert await inbound.forget_old_deliveries(uow(), clock) >= 2  # the first two are 49 h old
+    assert not await inbound.first_delivery(stream, 2, uow(), clock)  # 2 h old: kept
+    assert await inbound.first_delivery(stream, 1, uow(), clock)  # forgotten, so new again

@@ -15,9 +15,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from domain import bookings
-from domain.bookings import ManualPayments
-from domain.marketplace import Action, BookingStatus, Policy
+from domain.marketplace import bookings
+from domain.marketplace.model import Action, BookingStatus, Policy
+from domain.marketplace.payments import ManualPayments
 from tests.integration.test_marketplace import _learner, _verified_expert
 from tests.support import FakeClock, snapshot
 

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.bootstrap import bootstrap
 from bot.handlers.base import Reply
 from bot.worker import BLOCKED, SENT, Delivery, NotificationWorker
-from domain import dispatch
+from domain.notifications.delivery import LEASE, claim
 from tests.support import FakeClock, people, private_database, queue, statuses
 
 
@@ -64,14 +64,14 @@ async def test_a_killed_workers_claims_are_sent_by_another_once_the_lease_runs_o
     ctx = bootstrap(engine, clock=clock).ctx
     users = await people(engine, 3)
     await queue(engine, users, 10, clock)
-    crashed = await dispatch.claim(ctx.uow(), clock, limit=1_000)  # claims, never settles
+    crashed = await claim(ctx.uow(), clock, limit=1_000)  # claims, never settles
     assert len([d for d in crashed if d.user_id in users]) == 30
 
     courier = RecordingCourier()
     survivor = NotificationWorker(ctx, {"fake": courier})
     await survivor.drain()
     assert courier.sent == []  # still leased to the dead worker
-    clock.advance(seconds=dispatch.LEASE.total_seconds() + 1)
+    clock.advance(seconds=LEASE.total_seconds() + 1)
     await survivor.drain()
     assert len(courier.sent) == 30
     assert (await statuses(engine, users))["sent"] == 30

@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.handlers.base import Incoming
 from bot.handlers.router import Dispatcher
 from db.uow import SqlAlchemyUnitOfWork
-from domain import experts, linking
-from domain.marketplace import Policy
-from domain.model import Identity
+from domain.accounts import linking
+from domain.accounts.model import Identity
+from domain.marketplace import experts
+from domain.marketplace.model import Policy
 from tests.support import FakeClock, expert_draft, snapshot
 
 CODE = re.compile(r"link code: ([A-Z2-9]{4}-[A-Z2-9]{4})")

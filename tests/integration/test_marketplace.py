@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.bootstrap import bootstrap
 from bot.handlers.router import Dispatcher
 from db.uow import SqlAlchemyUnitOfWork
-from domain import bookings, experts
-from domain.errors import DomainError, NotAllowed, NotFound
-from domain.marketplace import Action, BookingStatus, Policy
+from domain.accounts.registration import register
+from domain.marketplace import bookings, experts, payments
+from domain.marketplace.model import Action, BookingStatus, Policy
+from domain.shared.errors import DomainError, NotAllowed, NotFound
 from tests.support import FakeClock, Learner, expert_draft, snapshot
 
 WEEKDAYS = "mon 09:00-17:00; tue 09:00-17:00; wed 09:00-17:00; thu 09:00-17:00; fri 09:00-17:00"
@@ -145,14 +146,13 @@ async def test_an_expert_is_found_booked_confirmed_completed_rated_and_paid(
 
 async def _verified_expert(engine: AsyncEngine, clock: FakeClock, policy: Policy):
     """An expert created and verified through the services (fast set-up for race tests)."""
-    from domain import learning
-    from domain.model import Identity
+    from domain.accounts.model import Identity
 
     def uow() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(engine)
 
     name = f"ex-{uuid.uuid4().hex[:8]}"
-    user, _ = await learning.register(Identity("terminal", name, name, name), uow(), FakeClock())
+    user, _ = await register(Identity("terminal", name, name, name), uow(), FakeClock())
     draft = expert_draft(name)
     expert = await experts.become_expert(user.id, draft, uow(), clock, policy)
     await experts.verify_expert(None, expert.id, True, uow(), clock, policy)
@@ -161,11 +161,10 @@ async def _verified_expert(engine: AsyncEngine, clock: FakeClock, policy: Policy
 
 
 async def _learner(uow, name: str | None = None) -> uuid.UUID:
-    from domain import learning
-    from domain.model import Identity
+    from domain.accounts.model import Identity
 
     name = name or f"l-{uuid.uuid4().hex[:8]}"
-    user, _ = await learning.register(Identity("terminal", name, name, name), uow(), FakeClock())
+    user, _ = await register(Identity("terminal", name, name, name), uow(), FakeClock())
     return user.id
 
 
@@ -232,7 +231,7 @@ async def test_concurrent_confirms_of_overlapping_pending_bookings_schedule_at_m
                 uow(),
                 clock,
                 policy,
-                bookings.ManualPayments(),
+                payments.ManualPayments(),
             )
             return True
         except DomainError:
@@ -256,7 +255,7 @@ async def test_every_mutating_action_is_refused_to_who_may_not_take_it(
     learner = await _learner(uow)
     stranger = await _learner(uow)
     admin = await _learner(uow, admin_name)
-    pay = bookings.ManualPayments()
+    pay = payments.ManualPayments()
 
     slots = iter(
         datetime(2026, 3, day, hour, 0, tzinfo=UTC)
@@ -391,7 +390,7 @@ async def test_a_slot_in_the_past_or_off_the_grid_is_refused(
 async def test_search_matches_word_prefixes_and_whole_subjects_in_any_case(
     engine: AsyncEngine, clock: FakeClock, policy: Policy
 ) -> None:
-    from domain.marketplace import SearchFilters
+    from domain.marketplace.model import SearchFilters
 
     user, expert_id, uow = await _verified_expert(engine, clock, policy)
     tag = uuid.uuid4().hex[:6]
@@ -421,7 +420,7 @@ async def test_cancelling_a_paid_booking_refunds_it_and_late_learner_changes_are
 ) -> None:
     expert_user, expert_id, uow = await _verified_expert(engine, clock, policy)
     learner = await _learner(uow)
-    pay = bookings.ManualPayments()
+    pay = payments.ManualPayments()
     start = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
     booked = await bookings.book(learner, expert_id, start, 60, uow(), clock, policy)
     await bookings.act(expert_user, booked.id, Action.CONFIRM, uow(), clock, policy, pay)
@@ -449,7 +448,7 @@ async def test_rescheduling_moves_the_booking_and_only_the_parties_may(
     expert_user, expert_id, uow = await _verified_expert(engine, clock, policy)
     other_expert, _, _ = await _verified_expert(engine, clock, policy)
     learner, stranger = await _learner(uow), await _learner(uow)
-    pay = bookings.ManualPayments()
+    pay = payments.ManualPayments()
     start = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
     booked = await bookings.book(learner, expert_id, start, 60, uow(), clock, policy)
     await bookings.act(expert_user, booked.id, Action.CONFIRM, uow(), clock, policy, pay)

@@ -16,8 +16,9 @@ from bot.bootstrap import bootstrap
 from bot.handlers.base import Reply
 from bot.handlers.router import Dispatcher
 from bot.worker import SENT, Delivery, NotificationWorker
-from domain import bookings, experts, reminding
-from domain.marketplace import Action, Booking, Policy
+from domain.marketplace import bookings, experts
+from domain.marketplace.model import Action, Booking, Policy
+from domain.notifications.services import ensure_planned
 from tests.support import FakeClock, Learner, expert_draft, private_database
 
 
@@ -354,10 +355,10 @@ async def test_missing_reminder_chains_are_repaired_once(engine: AsyncEngine) ->
             text("DELETE FROM notifications WHERE user_id = :u"), {"u": await world.user_id(ann)}
         )
     ctx = world.dispatcher.ctx
-    assert await reminding.ensure_planned(ctx.uow(), world.clock) >= 2
+    assert await ensure_planned(ctx.uow(), world.clock) >= 2
     assert await world.pending(ann, "study_reminder") == [utc("2026-08-03 17:00")]
     assert await world.pending(ann, "streak_reminder") == [utc("2026-08-03 18:00")]
-    assert await reminding.ensure_planned(ctx.uow(), world.clock) == 0
+    assert await ensure_planned(ctx.uow(), world.clock) == 0
 
 
 async def test_messages_go_to_the_chosen_platform_or_where_the_person_last_wrote(

@@ -9,21 +9,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.availability import (
+from domain.marketplace.availability import (
     DAY_CODES,
     DAY_MINUTES,
     DAY_NAMES,
     WEEKLY_TEXT_MAX,
-    SlotPolicy,
     TimeRange,
     WeeklyAvailability,
-    in_zone,
-    is_open,
-    open_slots,
     parse_timeoff,
     parse_weekly,
 )
-from domain.errors import InvalidInput
+from domain.marketplace.slots import SlotPolicy, in_zone, is_open, open_slots
+from domain.shared.errors import InvalidInput
 
 EXAMPLE = "mon 09:00-12:00 14:00-18:00; wed 18:00-21:00"
 # Only the pattern matters: no notice, a long horizon, and a "now" before every 2026 date used.

@@ -8,22 +8,21 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.errors import InvalidInput
-from domain.marketplace import (
-    PERMISSIONS,
-    TRANSITIONS,
-    Action,
-    BookingStatus,
-    Proficiency,
-    Role,
-    next_status,
+from domain.marketplace.model import Action, BookingStatus, Proficiency, Role
+from domain.marketplace.parsing import (
     parse_languages,
     parse_meeting_link,
     parse_rate_range,
     parse_specialties,
+)
+from domain.marketplace.rules import (
+    PERMISSIONS,
+    TRANSITIONS,
+    next_status,
     price_for,
     split_commission,
 )
+from domain.shared.errors import InvalidInput
 
 cents = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2)
 

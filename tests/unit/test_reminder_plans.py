@@ -6,16 +6,10 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.preferences import NotificationPreferences, QuietHours, load
-from domain.reminders import (
-    BOOKING,
-    LATE_AFTER,
-    STREAK,
-    STUDY,
-    booking_reminders,
-    daily_reminders,
-    quiet_period,
-)
+from domain.notifications.model import BOOKING, STREAK, STUDY
+from domain.notifications.planning import LATE_AFTER, booking_reminders, daily_reminders
+from domain.notifications.preferences import NotificationPreferences, QuietHours, load
+from domain.notifications.wallclock import quiet_period
 
 USER = uuid.UUID(int=1)
 BOOKED = uuid.UUID(int=2)

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.reminders import local_instant, next_fire
+from domain.notifications.wallclock import local_instant, next_fire
 
 
 def utc(*args: int) -> datetime:

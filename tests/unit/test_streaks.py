@@ -8,13 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.streaks import (
-    current_streak,
-    local_date,
-    streak_after,
-    streak_at_risk,
-    streak_from_days,
-)
+from domain.learning.streaks import current_streak, streak_after, streak_at_risk, streak_from_days
+from domain.shared.timezones import local_date
 
 
 def utc(*args: int) -> datetime:

@@ -1,0 +1,309 @@
+"""The bookings repository: requests, their lifecycle, feedback and the commission ledger."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    String,
+    cast,
+    func,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import aliased
+
+from db.models import (
+    BookingRow,
+    CommissionRow,
+    ExpertRow,
+    SessionFeedbackRow,
+    UserRow,
+)
+from db.repositories.calendar import (
+    _ADD_IF_FREE,
+)
+from db.repositories.experts import _escape_like
+from db.tx import Tx
+from domain.marketplace.model import (
+    Booking,
+    BookingStatus,
+    Earning,
+    PaymentStatus,
+)
+
+_Learner = aliased(UserRow, name="learner")
+
+
+# A booking with the names and zones both sides need, and whether it was rated; built once.
+_BOOKINGS = (
+    select(
+        BookingRow,
+        ExpertRow.user_id.label("expert_user_id"),
+        ExpertRow.display_name,
+        ExpertRow.timezone.label("expert_timezone"),
+        _Learner.name.label("learner_name"),
+        _Learner.timezone.label("learner_timezone"),
+        SessionFeedbackRow.rating,
+    )
+    .join(ExpertRow, ExpertRow.id == BookingRow.expert_id)
+    .join(_Learner, _Learner.id == BookingRow.user_id)
+    .outerjoin(SessionFeedbackRow, SessionFeedbackRow.booking_id == BookingRow.id)
+)
+
+
+class SqlBookingRepository:
+    def __init__(self, tx: Tx) -> None:
+        self._tx = tx
+
+    async def add(
+        self,
+        *,
+        learner_id: UUID,
+        expert_id: UUID,
+        starts_at: datetime,
+        minutes: int,
+        price: Decimal,
+        currency: str,
+        expires_at: datetime,
+    ) -> UUID:
+        row = BookingRow(
+            user_id=learner_id,
+            expert_id=expert_id,
+            session_date=starts_at,
+            duration=minutes,
+            status=BookingStatus.PENDING.value,
+            payment_status=PaymentStatus.PENDING.value,
+            price=price,
+            currency=currency,
+            expires_at=expires_at,
+        )
+        self._tx.orm.add(row)
+        await self._tx.orm.flush()
+        return row.id
+
+    async def add_if_free(
+        self,
+        *,
+        learner_id: UUID,
+        expert_user_id: UUID,
+        expert_id: UUID,
+        starts_at: datetime,
+        minutes: int,
+        price: Decimal,
+        currency: str,
+        expires_at: datetime,
+        now: datetime,
+        buffer: timedelta,
+    ) -> tuple[UUID, datetime, Decimal, datetime] | None:
+        """Add a pending booking and notify the expert, unless held time overlaps the slot.
+
+        Held time is that of scheduled bookings and pending ones not lapsed at ``now``, each
+        widened by ``buffer``. One statement; call it under the expert's advisory lock.
+
+        Returns:
+            The new booking's id, start, price and expiry as stored; None if the time is held.
+        """
+        row = (
+            await self._tx.conn.execute(
+                _ADD_IF_FREE,
+                {
+                    "learner_id": learner_id,
+                    "expert_id": expert_id,
+                    "notify": expert_user_id,
+                    "starts_at": starts_at,
+                    "minutes": minutes,
+                    "price": price,
+                    "currency": currency,
+                    "expires_at": expires_at,
+                    "now": now,
+                    "busy_from": starts_at - buffer,
+                    "busy_until": starts_at + timedelta(minutes=minutes) + buffer,
+                },
+            )
+        ).first()
+        return None if row is None else (row.id, row.session_date, row.price, row.expires_at)
+
+    async def get(self, booking_id: UUID, *, lock: bool = False) -> Booking | None:
+        query = _BOOKINGS.where(BookingRow.id == booking_id)
+        if lock:
+            query = query.with_for_update(of=BookingRow)
+        row = (await self._tx.orm.execute(query)).first()
+        return None if row is None else _booking(row)
+
+    async def find(self, user_id: UUID, ref: str) -> list[Booking]:
+        """Bookings of ``user_id`` (as learner or expert) whose id starts with ``ref``."""
+        rows = await self._tx.orm.execute(
+            _BOOKINGS.where(
+                func.replace(cast(BookingRow.id, String), "-", "").like(
+                    _escape_like(ref.lower()) + "%", escape="\\"
+                ),
+                or_(BookingRow.user_id == user_id, ExpertRow.user_id == user_id),
+            )
+        )
+        return [_booking(row) for row in rows]
+
+    async def for_user(self, user_id: UUID) -> list[Booking]:
+        rows = await self._tx.orm.execute(
+            _BOOKINGS.where(or_(BookingRow.user_id == user_id, ExpertRow.user_id == user_id))
+            .order_by(BookingRow.session_date.desc())
+            .limit(50)
+        )
+        return [_booking(row) for row in rows]
+
+    async def update(self, booking_id: UUID, **values: Any) -> None:
+        await self._tx.orm.execute(
+            update(BookingRow).where(BookingRow.id == booking_id).values(**values)
+        )
+
+    async def save_feedback(
+        self,
+        booking_id: UUID,
+        *,
+        rating: int | None = None,
+        review: str | None = None,
+        expert_notes: str | None = None,
+    ) -> None:
+        values = {
+            k: v
+            for k, v in {"rating": rating, "review": review, "expert_notes": expert_notes}.items()
+            if v is not None
+        }
+        await self._tx.orm.execute(
+            insert(SessionFeedbackRow)
+            .values(booking_id=booking_id, **values)
+            .on_conflict_do_update(index_elements=[SessionFeedbackRow.booking_id], set_=values)
+        )
+
+    async def refresh_expert_stats(self, expert_id: UUID) -> None:
+        """Recompute the expert's average rating, rating count and completed sessions."""
+        rating = (
+            select(func.coalesce(func.round(func.avg(SessionFeedbackRow.rating), 2), 0))
+            .join(BookingRow, BookingRow.id == SessionFeedbackRow.booking_id)
+            .where(BookingRow.expert_id == expert_id, SessionFeedbackRow.rating.is_not(None))
+            .scalar_subquery()
+        )
+        sessions = (
+            select(func.count())
+            .where(
+                BookingRow.expert_id == expert_id,
+                BookingRow.status == BookingStatus.COMPLETED.value,
+            )
+            .scalar_subquery()
+        )
+        ratings = (
+            select(func.count(SessionFeedbackRow.rating))
+            .join(BookingRow, BookingRow.id == SessionFeedbackRow.booking_id)
+            .where(BookingRow.expert_id == expert_id)
+            .scalar_subquery()
+        )
+        await self._tx.orm.execute(
+            update(ExpertRow)
+            .where(ExpertRow.id == expert_id)
+            .values(average_rating=rating, total_sessions=sessions, rating_count=ratings)
+        )
+
+    async def add_commission(
+        self,
+        booking_id: UUID,
+        *,
+        commission: Decimal,
+        earnings: Decimal,
+        rate: Decimal,
+        currency: str,
+    ) -> bool:
+        """Record the ledger row once; False if the booking already has one."""
+        result = await self._tx.orm.execute(
+            insert(CommissionRow)
+            .values(
+                booking_id=booking_id,
+                platform_commission=commission,
+                expert_earnings=earnings,
+                rate=rate,
+                currency=currency,
+            )
+            .on_conflict_do_nothing(index_elements=[CommissionRow.booking_id])
+            .returning(CommissionRow.id)
+        )
+        return result.first() is not None
+
+    async def earnings(self, expert_id: UUID, zone: str) -> list[Earning]:
+        month = func.to_char(func.timezone(zone, BookingRow.session_date), "YYYY-MM")
+        paid = CommissionRow.status == "paid"
+        rows = await self._tx.orm.execute(
+            select(
+                month,
+                CommissionRow.currency,
+                func.count(),
+                func.sum(BookingRow.price),
+                func.sum(CommissionRow.platform_commission),
+                func.sum(CommissionRow.expert_earnings),
+                func.coalesce(func.sum(CommissionRow.expert_earnings).filter(paid), 0),
+                func.coalesce(func.sum(CommissionRow.expert_earnings).filter(~paid), 0),
+            )
+            .join(BookingRow, BookingRow.id == CommissionRow.booking_id)
+            .where(BookingRow.expert_id == expert_id)
+            .group_by(month, CommissionRow.currency)
+            .order_by(month.desc())
+        )
+        return [Earning(*row) for row in rows]
+
+    async def ended_unmarked(self, now: datetime, *, since: datetime) -> list[Booking]:
+        """Scheduled sessions that started after ``since`` and have ended by ``now``."""
+        ends = BookingRow.session_date + func.make_interval(0, 0, 0, 0, 0, BookingRow.duration)
+        rows = await self._tx.orm.execute(
+            _BOOKINGS.where(
+                BookingRow.status == BookingStatus.SCHEDULED.value,
+                BookingRow.session_date >= since,
+                ends <= now,
+            )
+        )
+        return [_booking(row) for row in rows]
+
+    async def lapsed_pending(self, now: datetime) -> list[Booking]:
+        rows = await self._tx.orm.execute(
+            _BOOKINGS.where(
+                BookingRow.status == BookingStatus.PENDING.value, BookingRow.expires_at <= now
+            ).with_for_update(of=BookingRow, skip_locked=True)
+        )
+        return [_booking(row) for row in rows]
+
+    async def pay_out(self, now: datetime) -> tuple[int, Decimal]:
+        result = await self._tx.orm.execute(
+            update(CommissionRow)
+            .where(CommissionRow.status == "pending")
+            .values(status="paid", payment_date=now)
+            .returning(CommissionRow.expert_earnings)
+        )
+        amounts = [amount for (amount,) in result]
+        return len(amounts), sum(amounts, Decimal("0"))
+
+
+def _booking(row: Any) -> Booking:
+    b: BookingRow = row[0]
+    assert b.user_id is not None and b.expert_id is not None
+    return Booking(
+        id=b.id,
+        learner_id=b.user_id,
+        expert_id=b.expert_id,
+        expert_user_id=row.expert_user_id,
+        expert_name=row.display_name,
+        learner_name=row.learner_name,
+        starts_at=b.session_date,
+        minutes=b.duration,
+        status=BookingStatus(b.status or "scheduled"),
+        payment_status=PaymentStatus(b.payment_status or "pending"),
+        price=b.price,
+        currency=b.currency,
+        meeting_link=b.meeting_link,
+        cancel_reason=b.cancel_reason,
+        expires_at=b.expires_at,
+        has_feedback=row.rating is not None,
+        expert_timezone=row.expert_timezone,
+        learner_timezone=row.learner_timezone or "UTC",
+    )

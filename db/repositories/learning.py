@@ -1,0 +1,422 @@
+"""Repositories: turn rows into domain objects. Queries are bound, never formatted."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    delete,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import aliased
+
+from db.models import (
+    CurriculumRow,
+    SessionRow,
+    UserNoteRow,
+    UserProgressRow,
+)
+from db.tx import _Repository
+from domain.learning.model import (
+    Completion,
+    CompletionContext,
+    CurriculumOverview,
+    CurriculumSpec,
+    CurriculumStatus,
+    LastCompletion,
+    Note,
+    PlannedSession,
+    Progress,
+    Resource,
+    SkillLevel,
+    StudySession,
+)
+from domain.shared.errors import NotFound
+
+# The curriculum a learner's commands act on: the one they chose (created, opened or resumed
+# last), otherwise their newest active (then paused) one. Shared by ``current_id`` and /done.
+_CURRENT_CURRICULUM = """
+    COALESCE(
+        u.current_curriculum_id,
+        (SELECT cc.id FROM curricula cc
+          WHERE cc.user_id = u.id AND cc.status IN ('active', 'paused')
+          ORDER BY cc.status = 'active' DESC, cc.created_at DESC LIMIT 1)
+    )
+"""
+
+
+# Only constant SQL fragments are joined here; every value is a bound parameter.
+_CURRENT_ID = text("SELECT " + _CURRENT_CURRICULUM + " FROM users u WHERE u.id = :user_id")
+_COMPLETION_CONTEXT = text(
+    """
+    SELECT u.timezone, c.id AS curriculum_id, c.title, c.status, c.total_sessions,
+           c.session_duration, p.sessions_completed, p.total_time_spent, p.current_streak,
+           p.last_session_date, p.last_session_local_date,
+           s.id AS session_id, s.session_number, s.title AS session_title
+      FROM users u
+      JOIN curricula c ON c.id = """
+    + _CURRENT_CURRICULUM
+    + """
+      JOIN user_progress p ON p.user_id = u.id AND p.curriculum_id = c.id
+      LEFT JOIN LATERAL (
+            SELECT id, session_number, title FROM sessions
+             WHERE curriculum_id = c.id AND completed_at IS NULL
+             ORDER BY session_number LIMIT 1) s ON true
+     WHERE u.id = :user_id
+    """
+)
+
+
+# Serialises one learner's /done's (NO KEY: foreign-key checks on the user are not blocked).
+_LOCK_USER = text("SELECT 1 FROM users WHERE id = :user_id FOR NO KEY UPDATE")
+
+
+# One statement, one round trip: complete the session, update the progress, keep the note,
+# and complete the curriculum, all only if the progress is still what the domain decided on.
+_RECORD_COMPLETION = text(
+    """
+    WITH p AS (
+        UPDATE user_progress
+           SET sessions_completed = sessions_completed + 1,
+               total_time_spent = total_time_spent + :minutes,
+               current_streak = :streak,
+               last_session_date = :at,
+               last_session_local_date = :day
+         WHERE user_id = :user_id AND curriculum_id = :curriculum_id
+           AND sessions_completed = :expected
+        RETURNING 1
+    ), s AS (
+        UPDATE sessions
+           SET completed_at = :at, completed_local_date = :day, minutes_spent = :minutes
+         WHERE id = :session_id AND curriculum_id = :curriculum_id AND completed_at IS NULL
+           AND EXISTS (SELECT 1 FROM p)
+        RETURNING id
+    ), n AS (
+        INSERT INTO user_notes (user_id, session_id, content, created_at, updated_at)
+        SELECT :user_id, s.id, CAST(:note AS text), :at, :at FROM s
+         WHERE CAST(:note AS text) IS NOT NULL
+        RETURNING 1
+    ), c AS (
+        UPDATE curricula SET status = 'completed'
+         WHERE id = :curriculum_id AND CAST(:completes AS boolean) AND EXISTS (SELECT 1 FROM s)
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM s)
+    """
+)
+
+
+class SqlCurriculumRepository(_Repository):
+    async def add(
+        self, user_id: UUID, spec: CurriculumSpec, sessions: list[PlannedSession]
+    ) -> UUID:
+        row = CurriculumRow(
+            user_id=user_id,
+            title=spec.title[:255],
+            subject=spec.subject,
+            total_sessions=spec.total_sessions,
+            session_duration=spec.session_minutes,
+            skill_level=spec.level.value,
+            goals=spec.goals,
+            background=spec.background,
+            status=CurriculumStatus.ACTIVE.value,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        await self._session.execute(
+            insert(SessionRow),
+            [
+                {
+                    "curriculum_id": row.id,
+                    "session_number": s.number,
+                    "title": s.title,
+                    "objectives": list(s.objectives),
+                    "materials": s.materials,
+                    "resources": [r.as_json() for r in s.resources],
+                }
+                for s in sessions
+            ],
+        )
+        self._session.add(UserProgressRow(user_id=user_id, curriculum_id=row.id))
+        await self._session.flush()
+        return row.id
+
+    def _overview_query(self) -> Any:
+        """Curricula with their progress row and their next pending session (if any)."""
+        next_pending = aliased(
+            SessionRow,
+            select(SessionRow)
+            .where(SessionRow.curriculum_id == CurriculumRow.id, SessionRow.completed_at.is_(None))
+            .order_by(SessionRow.session_number)
+            .limit(1)
+            .lateral("next_pending"),
+        )
+        return (
+            select(CurriculumRow, UserProgressRow, next_pending)
+            .join(
+                UserProgressRow,
+                (UserProgressRow.curriculum_id == CurriculumRow.id)
+                & (UserProgressRow.user_id == CurriculumRow.user_id),
+            )
+            .outerjoin(next_pending, true())
+        )
+
+    @staticmethod
+    def _overview(row: Any) -> CurriculumOverview:
+        curriculum, progress, next_session = row
+        return CurriculumOverview(
+            id=curriculum.id,
+            title=curriculum.title,
+            subject=curriculum.subject,
+            level=SkillLevel(curriculum.skill_level),
+            status=CurriculumStatus(curriculum.status),
+            total_sessions=curriculum.total_sessions,
+            session_minutes=curriculum.session_duration,
+            progress=_progress(progress),
+            created_at=curriculum.created_at,
+            next_session=None if next_session is None else _study_session(next_session),
+        )
+
+    async def get_owned(self, curriculum_id: UUID, owner: UUID) -> CurriculumOverview:
+        row = (
+            await self._session.execute(
+                self._overview_query().where(
+                    CurriculumRow.id == curriculum_id, CurriculumRow.user_id == owner
+                )
+            )
+        ).first()
+        if row is None:
+            raise NotFound("I can't find that curriculum among yours. See /plans.")
+        return self._overview(row)
+
+    async def current_id(self, user_id: UUID) -> UUID | None:
+        return await self._conn.scalar(_CURRENT_ID, {"user_id": user_id})
+
+    async def list_for(self, user_id: UUID) -> list[CurriculumOverview]:
+        rows = await self._session.execute(
+            self._overview_query()
+            .where(CurriculumRow.user_id == user_id)
+            .order_by(CurriculumRow.created_at.desc())
+        )
+        return [self._overview(row) for row in rows]
+
+    async def sessions(self, curriculum_id: UUID, offset: int, limit: int) -> list[StudySession]:
+        rows = await self._session.scalars(
+            select(SessionRow)
+            .where(SessionRow.curriculum_id == curriculum_id)
+            .order_by(SessionRow.session_number)
+            .offset(offset)
+            .limit(limit)
+        )
+        return [_study_session(row) for row in rows]
+
+    async def set_status(self, curriculum_id: UUID, status: CurriculumStatus) -> None:
+        await self._session.execute(
+            update(CurriculumRow).where(CurriculumRow.id == curriculum_id).values(status=status)
+        )
+
+    async def archive_completed_before(self, moment: datetime) -> int:
+        result = await self._session.execute(
+            update(CurriculumRow)
+            .where(
+                CurriculumRow.status == CurriculumStatus.COMPLETED.value,
+                CurriculumRow.updated_at < moment,
+            )
+            .values(status=CurriculumStatus.ARCHIVED.value)
+            .returning(CurriculumRow.id)
+        )
+        return len(result.all())
+
+    async def completion_context(
+        self, user_id: UUID, *, lock: bool = False
+    ) -> CompletionContext | None:
+        if lock:
+            await self._conn.execute(_LOCK_USER, {"user_id": user_id})
+        row = (await self._conn.execute(_COMPLETION_CONTEXT, {"user_id": user_id})).first()
+        if row is None:
+            return None
+        return CompletionContext(
+            timezone=row.timezone or "UTC",
+            curriculum_id=row.curriculum_id,
+            curriculum_title=row.title,
+            status=CurriculumStatus(row.status),
+            total_sessions=row.total_sessions,
+            session_minutes=row.session_duration,
+            progress=Progress(
+                sessions_completed=row.sessions_completed or 0,
+                total_time_spent=row.total_time_spent or 0,
+                current_streak=row.current_streak or 0,
+                last_session_date=row.last_session_date,
+                last_local_date=row.last_session_local_date,
+            ),
+            next_session_id=row.session_id,
+            next_session_number=row.session_number,
+            next_session_title=row.session_title,
+        )
+
+    async def record_completion(self, completion: Completion) -> bool:
+        written = await self._conn.scalar(
+            _RECORD_COMPLETION,
+            {
+                "user_id": completion.user_id,
+                "curriculum_id": completion.curriculum_id,
+                "session_id": completion.session_id,
+                "at": completion.at,
+                "day": completion.local_day,
+                "minutes": completion.minutes,
+                "streak": completion.streak,
+                "note": completion.note,
+                "expected": completion.expected_sessions_completed,
+                "completes": completion.completes_curriculum,
+            },
+        )
+        return written == 2
+
+    async def last_completion(self, user_id: UUID, *, lock: bool = False) -> LastCompletion | None:
+        query = (
+            select(SessionRow, CurriculumRow.title.label("curriculum_title"))
+            .join(CurriculumRow, CurriculumRow.id == SessionRow.curriculum_id)
+            .where(CurriculumRow.user_id == user_id, SessionRow.completed_at.is_not(None))
+            .order_by(SessionRow.completed_at.desc(), SessionRow.session_number.desc())
+            .limit(1)
+        )
+        if lock:
+            query = query.with_for_update(of=SessionRow)
+        row = (await self._session.execute(query)).first()
+        if row is None:
+            return None
+        session: SessionRow = row[0]
+        assert session.completed_at is not None and session.curriculum_id is not None
+        return LastCompletion(
+            session_id=session.id,
+            session_number=session.session_number,
+            session_title=session.title,
+            curriculum_id=session.curriculum_id,
+            curriculum_title=row.curriculum_title,
+            completed_at=session.completed_at,
+            minutes_spent=session.minutes_spent or 0,
+        )
+
+    async def completed_days(self, curriculum_id: UUID, *, excluding: UUID) -> list[date]:
+        days = await self._session.scalars(
+            select(SessionRow.completed_local_date).where(
+                SessionRow.curriculum_id == curriculum_id,
+                SessionRow.completed_local_date.is_not(None),
+                SessionRow.id != excluding,
+            )
+        )
+        return [day for day in days if day is not None]
+
+    async def revert_completion(self, last: LastCompletion, streak: int) -> None:
+        previous = (
+            await self._session.execute(
+                select(SessionRow.completed_at, SessionRow.completed_local_date)
+                .where(
+                    SessionRow.curriculum_id == last.curriculum_id,
+                    SessionRow.completed_at.is_not(None),
+                    SessionRow.id != last.session_id,
+                )
+                .order_by(SessionRow.completed_at.desc())
+                .limit(1)
+            )
+        ).first()
+        # The note written by that /done carries the completion's own timestamp.
+        await self._session.execute(
+            delete(UserNoteRow).where(
+                UserNoteRow.session_id == last.session_id,
+                UserNoteRow.created_at == last.completed_at,
+            )
+        )
+        await self._session.execute(
+            update(SessionRow)
+            .where(SessionRow.id == last.session_id)
+            .values(completed_at=None, completed_local_date=None, minutes_spent=None)
+        )
+        await self._session.execute(
+            update(UserProgressRow)
+            .where(UserProgressRow.curriculum_id == last.curriculum_id)
+            .values(
+                sessions_completed=UserProgressRow.sessions_completed - 1,
+                total_time_spent=UserProgressRow.total_time_spent - last.minutes_spent,
+                current_streak=streak,
+                last_session_date=previous.completed_at if previous else None,
+                last_session_local_date=previous.completed_local_date if previous else None,
+            )
+        )
+        await self._session.execute(
+            update(CurriculumRow)
+            .where(
+                CurriculumRow.id == last.curriculum_id,
+                CurriculumRow.status == CurriculumStatus.COMPLETED.value,
+            )
+            .values(status=CurriculumStatus.ACTIVE.value)
+        )
+
+
+class SqlNoteRepository(_Repository):
+    async def add(self, user_id: UUID, session_id: UUID, content: str, at: datetime) -> UUID:
+        row = UserNoteRow(
+            user_id=user_id, session_id=session_id, content=content, created_at=at, updated_at=at
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def recent(self, user_id: UUID, limit: int) -> list[Note]:
+        rows = await self._session.execute(
+            select(UserNoteRow, SessionRow.session_number, SessionRow.title, CurriculumRow.title)
+            .join(SessionRow, SessionRow.id == UserNoteRow.session_id)
+            .join(CurriculumRow, CurriculumRow.id == SessionRow.curriculum_id)
+            .where(UserNoteRow.user_id == user_id)
+            .order_by(UserNoteRow.created_at.desc())
+            .limit(limit)
+        )
+        return [
+            Note(
+                note.id,
+                note.content,
+                number,
+                session_title,
+                curriculum_title,
+                note.created_at or note.updated_at or datetime.min.replace(tzinfo=UTC),
+            )
+            for note, number, session_title, curriculum_title in rows
+        ]
+
+
+def _progress(row: UserProgressRow) -> Progress:
+    return Progress(
+        sessions_completed=row.sessions_completed or 0,
+        total_time_spent=row.total_time_spent or 0,
+        current_streak=row.current_streak or 0,
+        last_session_date=row.last_session_date,
+        last_local_date=row.last_session_local_date,
+    )
+
+
+def _resources(raw: object) -> tuple[Resource, ...]:
+    if not isinstance(raw, list):
+        return ()
+    return tuple(
+        Resource(title=str(r.get("title", "")), kind=str(r.get("kind", "")), url=r.get("url"))
+        for r in raw
+        if isinstance(r, dict)
+    )
+
+
+def _study_session(row: SessionRow) -> StudySession:
+    return StudySession(
+        id=row.id,
+        number=row.session_number,
+        title=row.title,
+        objectives=tuple(row.objectives or ()),
+        materials=row.materials or "",
+        resources=_resources(row.resources),
+        completed_at=row.completed_at,
+    )

@@ -1,0 +1,48 @@
+"""At most once: a platform update that arrives a second time has no second effect.
+
+Telegram delivers an update again when a webhook answer was lost or when the bot crashed before
+confirming it to ``getUpdates``. The adapter claims ``(platform, update_id)`` in its own, committed
+transaction *before* handling the update, and skips the update when the claim already existed.
+
+That makes handling at-most-once: a crash between the claim and the reply loses that one
+update (the learner sends it again), but nothing is ever done twice. Claims are kept for
+:data:`KEEP` (Telegram keeps an undelivered update for at most 24 hours) and then forgotten,
+which also matters because Telegram restarts update ids at a random value after a week
+without updates.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from domain.shared.clock import Clock
+from domain.unit_of_work import UnitOfWork
+
+KEEP = timedelta(hours=48)
+
+
+async def first_delivery(platform: str, update_id: int, uow: UnitOfWork, clock: Clock) -> bool:
+    """Claim one update.
+
+    Args:
+        platform: whose update ids these are, at most 20 characters; Telegram's are per bot,
+            so its adapter uses ``"telegram:<bot id>"``.
+        update_id: the platform's id of the update.
+        uow: a fresh unit of work; the claim is committed before this returns.
+        clock: when the claim is made (and later forgotten).
+
+    Returns:
+        True the first time an update is claimed; False for every later delivery of it.
+    """
+    async with uow:
+        first = await uow.deliveries.claim(platform, update_id, at=clock.now())
+        await uow.commit()
+    return first
+
+
+async def forget_old_deliveries(uow: UnitOfWork, clock: Clock, keep: timedelta = KEEP) -> int:
+    """Drop claims older than ``keep``; returns how many were dropped."""
+    async with uow:
+        dropped = await uow.deliveries.forget_before(clock.now() - keep)
+        await uow.commit()
+    return dropped

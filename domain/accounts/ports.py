@@ -1,0 +1,96 @@
+"""What the accounts context needs from outside: its repositories."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Protocol
+from uuid import UUID
+
+from domain.accounts.model import Conversation, Identity, User
+
+
+class UserRepository(Protocol):
+    async def by_identity(self, platform: str, external_id: str) -> User | None: ...
+
+    async def add(self, identity: Identity) -> User: ...
+
+    async def touch_identity(self, identity: Identity) -> None:
+        """Refresh the stored chat id and display name of an identity."""
+        ...
+
+    async def get(self, user_id: UUID) -> User: ...
+
+    async def set_timezone(self, user_id: UUID, zone: str) -> None: ...
+
+    async def ids_for_identities(self, identities: frozenset[tuple[str, str]]) -> set[UUID]: ...
+
+    async def preferences(self, user_id: UUID, *, lock: bool = False) -> dict[str, Any]:
+        """The stored ``notification_preferences`` document (unvalidated)."""
+        ...
+
+    async def set_preferences(self, user_id: UUID, document: dict[str, Any]) -> None: ...
+
+    async def reminder_profiles(
+        self, user_ids: Sequence[UUID]
+    ) -> dict[UUID, tuple[str, dict[str, Any]]]:
+        """Time zone and stored notification preferences of each known user."""
+        ...
+
+    async def without_daily_reminders(
+        self, after: UUID | None, limit: int
+    ) -> list[tuple[UUID, str, dict[str, Any]]]:
+        """Users after ``after`` (by id) wanting a daily reminder that is not planned."""
+        ...
+
+    async def reachable(self, user_id: UUID) -> list[tuple[str, str]]:
+        """(platform, external user id) of identities not blocked, most recent first."""
+        ...
+
+    async def mark_blocked(
+        self, user_id: UUID, platform: str, external_id: str, at: datetime
+    ) -> None: ...
+
+    async def set_current_curriculum(self, user_id: UUID, curriculum_id: UUID | None) -> None: ...
+
+
+class ConversationRepository(Protocol):
+    async def get(self, user_id: UUID) -> Conversation | None: ...
+
+    async def put(self, user_id: UUID, conversation: Conversation) -> None: ...
+
+    async def clear(self, user_id: UUID) -> None: ...
+
+
+class DeliveryRepository(Protocol):
+    """Which platform updates were already taken on, so a redelivered one is skipped."""
+
+    async def claim(self, platform: str, update_id: int, at: datetime) -> bool:
+        """Record the update as taken; False if it had been recorded before."""
+        ...
+
+    async def forget_before(self, moment: datetime) -> int:
+        """Drop records taken before ``moment``; returns how many."""
+        ...
+
+
+class LinkRepository(Protocol):
+    """Link codes (``/link``) and joining two users; see ``db.repositories.accounts``."""
+
+    async def save_code(self, user_id: UUID, code_hash: str, expires_at: datetime) -> None: ...
+
+    async def owner_of(self, code_hash: str, now: datetime) -> UUID | None: ...
+
+    async def use_code(self, user_id: UUID, code_hash: str, now: datetime) -> bool: ...
+
+    async def guesses(self, user_id: UUID) -> tuple[int, datetime | None]: ...
+
+    async def set_guesses(self, user_id: UUID, count: int, since: datetime) -> None: ...
+
+    async def lock_users(self, *user_ids: UUID) -> None: ...
+
+    async def platforms(self, user_id: UUID) -> set[str]: ...
+
+    async def has_bookings_with(self, learner: UUID, expert_id: UUID) -> bool: ...
+
+    async def merge(self, source: UUID, target: UUID) -> None: ...

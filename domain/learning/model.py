@@ -1,0 +1,199 @@
+"""Entities and value objects of the learner core: frozen dataclasses, no framework types."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from uuid import UUID
+
+
+class SkillLevel(StrEnum):
+    BEGINNER = "beginner"
+    INTERMEDIATE = "intermediate"
+    ADVANCED = "advanced"
+
+
+class CurriculumStatus(StrEnum):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    PAUSED = "paused"
+    ARCHIVED = "archived"
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One study resource; ``kind`` is e.g. "reading", "video", "exercise", "project", "tool"."""
+
+    title: str
+    kind: str
+    url: str | None = None
+
+    def as_json(self) -> dict[str, str]:
+        data = {"title": self.title, "kind": self.kind}
+        if self.url:
+            data["url"] = self.url
+        return data
+
+
+@dataclass(frozen=True)
+class CurriculumSpec:
+    """What the learner asked for; already validated (see ``domain.learning.parsing``)."""
+
+    subject: str
+    total_sessions: int
+    session_minutes: int
+    level: SkillLevel
+    goals: str | None = None
+    background: str | None = None
+
+    @property
+    def title(self) -> str:
+        return f"{self.subject} ({self.level.value})"
+
+
+@dataclass(frozen=True)
+class PlannedSession:
+    """One numbered session as the planner designs it."""
+
+    number: int
+    title: str
+    objectives: tuple[str, ...]
+    materials: str
+    resources: tuple[Resource, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class StudySession:
+    """A planned session as stored, with its completion."""
+
+    id: UUID
+    number: int
+    title: str
+    objectives: tuple[str, ...]
+    materials: str
+    resources: tuple[Resource, ...]
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A learner's progress in one curriculum (the ``user_progress`` row)."""
+
+    sessions_completed: int = 0
+    total_time_spent: int = 0
+    current_streak: int = 0
+    last_session_date: datetime | None = None
+    last_local_date: date | None = None
+
+
+@dataclass(frozen=True)
+class CurriculumOverview:
+    """A curriculum with its progress: what ``/plans`` and ``/progress`` show."""
+
+    id: UUID
+    title: str
+    subject: str
+    level: SkillLevel
+    status: CurriculumStatus
+    total_sessions: int
+    session_minutes: int
+    progress: Progress
+    created_at: datetime
+    next_session: StudySession | None = None
+
+    @property
+    def percent_done(self) -> int:
+        return round(100 * self.progress.sessions_completed / self.total_sessions)
+
+
+@dataclass(frozen=True)
+class Note:
+    id: UUID
+    content: str
+    session_number: int
+    session_title: str
+    curriculum_title: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CompletionContext:
+    """Everything ``/done`` needs, read in one query."""
+
+    timezone: str
+    curriculum_id: UUID
+    curriculum_title: str
+    status: CurriculumStatus
+    total_sessions: int
+    session_minutes: int
+    progress: Progress
+    next_session_id: UUID | None
+    next_session_number: int | None
+    next_session_title: str | None
+
+
+@dataclass(frozen=True)
+class Completion:
+    """A completed session to record, decided by the domain, written in one statement."""
+
+    user_id: UUID
+    curriculum_id: UUID
+    session_id: UUID
+    at: datetime
+    local_day: date
+    minutes: int
+    streak: int
+    note: str | None
+    expected_sessions_completed: int
+    completes_curriculum: bool
+
+
+@dataclass(frozen=True)
+class LastCompletion:
+    """The most recent completed session of a learner, as ``/undo`` and ``/note`` need it."""
+
+    session_id: UUID
+    session_number: int
+    session_title: str
+    curriculum_id: UUID
+    curriculum_title: str
+    completed_at: datetime
+    minutes_spent: int
+
+
+@dataclass(frozen=True)
+class SessionLogged:
+    curriculum_title: str
+    session_number: int
+    session_title: str
+    minutes: int
+    sessions_completed: int
+    total_sessions: int
+    streak: int
+    curriculum_completed: bool
+    note_saved: bool
+
+
+@dataclass(frozen=True)
+class SessionUndone:
+    curriculum_title: str
+    session_number: int
+    session_title: str
+    minutes: int
+    streak: int
+
+
+@dataclass(frozen=True)
+class PlanPage:
+    curriculum: CurriculumOverview
+    sessions: list[StudySession]
+    page: int
+    pages: int
+
+
+@dataclass(frozen=True)
+class CurriculumProgress:
+    curriculum: CurriculumOverview
+    streak: int
+    at_risk: bool

@@ -1,0 +1,173 @@
+"""Study sessions: logging one, undoing it, notes, and the progress report.
+
+Ownership is checked here, not only in the UI: every service acts for ``user_id`` and
+only ever reads or changes that user's own rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from uuid import UUID
+
+from domain.accounts.model import User
+from domain.learning import streaks
+from domain.learning.curricula import (
+    NO_CURRICULUM,
+)
+from domain.learning.model import (
+    Completion,
+    CurriculumProgress,
+    CurriculumStatus,
+    Note,
+    SessionLogged,
+    SessionUndone,
+)
+from domain.shared import timezones
+from domain.shared.clock import Clock
+from domain.shared.errors import Conflict, InvalidInput, NotFound
+from domain.unit_of_work import UnitOfWork
+
+logger = logging.getLogger(__name__)
+
+
+UNDO_WINDOW = timedelta(hours=24)
+
+
+async def log_session(
+    user_id: UUID,
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    minutes: int | None = None,
+    note: str | None = None,
+) -> SessionLogged:
+    """Complete the next pending session of the current curriculum.
+
+    Adds ``minutes`` (default: the curriculum's session length) to the time spent, updates the
+    streak on the learner's local calendar, stores ``note``, and completes the curriculum with
+    its last session. A concurrent ``/done`` of the same learner is never counted twice: the
+    write only lands if the progress is still as read; otherwise we read again, this time
+    holding the learner's lock so that concurrent ``/done``s queue up instead of failing.
+    """
+    for attempt in range(5):
+        async with uow:
+            context = await uow.curricula.completion_context(user_id, lock=attempt > 0)
+            if context is None:
+                raise NotFound(NO_CURRICULUM)
+            if context.status in (CurriculumStatus.PAUSED, CurriculumStatus.ARCHIVED):
+                raise InvalidInput(
+                    f"“{context.curriculum_title}” is {context.status.value}. /resume it first."
+                )
+            if context.next_session_id is None or context.status is CurriculumStatus.COMPLETED:
+                raise InvalidInput(
+                    f"Every session of “{context.curriculum_title}” is already done. "
+                    "Start something new with /new."
+                )
+            now = clock.now()
+            today = timezones.local_date(now, context.timezone)
+            progress = context.progress
+            streak = streaks.streak_after(
+                streaks.current_streak(progress.current_streak, progress.last_local_date, today),
+                progress.last_local_date,
+                today,
+            )
+            spent = minutes or context.session_minutes
+            completed = progress.sessions_completed + 1
+            recorded = await uow.curricula.record_completion(
+                Completion(
+                    user_id=user_id,
+                    curriculum_id=context.curriculum_id,
+                    session_id=context.next_session_id,
+                    at=now,
+                    local_day=today,
+                    minutes=spent,
+                    streak=streak,
+                    note=note,
+                    expected_sessions_completed=progress.sessions_completed,
+                    completes_curriculum=completed >= context.total_sessions,
+                )
+            )
+            if not recorded:
+                continue  # someone else logged a session in between: read again
+            await uow.commit()
+            assert context.next_session_number is not None
+            assert context.next_session_title is not None
+            return SessionLogged(
+                curriculum_title=context.curriculum_title,
+                session_number=context.next_session_number,
+                session_title=context.next_session_title,
+                minutes=spent,
+                sessions_completed=completed,
+                total_sessions=context.total_sessions,
+                streak=streak,
+                curriculum_completed=completed >= context.total_sessions,
+                note_saved=note is not None,
+            )
+    raise Conflict("Your progress changed while I was saving it. Please try /done again.")
+
+
+async def undo_last(user_id: UUID, uow: UnitOfWork, clock: Clock) -> SessionUndone:
+    """Revert the learner's most recent ``/done`` if it was less than 24 hours ago."""
+    async with uow:
+        last = await uow.curricula.last_completion(user_id, lock=True)
+        if last is None:
+            raise InvalidInput("There is no completed session to undo.")
+        if clock.now() - last.completed_at > UNDO_WINDOW:
+            raise InvalidInput(
+                f"Session {last.session_number} was completed more than 24 hours ago; "
+                "only a /done from the last 24 hours can be undone."
+            )
+        days = await uow.curricula.completed_days(last.curriculum_id, excluding=last.session_id)
+        streak = streaks.streak_from_days(days)
+        await uow.curricula.revert_completion(last, streak)
+        await uow.commit()
+    return SessionUndone(
+        curriculum_title=last.curriculum_title,
+        session_number=last.session_number,
+        session_title=last.session_title,
+        minutes=last.minutes_spent,
+        streak=streak,
+    )
+
+
+async def add_note(user_id: UUID, text: str, uow: UnitOfWork, clock: Clock) -> Note:
+    """Attach a note to the learner's most recently completed session."""
+    async with uow:
+        last = await uow.curricula.last_completion(user_id)
+        if last is None:
+            raise InvalidInput("Notes attach to a completed session. Log one with /done first.")
+        now = clock.now()
+        note_id = await uow.notes.add(user_id, last.session_id, text, now)
+        await uow.commit()
+    return Note(note_id, text, last.session_number, last.session_title, last.curriculum_title, now)
+
+
+async def recent_notes(user_id: UUID, uow: UnitOfWork, limit: int = 10) -> tuple[User, list[Note]]:
+    """The learner (for their time zone) and their latest notes, newest first."""
+    async with uow:
+        return await uow.users.get(user_id), await uow.notes.recent(user_id, limit)
+
+
+async def progress_report(
+    user_id: UUID, uow: UnitOfWork, clock: Clock
+) -> tuple[User, list[CurriculumProgress]]:
+    """Every non-archived curriculum with its streak as it stands today, in the user's zone."""
+    async with uow:
+        user = await uow.users.get(user_id)
+        curricula = await uow.curricula.list_for(user_id)
+    today = timezones.local_date(clock.now(), user.timezone)
+    report = []
+    for curriculum in curricula:
+        if curriculum.status is CurriculumStatus.ARCHIVED:
+            continue
+        p = curriculum.progress
+        report.append(
+            CurriculumProgress(
+                curriculum,
+                streak=streaks.current_streak(p.current_streak, p.last_local_date, today),
+                at_risk=curriculum.status is CurriculumStatus.ACTIVE
+                and streaks.streak_at_risk(p.current_streak, p.last_local_date, today),
+            )
+        )
+    return user, report

@@ -1,0 +1,156 @@
+"""What the marketplace needs from outside: its repositories."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+from uuid import UUID
+
+from domain.marketplace.model import (
+    Bookable,
+    Booking,
+    Calendar,
+    Earning,
+    Expert,
+    ExpertDraft,
+    Review,
+    SearchFilters,
+    Specialty,
+    Verification,
+)
+
+
+class ExpertRepository(Protocol):
+    async def lock(self, expert_id: UUID) -> None:
+        """Hold the expert's advisory lock until the transaction ends."""
+        ...
+
+    async def lock_for_booking(self, expert_id: UUID, learner_id: UUID) -> Bookable | None:
+        """Hold the expert's advisory lock and read what booking them needs (one statement)."""
+        ...
+
+    async def get(self, expert_id: UUID, *, specialties: bool = True) -> Expert | None: ...
+
+    async def by_user(self, user_id: UUID) -> Expert | None: ...
+
+    async def add(self, user_id: UUID, draft: ExpertDraft, currency: str) -> UUID: ...
+
+    async def update(self, expert_id: UUID, **values: Any) -> None: ...
+
+    async def replace_specialties(
+        self, expert_id: UUID, specialties: tuple[Specialty, ...]
+    ) -> None: ...
+
+    async def pending(self) -> list[Expert]: ...
+
+    async def set_verification(
+        self, expert_id: UUID, status: Verification, at: datetime | None
+    ) -> None: ...
+
+    async def weekly_rows(self, expert_id: UUID) -> list[tuple[int, list[list[str]]]]: ...
+
+    async def set_weekly_rows(
+        self, expert_id: UUID, rows: list[tuple[int, list[list[str]]]], zone: str
+    ) -> None: ...
+
+    async def time_off(self, expert_id: UUID) -> list[tuple[date, date]]: ...
+
+    async def add_time_off(self, expert_id: UUID, start: date, end: date) -> None: ...
+
+    async def busy(
+        self,
+        expert_id: UUID,
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        *,
+        scheduled_only: bool = False,
+        exclude: UUID | None = None,
+    ) -> list[tuple[datetime, datetime]]: ...
+
+    async def search(self, filters: SearchFilters, *, limit: int, offset: int) -> list[Expert]: ...
+
+    async def reviews(self, expert_ids: list[UUID], each: int) -> dict[UUID, list[Review]]: ...
+
+    async def calendars(
+        self,
+        expert_ids: list[UUID],
+        start: datetime,
+        end: datetime,
+        now: datetime,
+        *,
+        exclude: UUID | None = None,
+    ) -> dict[UUID, Calendar]: ...
+
+
+class BookingRepository(Protocol):
+    async def add(
+        self,
+        *,
+        learner_id: UUID,
+        expert_id: UUID,
+        starts_at: datetime,
+        minutes: int,
+        price: Decimal,
+        currency: str,
+        expires_at: datetime,
+    ) -> UUID: ...
+
+    async def add_if_free(
+        self,
+        *,
+        learner_id: UUID,
+        expert_user_id: UUID,
+        expert_id: UUID,
+        starts_at: datetime,
+        minutes: int,
+        price: Decimal,
+        currency: str,
+        expires_at: datetime,
+        now: datetime,
+        buffer: timedelta,
+    ) -> tuple[UUID, datetime, Decimal, datetime] | None:
+        """Add a pending booking and notify the expert unless held time overlaps the slot
+        (widened by ``buffer``); (id, start, price, expiry) as stored, or None. Under the lock.
+        """
+        ...
+
+    async def get(self, booking_id: UUID, *, lock: bool = False) -> Booking | None: ...
+
+    async def find(self, user_id: UUID, ref: str) -> list[Booking]: ...
+
+    async def for_user(self, user_id: UUID) -> list[Booking]: ...
+
+    async def update(self, booking_id: UUID, **values: Any) -> None: ...
+
+    async def save_feedback(
+        self,
+        booking_id: UUID,
+        *,
+        rating: int | None = None,
+        review: str | None = None,
+        expert_notes: str | None = None,
+    ) -> None: ...
+
+    async def refresh_expert_stats(self, expert_id: UUID) -> None: ...
+
+    async def add_commission(
+        self,
+        booking_id: UUID,
+        *,
+        commission: Decimal,
+        earnings: Decimal,
+        rate: Decimal,
+        currency: str,
+    ) -> bool: ...
+
+    async def earnings(self, expert_id: UUID, zone: str) -> list[Earning]: ...
+
+    async def ended_unmarked(self, now: datetime, *, since: datetime) -> list[Booking]:
+        """Scheduled sessions started after ``since`` that have ended by ``now``."""
+        ...
+
+    async def lapsed_pending(self, now: datetime) -> list[Booking]: ...
+
+    async def pay_out(self, now: datetime) -> tuple[int, Decimal]: ...

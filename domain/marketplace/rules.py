@@ -1,0 +1,112 @@
+"""The booking state machine and the money rules of the marketplace. Pure: no I/O."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+
+from domain.marketplace.model import (
+    CENT,
+    DURATIONS,
+    Action,
+    Booking,
+    BookingStatus,
+    Role,
+)
+from domain.shared.errors import InvalidInput, NotAllowed
+
+# The one state machine: (action) -> (states it may start from, state it leads to or None).
+TRANSITIONS: dict[Action, tuple[frozenset[BookingStatus], BookingStatus | None]] = {
+    Action.CONFIRM: (frozenset({BookingStatus.PENDING}), BookingStatus.SCHEDULED),
+    Action.DECLINE: (frozenset({BookingStatus.PENDING}), BookingStatus.CANCELLED),
+    Action.EXPIRE: (frozenset({BookingStatus.PENDING}), BookingStatus.CANCELLED),
+    Action.CANCEL: (
+        frozenset({BookingStatus.PENDING, BookingStatus.SCHEDULED}),
+        BookingStatus.CANCELLED,
+    ),
+    Action.RESCHEDULE: (frozenset({BookingStatus.PENDING, BookingStatus.SCHEDULED}), None),
+    Action.COMPLETE: (frozenset({BookingStatus.SCHEDULED}), BookingStatus.COMPLETED),
+    Action.NO_SHOW: (frozenset({BookingStatus.SCHEDULED}), BookingStatus.NO_SHOW),
+    Action.MARK_PAID: (
+        frozenset({BookingStatus.PENDING, BookingStatus.SCHEDULED, BookingStatus.COMPLETED}),
+        None,
+    ),
+    Action.FEEDBACK: (frozenset({BookingStatus.COMPLETED}), None),
+    Action.EXPERT_NOTES: (frozenset({BookingStatus.COMPLETED, BookingStatus.NO_SHOW}), None),
+}
+
+
+# Who may do what. Admins verify experts and may mark payments; nothing else is theirs.
+PERMISSIONS: dict[Action, frozenset[Role]] = {
+    Action.CONFIRM: frozenset({Role.EXPERT}),
+    Action.DECLINE: frozenset({Role.EXPERT}),
+    Action.CANCEL: frozenset({Role.LEARNER, Role.EXPERT}),
+    Action.RESCHEDULE: frozenset({Role.LEARNER, Role.EXPERT}),
+    Action.COMPLETE: frozenset({Role.EXPERT}),
+    Action.NO_SHOW: frozenset({Role.EXPERT}),
+    Action.MARK_PAID: frozenset({Role.EXPERT, Role.ADMIN}),
+    Action.FEEDBACK: frozenset({Role.LEARNER}),
+    Action.EXPERT_NOTES: frozenset({Role.EXPERT}),
+    Action.EXPIRE: frozenset(),  # the system only
+}
+
+
+def check_allowed(action: Action, booking: Booking, role: Role) -> None:
+    """Refuse an action the role may not take, or that the booking's state does not allow."""
+    if role not in PERMISSIONS[action]:
+        if role is Role.OTHER:
+            raise NotAllowed("That booking isn't yours. Nothing was changed.")
+        raise NotAllowed(f"Only {_who(action)} can do that. Nothing was changed.")
+    allowed_from, _ = TRANSITIONS[action]
+    if booking.status not in allowed_from:
+        raise InvalidInput(
+            f"Booking {booking.ref} is {booking.status.value.replace('_', '-')}; "
+            f"it can't be {_past(action)} now."
+        )
+
+
+def next_status(action: Action, current: BookingStatus) -> BookingStatus:
+    allowed_from, target = TRANSITIONS[action]
+    if current not in allowed_from:
+        raise InvalidInput(f"A {current.value} booking can't be {_past(action)}.")
+    return target or current
+
+
+def _who(action: Action) -> str:
+    roles = sorted(role.value for role in PERMISSIONS[action])
+    names = {"learner": "the learner", "expert": "the booked expert", "admin": "an admin"}
+    return " or ".join(names[r] for r in roles) or "the system"
+
+
+def _past(action: Action) -> str:
+    return {
+        Action.CONFIRM: "confirmed",
+        Action.DECLINE: "declined",
+        Action.CANCEL: "cancelled",
+        Action.RESCHEDULE: "rescheduled",
+        Action.COMPLETE: "marked completed",
+        Action.NO_SHOW: "marked no-show",
+        Action.MARK_PAID: "marked paid",
+        Action.FEEDBACK: "rated",
+        Action.EXPERT_NOTES: "annotated",
+        Action.EXPIRE: "expired",
+    }[action]
+
+
+def price_for(rate_min: Decimal, rate_max: Decimal, minutes: int) -> Decimal:
+    """The price of a session, fixed when it is booked.
+
+    Shorter sessions cost more per hour: 30 minutes at the top of the expert's range, 60 at its
+    middle, 90 at its bottom; the price is that hourly rate times the hours, in cents.
+    """
+    if minutes not in DURATIONS:
+        raise InvalidInput(f"Sessions are {', '.join(map(str, DURATIONS))} minutes long.")
+    hourly = {30: rate_max, 60: (rate_min + rate_max) / 2, 90: rate_min}[minutes]
+    return (hourly * minutes / 60).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def split_commission(price: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:
+    """(platform commission, expert earnings), in cents, always summing exactly to ``price``."""
+    if not Decimal(0) <= rate <= Decimal(1):
+        raise ValueError("commission rate must be between 0 and 1")
+    commission = (price * rate).quantize(CENT, rounding=ROUND_HALF_UP)
+    return commission, price - commission

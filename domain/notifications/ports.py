@@ -1,0 +1,44 @@
+"""What notifications need from outside: the outbox repository."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+from uuid import UUID
+
+from domain.notifications.model import Due, Planned
+
+
+class NotificationRepository(Protocol):
+    """The outbox: written in the transaction of the change it announces."""
+
+    async def add(
+        self, user_id: UUID, kind: str, data: dict[str, Any], due_at: datetime
+    ) -> None: ...
+
+    async def plan(self, planned: Sequence[Planned]) -> int:
+        """Write planned notifications, skipping occurrences already written; returns how many."""
+        ...
+
+    async def withdraw(
+        self, user_ids: Sequence[UUID], kinds: Sequence[str], *, booking_id: UUID | None = None
+    ) -> int:
+        """Delete pending notifications of ``kinds`` for the users (of one booking)."""
+        ...
+
+    async def take_due(self, user_id: UUID, now: datetime) -> list[tuple[str, dict[str, Any]]]: ...
+
+    async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Due]:
+        """Lease up to ``limit`` due notifications, oldest first (SKIP LOCKED)."""
+        ...
+
+    async def settle(
+        self,
+        notification_id: UUID,
+        status: str,
+        at: datetime,
+        *,
+        retry_at: datetime | None = None,
+        error: str | None = None,
+    ) -> None: ...

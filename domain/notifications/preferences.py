@@ -1,0 +1,150 @@
+"""What each user wants to be reminded of, and when: ``users.notification_preferences``.
+
+The stored JSON document is validated by these pydantic models; an empty ``{}`` means all
+defaults. Unknown keys and wrong types are refused with a message that names the field.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, time, timedelta
+from typing import Any, Literal, get_args
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from domain.shared.errors import InvalidInput
+
+DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
+Platform = Literal["telegram", "discord", "terminal"]
+PLATFORMS: tuple[str, ...] = get_args(Platform)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StudyReminder(_Strict):
+    """A daily nudge to study, skipped on days the learner already studied."""
+
+    enabled: bool = False
+    at: time = time(19, 0)
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4, 5, 6)
+
+    @field_validator("weekdays")
+    @classmethod
+    def _days(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or any(not 0 <= day <= 6 for day in value):
+            raise ValueError("weekdays are 0 (Monday) to 6 (Sunday), at least one")
+        return tuple(sorted(set(value)))
+
+
+class StreakReminder(_Strict):
+    """A warning on a day the streak would end unless the learner studies."""
+
+    enabled: bool = True
+    at: time = time(20, 0)
+
+
+class BookingReminders(_Strict):
+    enabled: bool = True
+    before_minutes: tuple[int, ...] = (24 * 60, 60)
+
+    @field_validator("before_minutes")
+    @classmethod
+    def _offsets(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if len(value) > 5 or any(not 5 <= minutes <= 7 * 24 * 60 for minutes in value):
+            raise ValueError("at most 5 offsets, each from 5 minutes to 7 days")
+        return tuple(sorted(set(value), reverse=True))
+
+
+class QuietHours(_Strict):
+    """No messages between ``start`` and ``end`` (local; may span midnight)."""
+
+    start: time
+    end: time
+
+
+class NotificationPreferences(_Strict):
+    study: StudyReminder = Field(default_factory=StudyReminder)
+    streak: StreakReminder = Field(default_factory=StreakReminder)
+    bookings: BookingReminders = Field(default_factory=BookingReminders)
+    quiet: QuietHours | None = None
+    muted_until: AwareDatetime | None = None
+    platform: Platform | None = None  # where to reach the user; None: where they last wrote
+
+    def muted(self, now: datetime) -> bool:
+        return self.muted_until is not None and now < self.muted_until
+
+    def as_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_defaults=True)
+
+
+def load(raw: object) -> NotificationPreferences:
+    """Validate a stored or submitted document. Raises ``InvalidInput`` naming the field."""
+    try:
+        return NotificationPreferences.model_validate(raw or {})
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "preferences"
+        raise InvalidInput(f"Notification preferences: {where}: {first['msg']}.") from None
+
+
+def load_or_defaults(raw: object) -> NotificationPreferences:
+    """A stored document for reading it (e.g. when delivering): the defaults if it is not
+    valid, rather than no delivery at all."""
+    try:
+        return load(raw)
+    except InvalidInput:
+        return NotificationPreferences()
+
+
+_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_clock(text: str) -> time:
+    match = _CLOCK.match(text.strip())
+    if match is None:
+        raise InvalidInput(f"“{text.strip()[:20]}” is not a time of day; use HH:MM, e.g. 19:30.")
+    return time(int(match[1]), int(match[2]))
+
+
+def parse_days(text: str) -> tuple[int, ...]:
+    """``mon,wed,fri`` / ``weekdays`` / ``weekends`` / ``daily`` -> weekday numbers."""
+    key = text.strip().lower()
+    named = {"daily": range(7), "weekdays": range(5), "weekends": range(5, 7)}
+    if key in named:
+        return tuple(named[key])
+    days = []
+    for part in re.split(r"[\s,]+", key):
+        if part[:3] not in DAY_CODES:
+            raise InvalidInput(f"“{part[:10]}” is not a day; use mon..sun, weekdays or daily.")
+        days.append(DAY_CODES.index(part[:3]))
+    return tuple(sorted(set(days)))
+
+
+def parse_quiet(text: str) -> QuietHours | None:
+    """``22:00-07:30`` (may span midnight) or ``off``."""
+    if text.strip().lower() == "off":
+        return None
+    start, sep, end = text.partition("-")
+    if not sep:
+        raise InvalidInput("Give quiet hours as a range, e.g. /quiet 22:00-07:30, or /quiet off.")
+    quiet = QuietHours(start=parse_clock(start), end=parse_clock(end))
+    if quiet.start == quiet.end:
+        raise InvalidInput("Quiet hours need a start and an end that differ.")
+    return quiet
+
+
+def parse_mute(text: str) -> timedelta | None:
+    """``7d`` / ``12h`` (at most 60 days) or ``off``."""
+    key = text.strip().lower()
+    if key == "off":
+        return None
+    match = re.fullmatch(r"(\d{1,3})\s*([dh])", key)
+    if match is None:
+        raise InvalidInput("Mute for a while, e.g. /mute 7d or /mute 12h, or /mute off.")
+    amount = int(match[1])
+    span = timedelta(days=amount) if match[2] == "d" else timedelta(hours=amount)
+    if not timedelta(hours=1) <= span <= timedelta(days=60):
+        raise InvalidInput("Mute for 1 hour to 60 days.")
+    return span

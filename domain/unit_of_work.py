@@ -1,0 +1,55 @@
+"""The unit of work: one transaction over every context's repositories."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from domain.accounts.ports import (
+    ConversationRepository,
+    DeliveryRepository,
+    LinkRepository,
+    UserRepository,
+)
+from domain.learning.ports import CurriculumRepository, NoteRepository
+from domain.marketplace.ports import BookingRepository, ExpertRepository
+from domain.notifications.ports import NotificationRepository
+
+
+class UnitOfWork(Protocol):
+    """One transaction over all repositories: ``async with uow: ...; await uow.commit()``.
+
+    Leaving the block without ``commit()`` rolls back.
+    """
+
+    @property
+    def users(self) -> UserRepository: ...
+
+    @property
+    def curricula(self) -> CurriculumRepository: ...
+
+    @property
+    def notes(self) -> NoteRepository: ...
+
+    @property
+    def conversations(self) -> ConversationRepository: ...
+
+    @property
+    def experts(self) -> ExpertRepository: ...
+
+    @property
+    def bookings(self) -> BookingRepository: ...
+
+    @property
+    def notifications(self) -> NotificationRepository: ...
+
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
+
+    @property
+    def links(self) -> LinkRepository: ...
+
+    async def __aenter__(self) -> UnitOfWork: ...
+
+    async def __aexit__(self, *exc_info: object) -> None: ...
+
+    async def commit(self) -> None: ...
