@@ -17,8 +17,8 @@ from domain.marketplace import bookings, experts
 if TYPE_CHECKING:
     from contextlib import AsyncExitStack
 
+    from bot.handlers.courier import Courier
     from bot.handlers.router import Dispatcher
-    from bot.worker import Courier
 
 app = typer.Typer(
     help="Syllabot: a chat-first study companion.", no_args_is_help=True, add_completion=False

@@ -25,42 +25,33 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
 from uuid import UUID
 
-from bot.handlers import notices
-from bot.handlers.base import Context, Reply
+from bot.handlers.base import Context
+from bot.handlers.courier import Courier
+from bot.handlers.notifications import notices
 from domain.notifications import delivery
 from domain.notifications.model import Due, Outcome
 
 logger = logging.getLogger(__name__)
 
+
 MAX_ATTEMPTS = 5
+
+
 CONCURRENCY = 8  # notifications on their way at once: enough for any pace, within the DB pool
+
+
 SETTLE_EVERY = 30  # record outcomes this often (about a second of Telegram's pace)
+
+
 WAIT_AT_MOST = 10.0  # seconds of 429 the batch waits out; a longer one reschedules
+
+
 SEND_TRIES = 3  # sends of one message within a batch (each after its 429 was waited out)
 
+
 Settled = tuple[Due, Outcome, datetime | None, str | None]
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """What a platform said: sent, blocked by the person, or come back after ``retry_after``."""
-
-    sent: bool = False
-    blocked: bool = False
-    retry_after: float | None = None
-
-
-SENT = Delivery(sent=True)
-BLOCKED = Delivery(blocked=True)
-
-
-class Courier(Protocol):
-    async def send(self, chat_id: str, reply: Reply) -> Delivery:
-        """Send one message to a chat on this courier's platform."""
-        ...
 
 
 @dataclass(frozen=True)

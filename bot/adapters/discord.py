@@ -36,9 +36,9 @@ from discord import app_commands
 
 from bot.adapters.text import split_text
 from bot.handlers.base import Ask, Button, Command, Incoming, Reply
+from bot.handlers.courier import BLOCKED, SENT, Delivery
 from bot.handlers.payloads import NOT_YOURS
 from bot.handlers.router import FAILURE, Dispatcher
-from bot.worker import BLOCKED, SENT, Delivery
 from domain.accounts import inbound
 from domain.accounts.model import Identity
 

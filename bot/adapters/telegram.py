@@ -62,8 +62,8 @@ from telegram.ext import (
 
 from bot.adapters.text import split_text
 from bot.handlers.base import Button, Incoming, Reply
+from bot.handlers.courier import BLOCKED, SENT, Delivery
 from bot.handlers.router import FAILURE, Dispatcher
-from bot.worker import BLOCKED, SENT, Delivery
 from domain.accounts import inbound
 from domain.accounts.model import Identity
 

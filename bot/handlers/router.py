@@ -9,18 +9,12 @@ from collections.abc import Sequence
 from dataclasses import replace
 from uuid import UUID
 
-from bot.handlers import (
-    bookings,
-    curricula,
-    experts,
-    link,
-    notices,
-    payloads,
-    progress,
-    reminders,
-    settings,
-)
+from bot.handlers import payloads
+from bot.handlers.accounts import link, timezone
 from bot.handlers.base import Command, Context, Handler, Incoming, Replies, Reply, Request
+from bot.handlers.learning import curricula, progress
+from bot.handlers.marketplace import bookings, experts
+from bot.handlers.notifications import notices, reminders
 from domain.accounts import conversations
 from domain.accounts.model import Identity
 from domain.accounts.registration import register
@@ -97,7 +91,7 @@ class Dispatcher:
             Command("help", self.help, "this list", personal=False),
             Command("cancel", cancel, "leave the current step-by-step flow"),
         ]
-        modules = (curricula, progress, settings, reminders, experts, bookings, link)
+        modules = (curricula, progress, timezone, reminders, experts, bookings, link)
         self.commands: dict[str, Command] = {
             c.name: c for c in [*own, *(c for m in modules for c in m.COMMANDS)]
         }

@@ -18,7 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import bootstrap
 from bot.handlers.base import Reply
-from bot.worker import Delivery, NotificationWorker, Pace
+from bot.handlers.courier import Delivery
+from bot.worker import NotificationWorker, Pace
 from tests.support import FakeClock, people, private_database, queue, statuses
 from tests.unit.test_pacer import FakeTime
 

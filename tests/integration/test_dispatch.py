@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import bootstrap
 from bot.handlers.base import Reply
-from bot.worker import BLOCKED, SENT, Delivery, NotificationWorker
+from bot.handlers.courier import BLOCKED, SENT, Delivery
+from bot.worker import NotificationWorker
 from domain.notifications.delivery import LEASE, claim
 from tests.support import FakeClock, people, private_database, queue, statuses
 

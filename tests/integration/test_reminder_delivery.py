@@ -14,8 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import bootstrap
 from bot.handlers.base import Reply
+from bot.handlers.courier import SENT, Delivery
 from bot.handlers.router import Dispatcher
-from bot.worker import SENT, Delivery, NotificationWorker
+from bot.worker import NotificationWorker
 from domain.marketplace import bookings, experts
 from domain.marketplace.model import Action, Booking, Policy
 from domain.notifications.services import ensure_planned

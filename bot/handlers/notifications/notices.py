@@ -13,9 +13,9 @@ from typing import Any
 from uuid import UUID
 
 from bot.handlers.base import Context, Reply
-from bot.handlers.bookings import booking_card
-from bot.handlers.experts import admin_card
 from bot.handlers.formatting import duration
+from bot.handlers.marketplace.bookings import booking_card
+from bot.handlers.marketplace.experts import admin_card
 from domain.accounts.registration import get_user
 from domain.marketplace import bookings, experts
 from domain.marketplace.bookings import MARK_PROMPT
@@ -25,6 +25,7 @@ from domain.notifications.services import study_facts
 from domain.shared.errors import DomainError
 
 logger = logging.getLogger(__name__)
+
 
 HEADLINES = {
     "booking_requested": "📨 New booking request — confirm or decline:",
@@ -39,6 +40,8 @@ HEADLINES = {
     "booking_rated": "⭐ A learner rated your session:",
     MARK_PROMPT: "Your session has ended. How did it go? Mark it:",
 }
+
+
 PLAIN = {
     "expert_verified": "🎉 Your expert profile is verified. Learners can now find and book you.",
     "expert_rejected": "Your expert profile was not approved. Reply to your admin for details.",

@@ -44,4 +44,6 @@ async def timezone_button(req: Request) -> Reply:
 
 
 COMMANDS = [Command("timezone", timezone, "set your time zone, e.g. /timezone Europe/Berlin")]
+
+
 BUTTONS = {"tz": timezone_button}

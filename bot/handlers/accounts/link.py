@@ -11,6 +11,8 @@ SHOW = (
     "10 minutes. It works once; a new /link replaces it. Both accounts become one: "
     "curricula, notes, streaks, bookings and settings are merged. Keep the code to yourself."
 )
+
+
 LINKED = (
     "🔗 Linked: {platforms} are now one account. Your curricula, progress, notes, bookings "
     "and settings are together; use either."
@@ -30,4 +32,6 @@ async def link(req: Request) -> Reply:
 COMMANDS = [
     Command("link", link, "use one account on Telegram and Discord: /link [code]", "[code]"),
 ]
+
+
 BUTTONS: dict[str, Handler] = {}

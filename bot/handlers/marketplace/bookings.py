@@ -17,8 +17,8 @@ from bot.handlers.base import (
     flow_of_button,
     rows,
 )
-from bot.handlers.experts import money
 from bot.handlers.formatting import local_time, short_time
+from bot.handlers.marketplace.experts import money
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
@@ -28,8 +28,13 @@ from domain.marketplace.rules import price_for
 from domain.shared.errors import InvalidInput
 
 BOOK = "book"
+
+
 REASON = "reason"
+
+
 REVIEW = "review"
+
 
 # Short codes of booking actions in button payloads.
 ACTIONS = {
@@ -40,6 +45,8 @@ ACTIONS = {
     "ns": Action.NO_SHOW,
     "pd": Action.MARK_PAID,
 }
+
+
 DONE_TEXT = {
     Action.CONFIRM: "✅ Confirmed. The learner has been told.",
     Action.DECLINE: "Declined. The learner has been told.",
@@ -101,9 +108,6 @@ def action_buttons(
 
 def booking_card(booking: Booking, viewer: UUID, zone: str, now: datetime) -> Reply:
     return Reply(summary(booking, viewer, zone), action_buttons(booking, viewer, now))
-
-
-# -- the book flow ---------------------------------------------------------------------------
 
 
 def _flow_button(req: Request, conversation: Conversation, choice: str) -> str:
@@ -285,9 +289,6 @@ async def _finish(req: Request, conversation: Conversation) -> Replies:
     return Reply(f"{head}{waiting}\n{summary(booking, req.user_id, zone)}", edit=True)
 
 
-# -- /bookings and each booking's actions ------------------------------------------------------
-
-
 async def list_bookings(req: Request) -> Reply:
     """Your upcoming and past bookings, as learner and as expert."""
     mine = await bookings.bookings_of(req.user_id, req.ctx.uow())
@@ -423,9 +424,6 @@ async def skip_button(req: Request) -> Replies:
     raise InvalidInput(payloads.STALE)
 
 
-# -- typed commands ----------------------------------------------------------------------------
-
-
 async def paid(req: Request) -> Reply:
     """Record a booking's payment: /paid <reference> (the expert or an admin)."""
     if not req.args.strip():
@@ -491,6 +489,8 @@ COMMANDS = [
     ),
     Command("earnings", earnings, "your earnings by month (experts)"),
 ]
+
+
 BUTTONS = {
     "bk": start_booking,
     "bf": book_button,
@@ -498,4 +498,6 @@ BUTTONS = {
     "bx": booking_button,
     "rr": skip_button,
 }
+
+
 FLOWS = {REASON: reason_answer, REVIEW: review_answer}

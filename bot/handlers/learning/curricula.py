@@ -246,6 +246,12 @@ COMMANDS = [
         "archive the current curriculum",
     ),
 ]
+
+
 BUTTONS = {"wz": WIZARD.button, "pp": plan_page_button, "co": open_button}
+
+
 FLOWS = {FLOW: WIZARD.answer}
+
+
 DEEP_LINKS = {"c": open_link}

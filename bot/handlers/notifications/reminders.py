@@ -177,4 +177,6 @@ COMMANDS = [
     Command("mute", mute, "pause study reminders: /mute 7d"),
     Command("notify_on", notify_on, "where reminders go: /notify_on telegram", NOTIFY_USAGE),
 ]
+
+
 BUTTONS = {"st": settings_button}

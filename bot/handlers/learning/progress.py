@@ -109,4 +109,6 @@ COMMANDS = [
     Command("note", note, "note on your latest session: /note <text>", "/note <text>"),
     Command("notes", notes, "your recent notes"),
 ]
+
+
 BUTTONS: dict[str, Handler] = {}

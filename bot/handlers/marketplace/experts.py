@@ -31,6 +31,8 @@ from domain.shared.text import clean_text, parse_int
 from domain.shared.timezones import resolve_zone
 
 ONBOARDING = "expert"
+
+
 SEARCH = "search"
 
 
@@ -58,9 +60,6 @@ def describe(expert: Expert) -> str:
     if expert.credentials:
         lines.append(f"Credentials: {expert.credentials}")
     return "\n".join(lines)
-
-
-# -- onboarding ------------------------------------------------------------------------------
 
 
 async def _own_zone(req: Request) -> list[tuple[str, str]]:
@@ -146,9 +145,6 @@ async def become_expert(req: Request) -> Replies:
     return await ONBOARDING_WIZARD.start(req)
 
 
-# -- own profile -----------------------------------------------------------------------------
-
-
 async def _own_profile(req: Request) -> Expert | None:
     try:
         return await experts.my_profile(req.user_id, req.ctx.uow())
@@ -172,9 +168,6 @@ async def expert(req: Request) -> Reply:
         raise InvalidInput(f"Usage: /expert {field} <value>")
     updated = await experts.edit_profile(req.user_id, field.lower(), value, req.ctx.uow())
     return Reply(f"Saved.\n{describe(updated)}")
-
-
-# -- admin -----------------------------------------------------------------------------------
 
 
 async def admin(req: Request) -> Replies:
@@ -211,8 +204,6 @@ async def verify_button(req: Request) -> Reply:
     return Reply(f"{done.display_name} is now {done.status.value}.", edit=True)
 
 
-# -- availability ----------------------------------------------------------------------------
-
 AVAILABILITY_USAGE = "Usage: /availability mon 09:00-12:00 14:00-18:00; wed 18:00-21:00"
 
 
@@ -236,12 +227,12 @@ async def timeoff(req: Request) -> Reply:
     return Reply(f"Saved. Your time off: {listed}")
 
 
-# -- search and profiles ---------------------------------------------------------------------
-
 SEARCH_USAGE = (
     "Usage: /experts <subject> [max=<rate>] [lang=<code>] [level=<level>] [within=<days>]\n"
     "e.g. /experts python max=40 lang=en level=advanced within=7"
 )
+
+
 _FILTER = re.compile(r"\b(max|lang|level|within)=(\S+)", re.IGNORECASE)
 
 
@@ -379,11 +370,17 @@ COMMANDS = [
     ),
     Command("admin", admin, "experts waiting for verification (admins)"),
 ]
+
+
 BUTTONS = {
     "xw": ONBOARDING_WIZARD.button,
     "av": verify_button,
     "es": search_page_button,
     "ep": profile_button,
 }
+
+
 FLOWS = {ONBOARDING: ONBOARDING_WIZARD.answer}
+
+
 DEEP_LINKS = {"e": profile_link}
