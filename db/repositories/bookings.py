@@ -36,6 +36,7 @@ from domain.marketplace.model import (
     Earning,
     PaymentStatus,
 )
+from domain.notifications.model import NotificationKind
 
 _Learner = aliased(UserRow, name="learner")
 
@@ -116,6 +117,7 @@ class SqlBookingRepository:
                     "learner_id": learner_id,
                     "expert_id": expert_id,
                     "notify": expert_user_id,
+                    "notice": NotificationKind.BOOKING_REQUESTED.value,
                     "starts_at": starts_at,
                     "minutes": minutes,
                     "price": price,

@@ -129,7 +129,7 @@ _ADD_IF_FREE = text(
         RETURNING id, session_date, price, expires_at
     ), n AS (
         INSERT INTO notifications (user_id, kind, data, due_at)
-        SELECT CAST(:notify AS uuid), 'booking_requested',
+        SELECT CAST(:notify AS uuid), CAST(:notice AS varchar),
                jsonb_build_object('booking_id', CAST(b.id AS text)), CAST(:now AS timestamptz)
           FROM b
     )

@@ -26,7 +26,7 @@ from domain.marketplace.model import (
 from domain.marketplace.payments import PaymentProvider, jitsi_room
 from domain.marketplace.rules import check_allowed, next_status, price_for, split_commission
 from domain.marketplace.slots import offers, open_slots_of, slot_is_open
-from domain.notifications.model import Planned
+from domain.notifications.model import NotificationKind, Planned
 from domain.notifications.services import replan_booking
 from domain.shared.clock import Clock
 from domain.shared.errors import Conflict, InvalidInput, NotFound
@@ -147,7 +147,7 @@ async def act(
         now = clock.now()
         other = booking.learner_id if role is Role.EXPERT else booking.expert_user_id
         values: dict[str, object] = {}
-        notice = "booking_" + action.value
+        notice = NotificationKind(f"booking_{action.value}")  # act() serves only these
 
         if action is Action.CONFIRM:
             lapsed = booking.expires_at is not None and booking.expires_at <= now
@@ -268,7 +268,7 @@ async def reschedule(
         )
         other = booking.expert_user_id if by_learner else booking.learner_id
         await uow.notifications.add(
-            other, "booking_rescheduled", {"booking_id": str(booking_id)}, now
+            other, NotificationKind.BOOKING_RESCHEDULED, {"booking_id": str(booking_id)}, now
         )
         updated = await uow.bookings.get(booking_id)
         assert updated is not None
@@ -300,7 +300,10 @@ async def rate(
         await uow.bookings.save_feedback(booking_id, rating=rating, review=review)
         await uow.bookings.refresh_expert_stats(booking.expert_id)
         await uow.notifications.add(
-            booking.expert_user_id, "booking_rated", {"booking_id": str(booking_id)}, clock.now()
+            booking.expert_user_id,
+            NotificationKind.BOOKING_RATED,
+            {"booking_id": str(booking_id)},
+            clock.now(),
         )
         updated = await uow.bookings.get(booking_id)
         await uow.commit()
@@ -363,7 +366,7 @@ async def earnings(user_id: UUID, uow: UnitOfWork) -> list[Earning]:
         return await uow.bookings.earnings(expert.id, expert.timezone)
 
 
-MARK_PROMPT = "booking_mark_prompt"
+MARK_PROMPT = NotificationKind.BOOKING_MARK_PROMPT
 
 
 async def prompt_to_mark(uow: UnitOfWork, clock: Clock) -> int:
@@ -400,7 +403,7 @@ async def expire_pending(uow: UnitOfWork, clock: Clock) -> int:
             )
             for user in (booking.learner_id, booking.expert_user_id):
                 await uow.notifications.add(
-                    user, "booking_expired", {"booking_id": str(booking.id)}, now
+                    user, NotificationKind.BOOKING_EXPIRED, {"booking_id": str(booking.id)}, now
                 )
         await uow.commit()
     return len(lapsed)

@@ -23,6 +23,7 @@ from domain.marketplace.parsing import (
     parse_specialties,
 )
 from domain.marketplace.slots import open_slots_for, open_slots_of
+from domain.notifications.model import NotificationKind
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidInput, NotAllowed, NotFound
 from domain.shared.text import clean_text
@@ -54,7 +55,7 @@ async def become_expert(
         expert_id = await uow.experts.add(user_id, draft, policy.currency)
         for admin in await uow.users.ids_for_identities(policy.admins):
             await uow.notifications.add(
-                admin, "expert_pending", {"expert_id": str(expert_id)}, clock.now()
+                admin, NotificationKind.EXPERT_PENDING, {"expert_id": str(expert_id)}, clock.now()
             )
         expert = await uow.experts.get(expert_id)
         await uow.commit()
@@ -152,7 +153,10 @@ async def verify_expert(
         now = clock.now()
         await uow.experts.set_verification(expert_id, target, now if approve else None)
         await uow.notifications.add(
-            expert.user_id, "expert_verified" if approve else "expert_rejected", {}, now
+            expert.user_id,
+            NotificationKind.EXPERT_VERIFIED if approve else NotificationKind.EXPERT_REJECTED,
+            {},
+            now,
         )
         await uow.commit()
     return replace(expert, status=target, approval_date=now if approve else None)

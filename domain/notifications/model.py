@@ -10,9 +10,33 @@ from uuid import UUID
 
 from domain.learning.model import StudySession
 
-STUDY = "study_reminder"
-STREAK = "streak_reminder"
-BOOKING = "booking_reminder"
+
+class NotificationKind(StrEnum):
+    """Every kind of notification the outbox holds; each has exactly one renderer
+    (``bot.handlers.notifications.notices``), and a test checks that."""
+
+    STUDY_REMINDER = "study_reminder"
+    STREAK_REMINDER = "streak_reminder"
+    BOOKING_REMINDER = "booking_reminder"
+    BOOKING_REQUESTED = "booking_requested"
+    BOOKING_CONFIRM = "booking_confirm"
+    BOOKING_DECLINE = "booking_decline"
+    BOOKING_CANCEL = "booking_cancel"
+    BOOKING_COMPLETE = "booking_complete"
+    BOOKING_NO_SHOW = "booking_no_show"
+    BOOKING_MARK_PAID = "booking_mark_paid"
+    BOOKING_RESCHEDULED = "booking_rescheduled"
+    BOOKING_EXPIRED = "booking_expired"
+    BOOKING_RATED = "booking_rated"
+    BOOKING_MARK_PROMPT = "booking_mark_prompt"
+    EXPERT_PENDING = "expert_pending"
+    EXPERT_VERIFIED = "expert_verified"
+    EXPERT_REJECTED = "expert_rejected"
+
+
+STUDY = NotificationKind.STUDY_REMINDER
+STREAK = NotificationKind.STREAK_REMINDER
+BOOKING = NotificationKind.BOOKING_REMINDER
 RECURRING = frozenset({STUDY, STREAK})
 PLANNED = RECURRING | {BOOKING}  # planned ahead with quiet hours already applied
 
