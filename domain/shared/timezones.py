@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from datetime import date, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, available_timezones
@@ -44,15 +45,16 @@ def resolve_zone(text: str) -> str:
 
 
 def suggest_zones(text: str, limit: int = 5) -> list[str]:
-    """Zones whose name, or whose city part, is closest to ``text``."""
+    """Zones for ``text``, as typed so far or mistyped: first those with a word starting with
+    it (``"los"``: America/Los_Angeles; ``"europe/"``: every Europe/...), alphabetically, then
+    those whose name, or whose city part, is closest to it."""
     key = text.strip().replace(" ", "_").lower()[:64]
     if not key:
         return []
     zones = _zones_by_key()
-    by_city: dict[str, list[str]] = {}
-    for lowered, name in zones.items():
-        by_city.setdefault(lowered.rsplit("/", 1)[-1], []).append(name)
-    found: list[str] = []
+    word = re.compile(r"(?:^|[/_])" + re.escape(key))
+    found = [zones[lowered] for lowered in sorted(zones) if word.search(lowered)][:limit]
+    by_city = _zones_by_city()
     city = key.rsplit("/", 1)[-1]
     for match in difflib.get_close_matches(city, by_city, n=limit, cutoff=0.75):
         found.extend(sorted(by_city[match]))
@@ -61,6 +63,15 @@ def suggest_zones(text: str, limit: int = 5) -> list[str]:
     if not found:  # nothing close: still offer the least distant few
         found = [zones[m] for m in difflib.get_close_matches(key, zones, n=3, cutoff=0.4)]
     return list(dict.fromkeys(found))[:limit]
+
+
+@cache
+def _zones_by_city() -> dict[str, list[str]]:
+    """Lower-cased city part (``berlin``) -> the zones ending in it."""
+    by_city: dict[str, list[str]] = {}
+    for lowered, name in _zones_by_key().items():
+        by_city.setdefault(lowered.rsplit("/", 1)[-1], []).append(name)
+    return by_city
 
 
 def local_date(at: datetime, zone: str) -> date:

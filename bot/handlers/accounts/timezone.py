@@ -1,4 +1,5 @@
-"""/timezone: the learner's IANA zone, with suggestions as buttons when the name is unknown."""
+"""/timezone: the learner's IANA zone, with suggestions as buttons when the name is unknown,
+and while it is typed (where the platform can show them)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from bot.handlers import payloads
 from bot.handlers.base import Button, Command, Reply, Request, rows
 from bot.handlers.formatting import local_time
 from domain.accounts.registration import get_user, set_timezone
-from domain.shared.timezones import UnknownTimeZone
+from domain.shared.timezones import UnknownTimeZone, suggest_zones
 
 USAGE = "Usage: /timezone <IANA zone>, for example /timezone Europe/Berlin"
+SUGGESTED = 25  # zones offered while typing (as many as Discord's autocomplete shows)
 
 
 async def _apply(req: Request, text: str, *, edit: bool = False) -> Reply:
@@ -43,7 +45,19 @@ async def timezone_button(req: Request) -> Reply:
     return await _apply(req, zone, edit=True)
 
 
-COMMANDS = [Command("timezone", timezone, "set your time zone, e.g. /timezone Europe/Berlin")]
+async def zones_for(req: Request, typed: str) -> list[tuple[str, str]]:
+    """Zones for the argument as typed so far."""
+    return [(zone, zone) for zone in suggest_zones(typed, limit=SUGGESTED)]
+
+
+COMMANDS = [
+    Command(
+        "timezone",
+        timezone,
+        "set your time zone, e.g. /timezone Europe/Berlin",
+        suggest=zones_for,
+    )
+]
 
 
 BUTTONS = {"tz": timezone_button}
