@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.handlers.base import Context
 from bot.worker import NotificationWorker
+from domain.accounts.inbound import forget_old_deliveries
 from domain.learning.curricula import archive_finished
 from domain.marketplace import bookings
 from domain.notifications.services import ensure_planned
@@ -104,16 +105,19 @@ class Scheduler:
 
 async def maintenance(ctx: Context) -> None:
     """Daily: lapse unanswered booking requests, ask experts to mark ended sessions, plan any
-    missing daily reminders, archive curricula finished over 2 years ago."""
+    missing daily reminders, archive curricula finished over 2 years ago, forget old claims
+    on platform updates."""
     expired = await bookings.expire_pending(ctx.uow(), ctx.clock)
     prompted = await bookings.prompt_to_mark(ctx.uow(), ctx.clock)
     planned = await ensure_planned(ctx.uow(), ctx.clock)
     archived = await archive_finished(ctx.uow(), ctx.clock)
+    forgotten = await forget_old_deliveries(ctx.uow(), ctx.clock)
     logger.info(
         "maintenance: %d request(s) lapsed, %d session(s) to mark, %d reminder(s) planned, "
-        "%d curricula archived",
+        "%d curricula archived, %d old update claim(s) forgotten",
         expired,
         prompted,
         planned,
         archived,
+        forgotten,
     )

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from bot.handlers.payloads import STALE
 from domain.accounts import conversations
-from domain.accounts.model import Conversation, Identity
+from domain.accounts.model import Conversation, Identity  # Identity: for the adapters too
 from domain.learning.ports import CurriculumPlanner
 from domain.marketplace.model import Policy
 from domain.marketplace.payments import ManualPayments, PaymentProvider

@@ -15,7 +15,7 @@ from bot.handlers.base import Command, Context, Handler, Incoming, Replies, Repl
 from bot.handlers.learning import curricula, progress
 from bot.handlers.marketplace import bookings, experts
 from bot.handlers.notifications import notices, reminders
-from domain.accounts import conversations
+from domain.accounts import conversations, inbound
 from domain.accounts.model import Identity
 from domain.accounts.registration import register
 from domain.notifications import outbox
@@ -81,7 +81,8 @@ class KnownIdentities:
 
 
 class Dispatcher:
-    """Turns an :class:`Incoming` into replies. Adapters call :meth:`handle` and nothing else."""
+    """Turns an :class:`Incoming` into replies. Adapters call :meth:`handle_update` (or, for a
+    platform that never delivers twice, :meth:`handle`) and nothing else."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = replace(ctx, forget_user=self._forget_user)
@@ -149,6 +150,29 @@ class Dispatcher:
         except Exception:
             logger.exception("failed to suggest arguments of /%s", name)
             return []
+
+    async def handle_update(
+        self, stream: str, update_id: int, incoming: Incoming
+    ) -> list[Reply] | None:
+        """Handle an update a platform may deliver more than once, at most once: it is claimed
+        first (``stream`` names whose update ids these are), which also makes the sender
+        reachable again if they had blocked the bot. None: it was claimed before, nothing to
+        do. Never raises; a claim that fails is answered like any failure."""
+        if _group_chatter(incoming):
+            return []  # never handled, so nothing to claim
+        try:
+            first = await inbound.first_delivery(
+                stream, update_id, incoming.identity, self.ctx.uow(), self.ctx.clock
+            )
+        except Exception:
+            logger.exception(
+                "failed to claim update %s of %s; nothing was done", update_id, stream
+            )
+            return [Reply(FAILURE)]
+        if not first:
+            logger.info("update %s of %s was delivered again; skipped", update_id, stream)
+            return None
+        return await self.handle(incoming)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Handle one message or button press. Never raises; errors become friendly replies."""

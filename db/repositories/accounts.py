@@ -14,6 +14,7 @@ from sqlalchemy import (
     delete,
     exists,
     func,
+    null,
     or_,
     select,
     table,
@@ -227,15 +228,46 @@ class SqlConversationRepository(_Repository):
         )
 
 
+# Built once: every update starts with this statement. The claim, and (a data-modifying CTE in
+# the same statement) the sender's identity made reachable again if they had blocked the bot:
+# a person who writes to us does not block us, whatever a bot process has cached about them.
+# Only a first delivery does that: a redelivered update was sent before, maybe before a block.
+_CLAIMED = (
+    insert(ProcessedUpdateRow)
+    .values(
+        platform=bindparam("stream"), update_id=bindparam("update_id"), received_at=bindparam("at")
+    )
+    .on_conflict_do_nothing()
+    .returning(ProcessedUpdateRow.update_id)
+    .cte("claimed")
+)
+_REACHABLE = (
+    update(PlatformIdentityRow)
+    .where(
+        PlatformIdentityRow.platform == bindparam("sender_platform"),
+        PlatformIdentityRow.external_id == bindparam("sender_id"),
+        PlatformIdentityRow.blocked_at.is_not(None),
+        exists().select_from(_CLAIMED),
+    )
+    .values(blocked_at=null())
+    .cte("reachable")
+)
+_CLAIM = select(_CLAIMED.c.update_id).add_cte(_REACHABLE)
+
+
 class SqlDeliveryRepository(_Repository):
     """Claims on platform updates (``processed_updates``): one Core statement each."""
 
-    async def claim(self, platform: str, update_id: int, at: datetime) -> bool:
+    async def claim(self, platform: str, update_id: int, sender: Identity, at: datetime) -> bool:
         result = await self._conn.execute(
-            insert(ProcessedUpdateRow)
-            .values(platform=platform, update_id=update_id, received_at=at)
-            .on_conflict_do_nothing()
-            .returning(ProcessedUpdateRow.update_id)
+            _CLAIM,
+            {
+                "stream": platform,
+                "update_id": update_id,
+                "at": at,
+                "sender_platform": sender.platform,
+                "sender_id": sender.external_id,
+            },
         )
         return result.first() is not None
 

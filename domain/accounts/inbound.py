@@ -1,8 +1,11 @@
 """At most once: a platform update that arrives a second time has no second effect.
 
 Telegram delivers an update again when a webhook answer was lost or when the bot crashed before
-confirming it to ``getUpdates``. The adapter claims ``(platform, update_id)`` in its own, committed
-transaction *before* handling the update, and skips the update when the claim already existed.
+confirming it to ``getUpdates``. The handler layer (``Dispatcher.handle_update``) claims
+``(platform, update_id)`` in its own, committed transaction *before* handling the update, and
+skips the update when the claim already existed. A first claim also makes the sender reachable
+again (they wrote to us, so they no longer block the bot), whatever the bot has cached about them;
+a redelivery does not (it was written before, perhaps before they blocked the bot).
 
 That makes handling at-most-once: a crash between the claim and the reply loses that one
 update (the learner sends it again), but nothing is ever done twice. Claims are kept for
@@ -15,19 +18,23 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from domain.accounts.model import Identity
 from domain.shared.clock import Clock
 from domain.unit_of_work import UnitOfWork
 
 KEEP = timedelta(hours=48)
 
 
-async def first_delivery(platform: str, update_id: int, uow: UnitOfWork, clock: Clock) -> bool:
-    """Claim one update.
+async def first_delivery(
+    platform: str, update_id: int, sender: Identity, uow: UnitOfWork, clock: Clock
+) -> bool:
+    """Claim one update; the first time, also mark its sender reachable again.
 
     Args:
         platform: whose update ids these are, at most 20 characters; Telegram's are per bot,
             so its adapter uses ``"telegram:<bot id>"``.
         update_id: the platform's id of the update.
+        sender: who sent it; if they had blocked the bot, they are reachable again.
         uow: a fresh unit of work; the claim is committed before this returns.
         clock: when the claim is made (and later forgotten).
 
@@ -35,7 +42,7 @@ async def first_delivery(platform: str, update_id: int, uow: UnitOfWork, clock: 
         True the first time an update is claimed; False for every later delivery of it.
     """
     async with uow:
-        first = await uow.deliveries.claim(platform, update_id, at=clock.now())
+        first = await uow.deliveries.claim(platform, update_id, sender, at=clock.now())
         await uow.commit()
     return first
 

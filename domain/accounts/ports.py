@@ -65,8 +65,10 @@ class ConversationRepository(Protocol):
 class DeliveryRepository(Protocol):
     """Which platform updates were already taken on, so a redelivered one is skipped."""
 
-    async def claim(self, platform: str, update_id: int, at: datetime) -> bool:
-        """Record the update as taken; False if it had been recorded before."""
+    async def claim(self, platform: str, update_id: int, sender: Identity, at: datetime) -> bool:
+        """Record the update as taken and, if it was not before, ``sender`` as reachable (they
+        wrote to us, so they no longer block the bot), in one statement; False if the update
+        was recorded before (nothing changes then)."""
         ...
 
     async def forget_before(self, moment: datetime) -> int:

@@ -12,7 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.adapters.discord import CUSTOM_ID_PREFIX, MAX_TEXT, DiscordAdapter, DiscordUnavailable
 from bot.handlers import payloads
 from bot.handlers.base import Button, Reply
-from bot.handlers.router import Dispatcher
+from bot.handlers.router import FAILURE, Dispatcher
+from domain.accounts import inbound
+from domain.shared.timezones import suggest_zones
 from tests.adapters.discord_fake import EPHEMERAL, DiscordFake, buttons
 from tests.adapters.discord_harness import Member, fake_discord, running
 from tests.support import snapshot
@@ -147,6 +149,53 @@ async def test_time_zones_are_suggested_while_typing(
         )
     [choices] = fake.choices
     assert {"name": "Europe/Berlin", "value": "Europe/Berlin"} in choices
+
+
+async def test_time_zone_suggestions_are_the_domains_own_typos_included(
+    fake: DiscordFake, dispatcher: Dispatcher
+) -> None:
+    async with running(fake, dispatcher) as adapter:
+        ada = Member(fake, adapter)
+        for typed in ("Europe/Berln", "los"):
+            typing = fake.typing(ada.user, "timezone", typed)
+            await fake.deliver(adapter.client, "INTERACTION_CREATE", typing)
+    mistyped, started = fake.choices
+    assert [c["value"] for c in mistyped] == suggest_zones("Europe/Berln", limit=25)
+    assert mistyped[0] == {"name": "Europe/Berlin", "value": "Europe/Berlin"}
+    assert started[0]["value"] == "America/Los_Angeles"
+
+
+async def test_a_direct_message_delivered_twice_is_handled_once(
+    fake: DiscordFake, dispatcher: Dispatcher, engine: AsyncEngine
+) -> None:
+    async with running(fake, dispatcher) as adapter:
+        ada = Member(fake, adapter)
+        assert "Created" in await ada.say("/new Go | 5 | 30 | beginner")
+        done = fake.direct_message(ada.user, "/done")
+        await ada._deliver("MESSAGE_CREATE", done, done)  # the gateway replays it
+        assert len(ada.replies()) == 1 and "Session 1 of 5 done" in ada.texts()
+    assert (await progress_of(engine, ada))[0] == 1
+
+
+async def test_a_claim_that_fails_is_answered_with_nothing_changed(
+    fake: DiscordFake,
+    dispatcher: Dispatcher,
+    engine: AsyncEngine,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def broken(*args: object) -> bool:
+        raise ConnectionResetError("the database went away")
+
+    async with running(fake, dispatcher) as adapter:
+        ada = Member(fake, adapter)
+        await ada.slash("start")
+        before = await snapshot(engine)
+        monkeypatch.setattr(inbound, "first_delivery", broken)
+        shown = await ada.slash("new", "Go | 5 | 30 | beginner")
+        assert FAILURE in shown and "Created" not in shown  # not "thinking…" forever
+        assert await snapshot(engine) == before
+        monkeypatch.undo()
+        assert "Created" in await ada.slash("new", "Go | 5 | 30 | beginner")
 
 
 async def test_in_a_server_channel_personal_replies_are_ephemeral(

@@ -13,9 +13,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from telegram.ext import ExtBot
 
-from bot.adapters import telegram
 from bot.adapters.telegram import ChatRateLimiter, FloodLimit, Webhook
 from bot.handlers.router import FAILURE, Dispatcher
+from domain.accounts import inbound
 from tests.adapters.harness import FrozenTime, Person, running
 from tests.adapters.telegram_emulator import BotApiEmulator, TgUser
 from tests.support import snapshot
@@ -116,6 +116,42 @@ async def test_webhook_mode_needs_the_secret_and_a_retried_update_counts_once(
     assert await _claimed(engine, forged["update_id"])
 
 
+NOT_UPDATES = {
+    "malformed JSON": b'{"update_id": 9000101, "message": {',
+    "not UTF-8": '{"update_id": 9000102, "message": {"text": "café"}}'.encode("latin-1"),
+    "nested too deep": b'{"update_id": 9000103, "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    "not an object": b"[9000104]",
+    "fields of the wrong type": b'{"update_id": 9000105, "message": "/done"}',
+}
+
+
+async def test_a_webhook_body_that_is_not_an_update_gets_400_and_one_log_line(
+    api: BotApiEmulator,
+    dispatcher: Dispatcher,
+    engine: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    port = _free_port()
+    hook = Webhook(url=f"http://127.0.0.1:{port}/tg/hook", secret="s3cret", port=port)
+    async with running(api, dispatcher, webhook=hook) as adapter, ClientSession() as http:
+        kim = Person(api, adapter, "Kim")
+        assert "Syllabot" in await kim.say("/start")
+        headers = {"Content-Type": "application/json", "X-Telegram-Bot-Api-Secret-Token": "s3cret"}
+        for reason, body in NOT_UPDATES.items():
+            caplog.clear()
+            with caplog.at_level(logging.DEBUG):
+                async with http.post(hook.url, data=body, headers=headers) as response:
+                    assert response.status == 400, reason  # Telegram does not retry a 400
+            refusals = [r for r in caplog.records if "webhook body" in r.getMessage()]
+            assert len(refusals) == 1, reason
+            assert refusals[0].levelno == logging.WARNING and refusals[0].exc_info is None
+            assert not [r for r in caplog.records if r.levelno >= logging.ERROR], reason
+        await adapter.application.update_queue.join()
+        for update_id in range(9_000_101, 9_000_106):
+            assert not await _claimed(engine, update_id)
+        assert "Here's what I understand" in await kim.say("/help")  # and it still serves
+
+
 async def _claimed(engine: AsyncEngine, update_id: int) -> bool:
     async with engine.connect() as conn:
         found = await conn.scalar(
@@ -214,14 +250,14 @@ async def test_an_unexpected_error_is_logged_with_the_update_id_and_the_user_tol
         async def broken(*args: object) -> bool:
             raise ConnectionResetError("the database went away")
 
-        monkeypatch.setattr(telegram.inbound, "first_delivery", broken)
-        with caplog.at_level(logging.ERROR, logger="bot.adapters.telegram"):
+        monkeypatch.setattr(inbound, "first_delivery", broken)  # the claim, in the handlers
+        with caplog.at_level(logging.ERROR):
             start = len(api.calls)
             update_id = await api.send_text(oz.user, "/done")
             await oz.settle(update_id, start)
         assert oz.texts() == FAILURE
         assert "Nothing was changed; please try again" in FAILURE
-        assert f"update {update_id} failed" in caplog.text
+        assert f"failed to claim update {update_id} of {adapter.stream}" in caplog.text
         assert "ConnectionResetError" in caplog.text
         assert await snapshot(engine) == before
 

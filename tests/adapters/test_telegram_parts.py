@@ -14,7 +14,7 @@ from bot.adapters.telegram import FloodGate, FloodLimit, Verdict
 from bot.adapters.text import split_text, utf16_length
 from bot.bootstrap import telegram_adapter
 from bot.config import SettingsError, load_settings
-from bot.handlers.base import Button, Incoming, Reply
+from bot.handlers.base import Button, Identity, Incoming, Reply
 from bot.handlers.router import Dispatcher
 from domain.accounts import inbound
 from tests.adapters.harness import FrozenTime, Person, running
@@ -190,13 +190,18 @@ async def test_an_update_is_claimed_once_and_old_claims_are_forgotten(
     dispatcher: Dispatcher, clock: FakeClock
 ) -> None:
     uow, stream = dispatcher.ctx.uow, f"telegram:{uuid.uuid4().int % 10**9}"
-    assert await inbound.first_delivery(stream, 1, uow(), clock)
-    assert not await inbound.first_delivery(stream, 1, uow(), clock)
-    assert await inbound.first_delivery("telegram:other", 1, uow(), clock)  # ids are per bot
+    who = Identity("telegram", "1", "1", "Ida")
+
+    async def first(stream: str, update_id: int) -> bool:
+        return await inbound.first_delivery(stream, update_id, who, uow(), clock)
+
+    assert await first(stream, 1)
+    assert not await first(stream, 1)
+    assert await first("telegram:other", 1)  # ids are per bot
     clock.advance(hours=47)
-    assert await inbound.first_delivery(stream, 2, uow(), clock)
+    assert await first(stream, 2)
     assert await inbound.forget_old_deliveries(uow(), clock) == 0
     clock.advance(hours=2)
     assert await inbound.forget_old_deliveries(uow(), clock) >= 2  # the first two are 49 h old
-    assert not await inbound.first_delivery(stream, 2, uow(), clock)  # 2 h old: kept
-    assert await inbound.first_delivery(stream, 1, uow(), clock)  # forgotten, so new again
+    assert not await first(stream, 2)  # 2 h old: kept
+    assert await first(stream, 1)  # forgotten, so new again
