@@ -58,7 +58,7 @@ from db.engine import create_engine
 from db.uow import SqlAlchemyUnitOfWork
 from domain.notifications import preferences
 from domain.notifications.delivery import LEASE, claim
-from domain.notifications.model import STUDY, Planned
+from domain.notifications.model import STUDY, Audience, Planned
 from domain.notifications.planning import daily_reminders
 from tests.adapters.telegram_emulator import BotApiEmulator, TgUser
 
@@ -183,9 +183,13 @@ WHERE id = ANY(ARRAY(
     SELECT id FROM notifications
     WHERE status = 'pending' AND due_at <= :now
       AND (claimed_until IS NULL OR claimed_until <= :now)
+      AND (SELECT bool_or(i.platform IN ('telegram')) FROM platform_identities i
+            WHERE i.user_id = notifications.user_id AND i.blocked_at IS NULL) IS NOT false
     ORDER BY due_at LIMIT :limit FOR UPDATE SKIP LOCKED))
 RETURNING id, user_id, kind, data, due_at, expires_at, attempts
-"""  # SqlNotificationRepository.claim's statement, for EXPLAIN
+"""  # SqlNotificationRepository.claim's statement for a Telegram worker, for EXPLAIN
+# Whose notifications a worker with a Telegram courier claims (as `syllabot worker` here).
+TELEGRAM = Audience(frozenset({"telegram"}))
 
 
 async def claims(engine: AsyncEngine, at: datetime, limit: int, repeats: int) -> list[float]:
@@ -194,7 +198,9 @@ async def claims(engine: AsyncEngine, at: datetime, limit: int, repeats: int) ->
     seconds = []
     for _ in range(repeats + 1):
         started = time.perf_counter()
-        due = await claim(SqlAlchemyUnitOfWork(engine), FixedClock(at), limit=limit)
+        due = await claim(
+            SqlAlchemyUnitOfWork(engine), FixedClock(at), limit=limit, audience=TELEGRAM
+        )
         seconds.append(time.perf_counter() - started)
         assert len(due) == min(limit, BUSY), len(due)
         async with engine.begin() as conn:

@@ -30,6 +30,8 @@ app.add_typer(admin_app, name="admin")
 
 logger = logging.getLogger("syllabot")
 
+CHAT_DELIVERY_SECONDS = 1.0  # how often `syllabot chat` looks for the person's notifications
+
 
 def _settings() -> Settings:
     try:
@@ -69,12 +71,34 @@ def chat(
     settings = _settings()
 
     async def main() -> None:
-        from bot.adapters.terminal import TerminalChat
+        from bot.adapters.terminal import PLATFORM, TerminalChat
         from bot.bootstrap import bootstrap, open_database
+        from bot.scheduler import Scheduler
+        from bot.worker import NotificationWorker
 
         async with open_database(settings) as engine:
             dispatcher = bootstrap(engine, policy=settings.policy())
-            await TerminalChat(dispatcher, user or getpass.getuser()).run()
+            terminal = TerminalChat(dispatcher, user or getpass.getuser())
+            # The worker of `syllabot run`, delivering this person's notifications here.
+            worker = NotificationWorker(
+                dispatcher.ctx, {PLATFORM: terminal}, chats={terminal.chat_id}
+            )
+            scheduler = Scheduler(
+                worker,
+                dispatcher.ctx,
+                every_seconds=CHAT_DELIVERY_SECONDS,
+                maintenance_at_start=False,
+            )
+
+            async def catch_up() -> None:  # what arrived while the chat was closed, then on
+                await worker.drain()
+                scheduler.start()
+
+            try:
+                await terminal.run(catch_up=catch_up)
+            finally:
+                if scheduler.aps.running:
+                    await scheduler.stop()
 
     _run(main())
 

@@ -1,9 +1,9 @@
 """The notification worker: claims due notifications from the outbox and sends them.
 
-Any number of workers may run against one database (inside ``syllabot run`` and as separate
-``syllabot worker`` processes); ``domain.notifications.delivery`` makes sure each
-notification is sent once.
-A ``Courier`` per platform does the sending (the Telegram adapter is one).
+Any number of workers may run against one database (inside ``syllabot run`` and
+``syllabot chat``, and as separate ``syllabot worker`` processes);
+``domain.notifications.delivery`` makes sure each notification is sent once.
+A ``Courier`` per platform does the sending (the Telegram, Discord and terminal adapters).
 
 Pacing: the worker sends a batch concurrently, but through one :class:`Pacer` per platform,
 which lets messages out evenly spaced a little under the platform's limit (``PACES``), and at
@@ -22,7 +22,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -31,7 +31,7 @@ from bot.handlers.base import Context
 from bot.handlers.courier import Courier
 from bot.handlers.notifications import notices
 from domain.notifications import delivery
-from domain.notifications.model import Due, Outcome
+from domain.notifications.model import Audience, Due, Outcome
 
 logger = logging.getLogger(__name__)
 
@@ -131,11 +131,17 @@ class Pacer:
 
 
 class NotificationWorker:
+    """Delivers the outbox through ``couriers`` (one per platform). It takes only what they
+    can deliver (``Audience``): notifications of people with a chat on those platforms (and of
+    people reachable nowhere, to drop them), or, given ``chats``, only of the people at those
+    chats (``syllabot chat`` serves the person at the terminal)."""
+
     def __init__(
         self,
         ctx: Context,
         couriers: dict[str, Courier],
         *,
+        chats: Collection[str] | None = None,
         batch: int = 500,
         lease: timedelta = delivery.LEASE,
         paces: dict[str, Pace] | None = None,
@@ -145,6 +151,7 @@ class NotificationWorker:
     ) -> None:
         paces = PACES if paces is None else paces
         self.ctx, self.couriers, self.lease = ctx, couriers, lease
+        self.audience = Audience(frozenset(couriers), None if chats is None else frozenset(chats))
         self.concurrency, self._monotonic = concurrency, monotonic
         self.pacers = {
             platform: Pacer(paces.get(platform, Pace()), monotonic=monotonic, sleep=sleep)
@@ -160,7 +167,11 @@ class NotificationWorker:
     async def run_once(self) -> int:
         """Claim one batch, deliver it, record the outcomes; returns how many were claimed."""
         claimed = await delivery.claim(
-            self.ctx.uow(), self.ctx.clock, limit=self.batch, lease=self.lease
+            self.ctx.uow(),
+            self.ctx.clock,
+            limit=self.batch,
+            lease=self.lease,
+            audience=self.audience,
         )
         if not claimed:
             return 0
@@ -212,9 +223,7 @@ class NotificationWorker:
             reply = await notices.render(self.ctx, due.user_id, due.kind, due.data)
             if reply is None:
                 return due, Outcome.DROPPED, None, "no longer applies"
-            destinations = await delivery.destinations(
-                due.user_id, set(self.couriers), self.ctx.uow()
-            )
+            destinations = await delivery.destinations(due.user_id, self.audience, self.ctx.uow())
             if not destinations:
                 return due, Outcome.DROPPED, None, "no reachable chat"
             platform, chat_id = destinations[0]

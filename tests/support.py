@@ -14,9 +14,11 @@ from decimal import Decimal
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.adapters.terminal import TerminalChat
+from bot.adapters.terminal import PLATFORM, TerminalChat
 from bot.handlers.base import Reply
+from bot.handlers.courier import Delivery
 from bot.handlers.router import Dispatcher
+from bot.worker import NotificationWorker
 from db.admin import create_database, drop_database
 from db.engine import create_engine
 from db.migrate import upgrade
@@ -54,17 +56,31 @@ class FakeClock:
 
 
 class Learner:
-    """One person chatting through the terminal adapter, with a unique identity."""
+    """One person chatting through the terminal adapter, with a unique identity, and the
+    worker of ``syllabot chat`` delivering their notifications to that chat (📬)."""
 
     def __init__(self, dispatcher: Dispatcher, name: str | None = None) -> None:
         self.name = name or f"learner-{uuid.uuid4().hex[:8]}"
         self.out = io.StringIO()
         self.chat = TerminalChat(dispatcher, self.name, stdin=io.StringIO(), stdout=self.out)
+        self.notices: list[Reply] = []  # every notification shown in the chat, oldest first
+        self.worker = NotificationWorker(
+            dispatcher.ctx, {PLATFORM: self}, chats={self.chat.chat_id}
+        )
         self.last: list[Reply] = []
 
+    async def send(self, chat_id: str, reply: Reply) -> Delivery:
+        """The courier: what the worker delivers is shown in the chat, and remembered."""
+        self.notices.append(reply)
+        return await self.chat.send(chat_id, reply)
+
     async def say(self, text: str) -> str:
-        """Send a line (``#N`` presses button N) and return the replies' text."""
-        self.last = await self.chat.send(text)
+        """Send a line (``#N`` presses button N) and return the replies' text, followed by
+        the notifications that arrived meanwhile (delivered by the worker, as in the chat)."""
+        replies = await self.chat.enter(text)
+        shown = len(self.notices)
+        await self.worker.drain()
+        self.last = [*replies, *self.notices[shown:]]
         return "\n".join(reply.text for reply in self.last)
 
     async def press(self, label: str) -> str:

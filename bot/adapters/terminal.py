@@ -3,19 +3,26 @@
 Replies are printed; their buttons are numbered, and ``#N`` presses button N of the latest
 message that had buttons. Standard input may be a pipe: one message per line, and the chat
 ends at the end of input.
+
+The chat is also the terminal's courier (``send``): the notification worker running beside
+it (``syllabot chat``) delivers the person's reminders and alerts here, printed as they arrive
+under a 📬 line so that they are not taken for the answer to what was typed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from typing import TextIO
 
-from bot.handlers.base import Button, Incoming, Reply
+from bot.handlers.base import Button, Identity, Incoming, Reply
+from bot.handlers.courier import SENT, Delivery
 from bot.handlers.router import Dispatcher
-from domain.accounts.model import Identity
 
 PLATFORM = "terminal"
+PROMPT = "you> "
+INDENT = "     "
 
 
 class TerminalChat:
@@ -32,6 +39,12 @@ class TerminalChat:
         self._in = stdin or sys.stdin
         self._out = stdout or sys.stdout
         self._buttons: list[Button] = []
+        self._prompting = False  # "you> " is on screen, waiting for a line
+
+    @property
+    def chat_id(self) -> str:
+        """This chat as the worker addresses it (the identity's external id)."""
+        return self._identity.external_id
 
     @property
     def buttons(self) -> list[Button]:
@@ -42,15 +55,28 @@ class TerminalChat:
     def interactive(self) -> bool:
         return self._in.isatty()
 
-    async def run(self) -> None:
-        """Chat until end of input (or /quit when interactive)."""
+    async def run(self, *, catch_up: Callable[[], Awaitable[object]] | None = None) -> None:
+        """Chat until end of input (or /quit when interactive).
+
+        First: the welcome (when interactive), then ``catch_up`` (delivering what arrived
+        while the chat was closed), then the step of a wizard left open, with its buttons.
+        """
         if self.interactive:
             self._write("Syllabot in your terminal. Type /help, or /quit to leave.\n")
-        await self.send("/start")
+        left_open = await self._dispatcher.resume(self._identity)
+        if left_open is None and self.interactive:
+            await self.enter("/start")
+        if catch_up is not None:
+            await catch_up()
+        if left_open is not None:
+            self._write("(Where we left off:)\n")
+            self._show(left_open)
         while True:
             if self.interactive:
-                self._write("you> ")
+                self._write(PROMPT)
+                self._prompting = True
             line = await asyncio.to_thread(self._in.readline)
+            self._prompting = False
             if not line:
                 break
             text = line.strip()
@@ -58,21 +84,27 @@ class TerminalChat:
                 continue
             if text in ("/quit", "/exit"):
                 break
-            await self.send(text)
+            await self.enter(text)
 
-    async def send(self, text: str) -> list[Reply]:
-        """Send one line as the user would type it; print (and return) the replies, then any
-        notifications that arrived for this user meanwhile (marked 📬)."""
+    async def enter(self, text: str) -> list[Reply]:
+        """Send one line as the user would type it; print (and return) the replies."""
         incoming = self._incoming(text)
         if incoming is None:
             return []
         replies = await self._dispatcher.handle(incoming)
         for reply in replies:
             self._show(reply)
-        arrived = await self._dispatcher.notices(self._identity)
-        for notice in arrived:
-            self._show(notice, prefix="📬 ")
-        return [*replies, *arrived]
+        return replies
+
+    async def send(self, chat_id: str, reply: Reply) -> Delivery:
+        """Show a notification (the courier's side: the worker serves only this chat's user)."""
+        if self._prompting:
+            self._write("\n")
+        self._write("📬 A notification (not an answer to what you typed):\n")
+        self._show(reply, prefix=INDENT)
+        if self._prompting:
+            self._write(PROMPT)
+        return SENT
 
     def _incoming(self, text: str) -> Incoming | None:
         if text.startswith("#") and text[1:].isdigit():
@@ -89,7 +121,7 @@ class TerminalChat:
 
     def _show(self, reply: Reply, prefix: str | None = None) -> None:
         prefix = prefix or ("bot (updated)> " if reply.edit else "bot> ")
-        self._write(prefix + reply.text.replace("\n", "\n     ") + "\n")
+        self._write(prefix + reply.text.replace("\n", "\n" + INDENT) + "\n")
         if reply.buttons:
             self._buttons = [button for row in reply.buttons for button in row]
             number = 0
@@ -99,7 +131,7 @@ class TerminalChat:
                     number += 1
                     link = f" → {button.url}" if button.url else ""
                     labels.append(f"[#{number} {button.label}{link}]")
-                self._write("     " + "  ".join(labels) + "\n")
+                self._write(INDENT + "  ".join(labels) + "\n")
         self._out.flush()
 
     def _write(self, text: str) -> None:

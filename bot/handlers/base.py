@@ -106,6 +106,8 @@ class Request:
 
 Replies = Reply | Sequence[Reply]
 Handler = Callable[[Request], Awaitable[Replies]]
+# A flow's current step asked again (after a restart), with its buttons.
+Prompt = Callable[[Request, Conversation], Awaitable[Reply]]
 # Suggestions for a command's argument while it is typed: (what to show, what it stands for).
 Suggest = Callable[[Request, str], Awaitable[Sequence[tuple[str, str]]]]
 

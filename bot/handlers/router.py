@@ -11,14 +11,13 @@ from uuid import UUID
 
 from bot.handlers import payloads
 from bot.handlers.accounts import link, timezone
-from bot.handlers.base import Command, Context, Handler, Incoming, Replies, Reply, Request
+from bot.handlers.base import Command, Context, Handler, Incoming, Prompt, Replies, Reply, Request
 from bot.handlers.learning import curricula, progress
 from bot.handlers.marketplace import bookings, experts
-from bot.handlers.notifications import notices, reminders
+from bot.handlers.notifications import reminders
 from domain.accounts import conversations, inbound
 from domain.accounts.model import Identity
 from domain.accounts.registration import register
-from domain.notifications import outbox
 from domain.shared.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -30,6 +29,10 @@ WELCOME = (
     "Tell me what you want to learn and I'll plan it as numbered sessions. Log each session "
     "when you finish it, add notes, and I'll keep your progress and your daily streak.\n\n"
     "Start with /new, set your time zone with /timezone, and see /help for everything."
+)
+UNFINISHED = (
+    "You left something unfinished when we last talked: answer it, start it again, or send "
+    "/cancel to leave it."
 )
 FAILURE = "Sorry, something went wrong on my side. Nothing was changed; please try again."
 LINK_NOT_OPENED = (
@@ -98,6 +101,10 @@ class Dispatcher:
         }
         self.buttons: dict[str, Handler] = {k: v for m in modules for k, v in m.BUTTONS.items()}
         self.flows = {k: v for m in modules for k, v in getattr(m, "FLOWS", {}).items()}
+        # How a flow shows its current step again (``resume``): a module offers ``PROMPTS``.
+        self.prompts: dict[str, Prompt] = {
+            k: v for m in modules for k, v in getattr(m, "PROMPTS", {}).items()
+        }
         # Deep links, ``/start <kind>_<arg>`` (t.me/<bot>?start=c_<curriculum hex>): a module
         # offers its kinds in ``DEEP_LINKS``; ``payloads.deep_link`` builds the argument.
         self.deep_links: dict[str, Handler] = {
@@ -127,16 +134,21 @@ class Dispatcher:
         lines += [f"/{c.name} — {c.summary}" for c in self.commands.values()]
         return Reply("\n".join(lines))
 
-    async def notices(self, identity: Identity) -> list[Reply]:
-        """The notifications due for this person, rendered for them (taken once)."""
+    async def resume(self, identity: Identity) -> Reply | None:
+        """The open step of the person's wizard, with its buttons, to show it again when a chat
+        (re)starts; None if nothing is open. Never raises (None, then)."""
         try:
             user_id = await self._user_id(identity)
-            due = await outbox.take_due(user_id, self.ctx.uow(), self.ctx.clock)
-            found = [await notices.render(self.ctx, user_id, kind, data) for kind, data in due]
+            conversation = await conversations.current(user_id, self.ctx.uow(), self.ctx.clock)
+            if conversation is None:
+                return None
+            prompt = self.prompts.get(conversation.flow)
+            if prompt is None:
+                return Reply(UNFINISHED)
+            return await prompt(Request(self.ctx, user_id, Incoming(identity)), conversation)
         except Exception:
-            logger.exception("failed to deliver notifications to %s", identity.external_id)
-            return []
-        return [reply for reply in found if reply is not None]
+            logger.exception("failed to resume the open step of %s", identity.external_id)
+            return None
 
     async def suggest(self, identity: Identity, name: str, typed: str) -> list[tuple[str, str]]:
         """Suggestions for ``/name``'s argument as typed so far. Never raises (none, then)."""

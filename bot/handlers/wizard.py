@@ -46,7 +46,7 @@ class Wizard:
         conversation = await conversations.save(
             req.user_id, self.flow, self.order[0], {}, req.ctx.uow(), req.ctx.clock
         )
-        return await self._prompt(req, conversation)
+        return await self.prompt(req, conversation)
 
     async def answer(self, req: Request, conversation: Conversation, text: str | None) -> Replies:
         """An answer to the current step (``None``: Skip)."""
@@ -56,7 +56,7 @@ class Wizard:
         try:
             value = None if text is None else step.parse(text)
         except InvalidInput as error:
-            return [Reply(error.message), await self._prompt(req, conversation)]
+            return [Reply(error.message), await self.prompt(req, conversation)]
         data = {**conversation.data, conversation.step: value}
         position = self.order.index(conversation.step)
         if position + 1 == len(self.order):
@@ -64,7 +64,7 @@ class Wizard:
         moved = await conversations.save(
             req.user_id, self.flow, self.order[position + 1], data, req.ctx.uow(), req.ctx.clock
         )
-        return await self._prompt(req, moved)
+        return await self.prompt(req, moved)
 
     async def button(self, req: Request) -> Replies:
         """Skip, or one of the step's choices."""
@@ -83,7 +83,8 @@ class Wizard:
         choices = self.steps[conversation.step].choices
         return [] if choices is None else await choices(req)
 
-    async def _prompt(self, req: Request, conversation: Conversation) -> Reply:
+    async def prompt(self, req: Request, conversation: Conversation) -> Reply:
+        """The current step's question with its buttons (also to show it again after a restart)."""
         step = self.steps[conversation.step]
         number = self.order.index(conversation.step) + 1
         question = step.question(req) if callable(step.question) else step.question

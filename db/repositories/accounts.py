@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    Boolean,
     and_,
     bindparam,
     column,
@@ -35,8 +36,7 @@ from db.models import (
 )
 from db.tx import _Repository
 from domain.accounts.model import Conversation, Identity, User
-from domain.notifications.model import STREAK as STREAK_KIND
-from domain.notifications.model import STUDY as STUDY_KIND
+from domain.notifications.model import DailySwitch
 from domain.shared.errors import NotFound
 
 # Built once: every message starts with this lookup.
@@ -133,13 +133,19 @@ class SqlUserRepository(_Repository):
         return {user_id: (zone or "UTC", dict(raw or {})) for user_id, zone, raw in rows}
 
     async def without_daily_reminders(
-        self, after: UUID | None, limit: int
+        self, after: UUID | None, limit: int, switches: Sequence[DailySwitch]
     ) -> list[tuple[UUID, str, dict[str, Any]]]:
-        """Users (by id, after ``after``) who want a daily reminder that is not planned."""
+        """Users (by id, after ``after``) who want a daily reminder that is not planned;
+        ``switches`` say where the preferences switch each one, and its default."""
+        if not switches:
+            return []
         prefs = UserRow.notification_preferences
-        wants = {  # the defaults of domain.preferences: study off, streak on
-            STUDY_KIND: func.coalesce(prefs["study"]["enabled"].as_boolean(), False),
-            STREAK_KIND: func.coalesce(prefs["streak"]["enabled"].as_boolean(), True),
+        wants = {
+            switch.kind: func.coalesce(
+                prefs[switch.section]["enabled"].as_boolean(),
+                bindparam(f"{switch.section}_default", switch.default, type_=Boolean),
+            )
+            for switch in switches
         }
         missing = [
             and_(

@@ -2,27 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import (
-    and_,
-    any_,
-    delete,
-    func,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import and_, any_, delete, false, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from db.models import (
-    NotificationRow,
-)
+from db.models import NotificationRow, PlatformIdentityRow
 from db.tx import Tx
-from domain.notifications.model import Due, Planned
+from domain.notifications.model import Audience, Due, NotificationKind, Planned
+
+logger = logging.getLogger(__name__)
 
 
 def _claimable(now: datetime) -> Any:
@@ -34,13 +27,40 @@ def _claimable(now: datetime) -> Any:
     )
 
 
+def _of(audience: Audience) -> Any:
+    """Notifications of people the audience reaches (see ``Audience``)."""
+    here = PlatformIdentityRow.platform.in_(sorted(audience.platforms))
+    if audience.chats is not None:  # a few people: found by their chats, then their rows
+        return NotificationRow.user_id.in_(
+            select(PlatformIdentityRow.user_id).where(
+                here,
+                PlatformIdentityRow.external_id.in_(sorted(audience.chats)),
+                PlatformIdentityRow.blocked_at.is_(None),
+            )
+        )
+    # Per claimed row, one index lookup of the person's chats (never a scan of them all):
+    # NULL when they have none left (reachable nowhere: taken, to be dropped), false when all
+    # are on platforms this worker has no courier for (left to a worker that has).
+    reaches_here = (
+        select(func.bool_or(here))
+        .where(
+            PlatformIdentityRow.user_id == NotificationRow.user_id,
+            PlatformIdentityRow.blocked_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    return reaches_here.is_not(false())
+
+
 class SqlNotificationRepository:
     """The outbox: notifications written with the change they announce, delivered later."""
 
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
 
-    async def add(self, user_id: UUID, kind: str, data: dict[str, Any], due_at: datetime) -> None:
+    async def add(
+        self, user_id: UUID, kind: NotificationKind, data: dict[str, Any], due_at: datetime
+    ) -> None:
         """Queue a notification, due at ``due_at`` (the domain clock's time, never NOW())."""
         await self._tx.orm.execute(
             insert(NotificationRow).values(user_id=user_id, kind=kind, data=data, due_at=due_at)
@@ -71,7 +91,11 @@ class SqlNotificationRepository:
         return len(result.all())
 
     async def withdraw(
-        self, user_ids: Sequence[UUID], kinds: Sequence[str], *, booking_id: UUID | None = None
+        self,
+        user_ids: Sequence[UUID],
+        kinds: Sequence[NotificationKind],
+        *,
+        booking_id: UUID | None = None,
     ) -> int:
         """Delete the users' pending notifications of ``kinds`` (of one booking, if given)."""
         query = delete(NotificationRow).where(
@@ -84,36 +108,22 @@ class SqlNotificationRepository:
         result = await self._tx.conn.execute(query)
         return result.rowcount or 0
 
-    async def take_due(self, user_id: UUID, now: datetime) -> list[tuple[str, dict[str, Any]]]:
-        """Mark the user's due notifications sent and return them (oldest first)."""
-        due = (
-            select(NotificationRow.id)
-            .where(
-                NotificationRow.user_id == user_id,
-                _claimable(now),
-            )
-            .order_by(NotificationRow.due_at, NotificationRow.created_at)
-            .with_for_update(skip_locked=True)
-        )
-        rows = await self._tx.orm.execute(
-            update(NotificationRow)
-            .where(NotificationRow.id.in_(due))
-            .values(sent_at=now, status="sent", claimed_until=None)
-            .returning(NotificationRow.kind, NotificationRow.data, NotificationRow.due_at)
-        )
-        return [(kind, data) for kind, data, _ in sorted(rows, key=lambda r: r[2])]
-
-    async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Due]:
-        """Lease up to ``limit`` due notifications to this worker, oldest first.
+    async def claim(
+        self, now: datetime, lease: timedelta, limit: int, audience: Audience | None = None
+    ) -> list[Due]:
+        """Lease up to ``limit`` due notifications to this worker, oldest first (of
+        ``audience`` only, if given).
 
         ``FOR UPDATE SKIP LOCKED`` lets workers claim side by side without waiting for or
         taking each other's rows; the lease (``claimed_until``) hands a crashed worker's rows
-        to another once it runs out.
+        to another once it runs out. A row of a kind that ``NotificationKind`` does not name
+        (written by a newer or older version) is dropped here, with one log line.
         """
+        picked = select(NotificationRow.id).where(_claimable(now))
+        if audience is not None:
+            picked = picked.where(_of(audience))
         due = (
-            select(NotificationRow.id)
-            .where(_claimable(now))
-            .order_by(NotificationRow.due_at)
+            picked.order_by(NotificationRow.due_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
             .scalar_subquery()
@@ -134,7 +144,16 @@ class SqlNotificationRepository:
                 NotificationRow.attempts,
             )
         )
-        return sorted((Due(*row) for row in rows), key=lambda due: due.due_at)
+        claimed = []
+        for row in rows.all():
+            try:
+                kind = NotificationKind(row.kind)
+            except ValueError:
+                logger.warning("dropped notification %s of unknown kind %r", row.id, row.kind)
+                await self.settle(row.id, "dropped", now, error=f"unknown kind {row.kind!r}")
+                continue
+            claimed.append(Due(row.id, row.user_id, kind, *row[3:]))
+        return sorted(claimed, key=lambda due: due.due_at)
 
     async def settle(
         self,

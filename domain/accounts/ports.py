@@ -8,6 +8,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from domain.accounts.model import Conversation, Identity, User
+from domain.notifications.model import DailySwitch
 
 
 class UserRepository(Protocol):
@@ -38,9 +39,10 @@ class UserRepository(Protocol):
         ...
 
     async def without_daily_reminders(
-        self, after: UUID | None, limit: int
+        self, after: UUID | None, limit: int, switches: Sequence[DailySwitch]
     ) -> list[tuple[UUID, str, dict[str, Any]]]:
-        """Users after ``after`` (by id) wanting a daily reminder that is not planned."""
+        """Users after ``after`` (by id) wanting a daily reminder (as ``switches`` read their
+        preferences) that is not planned."""
         ...
 
     async def reachable(self, user_id: UUID) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain.notifications import preferences, wallclock
-from domain.notifications.model import PLANNED, RECURRING, Due, Outcome
+from domain.notifications.model import PLANNED, RECURRING, Audience, Due, Outcome
 from domain.notifications.services import plan_following
 from domain.shared.clock import Clock
 from domain.unit_of_work import UnitOfWork
@@ -22,9 +22,15 @@ LEASE = timedelta(minutes=2)
 
 
 async def claim(
-    uow: UnitOfWork, clock: Clock, *, limit: int, lease: timedelta = LEASE
+    uow: UnitOfWork,
+    clock: Clock,
+    *,
+    limit: int,
+    lease: timedelta = LEASE,
+    audience: Audience | None = None,
 ) -> list[Due]:
-    """Lease up to ``limit`` due notifications (committed before this returns).
+    """Lease up to ``limit`` due notifications of ``audience`` (None: anybody's), committed
+    before this returns.
 
     Alerts (a booking request, a confirmation...) that come during the recipient's quiet hours
     are put back, due at the end of the quiet period. Reminders were planned around quiet
@@ -32,7 +38,7 @@ async def claim(
     """
     async with uow:
         now = clock.now()
-        due = await uow.notifications.claim(now, lease, limit)
+        due = await uow.notifications.claim(now, lease, limit, audience)
         held = await _hold_for_quiet_hours(due, uow, now)
         await uow.commit()
     return [d for d in due if d.id not in held]
@@ -95,16 +101,17 @@ def _meant_for(due: Due) -> datetime:
 
 
 async def destinations(
-    user_id: UUID, platforms: set[str], uow: UnitOfWork
+    user_id: UUID, audience: Audience, uow: UnitOfWork
 ) -> list[tuple[str, str]]:
     """Where the user can be reached: (platform, chat id), the platform chosen in their
-    preferences first, then most recently used first, leaving out platforms with no courier
-    and chats where the user blocked the bot."""
+    preferences first, then most recently used first, leaving out chats outside ``audience``
+    (platforms with no courier) and chats where the user blocked the bot."""
     async with uow:
         found = [
             (platform, chat_id)
             for platform, chat_id in await uow.users.reachable(user_id)
-            if platform in platforms
+            if platform in audience.platforms
+            and (audience.chats is None or chat_id in audience.chats)
         ]
         if len(found) > 1:
             raw = await uow.users.preferences(user_id)

@@ -1,14 +1,17 @@
-"""Notification value types: the kinds, a planned notification, a claimed one."""
+"""Notification value types: the kinds, a planned notification, a claimed one, whose
+notifications a worker takes, and the commands that change a person's preferences."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal, get_args
 from uuid import UUID
 
 from domain.learning.model import StudySession
+from domain.notifications.preferences import NotificationPreferences
 
 
 class NotificationKind(StrEnum):
@@ -50,7 +53,7 @@ class Planned:
     """
 
     user_id: UUID
-    kind: str
+    kind: NotificationKind
     data: dict[str, Any]
     due_at: datetime
     expires_at: datetime | None
@@ -76,11 +79,62 @@ class Due:
 
     id: UUID
     user_id: UUID
-    kind: str
+    kind: NotificationKind
     data: dict[str, Any]
     due_at: datetime
     expires_at: datetime | None
     attempts: int
+
+
+@dataclass(frozen=True)
+class DailySwitch:
+    """What switches a daily reminder on: the ``enabled`` of a preferences section, and what
+    it is when the stored document does not say (``NotificationPreferences()``'s default)."""
+
+    kind: NotificationKind
+    section: str
+    default: bool
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Whose notifications a worker takes: people it can reach, i.e. with a chat (not
+    blocked) on one of ``platforms``. With ``chats`` (a terminal serves the person at it), only
+    those chats there; without, also people reachable nowhere (their notifications are
+    dropped), but never those reachable only where another worker delivers."""
+
+    platforms: frozenset[str]
+    chats: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class ChangePreferences:
+    """Set some of a person's notification preferences: ``changes`` is a part of the stored
+    document (``{"study": {"at": time(19, 30)}}``); a section given as a mapping is merged
+    into the current one, anything else replaces the value."""
+
+    user_id: UUID
+    changes: Mapping[str, Any]
+
+
+ReminderSection = Literal["study", "streak", "bookings"]
+REMINDER_SECTIONS: tuple[ReminderSection, ...] = get_args(ReminderSection)
+
+
+@dataclass(frozen=True)
+class ToggleReminder:
+    """Switch one kind of reminder on if it is off, off if it is on."""
+
+    user_id: UUID
+    section: ReminderSection
+
+
+@dataclass(frozen=True)
+class PreferencesChanged:
+    """The preferences as stored now, and the person's time zone (to show them)."""
+
+    preferences: NotificationPreferences
+    timezone: str
 
 
 class Outcome(StrEnum):

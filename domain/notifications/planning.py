@@ -7,11 +7,32 @@ from datetime import datetime, time, timedelta
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
-from domain.notifications.model import BOOKING, STREAK, STUDY, Planned
+from domain.notifications.model import (
+    BOOKING,
+    STREAK,
+    STUDY,
+    DailySwitch,
+    NotificationKind,
+    Planned,
+)
 from domain.notifications.preferences import NotificationPreferences
 from domain.notifications.wallclock import local_instant, next_fire, quiet_period
 
 LATE_AFTER = timedelta(hours=1)  # a study or streak reminder later than this is dropped
+
+
+def daily_switches(defaults: NotificationPreferences | None = None) -> tuple[DailySwitch, ...]:
+    """Which section of the preferences switches each daily reminder, and whether it is on
+    in ``defaults`` (the models' own, ``NotificationPreferences()``, unless given): what the
+    database's search for missing reminders binds, so the defaults are written once."""
+    defaults = NotificationPreferences() if defaults is None else defaults
+    return (
+        DailySwitch(STUDY, "study", defaults.study.enabled),
+        DailySwitch(STREAK, "streak", defaults.streak.enabled),
+    )
+
+
+DAILY_SWITCHES = daily_switches()
 
 
 def _respect_quiet(
@@ -28,7 +49,7 @@ def _respect_quiet(
 
 
 def _daily(
-    user_id: UUID, kind: str, at: datetime, zone: str, prefs: NotificationPreferences
+    user_id: UUID, kind: NotificationKind, at: datetime, zone: str, prefs: NotificationPreferences
 ) -> Planned:
     day = at.astimezone(ZoneInfo(zone)).date()
     # A streak warning is about "today": past midnight it would be wrong, so it is moved
@@ -64,7 +85,11 @@ def daily_reminders(
 
 
 def next_daily(
-    user_id: UUID, kind: str, zone: str, prefs: NotificationPreferences, after: datetime
+    user_id: UUID,
+    kind: NotificationKind,
+    zone: str,
+    prefs: NotificationPreferences,
+    after: datetime,
 ) -> Planned | None:
     """The occurrence of one daily reminder that follows ``after`` (if still wanted)."""
     return next((p for p in daily_reminders(user_id, zone, prefs, after) if p.kind == kind), None)

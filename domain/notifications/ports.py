@@ -7,14 +7,14 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 from uuid import UUID
 
-from domain.notifications.model import Due, Planned
+from domain.notifications.model import Audience, Due, NotificationKind, Planned
 
 
 class NotificationRepository(Protocol):
     """The outbox: written in the transaction of the change it announces."""
 
     async def add(
-        self, user_id: UUID, kind: str, data: dict[str, Any], due_at: datetime
+        self, user_id: UUID, kind: NotificationKind, data: dict[str, Any], due_at: datetime
     ) -> None: ...
 
     async def plan(self, planned: Sequence[Planned]) -> int:
@@ -22,15 +22,20 @@ class NotificationRepository(Protocol):
         ...
 
     async def withdraw(
-        self, user_ids: Sequence[UUID], kinds: Sequence[str], *, booking_id: UUID | None = None
+        self,
+        user_ids: Sequence[UUID],
+        kinds: Sequence[NotificationKind],
+        *,
+        booking_id: UUID | None = None,
     ) -> int:
         """Delete pending notifications of ``kinds`` for the users (of one booking)."""
         ...
 
-    async def take_due(self, user_id: UUID, now: datetime) -> list[tuple[str, dict[str, Any]]]: ...
-
-    async def claim(self, now: datetime, lease: timedelta, limit: int) -> list[Due]:
-        """Lease up to ``limit`` due notifications, oldest first (SKIP LOCKED)."""
+    async def claim(
+        self, now: datetime, lease: timedelta, limit: int, audience: Audience | None = None
+    ) -> list[Due]:
+        """Lease up to ``limit`` due notifications (of ``audience``, if given), oldest first
+        (SKIP LOCKED). A row of a kind this code does not know is dropped, not returned."""
         ...
 
     async def settle(

@@ -13,7 +13,7 @@ booking was cancelled) is decided when it is due, by ``study_facts`` and the ren
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from uuid import UUID
 
@@ -21,8 +21,18 @@ from domain.learning import streaks
 from domain.learning.model import CurriculumStatus
 from domain.marketplace.model import Booking, BookingStatus
 from domain.notifications import preferences
-from domain.notifications.model import BOOKING, RECURRING, Planned, StudyFacts
+from domain.notifications.model import (
+    BOOKING,
+    RECURRING,
+    ChangePreferences,
+    NotificationKind,
+    Planned,
+    PreferencesChanged,
+    StudyFacts,
+    ToggleReminder,
+)
 from domain.notifications.planning import (
+    DAILY_SWITCHES,
     LATE_AFTER,
     booking_reminders,
     daily_reminders,
@@ -42,20 +52,30 @@ async def get_preferences(user_id: UUID, uow: UnitOfWork) -> tuple[str, Notifica
 
 
 async def change_preferences(
-    user_id: UUID,
-    edit: Callable[[NotificationPreferences], NotificationPreferences],
-    uow: UnitOfWork,
-    clock: Clock,
-) -> NotificationPreferences:
-    """Apply ``edit`` to the stored preferences under a row lock (no lost updates), and
-    re-plan the user's reminders in the same transaction."""
+    cmd: ChangePreferences | ToggleReminder, uow: UnitOfWork, clock: Clock
+) -> PreferencesChanged:
+    """Set (``ChangePreferences``) or flip (``ToggleReminder``) some of a person's preferences.
+
+    The stored document is read under a row lock (two changes at once lose neither), the
+    result validated (``InvalidInput`` naming the field, nothing changed), and the person's
+    reminders re-planned in the same transaction.
+    """
     async with uow:
-        current = preferences.load(await uow.users.preferences(user_id, lock=True))
-        updated = preferences.load(edit(current).model_dump(mode="json"))
-        await uow.users.set_preferences(user_id, updated.as_json())
-        await replan_user(user_id, uow, clock.now())
+        current = preferences.load(await uow.users.preferences(cmd.user_id, lock=True))
+        document = current.model_dump(mode="json")
+        if isinstance(cmd, ToggleReminder):
+            section = getattr(current, cmd.section)
+            document[cmd.section] = {**document[cmd.section], "enabled": not section.enabled}
+        else:
+            for key, value in cmd.changes.items():
+                merge = isinstance(value, Mapping) and isinstance(document.get(key), dict)
+                document[key] = {**document[key], **value} if merge else value
+        updated = preferences.load(document)
+        await uow.users.set_preferences(cmd.user_id, updated.as_json())
+        await replan_user(cmd.user_id, uow, clock.now())
+        zone = (await uow.users.get(cmd.user_id)).timezone
         await uow.commit()
-    return updated
+    return PreferencesChanged(updated, zone)
 
 
 async def replan_user(user_id: UUID, uow: UnitOfWork, now: datetime) -> None:
@@ -88,7 +108,7 @@ async def replan_booking(booking: Booking, uow: UnitOfWork, now: datetime) -> No
 
 
 async def plan_following(
-    settled: Iterable[tuple[UUID, str, datetime]], uow: UnitOfWork, now: datetime
+    settled: Iterable[tuple[UUID, NotificationKind, datetime]], uow: UnitOfWork, now: datetime
 ) -> None:
     """After daily reminders were settled: plan each one's next occurrence.
 
@@ -122,7 +142,7 @@ async def ensure_planned(uow: UnitOfWork, clock: Clock, *, batch: int = 200) -> 
     total, after = 0, None
     while True:
         async with uow:
-            missing = await uow.users.without_daily_reminders(after, batch)
+            missing = await uow.users.without_daily_reminders(after, batch, DAILY_SWITCHES)
             if not missing:
                 return total
             now = clock.now()

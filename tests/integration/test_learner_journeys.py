@@ -176,7 +176,7 @@ async def test_concurrent_dones_of_one_learner_count_each_session_once(
 ) -> None:
     gu = Learner(dispatcher)
     await gu.say("/new Go | 5 | 20 | beginner")
-    replies = await asyncio.gather(*(gu.chat.send("/done") for _ in range(12)))
+    replies = await asyncio.gather(*(gu.chat.enter("/done") for _ in range(12)))
     texts = [r[0].text for r in replies]
     assert sum("done:" in t for t in texts) == 5
     row = await progress_row(engine, gu)

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import os
+import pty
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 SCRIPT = """\
 /timezone europe/berlin
@@ -195,3 +198,86 @@ def test_worker_starts_says_where_it_delivers_and_stops_cleanly(db_env: dict[str
     out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "Stopped." in out and "Traceback" not in err
+
+
+def test_a_chat_restarted_in_the_middle_of_a_wizard_shows_the_open_step_again(
+    db_env: dict[str, str],
+) -> None:
+    name = "pipe-restart-" + os.urandom(3).hex()
+    first = run_cli("chat", "--user", name, stdin="/new\nLinear algebra\n4\n30\n", env=db_env)
+    assert "step 4 of 6: What is your level?" in first.stdout, first.stdout
+    again = run_cli("chat", "--user", name, stdin="#2\n#1\n#1\n", env=db_env)
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.startswith("(Where we left off:)\nbot> New curriculum, step 4 of 6")
+    assert "[#1 Beginner]  [#2 Intermediate]  [#3 Advanced]" in again.stdout
+    assert "Created “Linear algebra (intermediate)”: 4 sessions × 30 min" in again.stdout
+    assert "Traceback" not in again.stdout + again.stderr
+
+
+def test_a_piped_start_prints_the_welcome_once(db_env: dict[str, str]) -> None:
+    result = run_cli("chat", "--user", "pipe-" + os.urandom(3).hex(), stdin="/start\n", env=db_env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("I'm Syllabot, your study companion") == 1
+
+
+async def test_an_interactive_chat_shows_a_notification_as_it_arrives(
+    db_env: dict[str, str], engine: AsyncEngine
+) -> None:
+    name = "tty-" + os.urandom(3).hex()
+    screen, tty = pty.openpty()
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "chat",
+        "--user",
+        name,
+        stdin=tty,
+        stdout=tty,
+        stderr=asyncio.subprocess.PIPE,
+        env={**os.environ, "LOG_LEVEL": "WARNING", **db_env},
+    )
+    os.close(tty)
+    shown = Screen(screen)
+    try:
+        await shown.until("you> ")
+        async with engine.begin() as conn:  # an admin verifies them meanwhile, elsewhere
+            await conn.execute(
+                text(
+                    "INSERT INTO notifications (user_id, kind, data, due_at)"
+                    " SELECT user_id, 'expert_verified', '{}'::jsonb, now()"
+                    " FROM platform_identities WHERE platform = 'terminal' AND external_id = :n"
+                ),
+                {"n": name},
+            )
+        arrived = await shown.until("you> ")  # typed nothing: it came by itself
+        assert "📬 A notification (not an answer to what you typed):" in arrived
+        assert "Your expert profile is verified" in arrived
+        os.write(screen, b"/quit\n")
+        assert await asyncio.wait_for(process.wait(), timeout=30) == 0
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+        os.close(screen)
+    assert process.stderr is not None
+    assert b"Traceback" not in await process.stderr.read()
+
+
+class Screen:
+    """What a terminal shows: the pseudo-terminal's output, read as it comes."""
+
+    WAIT = 60.0  # seconds for a marker to appear
+
+    def __init__(self, fd: int) -> None:
+        self.fd, self.text, self.read = fd, "", 0
+
+    async def until(self, marker: str) -> str:
+        """What was printed since the last call, up to and including ``marker``."""
+        while marker not in self.text[self.read :]:
+            chunk = await asyncio.wait_for(asyncio.to_thread(os.read, self.fd, 4096), self.WAIT)
+            assert chunk, f"the chat ended early: {self.text!r}"
+            self.text += chunk.decode(errors="replace").replace("\r\n", "\n")
+        end = self.text.index(marker, self.read) + len(marker)
+        shown, self.read = self.text[self.read : end], end
+        return shown

@@ -7,7 +7,13 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from domain.notifications.model import BOOKING, STREAK, STUDY
-from domain.notifications.planning import LATE_AFTER, booking_reminders, daily_reminders
+from domain.notifications.planning import (
+    DAILY_SWITCHES,
+    LATE_AFTER,
+    booking_reminders,
+    daily_reminders,
+    daily_switches,
+)
 from domain.notifications.preferences import NotificationPreferences, QuietHours, load
 from domain.notifications.wallclock import quiet_period
 
@@ -110,3 +116,23 @@ def test_a_booking_reminder_in_quiet_hours_comes_after_them_unless_that_is_too_l
     at_seven = datetime(2026, 5, 5, 5, 0, tzinfo=UTC)  # 07:00: after the quiet hours is too late
     (early,) = booking_reminders(USER, BOOKED, at_seven, BERLIN, quiet, now)
     assert local(early.due_at) == "2026-05-04 21:59"  # so: the evening before they begin
+
+
+def test_the_daily_switches_are_the_preference_models_own_defaults() -> None:
+    defaults = NotificationPreferences()
+    assert {(s.kind, s.section, s.default) for s in DAILY_SWITCHES} == {
+        (STUDY, "study", defaults.study.enabled),
+        (STREAK, "streak", defaults.streak.enabled),
+    }
+    changed = NotificationPreferences(study={"enabled": not defaults.study.enabled})
+    assert daily_switches(changed)[0].default is not defaults.study.enabled
+
+
+def test_each_daily_switch_names_the_section_that_turns_its_reminder_on_and_off() -> None:
+    after = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+    for switch in DAILY_SWITCHES:
+        for enabled in (True, False):
+            planned = daily_reminders(
+                USER, BERLIN, prefs(**{switch.section: {"enabled": enabled}}), after
+            )
+            assert (switch.kind in {p.kind for p in planned}) is enabled, switch

@@ -254,4 +254,7 @@ BUTTONS = {"wz": WIZARD.button, "pp": plan_page_button, "co": open_button}
 FLOWS = {FLOW: WIZARD.answer}
 
 
+PROMPTS = {FLOW: WIZARD.prompt}
+
+
 DEEP_LINKS = {"c": open_link}

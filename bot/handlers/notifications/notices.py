@@ -2,12 +2,14 @@
 
 Notifications are stored as facts (``booking_requested`` + the booking's id) in the same
 transaction as the change, and rendered here at delivery time, so a message always shows the
-booking as it is now and carries buttons made for its recipient.
+booking as it is now and carries buttons made for its recipient. ``RENDERERS`` holds one
+renderer for every ``NotificationKind`` (a test checks that).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -18,72 +20,56 @@ from bot.handlers.marketplace.bookings import booking_card
 from bot.handlers.marketplace.experts import admin_card
 from domain.accounts.registration import get_user
 from domain.marketplace import bookings, experts
-from domain.marketplace.bookings import MARK_PROMPT
 from domain.marketplace.model import BookingStatus
-from domain.notifications.model import BOOKING, STREAK, STUDY
+from domain.notifications.model import NotificationKind as Kind
 from domain.notifications.services import study_facts
 from domain.shared.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
-
-HEADLINES = {
-    "booking_requested": "📨 New booking request — confirm or decline:",
-    "booking_confirm": "✅ Your booking is confirmed:",
-    "booking_decline": "Your booking request was declined:",
-    "booking_cancel": "A booking was cancelled:",
-    "booking_complete": "How was your session? Tap the stars to rate it:",
-    "booking_no_show": "The expert marked this session as a no-show:",
-    "booking_mark_paid": "💶 Payment recorded:",
-    "booking_rescheduled": "🗓 A booking was moved:",
-    "booking_expired": "A booking request lapsed without an answer:",
-    "booking_rated": "⭐ A learner rated your session:",
-    MARK_PROMPT: "Your session has ended. How did it go? Mark it:",
-}
+# (context, recipient, the notification's data) -> the message, or None if it no longer applies
+Renderer = Callable[[Context, UUID, dict[str, Any]], Awaitable[Reply | None]]
 
 
-PLAIN = {
-    "expert_verified": "🎉 Your expert profile is verified. Learners can now find and book you.",
-    "expert_rejected": "Your expert profile was not approved. Reply to your admin for details.",
-}
-
-
-async def render(ctx: Context, user_id: UUID, kind: str, data: dict[str, Any]) -> Reply | None:
+async def render(ctx: Context, user_id: UUID, kind: Kind, data: dict[str, Any]) -> Reply | None:
     """The message for one notification, or None when it no longer applies."""
+    renderer = RENDERERS[kind]
     try:
-        if kind in PLAIN:
-            return Reply(PLAIN[kind])
-        if kind == "expert_pending":
-            expert = await experts.get_expert(UUID(data["expert_id"]), ctx.uow())
-            return admin_card(user_id, expert)
-        if kind in (STUDY, STREAK):
-            return await _daily(ctx, user_id, kind, date.fromisoformat(data["day"]))
-        if kind == BOOKING:
-            return await _booking_reminder(ctx, user_id, UUID(data["booking_id"]))
-        if kind in HEADLINES:
-            booking = await bookings.get_booking(user_id, UUID(data["booking_id"]), ctx.uow())
-            zone = (await get_user(user_id, ctx.uow())).timezone
-            card = booking_card(booking, user_id, zone, ctx.clock.now())
-            return Reply(f"{HEADLINES[kind]}\n{card.text}", card.buttons)
+        return await renderer(ctx, user_id, data)
     except (DomainError, KeyError, ValueError):
         logger.info("notification %s for %s no longer applies", kind, user_id)
         return None
-    logger.warning("no renderer for notification kind %r", kind)
-    return None
 
 
-async def _daily(ctx: Context, user_id: UUID, kind: str, day: date) -> Reply | None:
-    """A study or streak reminder for local ``day``, or None if it no longer applies."""
-    facts = await study_facts(user_id, day, ctx.uow(), ctx.clock.now())
+def _plain(text: str) -> Renderer:
+    async def plain(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
+        return Reply(text)
+
+    return plain
+
+
+def _booking(headline: str) -> Renderer:
+    """The booking's card as its recipient sees it now, under ``headline``."""
+
+    async def card(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
+        booking = await bookings.get_booking(user_id, UUID(data["booking_id"]), ctx.uow())
+        zone = (await get_user(user_id, ctx.uow())).timezone
+        shown = booking_card(booking, user_id, zone, ctx.clock.now())
+        return Reply(f"{headline}\n{shown.text}", shown.buttons)
+
+    return card
+
+
+async def _expert_pending(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
+    expert = await experts.get_expert(UUID(data["expert_id"]), ctx.uow())
+    return admin_card(user_id, expert)
+
+
+async def _study(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
+    """A study reminder for local ``day``: the next session, unless already studied."""
+    facts = await study_facts(user_id, date.fromisoformat(data["day"]), ctx.uow(), ctx.clock.now())
     if facts.muted or facts.studied:
         return None
-    if kind == STREAK:
-        if not facts.at_risk:
-            return None
-        return Reply(
-            f"🔥 Your {facts.streak}-day streak ends tonight unless you study today. "
-            "Log a session with /done."
-        )
     if facts.curriculum_title is None or facts.next_session is None:
         return None  # nothing active to study: no nagging
     session = facts.next_session
@@ -94,8 +80,19 @@ async def _daily(ctx: Context, user_id: UUID, kind: str, day: date) -> Reply | N
     )
 
 
-async def _booking_reminder(ctx: Context, user_id: UUID, booking_id: UUID) -> Reply | None:
-    booking = await bookings.get_booking(user_id, booking_id, ctx.uow())
+async def _streak(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
+    """A streak warning for local ``day``, if the streak would end with it."""
+    facts = await study_facts(user_id, date.fromisoformat(data["day"]), ctx.uow(), ctx.clock.now())
+    if facts.muted or facts.studied or not facts.at_risk:
+        return None
+    return Reply(
+        f"🔥 Your {facts.streak}-day streak ends tonight unless you study today. "
+        "Log a session with /done."
+    )
+
+
+async def _booking_reminder(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
+    booking = await bookings.get_booking(user_id, UUID(data["booking_id"]), ctx.uow())
     now = ctx.clock.now()
     if booking.status is not BookingStatus.SCHEDULED or booking.starts_at <= now:
         return None
@@ -103,3 +100,28 @@ async def _booking_reminder(ctx: Context, user_id: UUID, booking_id: UUID) -> Re
     card = booking_card(booking, user_id, zone, now)
     minutes = max(1, round((booking.starts_at - now).total_seconds() / 60))
     return Reply(f"⏰ Your session starts in {duration(minutes)}:\n{card.text}", card.buttons)
+
+
+RENDERERS: dict[Kind, Renderer] = {
+    Kind.STUDY_REMINDER: _study,
+    Kind.STREAK_REMINDER: _streak,
+    Kind.BOOKING_REMINDER: _booking_reminder,
+    Kind.BOOKING_REQUESTED: _booking("📨 New booking request — confirm or decline:"),
+    Kind.BOOKING_CONFIRM: _booking("✅ Your booking is confirmed:"),
+    Kind.BOOKING_DECLINE: _booking("Your booking request was declined:"),
+    Kind.BOOKING_CANCEL: _booking("A booking was cancelled:"),
+    Kind.BOOKING_COMPLETE: _booking("How was your session? Tap the stars to rate it:"),
+    Kind.BOOKING_NO_SHOW: _booking("The expert marked this session as a no-show:"),
+    Kind.BOOKING_MARK_PAID: _booking("💶 Payment recorded:"),
+    Kind.BOOKING_RESCHEDULED: _booking("🗓 A booking was moved:"),
+    Kind.BOOKING_EXPIRED: _booking("A booking request lapsed without an answer:"),
+    Kind.BOOKING_RATED: _booking("⭐ A learner rated your session:"),
+    Kind.BOOKING_MARK_PROMPT: _booking("Your session has ended. How did it go? Mark it:"),
+    Kind.EXPERT_PENDING: _expert_pending,
+    Kind.EXPERT_VERIFIED: _plain(
+        "🎉 Your expert profile is verified. Learners can now find and book you."
+    ),
+    Kind.EXPERT_REJECTED: _plain(
+        "Your expert profile was not approved. Reply to your admin for details."
+    ),
+}

@@ -8,6 +8,12 @@ from bot.handlers import payloads
 from bot.handlers.base import Button, Command, Reply, Request, rows
 from bot.handlers.formatting import local_time
 from domain.notifications import preferences
+from domain.notifications.model import (
+    REMINDER_SECTIONS,
+    ChangePreferences,
+    PreferencesChanged,
+    ToggleReminder,
+)
 from domain.notifications.preferences import DAY_CODES, PLATFORMS, NotificationPreferences
 from domain.notifications.services import change_preferences, get_preferences
 from domain.shared.errors import InvalidInput
@@ -70,22 +76,23 @@ async def settings(req: Request) -> Reply:
 async def settings_button(req: Request) -> Reply:
     """A toggle under /settings."""
     (what,) = req.button_args or ("",)
-
-    def flip(p: NotificationPreferences) -> NotificationPreferences:
-        if what in ("study", "streak", "bookings"):
-            section = getattr(p, what)
-            return p.model_copy(
-                update={what: section.model_copy(update={"enabled": not section.enabled})}
-            )
-        if what == "quiet":
-            return p.model_copy(update={"quiet": None})
-        if what == "mute":
-            return p.model_copy(update={"muted_until": None})
+    section = next((s for s in REMINDER_SECTIONS if s == what), None)
+    if section is not None:
+        cmd: ChangePreferences | ToggleReminder = ToggleReminder(req.user_id, section)
+    elif what == "quiet":
+        cmd = ChangePreferences(req.user_id, {"quiet": None})
+    elif what == "mute":
+        cmd = ChangePreferences(req.user_id, {"muted_until": None})
+    else:
         raise InvalidInput(payloads.STALE)
+    changed = await change_preferences(cmd, req.ctx.uow(), req.ctx.clock)
+    return await _show(req, changed.preferences, changed.timezone, edit=True)
 
-    prefs = await change_preferences(req.user_id, flip, req.ctx.uow(), req.ctx.clock)
-    zone, _ = await get_preferences(req.user_id, req.ctx.uow())
-    return await _show(req, prefs, zone, edit=True)
+
+async def _change(req: Request, changes: dict[str, object]) -> PreferencesChanged:
+    return await change_preferences(
+        ChangePreferences(req.user_id, changes), req.ctx.uow(), req.ctx.clock
+    )
 
 
 async def remind(req: Request) -> Reply:
@@ -94,17 +101,12 @@ async def remind(req: Request) -> Reply:
     if not args:
         return Reply(REMIND_USAGE)
     if args[0].lower() == "off":
-        update: dict[str, object] = {"enabled": False}
+        study: dict[str, object] = {"enabled": False}
     else:
-        update = {"enabled": True, "at": preferences.parse_clock(args[0])}
+        study = {"enabled": True, "at": preferences.parse_clock(args[0])}
         if len(args) == 2:
-            update["weekdays"] = preferences.parse_days(args[1])
-    prefs = await change_preferences(
-        req.user_id,
-        lambda p: p.model_copy(update={"study": p.study.model_copy(update=update)}),
-        req.ctx.uow(),
-        req.ctx.clock,
-    )
+            study["weekdays"] = preferences.parse_days(args[1])
+    prefs = (await _change(req, {"study": study})).preferences
     if not prefs.study.enabled:
         return Reply("Study reminders are off.")
     return Reply(
@@ -118,9 +120,7 @@ async def quiet(req: Request) -> Reply:
     if not req.args.strip():
         return Reply("Usage: /quiet 22:00-07:30 (no messages then), or /quiet off")
     hours = preferences.parse_quiet(req.args)
-    await change_preferences(
-        req.user_id, lambda p: p.model_copy(update={"quiet": hours}), req.ctx.uow(), req.ctx.clock
-    )
+    await _change(req, {"quiet": None if hours is None else hours.model_dump(mode="json")})
     if hours is None:
         return Reply("Quiet hours are off.")
     return Reply(f"🌙 Quiet from {_clock(hours.start)} to {_clock(hours.end)}, your local time.")
@@ -132,18 +132,12 @@ async def mute(req: Request) -> Reply:
         return Reply("Usage: /mute 7d (or 12h) for a break from study reminders, or /mute off")
     span = preferences.parse_mute(req.args)
     until = None if span is None else req.ctx.clock.now() + span
-    await change_preferences(
-        req.user_id,
-        lambda p: p.model_copy(update={"muted_until": until}),
-        req.ctx.uow(),
-        req.ctx.clock,
-    )
+    changed = await _change(req, {"muted_until": until})
     if until is None:
         return Reply("🔔 Reminders are back on.")
-    zone, _ = await get_preferences(req.user_id, req.ctx.uow())
     return Reply(
-        f"🔕 No study or streak reminders until {local_time(until, zone)}. Booking reminders "
-        "still come. Enjoy the break!"
+        f"🔕 No study or streak reminders until {local_time(until, changed.timezone)}. Booking "
+        "reminders still come. Enjoy the break!"
     )
 
 
@@ -156,12 +150,7 @@ async def notify_on(req: Request) -> Reply:
     if choice not in (*PLATFORMS, "auto"):
         return Reply(NOTIFY_USAGE)
     platform = None if choice == "auto" else choice
-    await change_preferences(
-        req.user_id,
-        lambda p: p.model_copy(update={"platform": platform}),
-        req.ctx.uow(),
-        req.ctx.clock,
-    )
+    await _change(req, {"platform": platform})
     if platform is None:
         return Reply("📨 Reminders and alerts go where you last wrote to me.")
     return Reply(

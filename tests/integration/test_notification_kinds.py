@@ -1,0 +1,126 @@
+"""Every notification kind has one renderer that works, and a kind this code does not know is
+dropped, not a crash."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.bootstrap import bootstrap
+from bot.handlers.base import Reply
+from bot.handlers.notifications.notices import RENDERERS, render
+from bot.handlers.router import Dispatcher
+from domain.marketplace.model import Policy
+from domain.notifications.model import NotificationKind
+from tests.integration.test_marketplace import onboard
+from tests.support import FakeClock, Learner
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))  # Monday 07:00 in Berlin
+
+
+@pytest.fixture
+def admin_name() -> str:
+    return f"admin-{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture
+def dispatcher(engine: AsyncEngine, clock: FakeClock, admin_name: str) -> Dispatcher:
+    return bootstrap(
+        engine, clock=clock, policy=Policy(admins=frozenset({("terminal", admin_name)}))
+    )
+
+
+async def user_id(engine: AsyncEngine, person: Learner) -> uuid.UUID:
+    async with engine.connect() as conn:
+        return await conn.scalar(
+            text("SELECT user_id FROM platform_identities WHERE external_id = :n"),
+            {"n": person.name},
+        )
+
+
+def test_every_notification_kind_has_exactly_one_renderer() -> None:
+    assert sorted(RENDERERS) == sorted(NotificationKind)  # a dict: one each, none left over
+    assert len(RENDERERS) == len(NotificationKind)
+
+
+async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, admin_name: str
+) -> None:
+    admin = Learner(dispatcher, admin_name)
+    await admin.say("/start")
+    subject = f"Kinds{uuid.uuid4().hex[:6]}"
+    expert = await onboard(dispatcher, admin, subject)
+    ada = Learner(dispatcher)
+    await ada.say("/timezone Europe/Berlin")
+    await ada.say("/new Go | 3 | 30 | beginner")
+    await ada.say("/done")  # Monday: a streak that Tuesday can lose
+    await ada.say(f"/experts {subject}")
+    for press in ("#1", "#1", "#2", "#1", "#1"):  # card, Book, 60 min, first day, first time
+        await ada.say(press)
+    assert "Requested!" in await ada.say("#1")
+    assert "New booking request" in await expert.say("/bookings")  # arrives with its buttons
+    assert "Confirmed" in await expert.press("✅ Confirm")
+    async with engine.connect() as conn:
+        booking_id, expert_id = (
+            await conn.execute(
+                text(
+                    "SELECT b.id, b.expert_id FROM bookings b JOIN expert_specialties s"
+                    " ON s.expert_id = b.expert_id WHERE s.subject = :s"
+                ),
+                {"s": subject},
+            )
+        ).one()
+    clock.set(datetime(2026, 3, 3, 6, 0, tzinfo=UTC))  # Tuesday 07:00, before the session
+    learner, admin_id = await user_id(engine, ada), await user_id(engine, admin)
+    on_tuesday = {"day": "2026-03-03", "at": "2026-03-03T18:00:00+00:00"}
+
+    def data(kind: NotificationKind) -> tuple[uuid.UUID, dict[str, Any]]:
+        if kind is NotificationKind.EXPERT_PENDING:
+            return admin_id, {"expert_id": str(expert_id)}
+        if kind in (NotificationKind.STUDY_REMINDER, NotificationKind.STREAK_REMINDER):
+            return learner, on_tuesday
+        return learner, {"booking_id": str(booking_id), "before_minutes": 60}
+
+    for kind in NotificationKind:
+        recipient, payload = data(kind)
+        reply = await render(dispatcher.ctx, recipient, kind, payload)
+        assert isinstance(reply, Reply), kind
+        assert reply.text.strip(), kind
+
+
+async def test_a_kind_this_code_does_not_know_is_dropped_with_one_log_line(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    ann = Learner(dispatcher)
+    await ann.say("/start")
+    async with engine.begin() as conn:
+        notification = await conn.scalar(
+            text(
+                "INSERT INTO notifications (user_id, kind, data, due_at)"
+                " VALUES (:u, 'carrier_pigeon', '{}'::jsonb, :due) RETURNING id"
+            ),
+            {"u": await user_id(engine, ann), "due": clock.now()},
+        )
+    with caplog.at_level(logging.INFO):
+        assert await ann.worker.drain() == 0  # nothing to deliver
+    assert ann.notices == []
+    mentions = [r for r in caplog.records if "carrier_pigeon" in r.getMessage()]
+    assert len(mentions) == 1 and mentions[0].levelno == logging.WARNING
+    assert "Traceback" not in caplog.text
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text("SELECT status, last_error FROM notifications WHERE id = :id"),
+                {"id": notification},
+            )
+        ).one()
+    assert row == ("dropped", "unknown kind 'carrier_pigeon'")

@@ -1,0 +1,89 @@
+"""The terminal chat when it (re)starts: the wizard step left open comes back with working
+buttons, what arrived meanwhile is shown first, and a piped /start is answered once."""
+
+from __future__ import annotations
+
+import io
+import uuid
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.adapters.terminal import PLATFORM, TerminalChat
+from bot.handlers.base import Identity
+from bot.handlers.router import UNFINISHED, WELCOME, Dispatcher
+from bot.worker import NotificationWorker
+from domain.accounts import conversations
+from tests.support import FakeClock, Learner, queue
+
+
+async def chat_again(dispatcher: Dispatcher, name: str, lines: str) -> str:
+    """``syllabot chat --user name`` started afresh, reading ``lines``: what it printed."""
+    out = io.StringIO()
+    chat = TerminalChat(dispatcher, name, stdin=io.StringIO(lines), stdout=out)
+    worker = NotificationWorker(dispatcher.ctx, {PLATFORM: chat}, chats={chat.chat_id})
+    await chat.run(catch_up=worker.drain)
+    return out.getvalue()
+
+
+async def user_id(engine: AsyncEngine, person: Learner) -> uuid.UUID:
+    async with engine.connect() as conn:
+        return await conn.scalar(
+            text("SELECT user_id FROM platform_identities WHERE external_id = :n"),
+            {"n": person.name},
+        )
+
+
+async def test_a_restarted_chat_shows_the_open_step_and_its_buttons_still_work(
+    dispatcher: Dispatcher,
+) -> None:
+    ada = Learner(dispatcher)
+    for line in ("/new", "Linear algebra", "4", "30"):
+        await ada.say(line)
+    assert ada.buttons() == ["Beginner", "Intermediate", "Advanced"]
+
+    shown = await chat_again(dispatcher, ada.name, "#2\n")
+    left_open, answered = shown.split("bot> New curriculum, step 5", 1)
+    assert left_open.startswith("(Where we left off:)\nbot> New curriculum, step 4 of 6")
+    assert "[#1 Beginner]  [#2 Intermediate]  [#3 Advanced]" in left_open
+    assert "What do you want to be able to do at the end?" in answered  # #2 was Intermediate
+
+
+async def test_nothing_is_resumed_when_no_step_is_open(dispatcher: Dispatcher) -> None:
+    bo = Learner(dispatcher)
+    await bo.say("/new")
+    await bo.say("/cancel")
+    identity = Identity(PLATFORM, bo.name, f"terminal:{bo.name}", bo.name)
+    assert await dispatcher.resume(identity) is None
+    assert await chat_again(dispatcher, bo.name, "") == ""  # a pipe: nothing it did not ask
+
+
+async def test_a_piped_start_gets_the_welcome_once(dispatcher: Dispatcher) -> None:
+    name = f"piped-{uuid.uuid4().hex[:6]}"
+    shown = await chat_again(dispatcher, name, "/start\n")
+    assert shown.count("I'm Syllabot, your study companion") == 1
+    assert WELCOME.format(name=name).splitlines()[0] in shown
+
+
+async def test_what_arrived_while_the_chat_was_closed_comes_before_the_open_step(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    cy = Learner(dispatcher)
+    await cy.say("/new")
+    await queue(engine, [await user_id(engine, cy)], 1, clock)
+    shown = await chat_again(dispatcher, cy.name, "")
+    assert shown.index("📬") < shown.index("(Where we left off:)\nbot> New curriculum, step 1")
+    assert cy.notices == []  # delivered once, to the chat that was open
+
+
+async def test_a_flow_without_a_prompt_is_resumed_with_a_word_on_how_to_go_on(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    di = Learner(dispatcher)
+    await di.say("/start")
+    ctx = dispatcher.ctx
+    me = await user_id(engine, di)
+    await conversations.save(me, "retired-flow", "step", {}, ctx.uow(), ctx.clock)  # no PROMPTS
+    assert (
+        await chat_again(dispatcher, di.name, "") == f"(Where we left off:)\nbot> {UNFINISHED}\n"
+    )
