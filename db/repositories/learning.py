@@ -88,13 +88,14 @@ _RECORD_COMPLETION = DriverStatement(
         SELECT 1 FROM users WHERE id = :user_id FOR NO KEY UPDATE
     ), p AS (
         UPDATE user_progress
-           SET sessions_completed = sessions_completed + 1,
-               total_time_spent = total_time_spent + :minutes,
+           SET sessions_completed = coalesce(sessions_completed, 0) + 1,
+               total_time_spent = coalesce(total_time_spent, 0) + :minutes,
                current_streak = :streak,
                last_session_date = :at,
                last_session_local_date = :day
          WHERE user_id = :user_id AND curriculum_id = :curriculum_id
-           AND sessions_completed = :was_completed AND current_streak = :was_streak
+           AND coalesce(sessions_completed, 0) = :was_completed
+           AND coalesce(current_streak, 0) = :was_streak
            AND last_session_local_date IS NOT DISTINCT FROM CAST(:was_day AS date)
            AND EXISTS (SELECT 1 FROM u)
         RETURNING 1
