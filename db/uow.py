@@ -15,6 +15,8 @@ the use case again (``domain.shared.retry``).
 
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.repositories.accounts import (
@@ -29,6 +31,16 @@ from db.repositories.learning import SqlCurriculumRepository, SqlNoteRepository
 from db.repositories.notifications import SqlNotificationRepository
 from db.tx import Tx, is_transient
 from domain.shared.errors import TransientConflict
+
+_AUTOCOMMIT: WeakKeyDictionary[AsyncEngine, AsyncEngine] = WeakKeyDictionary()
+
+
+def _autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` (the same pool) handing out connections in autocommit, made once per engine."""
+    found = _AUTOCOMMIT.get(engine)
+    if found is None:
+        found = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found
 
 
 class SqlAlchemyUnitOfWork:
@@ -45,11 +57,11 @@ class SqlAlchemyUnitOfWork:
     async def __aenter__(self) -> SqlAlchemyUnitOfWork:
         if self._tx is not None:
             raise RuntimeError("unit of work is already in use")
-        conn = await self._engine.connect()
         if self._transaction:
+            conn = await self._engine.connect()
             await conn.begin()
         else:
-            await conn.execution_options(isolation_level="AUTOCOMMIT")
+            conn = await _autocommit(self._engine).connect()
         tx = self._tx = Tx(conn, autocommit=not self._transaction)
         self.users = SqlUserRepository(tx)
         self.curricula = SqlCurriculumRepository(tx)
