@@ -1,9 +1,11 @@
 """How many ``/done`` per second go through the handler layer into PostgreSQL?
 
 Many simulated learners send ``/done`` concurrently (16 and 64 at once) through the real
-``Dispatcher`` (identity lookup, routing, service, repository, one transaction each). In the
-same run a raw asyncpg baseline does the same transaction in one statement (data-modifying
-CTEs, a single round trip), and the ratio is printed.
+``Dispatcher`` (identity lookup, routing, service, repository: a read, then one atomic write,
+two round trips and no BEGIN/COMMIT). In the same run a raw asyncpg baseline does the whole
+``/done`` in one statement (data-modifying CTEs, streak in SQL, a single round trip), and the
+ratio is printed, with the machine's load average before and after (other work on the same
+cores moves both figures; compare ratios from one run).
 
     python -m bench.done_throughput                 # embedded PostgreSQL in a temp dir
     BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import statistics
 import time
 import uuid
@@ -162,7 +165,7 @@ async def via_raw(
 async def run(url: str, concurrency: list[int], per_worker: int) -> None:
     users = await seed(url, sum(concurrency) * 2)
     dsn = make_url(url).set(drivername="postgresql").render_as_string(False)
-    print(f"{per_worker} /done per learner; PostgreSQL at {url.split('@')[-1]}")
+    print(f"{per_worker} /done per learner; PostgreSQL at {url.split('@')[-1]}; {_load()}")
     offset = 0
     for workers in concurrency:
         mine, theirs = (
@@ -179,6 +182,12 @@ async def run(url: str, concurrency: list[int], per_worker: int) -> None:
             f"({latency(handler_lat)}) | raw asyncpg {raw_rate:7.0f} /s ({latency(raw_lat)})"
             f" | ratio {handler_rate / raw_rate:4.2f}"
         )
+    print(f"done; {_load()}")
+
+
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load average {one:.2f} (1 min), {five:.2f} (5 min) on {os.cpu_count()} cores"
 
 
 async def main() -> None:

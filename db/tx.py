@@ -2,21 +2,80 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+# SQLSTATEs after which PostgreSQL has rolled the transaction back and running it again is the
+# cure: serialization_failure and deadlock_detected.
+_TRANSIENT = frozenset({"40001", "40P01"})
+
+
+def is_transient(error: Exception) -> bool:
+    """A deadlock or serialization failure, from asyncpg itself or wrapped by SQLAlchemy."""
+    sqlstate = getattr(error, "sqlstate", None) or getattr(
+        getattr(error, "orig", None), "sqlstate", None
+    )
+    return sqlstate in _TRANSIENT
+
+
+_NAME = re.compile(r"(?<![:\w]):([a-z_]+)")
+
+
+class DriverStatement:
+    """SQL written with ``:name`` parameters (casts as ``CAST(x AS t)``), kept in the driver's
+    own ``$1, $2, ...`` form, so that ``Tx.fetchrow`` can hand it to asyncpg as it is."""
+
+    def __init__(self, sql: str) -> None:
+        self.names = tuple(dict.fromkeys(_NAME.findall(sql)))
+        self.sql = _NAME.sub(lambda m: f"${self.names.index(m.group(1)) + 1}", sql)
+
+    def args(self, params: Mapping[str, object]) -> tuple[object, ...]:
+        return tuple(params[name] for name in self.names)
 
 
 class Tx:
-    """The connection of one unit of work, with an ORM session over it made on first use."""
+    """The connection of one unit of work, with an ORM session over it made on first use.
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    ``autocommit``: no transaction is open, each statement commits on its own (see
+    ``SqlAlchemyUnitOfWork.each_statement``).
+    """
+
+    def __init__(self, conn: AsyncConnection, *, autocommit: bool = False) -> None:
         self.conn = conn
+        self.autocommit = autocommit
         self._orm: AsyncSession | None = None
+        self._driver: Any = None
 
     @property
     def orm(self) -> AsyncSession:
         if self._orm is None:
             self._orm = AsyncSession(bind=self.conn, expire_on_commit=False)
         return self._orm
+
+    async def fetchrow(
+        self, statement: DriverStatement, params: Mapping[str, object]
+    ) -> Mapping[Any, Any] | None:
+        """The first row of one statement, by the shortest way that keeps the transaction.
+
+        Without a transaction the statement goes straight to asyncpg (SQLAlchemy's execution
+        costs more Python than the round trip itself); inside one it goes through SQLAlchemy,
+        which sends the BEGIN before it.
+        """
+        args = statement.args(params)
+        if not self.autocommit:
+            return (await self.conn.exec_driver_sql(statement.sql, args)).mappings().first()
+        if self._driver is None:
+            self._driver = (await self.conn.get_raw_connection()).driver_connection
+        try:
+            row: Mapping[Any, Any] | None = await self._driver.fetchrow(statement.sql, *args)
+        except Exception:
+            if self._driver.is_closed():
+                await self.conn.invalidate()  # the pool must not hand out a dead connection
+            raise
+        return row
 
     async def commit(self) -> None:
         if self._orm is not None:

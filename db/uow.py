@@ -3,9 +3,19 @@
 Repositories run Core statements on ``tx.conn`` where speed matters (the ``/done`` path) and
 use the ORM session ``tx.orm`` elsewhere; that session is created only when first used and
 always joins the unit of work's transaction, which ``commit()`` commits and leaving rolls back.
+
+Round trips: SQLAlchemy's asyncpg dialect sends ``BEGIN`` as a round trip of its own before the
+first statement, and ``COMMIT`` as another. ``each_statement()`` leaves both out (the connection
+is in autocommit), for the one use case that is a read and then a single atomic write.
+
+A deadlock or serialization failure (SQLSTATE 40P01, 40001) leaving the block is raised as the
+domain's ``TransientConflict``: PostgreSQL rolled the transaction back, and the caller may run
+the use case again (``domain.shared.retry``).
 """
 
 from __future__ import annotations
+
+from weakref import WeakKeyDictionary
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -19,22 +29,40 @@ from db.repositories.bookings import SqlBookingRepository
 from db.repositories.experts import SqlExpertRepository
 from db.repositories.learning import SqlCurriculumRepository, SqlNoteRepository
 from db.repositories.notifications import SqlNotificationRepository
-from db.tx import Tx
+from db.tx import Tx, is_transient
+from domain.shared.errors import TransientConflict
+
+_AUTOCOMMIT: WeakKeyDictionary[AsyncEngine, AsyncEngine] = WeakKeyDictionary()
+
+
+def _autocommit(engine: AsyncEngine) -> AsyncEngine:
+    """``engine`` (the same pool) handing out connections in autocommit, made once per engine."""
+    found = _AUTOCOMMIT.get(engine)
+    if found is None:
+        found = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return found
 
 
 class SqlAlchemyUnitOfWork:
     """Implements ``domain.unit_of_work.UnitOfWork``. Not re-entrant; reusable in sequence."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, transaction: bool = True) -> None:
         self._engine = engine
+        self._transaction = transaction
         self._tx: Tx | None = None
+
+    def each_statement(self) -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(self._engine, transaction=False)
 
     async def __aenter__(self) -> SqlAlchemyUnitOfWork:
         if self._tx is not None:
             raise RuntimeError("unit of work is already in use")
-        conn = await self._engine.connect()
-        await conn.begin()  # the BEGIN itself travels with the first statement
-        tx = self._tx = Tx(conn)
+        if self._transaction:
+            conn = await self._engine.connect()
+            await conn.begin()
+        else:
+            conn = await _autocommit(self._engine).connect()
+        tx = self._tx = Tx(conn, autocommit=not self._transaction)
         self.users = SqlUserRepository(tx)
         self.curricula = SqlCurriculumRepository(tx)
         self.notes = SqlNoteRepository(tx)
@@ -50,6 +78,9 @@ class SqlAlchemyUnitOfWork:
         tx, self._tx = self._tx, None
         assert tx is not None
         await tx.close()
+        error = exc_info[1] if len(exc_info) > 1 else None
+        if isinstance(error, Exception) and is_transient(error):
+            raise TransientConflict() from error
 
     async def commit(self) -> None:
         assert self._tx is not None, "commit() outside 'async with'"

@@ -53,3 +53,9 @@ class UnitOfWork(Protocol):
     async def __aexit__(self, *exc_info: object) -> None: ...
 
     async def commit(self) -> None: ...
+
+    def each_statement(self) -> UnitOfWork:
+        """A unit of work with no transaction around it: each statement commits on its own, so
+        no BEGIN or COMMIT travels (``commit()`` has nothing left to do). Only for a use case
+        whose one write is a single statement that re-checks what it read (``/done``)."""
+        ...

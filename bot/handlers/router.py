@@ -19,6 +19,8 @@ from domain.accounts import conversations, inbound
 from domain.accounts.model import Identity
 from domain.accounts.registration import register
 from domain.shared.errors import DomainError
+from domain.shared.retry import retry_transient
+from domain.shared.text import without_controls
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +158,7 @@ class Dispatcher:
         if command is None or command.suggest is None:
             return []
         try:
+            typed = without_controls(typed)
             user_id = await self._user_id(identity)
             request = Request(self.ctx, user_id, Incoming(identity, text=f"/{name} {typed}"))
             return list(await command.suggest(request, typed.strip()))
@@ -187,11 +190,16 @@ class Dispatcher:
         return await self.handle(incoming)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
-        """Handle one message or button press. Never raises; errors become friendly replies."""
+        """Handle one message or button press. Never raises; errors become friendly replies.
+
+        Control characters are taken out of what was typed before anything reads it, so none
+        is stored or echoed. A handler rolled back by a deadlock or serialization failure runs
+        again (a use case is one transaction, so that is safe); it is never shown."""
         if _group_chatter(incoming):
             return []
+        incoming = _printable(incoming)
         try:
-            return _as_list(await self._route(await self._user_id(incoming.identity), incoming))
+            return _as_list(await retry_transient(lambda: self._answer(incoming)))
         except DomainError as error:
             return [Reply(error.message)]
         except Exception:
@@ -202,6 +210,9 @@ class Dispatcher:
                 incoming.identity.external_id,
             )
             return [Reply(FAILURE)]
+
+    async def _answer(self, incoming: Incoming) -> Replies:
+        return await self._route(await self._user_id(incoming.identity), incoming)
 
     async def _user_id(self, identity: Identity) -> UUID:
         user_id = self.known.get(identity)
@@ -249,6 +260,16 @@ def _group_chatter(incoming: Incoming) -> bool:
     """Text in a group that is not a command: not meant for me, and never a wizard answer."""
     text = (incoming.text or "").lstrip()
     return not incoming.private and incoming.payload is None and not text.startswith("/")
+
+
+def _printable(incoming: Incoming) -> Incoming:
+    """``incoming`` without control characters in its text (typed or a form's) and name."""
+    text, name = incoming.text, incoming.identity.display_name
+    clean, clean_name = (text and without_controls(text)), without_controls(name)
+    if clean == text and clean_name == name:
+        return incoming
+    identity = replace(incoming.identity, display_name=clean_name)
+    return replace(incoming, text=clean, identity=identity)
 
 
 def _as_list(replies: Replies) -> list[Reply]:

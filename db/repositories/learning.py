@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
-    delete,
     select,
     text,
     true,
@@ -22,7 +21,7 @@ from db.models import (
     UserNoteRow,
     UserProgressRow,
 )
-from db.tx import _Repository
+from db.tx import DriverStatement, _Repository
 from domain.learning.model import (
     Completion,
     CompletionContext,
@@ -53,7 +52,7 @@ _CURRENT_CURRICULUM = """
 
 # Only constant SQL fragments are joined here; every value is a bound parameter.
 _CURRENT_ID = text("SELECT " + _CURRENT_CURRICULUM + " FROM users u WHERE u.id = :user_id")
-_COMPLETION_CONTEXT = text(
+_COMPLETION_CONTEXT = DriverStatement(
     """
     SELECT u.timezone, c.id AS curriculum_id, c.title, c.status, c.total_sessions,
            c.session_duration, p.sessions_completed, p.total_time_spent, p.current_streak,
@@ -73,23 +72,32 @@ _COMPLETION_CONTEXT = text(
 )
 
 
-# Serialises one learner's /done's (NO KEY: foreign-key checks on the user are not blocked).
-_LOCK_USER = text("SELECT 1 FROM users WHERE id = :user_id FOR NO KEY UPDATE")
+# The first lock of the lock order (``domain.learning.ports``). NO KEY: inserting a row that
+# references the user (its foreign-key check) is not blocked by it.
+_LOCK_USER = DriverStatement("SELECT 1 FROM users WHERE id = :user_id FOR NO KEY UPDATE")
 
 
-# One statement, one round trip: complete the session, update the progress, keep the note,
-# and complete the curriculum, all only if the progress is still what the domain decided on.
-_RECORD_COMPLETION = text(
+# One atomic statement, one round trip, so it needs no transaction around it: hold the learner's
+# row, then (only if the progress is still what the domain decided on) update the progress,
+# complete the session, keep the note and complete the curriculum, in the lock order. Should the
+# progress move but the session not, the last line divides by zero: the statement fails as a
+# whole, so a half-written completion can never commit.
+_RECORD_COMPLETION = DriverStatement(
     """
-    WITH p AS (
+    WITH u AS (
+        SELECT 1 FROM users WHERE id = :user_id FOR NO KEY UPDATE
+    ), p AS (
         UPDATE user_progress
-           SET sessions_completed = sessions_completed + 1,
-               total_time_spent = total_time_spent + :minutes,
+           SET sessions_completed = coalesce(sessions_completed, 0) + 1,
+               total_time_spent = coalesce(total_time_spent, 0) + :minutes,
                current_streak = :streak,
                last_session_date = :at,
                last_session_local_date = :day
          WHERE user_id = :user_id AND curriculum_id = :curriculum_id
-           AND sessions_completed = :expected
+           AND coalesce(sessions_completed, 0) = :was_completed
+           AND coalesce(current_streak, 0) = :was_streak
+           AND last_session_local_date IS NOT DISTINCT FROM CAST(:was_day AS date)
+           AND EXISTS (SELECT 1 FROM u)
         RETURNING 1
     ), s AS (
         UPDATE sessions
@@ -107,7 +115,45 @@ _RECORD_COMPLETION = text(
          WHERE id = :curriculum_id AND CAST(:completes AS boolean) AND EXISTS (SELECT 1 FROM s)
         RETURNING 1
     )
-    SELECT (SELECT count(*) FROM p) + (SELECT count(*) FROM s)
+    SELECT CASE WHEN EXISTS (SELECT 1 FROM p) THEN 1 / (SELECT count(*) FROM s)::int ELSE 0 END
+      AS written
+    """
+)
+
+
+# /undo's writes as one statement, in the lock order (each step waits for the one before): the
+# progress goes back to the previous completion, the session is pending again, the note written
+# by that /done (it carries the completion's own timestamp) goes, and a completed curriculum is
+# active again. Run it holding the learner's row (``lock_learner``).
+_REVERT_COMPLETION = text(
+    """
+    WITH prev AS (
+        SELECT completed_at, completed_local_date FROM sessions
+         WHERE curriculum_id = :curriculum_id AND completed_at IS NOT NULL AND id <> :session_id
+         ORDER BY completed_at DESC, session_number DESC LIMIT 1
+    ), p AS (
+        UPDATE user_progress
+           SET sessions_completed = sessions_completed - 1,
+               total_time_spent = total_time_spent - :minutes,
+               current_streak = :streak,
+               last_session_date = (SELECT completed_at FROM prev),
+               last_session_local_date = (SELECT completed_local_date FROM prev)
+         WHERE curriculum_id = :curriculum_id
+        RETURNING 1
+    ), s AS (
+        UPDATE sessions SET completed_at = NULL, completed_local_date = NULL, minutes_spent = NULL
+         WHERE id = :session_id AND EXISTS (SELECT 1 FROM p)
+        RETURNING 1
+    ), n AS (
+        DELETE FROM user_notes
+         WHERE session_id = :session_id AND created_at = :completed_at AND EXISTS (SELECT 1 FROM s)
+        RETURNING 1
+    ), c AS (
+        UPDATE curricula SET status = 'active'
+         WHERE id = :curriculum_id AND status = 'completed' AND EXISTS (SELECT 1 FROM s)
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM n) + (SELECT count(*) FROM c)
     """
 )
 
@@ -233,35 +279,34 @@ class SqlCurriculumRepository(_Repository):
         )
         return len(result.all())
 
-    async def completion_context(
-        self, user_id: UUID, *, lock: bool = False
-    ) -> CompletionContext | None:
-        if lock:
-            await self._conn.execute(_LOCK_USER, {"user_id": user_id})
-        row = (await self._conn.execute(_COMPLETION_CONTEXT, {"user_id": user_id})).first()
+    async def lock_learner(self, user_id: UUID) -> None:
+        await self._tx.fetchrow(_LOCK_USER, {"user_id": user_id})
+
+    async def completion_context(self, user_id: UUID) -> CompletionContext | None:
+        row = await self._tx.fetchrow(_COMPLETION_CONTEXT, {"user_id": user_id})
         if row is None:
             return None
         return CompletionContext(
-            timezone=row.timezone or "UTC",
-            curriculum_id=row.curriculum_id,
-            curriculum_title=row.title,
-            status=CurriculumStatus(row.status),
-            total_sessions=row.total_sessions,
-            session_minutes=row.session_duration,
+            timezone=row["timezone"] or "UTC",
+            curriculum_id=row["curriculum_id"],
+            curriculum_title=row["title"],
+            status=CurriculumStatus(row["status"]),
+            total_sessions=row["total_sessions"],
+            session_minutes=row["session_duration"],
             progress=Progress(
-                sessions_completed=row.sessions_completed or 0,
-                total_time_spent=row.total_time_spent or 0,
-                current_streak=row.current_streak or 0,
-                last_session_date=row.last_session_date,
-                last_local_date=row.last_session_local_date,
+                sessions_completed=row["sessions_completed"] or 0,
+                total_time_spent=row["total_time_spent"] or 0,
+                current_streak=row["current_streak"] or 0,
+                last_session_date=row["last_session_date"],
+                last_local_date=row["last_session_local_date"],
             ),
-            next_session_id=row.session_id,
-            next_session_number=row.session_number,
-            next_session_title=row.session_title,
+            next_session_id=row["session_id"],
+            next_session_number=row["session_number"],
+            next_session_title=row["session_title"],
         )
 
     async def record_completion(self, completion: Completion) -> bool:
-        written = await self._conn.scalar(
+        row = await self._tx.fetchrow(
             _RECORD_COMPLETION,
             {
                 "user_id": completion.user_id,
@@ -272,13 +317,15 @@ class SqlCurriculumRepository(_Repository):
                 "minutes": completion.minutes,
                 "streak": completion.streak,
                 "note": completion.note,
-                "expected": completion.expected_sessions_completed,
+                "was_completed": completion.previous.sessions_completed,
+                "was_streak": completion.previous.current_streak,
+                "was_day": completion.previous.last_local_date,
                 "completes": completion.completes_curriculum,
             },
         )
-        return written == 2
+        return row is not None and row["written"] == 1
 
-    async def last_completion(self, user_id: UUID, *, lock: bool = False) -> LastCompletion | None:
+    async def last_completion(self, user_id: UUID) -> LastCompletion | None:
         query = (
             select(SessionRow, CurriculumRow.title.label("curriculum_title"))
             .join(CurriculumRow, CurriculumRow.id == SessionRow.curriculum_id)
@@ -286,8 +333,6 @@ class SqlCurriculumRepository(_Repository):
             .order_by(SessionRow.completed_at.desc(), SessionRow.session_number.desc())
             .limit(1)
         )
-        if lock:
-            query = query.with_for_update(of=SessionRow)
         row = (await self._session.execute(query)).first()
         if row is None:
             return None
@@ -314,48 +359,15 @@ class SqlCurriculumRepository(_Repository):
         return [day for day in days if day is not None]
 
     async def revert_completion(self, last: LastCompletion, streak: int) -> None:
-        previous = (
-            await self._session.execute(
-                select(SessionRow.completed_at, SessionRow.completed_local_date)
-                .where(
-                    SessionRow.curriculum_id == last.curriculum_id,
-                    SessionRow.completed_at.is_not(None),
-                    SessionRow.id != last.session_id,
-                )
-                .order_by(SessionRow.completed_at.desc())
-                .limit(1)
-            )
-        ).first()
-        # The note written by that /done carries the completion's own timestamp.
-        await self._session.execute(
-            delete(UserNoteRow).where(
-                UserNoteRow.session_id == last.session_id,
-                UserNoteRow.created_at == last.completed_at,
-            )
-        )
-        await self._session.execute(
-            update(SessionRow)
-            .where(SessionRow.id == last.session_id)
-            .values(completed_at=None, completed_local_date=None, minutes_spent=None)
-        )
-        await self._session.execute(
-            update(UserProgressRow)
-            .where(UserProgressRow.curriculum_id == last.curriculum_id)
-            .values(
-                sessions_completed=UserProgressRow.sessions_completed - 1,
-                total_time_spent=UserProgressRow.total_time_spent - last.minutes_spent,
-                current_streak=streak,
-                last_session_date=previous.completed_at if previous else None,
-                last_session_local_date=previous.completed_local_date if previous else None,
-            )
-        )
-        await self._session.execute(
-            update(CurriculumRow)
-            .where(
-                CurriculumRow.id == last.curriculum_id,
-                CurriculumRow.status == CurriculumStatus.COMPLETED.value,
-            )
-            .values(status=CurriculumStatus.ACTIVE.value)
+        await self._conn.execute(
+            _REVERT_COMPLETION,
+            {
+                "curriculum_id": last.curriculum_id,
+                "session_id": last.session_id,
+                "completed_at": last.completed_at,
+                "minutes": last.minutes_spent,
+                "streak": streak,
+            },
         )
 
 

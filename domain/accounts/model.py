@@ -26,6 +26,19 @@ class User:
 
 
 @dataclass(frozen=True)
+class SetTimezone:
+    """Set the user's time zone to ``zone`` as typed (an IANA name in any case)."""
+
+    user_id: UUID
+    zone: str
+
+
+@dataclass(frozen=True)
+class TimezoneSet:
+    zone: str  # the IANA name as stored
+
+
+@dataclass(frozen=True)
 class Conversation:
     """A half-finished multi-step flow (a wizard), kept in the database between messages."""
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from domain.accounts.model import Identity, User
+from domain.accounts.model import Identity, SetTimezone, TimezoneSet, User
 from domain.notifications.planning import daily_reminders
 from domain.notifications.preferences import NotificationPreferences
 from domain.notifications.services import replan_user
@@ -41,13 +41,13 @@ async def get_user(user_id: UUID, uow: UnitOfWork) -> User:
         return await uow.users.get(user_id)
 
 
-async def set_timezone(user_id: UUID, text: str, uow: UnitOfWork, clock: Clock) -> str:
+async def set_timezone(cmd: SetTimezone, uow: UnitOfWork, clock: Clock) -> TimezoneSet:
     """Set the learner's IANA zone (any case) and re-plan their reminders in it.
 
     Raises ``UnknownTimeZone`` with suggestions."""
-    zone = resolve_zone(text)
+    zone = resolve_zone(cmd.zone)
     async with uow:
-        await uow.users.set_timezone(user_id, zone)
-        await replan_user(user_id, uow, clock.now())
+        await uow.users.set_timezone(cmd.user_id, zone)
+        await replan_user(cmd.user_id, uow, clock.now())
         await uow.commit()
-    return zone
+    return TimezoneSet(zone)

@@ -6,12 +6,13 @@ only ever reads or changes that user's own rows.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from uuid import UUID
 
+from domain.learning.commands import ChangeCurriculumStatus, CreateCurriculum, OpenCurriculum
 from domain.learning.model import (
     CurriculumOverview,
-    CurriculumSpec,
     CurriculumStatus,
     PlanPage,
 )
@@ -25,26 +26,24 @@ NO_CURRICULUM = "You have no curriculum yet. Create one with /new."
 
 
 async def create_curriculum(
-    user_id: UUID,
-    spec: CurriculumSpec,
-    uow: UnitOfWork,
-    planner: CurriculumPlanner,
-    *,
-    end_conversation: bool = False,
+    cmd: CreateCurriculum, uow: UnitOfWork, planner: CurriculumPlanner
 ) -> CurriculumOverview:
-    """Plan the sessions for ``spec``, store them, and make the curriculum the current one.
+    """Plan the sessions for ``cmd.spec``, store them, and make the curriculum the current one.
 
-    With ``end_conversation`` the wizard that collected the spec ends in the same transaction.
+    With ``cmd.end_conversation`` the wizard that collected the spec ends in the same
+    transaction.
     """
+    spec = cmd.spec
     sessions = planner.plan(spec)
     if [s.number for s in sessions] != list(range(1, spec.total_sessions + 1)):
         raise RuntimeError("planner returned a plan that is not numbered 1..N")
     async with uow:
-        curriculum_id = await uow.curricula.add(user_id, spec, sessions)
-        await uow.users.set_current_curriculum(user_id, curriculum_id)
-        if end_conversation:
-            await uow.conversations.clear(user_id)
-        overview = await uow.curricula.get_owned(curriculum_id, owner=user_id)
+        await uow.curricula.lock_learner(cmd.user_id)
+        curriculum_id = await uow.curricula.add(cmd.user_id, spec, sessions)
+        await uow.users.set_current_curriculum(cmd.user_id, curriculum_id)
+        if cmd.end_conversation:
+            await uow.conversations.clear(cmd.user_id)
+        overview = await uow.curricula.get_owned(curriculum_id, owner=cmd.user_id)
         await uow.commit()
     return overview
 
@@ -54,13 +53,14 @@ async def list_curricula(user_id: UUID, uow: UnitOfWork) -> list[CurriculumOverv
         return await uow.curricula.list_for(user_id)
 
 
-async def open_curriculum(user_id: UUID, curriculum_id: UUID, uow: UnitOfWork) -> PlanPage:
+async def open_curriculum(cmd: OpenCurriculum, uow: UnitOfWork) -> PlanPage:
     """Make an owned curriculum the current one and return its first plan page."""
     async with uow:
-        await uow.curricula.get_owned(curriculum_id, owner=user_id)
-        await uow.users.set_current_curriculum(user_id, curriculum_id)
+        await uow.curricula.get_owned(cmd.curriculum_id, owner=cmd.user_id)
+        await uow.users.set_current_curriculum(cmd.user_id, cmd.curriculum_id)
+        page = await _plan_page(uow, cmd.user_id, cmd.curriculum_id, 0)
         await uow.commit()
-    return await plan_page(user_id, uow, curriculum_id=curriculum_id, page=0)
+    return page
 
 
 async def plan_page(
@@ -68,14 +68,17 @@ async def plan_page(
 ) -> PlanPage:
     """One page of sessions of an owned curriculum (the current one by default)."""
     async with uow:
-        curriculum_id = curriculum_id or await _current_id(uow, user_id)
-        curriculum = await uow.curricula.get_owned(curriculum_id, owner=user_id)
-        pages = -(-curriculum.total_sessions // PLAN_PAGE_SIZE)
-        page = min(max(page, 0), pages - 1)
-        sessions = await uow.curricula.sessions(
-            curriculum_id, page * PLAN_PAGE_SIZE, PLAN_PAGE_SIZE
+        return await _plan_page(
+            uow, user_id, curriculum_id or await _current_id(uow, user_id), page
         )
-        return PlanPage(curriculum, sessions, page, pages)
+
+
+async def _plan_page(uow: UnitOfWork, user_id: UUID, curriculum_id: UUID, page: int) -> PlanPage:
+    curriculum = await uow.curricula.get_owned(curriculum_id, owner=user_id)
+    pages = -(-curriculum.total_sessions // PLAN_PAGE_SIZE)
+    page = min(max(page, 0), pages - 1)
+    sessions = await uow.curricula.sessions(curriculum_id, page * PLAN_PAGE_SIZE, PLAN_PAGE_SIZE)
+    return PlanPage(curriculum, sessions, page, pages)
 
 
 async def current_curriculum(user_id: UUID, uow: UnitOfWork) -> CurriculumOverview:
@@ -95,13 +98,13 @@ _TRANSITIONS = {
 }
 
 
-async def change_status(
-    user_id: UUID, target: CurriculumStatus, uow: UnitOfWork, curriculum_id: UUID | None = None
-) -> CurriculumOverview:
+async def change_status(cmd: ChangeCurriculumStatus, uow: UnitOfWork) -> CurriculumOverview:
     """Pause, resume or archive an owned curriculum (the current one by default)."""
+    target = cmd.target
     async with uow:
-        curriculum_id = curriculum_id or await _current_id(uow, user_id)
-        curriculum = await uow.curricula.get_owned(curriculum_id, owner=user_id)
+        await uow.curricula.lock_learner(cmd.user_id)
+        curriculum_id = cmd.curriculum_id or await _current_id(uow, cmd.user_id)
+        curriculum = await uow.curricula.get_owned(curriculum_id, owner=cmd.user_id)
         if curriculum.status == target:
             raise InvalidInput(f"“{curriculum.title}” is already {target.value}.")
         if curriculum.status not in _TRANSITIONS[target]:
@@ -110,17 +113,10 @@ async def change_status(
                 f"{target.value}."
             )
         await uow.curricula.set_status(curriculum_id, target)
-        if target is CurriculumStatus.ARCHIVED:
-            await uow.users.set_current_curriculum(user_id, None)
-        else:
-            await uow.users.set_current_curriculum(user_id, curriculum_id)
+        current = None if target is CurriculumStatus.ARCHIVED else curriculum_id
+        await uow.users.set_current_curriculum(cmd.user_id, current)
         await uow.commit()
-    return await _reload(uow, curriculum_id, user_id)
-
-
-async def _reload(uow: UnitOfWork, curriculum_id: UUID, user_id: UUID) -> CurriculumOverview:
-    async with uow:
-        return await uow.curricula.get_owned(curriculum_id, owner=user_id)
+    return replace(curriculum, status=target)
 
 
 async def _current_id(uow: UnitOfWork, user_id: UUID) -> UUID:

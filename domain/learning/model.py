@@ -145,7 +145,7 @@ class Completion:
     minutes: int
     streak: int
     note: str | None
-    expected_sessions_completed: int
+    previous: Progress  # as read: the write lands only if the progress is still this
     completes_curriculum: bool
 
 
@@ -197,3 +197,19 @@ class CurriculumProgress:
     curriculum: CurriculumOverview
     streak: int
     at_risk: bool
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    """``/progress``: every non-archived curriculum, streaks as they stand in ``timezone``."""
+
+    timezone: str
+    curricula: list[CurriculumProgress]
+
+
+@dataclass(frozen=True)
+class RecentNotes:
+    """``/notes``: the latest notes, newest first, to be shown in ``timezone``."""
+
+    timezone: str
+    notes: list[Note]

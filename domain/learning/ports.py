@@ -1,4 +1,18 @@
-"""What the learning context needs from outside: a planner and its repositories."""
+"""What the learning context needs from outside: a planner and its repositories.
+
+Lock order, for every use case that writes a learner's curricula, progress, sessions or notes:
+
+1. the learner's ``users`` row (``lock_learner``, or ``record_completion``, which takes it in
+   its own statement), then
+2. ``user_progress``, 3. ``sessions``, 4. ``user_notes``, 5. ``curricula``.
+
+Holding the user row first makes two such use cases of one learner (``/done`` and ``/undo`` from
+two devices) queue one behind the other instead of deadlocking; the order after it keeps a
+writer that does not take the user row (the daily archiving of ``curricula``) from closing a
+circle. Take the user row in a statement of its own before reading what the use case decides on:
+in READ COMMITTED a statement that waited for the lock still reads from before the wait.
+Should a deadlock happen anyway, it is retried, never shown (``domain.shared.retry``).
+"""
 
 from __future__ import annotations
 
@@ -50,19 +64,20 @@ class CurriculumRepository(Protocol):
         """Archive curricula completed (last changed) before ``moment``; returns how many."""
         ...
 
-    async def completion_context(
-        self, user_id: UUID, *, lock: bool = False
-    ) -> CompletionContext | None:
-        """What /done needs; with ``lock``, first wait for and hold the learner's row lock."""
+    async def lock_learner(self, user_id: UUID) -> None:
+        """Hold the learner's ``users`` row until the transaction ends (see the lock order)."""
+        ...
+
+    async def completion_context(self, user_id: UUID) -> CompletionContext | None:
+        """What /done needs: the current curriculum, its progress and next pending session."""
         ...
 
     async def record_completion(self, completion: Completion) -> bool:
-        """Write a completion unless the progress changed since it was read; False if it did."""
+        """Write a completion in one atomic statement that first holds the learner's row, unless
+        the progress is no longer ``completion.previous``; False (and nothing written) then."""
         ...
 
-    async def last_completion(
-        self, user_id: UUID, *, lock: bool = False
-    ) -> LastCompletion | None: ...
+    async def last_completion(self, user_id: UUID) -> LastCompletion | None: ...
 
     async def completed_days(self, curriculum_id: UUID, *, excluding: UUID) -> list[date]:
         """Local completion dates of the curriculum's sessions, leaving one session out."""

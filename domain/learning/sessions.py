@@ -10,16 +10,16 @@ import logging
 from datetime import timedelta
 from uuid import UUID
 
-from domain.accounts.model import User
 from domain.learning import streaks
-from domain.learning.curricula import (
-    NO_CURRICULUM,
-)
+from domain.learning.commands import AddNote, LogSession, UndoLastSession
+from domain.learning.curricula import NO_CURRICULUM
 from domain.learning.model import (
     Completion,
     CurriculumProgress,
     CurriculumStatus,
     Note,
+    ProgressReport,
+    RecentNotes,
     SessionLogged,
     SessionUndone,
 )
@@ -34,83 +34,95 @@ logger = logging.getLogger(__name__)
 UNDO_WINDOW = timedelta(hours=24)
 
 
-async def log_session(
-    user_id: UUID,
-    uow: UnitOfWork,
-    clock: Clock,
-    *,
-    minutes: int | None = None,
-    note: str | None = None,
-) -> SessionLogged:
+async def log_session(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> SessionLogged:
     """Complete the next pending session of the current curriculum.
 
-    Adds ``minutes`` (default: the curriculum's session length) to the time spent, updates the
-    streak on the learner's local calendar, stores ``note``, and completes the curriculum with
-    its last session. A concurrent ``/done`` of the same learner is never counted twice: the
-    write only lands if the progress is still as read; otherwise we read again, this time
-    holding the learner's lock so that concurrent ``/done``s queue up instead of failing.
+    Adds ``cmd.minutes`` (default: the curriculum's session length) to the time spent, updates
+    the streak on the learner's local calendar, stores ``cmd.note``, and completes the
+    curriculum with its last session.
+
+    Two statements and no transaction around them: a read, then one atomic write that lands
+    only if the progress is still as read. If another ``/done`` or ``/undo`` of the learner came
+    in between, it runs again as one transaction holding the learner's row, so concurrent
+    ``/done``s queue up: never counted twice, never failing.
     """
-    for attempt in range(5):
-        async with uow:
-            context = await uow.curricula.completion_context(user_id, lock=attempt > 0)
-            if context is None:
-                raise NotFound(NO_CURRICULUM)
-            if context.status in (CurriculumStatus.PAUSED, CurriculumStatus.ARCHIVED):
-                raise InvalidInput(
-                    f"“{context.curriculum_title}” is {context.status.value}. /resume it first."
-                )
-            if context.next_session_id is None or context.status is CurriculumStatus.COMPLETED:
-                raise InvalidInput(
-                    f"Every session of “{context.curriculum_title}” is already done. "
-                    "Start something new with /new."
-                )
-            now = clock.now()
-            today = timezones.local_date(now, context.timezone)
-            progress = context.progress
-            streak = streaks.streak_after(
-                streaks.current_streak(progress.current_streak, progress.last_local_date, today),
-                progress.last_local_date,
-                today,
-            )
-            spent = minutes or context.session_minutes
-            completed = progress.sessions_completed + 1
-            recorded = await uow.curricula.record_completion(
-                Completion(
-                    user_id=user_id,
-                    curriculum_id=context.curriculum_id,
-                    session_id=context.next_session_id,
-                    at=now,
-                    local_day=today,
-                    minutes=spent,
-                    streak=streak,
-                    note=note,
-                    expected_sessions_completed=progress.sessions_completed,
-                    completes_curriculum=completed >= context.total_sessions,
-                )
-            )
-            if not recorded:
-                continue  # someone else logged a session in between: read again
-            await uow.commit()
-            assert context.next_session_number is not None
-            assert context.next_session_title is not None
-            return SessionLogged(
-                curriculum_title=context.curriculum_title,
-                session_number=context.next_session_number,
-                session_title=context.next_session_title,
-                minutes=spent,
-                sessions_completed=completed,
-                total_sessions=context.total_sessions,
-                streak=streak,
-                curriculum_completed=completed >= context.total_sessions,
-                note_saved=note is not None,
-            )
-    raise Conflict("Your progress changed while I was saving it. Please try /done again.")
+    async with uow.each_statement() as fast:
+        logged = await _complete_next(cmd, fast, clock)
+    if logged is not None:
+        return logged
+    async with uow:
+        await uow.curricula.lock_learner(cmd.user_id)
+        logged = await _complete_next(cmd, uow, clock)
+        if logged is None:  # cannot happen while we hold the learner's row
+            raise Conflict("Your progress changed while I was saving it. Please try /done again.")
+        await uow.commit()
+    return logged
 
 
-async def undo_last(user_id: UUID, uow: UnitOfWork, clock: Clock) -> SessionUndone:
+async def _complete_next(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> SessionLogged | None:
+    """Read, decide and write one completion; None if the progress moved in between."""
+    context = await uow.curricula.completion_context(cmd.user_id)
+    if context is None:
+        raise NotFound(NO_CURRICULUM)
+    if context.status in (CurriculumStatus.PAUSED, CurriculumStatus.ARCHIVED):
+        raise InvalidInput(
+            f"“{context.curriculum_title}” is {context.status.value}. /resume it first."
+        )
+    if (
+        context.next_session_id is None
+        or context.next_session_number is None
+        or context.next_session_title is None
+        or context.status is CurriculumStatus.COMPLETED
+    ):
+        raise InvalidInput(
+            f"Every session of “{context.curriculum_title}” is already done. "
+            "Start something new with /new."
+        )
+    now = clock.now()
+    today = timezones.local_date(now, context.timezone)
+    progress = context.progress
+    streak = streaks.streak_after(
+        streaks.current_streak(progress.current_streak, progress.last_local_date, today),
+        progress.last_local_date,
+        today,
+    )
+    spent = cmd.minutes or context.session_minutes
+    completed = progress.sessions_completed + 1
+    finished = completed >= context.total_sessions
+    recorded = await uow.curricula.record_completion(
+        Completion(
+            user_id=cmd.user_id,
+            curriculum_id=context.curriculum_id,
+            session_id=context.next_session_id,
+            at=now,
+            local_day=today,
+            minutes=spent,
+            streak=streak,
+            note=cmd.note,
+            previous=progress,
+            completes_curriculum=finished,
+        )
+    )
+    if not recorded:
+        return None
+    return SessionLogged(
+        curriculum_title=context.curriculum_title,
+        session_number=context.next_session_number,
+        session_title=context.next_session_title,
+        minutes=spent,
+        sessions_completed=completed,
+        total_sessions=context.total_sessions,
+        streak=streak,
+        curriculum_completed=finished,
+        note_saved=cmd.note is not None,
+    )
+
+
+async def undo_last(cmd: UndoLastSession, uow: UnitOfWork, clock: Clock) -> SessionUndone:
     """Revert the learner's most recent ``/done`` if it was less than 24 hours ago."""
     async with uow:
-        last = await uow.curricula.last_completion(user_id, lock=True)
+        await uow.curricula.lock_learner(cmd.user_id)
+        last = await uow.curricula.last_completion(cmd.user_id)
         if last is None:
             raise InvalidInput("There is no completed session to undo.")
         if clock.now() - last.completed_at > UNDO_WINDOW:
@@ -131,27 +143,29 @@ async def undo_last(user_id: UUID, uow: UnitOfWork, clock: Clock) -> SessionUndo
     )
 
 
-async def add_note(user_id: UUID, text: str, uow: UnitOfWork, clock: Clock) -> Note:
+async def add_note(cmd: AddNote, uow: UnitOfWork, clock: Clock) -> Note:
     """Attach a note to the learner's most recently completed session."""
     async with uow:
-        last = await uow.curricula.last_completion(user_id)
+        await uow.curricula.lock_learner(cmd.user_id)  # an /undo can't take the session away
+        last = await uow.curricula.last_completion(cmd.user_id)
         if last is None:
             raise InvalidInput("Notes attach to a completed session. Log one with /done first.")
         now = clock.now()
-        note_id = await uow.notes.add(user_id, last.session_id, text, now)
+        note_id = await uow.notes.add(cmd.user_id, last.session_id, cmd.text, now)
         await uow.commit()
-    return Note(note_id, text, last.session_number, last.session_title, last.curriculum_title, now)
+    return Note(
+        note_id, cmd.text, last.session_number, last.session_title, last.curriculum_title, now
+    )
 
 
-async def recent_notes(user_id: UUID, uow: UnitOfWork, limit: int = 10) -> tuple[User, list[Note]]:
-    """The learner (for their time zone) and their latest notes, newest first."""
+async def recent_notes(user_id: UUID, uow: UnitOfWork, limit: int = 10) -> RecentNotes:
+    """The learner's latest notes, newest first, with their time zone."""
     async with uow:
-        return await uow.users.get(user_id), await uow.notes.recent(user_id, limit)
+        user = await uow.users.get(user_id)
+        return RecentNotes(user.timezone, await uow.notes.recent(user_id, limit))
 
 
-async def progress_report(
-    user_id: UUID, uow: UnitOfWork, clock: Clock
-) -> tuple[User, list[CurriculumProgress]]:
+async def progress_report(user_id: UUID, uow: UnitOfWork, clock: Clock) -> ProgressReport:
     """Every non-archived curriculum with its streak as it stands today, in the user's zone."""
     async with uow:
         user = await uow.users.get(user_id)
@@ -170,4 +184,4 @@ async def progress_report(
                 and streaks.streak_at_risk(p.current_streak, p.last_local_date, today),
             )
         )
-    return user, report
+    return ProgressReport(user.timezone, report)

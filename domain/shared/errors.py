@@ -25,3 +25,15 @@ class NotAllowed(DomainError):
 
 class Conflict(DomainError):
     """The state changed under the request (a race, or an action that no longer applies)."""
+
+
+class TransientConflict(Conflict):
+    """The database gave up on a transaction (a deadlock, or a serialization failure) and rolled
+    it back: nothing was changed, and running the use case again is safe. ``db`` raises it;
+    ``domain.shared.retry.retry_transient`` runs the use case again; a person sees the message
+    only if every attempt failed."""
+
+    def __init__(
+        self, message: str = "Many changes arrived at once. Nothing was changed; please try again."
+    ) -> None:
+        super().__init__(message)

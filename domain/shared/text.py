@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 
 from domain.shared.errors import InvalidInput
+
+# C0 and C1 control characters (carriage returns become newlines, tabs and newlines stay) and lone
+# surrogates: PostgreSQL refuses NUL in text and JSON, and none of them means anything in a chat.
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def without_controls(value: str) -> str:
+    """``value`` without control characters (tabs and newlines stay) or lone surrogates."""
+    if _CONTROLS.search(value) is None:
+        return value
+    return _CONTROLS.sub("", value.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def clean_text(value: str, *, what: str, limit: int, required: bool = True) -> str | None:
     """Trim ``value``, drop control characters, and enforce ``limit`` characters."""
-    text = "".join(
-        ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    ).strip()
+    text = without_controls(value).strip()
     if not text:
         if required:
             raise InvalidInput(f"The {what} can't be empty.")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.handlers import payloads
 from bot.handlers.base import Button, Command, Reply, Request, rows
 from bot.handlers.formatting import local_time
+from domain.accounts.model import SetTimezone
 from domain.accounts.registration import get_user, set_timezone
 from domain.shared.timezones import UnknownTimeZone, suggest_zones
 
@@ -15,7 +16,7 @@ SUGGESTED = 25  # zones offered while typing (as many as Discord's autocomplete 
 
 async def _apply(req: Request, text: str, *, edit: bool = False) -> Reply:
     try:
-        zone = await set_timezone(req.user_id, text, req.ctx.uow(), req.ctx.clock)
+        done = await set_timezone(SetTimezone(req.user_id, text), req.ctx.uow(), req.ctx.clock)
     except UnknownTimeZone as error:
         buttons = [
             Button(zone, payloads.encode(req.user_id, "tz", zone))
@@ -23,6 +24,7 @@ async def _apply(req: Request, text: str, *, edit: bool = False) -> Reply:
             if len(zone) <= 40
         ]
         return Reply(error.message, rows(*buttons, per_row=2))
+    zone = done.zone
     return Reply(
         f"Time zone set to {zone}. It is {local_time(req.ctx.clock.now(), zone)} there.", edit=edit
     )

@@ -14,6 +14,7 @@ from bot.handlers.base import (
 )
 from bot.handlers.formatting import bar, duration
 from bot.handlers.wizard import Step, Wizard
+from domain.learning.commands import ChangeCurriculumStatus, CreateCurriculum, OpenCurriculum
 from domain.learning.curricula import (
     NO_CURRICULUM,
     change_status,
@@ -54,9 +55,8 @@ async def _levels(req: Request) -> list[tuple[str, str]]:
 
 async def _create(req: Request, answers: dict[str, object]) -> Reply:
     spec = spec_from_answers(answers)
-    overview = await create_curriculum(
-        req.user_id, spec, req.ctx.uow(), req.ctx.planner, end_conversation=True
-    )
+    command = CreateCurriculum(req.user_id, spec, end_conversation=True)
+    overview = await create_curriculum(command, req.ctx.uow(), req.ctx.planner)
     return _created(overview)
 
 
@@ -98,8 +98,8 @@ WIZARD = Wizard(
 async def new(req: Request) -> Replies:
     """Start the wizard, or create a curriculum in one line."""
     if req.args.strip():
-        spec = parse_new_one_line(req.args)
-        overview = await create_curriculum(req.user_id, spec, req.ctx.uow(), req.ctx.planner)
+        command = CreateCurriculum(req.user_id, parse_new_one_line(req.args))
+        overview = await create_curriculum(command, req.ctx.uow(), req.ctx.planner)
         return _created(overview)
     return await WIZARD.start(req)
 
@@ -181,15 +181,15 @@ async def open_button(req: Request) -> Reply:
     """ "Open N" under /plans: make it current and show its plan."""
     if len(req.button_args) != 1:
         raise InvalidInput(payloads.STALE)
-    curriculum_id = payloads.uuid_arg(req.button_args[0])
-    result = await open_curriculum(req.user_id, curriculum_id, req.ctx.uow())
+    command = OpenCurriculum(req.user_id, payloads.uuid_arg(req.button_args[0]))
+    result = await open_curriculum(command, req.ctx.uow())
     return _plan_reply(req, result, edit=True)
 
 
 async def open_link(req: Request) -> Reply:
     """Deep link ``/start c_<curriculum hex>``: open one of the learner's own curricula."""
-    curriculum_id = payloads.uuid_arg(req.args)
-    result = await open_curriculum(req.user_id, curriculum_id, req.ctx.uow())
+    command = OpenCurriculum(req.user_id, payloads.uuid_arg(req.args))
+    result = await open_curriculum(command, req.ctx.uow())
     return _plan_reply(req, result)
 
 
@@ -219,7 +219,7 @@ async def next_session(req: Request) -> Reply:
 
 def _status_command(target: CurriculumStatus, verb: str) -> Handler:
     async def change(req: Request) -> Reply:
-        c = await change_status(req.user_id, target, req.ctx.uow())
+        c = await change_status(ChangeCurriculumStatus(req.user_id, target), req.ctx.uow())
         return Reply(f"“{c.title}” is now {c.status.value}. {verb}")
 
     return change

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.handlers.base import Ask, Command, Handler, Reply, Request
 from bot.handlers.formatting import bar, duration, local_time
+from domain.learning.commands import AddNote, LogSession, UndoLastSession
 from domain.learning.curricula import NO_CURRICULUM
 from domain.learning.parsing import parse_done_args, parse_note
 from domain.learning.sessions import (
@@ -23,7 +24,7 @@ async def done(req: Request) -> Reply:
     """Complete the next session: /done [minutes] [note]."""
     minutes, note = parse_done_args(req.args)
     result = await log_session(
-        req.user_id, req.ctx.uow(), req.ctx.clock, minutes=minutes, note=note
+        LogSession(req.user_id, minutes, note), req.ctx.uow(), req.ctx.clock
     )
     lines = [
         f"✅ Session {result.session_number} of {result.total_sessions} done: "
@@ -44,7 +45,7 @@ async def done(req: Request) -> Reply:
 
 async def undo(req: Request) -> Reply:
     """Revert the last /done (within 24 hours)."""
-    result = await undo_last(req.user_id, req.ctx.uow(), req.ctx.clock)
+    result = await undo_last(UndoLastSession(req.user_id), req.ctx.uow(), req.ctx.clock)
     return Reply(
         f"↩️ Undone: session {result.session_number}, {result.session_title} "
         f"({duration(result.minutes)}) in “{result.curriculum_title}”. "
@@ -54,25 +55,25 @@ async def undo(req: Request) -> Reply:
 
 async def progress(req: Request) -> Reply:
     """Progress per curriculum, with streaks as they stand today."""
-    user, report = await progress_report(req.user_id, req.ctx.uow(), req.ctx.clock)
-    if not report:
+    report = await progress_report(req.user_id, req.ctx.uow(), req.ctx.clock)
+    if not report.curricula:
         return Reply(NO_CURRICULUM)
     blocks = []
-    for item in report:
+    for item in report.curricula:
         c, p = item.curriculum, item.curriculum.progress
         lines = [
             f"{c.title} ({c.status.value})",
             f"{bar(p.sessions_completed, c.total_sessions)} {p.sessions_completed}/"
             f"{c.total_sessions} sessions · {c.percent_done}% · {duration(p.total_time_spent)}",
             f"{_streak(item.streak)} · last session: "
-            + local_time(p.last_session_date, user.timezone),
+            + local_time(p.last_session_date, report.timezone),
         ]
         if c.next_session is not None:
             lines.append(f"Next: session {c.next_session.number}, {c.next_session.title}")
         if item.at_risk:
             lines.append("⚠️ Your streak ends tonight unless you log a session today.")
         blocks.append("\n".join(lines))
-    return Reply("\n\n".join(blocks) + f"\n\n(times in {user.timezone}; change with /timezone)")
+    return Reply("\n\n".join(blocks) + f"\n\n(times in {report.timezone}; change with /timezone)")
 
 
 async def note(req: Request) -> Reply:
@@ -82,20 +83,21 @@ async def note(req: Request) -> Reply:
             "Usage: /note <text> (it attaches to your latest completed session)",
             ask=Ask("Add a note", "Your note on your latest session", command="note"),
         )
-    saved = await add_note(req.user_id, parse_note(req.args), req.ctx.uow(), req.ctx.clock)
+    command = AddNote(req.user_id, parse_note(req.args))
+    saved = await add_note(command, req.ctx.uow(), req.ctx.clock)
     return Reply(f"📝 Noted on session {saved.session_number}, {saved.session_title}.")
 
 
 async def notes(req: Request) -> Reply:
     """Your recent notes."""
-    user, recent = await recent_notes(req.user_id, req.ctx.uow())
-    if not recent:
+    recent = await recent_notes(req.user_id, req.ctx.uow())
+    if not recent.notes:
         return Reply("No notes yet. Add one with /note <text> or /done <minutes> <note>.")
     lines = ["Your recent notes:"]
     lines += [
         f"• {n.curriculum_title} · session {n.session_number} ({n.session_title}) · "
-        f"{local_time(n.created_at, user.timezone)}\n  {n.content}"
-        for n in recent
+        f"{local_time(n.created_at, recent.timezone)}\n  {n.content}"
+        for n in recent.notes
     ]
     return Reply("\n".join(lines))
 

@@ -1,0 +1,61 @@
+"""What a learner asks the learning context to do: one command per use case, handed to its
+service (``domain.learning.curricula``, ``domain.learning.sessions``), which checks that the
+asker owns what the command names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from uuid import UUID
+
+from domain.learning.model import CurriculumSpec, CurriculumStatus
+
+
+@dataclass(frozen=True)
+class CreateCurriculum:
+    """Plan ``spec`` and make it the current curriculum; ``end_conversation``: the wizard that
+    collected it ends in the same transaction."""
+
+    user_id: UUID
+    spec: CurriculumSpec
+    end_conversation: bool = False
+
+
+@dataclass(frozen=True)
+class OpenCurriculum:
+    """Make one of the learner's curricula the current one."""
+
+    user_id: UUID
+    curriculum_id: UUID
+
+
+@dataclass(frozen=True)
+class ChangeCurriculumStatus:
+    """Pause, resume or archive a curriculum (the current one when ``curriculum_id`` is None)."""
+
+    user_id: UUID
+    target: CurriculumStatus
+    curriculum_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class LogSession:
+    """Complete the next session of the current curriculum (``minutes`` default: its length)."""
+
+    user_id: UUID
+    minutes: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class UndoLastSession:
+    """Revert the learner's latest ``/done`` (within ``sessions.UNDO_WINDOW``)."""
+
+    user_id: UUID
+
+
+@dataclass(frozen=True)
+class AddNote:
+    """Attach ``text`` (already cleaned) to the learner's latest completed session."""
+
+    user_id: UUID
+    text: str
