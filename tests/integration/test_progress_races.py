@@ -19,7 +19,7 @@ async def test_done_and_undo_at_the_same_moment_never_fail_and_keep_the_counts_c
     for _ in range(5):
         await ida.say("/done 20 warm-up")
     pairs = 40
-    sent = [ida.chat.send(line) for _ in range(pairs) for line in ("/done 15 tap", "/undo")]
+    sent = [ida.chat.enter(line) for _ in range(pairs) for line in ("/done 15 tap", "/undo")]
     replies = [reply.text for replies in await asyncio.gather(*sent) for reply in replies]
     assert FAILURE not in replies
     assert not [r for r in replies if "went wrong" in r or "changed while" in r]
