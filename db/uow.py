@@ -10,7 +10,7 @@ is in autocommit), for the one use case that is a read and then a single atomic 
 
 A deadlock or serialization failure (SQLSTATE 40P01, 40001) leaving the block is raised as the
 domain's ``TransientConflict``: PostgreSQL rolled the transaction back, and the caller may run
-the use case again (``domain.shared.retry``).
+the use case again (``bot.handlers.retry``).
 """
 
 from __future__ import annotations

@@ -15,11 +15,11 @@ from bot.handlers.base import Command, Context, Handler, Incoming, Prompt, Repli
 from bot.handlers.learning import curricula, progress
 from bot.handlers.marketplace import bookings, experts
 from bot.handlers.notifications import reminders
+from bot.handlers.retry import retry_transient
 from domain.accounts import conversations, inbound
 from domain.accounts.model import Identity
 from domain.accounts.registration import register
 from domain.shared.errors import DomainError
-from domain.shared.retry import retry_transient
 from domain.shared.text import without_controls
 
 logger = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ two devices) queue one behind the other instead of deadlocking; the order after 
 writer that does not take the user row (the daily archiving of ``curricula``) from closing a
 circle. Take the user row in a statement of its own before reading what the use case decides on:
 in READ COMMITTED a statement that waited for the lock still reads from before the wait.
-Should a deadlock happen anyway, it is retried, never shown (``domain.shared.retry``).
+Should a deadlock happen anyway, it is retried, never shown (``bot.handlers.retry``).
 """
 
 from __future__ import annotations

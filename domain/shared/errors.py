@@ -30,7 +30,7 @@ class Conflict(DomainError):
 class TransientConflict(Conflict):
     """The database gave up on a transaction (a deadlock, or a serialization failure) and rolled
     it back: nothing was changed, and running the use case again is safe. ``db`` raises it;
-    ``domain.shared.retry.retry_transient`` runs the use case again; a person sees the message
+    ``bot.handlers.retry.retry_transient`` runs the use case again; a person sees the message
     only if every attempt failed."""
 
     def __init__(

@@ -12,11 +12,11 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.handlers.base import Command, Reply, Request
+from bot.handlers.retry import retry_transient
 from bot.handlers.router import Dispatcher
 from db.tx import DriverStatement
 from db.uow import SqlAlchemyUnitOfWork
 from domain.shared.errors import TransientConflict
-from domain.shared.retry import retry_transient
 from tests.support import Learner, people
 
 RAISE = "DO $$ BEGIN RAISE EXCEPTION 'as the server says it' USING ERRCODE = '{code}'; END $$"
@@ -111,4 +111,4 @@ async def test_a_message_whose_transaction_deadlocks_runs_again_and_gets_its_ans
     )
     assert reply == "crossed after 2 runs"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert any("transient conflict" in r.getMessage() for r in caplog.records)
+    assert any("TransientConflict" in r.getMessage() for r in caplog.records)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.handlers.retry import retry_transient
 from domain.shared.errors import InvalidInput, TransientConflict
-from domain.shared.retry import retry_transient
 
 
 class Flaky:
