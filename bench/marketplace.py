@@ -12,7 +12,7 @@ Then, through the real services (``domain.marketplace``) on
    queries with varied subjects and filters (max rate, language, level, and a
    few with ``free_within_days=7``). Target: p95 <= 30 ms.
 2. booking: ``bookings.book`` by 100 learners at once (each a distinct user, each a distinct
-   open slot of a different expert, taken from ``bookings.available_slots``), the same 100
+   open slot of a different expert, taken from ``experts.available_slots``), the same 100
    arriving evenly over 2 s, one at a time, and 100 pairs of learners racing for the same slot
    (exactly one of each pair must win: asserted). Target: p95 <= 50 ms. With the burst it
    prints the CPU this process spent per booking (x 100: what the burst costs its one core)
@@ -54,6 +54,7 @@ from db.engine import create_engine
 from db.uow import SqlAlchemyUnitOfWork
 from domain.marketplace import bookings, experts
 from domain.marketplace.availability import TimeRange, WeeklyAvailability
+from domain.marketplace.commands import BookSlot
 from domain.marketplace.model import Policy, Proficiency, SearchFilters
 from domain.marketplace.rules import price_for
 
@@ -381,13 +382,13 @@ async def search_and_cards(
 async def open_slots(
     engine: AsyncEngine, expert_ids: list[uuid.UUID], wanted: int
 ) -> list[tuple[uuid.UUID, datetime]]:
-    """One open 60-minute slot per expert, from ``bookings.available_slots``."""
+    """One open 60-minute slot per expert, from ``experts.available_slots``."""
     clock, policy = FixedClock(NOW), Policy()
     picked: list[tuple[uuid.UUID, datetime]] = []
     while len(picked) < wanted:
         expert_id = expert_ids.pop()
         uow = SqlAlchemyUnitOfWork(engine)
-        slots = await bookings.available_slots(expert_id, 60, uow, clock, policy)
+        slots = await experts.available_slots(expert_id, 60, uow, clock, policy)
         if slots:
             picked.append((expert_id, slots[len(slots) // 2]))
     return picked
@@ -423,7 +424,7 @@ async def booking(
 
     def book(expert_id: uuid.UUID, at: datetime) -> Callable[[], Awaitable[object]]:
         learner, uow = spare.pop(), SqlAlchemyUnitOfWork(engine)
-        return lambda: bookings.book(learner, expert_id, at, 60, uow, clock, policy)
+        return lambda: bookings.book(BookSlot(learner, expert_id, at, 60), uow, clock, policy)
 
     async def run_all(size: int, spread: float = 0.0) -> tuple[float, float, list[float]]:
         """(wall seconds, seconds the event loop's thread was on the CPU, latencies)."""

@@ -25,9 +25,7 @@ from db.models import (
     SessionFeedbackRow,
     UserRow,
 )
-from db.repositories.calendar import (
-    _ADD_IF_FREE,
-)
+from db.repositories.calendar import _ADD_IF_FREE, holds_time
 from db.repositories.experts import _escape_like
 from db.tx import Tx
 from domain.marketplace.model import (
@@ -118,6 +116,8 @@ class SqlBookingRepository:
                     "expert_id": expert_id,
                     "notify": expert_user_id,
                     "notice": NotificationKind.BOOKING_REQUESTED.value,
+                    "status": BookingStatus.PENDING.value,
+                    "payment": PaymentStatus.PENDING.value,
                     "starts_at": starts_at,
                     "minutes": minutes,
                     "price": price,
@@ -268,9 +268,10 @@ class SqlBookingRepository:
         return [_booking(row) for row in rows]
 
     async def lapsed_pending(self, now: datetime) -> list[Booking]:
+        """Requests that have stopped holding time by ``now`` (``Booking.holds_time``)."""
         rows = await self._tx.orm.execute(
             _BOOKINGS.where(
-                BookingRow.status == BookingStatus.PENDING.value, BookingRow.expires_at <= now
+                BookingRow.status == BookingStatus.PENDING.value, ~holds_time(BookingRow, now)
             ).with_for_update(of=BookingRow, skip_locked=True)
         )
         return [_booking(row) for row in rows]

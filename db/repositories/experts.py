@@ -34,13 +34,12 @@ from db.repositories.calendar import (
     _LOCK_FOR_BOOKING,
     _TIME_OFF_OF,
     _WEEKLY_OF,
-    _holds_time,
     _lock_key,
+    holds_time,
 )
 from db.tx import Tx
 from domain.marketplace.model import (
     Bookable,
-    BookingStatus,
     Calendar,
     Expert,
     ExpertDraft,
@@ -220,24 +219,18 @@ class SqlExpertRepository:
         end: datetime,
         now: datetime,
         *,
-        scheduled_only: bool = False,
+        firm_only: bool = False,
         exclude: UUID | None = None,
     ) -> list[tuple[datetime, datetime]]:
-        """Intervals held by the expert's pending (not lapsed) and scheduled bookings.
-
-        ``exclude`` leaves one booking out (the one being moved or confirmed).
+        """Intervals held by the expert's bookings (``holds_time``; with ``firm_only``, only by
+        those that never lapse). ``exclude`` leaves one booking out (the one being moved).
         """
         ends = BookingRow.session_date + func.make_interval(0, 0, 0, 0, 0, BookingRow.duration)
-        holds = (
-            BookingRow.status == BookingStatus.SCHEDULED.value
-            if scheduled_only
-            else _holds_time(now)
-        )
         rows = await self._tx.conn.execute(
             select(BookingRow.session_date, ends)
             .where(
                 BookingRow.expert_id == expert_id,
-                holds,
+                holds_time(BookingRow, now, firm_only=firm_only),
                 BookingRow.session_date < end,
                 ends > start,
                 BookingRow.id != exclude if exclude is not None else true(),

@@ -288,14 +288,16 @@ async def open_slots_for(
     within: timedelta,
     *,
     limit: int | None = None,
+    exclude: UUID | None = None,
 ) -> dict[UUID, list[datetime]]:
     """Open slot starts (UTC) of ``minutes`` for each expert, from now until ``now + within``.
 
     Reads every expert's calendar in the same three statements. Call inside a unit of work.
+    ``exclude`` leaves a booking's own time out (when that booking is being moved).
     """
     until = now + min(within, policy.horizon)
     calendars = await uow.experts.calendars(
-        [e.id for e in experts], now - policy.buffer, until + policy.buffer, now
+        [e.id for e in experts], now - policy.buffer, until + policy.buffer, now, exclude=exclude
     )
     found = {}
     for expert in experts:
@@ -313,9 +315,12 @@ async def open_slots_of(
     within: timedelta,
     *,
     limit: int | None = None,
+    exclude: UUID | None = None,
 ) -> list[datetime]:
     """``open_slots_for`` one expert."""
-    slots = await open_slots_for(uow, [expert], minutes, now, policy, within, limit=limit)
+    slots = await open_slots_for(
+        uow, [expert], minutes, now, policy, within, limit=limit, exclude=exclude
+    )
     return slots[expert.id]
 
 

@@ -54,9 +54,7 @@ async def _levels(req: Request) -> list[tuple[str, str]]:
 
 async def _create(req: Request, answers: dict[str, object]) -> Reply:
     spec = spec_from_answers(answers)
-    overview = await create_curriculum(
-        req.user_id, spec, req.ctx.uow(), req.ctx.planner, end_conversation=True
-    )
+    overview = await create_curriculum(req.user_id, spec, req.ctx.uow(), req.ctx.planner)
     return _created(overview)
 
 
