@@ -18,6 +18,10 @@ Then, through the real services (``domain.marketplace``) on
    prints the CPU this process spent per booking (x 100: what the burst costs its one core)
    and the latency of as many transactions with a booking's round trips doing nothing (what
    pool, driver and server cost before any work); on a 2-core box those bound the burst.
+3. the booking walk's transactions: a learner on an expert's card presses 📅 Book, a length, a
+   day, a time and ✅ Confirm, through the real ``Dispatcher``; every BEGIN that reaches the
+   server is counted (``Transactions``). Target: at most 8 (tests/integration/test_booking_walk.py
+   asserts it too).
 
     python -m bench.marketplace                     # embedded PostgreSQL in a temp dir
     BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \\
@@ -45,13 +49,18 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import asyncpg
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.common import bench_database
+from bot.bootstrap import bootstrap
+from bot.handlers import payloads
+from bot.handlers.base import Incoming, Reply
+from bot.handlers.router import Dispatcher
 from db.engine import create_engine
 from db.uow import SqlAlchemyUnitOfWork
+from domain.accounts.model import Identity
 from domain.marketplace import bookings, experts
 from domain.marketplace.availability import TimeRange, WeeklyAvailability
 from domain.marketplace.commands import BookSlot
@@ -67,6 +76,7 @@ HISTORY_LEARNERS = 20_000
 BENCH_LEARNERS = 1_000  # fresh users for the booking runs, one per booking attempt
 POOL_SIZE = 90  # 100 learners share it (max_connections is 100), less what others hold
 SEARCH_TARGET_MS, BOOK_TARGET_MS = 30, 50
+WALK_TRANSACTIONS_MAX = 8
 
 LANGUAGES = (
     "Spanish French German Italian Portuguese Japanese Mandarin Korean Arabic Russian Dutch "
@@ -508,6 +518,81 @@ async def round_trips_only(engine: AsyncEngine, size: int, rounds: int) -> list[
     return latencies[size:]
 
 
+class Transactions:
+    """Counts the transactions that reach the server while the block runs: each BEGIN that is
+    followed by a statement (SQLAlchemy's ``begin`` event, then that connection's first
+    ``before_cursor_execute``; asyncpg sends BEGIN with the first statement)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine.sync_engine
+        self._begun: set[int] = set()  # connections whose transaction ran no statement yet
+        self.count = 0
+
+    def _begin(self, conn: Connection) -> None:
+        self._begun.add(id(conn))
+
+    def _execute(self, conn: Connection, *_: object) -> None:
+        if id(conn) in self._begun:
+            self._begun.discard(id(conn))
+            self.count += 1
+
+    def __enter__(self) -> Transactions:
+        event.listen(self._engine, "begin", self._begin)
+        event.listen(self._engine, "before_cursor_execute", self._execute)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        event.remove(self._engine, "begin", self._begin)
+        event.remove(self._engine, "before_cursor_execute", self._execute)
+
+
+async def booking_walk(
+    dispatcher: Dispatcher, engine: AsyncEngine, identity: Identity, expert_id: uuid.UUID
+) -> tuple[int, list[Reply]]:
+    """A learner opens an expert's card, then presses 📅 Book, 60 min, the first day, the first
+    time and ✅ Confirm, through ``dispatcher`` as an adapter would. Returns the transactions
+    from the Book press on, and the replies of each press."""
+
+    async def press(replies: list[Reply], label: str | None = None) -> list[Reply]:
+        for reply in replies:
+            for button in (b for row in reply.buttons for b in row):
+                if button.payload and label in (None, button.label):
+                    return await dispatcher.handle(Incoming(identity, payload=button.payload))
+        raise LookupError(f"no button {label or ''!r} in {[r.text for r in replies]}")
+
+    card = await dispatcher.handle(
+        Incoming(identity, text=f"/start {payloads.deep_link('e', expert_id.hex)}")
+    )
+    pressed = []
+    with Transactions(engine) as transactions:
+        replies = await press(card, "📅 Book")
+        for label in ("60 min", None, None, "✅ Confirm"):
+            pressed.append(replies)
+            replies = await press(replies, label)
+    return transactions.count, [*pressed, replies]
+
+
+async def walk_transactions(engine: AsyncEngine, seeded: Seeded) -> None:
+    """The booking walk's transactions, through the real dispatcher."""
+    dispatcher = bootstrap(engine, clock=FixedClock(NOW), policy=Policy())
+    for attempt, expert_id in enumerate(seeded.expert_ids[:20]):
+        name = f"walker-{attempt}"
+        identity = Identity("terminal", name, f"terminal:{name}", name)
+        try:
+            count, replies = await booking_walk(dispatcher, engine, identity, expert_id)
+        except LookupError:  # an expert without free time soon: try the next
+            continue
+        assert "Requested!" in replies[-1][-1].text, replies[-1][-1].text
+        met = count <= WALK_TRANSACTIONS_MAX
+        print(
+            f"booking walk (Book, length, day, time, Confirm) through the dispatcher: "
+            f"{count} transactions [target <= {WALK_TRANSACTIONS_MAX}: "
+            f"{'met' if met else 'MISSED'}]"
+        )
+        return
+    raise AssertionError("no expert with free time to walk to")
+
+
 async def pool_size(dsn: str, wanted: int = POOL_SIZE) -> int:
     """``wanted``, or fewer when other clients of a shared server hold connections."""
     conn = await asyncpg.connect(dsn)
@@ -540,6 +625,7 @@ async def run(url: str, args: argparse.Namespace) -> None:
     pool = await pool_size(dsn, args.pool)
     engine = create_engine(url, pool_size=pool)
     try:
+        await walk_transactions(engine, seeded)
         await search_and_cards(engine, search_queries(rng, args.queries), seeded)
         await booking(engine, pool, seeded, args.learners, args.rounds)
     finally:

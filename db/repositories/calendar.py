@@ -6,12 +6,15 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    ARRAY,
     DateTime,
     Integer,
     Numeric,
     String,
     Uuid,
+    all_,
     and_,
+    any_,
     bindparam,
     cast,
     column,
@@ -30,7 +33,7 @@ from db.models import (
     ExpertTimeOffRow,
     NotificationRow,
 )
-from domain.marketplace.model import HOLDS_TIME, LAPSES
+from domain.marketplace.model import HOLDS_TIME, LAPSES, BookingStatus
 
 
 def holds_time(row: Any, now: Any, *, firm_only: bool = False) -> Any:
@@ -41,16 +44,17 @@ def holds_time(row: Any, now: Any, *, firm_only: bool = False) -> Any:
     booking being confirmed must not overlap.
     """
     if firm_only:
-        return row.status.in_(_FIRM)
+        return row.status == any_(_statuses(HOLDS_TIME - LAPSES))
     return and_(
-        row.status.in_(_HOLDING),
-        or_(row.status.not_in(_LAPSING), row.expires_at.is_(None), row.expires_at > now),
+        row.status == any_(_statuses(HOLDS_TIME)),
+        or_(row.status != all_(_statuses(LAPSES)), row.expires_at.is_(None), row.expires_at > now),
     )
 
 
-_HOLDING = sorted(status.value for status in HOLDS_TIME)
-_LAPSING = sorted(status.value for status in LAPSES)
-_FIRM = sorted(status.value for status in HOLDS_TIME - LAPSES)
+def _statuses(statuses: frozenset[BookingStatus]) -> Any:
+    """One array parameter (not an IN list, which SQLAlchemy re-renders on every execution)."""
+    values = sorted(status.value for status in statuses)
+    return bindparam(None, values, type_=ARRAY(String()), unique=True)
 
 
 # The calendar statements, built once (they run on every slot listing and every booking).
