@@ -25,7 +25,7 @@ from db.models import (
     SessionFeedbackRow,
     UserRow,
 )
-from db.repositories.calendar import _ADD_IF_FREE, holds_time
+from db.repositories.calendar import ADD_IF_FREE, holds_time
 from db.repositories.experts import _escape_like
 from db.tx import Tx
 from domain.marketplace.model import (
@@ -102,15 +102,18 @@ class SqlBookingRepository:
     ) -> tuple[UUID, datetime, Decimal, datetime] | None:
         """Add a pending booking and notify the expert, unless held time overlaps the slot.
 
-        Held time is that of scheduled bookings and pending ones not lapsed at ``now``, each
-        widened by ``buffer``. One statement; call it under the expert's advisory lock.
+        Held time is that of bookings holding it at ``now`` (``Booking.holds_time``), each
+        widened by ``buffer``. One statement, run on the driver connection (it is the booking
+        path's hot statement); call it under the expert's advisory lock, taken by
+        ``SqlExpertRepository.lock_for_booking``, whose statement began the transaction.
 
         Returns:
             The new booking's id, start, price and expiry as stored; None if the time is held.
         """
-        row = (
-            await self._tx.conn.execute(
-                _ADD_IF_FREE,
+        driver = await self._tx.driver()  # the lock's statement began the transaction
+        row = await driver.fetchrow(
+            ADD_IF_FREE.sql,
+            *ADD_IF_FREE.args(
                 {
                     "learner_id": learner_id,
                     "expert_id": expert_id,
@@ -126,10 +129,14 @@ class SqlBookingRepository:
                     "now": now,
                     "busy_from": starts_at - buffer,
                     "busy_until": starts_at + timedelta(minutes=minutes) + buffer,
-                },
-            )
-        ).first()
-        return None if row is None else (row.id, row.session_date, row.price, row.expires_at)
+                }
+            ),
+        )
+        return (
+            None
+            if row is None
+            else (row["id"], row["session_date"], row["price"], row["expires_at"])
+        )
 
     async def get(self, booking_id: UUID, *, lock: bool = False) -> Booking | None:
         query = _BOOKINGS.where(BookingRow.id == booking_id)

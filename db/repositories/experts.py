@@ -6,6 +6,7 @@ import json
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -31,9 +32,9 @@ from db.models import (
 )
 from db.repositories.calendar import (
     _HELD_BY,
-    _LOCK_FOR_BOOKING,
     _TIME_OFF_OF,
     _WEEKLY_OF,
+    LOCK_FOR_BOOKING,
     _lock_key,
     holds_time,
 )
@@ -68,14 +69,12 @@ class SqlExpertRepository:
             The expert (without specialties), their weekly rows and time off, and the
             learner's name and zone; None (and no lock taken) if there is no such expert.
         """
-        row = (
-            await self._tx.conn.execute(
-                _LOCK_FOR_BOOKING,
-                {"key": _lock_key(expert_id), "expert_id": expert_id, "learner_id": learner_id},
-            )
-        ).first()
-        if row is None:
+        driver = await self._tx.driver()  # the booking path's statements skip SQLAlchemy's cost
+        values = {"key": _lock_key(expert_id), "expert_id": expert_id, "learner_id": learner_id}
+        record = await driver.fetchrow(LOCK_FOR_BOOKING.sql, *LOCK_FOR_BOOKING.args(values))
+        if record is None:
             return None
+        row = SimpleNamespace(**record)
         return Bookable(
             expert=_expert(row, []),
             weekly_rows=[tuple(r) for r in json.loads(row.weekly)] if row.weekly else [],

@@ -124,22 +124,29 @@ def is_open(
     """Whether ``open_slots`` (same arguments) lists ``slot_start``: the booking re-check.
 
     A slot off the grid, outside the pattern, on a day off, too soon, too far ahead, or
-    clashing with a busy interval is not open. Raises what ``open_slots`` raises.
+    clashing with a busy interval is not open. Raises what ``open_slots`` raises. The same
+    rules as ``open_slots``, applied to the one slot rather than by listing its day.
     """
     start = _utc(slot_start, "slot_start")
-    day = start.astimezone(_zone(zone)).date()
-    slots = open_slots(
-        weekly,
-        zone,
-        start=day,
-        end=day,
-        duration=duration,
-        now=now,
-        time_off=time_off,
-        busy=busy,
-        policy=policy,
+    tz = _zone(zone)
+    _check_duration(duration, policy.grid)
+    now_utc = _utc(now, "now")
+    days_off = _checked_days_off(time_off)
+    blocked = _widened(busy, policy.buffer)
+    if not now_utc + policy.min_notice <= start <= now_utc + policy.horizon:
+        return False
+    offset = start - _EPOCH
+    if offset % _SECOND:
+        return False
+    day = start.astimezone(tz).date()
+    if any(first <= day <= last for first, last in days_off):
+        return False
+    second, length, step = offset // _SECOND, duration // _SECOND, policy.grid // _SECOND
+    on_grid = any(
+        low <= second <= high - length and (second - low) % step == 0
+        for low, high in _stretches(weekly.ranges_on(day), tz, day)
     )
-    return start in slots
+    return on_grid and not _clashes(start, start + duration, blocked)
 
 
 def in_zone(instant: datetime, zone: str) -> datetime:

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.repositories.calendar import _lock_key
 from domain.marketplace import bookings
 from domain.marketplace.commands import ActOnBooking, BookSlot
 from domain.marketplace.model import Action, BookingStatus, Policy
@@ -186,3 +187,26 @@ async def _until_one_waits_for_an_advisory_lock(engine: AsyncEngine) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("no booking waited for the expert's advisory lock")
+
+
+@pytest.mark.parametrize("commit", [True, False], ids=["committed", "rolled back"])
+async def test_a_transaction_begun_on_the_driver_holds_the_sqlalchemy_statements_after_it(
+    engine: AsyncEngine, clock: FakeClock, policy: Policy, commit: bool
+) -> None:
+    """The booking path begins its transaction on the driver (``Tx.driver``); what runs through
+    SQLAlchemy afterwards (a refusal's alternatives, say) is part of the same transaction."""
+    _, expert_id, uow = await _verified_expert(engine, clock, policy)
+    learner = await _learner(uow)
+    async with uow() as work:
+        assert await work.experts.lock_for_booking(expert_id, learner) is not None  # driver
+        await work.experts.add_time_off(expert_id, date(2026, 4, 1), date(2026, 4, 1))  # ORM
+        async with engine.connect() as other:  # the lock is held until the transaction ends
+            waited = await other.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _lock_key(expert_id)}
+            )
+        assert waited is False
+        if commit:
+            await work.commit()
+    async with uow() as after:
+        days_off = await after.experts.time_off(expert_id)
+    assert ((date(2026, 4, 1), date(2026, 4, 1)) in days_off) is commit

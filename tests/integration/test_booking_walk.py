@@ -62,15 +62,19 @@ async def test_the_walk_from_book_to_confirm_costs_at_most_eight_transactions(
     assert count == 5  # one per press: Book, length, day, time, Confirm
 
 
-async def test_the_transaction_counter_counts_what_reaches_the_server(engine: AsyncEngine) -> None:
-    with Transactions(engine) as counted:
+async def test_the_transaction_counter_counts_the_begins_sent_to_the_server(
+    engine: AsyncEngine,
+) -> None:
+    async with Transactions(engine) as counted:
         async with SqlAlchemyUnitOfWork(engine):  # began, ran nothing: no BEGIN was sent
             pass
         for _ in range(3):
             async with engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
                 await conn.execute(text("SELECT 1"))
-    assert counted.count == 3
+        async with SqlAlchemyUnitOfWork(engine) as uow:  # one begun on the driver
+            await uow.experts.lock_for_booking(uuid.uuid4(), uuid.uuid4())
+    assert counted.count == 4
 
 
 async def test_the_price_confirmed_is_the_price_stored_and_a_changed_price_is_asked_again(
