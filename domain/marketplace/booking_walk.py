@@ -60,11 +60,12 @@ async def start(cmd: StartBooking, uow: UnitOfWork, clock: Clock) -> LengthAsked
         expert = await _bookable(uow, cmd.expert_id)
         if expert.user_id == cmd.user_id:
             raise InvalidInput("You can't book a session with yourself.")
-        zone = (await uow.users.get(cmd.user_id)).timezone
-        data: dict[str, object] = {"expert": expert.id.hex, "name": expert.display_name}
-        walk = await conversations.move(
-            uow, cmd.user_id, FLOW, "duration", {**data, "zone": zone}, now
-        )
+        data: dict[str, object] = {
+            "expert": expert.id.hex,
+            "name": expert.display_name,
+            "zone": (await uow.users.get(cmd.user_id)).timezone,  # read once for the walk
+        }
+        walk = await conversations.move(uow, cmd.user_id, FLOW, "duration", data, now)
         await uow.commit()
     return LengthAsked(walk.token, DURATIONS)
 

@@ -128,3 +128,14 @@ def parse_search(text: str) -> SearchFilters:
     if "within" in options:
         within = parse_int(options["within"], what="within (days)", low=1, high=30)
     return SearchFilters(subject, max_rate, language, proficiency, within)
+
+
+def search_text(filters: SearchFilters) -> str:
+    """The filters as ``parse_search`` reads them back (to keep a search for its next page)."""
+    options = {
+        "max": filters.max_rate,
+        "lang": filters.language,
+        "level": None if filters.proficiency is None else filters.proficiency.value,
+        "within": filters.free_within_days,
+    }
+    return " ".join([filters.subject, *(f"{k}={v}" for k, v in options.items() if v is not None)])

@@ -538,3 +538,20 @@ async def test_a_forged_booking_button_changes_nothing(
         replies = await dispatcher.handle(Incoming(mallory.chat._identity, payload=forged))
         assert "can't find that booking" in replies[0].text or "isn't valid" in replies[0].text
     assert await snapshot(engine) == before
+
+
+async def test_a_search_with_control_characters_is_read_without_them_and_never_stores_them(
+    dispatcher: Dispatcher, engine: AsyncEngine
+) -> None:
+    ada = Learner(dispatcher)
+    reply = await ada.say("/experts py\x00th\x07on lang=en")
+    assert "“python”" in reply and "\x00" not in reply
+    async with engine.connect() as conn:
+        kept = await conn.scalar(
+            text(
+                "SELECT c.data->>'args' FROM conversation_states c JOIN platform_identities i"
+                " ON i.user_id = c.user_id WHERE i.external_id = :n"
+            ),
+            {"n": ada.name},
+        )
+    assert kept == "python lang=en"

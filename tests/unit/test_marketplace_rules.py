@@ -16,6 +16,7 @@ from domain.marketplace.parsing import (
     parse_rate_range,
     parse_search,
     parse_specialties,
+    search_text,
 )
 from domain.marketplace.rules import (
     PERMISSIONS,
@@ -170,9 +171,16 @@ def test_a_bad_search_is_refused_with_what_to_type(text: str, message: str) -> N
 
 
 @given(st.text(max_size=200))
-def test_a_search_never_keeps_a_control_character(text: str) -> None:
+def test_a_search_never_keeps_a_control_character_and_reads_back_as_itself(text: str) -> None:
     try:
         filters = parse_search(text)
     except InvalidInput:
         return
     assert not any(ch < " " or ch == "\x7f" for ch in filters.subject)
+    assert parse_search(search_text(filters)) == filters
+
+
+def test_a_search_with_every_filter_reads_back_as_itself() -> None:
+    filters = parse_search("Data Science max=40 lang=de level=expert within=3")
+    assert search_text(filters) == "Data Science max=40.00 lang=de level=expert within=3"
+    assert parse_search(search_text(filters)) == filters

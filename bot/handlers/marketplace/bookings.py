@@ -106,8 +106,7 @@ async def booking_button(req: Request) -> Replies:
     booking_id, code = payloads.uuid_arg(req.button_args[0]), req.button_args[1]
     ctx, user = req.ctx, req.user_id
     action = CODES.get(code)
-    if action in (Action.DECLINE, Action.CANCEL):
-        assert action is not None
+    if action is Action.DECLINE or action is Action.CANCEL:
         booking, asked = await bookings.ask_reason(
             AskReason(user, booking_id, action), REASON, ctx.uow(), ctx.clock, ctx.policy
         )

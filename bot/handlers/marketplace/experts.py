@@ -37,6 +37,7 @@ from domain.marketplace.parsing import (
     parse_rate_range,
     parse_search,
     parse_specialties,
+    search_text,
 )
 from domain.shared.errors import InvalidInput, NotFound
 from domain.shared.text import clean_text
@@ -237,13 +238,9 @@ async def timeoff(req: Request) -> Reply:
 async def search(req: Request) -> Replies:
     """Find verified experts for a subject."""
     filters = parse_search(req.args)
+    kept = {"args": search_text(filters)}  # what was understood, never the raw text
     conversation = await conversations.save(
-        req.user_id,
-        SEARCH,
-        "results",
-        {"args": req.args.strip()},
-        req.ctx.uow(),
-        req.ctx.clock,
+        req.user_id, SEARCH, "results", kept, req.ctx.uow(), req.ctx.clock
     )
     return await _results(req, filters, conversation, page=0)
 
