@@ -58,8 +58,7 @@ async def test_the_walk_from_book_to_confirm_costs_at_most_eight_transactions(
     _, expert_id, _ = await _verified_expert(engine, clock, policy)
     count, replies = await booking_walk(dispatcher, engine, someone(), expert_id)
     assert "📨 Requested!" in replies[-1][0].text
-    assert count <= WALK_TRANSACTIONS_MAX
-    assert count == 5  # one per press: Book, length, day, time, Confirm
+    assert count <= WALK_TRANSACTIONS_MAX  # 5 when written: one per press
 
 
 async def test_the_transaction_counter_counts_the_begins_sent_to_the_server(
