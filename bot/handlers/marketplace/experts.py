@@ -238,7 +238,7 @@ async def timeoff(req: Request) -> Reply:
 async def search(req: Request) -> Replies:
     """Find verified experts for a subject."""
     filters = parse_search(req.args)
-    kept = {"args": search_text(filters)}  # what was understood, never the raw text
+    kept: dict[str, object] = {"args": search_text(filters)}  # what was read, not the raw text
     conversation = await conversations.save(
         req.user_id, SEARCH, "results", kept, req.ctx.uow(), req.ctx.clock
     )
