@@ -13,6 +13,7 @@ import typer
 
 from bot.config import Settings, SettingsError, load_settings
 from domain.marketplace import bookings, experts
+from domain.marketplace.commands import VerifyExpert
 
 if TYPE_CHECKING:
     from contextlib import AsyncExitStack
@@ -284,9 +285,8 @@ def admin_verify(
         from domain.shared.errors import DomainError
 
         try:
-            done = await experts.verify_expert(
-                None, target, not reject, uow(), SystemClock(), settings.policy()
-            )
+            command = VerifyExpert(None, target, not reject)
+            done = await experts.verify_expert(command, uow(), SystemClock(), settings.policy())
         except DomainError as error:
             typer.echo(error.message, err=True)
             raise typer.Exit(1) from None

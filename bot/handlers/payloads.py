@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from uuid import UUID
 
+from domain.accounts.conversations import STALE
 from domain.shared.errors import InvalidInput
 
 VERSION = "1"
 MAX_BYTES = 64
 _ARG = re.compile(r"^[A-Za-z0-9_+\-/]{1,40}$")
 
-STALE = "That button has expired or isn't valid any more. Nothing was changed."
 NOT_YOURS = "That button was meant for someone else. Nothing was changed."
 
 

@@ -3,13 +3,15 @@
 A ``Wizard`` asks its ``Step``s in order. Typed answers are parsed by the step; a bad one gets
 its message and the same question again. Steps may offer Skip and choice buttons, whose
 payloads carry the step's token, so a button from an earlier step, a finished wizard or
-another chat is stale. The last answer hands every parsed value to ``finish``.
+another chat is stale. The last answer hands every parsed value to ``finish``, whose units of
+work (``req.ctx.uow``) end the wizard when they commit: the wizard's effect and its end are one
+transaction, so a crash between them cannot leave the wizard open at its last step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.handlers import payloads
 from bot.handlers.base import Ask, Button, Replies, Reply, Request, flow_of_button, rows
@@ -60,7 +62,11 @@ class Wizard:
         data = {**conversation.data, conversation.step: value}
         position = self.order.index(conversation.step)
         if position + 1 == len(self.order):
-            return await self.finish(req, data)
+            ending = conversations.ending(req.ctx.uow, req.user_id, conversation.token)
+            replies = await self.finish(replace(req, ctx=replace(req.ctx, uow=ending)), data)
+            if not ending.done:  # the finish wrote nothing: the wizard ends on its own
+                await conversations.end(req.user_id, req.ctx.uow())
+            return replies
         moved = await conversations.save(
             req.user_id, self.flow, self.order[position + 1], data, req.ctx.uow(), req.ctx.clock
         )

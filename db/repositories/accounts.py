@@ -208,8 +208,10 @@ class SqlUserRepository(_Repository):
 
 
 class SqlConversationRepository(_Repository):
-    async def get(self, user_id: UUID) -> Conversation | None:
-        row = await self._session.get(ConversationStateRow, user_id)
+    async def get(self, user_id: UUID, *, lock: bool = False) -> Conversation | None:
+        row = await self._session.get(
+            ConversationStateRow, user_id, with_for_update=lock, populate_existing=lock
+        )
         if row is None:
             return None
         return Conversation(row.flow, row.step, dict(row.data or {}), row.token, row.expires_at)
@@ -228,10 +230,12 @@ class SqlConversationRepository(_Repository):
             .on_conflict_do_update(index_elements=[ConversationStateRow.user_id], set_=values)
         )
 
-    async def clear(self, user_id: UUID) -> None:
-        await self._session.execute(
-            delete(ConversationStateRow).where(ConversationStateRow.user_id == user_id)
-        )
+    async def clear(self, user_id: UUID, *, token: str | None = None) -> bool:
+        query = delete(ConversationStateRow).where(ConversationStateRow.user_id == user_id)
+        if token is not None:
+            query = query.where(ConversationStateRow.token == token)
+        result = await self._session.execute(query.returning(ConversationStateRow.user_id))
+        return result.first() is not None
 
 
 # Built once: every update starts with this statement. The claim, and (a data-modifying CTE in

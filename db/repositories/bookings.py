@@ -25,9 +25,7 @@ from db.models import (
     SessionFeedbackRow,
     UserRow,
 )
-from db.repositories.calendar import (
-    _ADD_IF_FREE,
-)
+from db.repositories.calendar import ADD_IF_FREE, holds_time
 from db.repositories.experts import _escape_like
 from db.tx import Tx
 from domain.marketplace.model import (
@@ -104,20 +102,25 @@ class SqlBookingRepository:
     ) -> tuple[UUID, datetime, Decimal, datetime] | None:
         """Add a pending booking and notify the expert, unless held time overlaps the slot.
 
-        Held time is that of scheduled bookings and pending ones not lapsed at ``now``, each
-        widened by ``buffer``. One statement; call it under the expert's advisory lock.
+        Held time is that of bookings holding it at ``now`` (``Booking.holds_time``), each
+        widened by ``buffer``. One statement, run on the driver connection (it is the booking
+        path's hot statement); call it under the expert's advisory lock, taken by
+        ``SqlExpertRepository.lock_for_booking``, whose statement began the transaction.
 
         Returns:
             The new booking's id, start, price and expiry as stored; None if the time is held.
         """
-        row = (
-            await self._tx.conn.execute(
-                _ADD_IF_FREE,
+        driver = await self._tx.driver()  # the lock's statement began the transaction
+        row = await driver.fetchrow(
+            ADD_IF_FREE.sql,
+            *ADD_IF_FREE.args(
                 {
                     "learner_id": learner_id,
                     "expert_id": expert_id,
                     "notify": expert_user_id,
                     "notice": NotificationKind.BOOKING_REQUESTED.value,
+                    "status": BookingStatus.PENDING.value,
+                    "payment": PaymentStatus.PENDING.value,
                     "starts_at": starts_at,
                     "minutes": minutes,
                     "price": price,
@@ -126,10 +129,14 @@ class SqlBookingRepository:
                     "now": now,
                     "busy_from": starts_at - buffer,
                     "busy_until": starts_at + timedelta(minutes=minutes) + buffer,
-                },
-            )
-        ).first()
-        return None if row is None else (row.id, row.session_date, row.price, row.expires_at)
+                }
+            ),
+        )
+        return (
+            None
+            if row is None
+            else (row["id"], row["session_date"], row["price"], row["expires_at"])
+        )
 
     async def get(self, booking_id: UUID, *, lock: bool = False) -> Booking | None:
         query = _BOOKINGS.where(BookingRow.id == booking_id)
@@ -268,9 +275,10 @@ class SqlBookingRepository:
         return [_booking(row) for row in rows]
 
     async def lapsed_pending(self, now: datetime) -> list[Booking]:
+        """Requests that have stopped holding time by ``now`` (``Booking.holds_time``)."""
         rows = await self._tx.orm.execute(
             _BOOKINGS.where(
-                BookingRow.status == BookingStatus.PENDING.value, BookingRow.expires_at <= now
+                BookingRow.status == BookingStatus.PENDING.value, ~holds_time(BookingRow, now)
             ).with_for_update(of=BookingRow, skip_locked=True)
         )
         return [_booking(row) for row in rows]

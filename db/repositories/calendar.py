@@ -2,42 +2,60 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    ARRAY,
     DateTime,
+    Integer,
+    Numeric,
+    String,
     Uuid,
+    all_,
     and_,
+    any_,
     bindparam,
+    cast,
     column,
+    exists,
     func,
+    insert,
     or_,
     select,
     text,
 )
-from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.dialects.postgresql import asyncpg
+from sqlalchemy.orm import aliased
 
 from db.models import (
     BookingRow,
     ExpertAvailabilityRow,
     ExpertTimeOffRow,
+    NotificationRow,
 )
-from domain.marketplace.model import (
-    BookingStatus,
-)
+from domain.marketplace.model import HOLDS_TIME, LAPSES, BookingStatus
 
 
-def _holds_time(now: datetime | BindParameter[datetime]) -> Any:
-    """Bookings that hold their time: scheduled ones, and pending ones that have not lapsed."""
-    return or_(
-        BookingRow.status == BookingStatus.SCHEDULED.value,
-        and_(
-            BookingRow.status == BookingStatus.PENDING.value,
-            or_(BookingRow.expires_at.is_(None), BookingRow.expires_at > now),
-        ),
+def holds_time(row: Any, now: Any, *, firm_only: bool = False) -> Any:
+    """SQL for ``Booking.holds_time(now)`` on the bookings ``row`` (the table or an alias),
+    built from the domain's ``HOLDS_TIME`` and ``LAPSES``, which it binds as parameters.
+
+    ``firm_only``: only the bookings that hold time and never lapse (confirmed ones): what a
+    booking being confirmed must not overlap.
+    """
+    if firm_only:
+        return row.status == any_(_statuses(HOLDS_TIME - LAPSES))
+    return and_(
+        row.status == any_(_statuses(HOLDS_TIME)),
+        or_(row.status != all_(_statuses(LAPSES)), row.expires_at.is_(None), row.expires_at > now),
     )
+
+
+def _statuses(statuses: frozenset[BookingStatus]) -> Any:
+    """One array parameter (not an IN list, which SQLAlchemy re-renders on every execution)."""
+    values = sorted(status.value for status in statuses)
+    return bindparam(None, values, type_=ARRAY(String()), unique=True)
 
 
 # The calendar statements, built once (they run on every slot listing and every booking).
@@ -56,7 +74,7 @@ _TIME_OFF_OF = select(
 
 _HELD_BY = select(BookingRow.expert_id, BookingRow.session_date, _ENDS).where(
     BookingRow.expert_id.in_(bindparam("ids", expanding=True)),
-    _holds_time(bindparam("now", type_=DateTime(timezone=True))),
+    holds_time(BookingRow, bindparam("now", type_=DateTime(timezone=True))),
     BookingRow.session_date < bindparam("end", type_=DateTime(timezone=True)),
     _ENDS > bindparam("start", type_=DateTime(timezone=True)),
     or_(
@@ -71,8 +89,9 @@ def _lock_key(expert_id: UUID) -> int:
     return int.from_bytes(expert_id.bytes[:8], "big", signed=True)
 
 
-# The booking path, in two statements on the unit of work's connection (no ORM): text() is
-# cached by its string, so each call costs a dictionary lookup, not a compilation.
+# The booking path, in two statements run on the driver connection (``OnDriver``, ``Tx.driver``):
+# with the few rules in Python between them, SQLAlchemy's own work per statement was most of a
+# booking's time, and the burst of many at once is bound by it.
 # 1. Take the expert's advisory lock and read the expert, their weekly hours and time off and
 #    the learner's name and zone. The lock is here, not in the second statement: under READ
 #    COMMITTED a statement sees the rows committed before it began, so an overlap check in the
@@ -105,34 +124,77 @@ _LOCK_FOR_BOOKING = text(
 )
 
 
-# 2. Under that lock: unless a booking holding time (scheduled, or pending and not lapsed; as
-#    ``_holds_time``) overlaps the slot widened by the buffer, insert the pending booking and
-#    the expert's "booking_requested" notice (as ``SqlNotificationRepository.add`` writes it).
-_ADD_IF_FREE = text(
-    """
-    WITH b AS (
-        INSERT INTO bookings (user_id, expert_id, session_date, duration, status,
-                              payment_status, price, currency, expires_at)
-        SELECT CAST(:learner_id AS uuid), CAST(:expert_id AS uuid),
-               CAST(:starts_at AS timestamptz), CAST(:minutes AS integer), 'pending', 'pending',
-               CAST(:price AS numeric), CAST(:currency AS varchar),
-               CAST(:expires_at AS timestamptz)
-         WHERE NOT EXISTS (
-               SELECT 1 FROM bookings h
-                WHERE h.expert_id = CAST(:expert_id AS uuid)
-                  AND h.status IN ('pending', 'scheduled')
-                  AND (h.status = 'scheduled' OR h.expires_at IS NULL
-                       OR h.expires_at > CAST(:now AS timestamptz))
-                  AND h.session_date < CAST(:busy_until AS timestamptz)
-                  AND h.session_date + make_interval(mins => h.duration)
-                      > CAST(:busy_from AS timestamptz))
-        RETURNING id, session_date, price, expires_at
-    ), n AS (
-        INSERT INTO notifications (user_id, kind, data, due_at)
-        SELECT CAST(:notify AS uuid), CAST(:notice AS varchar),
-               jsonb_build_object('booking_id', CAST(b.id AS text)), CAST(:now AS timestamptz)
-          FROM b
+# 2. Under that lock: unless a booking holding time (``holds_time``) overlaps the slot widened
+#    by the buffer, insert the pending booking and the expert's notice (as
+#    ``SqlNotificationRepository.add`` writes it). Built once; every value is a bound parameter.
+_Held = aliased(BookingRow, name="h")
+_REQUEST = (
+    insert(BookingRow)
+    .from_select(
+        [
+            "user_id",
+            "expert_id",
+            "session_date",
+            "duration",
+            "status",
+            "payment_status",
+            "price",
+            "currency",
+            "expires_at",
+        ],
+        select(
+            bindparam("learner_id", type_=Uuid()),
+            bindparam("expert_id", type_=Uuid()),
+            bindparam("starts_at", type_=DateTime(timezone=True)),
+            bindparam("minutes", type_=Integer()),
+            bindparam("status", type_=String()),
+            bindparam("payment", type_=String()),
+            bindparam("price", type_=Numeric()),
+            bindparam("currency", type_=String()),
+            bindparam("expires_at", type_=DateTime(timezone=True)),
+        ).where(
+            ~exists().where(
+                _Held.expert_id == bindparam("expert_id", type_=Uuid()),
+                holds_time(_Held, bindparam("now", type_=DateTime(timezone=True))),
+                _Held.session_date < bindparam("busy_until", type_=DateTime(timezone=True)),
+                _Held.session_date + func.make_interval(0, 0, 0, 0, 0, _Held.duration)
+                > bindparam("busy_from", type_=DateTime(timezone=True)),
+            )
+        ),
     )
-    SELECT id, session_date, price, expires_at FROM b
-    """
-).columns(*map(column, ("id", "session_date", "price", "expires_at")))
+    .returning(BookingRow.id, BookingRow.session_date, BookingRow.price, BookingRow.expires_at)
+)
+_ADDED = _REQUEST.cte("b")
+_NOTICE = insert(NotificationRow).from_select(
+    ["user_id", "kind", "data", "due_at"],
+    select(
+        bindparam("notify", type_=Uuid()),
+        bindparam("notice", type_=String()),
+        func.jsonb_build_object("booking_id", cast(_ADDED.c.id, String())),
+        bindparam("now", type_=DateTime(timezone=True)),
+    ),
+)
+_ADD_IF_FREE = select(
+    _ADDED.c.id, _ADDED.c.session_date, _ADDED.c.price, _ADDED.c.expires_at
+).add_cte(_NOTICE.cte("n"))
+
+
+class OnDriver:
+    """A Core statement compiled once for asyncpg, to run on the driver connection
+    (``Tx.driver``): the SQL stays the one SQLAlchemy builds; only its per-execution work goes."""
+
+    def __init__(self, statement: Any) -> None:
+        compiled = statement.compile(dialect=asyncpg.dialect())
+        self.sql = compiled.string
+        self._names = compiled.positiontup or []
+        self._fixed = {
+            name: bind.value for name, bind in compiled.binds.items() if not bind.required
+        }
+
+    def args(self, values: dict[str, Any]) -> list[Any]:
+        """The positional arguments for ``values`` (by parameter name)."""
+        return [values[name] if name in values else self._fixed[name] for name in self._names]
+
+
+LOCK_FOR_BOOKING = OnDriver(_LOCK_FOR_BOOKING)
+ADD_IF_FREE = OnDriver(_ADD_IF_FREE)

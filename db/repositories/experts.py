@@ -6,6 +6,7 @@ import json
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 from uuid import UUID
 
@@ -31,16 +32,15 @@ from db.models import (
 )
 from db.repositories.calendar import (
     _HELD_BY,
-    _LOCK_FOR_BOOKING,
     _TIME_OFF_OF,
     _WEEKLY_OF,
-    _holds_time,
+    LOCK_FOR_BOOKING,
     _lock_key,
+    holds_time,
 )
 from db.tx import Tx
 from domain.marketplace.model import (
     Bookable,
-    BookingStatus,
     Calendar,
     Expert,
     ExpertDraft,
@@ -69,14 +69,12 @@ class SqlExpertRepository:
             The expert (without specialties), their weekly rows and time off, and the
             learner's name and zone; None (and no lock taken) if there is no such expert.
         """
-        row = (
-            await self._tx.conn.execute(
-                _LOCK_FOR_BOOKING,
-                {"key": _lock_key(expert_id), "expert_id": expert_id, "learner_id": learner_id},
-            )
-        ).first()
-        if row is None:
+        driver = await self._tx.driver()  # the booking path's statements skip SQLAlchemy's cost
+        values = {"key": _lock_key(expert_id), "expert_id": expert_id, "learner_id": learner_id}
+        record = await driver.fetchrow(LOCK_FOR_BOOKING.sql, *LOCK_FOR_BOOKING.args(values))
+        if record is None:
             return None
+        row = SimpleNamespace(**record)
         return Bookable(
             expert=_expert(row, []),
             weekly_rows=[tuple(r) for r in json.loads(row.weekly)] if row.weekly else [],
@@ -220,24 +218,18 @@ class SqlExpertRepository:
         end: datetime,
         now: datetime,
         *,
-        scheduled_only: bool = False,
+        firm_only: bool = False,
         exclude: UUID | None = None,
     ) -> list[tuple[datetime, datetime]]:
-        """Intervals held by the expert's pending (not lapsed) and scheduled bookings.
-
-        ``exclude`` leaves one booking out (the one being moved or confirmed).
+        """Intervals held by the expert's bookings (``holds_time``; with ``firm_only``, only by
+        those that never lapse). ``exclude`` leaves one booking out (the one being moved).
         """
         ends = BookingRow.session_date + func.make_interval(0, 0, 0, 0, 0, BookingRow.duration)
-        holds = (
-            BookingRow.status == BookingStatus.SCHEDULED.value
-            if scheduled_only
-            else _holds_time(now)
-        )
         rows = await self._tx.conn.execute(
             select(BookingRow.session_date, ends)
             .where(
                 BookingRow.expert_id == expert_id,
-                holds,
+                holds_time(BookingRow, now, firm_only=firm_only),
                 BookingRow.session_date < end,
                 ends > start,
                 BookingRow.id != exclude if exclude is not None else true(),

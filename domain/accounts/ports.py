@@ -57,11 +57,15 @@ class UserRepository(Protocol):
 
 
 class ConversationRepository(Protocol):
-    async def get(self, user_id: UUID) -> Conversation | None: ...
+    async def get(self, user_id: UUID, *, lock: bool = False) -> Conversation | None:
+        """The user's flow; with ``lock`` its row stays locked until the transaction ends."""
+        ...
 
     async def put(self, user_id: UUID, conversation: Conversation) -> None: ...
 
-    async def clear(self, user_id: UUID) -> None: ...
+    async def clear(self, user_id: UUID, *, token: str | None = None) -> bool:
+        """Drop the user's flow (only at the step of ``token``, if given); False if none was."""
+        ...
 
 
 class DeliveryRepository(Protocol):

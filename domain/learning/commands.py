@@ -12,12 +12,10 @@ from domain.learning.model import CurriculumSpec, CurriculumStatus
 
 @dataclass(frozen=True)
 class CreateCurriculum:
-    """Plan ``spec`` and make it the current curriculum; ``end_conversation``: the wizard that
-    collected it ends in the same transaction."""
+    """Plan ``spec`` and make it the current curriculum."""
 
     user_id: UUID
     spec: CurriculumSpec
-    end_conversation: bool = False
 
 
 @dataclass(frozen=True)

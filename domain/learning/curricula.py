@@ -30,8 +30,8 @@ async def create_curriculum(
 ) -> CurriculumOverview:
     """Plan the sessions for ``cmd.spec``, store them, and make the curriculum the current one.
 
-    With ``cmd.end_conversation`` the wizard that collected the spec ends in the same
-    transaction.
+    Run by the /new wizard on a unit of work that ends the wizard when it commits
+    (``conversations.ending``), so the plan and the wizard's end are one transaction.
     """
     spec = cmd.spec
     sessions = planner.plan(spec)
@@ -41,8 +41,6 @@ async def create_curriculum(
         await uow.curricula.lock_learner(cmd.user_id)
         curriculum_id = await uow.curricula.add(cmd.user_id, spec, sessions)
         await uow.users.set_current_curriculum(cmd.user_id, curriculum_id)
-        if cmd.end_conversation:
-            await uow.conversations.clear(cmd.user_id)
         overview = await uow.curricula.get_owned(curriculum_id, owner=cmd.user_id)
         await uow.commit()
     return overview

@@ -1,9 +1,10 @@
 """Booking services: book a slot, the state machine's actions, feedback and the ledger.
 
-Every action re-reads the booking under a row lock and checks who is asking against
-``rules.PERMISSIONS`` and the state against ``TRANSITIONS``. Decisions that could
-double-book an expert (booking, confirming, rescheduling) also hold the expert's advisory lock,
-so they happen one at a time per expert even on the embedded server (no btree_gist needed).
+Each takes a command (``domain.marketplace.commands``) and runs in one unit of work. Every
+action re-reads the booking (under a row lock where it changes it) and asks ``rules.refusal``
+whether the asker may take it now: the same rule the buttons are made from. Decisions that
+could double-book an expert (booking, confirming, rescheduling) also hold the expert's advisory
+lock, so they happen one at a time per expert even on the embedded server (no btree_gist).
 """
 
 from __future__ import annotations
@@ -12,7 +13,17 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from domain.marketplace.experts import is_admin
+from domain.accounts import conversations
+from domain.accounts.model import Conversation
+from domain.marketplace.commands import (
+    ActOnBooking,
+    AnnotateSession,
+    AskReason,
+    BookSlot,
+    RateSession,
+    RescheduleBooking,
+    ReviewSession,
+)
 from domain.marketplace.model import (
     Action,
     Booking,
@@ -24,7 +35,13 @@ from domain.marketplace.model import (
     Verification,
 )
 from domain.marketplace.payments import PaymentProvider, jitsi_room
-from domain.marketplace.rules import check_allowed, next_status, price_for, split_commission
+from domain.marketplace.rules import (
+    check_allowed,
+    may_add_review,
+    next_status,
+    price_for,
+    split_commission,
+)
 from domain.marketplace.slots import offers, open_slots_of, slot_is_open
 from domain.notifications.model import NotificationKind, Planned
 from domain.notifications.services import replan_booking
@@ -44,73 +61,77 @@ class SlotTaken(Conflict):
         self.alternatives = alternatives
 
 
-async def book(
-    learner_id: UUID,
-    expert_id: UUID,
-    starts_at: datetime,
-    minutes: int,
-    uow: UnitOfWork,
-    clock: Clock,
-    policy: Policy,
-) -> Booking:
-    """Request a slot; the booking is ``pending`` until the expert confirms.
+class QuoteChanged(Conflict):
+    """The expert's price for the session is no longer the one the learner confirmed."""
 
-    Two statements: the first takes the expert's advisory lock and reads the expert's hours;
-    the second, only if those hours offer the slot, inserts the booking and the expert's notice
-    unless held time overlaps it. So bookings of one expert are decided one at a time.
+    def __init__(self, price: Decimal) -> None:
+        super().__init__("The expert's rates changed since you saw them. Nothing was booked.")
+        self.price = price
+
+
+async def book(cmd: BookSlot, uow: UnitOfWork, clock: Clock, policy: Policy) -> Booking:
+    """Request a slot; the booking is ``pending`` until the expert confirms.
 
     Raises:
         NotFound: no such verified expert.
         InvalidInput: booking oneself, or a duration we don't offer.
         SlotTaken: the slot is not open (taken a moment ago, in the past, forged...).
+        QuoteChanged: ``cmd.price`` is no longer the expert's price.
     """
-    if starts_at.tzinfo is None:
-        raise ValueError("naive datetime")
-    now = clock.now()
     async with uow:
-        found = await uow.experts.lock_for_booking(expert_id, learner_id)
-        if found is None or found.expert.status is not Verification.VERIFIED:
-            raise NotFound("That expert isn't available.")
-        expert = found.expert
-        if expert.user_id == learner_id:
-            raise InvalidInput("You can't book a session with yourself.")
-        price = price_for(expert.rate_min, expert.rate_max, minutes)
-        added = None
-        if offers(found, starts_at, minutes, now, policy):
-            added = await uow.bookings.add_if_free(
-                learner_id=learner_id,
-                expert_user_id=expert.user_id,
-                expert_id=expert_id,
-                starts_at=starts_at,
-                minutes=minutes,
-                price=price,
-                currency=expert.currency,
-                expires_at=min(now + policy.pending_expiry, starts_at),
-                now=now,
-                buffer=policy.buffer,
-            )
-        if added is None:
-            alternatives = await open_slots_of(
-                uow,
-                expert,
-                minutes,
-                max(now, starts_at - timedelta(days=1)),
-                policy,
-                timedelta(days=7),
-                limit=3,
-            )
-            raise SlotTaken(alternatives)
+        booking = await book_in(uow, cmd, clock.now(), policy)
         await uow.commit()
+    return booking
+
+
+async def book_in(uow: UnitOfWork, cmd: BookSlot, now: datetime, policy: Policy) -> Booking:
+    """``book`` inside an open unit of work (which the caller commits).
+
+    Two statements: the first takes the expert's advisory lock and reads the expert's hours;
+    the second, only if those hours offer the slot, inserts the booking and the expert's notice
+    unless held time overlaps it. So bookings of one expert are decided one at a time.
+    """
+    if cmd.starts_at.tzinfo is None:
+        raise ValueError("naive datetime")
+    found = await uow.experts.lock_for_booking(cmd.expert_id, cmd.learner_id)
+    if found is None or found.expert.status is not Verification.VERIFIED:
+        raise NotFound("That expert isn't available.")
+    expert = found.expert
+    if expert.user_id == cmd.learner_id:
+        raise InvalidInput("You can't book a session with yourself.")
+    price = price_for(expert.rate_min, expert.rate_max, cmd.minutes)
+    if cmd.price is not None and cmd.price != price:
+        raise QuoteChanged(price)
+    added = None
+    if offers(found, cmd.starts_at, cmd.minutes, now, policy):
+        added = await uow.bookings.add_if_free(
+            learner_id=cmd.learner_id,
+            expert_user_id=expert.user_id,
+            expert_id=cmd.expert_id,
+            starts_at=cmd.starts_at,
+            minutes=cmd.minutes,
+            price=price,
+            currency=expert.currency,
+            expires_at=min(now + policy.pending_expiry, cmd.starts_at),
+            now=now,
+            buffer=policy.buffer,
+        )
+    if added is None:
+        since = max(now, cmd.starts_at - timedelta(days=1))
+        week = timedelta(days=7)
+        raise SlotTaken(
+            await open_slots_of(uow, expert, cmd.minutes, since, policy, week, limit=3)
+        )
     booking_id, stored_start, stored_price, expires_at = added
     return Booking(
         id=booking_id,
-        learner_id=learner_id,
-        expert_id=expert_id,
+        learner_id=cmd.learner_id,
+        expert_id=cmd.expert_id,
         expert_user_id=expert.user_id,
         expert_name=expert.display_name,
         learner_name=found.learner_name,
         starts_at=stored_start,
-        minutes=minutes,
+        minutes=cmd.minutes,
         status=BookingStatus.PENDING,
         payment_status=PaymentStatus.PENDING,
         price=stored_price,
@@ -122,80 +143,54 @@ async def book(
 
 
 async def act(
-    user_id: UUID,
-    booking_id: UUID,
-    action: Action,
-    uow: UnitOfWork,
-    clock: Clock,
-    policy: Policy,
-    payments: PaymentProvider,
-    *,
-    reason: str | None = None,
+    cmd: ActOnBooking, uow: UnitOfWork, clock: Clock, policy: Policy, payments: PaymentProvider
 ) -> Booking:
-    """Confirm, decline, cancel, complete, mark no-show or mark paid, as ``user_id``."""
-    admin = action is Action.MARK_PAID and await is_admin(user_id, uow, policy)
-    if reason is not None:
-        reason = clean_text(reason, what="reason", limit=500, required=False)
+    """Confirm, decline, cancel, complete, mark no-show or mark paid, as ``cmd.user_id``.
+
+    Accepts exactly what ``rules.available_actions`` offers; confirming also needs the time
+    to be free of the expert's confirmed sessions.
+    """
+    if cmd.action not in _ACTS:
+        raise InvalidInput("That isn't something a booking can do.")
+    reason = None
+    if cmd.reason is not None:
+        reason = clean_text(cmd.reason, what="reason", limit=500, required=False)
     async with uow:
-        booking = await uow.bookings.get(booking_id, lock=True)
-        if booking is None:
-            raise NotFound(NO_BOOKING)
-        role = booking.role_of(user_id, is_admin=admin)
-        if role is Role.OTHER:
-            raise NotFound(NO_BOOKING)  # do not confirm that somebody else's booking exists
-        check_allowed(action, booking, role)
+        admins = policy if cmd.action is Action.MARK_PAID else None  # admins only mark paid
+        booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, admins, lock=True)
         now = clock.now()
+        action = cmd.action
+        check_allowed(action, booking, role, now, policy)
         other = booking.learner_id if role is Role.EXPERT else booking.expert_user_id
         values: dict[str, object] = {}
-        notice = NotificationKind(f"booking_{action.value}")  # act() serves only these
-
         if action is Action.CONFIRM:
-            lapsed = booking.expires_at is not None and booking.expires_at <= now
-            if lapsed or booking.starts_at <= now:
-                raise InvalidInput(f"Booking {booking.ref} lapsed before it was confirmed.")
             await uow.experts.lock(booking.expert_id)
             if await uow.experts.busy(
                 booking.expert_id,
                 booking.starts_at - policy.buffer,
                 booking.ends_at + policy.buffer,
                 now,
-                scheduled_only=True,
+                firm_only=True,
             ):
                 raise Conflict(
                     f"Booking {booking.ref} overlaps a session you already confirmed. "
                     "Decline it or reschedule one of them."
                 )
-            expert = await uow.experts.get(booking.expert_id)
+            expert = await uow.experts.get(booking.expert_id, specialties=False)
             assert expert is not None
-            values = {
-                "confirmed_at": now,
-                "meeting_link": expert.meeting_link or jitsi_room(),
-                "expires_at": None,
-            }
+            link = expert.meeting_link or jitsi_room()
+            values = {"confirmed_at": now, "meeting_link": link, "expires_at": None}
         elif action in (Action.DECLINE, Action.CANCEL):
-            if (
-                action is Action.CANCEL
-                and role is Role.LEARNER
-                and booking.starts_at - now < policy.free_cancellation_notice
-            ):
-                raise InvalidInput(_late(policy, "cancelled"))
-            values = {"cancel_reason": reason, "cancelled_by": user_id}
+            values = {"cancel_reason": reason, "cancelled_by": cmd.user_id}
             if booking.payment_status is PaymentStatus.PAID:
                 await payments.refund(booking)
                 values["payment_status"] = PaymentStatus.REFUNDED.value
-        elif action in (Action.COMPLETE, Action.NO_SHOW):
-            if now < booking.ends_at:
-                raise InvalidInput("You can mark a session only after it has ended.")
         elif action is Action.MARK_PAID:
-            if booking.payment_status is not PaymentStatus.PENDING:
-                raise InvalidInput(f"Booking {booking.ref} is already {booking.payment_status}.")
             values = {"payment_status": PaymentStatus.PAID.value}
             other = booking.learner_id
-        else:
-            raise InvalidInput("That isn't something a booking can do.")
 
         status = next_status(action, booking.status)
-        await uow.bookings.update(booking_id, status=status.value, **values)
+        await uow.bookings.update(cmd.booking_id, status=status.value, **values)
         if action is Action.COMPLETE:
             await uow.bookings.refresh_expert_stats(booking.expert_id)
         paid = values.get("payment_status") == PaymentStatus.PAID.value or (
@@ -204,138 +199,151 @@ async def act(
         if paid and status is BookingStatus.COMPLETED:
             commission, earnings = split_commission(booking.price, policy.commission_rate)
             await uow.bookings.add_commission(
-                booking_id,
+                cmd.booking_id,
                 commission=commission,
                 earnings=earnings,
                 rate=policy.commission_rate,
                 currency=booking.currency,
             )
-        await uow.notifications.add(other, notice, {"booking_id": str(booking_id)}, now)
-        updated = await uow.bookings.get(booking_id)
+        notice = NotificationKind(f"booking_{action.value}")  # one kind per action act() takes
+        await uow.notifications.add(other, notice, {"booking_id": str(cmd.booking_id)}, now)
+        updated = await uow.bookings.get(cmd.booking_id)
         assert updated is not None
         if action in (Action.CONFIRM, Action.DECLINE, Action.CANCEL):
             await replan_booking(updated, uow, now)
         await uow.commit()
-    assert updated is not None
     return updated
 
 
+# What act() does; the other actions have services of their own (or are the system's).
+_ACTS = frozenset(Action) - {
+    Action.RESCHEDULE,
+    Action.FEEDBACK,
+    Action.EXPERT_NOTES,
+    Action.EXPIRE,
+}
+
+
 async def reschedule(
-    user_id: UUID,
-    booking_id: UUID,
-    starts_at: datetime,
-    uow: UnitOfWork,
-    clock: Clock,
-    policy: Policy,
+    cmd: RescheduleBooking, uow: UnitOfWork, clock: Clock, policy: Policy
 ) -> Booking:
     """Move a booking to another open slot of the same length.
 
     Moved by the learner, it waits for the expert's confirmation again; moved by the expert,
     it stays scheduled. Either way the other side is told.
     """
-    now = clock.now()
     async with uow:
-        booking = await uow.bookings.get(booking_id, lock=True)
-        if booking is None:
-            raise NotFound(NO_BOOKING)
-        role = booking.role_of(user_id)
-        if role is Role.OTHER:
-            raise NotFound(NO_BOOKING)
-        check_allowed(Action.RESCHEDULE, booking, role)
-        if booking.starts_at - now < policy.free_cancellation_notice:
-            raise InvalidInput(_late(policy, "rescheduled"))
-        expert = await uow.experts.get(booking.expert_id)
-        assert expert is not None
-        await uow.experts.lock(expert.id)
-        if not await slot_is_open(
-            uow, expert, starts_at, booking.minutes, now, policy, exclude=booking_id
-        ):
-            alternatives = await open_slots_of(
-                uow, expert, booking.minutes, now, policy, timedelta(days=7), limit=3
-            )
-            raise SlotTaken(alternatives)
-        by_learner = role is Role.LEARNER
-        status = BookingStatus.PENDING if by_learner else booking.status
-        await uow.bookings.update(
-            booking_id,
-            session_date=starts_at,
-            status=status.value,
-            expires_at=(
-                min(now + policy.pending_expiry, starts_at)
-                if status is BookingStatus.PENDING
-                else None
-            ),
-        )
-        other = booking.expert_user_id if by_learner else booking.learner_id
-        await uow.notifications.add(
-            other, NotificationKind.BOOKING_RESCHEDULED, {"booking_id": str(booking_id)}, now
-        )
-        updated = await uow.bookings.get(booking_id)
-        assert updated is not None
-        await replan_booking(updated, uow, now)
+        updated = await reschedule_in(uow, cmd, clock.now(), policy)
         await uow.commit()
-    assert updated is not None
     return updated
 
 
-async def rate(
-    user_id: UUID,
-    booking_id: UUID,
-    rating: int,
-    uow: UnitOfWork,
-    clock: Clock,
-    *,
-    review: str | None = None,
+async def reschedule_in(
+    uow: UnitOfWork, cmd: RescheduleBooking, now: datetime, policy: Policy
 ) -> Booking:
+    """``reschedule`` inside an open unit of work (which the caller commits)."""
+    booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, None, lock=True)
+    check_allowed(Action.RESCHEDULE, booking, role, now, policy)
+    expert = await uow.experts.get(booking.expert_id, specialties=False)
+    assert expert is not None
+    await uow.experts.lock(expert.id)
+    if not await slot_is_open(
+        uow, expert, cmd.starts_at, booking.minutes, now, policy, exclude=booking.id
+    ):
+        week = timedelta(days=7)
+        alternatives = await open_slots_of(
+            uow, expert, booking.minutes, now, policy, week, limit=3, exclude=booking.id
+        )
+        raise SlotTaken(alternatives)
+    by_learner = role is Role.LEARNER
+    status = BookingStatus.PENDING if by_learner else booking.status
+    pending = status is BookingStatus.PENDING
+    await uow.bookings.update(
+        booking.id,
+        session_date=cmd.starts_at,
+        status=status.value,
+        expires_at=min(now + policy.pending_expiry, cmd.starts_at) if pending else None,
+    )
+    other = booking.expert_user_id if by_learner else booking.learner_id
+    await uow.notifications.add(
+        other, NotificationKind.BOOKING_RESCHEDULED, {"booking_id": str(booking.id)}, now
+    )
+    updated = await uow.bookings.get(booking.id)
+    assert updated is not None
+    await replan_booking(updated, uow, now)
+    return updated
+
+
+async def rate(cmd: RateSession, uow: UnitOfWork, clock: Clock, policy: Policy) -> Booking:
     """The learner's 1–5 stars (and optional review) for a completed session; once only."""
-    if not 1 <= rating <= 5:
+    if not 1 <= cmd.rating <= 5:
         raise InvalidInput("Ratings go from 1 to 5 stars.")
-    if review is not None:
-        review = clean_text(review, what="review", limit=2000, required=False)
+    review = None
+    if cmd.review is not None:
+        review = clean_text(cmd.review, what="review", limit=2000, required=False)
     async with uow:
-        booking = await _owned(uow, user_id, booking_id)
-        check_allowed(Action.FEEDBACK, booking, booking.role_of(user_id))
-        if booking.has_feedback:
-            raise InvalidInput(f"You already rated booking {booking.ref}. Thank you!")
-        await uow.bookings.save_feedback(booking_id, rating=rating, review=review)
+        booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, None)
+        now = clock.now()
+        check_allowed(Action.FEEDBACK, booking, role, now, policy)
+        await uow.bookings.save_feedback(booking.id, rating=cmd.rating, review=review)
         await uow.bookings.refresh_expert_stats(booking.expert_id)
         await uow.notifications.add(
             booking.expert_user_id,
             NotificationKind.BOOKING_RATED,
-            {"booking_id": str(booking_id)},
-            clock.now(),
+            {"booking_id": str(booking.id)},
+            now,
         )
-        updated = await uow.bookings.get(booking_id)
+        updated = await uow.bookings.get(booking.id)
         await uow.commit()
     assert updated is not None
     return updated
 
 
-async def add_review(user_id: UUID, booking_id: UUID, text: str, uow: UnitOfWork) -> None:
+async def add_review(cmd: ReviewSession, uow: UnitOfWork) -> None:
     """Add the written review to a rating already given."""
-    review = clean_text(text, what="review", limit=2000)
+    review = clean_text(cmd.text, what="review", limit=2000)
     async with uow:
-        booking = await _owned(uow, user_id, booking_id)
-        check_allowed(Action.FEEDBACK, booking, booking.role_of(user_id))
-        if not booking.has_feedback:
-            raise InvalidInput("Rate the session with the stars first.")
-        await uow.bookings.save_feedback(booking_id, review=review)
+        booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, None)
+        may_add_review(booking, role)
+        await uow.bookings.save_feedback(booking.id, review=review)
         await uow.commit()
 
 
-async def add_expert_notes(user_id: UUID, booking_id: UUID, text: str, uow: UnitOfWork) -> None:
+async def add_expert_notes(
+    cmd: AnnotateSession, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> None:
     """The expert's notes on a finished session (kept with the feedback)."""
-    notes = clean_text(text, what="notes", limit=4000)
+    notes = clean_text(cmd.text, what="notes", limit=4000)
     async with uow:
-        booking = await _owned(uow, user_id, booking_id)
-        check_allowed(Action.EXPERT_NOTES, booking, booking.role_of(user_id))
-        await uow.bookings.save_feedback(booking_id, expert_notes=notes)
+        booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, None)
+        check_allowed(Action.EXPERT_NOTES, booking, role, clock.now(), policy)
+        await uow.bookings.save_feedback(booking.id, expert_notes=notes)
         await uow.commit()
+
+
+async def ask_reason(
+    cmd: AskReason, flow: str, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> tuple[Booking, Conversation]:
+    """A Decline or Cancel press: check it is allowed now, then open the question for its
+    reason (the ``flow``, at the action's step) in the same transaction."""
+    if cmd.action not in (Action.DECLINE, Action.CANCEL):
+        raise InvalidInput("That isn't something a booking can do.")
+    async with uow:
+        booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, None)
+        now = clock.now()
+        check_allowed(cmd.action, booking, role, now, policy)
+        data: dict[str, object] = {"booking": booking.id.hex}
+        conversation = await conversations.move(
+            uow, cmd.user_id, flow, cmd.action.value, data, now
+        )
+        await uow.commit()
+    return booking, conversation
 
 
 async def get_booking(user_id: UUID, booking_id: UUID, uow: UnitOfWork) -> Booking:
     async with uow:
-        return await _owned(uow, user_id, booking_id)
+        booking, _ = await booking_of(uow, user_id, booking_id, None)
+    return booking
 
 
 async def find_booking(user_id: UUID, ref: str, uow: UnitOfWork) -> Booking:
@@ -417,33 +425,18 @@ async def pay_out(uow: UnitOfWork, clock: Clock) -> tuple[int, Decimal]:
     return result
 
 
-async def _owned(uow: UnitOfWork, user_id: UUID, booking_id: UUID) -> Booking:
-    booking = await uow.bookings.get(booking_id)
-    if booking is None or booking.role_of(user_id) is Role.OTHER:
+async def booking_of(
+    uow: UnitOfWork, user_id: UUID, booking_id: UUID, policy: Policy | None, *, lock: bool = False
+) -> tuple[Booking, Role]:
+    """The booking and how ``user_id`` relates to it; someone else's is "not found". With a
+    ``policy``, a user who is not a party may be one of its admins."""
+    booking = await uow.bookings.get(booking_id, lock=lock)
+    if booking is None:
         raise NotFound(NO_BOOKING)
-    return booking
-
-
-def _late(policy: Policy, done: str) -> str:
-    hours = int(policy.free_cancellation_notice.total_seconds() // 3600)
-    return (
-        f"It's less than {hours} hours before the session, so it can't be {done} here "
-        "any more. Please contact the expert."
-    )
-
-
-async def available_slots(
-    expert_id: UUID,
-    minutes: int,
-    uow: UnitOfWork,
-    clock: Clock,
-    policy: Policy,
-    within: timedelta = timedelta(days=14),
-) -> list[datetime]:
-    """Open slot starts (UTC) of a verified expert for a session of ``minutes``."""
-    price_for(Decimal(1), Decimal(1), minutes)  # refuses durations we don't offer
-    async with uow:
-        expert = await uow.experts.get(expert_id)
-        if expert is None or expert.status is not Verification.VERIFIED:
-            raise NotFound("That expert isn't available.")
-        return await open_slots_of(uow, expert, minutes, clock.now(), policy, within)
+    role = booking.role_of(user_id)
+    if role is Role.OTHER and policy is not None and policy.admins:
+        if user_id in await uow.users.ids_for_identities(policy.admins):
+            role = Role.ADMIN
+    if role is Role.OTHER:
+        raise NotFound(NO_BOOKING)  # do not confirm that somebody else's booking exists
+    return booking, role

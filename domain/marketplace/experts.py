@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from domain.marketplace.availability import WeeklyAvailability, parse_timeoff, parse_weekly
+from domain.marketplace.commands import (
+    AddTimeOff,
+    BecomeExpert,
+    EditProfile,
+    SetAvailability,
+    VerifyExpert,
+)
 from domain.marketplace.model import (
     Expert,
-    ExpertDraft,
     ExpertProfile,
     Policy,
     SearchFilters,
@@ -22,6 +29,7 @@ from domain.marketplace.parsing import (
     parse_rate_range,
     parse_specialties,
 )
+from domain.marketplace.rules import price_for
 from domain.marketplace.slots import open_slots_for, open_slots_of
 from domain.notifications.model import NotificationKind
 from domain.shared.clock import Clock
@@ -40,19 +48,20 @@ async def is_admin(user_id: UUID, uow: UnitOfWork, policy: Policy) -> bool:
         return user_id in await uow.users.ids_for_identities(policy.admins)
 
 
-async def require_admin(user_id: UUID, uow: UnitOfWork, policy: Policy) -> None:
-    if not await is_admin(user_id, uow, policy):
+async def _require_admin(uow: UnitOfWork, user_id: UUID, policy: Policy) -> None:
+    """Refuse a non-admin (inside an open unit of work)."""
+    if user_id not in await uow.users.ids_for_identities(policy.admins):
         raise NotAllowed("Only admins can do that. Nothing was changed.")
 
 
 async def become_expert(
-    user_id: UUID, draft: ExpertDraft, uow: UnitOfWork, clock: Clock, policy: Policy
+    cmd: BecomeExpert, uow: UnitOfWork, clock: Clock, policy: Policy
 ) -> Expert:
     """Create the user's expert profile, pending verification, and tell the admins."""
     async with uow:
-        if await uow.experts.by_user(user_id) is not None:
+        if await uow.experts.by_user(cmd.user_id) is not None:
             raise InvalidInput("You already have an expert profile; see /expert to edit it.")
-        expert_id = await uow.experts.add(user_id, draft, policy.currency)
+        expert_id = await uow.experts.add(cmd.user_id, cmd.draft, policy.currency)
         for admin in await uow.users.ids_for_identities(policy.admins):
             await uow.notifications.add(
                 admin, NotificationKind.EXPERT_PENDING, {"expert_id": str(expert_id)}, clock.now()
@@ -106,12 +115,12 @@ def _edit_values(field: str, text: str) -> dict[str, Any]:
     )
 
 
-async def edit_profile(user_id: UUID, field: str, text: str, uow: UnitOfWork) -> Expert:
+async def edit_profile(cmd: EditProfile, uow: UnitOfWork) -> Expert:
     """Change one field of the user's own expert profile."""
-    specialties = parse_specialties(text) if field == "specialties" else None
-    values = {} if specialties is not None else _edit_values(field, text)
+    specialties = parse_specialties(cmd.text) if cmd.field == "specialties" else None
+    values = {} if specialties is not None else _edit_values(cmd.field, cmd.text)
     async with uow:
-        expert = await _own(uow, user_id)
+        expert = await _own(uow, cmd.user_id)
         if specialties is not None:
             await uow.experts.replace_specialties(expert.id, specialties)
         else:
@@ -127,23 +136,19 @@ async def edit_profile(user_id: UUID, field: str, text: str, uow: UnitOfWork) ->
 
 
 async def pending_experts(user_id: UUID, uow: UnitOfWork, policy: Policy) -> list[Expert]:
-    await require_admin(user_id, uow, policy)
     async with uow:
+        await _require_admin(uow, user_id, policy)
         return await uow.experts.pending()
 
 
 async def verify_expert(
-    actor: UUID | None,
-    expert_id: UUID,
-    approve: bool,
-    uow: UnitOfWork,
-    clock: Clock,
-    policy: Policy,
+    cmd: VerifyExpert, uow: UnitOfWork, clock: Clock, policy: Policy
 ) -> Expert:
     """Approve or reject a pending expert. ``actor`` None means the command line (an operator)."""
-    if actor is not None:
-        await require_admin(actor, uow, policy)
+    approve, expert_id = cmd.approve, cmd.expert_id
     async with uow:
+        if cmd.actor is not None:
+            await _require_admin(uow, cmd.actor, policy)
         expert = await uow.experts.get(expert_id)
         if expert is None:
             raise NotFound("There is no such expert.")
@@ -162,11 +167,11 @@ async def verify_expert(
     return replace(expert, status=target, approval_date=now if approve else None)
 
 
-async def set_availability(user_id: UUID, text: str, uow: UnitOfWork) -> str:
+async def set_availability(cmd: SetAvailability, uow: UnitOfWork) -> str:
     """Replace the expert's weekly availability; returns it in canonical form."""
-    weekly = parse_weekly(text)
+    weekly = parse_weekly(cmd.text)
     async with uow:
-        expert = await _own(uow, user_id)
+        expert = await _own(uow, cmd.user_id)
         await uow.experts.set_weekly_rows(expert.id, weekly.to_rows(), expert.timezone)
         await uow.commit()
     return weekly.format()
@@ -179,13 +184,11 @@ async def weekly_availability(user_id: UUID, uow: UnitOfWork) -> tuple[Expert, s
     return expert, WeeklyAvailability.from_rows(rows).format()
 
 
-async def add_time_off(
-    user_id: UUID, text: str, uow: UnitOfWork, clock: Clock
-) -> list[tuple[Any, Any]]:
+async def add_time_off(cmd: AddTimeOff, uow: UnitOfWork, clock: Clock) -> list[tuple[Any, Any]]:
     """Block whole local dates (``2026-12-24..2026-12-31``); returns all time off."""
     async with uow:
-        expert = await _own(uow, user_id)
-        start, end = parse_timeoff(text, today=local_date(clock.now(), expert.timezone))
+        expert = await _own(uow, cmd.user_id)
+        start, end = parse_timeoff(cmd.text, today=local_date(clock.now(), expert.timezone))
         await uow.experts.add_time_off(expert.id, start, end)
         periods = await uow.experts.time_off(expert.id)
         await uow.commit()
@@ -249,3 +252,20 @@ async def profile(
             uow, expert, 60, clock.now(), policy, timedelta(days=7), limit=slots
         )
     return ExpertProfile(expert, tuple(reviews[expert_id]), tuple(next_slots))
+
+
+async def available_slots(
+    expert_id: UUID,
+    minutes: int,
+    uow: UnitOfWork,
+    clock: Clock,
+    policy: Policy,
+    within: timedelta = timedelta(days=14),
+) -> list[datetime]:
+    """Open slot starts (UTC) of a verified expert for a session of ``minutes``."""
+    price_for(Decimal(1), Decimal(1), minutes)  # refuses durations we don't offer
+    async with uow:
+        expert = await uow.experts.get(expert_id, specialties=False)
+        if expert is None or expert.status is not Verification.VERIFIED:
+            raise NotFound("That expert isn't available.")
+        return await open_slots_of(uow, expert, minutes, clock.now(), policy, within)

@@ -34,6 +34,14 @@ class BookingStatus(StrEnum):
     NO_SHOW = "no_show"
 
 
+# Which bookings hold their expert's time (nobody else can book it, and the buffer around it):
+# a booking in one of HOLDS_TIME does, except one in LAPSES whose ``expires_at`` has passed (an
+# unanswered request stops holding time when it lapses, before the expiry job cancels it).
+# The calendar's SQL is built from these two sets (db/repositories/calendar.py).
+HOLDS_TIME = frozenset({BookingStatus.PENDING, BookingStatus.SCHEDULED})
+LAPSES = frozenset({BookingStatus.PENDING})
+
+
 class PaymentStatus(StrEnum):
     PENDING = "pending"
     PAID = "paid"
@@ -125,6 +133,13 @@ class Booking:
     def ref(self) -> str:
         """A short reference people can type: the first 8 hex digits of the id."""
         return self.id.hex[:8]
+
+    def holds_time(self, now: datetime) -> bool:
+        """Whether the booking holds its time at ``now`` (see ``HOLDS_TIME``)."""
+        if self.status not in HOLDS_TIME:
+            return False
+        lapsed = self.expires_at is not None and self.expires_at <= now
+        return not (self.status in LAPSES and lapsed)
 
     def role_of(self, user_id: UUID, *, is_admin: bool = False) -> Role:
         if user_id == self.expert_user_id:

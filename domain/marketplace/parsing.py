@@ -1,4 +1,5 @@
-"""Parsing what an expert types about themselves: rates, languages, specialties, links."""
+"""Parsing what people type in the marketplace: an expert's rates, languages, specialties and
+links, and a learner's ``/experts`` search."""
 
 from __future__ import annotations
 
@@ -10,9 +11,17 @@ from domain.marketplace.model import (
     ISO_639_1,
     RATE_MAX,
     Proficiency,
+    SearchFilters,
     Specialty,
 )
 from domain.shared.errors import InvalidInput
+from domain.shared.text import clean_text, parse_int
+
+SEARCH_USAGE = (
+    "Usage: /experts <subject> [max=<rate>] [lang=<code>] [level=<level>] [within=<days>]\n"
+    "e.g. /experts python max=40 lang=en level=advanced within=7"
+)
+_FILTER = re.compile(r"\b(max|lang|level|within)=(\S+)", re.IGNORECASE)
 
 
 def parse_rate_range(text: str) -> tuple[Decimal, Decimal]:
@@ -89,3 +98,44 @@ def parse_meeting_link(text: str) -> str:
             "A meeting link must be a https:// address, e.g. https://meet.example/me."
         )
     return link
+
+
+def parse_search(text: str) -> SearchFilters:
+    """``"python max=40 lang=en level=advanced within=7"`` -> filters (subject required).
+
+    Control characters are dropped first, so nothing unprintable is searched for or stored.
+    """
+    text = clean_text(text, what="search", limit=1000, required=False) or ""
+    options = {key.lower(): value for key, value in _FILTER.findall(text)}
+    subject = " ".join(_FILTER.sub(" ", text).split())
+    if not subject:
+        raise InvalidInput(SEARCH_USAGE)
+    if len(subject) > 100:
+        raise InvalidInput("Search for a subject of under 100 characters.")
+    max_rate = None
+    if "max" in options:
+        max_rate, _ = parse_rate_range(f"{options['max']}-{options['max']}")
+    language = parse_languages(options["lang"])[0] if "lang" in options else None
+    proficiency = None
+    if "level" in options:
+        try:
+            proficiency = Proficiency(options["level"].lower())
+        except ValueError:
+            raise InvalidInput(
+                "level must be one of beginner, intermediate, advanced, expert."
+            ) from None
+    within = None
+    if "within" in options:
+        within = parse_int(options["within"], what="within (days)", low=1, high=30)
+    return SearchFilters(subject, max_rate, language, proficiency, within)
+
+
+def search_text(filters: SearchFilters) -> str:
+    """The filters as ``parse_search`` reads them back (to keep a search for its next page)."""
+    options = {
+        "max": filters.max_rate,
+        "lang": filters.language,
+        "level": None if filters.proficiency is None else filters.proficiency.value,
+        "within": filters.free_within_days,
+    }
+    return " ".join([filters.subject, *(f"{k}={v}" for k, v in options.items() if v is not None)])

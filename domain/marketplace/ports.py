@@ -65,9 +65,12 @@ class ExpertRepository(Protocol):
         end: datetime,
         now: datetime,
         *,
-        scheduled_only: bool = False,
+        firm_only: bool = False,
         exclude: UUID | None = None,
-    ) -> list[tuple[datetime, datetime]]: ...
+    ) -> list[tuple[datetime, datetime]]:
+        """Time held by the expert's bookings (``Booking.holds_time``) overlapping
+        ``start..end``; ``firm_only``: by those that never lapse (confirmed ones)."""
+        ...
 
     async def search(self, filters: SearchFilters, *, limit: int, offset: int) -> list[Expert]: ...
 

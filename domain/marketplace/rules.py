@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from domain.marketplace.model import (
@@ -10,9 +11,11 @@ from domain.marketplace.model import (
     Action,
     Booking,
     BookingStatus,
+    PaymentStatus,
+    Policy,
     Role,
 )
-from domain.shared.errors import InvalidInput, NotAllowed
+from domain.shared.errors import DomainError, InvalidInput, NotAllowed
 
 # The one state machine: (action) -> (states it may start from, state it leads to or None).
 TRANSITIONS: dict[Action, tuple[frozenset[BookingStatus], BookingStatus | None]] = {
@@ -50,18 +53,71 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
 }
 
 
-def check_allowed(action: Action, booking: Booking, role: Role) -> None:
-    """Refuse an action the role may not take, or that the booking's state does not allow."""
+def refusal(
+    action: Action, booking: Booking, role: Role, now: datetime, policy: Policy
+) -> DomainError | None:
+    """Why ``role`` may not take ``action`` on ``booking`` at ``now``, or None if they may.
+
+    The one statement of the rules: ``available_actions`` (the buttons) and ``check_allowed``
+    (the services) both ask it. Who may act is ``PERMISSIONS``, from which states
+    ``TRANSITIONS``; then the rules of time and money below.
+    """
     if role not in PERMISSIONS[action]:
         if role is Role.OTHER:
-            raise NotAllowed("That booking isn't yours. Nothing was changed.")
-        raise NotAllowed(f"Only {_who(action)} can do that. Nothing was changed.")
+            return NotAllowed("That booking isn't yours. Nothing was changed.")
+        return NotAllowed(f"Only {_who(action)} can do that. Nothing was changed.")
     allowed_from, _ = TRANSITIONS[action]
     if booking.status not in allowed_from:
-        raise InvalidInput(
+        return InvalidInput(
             f"Booking {booking.ref} is {booking.status.value.replace('_', '-')}; "
             f"it can't be {_past(action)} now."
         )
+    starts_in = booking.starts_at - now
+    if action is Action.CONFIRM and not (booking.holds_time(now) and starts_in > timedelta(0)):
+        return InvalidInput(f"Booking {booking.ref} lapsed before it was confirmed.")
+    if action is Action.CANCEL and starts_in <= timedelta(0):
+        return InvalidInput(f"Booking {booking.ref} has begun; it can't be cancelled now.")
+    # Free changes end ``free_cancellation_notice`` before the start; then the expert may still
+    # cancel, and nobody reschedules.
+    late = starts_in < policy.free_cancellation_notice
+    by_learner = action is Action.CANCEL and role is Role.LEARNER
+    if late and (action is Action.RESCHEDULE or by_learner):
+        hours = int(policy.free_cancellation_notice.total_seconds() // 3600)
+        return InvalidInput(
+            f"It's less than {hours} hours before the session, so it can't be {_past(action)} "
+            "here any more. Please contact the expert."
+        )
+    if action in (Action.COMPLETE, Action.NO_SHOW) and now < booking.ends_at:
+        return InvalidInput("You can mark a session only after it has ended.")
+    if action is Action.MARK_PAID and booking.payment_status is not PaymentStatus.PENDING:
+        return InvalidInput(f"Booking {booking.ref} is already {booking.payment_status}.")
+    if action is Action.FEEDBACK and booking.has_feedback:
+        return InvalidInput(f"You already rated booking {booking.ref}. Thank you!")
+    return None
+
+
+def available_actions(
+    booking: Booking, role: Role, now: datetime, policy: Policy
+) -> frozenset[Action]:
+    """What ``role`` may do with ``booking`` at ``now``: exactly what the services accept."""
+    return frozenset(a for a in Action if refusal(a, booking, role, now, policy) is None)
+
+
+def check_allowed(
+    action: Action, booking: Booking, role: Role, now: datetime, policy: Policy
+) -> None:
+    """Refuse an action the rules do not allow (see ``refusal``)."""
+    error = refusal(action, booking, role, now, policy)
+    if error is not None:
+        raise error
+
+
+def may_add_review(booking: Booking, role: Role) -> None:
+    """A written review goes with the learner's rating, once the stars are given."""
+    if role is not Role.LEARNER:
+        raise NotAllowed(f"Only {_who(Action.FEEDBACK)} can do that. Nothing was changed.")
+    if not booking.has_feedback:
+        raise InvalidInput("Rate the session with the stars first.")
 
 
 def next_status(action: Action, current: BookingStatus) -> BookingStatus:

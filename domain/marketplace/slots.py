@@ -124,22 +124,29 @@ def is_open(
     """Whether ``open_slots`` (same arguments) lists ``slot_start``: the booking re-check.
 
     A slot off the grid, outside the pattern, on a day off, too soon, too far ahead, or
-    clashing with a busy interval is not open. Raises what ``open_slots`` raises.
+    clashing with a busy interval is not open. Raises what ``open_slots`` raises. The same
+    rules as ``open_slots``, applied to the one slot rather than by listing its day.
     """
     start = _utc(slot_start, "slot_start")
-    day = start.astimezone(_zone(zone)).date()
-    slots = open_slots(
-        weekly,
-        zone,
-        start=day,
-        end=day,
-        duration=duration,
-        now=now,
-        time_off=time_off,
-        busy=busy,
-        policy=policy,
+    tz = _zone(zone)
+    _check_duration(duration, policy.grid)
+    now_utc = _utc(now, "now")
+    days_off = _checked_days_off(time_off)
+    blocked = _widened(busy, policy.buffer)
+    if not now_utc + policy.min_notice <= start <= now_utc + policy.horizon:
+        return False
+    offset = start - _EPOCH
+    if offset % _SECOND:
+        return False
+    day = start.astimezone(tz).date()
+    if any(first <= day <= last for first, last in days_off):
+        return False
+    second, length, step = offset // _SECOND, duration // _SECOND, policy.grid // _SECOND
+    on_grid = any(
+        low <= second <= high - length and (second - low) % step == 0
+        for low, high in _stretches(weekly.ranges_on(day), tz, day)
     )
-    return start in slots
+    return on_grid and not _clashes(start, start + duration, blocked)
 
 
 def in_zone(instant: datetime, zone: str) -> datetime:
@@ -288,14 +295,16 @@ async def open_slots_for(
     within: timedelta,
     *,
     limit: int | None = None,
+    exclude: UUID | None = None,
 ) -> dict[UUID, list[datetime]]:
     """Open slot starts (UTC) of ``minutes`` for each expert, from now until ``now + within``.
 
     Reads every expert's calendar in the same three statements. Call inside a unit of work.
+    ``exclude`` leaves a booking's own time out (when that booking is being moved).
     """
     until = now + min(within, policy.horizon)
     calendars = await uow.experts.calendars(
-        [e.id for e in experts], now - policy.buffer, until + policy.buffer, now
+        [e.id for e in experts], now - policy.buffer, until + policy.buffer, now, exclude=exclude
     )
     found = {}
     for expert in experts:
@@ -313,9 +322,12 @@ async def open_slots_of(
     within: timedelta,
     *,
     limit: int | None = None,
+    exclude: UUID | None = None,
 ) -> list[datetime]:
     """``open_slots_for`` one expert."""
-    slots = await open_slots_for(uow, [expert], minutes, now, policy, within, limit=limit)
+    slots = await open_slots_for(
+        uow, [expert], minutes, now, policy, within, limit=limit, exclude=exclude
+    )
     return slots[expert.id]
 
 

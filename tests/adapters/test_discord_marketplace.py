@@ -21,6 +21,7 @@ from bot.worker import NotificationWorker
 from domain.accounts.model import Identity
 from domain.accounts.registration import register
 from domain.marketplace import experts
+from domain.marketplace.commands import BecomeExpert, SetAvailability, VerifyExpert
 from domain.marketplace.model import Policy
 from tests.adapters.discord_fake import DiscordFake, menus
 from tests.adapters.discord_harness import Member, fake_discord, running
@@ -215,9 +216,13 @@ async def verified_expert(dispatcher: Dispatcher, subject: str) -> None:
     name = f"ex-{uuid.uuid4().hex[:8]}"
     user, _ = await register(Identity("terminal", name, name, name), ctx.uow(), ctx.clock)
     draft = expert_draft("Ida Expert", subject)
-    expert = await experts.become_expert(user.id, draft, ctx.uow(), ctx.clock, ctx.policy)
-    await experts.verify_expert(None, expert.id, True, ctx.uow(), ctx.clock, ctx.policy)
-    await experts.set_availability(user.id, WEEKDAYS, ctx.uow())
+    expert = await experts.become_expert(
+        BecomeExpert(user.id, draft), ctx.uow(), ctx.clock, ctx.policy
+    )
+    await experts.verify_expert(
+        VerifyExpert(None, expert.id, True), ctx.uow(), ctx.clock, ctx.policy
+    )
+    await experts.set_availability(SetAvailability(user.id, WEEKDAYS), ctx.uow())
 
 
 async def test_a_slot_menu_refuses_others_and_forged_choices_and_works_after_a_restart(

@@ -15,7 +15,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.repositories.calendar import _lock_key
 from domain.marketplace import bookings
+from domain.marketplace.commands import ActOnBooking, BookSlot
 from domain.marketplace.model import Action, BookingStatus, Policy
 from domain.marketplace.payments import ManualPayments
 from tests.integration.test_marketplace import _learner, _verified_expert
@@ -39,7 +41,9 @@ async def test_the_booking_returned_is_the_one_stored_and_the_expert_is_told_onc
 ) -> None:
     expert_user, expert_id, uow = await _verified_expert(engine, clock, policy)
     learner = await _learner(uow)
-    booked = await bookings.book(learner, expert_id, TUESDAY_10_BERLIN, 90, uow(), clock, policy)
+    booked = await bookings.book(
+        BookSlot(learner, expert_id, TUESDAY_10_BERLIN, 90), uow(), clock, policy
+    )
     assert booked == await bookings.get_booking(learner, booked.id, uow())
     assert booked.status is BookingStatus.PENDING
     assert booked.expires_at == TUESDAY_10_BERLIN  # sooner than the 48 hours' expiry
@@ -63,21 +67,29 @@ async def test_held_time_and_its_buffer_refuse_a_slot_and_freed_time_does_not(
 ) -> None:
     expert_user, expert_id, uow = await _verified_expert(engine, clock, policy)
     first, second, third = [await _learner(uow) for _ in range(3)]
-    held = await bookings.book(first, expert_id, TUESDAY_10_BERLIN, 60, uow(), clock, policy)
+    held = await bookings.book(
+        BookSlot(first, expert_id, TUESDAY_10_BERLIN, 60), uow(), clock, policy
+    )
     hour = timedelta(hours=1)
     for start in (TUESDAY_10_BERLIN - hour, TUESDAY_10_BERLIN + hour):  # 15 minutes' buffer
         with pytest.raises(bookings.SlotTaken):
-            await bookings.book(second, expert_id, start, 60, uow(), clock, policy)
+            await bookings.book(BookSlot(second, expert_id, start, 60), uow(), clock, policy)
     later = TUESDAY_10_BERLIN + timedelta(minutes=90)  # 30 minutes apart: open
-    assert (await bookings.book(second, expert_id, later, 60, uow(), clock, policy)).id
+    assert (await bookings.book(BookSlot(second, expert_id, later, 60), uow(), clock, policy)).id
 
     # Confirmed, it still holds its time; cancelled, it frees it.
     payments = ManualPayments()
-    await bookings.act(expert_user, held.id, Action.CONFIRM, uow(), clock, policy, payments)
+    await bookings.act(
+        ActOnBooking(expert_user, held.id, Action.CONFIRM), uow(), clock, policy, payments
+    )
     with pytest.raises(bookings.SlotTaken):
-        await bookings.book(third, expert_id, TUESDAY_10_BERLIN, 30, uow(), clock, policy)
-    await bookings.act(first, held.id, Action.CANCEL, uow(), clock, policy, payments)
-    assert await bookings.book(third, expert_id, TUESDAY_10_BERLIN, 30, uow(), clock, policy)
+        await bookings.book(
+            BookSlot(third, expert_id, TUESDAY_10_BERLIN, 30), uow(), clock, policy
+        )
+    await bookings.act(ActOnBooking(first, held.id, Action.CANCEL), uow(), clock, policy, payments)
+    assert await bookings.book(
+        BookSlot(third, expert_id, TUESDAY_10_BERLIN, 30), uow(), clock, policy
+    )
 
 
 async def test_a_lapsed_request_frees_its_slot_before_the_expiry_job_runs(
@@ -86,12 +98,12 @@ async def test_a_lapsed_request_frees_its_slot_before_the_expiry_job_runs(
     _, expert_id, uow = await _verified_expert(engine, clock, policy)
     first, second = await _learner(uow), await _learner(uow)
     slot = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
-    await bookings.book(first, expert_id, slot, 60, uow(), clock, policy)
+    await bookings.book(BookSlot(first, expert_id, slot, 60), uow(), clock, policy)
     clock.advance(hours=47)
     with pytest.raises(bookings.SlotTaken):
-        await bookings.book(second, expert_id, slot, 60, uow(), clock, policy)
+        await bookings.book(BookSlot(second, expert_id, slot, 60), uow(), clock, policy)
     clock.advance(hours=1, seconds=1)  # 48 hours unanswered; nobody ran expire_pending
-    assert await bookings.book(second, expert_id, slot, 60, uow(), clock, policy)
+    assert await bookings.book(BookSlot(second, expert_id, slot, 60), uow(), clock, policy)
 
 
 async def test_hours_are_the_experts_own_across_dst_and_time_off_closes_whole_days(
@@ -104,11 +116,11 @@ async def test_hours_are_the_experts_own_across_dst_and_time_off_closes_whole_da
     before_open = await snapshot(engine)
     with pytest.raises(bookings.SlotTaken) as early:
         await bookings.book(
-            learner, expert_id, summer_9 - timedelta(hours=1), 60, uow(), clock, policy
+            BookSlot(learner, expert_id, summer_9 - timedelta(hours=1), 60), uow(), clock, policy
         )
     assert summer_9 in early.value.alternatives
     assert await snapshot(engine) == before_open
-    assert await bookings.book(learner, expert_id, summer_9, 60, uow(), clock, policy)
+    assert await bookings.book(BookSlot(learner, expert_id, summer_9, 60), uow(), clock, policy)
 
     async with uow() as work:
         await work.experts.add_time_off(expert_id, date(2026, 3, 10), date(2026, 3, 10))
@@ -116,7 +128,10 @@ async def test_hours_are_the_experts_own_across_dst_and_time_off_closes_whole_da
     before = await snapshot(engine)
     with pytest.raises(bookings.SlotTaken) as off:
         await bookings.book(
-            learner, expert_id, datetime(2026, 3, 10, 9, 0, tzinfo=UTC), 60, uow(), clock, policy
+            BookSlot(learner, expert_id, datetime(2026, 3, 10, 9, 0, tzinfo=UTC), 60),
+            uow(),
+            clock,
+            policy,
         )
     assert off.value.alternatives
     assert all(a.date() != date(2026, 3, 10) for a in off.value.alternatives)
@@ -145,7 +160,7 @@ async def test_a_booking_waits_for_the_experts_lock_and_then_sees_what_its_holde
             expires_at=TUESDAY_10_BERLIN,
         )
         attempt = asyncio.create_task(
-            bookings.book(late, expert_id, TUESDAY_10_BERLIN, 60, uow(), clock, policy)
+            bookings.book(BookSlot(late, expert_id, TUESDAY_10_BERLIN, 60), uow(), clock, policy)
         )
         await _until_one_waits_for_an_advisory_lock(engine)
         assert not attempt.done()
@@ -172,3 +187,26 @@ async def _until_one_waits_for_an_advisory_lock(engine: AsyncEngine) -> None:
             return
         await asyncio.sleep(0.01)
     raise AssertionError("no booking waited for the expert's advisory lock")
+
+
+@pytest.mark.parametrize("commit", [True, False], ids=["committed", "rolled back"])
+async def test_a_transaction_begun_on_the_driver_holds_the_sqlalchemy_statements_after_it(
+    engine: AsyncEngine, clock: FakeClock, policy: Policy, commit: bool
+) -> None:
+    """The booking path begins its transaction on the driver (``Tx.driver``); what runs through
+    SQLAlchemy afterwards (a refusal's alternatives, say) is part of the same transaction."""
+    _, expert_id, uow = await _verified_expert(engine, clock, policy)
+    learner = await _learner(uow)
+    async with uow() as work:
+        assert await work.experts.lock_for_booking(expert_id, learner) is not None  # driver
+        await work.experts.add_time_off(expert_id, date(2026, 4, 1), date(2026, 4, 1))  # ORM
+        async with engine.connect() as other:  # the lock is held until the transaction ends
+            waited = await other.scalar(
+                text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": _lock_key(expert_id)}
+            )
+        assert waited is False
+        if commit:
+            await work.commit()
+    async with uow() as after:
+        days_off = await after.experts.time_off(expert_id)
+    assert ((date(2026, 4, 1), date(2026, 4, 1)) in days_off) is commit

@@ -17,6 +17,7 @@ from db.uow import SqlAlchemyUnitOfWork
 from domain.accounts import linking
 from domain.accounts.model import Identity
 from domain.marketplace import experts
+from domain.marketplace.commands import BecomeExpert
 from domain.marketplace.model import Policy
 from tests.support import FakeClock, expert_draft, snapshot
 
@@ -59,7 +60,7 @@ async def rows_of(engine: AsyncEngine, query: str, **params: object) -> list[tup
 async def make_expert(engine: AsyncEngine, clock: FakeClock, user_id: UUID, name: str) -> UUID:
     draft = expert_draft(name)
     expert = await experts.become_expert(
-        user_id, draft, SqlAlchemyUnitOfWork(engine), clock, Policy()
+        BecomeExpert(user_id, draft), SqlAlchemyUnitOfWork(engine), clock, Policy()
     )
     return expert.id
 

@@ -16,6 +16,17 @@ from bot.handlers.router import Dispatcher
 from db.uow import SqlAlchemyUnitOfWork
 from domain.accounts.registration import register
 from domain.marketplace import bookings, experts, payments
+from domain.marketplace.commands import (
+    ActOnBooking,
+    AnnotateSession,
+    BecomeExpert,
+    BookSlot,
+    EditProfile,
+    RateSession,
+    RescheduleBooking,
+    SetAvailability,
+    VerifyExpert,
+)
 from domain.marketplace.model import Action, BookingStatus, Policy
 from domain.shared.errors import DomainError, NotAllowed, NotFound
 from tests.support import FakeClock, Learner, expert_draft, snapshot
@@ -154,9 +165,9 @@ async def _verified_expert(engine: AsyncEngine, clock: FakeClock, policy: Policy
     name = f"ex-{uuid.uuid4().hex[:8]}"
     user, _ = await register(Identity("terminal", name, name, name), uow(), FakeClock())
     draft = expert_draft(name)
-    expert = await experts.become_expert(user.id, draft, uow(), clock, policy)
-    await experts.verify_expert(None, expert.id, True, uow(), clock, policy)
-    await experts.set_availability(user.id, WEEKDAYS, uow())
+    expert = await experts.become_expert(BecomeExpert(user.id, draft), uow(), clock, policy)
+    await experts.verify_expert(VerifyExpert(None, expert.id, True), uow(), clock, policy)
+    await experts.set_availability(SetAvailability(user.id, WEEKDAYS), uow())
     return user.id, expert.id, uow
 
 
@@ -179,7 +190,9 @@ async def test_fifty_learners_racing_for_one_slot_and_its_overlaps_book_it_exact
 
     async def attempt(i: int) -> str:
         try:
-            await bookings.book(learners[i], expert_id, starts[i], 60, uow(), clock, policy)
+            await bookings.book(
+                BookSlot(learners[i], expert_id, starts[i], 60), uow(), clock, policy
+            )
             return "booked"
         except bookings.SlotTaken as taken:
             assert taken.alternatives, "the loser is shown alternatives"
@@ -225,9 +238,7 @@ async def test_concurrent_confirms_of_overlapping_pending_bookings_schedule_at_m
     async def confirm(booking_id: uuid.UUID) -> bool:
         try:
             await bookings.act(
-                expert_user,
-                booking_id,
-                Action.CONFIRM,
+                ActOnBooking(expert_user, booking_id, Action.CONFIRM),
                 uow(),
                 clock,
                 policy,
@@ -266,7 +277,9 @@ async def test_every_mutating_action_is_refused_to_who_may_not_take_it(
     async def fresh_booking() -> uuid.UUID:
         """A pending 30-minute request in a slot of its own (the slots are an hour apart)."""
         start = next(slots)
-        return (await bookings.book(learner, expert_id, start, 30, uow(), clock, policy)).id
+        return (
+            await bookings.book(BookSlot(learner, expert_id, start, 30), uow(), clock, policy)
+        ).id
 
     actors = {
         "learner": learner,
@@ -286,7 +299,9 @@ async def test_every_mutating_action_is_refused_to_who_may_not_take_it(
             booking_id = await fresh_booking()
             before = await snapshot(engine)
             try:
-                await bookings.act(user_id, booking_id, action, uow(), clock, policy, pay)
+                await bookings.act(
+                    ActOnBooking(user_id, booking_id, action), uow(), clock, policy, pay
+                )
                 succeeded = True
             except (NotAllowed, NotFound):
                 succeeded = False
@@ -296,29 +311,39 @@ async def test_every_mutating_action_is_refused_to_who_may_not_take_it(
 
     # Completion, no-show and feedback: only after the session, only the right side.
     booking_id = await fresh_booking()
-    await bookings.act(expert_user, booking_id, Action.CONFIRM, uow(), clock, policy, pay)
+    await bookings.act(
+        ActOnBooking(expert_user, booking_id, Action.CONFIRM), uow(), clock, policy, pay
+    )
     with pytest.raises(DomainError, match="after it has ended"):
-        await bookings.act(expert_user, booking_id, Action.COMPLETE, uow(), clock, policy, pay)
+        await bookings.act(
+            ActOnBooking(expert_user, booking_id, Action.COMPLETE), uow(), clock, policy, pay
+        )
     clock.advance(days=5)
     for actor in ("learner", "other expert", "stranger", "admin"):
         with pytest.raises((NotAllowed, NotFound)):
             await bookings.act(
-                actors[actor], booking_id, Action.COMPLETE, uow(), clock, policy, pay
+                ActOnBooking(actors[actor], booking_id, Action.COMPLETE), uow(), clock, policy, pay
             )
     for actor in ("expert", "other expert", "stranger", "admin"):
         with pytest.raises(DomainError):
-            await bookings.rate(actors[actor], booking_id, 5, uow(), clock)
-    with pytest.raises(DomainError, match="scheduled; it can't be rated"):
-        await bookings.rate(learner, booking_id, 5, uow(), clock)  # not completed yet
-    await bookings.act(expert_user, booking_id, Action.NO_SHOW, uow(), clock, policy, pay)
+            await bookings.rate(RateSession(actors[actor], booking_id, 5), uow(), clock, policy)
+    with pytest.raises(DomainError, match="scheduled; it can't be rated"):  # not completed yet
+        await bookings.rate(RateSession(learner, booking_id, 5), uow(), clock, policy)
+    await bookings.act(
+        ActOnBooking(expert_user, booking_id, Action.NO_SHOW), uow(), clock, policy, pay
+    )
     with pytest.raises(DomainError, match="no-show"):
-        await bookings.act(expert_user, booking_id, Action.COMPLETE, uow(), clock, policy, pay)
+        await bookings.act(
+            ActOnBooking(expert_user, booking_id, Action.COMPLETE), uow(), clock, policy, pay
+        )
 
     # Verification: only admins.
     _, pending_id, _ = await _verified_expert(engine, clock, policy)
     for actor in ("learner", "expert", "stranger"):
         with pytest.raises(NotAllowed):
-            await experts.verify_expert(actors[actor], pending_id, False, uow(), clock, policy)
+            await experts.verify_expert(
+                VerifyExpert(actors[actor], pending_id, False), uow(), clock, policy
+            )
 
 
 async def test_unanswered_requests_lapse_after_48_hours_and_free_the_slot(
@@ -327,12 +352,12 @@ async def test_unanswered_requests_lapse_after_48_hours_and_free_the_slot(
     _, expert_id, uow = await _verified_expert(engine, clock, policy)
     first, second = await _learner(uow), await _learner(uow)
     slot = datetime(2026, 3, 9, 9, 0, tzinfo=UTC)
-    await bookings.book(first, expert_id, slot, 60, uow(), clock, policy)
+    await bookings.book(BookSlot(first, expert_id, slot, 60), uow(), clock, policy)
     with pytest.raises(bookings.SlotTaken):
-        await bookings.book(second, expert_id, slot, 60, uow(), clock, policy)
+        await bookings.book(BookSlot(second, expert_id, slot, 60), uow(), clock, policy)
     clock.advance(hours=48, seconds=1)
     assert await bookings.expire_pending(uow(), clock) >= 1
-    again = await bookings.book(second, expert_id, slot, 60, uow(), clock, policy)
+    again = await bookings.book(BookSlot(second, expert_id, slot, 60), uow(), clock, policy)
     assert again.status is BookingStatus.PENDING
 
 
@@ -384,7 +409,7 @@ async def test_a_slot_in_the_past_or_off_the_grid_is_refused(
         datetime(2026, 3, 7, 9, 0, tzinfo=UTC),  # a Saturday: no hours
     ):
         with pytest.raises(bookings.SlotTaken):
-            await bookings.book(learner, expert_id, start, 60, uow(), clock, policy)
+            await bookings.book(BookSlot(learner, expert_id, start, 60), uow(), clock, policy)
 
 
 async def test_search_matches_word_prefixes_and_whole_subjects_in_any_case(
@@ -395,7 +420,8 @@ async def test_search_matches_word_prefixes_and_whole_subjects_in_any_case(
     user, expert_id, uow = await _verified_expert(engine, clock, policy)
     tag = uuid.uuid4().hex[:6]
     await experts.edit_profile(
-        user, "specialties", f"Data Science{tag}: expert; Node.js{tag}: advanced", uow()
+        EditProfile(user, "specialties", f"Data Science{tag}: expert; Node.js{tag}: advanced"),
+        uow(),
     )
 
     async def names(query: str, **filters: object) -> list[uuid.UUID]:
@@ -422,21 +448,26 @@ async def test_cancelling_a_paid_booking_refunds_it_and_late_learner_changes_are
     learner = await _learner(uow)
     pay = payments.ManualPayments()
     start = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
-    booked = await bookings.book(learner, expert_id, start, 60, uow(), clock, policy)
-    await bookings.act(expert_user, booked.id, Action.CONFIRM, uow(), clock, policy, pay)
-    paid = await bookings.act(expert_user, booked.id, Action.MARK_PAID, uow(), clock, policy, pay)
+    booked = await bookings.book(BookSlot(learner, expert_id, start, 60), uow(), clock, policy)
+    await bookings.act(
+        ActOnBooking(expert_user, booked.id, Action.CONFIRM), uow(), clock, policy, pay
+    )
+    paid = await bookings.act(
+        ActOnBooking(expert_user, booked.id, Action.MARK_PAID), uow(), clock, policy, pay
+    )
     assert paid.payment_status.value == "paid"
 
     clock.set(start - timedelta(hours=11))  # inside the 12-hour notice
     for attempt in (
-        bookings.act(learner, booked.id, Action.CANCEL, uow(), clock, policy, pay),
-        bookings.reschedule(learner, booked.id, start + timedelta(days=1), uow(), clock, policy),
+        bookings.act(ActOnBooking(learner, booked.id, Action.CANCEL), uow(), clock, policy, pay),
+        bookings.reschedule(
+            RescheduleBooking(learner, booked.id, start + timedelta(days=1)), uow(), clock, policy
+        ),
     ):
         with pytest.raises(DomainError, match="less than 12 hours"):
             await attempt
-    cancelled = await bookings.act(
-        expert_user, booked.id, Action.CANCEL, uow(), clock, policy, pay, reason="ill, sorry"
-    )
+    cancel = ActOnBooking(expert_user, booked.id, Action.CANCEL, reason="ill, sorry")
+    cancelled = await bookings.act(cancel, uow(), clock, policy, pay)
     assert cancelled.status is BookingStatus.CANCELLED
     assert cancelled.payment_status.value == "refunded"
     assert cancelled.cancel_reason == "ill, sorry"
@@ -450,25 +481,39 @@ async def test_rescheduling_moves_the_booking_and_only_the_parties_may(
     learner, stranger = await _learner(uow), await _learner(uow)
     pay = payments.ManualPayments()
     start = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
-    booked = await bookings.book(learner, expert_id, start, 60, uow(), clock, policy)
-    await bookings.act(expert_user, booked.id, Action.CONFIRM, uow(), clock, policy, pay)
+    booked = await bookings.book(BookSlot(learner, expert_id, start, 60), uow(), clock, policy)
+    await bookings.act(
+        ActOnBooking(expert_user, booked.id, Action.CONFIRM), uow(), clock, policy, pay
+    )
     later = start + timedelta(hours=1)  # overlaps its own old time: allowed for itself
     for intruder in (other_expert, stranger):
         with pytest.raises(NotFound):
-            await bookings.reschedule(intruder, booked.id, later, uow(), clock, policy)
-    moved = await bookings.reschedule(learner, booked.id, later, uow(), clock, policy)
+            await bookings.reschedule(
+                RescheduleBooking(intruder, booked.id, later), uow(), clock, policy
+            )
+    moved = await bookings.reschedule(
+        RescheduleBooking(learner, booked.id, later), uow(), clock, policy
+    )
     assert moved.starts_at == later and moved.status is BookingStatus.PENDING
-    moved = await bookings.reschedule(expert_user, booked.id, start, uow(), clock, policy)
+    moved = await bookings.reschedule(
+        RescheduleBooking(expert_user, booked.id, start), uow(), clock, policy
+    )
     assert moved.starts_at == start and moved.status is BookingStatus.PENDING
 
     clock.set(start + timedelta(hours=2))
     with pytest.raises(DomainError):  # a lapsed or past request can't be confirmed any more
-        await bookings.act(expert_user, booked.id, Action.CONFIRM, uow(), clock, policy, pay)
+        await bookings.act(
+            ActOnBooking(expert_user, booked.id, Action.CONFIRM), uow(), clock, policy, pay
+        )
     for intruder in (learner, other_expert, stranger):
         with pytest.raises((NotAllowed, NotFound)):
-            await bookings.act(intruder, booked.id, Action.NO_SHOW, uow(), clock, policy, pay)
+            await bookings.act(
+                ActOnBooking(intruder, booked.id, Action.NO_SHOW), uow(), clock, policy, pay
+            )
         with pytest.raises(DomainError):
-            await bookings.add_expert_notes(intruder, booked.id, "notes", uow())
+            await bookings.add_expert_notes(
+                AnnotateSession(intruder, booked.id, "notes"), uow(), clock, policy
+            )
 
 
 async def test_a_forged_booking_button_changes_nothing(
@@ -477,7 +522,10 @@ async def test_a_forged_booking_button_changes_nothing(
     expert_user, expert_id, uow = await _verified_expert(engine, clock, policy)
     owner = await _learner(uow)
     booked = await bookings.book(
-        owner, expert_id, datetime(2026, 3, 12, 9, 0, tzinfo=UTC), 60, uow(), clock, policy
+        BookSlot(owner, expert_id, datetime(2026, 3, 12, 9, 0, tzinfo=UTC), 60),
+        uow(),
+        clock,
+        policy,
     )
     mallory = Learner(dispatcher)
     await mallory.say("/timezone Mars/Base")  # any reply with buttons carries mallory's tag
@@ -490,3 +538,20 @@ async def test_a_forged_booking_button_changes_nothing(
         replies = await dispatcher.handle(Incoming(mallory.chat._identity, payload=forged))
         assert "can't find that booking" in replies[0].text or "isn't valid" in replies[0].text
     assert await snapshot(engine) == before
+
+
+async def test_a_search_with_control_characters_is_read_without_them_and_never_stores_them(
+    dispatcher: Dispatcher, engine: AsyncEngine
+) -> None:
+    ada = Learner(dispatcher)
+    reply = await ada.say("/experts py\x00th\x07on lang=en")
+    assert "“python”" in reply and "\x00" not in reply
+    async with engine.connect() as conn:
+        kept = await conn.scalar(
+            text(
+                "SELECT c.data->>'args' FROM conversation_states c JOIN platform_identities i"
+                " ON i.user_id = c.user_id WHERE i.external_id = :n"
+            ),
+            {"n": ada.name},
+        )
+    assert kept == "python lang=en"

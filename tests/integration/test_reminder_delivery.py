@@ -18,6 +18,14 @@ from bot.handlers.courier import SENT, Delivery
 from bot.handlers.router import Dispatcher
 from bot.worker import NotificationWorker
 from domain.marketplace import bookings, experts
+from domain.marketplace.commands import (
+    ActOnBooking,
+    BecomeExpert,
+    BookSlot,
+    RescheduleBooking,
+    SetAvailability,
+    VerifyExpert,
+)
 from domain.marketplace.model import Action, Booking, Policy
 from domain.notifications.services import ensure_planned
 from tests.support import FakeClock, Learner, expert_draft, private_database
@@ -269,7 +277,10 @@ async def test_booking_reminders_reach_both_sides_and_follow_the_booking(
 
     moved = starts + timedelta(days=1)
     await bookings.reschedule(
-        expert.user_id, booking.id, moved, world.dispatcher.ctx.uow(), world.clock, world.policy
+        RescheduleBooking(expert.user_id, booking.id, moved),
+        world.dispatcher.ctx.uow(),
+        world.clock,
+        world.policy,
     )
     assert await world.pending(expert.person, "booking_reminder") == [
         moved - timedelta(hours=24),
@@ -277,14 +288,11 @@ async def test_booking_reminders_reach_both_sides_and_follow_the_booking(
     ]
 
     await bookings.act(
-        learner,
-        booking.id,
-        Action.CANCEL,
+        ActOnBooking(learner, booking.id, Action.CANCEL, reason="ill"),
         world.dispatcher.ctx.uow(),
         world.clock,
         world.policy,
         world.dispatcher.ctx.payments,
-        reason="ill",
     )
     assert await world.pending(ann, "booking_reminder") == []
     assert await world.pending(expert.person, "booking_reminder") == []
@@ -296,10 +304,7 @@ async def test_an_alert_during_quiet_hours_waits_until_they_end(engine: AsyncEng
     expert, learner = await marketplace_pair(world, ann)
     await expert.person.say("/quiet 22:00-07:30")
     await bookings.book(
-        learner,
-        expert.expert_id,
-        utc("2026-06-04 08:00"),
-        60,
+        BookSlot(learner, expert.expert_id, utc("2026-06-04 08:00"), 60),
         world.dispatcher.ctx.uow(),
         world.clock,
         world.policy,
@@ -404,10 +409,14 @@ async def marketplace_pair(world: World, learner: Learner) -> tuple[Expert, uuid
     user_id = await world.user_id(person)
     ctx = world.dispatcher.ctx
     draft = expert_draft(person.name, "Python")
-    expert = await experts.become_expert(user_id, draft, ctx.uow(), world.clock, world.policy)
-    await experts.verify_expert(None, expert.id, True, ctx.uow(), world.clock, world.policy)
+    expert = await experts.become_expert(
+        BecomeExpert(user_id, draft), ctx.uow(), world.clock, world.policy
+    )
+    await experts.verify_expert(
+        VerifyExpert(None, expert.id, True), ctx.uow(), world.clock, world.policy
+    )
     days = "; ".join(f"{day} 06:00-22:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat"))
-    await experts.set_availability(user_id, days + "; sun 06:00-22:00", ctx.uow())
+    await experts.set_availability(SetAvailability(user_id, days + "; sun 06:00-22:00"), ctx.uow())
     return Expert(person, user_id, expert.id), await world.user_id(learner)
 
 
@@ -416,12 +425,10 @@ async def book_and_confirm(
 ) -> Booking:
     ctx = world.dispatcher.ctx
     booking = await bookings.book(
-        learner, expert.expert_id, starts, 60, ctx.uow(), world.clock, world.policy
+        BookSlot(learner, expert.expert_id, starts, 60), ctx.uow(), world.clock, world.policy
     )
     return await bookings.act(
-        expert.user_id,
-        booking.id,
-        Action.CONFIRM,
+        ActOnBooking(expert.user_id, booking.id, Action.CONFIRM),
         ctx.uow(),
         world.clock,
         world.policy,

@@ -8,12 +8,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.marketplace.model import Action, BookingStatus, Proficiency, Role
+from domain.marketplace.model import Action, BookingStatus, Proficiency, Role, SearchFilters
 from domain.marketplace.parsing import (
+    SEARCH_USAGE,
     parse_languages,
     parse_meeting_link,
     parse_rate_range,
+    parse_search,
     parse_specialties,
+    search_text,
 )
 from domain.marketplace.rules import (
     PERMISSIONS,
@@ -134,3 +137,50 @@ def test_only_the_booked_expert_confirms_and_nobody_else_touches_a_booking() -> 
     assert PERMISSIONS[Action.FEEDBACK] == {Role.LEARNER}
     assert all(Role.OTHER not in roles for roles in PERMISSIONS.values())
     assert {a for a, roles in PERMISSIONS.items() if Role.ADMIN in roles} == {Action.MARK_PAID}
+
+
+def test_a_search_reads_the_subject_and_its_filters_in_any_order_and_case() -> None:
+    assert parse_search("python") == SearchFilters("python")
+    assert parse_search("  data   science  ") == SearchFilters("data science")
+    assert parse_search("LEVEL=Advanced machine max=40.5 learning lang=EN within=7") == (
+        SearchFilters(
+            "machine learning", Decimal("40.50"), "en", Proficiency.ADVANCED, free_within_days=7
+        )
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "Usage: /experts"),
+        ("max=40 lang=en", "Usage: /experts"),
+        ("\x00\x07", "Usage: /experts"),
+        ("x" * 101, "under 100 characters"),
+        ("python max=abc", "not an amount"),
+        ("python max=0", "positive"),
+        ("python lang=english", "ISO 639-1"),
+        ("python level=guru", "level must be one of"),
+        ("python within=31", "from 1 to 30"),
+        ("python within=soon", "whole number"),
+    ],
+)
+def test_a_bad_search_is_refused_with_what_to_type(text: str, message: str) -> None:
+    with pytest.raises(InvalidInput, match=message):
+        parse_search(text)
+    assert SEARCH_USAGE.startswith("Usage: /experts <subject>")
+
+
+@given(st.text(max_size=200))
+def test_a_search_never_keeps_a_control_character_and_reads_back_as_itself(text: str) -> None:
+    try:
+        filters = parse_search(text)
+    except InvalidInput:
+        return
+    assert not any(ch < " " or ch == "\x7f" for ch in filters.subject)
+    assert parse_search(search_text(filters)) == filters
+
+
+def test_a_search_with_every_filter_reads_back_as_itself() -> None:
+    filters = parse_search("Data Science max=40 lang=de level=expert within=3")
+    assert search_text(filters) == "Data Science max=40.00 lang=de level=expert within=3"
+    assert parse_search(search_text(filters)) == filters

@@ -55,7 +55,7 @@ async def _levels(req: Request) -> list[tuple[str, str]]:
 
 async def _create(req: Request, answers: dict[str, object]) -> Reply:
     spec = spec_from_answers(answers)
-    command = CreateCurriculum(req.user_id, spec, end_conversation=True)
+    command = CreateCurriculum(req.user_id, spec)  # the wizard's unit of work ends it
     overview = await create_curriculum(command, req.ctx.uow(), req.ctx.planner)
     return _created(overview)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from uuid import UUID
 
@@ -24,10 +23,24 @@ from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
 from domain.learning.curricula import list_curricula
 from domain.marketplace import experts
-from domain.marketplace.model import Expert, ExpertDraft, ExpertProfile, Proficiency, SearchFilters
-from domain.marketplace.parsing import parse_languages, parse_rate_range, parse_specialties
+from domain.marketplace.commands import (
+    AddTimeOff,
+    BecomeExpert,
+    EditProfile,
+    SetAvailability,
+    VerifyExpert,
+)
+from domain.marketplace.model import Expert, ExpertDraft, ExpertProfile, SearchFilters
+from domain.marketplace.parsing import (
+    SEARCH_USAGE,
+    parse_languages,
+    parse_rate_range,
+    parse_search,
+    parse_specialties,
+    search_text,
+)
 from domain.shared.errors import InvalidInput, NotFound
-from domain.shared.text import clean_text, parse_int
+from domain.shared.text import clean_text
 from domain.shared.timezones import resolve_zone
 
 ONBOARDING = "expert"
@@ -79,10 +92,9 @@ async def _create_profile(req: Request, answers: dict[str, object]) -> Reply:
         languages=tuple(answers["languages"]),  # type: ignore[arg-type]
         specialties=parse_specialties(str(answers["specialties"])),
     )
-    expert = await experts.become_expert(
-        req.user_id, draft, req.ctx.uow(), req.ctx.clock, req.ctx.policy
-    )
-    await conversations.end(req.user_id, req.ctx.uow())
+    # The wizard's units of work end it as the profile is committed: one transaction.
+    command = BecomeExpert(req.user_id, draft)
+    expert = await experts.become_expert(command, req.ctx.uow(), req.ctx.clock, req.ctx.policy)
     return Reply(
         "🎓 Your expert profile is waiting for an admin's verification. I'll tell you when "
         "it's approved. Meanwhile, set your weekly hours with /availability.\n\n"
@@ -166,7 +178,8 @@ async def expert(req: Request) -> Reply:
         )
     if not value.strip() and field not in ("bio", "credentials", "link"):
         raise InvalidInput(f"Usage: /expert {field} <value>")
-    updated = await experts.edit_profile(req.user_id, field.lower(), value, req.ctx.uow())
+    command = EditProfile(req.user_id, field.lower(), value)
+    updated = await experts.edit_profile(command, req.ctx.uow())
     return Reply(f"Saved.\n{describe(updated)}")
 
 
@@ -193,14 +206,8 @@ async def verify_button(req: Request) -> Reply:
     if len(req.button_args) != 2 or req.button_args[1] not in ("y", "n"):
         raise InvalidInput(payloads.STALE)
     approve = req.button_args[1] == "y"
-    done = await experts.verify_expert(
-        req.user_id,
-        payloads.uuid_arg(req.button_args[0]),
-        approve,
-        req.ctx.uow(),
-        req.ctx.clock,
-        req.ctx.policy,
-    )
+    command = VerifyExpert(req.user_id, payloads.uuid_arg(req.button_args[0]), approve)
+    done = await experts.verify_expert(command, req.ctx.uow(), req.ctx.clock, req.ctx.policy)
     return Reply(f"{done.display_name} is now {done.status.value}.", edit=True)
 
 
@@ -214,7 +221,7 @@ async def availability(req: Request) -> Reply:
         return Reply(
             f"Your weekly hours ({mine.timezone}): {weekly or 'none yet'}\n{AVAILABILITY_USAGE}"
         )
-    weekly = await experts.set_availability(req.user_id, req.args, req.ctx.uow())
+    weekly = await experts.set_availability(SetAvailability(req.user_id, req.args), req.ctx.uow())
     return Reply(f"Saved your weekly hours: {weekly}")
 
 
@@ -222,55 +229,18 @@ async def timeoff(req: Request) -> Reply:
     """Take days off: /timeoff 2026-12-24..2026-12-31."""
     if not req.args.strip():
         return Reply("Usage: /timeoff 2026-12-24..2026-12-31 (or a single date)")
-    periods = await experts.add_time_off(req.user_id, req.args, req.ctx.uow(), req.ctx.clock)
+    command = AddTimeOff(req.user_id, req.args)
+    periods = await experts.add_time_off(command, req.ctx.uow(), req.ctx.clock)
     listed = ", ".join(f"{a}..{b}" if a != b else str(a) for a, b in periods)
     return Reply(f"Saved. Your time off: {listed}")
-
-
-SEARCH_USAGE = (
-    "Usage: /experts <subject> [max=<rate>] [lang=<code>] [level=<level>] [within=<days>]\n"
-    "e.g. /experts python max=40 lang=en level=advanced within=7"
-)
-
-
-_FILTER = re.compile(r"\b(max|lang|level|within)=(\S+)", re.IGNORECASE)
-
-
-def parse_search(text: str) -> SearchFilters:
-    options = {key.lower(): value for key, value in _FILTER.findall(text)}
-    subject = " ".join(_FILTER.sub(" ", text).split())
-    if not subject:
-        raise InvalidInput(SEARCH_USAGE)
-    if len(subject) > 100:
-        raise InvalidInput("Search for a subject of under 100 characters.")
-    max_rate = None
-    if "max" in options:
-        max_rate, _ = parse_rate_range(f"{options['max']}-{options['max']}")
-    language = parse_languages(options["lang"])[0] if "lang" in options else None
-    proficiency = None
-    if "level" in options:
-        try:
-            proficiency = Proficiency(options["level"].lower())
-        except ValueError:
-            raise InvalidInput(
-                "level must be one of beginner, intermediate, advanced, expert."
-            ) from None
-    within = None
-    if "within" in options:
-        within = parse_int(options["within"], what="within (days)", low=1, high=30)
-    return SearchFilters(subject, max_rate, language, proficiency, within)
 
 
 async def search(req: Request) -> Replies:
     """Find verified experts for a subject."""
     filters = parse_search(req.args)
+    kept: dict[str, object] = {"args": search_text(filters)}  # what was read, not the raw text
     conversation = await conversations.save(
-        req.user_id,
-        SEARCH,
-        "results",
-        {"args": req.args.strip()},
-        req.ctx.uow(),
-        req.ctx.clock,
+        req.user_id, SEARCH, "results", kept, req.ctx.uow(), req.ctx.clock
     )
     return await _results(req, filters, conversation, page=0)
 

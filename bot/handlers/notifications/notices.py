@@ -16,7 +16,7 @@ from uuid import UUID
 
 from bot.handlers.base import Context, Reply
 from bot.handlers.formatting import duration
-from bot.handlers.marketplace.bookings import booking_card
+from bot.handlers.marketplace.booking_card import booking_card
 from bot.handlers.marketplace.experts import admin_card
 from domain.accounts.registration import get_user
 from domain.marketplace import bookings, experts
@@ -54,7 +54,7 @@ def _booking(headline: str) -> Renderer:
     async def card(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
         booking = await bookings.get_booking(user_id, UUID(data["booking_id"]), ctx.uow())
         zone = (await get_user(user_id, ctx.uow())).timezone
-        shown = booking_card(booking, user_id, zone, ctx.clock.now())
+        shown = booking_card(booking, user_id, zone, ctx.clock.now(), ctx.policy)
         return Reply(f"{headline}\n{shown.text}", shown.buttons)
 
     return card
@@ -97,7 +97,7 @@ async def _booking_reminder(ctx: Context, user_id: UUID, data: dict[str, Any]) -
     if booking.status is not BookingStatus.SCHEDULED or booking.starts_at <= now:
         return None
     zone = (await get_user(user_id, ctx.uow())).timezone
-    card = booking_card(booking, user_id, zone, now)
+    card = booking_card(booking, user_id, zone, now, ctx.policy)
     minutes = max(1, round((booking.starts_at - now).total_seconds() / 60))
     return Reply(f"⏰ Your session starts in {duration(minutes)}:\n{card.text}", card.buttons)
 

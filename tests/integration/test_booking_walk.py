@@ -1,0 +1,269 @@
+"""The booking walk through the real Dispatcher: one transaction per press, the price confirmed
+is the price stored, and a flow's last step commits with its effect or not at all."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bench.marketplace import WALK_TRANSACTIONS_MAX, Transactions, booking_walk
+from bot.bootstrap import bootstrap
+from bot.handlers.base import Context, Incoming
+from bot.handlers.router import FAILURE, Dispatcher
+from db.uow import SqlAlchemyUnitOfWork
+from domain.accounts.conversations import STALE
+from domain.accounts.model import Identity
+from domain.marketplace.model import Policy
+from tests.integration.test_marketplace import _verified_expert
+from tests.support import FakeClock, Learner
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 3, 2, 6, 0, tzinfo=UTC))  # Monday 07:00 in Berlin
+
+
+@pytest.fixture
+def policy() -> Policy:
+    return Policy()
+
+
+@pytest.fixture
+def dispatcher(engine: AsyncEngine, clock: FakeClock, policy: Policy) -> Dispatcher:
+    return bootstrap(engine, clock=clock, policy=policy)
+
+
+def someone() -> Identity:
+    name = f"walker-{uuid.uuid4().hex[:8]}"
+    return Identity("terminal", name, f"terminal:{name}", name)
+
+
+async def stored(engine: AsyncEngine, expert_id: uuid.UUID) -> list[tuple[object, ...]]:
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT price, session_date, status FROM bookings WHERE expert_id = :e"),
+            {"e": expert_id},
+        )
+        return [tuple(row) for row in rows]
+
+
+async def test_the_walk_from_book_to_confirm_costs_at_most_eight_transactions(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    _, expert_id, _ = await _verified_expert(engine, clock, policy)
+    count, replies = await booking_walk(dispatcher, engine, someone(), expert_id)
+    assert "📨 Requested!" in replies[-1][0].text
+    assert count <= WALK_TRANSACTIONS_MAX  # 5 when written: one per press
+
+
+async def test_the_transaction_counter_counts_the_begins_sent_to_the_server(
+    engine: AsyncEngine,
+) -> None:
+    async with Transactions(engine) as counted:
+        async with SqlAlchemyUnitOfWork(engine):  # began, ran nothing: no BEGIN was sent
+            pass
+        for _ in range(3):
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+                await conn.execute(text("SELECT 1"))
+        async with SqlAlchemyUnitOfWork(engine) as uow:  # one begun on the driver
+            await uow.experts.lock_for_booking(uuid.uuid4(), uuid.uuid4())
+    assert counted.count == 4
+
+
+async def test_the_price_confirmed_is_the_price_stored_and_a_changed_price_is_asked_again(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    expert_user, expert_id, _ = await _verified_expert(engine, clock, policy)
+    ada = Learner(dispatcher)
+    await ada.say(f"/start e_{expert_id.hex}")
+    await ada.press("📅 Book")
+    await ada.press("60 min")
+    await ada.say("#1")
+    confirm = await ada.say("#1")
+    assert "for 30.00 EUR?" in confirm  # 60 minutes at the middle of 20-40
+
+    # The expert changes their rates while Ada reads the question: nothing is booked at a
+    # price she did not see; she is asked again, with the new one.
+    expert = Learner(dispatcher, await _name_of(engine, expert_user))
+    assert "Saved" in await expert.say("/expert rate 30-50")
+    again = await ada.press("✅ Confirm")
+    assert "rates changed" in again and "for 40.00 EUR?" in again
+    assert await stored(engine, expert_id) == []
+    assert "Requested!" in await ada.press("✅ Confirm")
+    [(price, _, status)] = await stored(engine, expert_id)
+    assert (str(price), status) == ("40.00", "pending")
+
+
+async def test_a_double_tapped_confirm_books_once_and_the_second_tap_changes_nothing(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    _, expert_id, _ = await _verified_expert(engine, clock, policy)
+    ada = Learner(dispatcher)
+    await ada.say(f"/start e_{expert_id.hex}")
+    for step in ("📅 Book", "60 min"):
+        await ada.press(step)
+    await ada.say("#1")
+    await ada.say("#1")
+    [ok] = ada.payloads()
+    identity = ada.chat._identity
+    first, second = await asyncio.gather(
+        *(dispatcher.handle(Incoming(identity, payload=ok)) for _ in range(2))
+    )
+    heads = sorted(replies[0].text.split("\n")[0] for replies in (first, second))
+    assert heads[0] == STALE and heads[1].startswith("📨 Requested!")
+    assert len(await stored(engine, expert_id)) == 1
+
+
+async def test_rescheduling_walks_from_the_day_and_moves_the_booking(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    _, expert_id, _ = await _verified_expert(engine, clock, policy)
+    identity = someone()
+    _, replies = await booking_walk(dispatcher, engine, identity, expert_id)
+    ada = Learner(dispatcher, identity.external_id)
+    await ada.say("/bookings")
+    await ada.say("#1")
+    days = await ada.press("🗓 Reschedule")
+    assert "Which day?" in days
+    await ada.say("#2")
+    moved = await ada.say("#1")
+    assert "Move the booking to 60 min with" in moved and "EUR" not in moved
+    assert "🗓 Moved." in await ada.press("✅ Confirm")
+    [(_, starts, status)] = await stored(engine, expert_id)
+    assert starts.date() > datetime(2026, 3, 3, tzinfo=UTC).date() and status == "pending"
+
+
+class CrashingAtFlowEnd(SqlAlchemyUnitOfWork):
+    """A unit of work whose process dies as it ends the user's flow: the second write of a
+    flow's last step (after its effect), as a crash between the two would."""
+
+    async def __aenter__(self) -> CrashingAtFlowEnd:
+        await super().__aenter__()
+        real = self.conversations
+
+        class Crash:
+            get, put = real.get, real.put
+
+            async def clear(self, *args: object, **kwargs: object) -> bool:
+                raise RuntimeError("the process died here")
+
+        self.conversations = Crash()  # type: ignore[assignment]
+        return self
+
+
+def crashing(dispatcher: Dispatcher, engine: AsyncEngine) -> Dispatcher:
+    ctx = dispatcher.ctx
+    return Dispatcher(
+        Context(
+            uow=lambda: CrashingAtFlowEnd(engine),
+            clock=ctx.clock,
+            planner=ctx.planner,
+            policy=ctx.policy,
+        )
+    )
+
+
+async def conversation_of(engine: AsyncEngine, name: str) -> tuple[object, ...] | None:
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text(
+                    "SELECT c.flow, c.step FROM conversation_states c JOIN platform_identities i"
+                    " ON i.user_id = c.user_id WHERE i.external_id = :n"
+                ),
+                {"n": name},
+            )
+        ).first()
+    return None if row is None else tuple(row)
+
+
+async def count(engine: AsyncEngine, table: str, name: str) -> int:
+    async with engine.connect() as conn:
+        return int(
+            await conn.scalar(
+                text(
+                    f"SELECT count(*) FROM {table} t JOIN platform_identities i"  # noqa: S608
+                    " ON i.user_id = t.user_id WHERE i.external_id = :n"
+                ),
+                {"n": name},
+            )
+        )
+
+
+BECOME_EXPERT = [
+    "Grace Hopper",
+    "I debug things.",
+    "#1",  # Skip credentials
+    "20-40",
+    "Europe/Berlin",
+    "en",
+]
+NEW_CURRICULUM = ["Spanish", "10", "30", "#1", "speak", "#1"]  # ... level, goals, Skip
+
+
+@pytest.mark.parametrize(
+    ("start", "answers", "last", "table", "done"),
+    [
+        ("/become_expert", BECOME_EXPERT, "python: expert", "experts", "waiting for an admin"),
+        ("/new", NEW_CURRICULUM[:-1], "#1", "curricula", "Created"),
+    ],
+    ids=["become_expert", "new curriculum"],
+)
+async def test_a_crash_between_a_wizards_effect_and_its_end_leaves_neither(
+    dispatcher: Dispatcher,
+    engine: AsyncEngine,
+    start: str,
+    answers: list[str],
+    last: str,
+    table: str,
+    done: str,
+) -> None:
+    person = Learner(dispatcher)
+    await person.say(start)
+    for answer in answers:
+        await person.say(answer)
+    at_last_step = await conversation_of(engine, person.name)
+    assert at_last_step is not None
+
+    doomed = Learner(crashing(dispatcher, engine), person.name)
+    doomed.chat._buttons = person.chat.buttons  # the same message, on the crashing process
+    assert await doomed.say(last) == FAILURE
+    assert await count(engine, table, person.name) == 0  # no effect...
+    assert await conversation_of(engine, person.name) == at_last_step  # ...and still open
+
+    assert done in await person.say(last)  # answered again, after the restart
+    assert await count(engine, table, person.name) == 1
+    assert await conversation_of(engine, person.name) is None
+
+
+async def test_a_crash_as_the_walk_ends_books_nothing_and_keeps_the_question(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    _, expert_id, _ = await _verified_expert(engine, clock, policy)
+    ada = Learner(dispatcher)
+    await ada.say(f"/start e_{expert_id.hex}")
+    for step in ("📅 Book", "60 min"):
+        await ada.press(step)
+    await ada.say("#1")
+    await ada.say("#1")
+    doomed = Learner(crashing(dispatcher, engine), ada.name)
+    doomed.chat._buttons = ada.chat.buttons
+    assert await doomed.say("#1") == FAILURE
+    assert await stored(engine, expert_id) == []
+    assert await conversation_of(engine, ada.name) == ("book", "confirm")
+    assert "Requested!" in await ada.say("#1")
+
+
+async def _name_of(engine: AsyncEngine, user_id: uuid.UUID) -> str:
+    async with engine.connect() as conn:
+        name = await conn.scalar(
+            text("SELECT external_id FROM platform_identities WHERE user_id = :u"),
+            {"u": user_id},
+        )
+    return str(name)

@@ -1,0 +1,147 @@
+"""A booking's buttons are the state machine's available actions, nothing more, nothing less."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.handlers import payloads
+from bot.handlers.marketplace.booking_card import BUTTONS, CODES, STARS, action_buttons
+from domain.marketplace.model import (
+    DURATIONS,
+    Action,
+    Booking,
+    BookingStatus,
+    PaymentStatus,
+    Policy,
+    Role,
+)
+from domain.marketplace.rules import available_actions, check_allowed
+from domain.shared.errors import DomainError, InvalidInput
+
+NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
+LEARNER, EXPERT_USER, STRANGER = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+VIEWERS = {Role.LEARNER: LEARNER, Role.EXPERT: EXPERT_USER, Role.OTHER: STRANGER}
+# What a booking's buttons can offer: every action with a button, and the stars (FEEDBACK).
+# The expert's notes are typed (/session_notes); expiry is the system's.
+WITH_BUTTONS = frozenset(BUTTONS) | {Action.FEEDBACK}
+
+
+def booking(
+    status: BookingStatus,
+    payment: PaymentStatus,
+    starts_in: timedelta,
+    minutes: int = 60,
+    expires_in: timedelta | None = None,
+    has_feedback: bool = False,
+) -> Booking:
+    return Booking(
+        id=uuid.uuid4(),
+        learner_id=LEARNER,
+        expert_id=uuid.uuid4(),
+        expert_user_id=EXPERT_USER,
+        expert_name="Grace",
+        learner_name="Ada",
+        starts_at=NOW + starts_in,
+        minutes=minutes,
+        status=status,
+        payment_status=payment,
+        price=Decimal("30.00"),
+        currency="EUR",
+        expires_at=None if expires_in is None else NOW + expires_in,
+        has_feedback=has_feedback,
+    )
+
+
+def offered(b: Booking, viewer: uuid.UUID, policy: Policy) -> set[Action]:
+    """The actions the card's buttons carry, read back from their payloads."""
+    found = set()
+    for row in action_buttons(b, viewer, NOW, policy):
+        for button in row:
+            assert button.payload is not None
+            action, (booking_hex, code) = payloads.decode(viewer, button.payload)
+            assert (action, booking_hex) == ("bx", b.id.hex)
+            found.add(Action.FEEDBACK if code in STARS else CODES[code])
+    return found
+
+
+def accepted(b: Booking, role: Role, policy: Policy) -> set[Action]:
+    """The actions the services' rule lets ``role`` take now."""
+    found = set()
+    for action in WITH_BUTTONS:
+        try:
+            check_allowed(action, b, role, NOW, policy)
+        except DomainError:
+            continue
+        found.add(action)
+    return found
+
+
+hours = st.integers(min_value=-72 * 60, max_value=72 * 60).map(lambda m: timedelta(minutes=m))
+bookings = st.builds(
+    booking,
+    st.sampled_from(BookingStatus),
+    st.sampled_from(PaymentStatus),
+    hours,
+    st.sampled_from(DURATIONS),
+    st.none() | hours,
+    st.booleans(),
+)
+policies = st.builds(
+    Policy, free_cancellation_notice=st.sampled_from([timedelta(0), timedelta(hours=12)])
+)
+
+
+@given(bookings, st.sampled_from(list(VIEWERS)), policies)
+def test_every_offered_action_is_accepted_and_every_accepted_one_is_offered(
+    b: Booking, role: Role, policy: Policy
+) -> None:
+    viewer = VIEWERS[role]
+    assert b.role_of(viewer) is role
+    assert offered(b, viewer, policy) == accepted(b, role, policy)
+    assert offered(b, viewer, policy) == available_actions(b, role, NOW, policy) & WITH_BUTTONS
+
+
+def test_an_unpaid_no_show_offers_the_expert_no_mark_paid_and_the_rules_refuse_it() -> None:
+    """The drift this replaced: "💶 Mark paid" was offered on a no-show, and refused."""
+    no_show = booking(BookingStatus.NO_SHOW, PaymentStatus.PENDING, -timedelta(hours=2))
+    labels = [b.label for row in action_buttons(no_show, EXPERT_USER, NOW, Policy()) for b in row]
+    assert "💶 Mark paid" not in labels
+    with pytest.raises(InvalidInput, match="no-show; it can't be marked paid"):
+        check_allowed(Action.MARK_PAID, no_show, Role.EXPERT, NOW, Policy())
+
+
+def test_the_time_rules_decide_what_is_offered() -> None:
+    policy = Policy()
+    soon = booking(BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(hours=2))
+    # Inside the free-cancellation window the learner can neither cancel nor move it; the
+    # expert can still cancel.
+    assert offered(soon, LEARNER, policy) == set()
+    assert offered(soon, EXPERT_USER, policy) == {Action.CANCEL, Action.MARK_PAID}
+    ended = booking(BookingStatus.SCHEDULED, PaymentStatus.PAID, -timedelta(hours=2))
+    assert offered(ended, EXPERT_USER, policy) == {Action.COMPLETE, Action.NO_SHOW}
+    lapsed = booking(
+        BookingStatus.PENDING, PaymentStatus.PENDING, timedelta(days=3), expires_in=-timedelta(1)
+    )
+    assert Action.CONFIRM not in offered(lapsed, EXPERT_USER, policy)
+    assert Action.DECLINE in offered(lapsed, EXPERT_USER, policy)
+    rated = booking(BookingStatus.COMPLETED, PaymentStatus.PAID, -timedelta(days=1), 60)
+    assert offered(rated, LEARNER, policy) == {Action.FEEDBACK}
+    rated = booking(
+        BookingStatus.COMPLETED, PaymentStatus.PAID, -timedelta(days=1), 60, None, True
+    )
+    assert offered(rated, LEARNER, policy) == set()
+
+
+@given(bookings)
+def test_a_booking_holds_time_while_scheduled_or_pending_and_not_lapsed(b: Booking) -> None:
+    lapsed = b.expires_at is not None and b.expires_at <= NOW
+    expected = b.status is BookingStatus.SCHEDULED or (
+        b.status is BookingStatus.PENDING and not lapsed
+    )
+    assert b.holds_time(NOW) is expected
