@@ -205,8 +205,9 @@ async def act(
                 rate=policy.commission_rate,
                 currency=booking.currency,
             )
-        notice = NotificationKind(f"booking_{action.value}")  # one kind per action act() takes
-        await uow.notifications.add(other, notice, {"booking_id": str(cmd.booking_id)}, now)
+        await uow.notifications.add(
+            other, _ANNOUNCED[action], {"booking_id": str(cmd.booking_id)}, now
+        )
         updated = await uow.bookings.get(cmd.booking_id)
         assert updated is not None
         if action in (Action.CONFIRM, Action.DECLINE, Action.CANCEL):
@@ -215,13 +216,17 @@ async def act(
     return updated
 
 
-# What act() does; the other actions have services of their own (or are the system's).
-_ACTS = frozenset(Action) - {
-    Action.RESCHEDULE,
-    Action.FEEDBACK,
-    Action.EXPERT_NOTES,
-    Action.EXPIRE,
+# What act() does, and what it tells the other side; the other actions have services of
+# their own (or are the system's).
+_ANNOUNCED = {
+    Action.CONFIRM: NotificationKind.BOOKING_CONFIRM,
+    Action.DECLINE: NotificationKind.BOOKING_DECLINE,
+    Action.CANCEL: NotificationKind.BOOKING_CANCEL,
+    Action.COMPLETE: NotificationKind.BOOKING_COMPLETE,
+    Action.NO_SHOW: NotificationKind.BOOKING_NO_SHOW,
+    Action.MARK_PAID: NotificationKind.BOOKING_MARK_PAID,
 }
+_ACTS = frozenset(_ANNOUNCED)
 
 
 async def reschedule(
