@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
 
 # SQLSTATEs after which PostgreSQL has rolled the transaction back and running it again is the
 # cure: serialization_failure and deadlock_detected.
@@ -39,16 +41,29 @@ class DriverStatement:
 class Tx:
     """The connection of one unit of work, with an ORM session over it made on first use.
 
-    ``autocommit``: no transaction is open, each statement commits on its own (see
-    ``SqlAlchemyUnitOfWork.each_statement``).
+    Made either over a SQLAlchemy connection in a transaction (``conn``), or, for
+    ``SqlAlchemyUnitOfWork.each_statement``, over a bare pooled connection (``raw``) on which
+    each driver statement (``fetchrow``) commits on its own: no transaction, and none of
+    SQLAlchemy's per-connection machinery, which costs more than the statements themselves.
     """
 
-    def __init__(self, conn: AsyncConnection, *, autocommit: bool = False) -> None:
-        self.conn = conn
-        self.autocommit = autocommit
+    def __init__(
+        self, conn: AsyncConnection | None = None, *, raw: PoolProxiedConnection | None = None
+    ) -> None:
+        if (conn is None) == (raw is None):
+            raise ValueError("a Tx is over either a connection or a raw pooled one")
+        self._conn, self._raw = conn, raw
+        self.autocommit = raw is not None
         self._orm: AsyncSession | None = None
-        self._driver: Any = None  # the asyncpg connection under ``conn``, once asked for
+        # the asyncpg connection under it, once asked for
+        self._driver: Any = None if raw is None else raw.driver_connection
         self._own: Any = None  # the transaction ``driver`` began, if it began one
+
+    @property
+    def conn(self) -> AsyncConnection:
+        if self._conn is None:
+            raise RuntimeError("each_statement() units of work run driver statements only")
+        return self._conn
 
     @property
     def orm(self) -> AsyncSession:
@@ -89,8 +104,8 @@ class Tx:
         try:
             row: Mapping[Any, Any] | None = await driver.fetchrow(statement.sql, *args)
         except Exception:
-            if driver.is_closed():
-                await self.conn.invalidate()  # the pool must not hand out a dead connection
+            if driver.is_closed() and self._raw is not None:
+                await greenlet_spawn(self._raw.invalidate)  # never handed out again
             raise
         return row
 
@@ -103,6 +118,9 @@ class Tx:
             await own.commit()
 
     async def close(self) -> None:
+        if self._raw is not None:
+            await greenlet_spawn(self._raw.close)  # back to the pool
+            return
         try:
             if self._orm is not None:
                 await self._orm.close()

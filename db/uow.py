@@ -15,8 +15,6 @@ the use case again (``bot.handlers.retry``).
 
 from __future__ import annotations
 
-from weakref import WeakKeyDictionary
-
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.repositories.accounts import (
@@ -31,16 +29,6 @@ from db.repositories.learning import SqlCurriculumRepository, SqlNoteRepository
 from db.repositories.notifications import SqlNotificationRepository
 from db.tx import Tx, is_transient
 from domain.shared.errors import TransientConflict
-
-_AUTOCOMMIT: WeakKeyDictionary[AsyncEngine, AsyncEngine] = WeakKeyDictionary()
-
-
-def _autocommit(engine: AsyncEngine) -> AsyncEngine:
-    """``engine`` (the same pool) handing out connections in autocommit, made once per engine."""
-    found = _AUTOCOMMIT.get(engine)
-    if found is None:
-        found = _AUTOCOMMIT[engine] = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return found
 
 
 class SqlAlchemyUnitOfWork:
@@ -60,9 +48,9 @@ class SqlAlchemyUnitOfWork:
         if self._transaction:
             conn = await self._engine.connect()
             await conn.begin()
+            tx = self._tx = Tx(conn)
         else:
-            conn = await _autocommit(self._engine).connect()
-        tx = self._tx = Tx(conn, autocommit=not self._transaction)
+            tx = self._tx = Tx(raw=await self._engine.raw_connection())
         self.users = SqlUserRepository(tx)
         self.curricula = SqlCurriculumRepository(tx)
         self.notes = SqlNoteRepository(tx)
