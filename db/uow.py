@@ -1,12 +1,14 @@
 """The SQLAlchemy unit of work: one pooled connection and one transaction per ``async with``.
 
-Repositories run Core statements on ``tx.conn`` where speed matters (the ``/done`` path) and
-use the ORM session ``tx.orm`` elsewhere; that session is created only when first used and
-always joins the unit of work's transaction, which ``commit()`` commits and leaving rolls back.
+Repositories run Core statements on ``tx.conn`` and use the ORM session ``tx.orm`` where it
+reads better; that session is created only when first used and always joins the unit of work's
+transaction, which ``commit()`` commits and leaving rolls back. The hottest statements (the
+booking path) go to the driver through ``tx.driver()``, still in that transaction.
 
 Round trips: SQLAlchemy's asyncpg dialect sends ``BEGIN`` as a round trip of its own before the
-first statement, and ``COMMIT`` as another. ``each_statement()`` leaves both out (the connection
-is in autocommit), for the one use case that is a read and then a single atomic write.
+first statement, and ``COMMIT`` as another. ``each_statement()`` leaves both out, for the one
+use case that is a read and then a single atomic write (``/done``): a bare pooled connection on
+which each driver statement commits on its own.
 
 A deadlock or serialization failure (SQLSTATE 40P01, 40001) leaving the block is raised as the
 domain's ``TransientConflict``: PostgreSQL rolled the transaction back, and the caller may run
