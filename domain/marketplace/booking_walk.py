@@ -194,6 +194,21 @@ async def submit(cmd: SubmitWalk, uow: UnitOfWork, clock: Clock, policy: Policy)
     return WalkDone(booking, zone, moved=moving)
 
 
+def current_step(walk: Conversation) -> WalkResult:
+    """The question the walk is at, from what it stored (to show it again after a restart)."""
+    if walk.step == "duration":
+        return LengthAsked(walk.token, DURATIONS)
+    if walk.step == "day":
+        return _days(walk, _instants(walk.data["offer"]))
+    if walk.step == "slot":
+        return TimesOffered(
+            walk.token, str(walk.data["zone"]), tuple(_instants(walk.data["slots"]))
+        )
+    if walk.step == "confirm":
+        return _quote(walk)
+    raise InvalidInput(conversations.STALE)
+
+
 async def _at(
     uow: UnitOfWork, user_id: UUID, token: str, step: str, now: datetime, *, lock: bool = False
 ) -> Conversation:

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.marketplace import WALK_TRANSACTIONS_MAX, Transactions, booking_walk
 from bot.bootstrap import bootstrap
-from bot.handlers.base import Context, Incoming
+from bot.handlers import payloads
+from bot.handlers.base import Context, Incoming, Reply
 from bot.handlers.router import FAILURE, Dispatcher
 from db.uow import SqlAlchemyUnitOfWork
 from domain.accounts.conversations import STALE
@@ -267,3 +268,49 @@ async def _name_of(engine: AsyncEngine, user_id: uuid.UUID) -> str:
             {"u": user_id},
         )
     return str(name)
+
+
+def _shown(reply: Reply) -> tuple[str, list[list[str]]]:
+    return reply.text, [[b.label for b in row] for row in reply.buttons]
+
+
+async def test_a_restart_at_any_step_of_the_walk_shows_that_step_again_with_working_buttons(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    _, expert_id, _ = await _verified_expert(engine, clock, policy)
+    learner = someone()
+    card = await dispatcher.handle(
+        Incoming(learner, text=f"/start {payloads.deep_link('e', expert_id.hex)}")
+    )
+    current, questions = card, []
+    for label in ("📅 Book", "60 min", None, None):  # then: length, day, time, confirm
+        current = await _press(dispatcher, learner, current, label)
+        resumed = await dispatcher.resume(learner)  # the chat restarts at this question
+        assert resumed is not None and not resumed.edit
+        assert resumed.text.splitlines()[0] == current[0].text.splitlines()[0]
+        assert _shown(resumed)[1] == _shown(current[0])[1]
+        questions.append(resumed.text.splitlines()[0])
+        current = [resumed]  # go on from the resumed message's buttons
+    assert questions[0] == "How long should the session be?"
+    assert questions[1].startswith("Which day?") and questions[2].startswith("Which time on")
+    assert questions[3].startswith("Book 60 min with")
+    done = await _press(dispatcher, learner, current, "✅ Confirm")
+    assert "📨 Requested!" in done[0].text
+    assert await dispatcher.resume(learner) is None  # nothing left open
+
+
+async def _press(
+    dispatcher: Dispatcher, identity: Identity, replies: list[Reply], label: str | None
+) -> list[Reply]:
+    for reply in replies:
+        for button in (b for row in reply.buttons for b in row):
+            if button.payload and label in (None, button.label):
+                return await dispatcher.handle(Incoming(identity, payload=button.payload))
+    raise LookupError(f"no button {label!r} in {[r.text for r in replies]}")
+
+
+async def test_every_flow_shows_its_open_step_again_after_a_restart(
+    dispatcher: Dispatcher,
+) -> None:
+    """No flow falls back to the generic "you left something unfinished" on a restart."""
+    assert set(dispatcher.flows) <= set(dispatcher.prompts)

@@ -4,6 +4,7 @@ this module only turns its results into messages and buttons."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -13,6 +14,7 @@ from bot.handlers.base import Button, Replies, Reply, Request, rows
 from bot.handlers.formatting import local_time, short_time
 from bot.handlers.marketplace.booking_card import summary
 from bot.handlers.marketplace.experts import money
+from domain.accounts.model import Conversation
 from domain.marketplace import booking_walk
 from domain.marketplace.commands import (
     ChooseDay,
@@ -128,6 +130,11 @@ def render(req: Request, result: WalkResult) -> Reply:
     return Reply(result.note, edit=True)
 
 
+async def resume(req: Request, walk: Conversation) -> Reply:
+    """The walk's open question again, as a new message (after the chat restarted)."""
+    return replace(render(req, booking_walk.current_step(walk)), edit=False)
+
+
 def _choice(req: Request, token: str, choice: str) -> str:
     return payloads.encode(req.user_id, "bf", token, choice)
 
@@ -140,3 +147,4 @@ def _day(digits: str) -> date:
 
 
 BUTTONS = {"bk": start_booking, "bf": book_button}
+PROMPTS = {booking_walk.FLOW: resume}

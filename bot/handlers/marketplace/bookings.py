@@ -4,6 +4,7 @@ card and its buttons are ``booking_card``."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from uuid import UUID
 
 from bot.handlers import payloads
@@ -110,11 +111,7 @@ async def booking_button(req: Request) -> Replies:
         booking, asked = await bookings.ask_reason(
             AskReason(user, booking_id, action), REASON, ctx.uow(), ctx.clock, ctx.policy
         )
-        verb = "declining" if action is Action.DECLINE else "cancelling"
-        return Reply(
-            f"Booking {booking.ref}: why are you {verb}? (the other side will see it)",
-            rows(Button("Skip", payloads.encode(user, "rr", asked.token))),
-        )
+        return _reason_question(user, booking.ref, action, asked.token)
     if action is Action.RESCHEDULE:
         return await booking_walk.start_rescheduling(req, booking_id)
     if code in STARS:
@@ -127,13 +124,8 @@ async def booking_button(req: Request) -> Replies:
         )
         assert then.conversation is not None
         token = then.conversation.token
-        return Reply(
-            f"Thank you! {'★' * stars} for {rated.expert_name}. Add a few words for "
-            "other learners? (or Skip)",
-            rows(Button("Skip", payloads.encode(user, "rr", token))),
-            edit=True,
-            ask=Ask("Your review", "A few words for other learners", token),
-        )
+        thanks = f"Thank you! {'★' * stars} for {rated.expert_name}. "
+        return replace(_review_question(user, token, thanks), edit=True)
     if action is None:
         raise InvalidInput(payloads.STALE)
     return await _act(req, ActOnBooking(user, booking_id, action), ctx.uow(), edit=True)
@@ -172,6 +164,36 @@ async def review_answer(req: Request, conversation: Conversation, text: str | No
     ending = conversations.ending(req.ctx.uow, req.user_id, conversation.token)
     await bookings.add_review(ReviewSession(req.user_id, booking_id, text), ending())
     return Reply("Thanks for the review!")
+
+
+def _reason_question(user_id: UUID, ref: str, action: Action, token: str) -> Reply:
+    verb = "declining" if action is Action.DECLINE else "cancelling"
+    return Reply(
+        f"Booking {ref}: why are you {verb}? (the other side will see it)",
+        rows(Button("Skip", payloads.encode(user_id, "rr", token))),
+    )
+
+
+def _review_question(user_id: UUID, token: str, lead: str = "") -> Reply:
+    return Reply(
+        f"{lead}Add a few words for other learners? (or Skip)",
+        rows(Button("Skip", payloads.encode(user_id, "rr", token))),
+        ask=Ask("Your review", "A few words for other learners", token),
+    )
+
+
+async def _resume_reason(req: Request, conversation: Conversation) -> Reply:
+    """The reason question again, after the chat restarted."""
+    action = {a.value: a for a in (Action.DECLINE, Action.CANCEL)}.get(conversation.step)
+    if action is None:
+        raise InvalidInput(payloads.STALE)
+    ref = payloads.uuid_arg(str(conversation.data["booking"])).hex[:8]
+    return _reason_question(req.user_id, ref, action, conversation.token)
+
+
+async def _resume_review(req: Request, conversation: Conversation) -> Reply:
+    """The review question again, after the chat restarted."""
+    return _review_question(req.user_id, conversation.token, "About your rated session: ")
 
 
 async def skip_button(req: Request) -> Replies:
@@ -262,3 +284,4 @@ BUTTONS = {
 
 
 FLOWS = {REASON: reason_answer, REVIEW: review_answer}
+PROMPTS = {**booking_walk.PROMPTS, REASON: _resume_reason, REVIEW: _resume_review}
