@@ -15,7 +15,7 @@ from bot.handlers.router import Dispatcher
 from db import migrate
 from db.engine import create_engine, database_url
 from db.uow import SqlAlchemyUnitOfWork
-from domain.learning.planner import TemplatePlanner
+from domain.learning.catalogue_planner import CataloguePlanner
 from domain.learning.ports import CurriculumPlanner
 from domain.marketplace.model import Policy
 from domain.shared.clock import Clock, SystemClock
@@ -38,7 +38,7 @@ def bootstrap(
     ctx = Context(
         uow=lambda: SqlAlchemyUnitOfWork(engine),
         clock=clock or SystemClock(),
-        planner=planner or TemplatePlanner(),
+        planner=planner or CataloguePlanner(),
         policy=policy or Policy(),
     )
     return Dispatcher(ctx)

@@ -35,6 +35,9 @@ class Step:
     skippable: bool = False
     choices: Choices | None = None
     form: str | None = None
+    when: Callable[[dict[str, object]], bool] | None = (
+        None  # asked only if, given the answers so far
+    )
 
 
 class Wizard:
@@ -60,17 +63,25 @@ class Wizard:
         except InvalidInput as error:
             return [Reply(error.message), await self.prompt(req, conversation)]
         data = {**conversation.data, conversation.step: value}
-        position = self.order.index(conversation.step)
-        if position + 1 == len(self.order):
+        following = self._next(conversation.step, data)
+        if following is None:
             ending = conversations.ending(req.ctx.uow, req.user_id, conversation.token)
             replies = await self.finish(replace(req, ctx=replace(req.ctx, uow=ending)), data)
             if not ending.done:  # the finish wrote nothing: the wizard ends on its own
                 await conversations.end(req.user_id, req.ctx.uow())
             return replies
         moved = await conversations.save(
-            req.user_id, self.flow, self.order[position + 1], data, req.ctx.uow(), req.ctx.clock
+            req.user_id, self.flow, following, data, req.ctx.uow(), req.ctx.clock
         )
         return await self.prompt(req, moved)
+
+    def _asked(self, data: dict[str, object]) -> list[str]:
+        """The steps that apply, given the answers so far."""
+        return [n for n in self.order if (when := self.steps[n].when) is None or when(data)]
+
+    def _next(self, step: str, data: dict[str, object]) -> str | None:
+        later = self.order[self.order.index(step) + 1 :]
+        return next((n for n in later if n in self._asked(data)), None)
 
     async def button(self, req: Request) -> Replies:
         """Skip, or one of the step's choices."""
@@ -92,9 +103,10 @@ class Wizard:
     async def prompt(self, req: Request, conversation: Conversation) -> Reply:
         """The current step's question with its buttons (also to show it again after a restart)."""
         step = self.steps[conversation.step]
-        number = self.order.index(conversation.step) + 1
+        asked = self._asked(conversation.data)
+        number = asked.index(conversation.step) + 1 if conversation.step in asked else 1
         question = step.question(req) if callable(step.question) else step.question
-        text = f"{self.title}, step {number} of {len(self.order)}: {question}\n(/cancel to stop)"
+        text = f"{self.title}, step {number} of {len(asked)}: {question}\n(/cancel to stop)"
         token = conversation.token
         buttons = [
             Button(label, payloads.encode(req.user_id, self.action, token, str(index)))

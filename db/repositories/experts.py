@@ -21,6 +21,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.sql.elements import ColumnElement
 
 from db.models import (
     BookingRow,
@@ -243,10 +244,13 @@ class SqlExpertRepository:
 
         A specialty matches when its subject equals the query in any case ("Node.js",
         "C++"), or when every word of the query begins a word of the subject ("data sci"
-        finds "Data Science"). Both use an index: ``lower(subject)`` and the full-text one.
+        finds "Data Science"), or when it equals one of ``filters.known_as`` (the catalogue's
+        names of that subject: "ML" finds "Machine learning"). Both use an index:
+        ``lower(subject)`` and the full-text one.
         """
         query = filters.subject.lower()
-        condition = func.lower(ExpertSpecialtyRow.subject) == query
+        names = sorted({query, *(name.lower() for name in filters.known_as)})
+        condition: ColumnElement[bool] = func.lower(ExpertSpecialtyRow.subject).in_(names)
         words = re.findall(r"\w+", query)
         if words:
             prefixes = " & ".join(f"{word}:*" for word in words)

@@ -46,6 +46,7 @@ class CurriculumSpec:
     level: SkillLevel
     goals: str | None = None
     background: str | None = None
+    topics: tuple[str, ...] = ()  # the learner's own syllabus, for a subject we do not know
 
     @property
     def title(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from domain.learning.model import CurriculumSpec, SkillLevel
 from domain.shared.errors import InvalidInput
 from domain.shared.text import clean_text, parse_int
@@ -99,6 +101,33 @@ def parse_note(text: str) -> str:
     return note
 
 
+TOPICS_MAX = 100
+TOPIC_MAX = 120
+_BULLET = re.compile(r"^\s*(?:[-*•·]+|\(?[0-9]{1,3}[.):]|[a-zA-Z][.)])\s*")
+
+
+def parse_topics(text: str) -> tuple[str, ...]:
+    """A pasted syllabus: one topic per line, or numbered ("1. Knots 2. Sails" on one line
+    too); bullets and numbers dropped, empty lines and repeats left out."""
+    lines = text.splitlines()
+    if len(lines) == 1:  # "1. Knots 2. Sails 3) Tides" or "Knots; Sails; Tides"
+        lines = re.split(r"\s*;\s*|\s+(?=\(?[0-9]{1,3}[.)]\s)", text)
+    topics: list[str] = []
+    for line in lines:
+        topic = _BULLET.sub("", line).strip(" \t.;,")
+        if topic and topic.casefold() not in {t.casefold() for t in topics}:
+            topics.append(clean_text(topic, what="A topic", limit=TOPIC_MAX) or topic)
+    if not topics:
+        raise InvalidInput("List at least one topic, one per line, or press Skip.")
+    if len(topics) > TOPICS_MAX:
+        raise InvalidInput(f"That is {len(topics)} topics; list at most {TOPICS_MAX}.")
+    return tuple(topics)
+
+
+def _stored_topics(raw: object) -> tuple[str, ...]:
+    return tuple(str(t) for t in raw) if isinstance(raw, list | tuple) else ()
+
+
 def spec_from_answers(answers: dict[str, object]) -> CurriculumSpec:
     """Build a spec from the wizard's stored answers (already parsed step by step)."""
     try:
@@ -109,6 +138,7 @@ def spec_from_answers(answers: dict[str, object]) -> CurriculumSpec:
             level=SkillLevel(str(answers["level"])),
             goals=None if answers.get("goals") is None else str(answers["goals"]),
             background=None if answers.get("background") is None else str(answers["background"]),
+            topics=_stored_topics(answers.get("topics")),
         )
     except (KeyError, ValueError):
         raise InvalidInput("That wizard is incomplete. Start again with /new.") from None

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from domain.learning.matching import find_subject
 from domain.marketplace.availability import WeeklyAvailability, parse_timeoff, parse_weekly
 from domain.marketplace.commands import (
     AddTimeOff,
@@ -205,6 +206,9 @@ async def search(
     """
     now = clock.now()
     week = timedelta(days=7)
+    known = find_subject(filters.subject)
+    if known is not None and not filters.known_as:
+        filters = replace(filters, known_as=(known.name, *known.aliases))
     async with uow:
         if filters.free_within_days is None:
             found = await uow.experts.search(filters, limit=PAGE_SIZE, offset=page * PAGE_SIZE)

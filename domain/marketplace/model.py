@@ -156,6 +156,7 @@ class SearchFilters:
     language: str | None = None
     proficiency: Proficiency | None = None
     free_within_days: int | None = None
+    known_as: tuple[str, ...] = ()  # other names of the subject (the catalogue's), also matched
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,10 @@ CASES = [
     (["/new Go\x00lang\x1b[1m | 3 | 30 | beginner | be\x07 fluent\x85"], "Created “Golang[1m"),
     (["/new Go | 3 | 30 | beginner", "/done 20 felt\x00 good\x9f"], "Note saved"),
     (["/new Go | 3 | 30 | beginner", "/done", "/note a\x00b\r\nc\x0bd\te\ud800"], "Noted on"),
-    (["/experts go\x00lang\x01 max=40"], "No verified experts for “golang”"),
+    (
+        ["/experts under\x00water\x01 basketry max=40"],
+        "No verified experts for “underwater basketry”",
+    ),
     (["/new", "Span\x00ish\x9b\x7f"], "step 2 of 6"),
     (["/timezone Europe/Ber\x00lin"], "Time zone set to Europe/Berlin"),
 ]

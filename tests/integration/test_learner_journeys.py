@@ -263,3 +263,33 @@ async def test_forged_stale_and_foreign_buttons_change_nothing(
 async def _tag(learner: Learner, dispatcher: Dispatcher) -> str:
     await learner.say("/timezone Mars/Base")  # offers buttons carrying the learner's tag
     return learner.payloads()[0].split(":")[1]
+
+
+async def test_a_subject_outside_the_catalogue_is_planned_from_the_learners_own_topics(
+    dispatcher: Dispatcher,
+) -> None:
+    jo = Learner(dispatcher)
+    await jo.say("/new")
+    asked = await jo.say("Dinghy sailing")
+    assert "step 2 of 7" in asked and "List what you want to cover" in asked
+    assert "step 3 of 7" in await jo.say("1. Knots 2. Rigging the boat 3) Tacking and gybing")
+    for answer in ("4", "30", "#1"):  # sessions, minutes, Beginner
+        await jo.say(answer)
+    await jo.say("#1")  # no goals
+    created = await jo.say("#1")  # no background
+    assert "planned from your own topics, in your order" in created
+    plan = await jo.say("/plan")
+    assert plan.index("Knots") < plan.index("Rigging the boat") < plan.index("Tacking")
+    assert "Core block" not in plan
+
+
+async def test_a_skipped_syllabus_says_the_plan_is_general_and_a_known_subject_needs_none(
+    dispatcher: Dispatcher,
+) -> None:
+    ki = Learner(dispatcher)
+    general = await ki.say("/new Dinghy sailing | 4 | 30 | beginner")
+    assert "general structure" in general and "list the topics" in general
+    known = await ki.say("/new pyhton | 4 | 30 | beginner")  # a typo of a catalogue subject
+    assert "planned from my notes on this subject" in known
+    await ki.say("/new")
+    assert "step 2 of 6" in await ki.say("Linear algebra")  # no topics step: I know it

@@ -555,3 +555,20 @@ async def test_a_search_with_control_characters_is_read_without_them_and_never_s
             {"n": ada.name},
         )
     assert kept == "python lang=en"
+
+
+async def test_search_knows_a_subject_by_its_catalogue_names_ml_finds_machine_learning(
+    engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    from domain.marketplace.model import SearchFilters
+
+    user, expert_id, uow = await _verified_expert(engine, clock, policy)
+    await experts.edit_profile(EditProfile(user, "specialties", "Machine learning: expert"), uow())
+
+    async def found(query: str) -> bool:
+        cards = await experts.search(SearchFilters(query), uow(), clock, policy)
+        return expert_id in [card.expert.id for card in cards]
+
+    assert await found("ML")
+    assert await found("machine lerning")  # a typo, found through the catalogue
+    assert not await found("MLOps pipelines")  # not a name of that subject

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from bot.handlers import payloads
 from domain.learning.model import SkillLevel
-from domain.learning.parsing import parse_done_args, parse_new_one_line
+from domain.learning.parsing import parse_done_args, parse_new_one_line, parse_topics
 from domain.shared.errors import InvalidInput
 from domain.shared.timezones import UnknownTimeZone, resolve_zone
 
@@ -104,3 +104,26 @@ def test_encoding_refuses_oversized_or_unsafe_parts() -> None:
         payloads.encode(_user(), "tz", "a" * 60)
     with pytest.raises(ValueError):
         payloads.encode(_user(), "tz", "with:colon")
+
+
+@pytest.mark.parametrize(
+    ("pasted", "topics"),
+    [
+        ("Knots\nSails\n\nTides", ("Knots", "Sails", "Tides")),
+        ("1. Knots\n2) Sails\n- Tides\n• Knots", ("Knots", "Sails", "Tides")),
+        ("1. Knots 2. Rigging the boat 3) Tides", ("Knots", "Rigging the boat", "Tides")),
+        ("Knots; Sails; Tides", ("Knots", "Sails", "Tides")),
+        ("Racing rules of sailing", ("Racing rules of sailing",)),
+    ],
+)
+def test_a_pasted_syllabus_becomes_its_topics_in_order(
+    pasted: str, topics: tuple[str, ...]
+) -> None:
+    assert parse_topics(pasted) == topics
+
+
+def test_a_syllabus_of_nothing_or_too_much_is_refused() -> None:
+    with pytest.raises(InvalidInput):
+        parse_topics(" \n - \n")
+    with pytest.raises(InvalidInput, match="at most 100"):
+        parse_topics("\n".join(f"Topic {i}" for i in range(101)))

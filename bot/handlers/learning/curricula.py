@@ -14,6 +14,7 @@ from bot.handlers.base import (
 )
 from bot.handlers.formatting import bar, duration
 from bot.handlers.wizard import Step, Wizard
+from domain.learning.catalogue_planner import plan_source
 from domain.learning.commands import ChangeCurriculumStatus, CreateCurriculum, OpenCurriculum
 from domain.learning.curricula import (
     NO_CURRICULUM,
@@ -24,8 +25,10 @@ from domain.learning.curricula import (
     open_curriculum,
     plan_page,
 )
+from domain.learning.matching import find_subject
 from domain.learning.model import (
     CurriculumOverview,
+    CurriculumSpec,
     CurriculumStatus,
     PlanPage,
     SkillLevel,
@@ -41,6 +44,7 @@ from domain.learning.parsing import (
     parse_optional_text,
     parse_sessions,
     parse_subject,
+    parse_topics,
     spec_from_answers,
 )
 from domain.shared.errors import InvalidInput
@@ -57,7 +61,7 @@ async def _create(req: Request, answers: dict[str, object]) -> Reply:
     spec = spec_from_answers(answers)
     command = CreateCurriculum(req.user_id, spec)  # the wizard's unit of work ends it
     overview = await create_curriculum(command, req.ctx.uow(), req.ctx.planner)
-    return _created(overview)
+    return _created(overview, spec)
 
 
 WIZARD = Wizard(
@@ -68,6 +72,17 @@ WIZARD = Wizard(
         "subject": Step(
             "What do you want to learn? For example: Spanish, linear algebra, watercolour.",
             parse_subject,
+        ),
+        "topics": Step(
+            "I don't know that subject's topics yet. List what you want to cover, one per line "
+            "or numbered (“1. Knots 2. Sails 3. Tides”), and I'll plan them in that order; or "
+            "press Skip for a general structure.",
+            parse_topics,
+            skippable=True,
+            form="Your topics, one per line",
+            when=lambda answers: (
+                "subject" in answers and find_subject(str(answers["subject"])) is None
+            ),
         ),
         "sessions": Step(
             f"How many sessions should the plan have? ({SESSIONS_RANGE[0]}–{SESSIONS_RANGE[1]})",
@@ -98,17 +113,28 @@ WIZARD = Wizard(
 async def new(req: Request) -> Replies:
     """Start the wizard, or create a curriculum in one line."""
     if req.args.strip():
-        command = CreateCurriculum(req.user_id, parse_new_one_line(req.args))
+        spec = parse_new_one_line(req.args)
+        command = CreateCurriculum(req.user_id, spec)
         overview = await create_curriculum(command, req.ctx.uow(), req.ctx.planner)
-        return _created(overview)
+        return _created(overview, spec)
     return await WIZARD.start(req)
 
 
-def _created(overview: CurriculumOverview) -> Reply:
+SOURCES = {
+    "catalogue": "planned from my notes on this subject",
+    "syllabus": "planned from your own topics, in your order",
+    "general": (
+        "I don't know this subject's topics, so the plan follows a general structure. For a "
+        "real one, start /new again and list the topics you want to cover"
+    ),
+}
+
+
+def _created(overview: CurriculumOverview, spec: CurriculumSpec) -> Reply:
     first = overview.next_session
     lines = [
         f"📚 Created “{overview.title}”: {overview.total_sessions} sessions × "
-        f"{duration(overview.session_minutes)}.",
+        f"{duration(overview.session_minutes)}, {SOURCES[plan_source(spec)]}.",
     ]
     if first is not None:
         lines.append(f"First up: session 1, {first.title}.")
