@@ -1,8 +1,9 @@
 """Planning from the subject catalogue: the subject's own topics, in teaching order, bent toward
 the learner's level, goals and background, in exactly the number of sessions asked for.
 
-- **Level** picks the slice: a beginner starts at the foundations; an intermediate learner
-  gets the beginner topics as one short review; an advanced learner skips them and reviews the
+- **Level** picks the slice: a beginner starts at the foundations and, unless there is room
+  for two sessions a topic, stops before the advanced topics; an intermediate learner gets the
+  beginner topics as one short review; an advanced learner skips them and reviews the
   intermediate ones.
 - **Goals** pull topics in and forward: a topic the goals name (by its title, or by the
   abbreviation in its title, "PCA") is taught whatever the level, as early as its prerequisites
@@ -135,11 +136,11 @@ def _units(subject: CatalogueSubject, spec: CurriculumSpec) -> list[_Unit]:
         if topic.key in needed:
             needed.update(topic.requires)
     level = _LEVEL_RANK[spec.level]
-    chosen: list[CatalogueTopic] = []
-    for topic in subject.topics:
-        rank = _RANK[topic.level]
-        if topic.key in needed or rank >= level or (rank == level - 1):
-            chosen.append(topic)
+    # A beginner's plan reaches the advanced topics only with room for them (two sessions a
+    # topic) or when the goals name them; the other levels go to the end of the subject.
+    roomy = spec.total_sessions >= 2 * len(subject.topics)
+    top = 2 if level > 0 or roomy else 1
+    chosen = [t for t in subject.topics if t.key in needed or (level - 1 <= _RANK[t.level] <= top)]
     below = {t.key for t in subject.topics if _RANK[t.level] < level} - goals
     order = _goals_first(chosen or list(subject.topics), needed, below)
     units: list[_Unit] = []
@@ -224,7 +225,8 @@ def _merge(units: list[_Unit], sessions: int) -> list[_Unit]:
 
 
 def _listed(titles: Sequence[str]) -> str:
-    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+    """Topic titles shown together: "A + B + C" (titles often hold "and" themselves)."""
+    return " + ".join(titles)
 
 
 def _topic_session(
