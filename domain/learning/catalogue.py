@@ -22,7 +22,7 @@ A subject::
     practice = "Diagonalise three 3x3 matrices by hand and check them with numpy.linalg.eig"
     [[subject.topics.resources]]      # 1 to 3
     title = "3Blue1Brown: Eigenvectors and eigenvalues"
-    kind = "video"                    # reading | video | exercise | course | book | tool
+    kind = "video"                    # one of Kind: reading | video | exercise | course | book | tool
     url = "https://www.3blue1brown.com/lessons/eigenvalues"
 """
 
@@ -33,7 +33,7 @@ import sys
 import tomllib
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 from urllib.parse import parse_qs, urlsplit
 
 from pydantic import (
@@ -46,7 +46,7 @@ from pydantic import (
 )
 
 SUBJECTS_DIR = Path(__file__).with_name("subjects")
-AREAS = (
+Area = Literal[
     "programming",
     "mathematics",
     "data",
@@ -56,8 +56,9 @@ AREAS = (
     "business",
     "humanities",
     "exam",
-)
-KINDS = ("reading", "video", "exercise", "course", "book", "tool")
+]
+AREAS: tuple[str, ...] = get_args(Area)
+Kind = Literal["reading", "video", "exercise", "course", "book", "tool"]
 _KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # A search page is never a resource: these mark one (path parts and query keys).
 _SEARCH_PATHS = {"search", "results", "find", "s", "special:search"}  # whole path segments
@@ -70,7 +71,7 @@ class _Strict(BaseModel):
 
 class CatalogueResource(_Strict):
     title: str = Field(min_length=3, max_length=120)
-    kind: Literal["reading", "video", "exercise", "course", "book", "tool"]
+    kind: Kind
     url: str = Field(max_length=300)
 
     @field_validator("url")
@@ -123,17 +124,7 @@ class CatalogueTopic(_Strict):
 class CatalogueSubject(_Strict):
     key: str
     name: str = Field(min_length=2, max_length=60)
-    area: Literal[
-        "programming",
-        "mathematics",
-        "data",
-        "science",
-        "language",
-        "arts",
-        "business",
-        "humanities",
-        "exam",
-    ]
+    area: Area
     aliases: tuple[str, ...] = ()
     topics: tuple[CatalogueTopic, ...] = Field(min_length=5)
 
