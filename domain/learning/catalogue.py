@@ -22,7 +22,7 @@ A subject::
     practice = "Diagonalise three 3x3 matrices by hand and check them with numpy.linalg.eig"
     [[subject.topics.resources]]      # 1 to 3
     title = "3Blue1Brown: Eigenvectors and eigenvalues"
-    kind = "video"                    # one of Kind: reading | video | exercise | course | book | tool
+    kind = "video"                    # reading | video | exercise | course | book | tool
     url = "https://www.3blue1brown.com/lessons/eigenvalues"
 """
 
