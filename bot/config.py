@@ -154,6 +154,7 @@ ENV_NAMES = {
     "log_level": "LOG_LEVEL",
     "SYLLABOT_DB_POOL_SIZE": "SYLLABOT_DB_POOL_SIZE",
     "SYLLABOT_AUTO_MIGRATE": "SYLLABOT_AUTO_MIGRATE",
+    "llm_model": "SYLLABOT_LLM_MODEL",  # its default is validated: reported by field name
 }  # fields with an alias are reported under the alias, which is the variable's name
 
 
