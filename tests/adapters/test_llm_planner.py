@@ -20,6 +20,8 @@ from bot.config import SettingsError, load_settings
 from bot.llm_planner import LanguageModelPlanner, response_schema
 from domain.learning.catalogue_planner import CataloguePlanner
 from domain.learning.model import CurriculumSpec, PlannedBy, SkillLevel
+from tests.adapters.harness import Person, running
+from tests.adapters.telegram_emulator import BotApiEmulator
 from tests.support import FakeClock, Learner
 
 SPEC = CurriculumSpec("Linear algebra", 3, 45, SkillLevel.INTERMEDIATE, goals="PCA and SVD")
@@ -202,6 +204,25 @@ async def test_the_new_reply_says_which_planner_made_the_plan(
     plain = Learner(bootstrap(engine, clock=clock))  # no model configured: no mention of one
     reply = await plain.say("/new Linear algebra | 3 | 45 | beginner")
     assert "language model" not in reply and "planned from my notes" in reply
+
+
+async def test_telegram_shows_typing_while_the_model_plans_and_not_for_a_quick_answer(
+    fake: FakeChatCompletions, api: BotApiEmulator, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    fake.delay = 1.2
+    dispatcher = bootstrap(engine, clock=clock, planner=planner(fake))
+    async with running(api, dispatcher, typing_after=0.3) as adapter:
+        ada = Person(api, adapter, "Ada")
+        assert "planned by the language model" in await ada.say(
+            "/new Linear algebra | 3 | 45 | beginner"
+        )
+        methods = [c.method for c in ada.calls if c.method != "getUpdates"]
+        assert methods[0] == "sendChatAction" and methods[-1] == "sendMessage"
+        typing = ada.calls[[c.method for c in ada.calls].index("sendChatAction")]
+        assert typing.params["action"] == "typing"
+        assert typing.params["chat_id"] == str(ada.chat.id)
+        await ada.say("/help")
+        assert "sendChatAction" not in [c.method for c in ada.calls]
 
 
 def test_a_base_url_chooses_the_model_planner_and_needs_a_model() -> None:
