@@ -44,6 +44,25 @@ def bootstrap(
     return Dispatcher(ctx)
 
 
+def planner_for(settings: Settings) -> CurriculumPlanner:
+    """The offline catalogue planner, or, with SYLLABOT_LLM_BASE_URL set, the language-model
+    planner that falls back to it."""
+    offline = CataloguePlanner()
+    if not settings.llm_base_url:
+        return offline
+    from bot.llm_planner import LanguageModelPlanner
+
+    assert settings.llm_model  # the settings refuse a base URL without a model
+    key = settings.llm_api_key
+    return LanguageModelPlanner(
+        base_url=settings.llm_base_url,
+        model=settings.llm_model,
+        offline=offline,
+        api_key=key.get_secret_value() if key else None,
+        timeout=settings.llm_timeout_seconds,
+    )
+
+
 @asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
     """Start the embedded server if no DATABASE_URL is set, migrate, and yield an engine.

@@ -73,12 +73,12 @@ def chat(
 
     async def main() -> None:
         from bot.adapters.terminal import PLATFORM, TerminalChat
-        from bot.bootstrap import bootstrap, open_database
+        from bot.bootstrap import bootstrap, open_database, planner_for
         from bot.scheduler import Scheduler
         from bot.worker import NotificationWorker
 
         async with open_database(settings) as engine:
-            dispatcher = bootstrap(engine, policy=settings.policy())
+            dispatcher = bootstrap(engine, policy=settings.policy(), planner=planner_for(settings))
             terminal = TerminalChat(dispatcher, user or getpass.getuser())
             # The worker of `syllabot run`, delivering this person's notifications here.
             worker = NotificationWorker(
@@ -115,7 +115,7 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
     async def main() -> None:
         from contextlib import AsyncExitStack
 
-        from bot.bootstrap import bootstrap, open_database
+        from bot.bootstrap import bootstrap, open_database, planner_for
         from bot.scheduler import Scheduler
         from bot.worker import NotificationWorker
 
@@ -125,7 +125,7 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
             loop.add_signal_handler(signum, stop.set)
         async with AsyncExitStack() as running:
             engine = await running.enter_async_context(open_database(settings))
-            dispatcher = bootstrap(engine, policy=settings.policy())
+            dispatcher = bootstrap(engine, policy=settings.policy(), planner=planner_for(settings))
             couriers = await platforms(running, dispatcher)
             scheduler = Scheduler(NotificationWorker(dispatcher.ctx, couriers), dispatcher.ctx)
             scheduler.start()

@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import platformdirs
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.marketplace.model import Policy
@@ -57,6 +57,24 @@ class Settings(BaseSettings):
     cancel_notice_hours: int = Field(
         default=12, ge=0, le=720, alias="SYLLABOT_CANCEL_NOTICE_HOURS"
     )
+    # The optional language-model planner (any OpenAI-compatible Chat Completions server).
+    llm_base_url: str | None = Field(
+        default=None,
+        alias="SYLLABOT_LLM_BASE_URL",
+        description="e.g. http://127.0.0.1:11434/v1 (Ollama); unset plans offline only",
+    )
+    llm_model: str | None = Field(default=None, alias="SYLLABOT_LLM_MODEL", validate_default=True)
+    llm_api_key: SecretStr | None = Field(default=None, alias="SYLLABOT_LLM_API_KEY")
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, le=600, alias="SYLLABOT_LLM_TIMEOUT")
+
+    @field_validator("llm_model")
+    @classmethod
+    def _llm_model(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value in (None, ""):
+            if info.data.get("llm_base_url"):
+                raise ValueError("required when SYLLABOT_LLM_BASE_URL is set (e.g. llama3.1)")
+            return None
+        return value
 
     @field_validator("admins")
     @classmethod
@@ -80,12 +98,12 @@ class Settings(BaseSettings):
             admins=frozenset((platform.strip(), user.strip()) for platform, _, user in pairs),
         )
 
-    @field_validator("discord_guild_id", mode="before")
+    @field_validator("discord_guild_id", "llm_api_key", mode="before")
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
-    @field_validator("telegram_api_base_url", "telegram_webhook_url")
+    @field_validator("telegram_api_base_url", "telegram_webhook_url", "llm_base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value in (None, ""):
@@ -136,6 +154,7 @@ ENV_NAMES = {
     "log_level": "LOG_LEVEL",
     "SYLLABOT_DB_POOL_SIZE": "SYLLABOT_DB_POOL_SIZE",
     "SYLLABOT_AUTO_MIGRATE": "SYLLABOT_AUTO_MIGRATE",
+    "llm_model": "SYLLABOT_LLM_MODEL",  # its default is validated: reported by field name
 }  # fields with an alias are reported under the alias, which is the variable's name
 
 

@@ -28,7 +28,13 @@ from rapidfuzz import fuzz
 from domain.learning.catalogue import CatalogueSubject, CatalogueTopic
 from domain.learning.matching import find_subject, normalize
 from domain.learning.model import CurriculumSpec, PlannedSession, Resource, SkillLevel
-from domain.learning.planner import TITLE_MAX, TemplatePlanner, _split_minutes, shorten
+from domain.learning.planner import (
+    TITLE_MAX,
+    OfflinePlanning,
+    TemplatePlanner,
+    _split_minutes,
+    shorten,
+)
 from domain.learning.ports import CurriculumPlanner
 
 _RANK = {"beginner": 0, "intermediate": 1, "advanced": 2}
@@ -48,7 +54,7 @@ class _Unit:
     goal: bool = False
 
 
-class CataloguePlanner:
+class CataloguePlanner(OfflinePlanning):
     """Implements ``CurriculumPlanner``: catalogue subjects from the catalogue, anything else
     by ``fallback`` (the template planner)."""
 

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from domain.learning.commands import ChangeCurriculumStatus, CreateCurriculum, OpenCurriculum
 from domain.learning.model import (
+    CurriculumCreated,
     CurriculumOverview,
     CurriculumStatus,
     PlanPage,
@@ -27,14 +28,16 @@ NO_CURRICULUM = "You have no curriculum yet. Create one with /new."
 
 async def create_curriculum(
     cmd: CreateCurriculum, uow: UnitOfWork, planner: CurriculumPlanner
-) -> CurriculumOverview:
+) -> CurriculumCreated:
     """Plan the sessions for ``cmd.spec``, store them, and make the curriculum the current one.
 
     Run by the /new wizard on a unit of work that ends the wizard when it commits
     (``conversations.ending``), so the plan and the wizard's end are one transaction.
+    The plan is made before the transaction opens (a language model may take seconds).
     """
     spec = cmd.spec
-    sessions = planner.plan(spec)
+    plan = await planner.make_plan(spec)
+    sessions = list(plan.sessions)
     if [s.number for s in sessions] != list(range(1, spec.total_sessions + 1)):
         raise RuntimeError("planner returned a plan that is not numbered 1..N")
     async with uow:
@@ -43,7 +46,7 @@ async def create_curriculum(
         await uow.users.set_current_curriculum(cmd.user_id, curriculum_id)
         overview = await uow.curricula.get_owned(curriculum_id, owner=cmd.user_id)
         await uow.commit()
-    return overview
+    return CurriculumCreated(overview, plan.by, plan.fallback)
 
 
 async def list_curricula(user_id: UUID, uow: UnitOfWork) -> list[CurriculumOverview]:

@@ -64,6 +64,23 @@ class PlannedSession:
     resources: tuple[Resource, ...] = field(default=())
 
 
+class PlannedBy(StrEnum):
+    """Which planner made a plan."""
+
+    OFFLINE = "offline"  # the catalogue or template planner, in process
+    MODEL = "model"  # a language model (an optional adapter outside the domain)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A planner's answer: the sessions, who made them, and, when a language model was asked
+    but the offline planner answered instead, why (``fallback``, e.g. "timeout")."""
+
+    sessions: tuple[PlannedSession, ...]
+    by: PlannedBy = PlannedBy.OFFLINE
+    fallback: str | None = None
+
+
 @dataclass(frozen=True)
 class StudySession:
     """A planned session as stored, with its completion."""
@@ -106,6 +123,15 @@ class CurriculumOverview:
     @property
     def percent_done(self) -> int:
         return round(100 * self.progress.sessions_completed / self.total_sessions)
+
+
+@dataclass(frozen=True)
+class CurriculumCreated:
+    """What ``create_curriculum`` did: the new curriculum, and how its plan was made."""
+
+    overview: CurriculumOverview
+    planned_by: PlannedBy
+    fallback: str | None = None
 
 
 @dataclass(frozen=True)

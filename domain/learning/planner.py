@@ -33,7 +33,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import quote_plus
 
-from domain.learning.model import CurriculumSpec, PlannedSession, Resource, SkillLevel
+from domain.learning.model import (
+    CurriculumSpec,
+    Plan,
+    PlannedBy,
+    PlannedSession,
+    Resource,
+    SkillLevel,
+)
 from domain.learning.phases import (
     _MORE_FOUNDATIONS,
     Phase,
@@ -156,7 +163,17 @@ def _slots(phases: list[Phase]) -> list[_Slot]:
     return slots
 
 
-class TemplatePlanner:
+class OfflinePlanning:
+    """``make_plan`` for a planner whose ``plan`` is offline: its plan, made offline."""
+
+    def plan(self, spec: CurriculumSpec) -> list[PlannedSession]:
+        raise NotImplementedError
+
+    async def make_plan(self, spec: CurriculumSpec) -> Plan:
+        return Plan(tuple(self.plan(spec)), PlannedBy.OFFLINE)
+
+
+class TemplatePlanner(OfflinePlanning):
     """Plans a curriculum from templates, offline and deterministically.
 
     Implements the ``CurriculumPlanner`` port. The plan runs from foundations through numbered

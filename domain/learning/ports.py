@@ -28,6 +28,7 @@ from domain.learning.model import (
     CurriculumStatus,
     LastCompletion,
     Note,
+    Plan,
     PlannedSession,
     StudySession,
 )
@@ -35,7 +36,13 @@ from domain.learning.model import (
 
 class CurriculumPlanner(Protocol):
     def plan(self, spec: CurriculumSpec) -> list[PlannedSession]:
-        """Design ``spec.total_sessions`` numbered sessions (1..N) for the spec."""
+        """Design ``spec.total_sessions`` numbered sessions (1..N) for the spec, offline."""
+        ...
+
+    async def make_plan(self, spec: CurriculumSpec) -> Plan:
+        """The plan for a new curriculum, saying who made it. Offline planners answer with
+        ``plan``; a language-model planner may take seconds, and answers with ``plan`` when
+        the model does not."""
         ...
 
 

@@ -46,6 +46,7 @@ async def running(
     flood: FloodLimit | None = FloodLimit(burst=1_000),
     rate_limiter: ChatRateLimiter | None = None,
     monotonic: Callable[[], float] | None = None,
+    typing_after: float = 60.0,  # no "typing" in the call lists unless a test asks for it
 ) -> AsyncIterator[TelegramAdapter]:
     extra: dict[str, Any] = {"monotonic": monotonic} if monotonic else {}
     adapter = TelegramAdapter(
@@ -56,6 +57,7 @@ async def running(
         poll_timeout=5,
         flood=flood,
         rate_limiter=rate_limiter or relaxed_limiter(),
+        typing_after=typing_after,
         **extra,
     )
     async with adapter:

@@ -379,6 +379,11 @@ class BotApiEmulator:
     async def _m_getme(self, params: dict[str, Any]) -> Any:
         return self._bot_user()
 
+    async def _m_sendchataction(self, params: dict[str, Any]) -> Any:
+        if params.get("action") not in ("typing", "upload_document"):
+            raise ApiError(400, "Bad Request: wrong parameter action in request")
+        return True
+
     async def _m_logout(self, params: dict[str, Any]) -> Any:
         return True
 

@@ -15,7 +15,7 @@ from domain.learning.commands import (
     UndoLastSession,
 )
 from domain.learning.curricula import change_status, create_curriculum, open_curriculum
-from domain.learning.model import CurriculumSpec, CurriculumStatus, SkillLevel
+from domain.learning.model import CurriculumSpec, CurriculumStatus, PlannedBy, SkillLevel
 from domain.learning.planner import TemplatePlanner
 from domain.learning.sessions import add_note, log_session, undo_last
 from domain.shared.errors import NotFound
@@ -29,7 +29,9 @@ async def test_log_undo_and_note_take_commands_and_return_what_happened(
 ) -> None:
     (learner,) = await people(engine, 1)
     uow = SqlAlchemyUnitOfWork(engine)
-    created = await create_curriculum(CreateCurriculum(learner, SPEC), uow, TemplatePlanner())
+    made = await create_curriculum(CreateCurriculum(learner, SPEC), uow, TemplatePlanner())
+    created = made.overview
+    assert made.planned_by is PlannedBy.OFFLINE and made.fallback is None
     assert (created.title, created.status) == ("Go (beginner)", CurriculumStatus.ACTIVE)
 
     logged = await log_session(LogSession(learner, minutes=40, note="first"), uow, clock)
@@ -49,7 +51,8 @@ async def test_someone_elses_curriculum_can_be_neither_opened_nor_paused(
 ) -> None:
     owner, other = await people(engine, 2)
     uow = SqlAlchemyUnitOfWork(engine)
-    theirs = await create_curriculum(CreateCurriculum(owner, SPEC), uow, TemplatePlanner())
+    made = await create_curriculum(CreateCurriculum(owner, SPEC), uow, TemplatePlanner())
+    theirs = made.overview
     before = await snapshot(engine)
     with pytest.raises(NotFound):
         await open_curriculum(OpenCurriculum(other, theirs.id), uow)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -19,7 +20,7 @@ from telegram import (
     Message,
     Update,
 )
-from telegram.constants import ChatType
+from telegram.constants import ChatAction, ChatType
 from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -56,6 +57,8 @@ CONNECTIONS = 16
 # than the database has connections: more would only queue there, and a crowd of runnable
 # tasks slows everything else on the event loop (button answers, the next getUpdates).
 WORKING = 10
+TYPING_AFTER = 1.0  # seconds an answer may take before the chat shows "typing…"
+TYPING_EVERY = 4.5  # Telegram shows a chat action for about five seconds
 
 
 class TelegramUnavailable(Exception):
@@ -83,8 +86,10 @@ class TelegramAdapter(Lifecycle):
         connection_pool_size: int = CONNECTIONS,
         max_working: int = WORKING,
         receive: bool = True,
+        typing_after: float = TYPING_AFTER,
     ) -> None:
         self._dispatcher = dispatcher
+        self._typing_after = typing_after
         self._receive = receive  # False: only send (a `syllabot worker` delivering reminders)
         self._webhook = webhook
         self._poll_timeout = poll_timeout
@@ -215,7 +220,7 @@ class TelegramAdapter(Lifecycle):
             text=message.text,
             private=message.chat.type == ChatType.PRIVATE,
         )
-        async with self._working:
+        async with self._working, self._typing(message.chat.id):
             replies = await self._dispatcher.handle_update(self.stream, update.update_id, incoming)
         await self._deliver(update, replies or [], message.chat.id, quote=message)
 
@@ -230,9 +235,32 @@ class TelegramAdapter(Lifecycle):
         incoming = Incoming(
             identity=_identity(query.from_user), payload=query.data, private=private
         )
-        async with self._working:
+        async with self._working, self._typing(chat.id):
             replies = await self._dispatcher.handle_update(self.stream, update.update_id, incoming)
         await self._deliver(update, replies or [], chat.id, pressed=query.message)
+
+    @contextlib.asynccontextmanager
+    async def _typing(self, chat_id: int) -> AsyncIterator[None]:
+        """Show "typing…" in the chat while the block runs longer than ``typing_after`` (a
+        language model planning, say), so the user never waits in silence."""
+
+        async def keep_typing() -> None:
+            await asyncio.sleep(self._typing_after)
+            while True:
+                try:
+                    await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
+                except TelegramError as error:
+                    logger.info("Telegram: could not show typing in %s: %s", chat_id, error)
+                    return
+                await asyncio.sleep(TYPING_EVERY)
+
+        task = asyncio.create_task(keep_typing())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log an unexpected error with its update id; tell the user nothing was changed."""

@@ -27,9 +27,10 @@ from domain.learning.curricula import (
 )
 from domain.learning.matching import find_subject
 from domain.learning.model import (
-    CurriculumOverview,
+    CurriculumCreated,
     CurriculumSpec,
     CurriculumStatus,
+    PlannedBy,
     PlanPage,
     SkillLevel,
     StudySession,
@@ -60,8 +61,8 @@ async def _levels(req: Request) -> list[tuple[str, str]]:
 async def _create(req: Request, answers: dict[str, object]) -> Reply:
     spec = spec_from_answers(answers)
     command = CreateCurriculum(req.user_id, spec)  # the wizard's unit of work ends it
-    overview = await create_curriculum(command, req.ctx.uow(), req.ctx.planner)
-    return _created(overview, spec)
+    created = await create_curriculum(command, req.ctx.uow(), req.ctx.planner)
+    return _created(created, spec)
 
 
 WIZARD = Wizard(
@@ -115,8 +116,8 @@ async def new(req: Request) -> Replies:
     if req.args.strip():
         spec = parse_new_one_line(req.args)
         command = CreateCurriculum(req.user_id, spec)
-        overview = await create_curriculum(command, req.ctx.uow(), req.ctx.planner)
-        return _created(overview, spec)
+        created = await create_curriculum(command, req.ctx.uow(), req.ctx.planner)
+        return _created(created, spec)
     return await WIZARD.start(req)
 
 
@@ -130,11 +131,25 @@ SOURCES = {
 }
 
 
-def _created(overview: CurriculumOverview, spec: CurriculumSpec) -> Reply:
+BY_MODEL = "planned by the language model"
+OFFLINE = "planned offline (the language model did not answer)"
+
+
+def _planned(created: CurriculumCreated, spec: CurriculumSpec) -> str:
+    """Which planner made the plan, and from what."""
+    if created.planned_by is PlannedBy.MODEL:
+        return BY_MODEL
+    if created.fallback is not None:  # a language model was asked, the offline planner answered
+        return f"{OFFLINE}, {SOURCES[plan_source(spec)]}"
+    return SOURCES[plan_source(spec)]
+
+
+def _created(created: CurriculumCreated, spec: CurriculumSpec) -> Reply:
+    overview = created.overview
     first = overview.next_session
     lines = [
         f"📚 Created “{overview.title}”: {overview.total_sessions} sessions × "
-        f"{duration(overview.session_minutes)}, {SOURCES[plan_source(spec)]}.",
+        f"{duration(overview.session_minutes)}, {_planned(created, spec)}.",
     ]
     if first is not None:
         lines.append(f"First up: session 1, {first.title}.")
