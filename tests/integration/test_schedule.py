@@ -1,0 +1,55 @@
+"""/schedule: target dates on the learner's study days, /progress against them, and the study
+reminder on the same days and time."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.handlers.router import Dispatcher
+from tests.integration.test_reminder_settings import stored
+from tests.support import FakeClock, Learner, snapshot
+
+
+async def test_a_schedule_dates_each_session_and_progress_says_where_the_learner_stands(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    ann = Learner(dispatcher)  # Monday 2 March 2026, 13:00 in Berlin
+    await ann.say("/timezone Europe/Berlin")
+    await ann.say("/new Go | 6 | 30 | beginner")
+    shown = await ann.say("/schedule mon,wed,fri 19:00")
+    assert "Scheduled “Go (beginner)”: mon,wed,fri at 19:00 (Europe/Berlin)" in shown
+    assert "on track" in shown
+    assert "Mon 02 Mar: session 1" in shown and "Wed 04 Mar: session 2" in shown
+    # the study reminder follows the schedule (19:00 is its default, so it is not stored)
+    assert (await stored(engine, ann))["study"] == {"enabled": True, "weekdays": [0, 2, 4]}
+    assert "📅 on track with your schedule" in await ann.say("/progress")
+
+    clock.set(datetime(2026, 3, 6, 9, 0, tzinfo=UTC))  # Friday: Monday and Wednesday missed
+    assert "2 sessions behind schedule" in await ann.say("/progress")
+    shown = await ann.say("/schedule")
+    assert "Fri 06 Mar: session 1" in shown and "Mon 09 Mar: session 2" in shown
+
+    await ann.say("/done")
+    await ann.say("/done")
+    assert "on track with your schedule" in await ann.say("/progress")
+    await ann.say("/done")
+    await ann.say("/done")
+    assert "1 session ahead of schedule" in await ann.say("/progress")
+    assert "Mon 09 Mar: session 5" in await ann.say("/schedule")
+
+    assert "No schedule for “Go (beginner)” any more" in await ann.say("/schedule off")
+    assert "📅" not in await ann.say("/progress")
+
+
+async def test_a_bad_schedule_changes_nothing(dispatcher: Dispatcher, engine: AsyncEngine) -> None:
+    bo = Learner(dispatcher)
+    assert "no curriculum yet" in await bo.say("/schedule mon 19:00")
+    await bo.say("/new Go | 3 | 30 | beginner")
+    before = await snapshot(engine)
+    assert "not a day" in await bo.say("/schedule someday 19:00")
+    assert "not a time of day" in await bo.say("/schedule mon 25:00")
+    assert "Usage: /schedule" in await bo.say("/schedule mon")
+    assert await snapshot(engine) == before
+    assert "No study schedule" in await bo.say("/schedule")
