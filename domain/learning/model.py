@@ -249,6 +249,7 @@ class ScheduledSession:
 class ScheduleView:
     """The current curriculum's schedule with each remaining session's target date."""
 
+    curriculum_id: UUID
     curriculum_title: str
     timezone: str
     session_minutes: int

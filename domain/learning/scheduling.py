@@ -77,7 +77,9 @@ async def _view(
     now: datetime,
 ) -> ScheduleView:
     if schedule is None:
-        return ScheduleView(curriculum.title, zone, curriculum.session_minutes, None, None, ())
+        return ScheduleView(
+            curriculum.id, curriculum.title, zone, curriculum.session_minutes, None, None, ()
+        )
     today = timezones.local_date(now, zone)
     where = standing(
         schedule,
@@ -96,5 +98,11 @@ async def _view(
         for s, day in zip(pending, where.dates, strict=False)
     )
     return ScheduleView(
-        curriculum.title, zone, curriculum.session_minutes, schedule, where, sessions
+        curriculum.id,
+        curriculum.title,
+        zone,
+        curriculum.session_minutes,
+        schedule,
+        where,
+        sessions,
     )

@@ -3,10 +3,15 @@ reminder on the same days and time."""
 
 from __future__ import annotations
 
+import io
+import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 
+from icalendar import Calendar
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.adapters.terminal import TerminalChat
 from bot.handlers.router import Dispatcher
 from tests.integration.test_reminder_settings import stored
 from tests.support import FakeClock, Learner, snapshot
@@ -53,3 +58,29 @@ async def test_a_bad_schedule_changes_nothing(dispatcher: Dispatcher, engine: As
     assert "Usage: /schedule" in await bo.say("/schedule mon")
     assert await snapshot(engine) == before
     assert "No study schedule" in await bo.say("/schedule")
+
+
+async def test_the_terminal_writes_the_calendar_file_and_prints_its_path(
+    dispatcher: Dispatcher, tmp_path: Path
+) -> None:
+    out = io.StringIO()
+    chat = TerminalChat(
+        dispatcher, f"cal-{uuid.uuid4().hex[:8]}", stdin=io.StringIO(), stdout=out, files=tmp_path
+    )
+    await chat.enter("/timezone America/New_York")
+    await chat.enter("/new Go | 4 | 30 | beginner")
+    assert "No study schedule" in (await chat.enter("/calendar"))[0].text
+    await chat.enter("/schedule tue,thu 07:30")
+    (reply,) = await chat.enter("/calendar")
+    assert "4 study sessions of “Go (beginner)” (America/New_York)" in reply.text
+    path = tmp_path / "syllabot-go-beginner.ics"
+    assert f"📎 text/calendar file saved: {path}" in out.getvalue()
+    events = Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    starts = [event.decoded("dtstart") for event in events]
+    # Monday 2 March: Tuesday 3 (EST), Thursday 5, then Tuesday 10 and Thursday 12 (EDT)
+    assert [s.astimezone(UTC).strftime("%d %H:%M") for s in starts] == [
+        "03 12:30",
+        "05 12:30",
+        "10 11:30",
+        "12 11:30",
+    ]

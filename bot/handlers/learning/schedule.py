@@ -1,8 +1,16 @@
-"""A study schedule: /schedule and /calendar."""
+"""A study schedule: /schedule and /calendar (an .ics file: each remaining session at its
+target date and time in the learner's zone, as TZID-ed local times with the zone's VTIMEZONE,
+so a calendar app keeps 19:00 at 19:00 on both sides of a DST change)."""
 
 from __future__ import annotations
 
-from bot.handlers.base import Command, Handler, Reply, Request
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event
+
+from bot.handlers.base import Attachment, Command, Handler, Reply, Request
 from bot.handlers.formatting import schedule_standing
 from domain.learning.commands import SetSchedule
 from domain.learning.model import ScheduleView
@@ -57,6 +65,43 @@ async def schedule(req: Request) -> Reply:
     return _shown(await set_schedule(command, req.ctx.uow(), req.ctx.clock), "📅 Scheduled")
 
 
+def calendar_file(view: ScheduleView, now: datetime) -> Attachment:
+    """The schedule as an iCalendar file (one event per remaining session)."""
+    assert view.schedule is not None
+    zone = ZoneInfo(view.timezone)
+    calendar = Calendar()
+    calendar.add("prodid", "-//Syllabot//study schedule//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", f"Syllabot: {view.curriculum_title}")
+    for session in view.sessions:
+        event = Event()
+        # Stable per session, so importing a newer file updates the events instead of doubling.
+        event.add("uid", f"{view.curriculum_id}-{session.number}@syllabot")
+        event.add("dtstamp", now)
+        event.add("dtstart", datetime.combine(session.day, view.schedule.at, tzinfo=zone))
+        event.add("duration", timedelta(minutes=view.session_minutes))
+        event.add("summary", f"Study: session {session.number}, {session.title}")
+        event.add("description", f"{view.curriculum_title}. Log it with /done when finished.")
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    slug = re.sub(r"[^a-z0-9]+", "-", view.curriculum_title.lower()).strip("-") or "plan"
+    return Attachment(f"syllabot-{slug[:40]}.ics", calendar.to_ical(), "text/calendar")
+
+
+async def calendar(req: Request) -> Reply:
+    """Your study schedule as a calendar file to import."""
+    view = await schedule_view(req.user_id, req.ctx.uow(), req.ctx.clock)
+    if view.schedule is None:
+        return Reply(f"No study schedule for “{view.curriculum_title}” yet. {USAGE}")
+    if not view.sessions:
+        return Reply(f"No sessions left to schedule in “{view.curriculum_title}”.")
+    return Reply(
+        f"📅 {len(view.sessions)} study sessions of “{view.curriculum_title}” "
+        f"({view.timezone}): open the file to add them to your calendar.",
+        attachment=calendar_file(view, req.ctx.clock.now()),
+    )
+
+
 COMMANDS = [
     Command(
         "schedule",
@@ -64,6 +109,7 @@ COMMANDS = [
         "study days for your plan: /schedule mon,wed,fri 19:00",
         "/schedule <days> <HH:MM>",
     ),
+    Command("calendar", calendar, "your study schedule as a calendar file (.ics)"),
 ]
 
 BUTTONS: dict[str, Handler] = {}
