@@ -84,3 +84,30 @@ async def test_the_terminal_writes_the_calendar_file_and_prints_its_path(
         "10 11:30",
         "12 11:30",
     ]
+
+
+async def test_the_study_reminder_comes_on_study_days_and_names_that_days_session(
+    dispatcher: Dispatcher, clock: FakeClock
+) -> None:
+    ann = Learner(dispatcher)  # Monday 2 March 2026, 13:00 in Berlin
+    await ann.say("/timezone Europe/Berlin")
+    await ann.say("/new Go | 6 | 30 | beginner")
+    await ann.say("/schedule wed,fri 19:00")
+
+    clock.set(datetime(2026, 3, 3, 18, 30, tzinfo=UTC))  # Tuesday 19:30: not a study day
+    await ann.worker.drain()
+    assert studied(ann) == []
+    clock.set(datetime(2026, 3, 4, 18, 0, tzinfo=UTC))  # Wednesday 19:00
+    await ann.worker.drain()
+    (reminder,) = studied(ann)
+    assert "Time to study “Go (beginner)”: session 1," in reminder
+    assert "📅 Today's session on your schedule · on track with your schedule." in reminder
+
+    clock.set(datetime(2026, 3, 6, 18, 0, tzinfo=UTC))  # Friday 19:00, Wednesday's not done
+    await ann.worker.drain()
+    assert "session 1," in studied(ann)[-1]  # the day's session, not a pile of them
+    assert "1 session behind schedule" in studied(ann)[-1]
+
+
+def studied(learner: Learner) -> list[str]:
+    return [n.text for n in learner.notices if "Time to study" in n.text]
