@@ -22,7 +22,7 @@ Deviations from the seed, each with its reason:
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -38,6 +38,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Text,
+    Time,
     UniqueConstraint,
     Uuid,
     text,
@@ -123,6 +124,11 @@ class CurriculumRow(Base):
     status: Mapped[str | None] = mapped_column(String(50), server_default=text("'active'"))
     created_at: Mapped[datetime | None] = _stamp()
     updated_at: Mapped[datetime | None] = _stamp()
+    # 0006: /schedule (days 0 = Monday, local time, first day, sessions done before it)
+    schedule_days: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))
+    schedule_at: Mapped[time | None] = mapped_column(Time)
+    schedule_from: Mapped[date | None] = mapped_column(Date)
+    schedule_baseline: Mapped[int | None] = mapped_column(Integer)
 
 
 class SessionRow(Base):

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import tempfile
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import TextIO
 
 from bot.handlers.base import Button, Identity, Incoming, Reply
@@ -33,8 +35,11 @@ class TerminalChat:
         *,
         stdin: TextIO | None = None,
         stdout: TextIO | None = None,
+        files: Path | None = None,
     ) -> None:
         self._dispatcher = dispatcher
+        # where a reply's attachment is written (its path is printed)
+        self._files = files or Path(tempfile.gettempdir()) / "syllabot-files"
         self._identity = Identity(PLATFORM, user, chat_id=f"terminal:{user}", display_name=user)
         self._in = stdin or sys.stdin
         self._out = stdout or sys.stdout
@@ -132,6 +137,11 @@ class TerminalChat:
                     link = f" → {button.url}" if button.url else ""
                     labels.append(f"[#{number} {button.label}{link}]")
                 self._write(INDENT + "  ".join(labels) + "\n")
+        if reply.attachment is not None:
+            self._files.mkdir(parents=True, exist_ok=True)
+            path = self._files / Path(reply.attachment.filename).name
+            path.write_bytes(reply.attachment.content)
+            self._write(f"{INDENT}📎 {reply.attachment.mime_type} file saved: {path.resolve()}\n")
         self._out.flush()
 
     def _write(self, text: str) -> None:

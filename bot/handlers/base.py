@@ -59,6 +59,15 @@ class Ask:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a reply, after its text (e.g. a calendar to import)."""
+
+    filename: str
+    content: bytes
+    mime_type: str = "application/octet-stream"
+
+
+@dataclass(frozen=True)
 class Reply:
     """A message to show. ``edit`` asks to replace the message whose button was pressed.
 
@@ -68,7 +77,9 @@ class Reply:
 
     ``choose`` (a short prompt, e.g. "Pick a time") says the payload buttons are the options of
     one choice: an adapter may show them as a menu under that prompt (Discord's select menu);
-    the others show the buttons as they are. ``ask``: see :class:`Ask`.
+    the others show the buttons as they are. ``ask``: see :class:`Ask`. ``attachment``: a file
+    every adapter sends after the text (Telegram a document, Discord a file, the terminal
+    writes it to a folder and prints its path).
     """
 
     text: str
@@ -77,6 +88,7 @@ class Reply:
     open_private: str | None = None
     choose: str | None = None
     ask: Ask | None = None
+    attachment: Attachment | None = None
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from domain.learning.model import ScheduleStanding
+
 
 def local_time(moment: datetime | None, zone: str) -> str:
     """``moment`` as a wall-clock time in ``zone``, e.g. "Tue 24 Nov 2026, 19:30"."""
@@ -29,3 +31,12 @@ def duration(minutes: int) -> str:
 def bar(done: int, total: int, width: int = 10) -> str:
     filled = round(width * done / total) if total else 0
     return "▓" * filled + "░" * (width - filled)
+
+
+def schedule_standing(standing: ScheduleStanding) -> str:
+    """ "on track", "2 sessions behind" or "1 session ahead" against the study schedule."""
+    if standing.behind:
+        return f"{standing.behind} session{'s' if standing.behind > 1 else ''} behind schedule"
+    if standing.ahead:
+        return f"{standing.ahead} session{'s' if standing.ahead > 1 else ''} ahead of schedule"
+    return "on track with your schedule"

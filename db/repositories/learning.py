@@ -34,6 +34,7 @@ from domain.learning.model import (
     Progress,
     Resource,
     SkillLevel,
+    StudySchedule,
     StudySession,
 )
 from domain.shared.errors import NotFound
@@ -227,6 +228,7 @@ class SqlCurriculumRepository(_Repository):
             progress=_progress(progress),
             created_at=curriculum.created_at,
             next_session=None if next_session is None else _study_session(next_session),
+            schedule=_schedule(curriculum),
         )
 
     async def get_owned(self, curriculum_id: UUID, owner: UUID) -> CurriculumOverview:
@@ -265,6 +267,18 @@ class SqlCurriculumRepository(_Repository):
     async def set_status(self, curriculum_id: UUID, status: CurriculumStatus) -> None:
         await self._session.execute(
             update(CurriculumRow).where(CurriculumRow.id == curriculum_id).values(status=status)
+        )
+
+    async def set_schedule(self, curriculum_id: UUID, schedule: StudySchedule | None) -> None:
+        await self._session.execute(
+            update(CurriculumRow)
+            .where(CurriculumRow.id == curriculum_id)
+            .values(
+                schedule_days=None if schedule is None else list(schedule.weekdays),
+                schedule_at=None if schedule is None else schedule.at,
+                schedule_from=None if schedule is None else schedule.starts_on,
+                schedule_baseline=None if schedule is None else schedule.baseline,
+            )
         )
 
     async def archive_completed_before(self, moment: datetime) -> int:
@@ -400,6 +414,14 @@ class SqlNoteRepository(_Repository):
             )
             for note, number, session_title, curriculum_title in rows
         ]
+
+
+def _schedule(row: CurriculumRow) -> StudySchedule | None:
+    if not row.schedule_days or row.schedule_at is None or row.schedule_from is None:
+        return None
+    return StudySchedule(
+        tuple(row.schedule_days), row.schedule_at, row.schedule_from, row.schedule_baseline or 0
+    )
 
 
 def _progress(row: UserProgressRow) -> Progress:

@@ -5,6 +5,7 @@ asker owns what the command names."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import time
 from uuid import UUID
 
 from domain.learning.model import CurriculumSpec, CurriculumStatus
@@ -57,3 +58,12 @@ class AddNote:
 
     user_id: UUID
     text: str
+
+
+@dataclass(frozen=True)
+class SetSchedule:
+    """Study the current curriculum on local ``weekdays`` at ``at``; no weekdays: no schedule."""
+
+    user_id: UUID
+    weekdays: tuple[int, ...]
+    at: time | None = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 from uuid import UUID
 
@@ -106,6 +106,26 @@ class Progress:
 
 
 @dataclass(frozen=True)
+class StudySchedule:
+    """When the learner means to study a curriculum: local ``weekdays`` (0 = Monday) at ``at``,
+    counted from local day ``starts_on``; ``baseline`` sessions were done before it was set."""
+
+    weekdays: tuple[int, ...]
+    at: time
+    starts_on: date
+    baseline: int
+
+
+@dataclass(frozen=True)
+class ScheduleStanding:
+    """Where a learner stands against their schedule (see ``domain.learning.schedule``)."""
+
+    behind: int  # sessions the schedule expected before today that are not done
+    ahead: int  # sessions done beyond what it expects by the end of today
+    dates: tuple[date, ...]  # the target date of each remaining session, in order
+
+
+@dataclass(frozen=True)
 class CurriculumOverview:
     """A curriculum with its progress: what ``/plans`` and ``/progress`` show."""
 
@@ -119,6 +139,7 @@ class CurriculumOverview:
     progress: Progress
     created_at: datetime
     next_session: StudySession | None = None
+    schedule: StudySchedule | None = None
 
     @property
     def percent_done(self) -> int:
@@ -224,6 +245,7 @@ class CurriculumProgress:
     curriculum: CurriculumOverview
     streak: int
     at_risk: bool
+    schedule: ScheduleStanding | None = None
 
 
 @dataclass(frozen=True)
@@ -240,3 +262,23 @@ class RecentNotes:
 
     timezone: str
     notes: list[Note]
+
+
+@dataclass(frozen=True)
+class ScheduledSession:
+    number: int
+    title: str
+    day: date  # its target date, local
+
+
+@dataclass(frozen=True)
+class ScheduleView:
+    """The current curriculum's schedule with each remaining session's target date."""
+
+    curriculum_id: UUID
+    curriculum_title: str
+    timezone: str
+    session_minutes: int
+    schedule: StudySchedule | None
+    standing: ScheduleStanding | None
+    sessions: tuple[ScheduledSession, ...]

@@ -30,6 +30,7 @@ from domain.learning.model import (
     Note,
     Plan,
     PlannedSession,
+    StudySchedule,
     StudySession,
 )
 
@@ -66,6 +67,8 @@ class CurriculumRepository(Protocol):
     ) -> list[StudySession]: ...
 
     async def set_status(self, curriculum_id: UUID, status: CurriculumStatus) -> None: ...
+
+    async def set_schedule(self, curriculum_id: UUID, schedule: StudySchedule | None) -> None: ...
 
     async def archive_completed_before(self, moment: datetime) -> int:
         """Archive curricula completed (last changed) before ``moment``; returns how many."""

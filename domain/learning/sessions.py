@@ -10,7 +10,7 @@ import logging
 from datetime import timedelta
 from uuid import UUID
 
-from domain.learning import streaks
+from domain.learning import schedule, streaks
 from domain.learning.commands import AddNote, LogSession, UndoLastSession
 from domain.learning.curricula import NO_CURRICULUM
 from domain.learning.model import (
@@ -182,6 +182,15 @@ async def progress_report(user_id: UUID, uow: UnitOfWork, clock: Clock) -> Progr
                 streak=streaks.current_streak(p.current_streak, p.last_local_date, today),
                 at_risk=curriculum.status is CurriculumStatus.ACTIVE
                 and streaks.streak_at_risk(p.current_streak, p.last_local_date, today),
+                schedule=None
+                if curriculum.schedule is None
+                else schedule.standing(
+                    curriculum.schedule,
+                    total_sessions=curriculum.total_sessions,
+                    completed=p.sessions_completed,
+                    today=today,
+                    studied_today=p.last_local_date == today,
+                ),
             )
         )
     return ProgressReport(user.timezone, report)

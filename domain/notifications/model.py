@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any, Literal, get_args
 from uuid import UUID
 
-from domain.learning.model import StudySession
+from domain.learning.model import ScheduleStanding, StudySession
 from domain.notifications.preferences import NotificationPreferences
 
 
@@ -71,6 +71,7 @@ class StudyFacts:
     next_session: StudySession | None
     session_minutes: int
     muted: bool
+    schedule: ScheduleStanding | None = None  # the current curriculum's, if it has one
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from uuid import UUID
 
-from domain.learning import streaks
+from domain.learning import schedule, streaks
 from domain.learning.model import CurriculumStatus
 from domain.marketplace.model import Booking, BookingStatus
 from domain.notifications import preferences
@@ -188,4 +188,13 @@ async def study_facts(user_id: UUID, day: date, uow: UnitOfWork, now: datetime) 
         next_session=None if current is None else current.next_session,
         session_minutes=0 if current is None else current.session_minutes,
         muted=preferences.load(raw).muted(now),
+        schedule=None
+        if current is None or current.schedule is None
+        else schedule.standing(
+            current.schedule,
+            total_sessions=current.total_sessions,
+            completed=current.progress.sessions_completed,
+            today=day,
+            studied_today=current.progress.last_local_date == day,
+        ),
     )

@@ -64,6 +64,7 @@ class DiscordFake:
     forms: list[dict[str, Any]] = field(default_factory=list)  # modals the bot opened
     # "PUT commands" -> status (or (status, Discord error code)), answered once
     fail: dict[str, int | tuple[int, int]] = field(default_factory=dict)
+    uploads: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)  # message -> files
 
     def __post_init__(self) -> None:
         self.bot = self.user("Syllabot", bot=True)
@@ -95,8 +96,11 @@ class DiscordFake:
 
     async def _serve(self, request: web.Request) -> web.Response:
         path = "/" + request.match_info["path"]
-        raw = await request.read()
-        body = json.loads(raw) if raw else None
+        if request.content_type.startswith("multipart/"):
+            body = await _multipart(request)
+        else:
+            raw = await request.read()
+            body = json.loads(raw) if raw else None
         if request.headers.get("Authorization") not in (f"Bot {self.token}", None):
             status, result = 401, {"message": "401: Unauthorized", "code": 0}
         else:
@@ -219,7 +223,16 @@ class DiscordFake:
             "mention_everyone": False,
             "mentions": [],
             "mention_roles": [],
-            "attachments": [],
+            "attachments": [
+                {
+                    "id": self.snowflake(),
+                    "filename": name,
+                    "size": len(content),
+                    "url": f"https://cdn.example/{name}",
+                    "proxy_url": f"https://cdn.example/{name}",
+                }
+                for name, content in body.get("files", [])
+            ],
             "embeds": [],
             "pinned": False,
             "type": 0 if pending is None else 20,
@@ -234,6 +247,7 @@ class DiscordFake:
                 "authorizing_integration_owners": {},
             }
         self.messages[message["id"]] = message
+        self.uploads[message["id"]] = list(body.get("files", []))
         return message
 
     def _update(self, message_id: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -404,6 +418,21 @@ class DiscordFake:
             getattr(state, f"parse_{event.lower()}")(payload)
         started = [t for t in asyncio.all_tasks() - before if t.get_name().startswith(EVENT_TASKS)]
         await asyncio.gather(*started)
+
+
+async def _multipart(request: web.Request) -> dict[str, Any]:
+    """A message with files: its JSON in ``payload_json``, the files as ``files[n]`` parts
+    (kept as ``body["files"]``: (filename, bytes))."""
+    body: dict[str, Any] = {}
+    files: list[tuple[str, bytes]] = []
+    reader = await request.multipart()
+    async for part in reader:
+        data = bytes(await part.read())  # type: ignore[union-attr]
+        if getattr(part, "name", None) == "payload_json":
+            body.update(json.loads(data))
+        elif getattr(part, "filename", None):
+            files.append((str(getattr(part, "filename", "")), data))
+    return {**body, "files": files}
 
 
 def components(message: dict[str, Any]) -> list[dict[str, Any]]:

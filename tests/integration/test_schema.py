@@ -123,6 +123,11 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("link_codes", "failed_guesses"): ("integer", False, "0"),
     ("link_codes", "guesses_since"): (TIMESTAMPTZ, True, None),
     ("link_codes", "created_at"): (TIMESTAMPTZ, False, NOW),
+    # 0006: a curriculum's study schedule (/schedule)
+    ("curricula", "schedule_days"): ("integer[]", True, None),
+    ("curricula", "schedule_at"): ("time without time zone", True, None),
+    ("curricula", "schedule_from"): ("date", True, None),
+    ("curricula", "schedule_baseline"): ("integer", True, None),
 }
 
 ADDED_INDEXES = {

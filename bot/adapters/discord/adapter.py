@@ -210,6 +210,8 @@ class DiscordAdapter(Lifecycle):
                 for reply in replies or []:
                     for part, view in self.messages(reply):
                         await message.channel.send(part, view=view or discord.utils.MISSING)
+                    if (file := render.file_of(reply)) is not None:
+                        await message.channel.send(file=file)
             except discord.HTTPException:
                 logger.exception("Discord: could not answer message %s", message.id)
 
@@ -226,6 +228,8 @@ class DiscordAdapter(Lifecycle):
             channel = await self.client.create_dm(discord.Object(int(chat_id)))
             for text, view in self.messages(replace(reply, edit=False)):
                 await channel.send(text, view=view or discord.utils.MISSING)
+            if (file := render.file_of(reply)) is not None:
+                await channel.send(file=file)
         except (discord.Forbidden, discord.NotFound) as error:
             logger.info("Discord: cannot write to %s: %s", chat_id, error)
             return BLOCKED
@@ -283,6 +287,8 @@ class DiscordAdapter(Lifecycle):
                         await interaction.followup.send(
                             text, view=view or discord.utils.MISSING, ephemeral=ephemeral
                         )
+                if (file := render.file_of(reply)) is not None:
+                    await interaction.followup.send(file=file, ephemeral=ephemeral)
         except discord.HTTPException:
             logger.exception(
                 "Discord: could not deliver a reply to interaction %s", interaction.id

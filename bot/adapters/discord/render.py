@@ -4,6 +4,7 @@ buttons at most 5 a row and 5 rows, a reply's ``choose`` buttons as one select m
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import Any
 
@@ -28,6 +29,14 @@ def messages(reply: Reply, private_link: str) -> list[tuple[str, discord.ui.View
     parts = [p for p in split_text(reply.text, MAX_TEXT, length=len) if p.strip()] or ["…"]
     view = _view(reply, private_link)
     return [(part, view if n == len(parts) else None) for n, part in enumerate(parts, 1)]
+
+
+def file_of(reply: Reply) -> discord.File | None:
+    """The reply's attachment as a file to upload after its text, if it has one."""
+    if reply.attachment is None:
+        return None
+    content = io.BytesIO(reply.attachment.content)
+    return discord.File(content, filename=reply.attachment.filename)
 
 
 def _view(reply: Reply, private_link: str) -> discord.ui.View | None:

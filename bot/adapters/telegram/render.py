@@ -11,6 +11,7 @@ from telegram import (
     Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     LinkPreviewOptions,
     Message,
     ReplyParameters,
@@ -68,6 +69,11 @@ async def render(
             reply_markup=markup if number == len(parts) else None,
             reply_parameters=reply_to if number == 1 else None,
             link_preview_options=NO_PREVIEW,
+        )
+    if reply.attachment is not None:
+        file = reply.attachment
+        await bot.send_document(
+            chat_id, InputFile(file.content, filename=file.filename, attach=True)
         )
 
 

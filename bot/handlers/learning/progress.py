@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.handlers.base import Ask, Command, Handler, Reply, Request
-from bot.handlers.formatting import bar, duration, local_time
+from bot.handlers.formatting import bar, duration, local_time, schedule_standing
 from domain.learning.commands import AddNote, LogSession, UndoLastSession
 from domain.learning.curricula import NO_CURRICULUM
 from domain.learning.parsing import parse_done_args, parse_note
@@ -70,6 +70,8 @@ async def progress(req: Request) -> Reply:
         ]
         if c.next_session is not None:
             lines.append(f"Next: session {c.next_session.number}, {c.next_session.title}")
+        if item.schedule is not None:
+            lines.append(f"📅 {schedule_standing(item.schedule)}")
         if item.at_risk:
             lines.append("⚠️ Your streak ends tonight unless you log a session today.")
         blocks.append("\n".join(lines))

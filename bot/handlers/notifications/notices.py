@@ -15,7 +15,7 @@ from typing import Any
 from uuid import UUID
 
 from bot.handlers.base import Context, Reply
-from bot.handlers.formatting import duration
+from bot.handlers.formatting import duration, schedule_standing
 from bot.handlers.marketplace.booking_card import booking_card
 from bot.handlers.marketplace.experts import admin_card
 from domain.accounts.registration import get_user
@@ -73,9 +73,17 @@ async def _study(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | N
     if facts.curriculum_title is None or facts.next_session is None:
         return None  # nothing active to study: no nagging
     session = facts.next_session
+    planned = ""
+    if facts.schedule is not None and facts.schedule.dates:
+        when = facts.schedule.dates[0]
+        planned = (
+            "📅 Today's session on your schedule"
+            if when == date.fromisoformat(data["day"])
+            else f"📅 On your schedule for {when:%a %d %b}"
+        ) + f" · {schedule_standing(facts.schedule)}.\n"
     return Reply(
         f"📚 Time to study “{facts.curriculum_title}”: session {session.number}, "
-        f"{session.title} ({duration(facts.session_minutes)}).\n"
+        f"{session.title} ({duration(facts.session_minutes)}).\n{planned}"
         "/next shows it in detail · /done when you have finished."
     )
 
