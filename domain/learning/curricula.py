@@ -11,6 +11,7 @@ from datetime import timedelta
 from uuid import UUID
 
 from domain.learning.commands import ChangeCurriculumStatus, CreateCurriculum, OpenCurriculum
+from domain.learning.matching import spelled
 from domain.learning.model import (
     CurriculumCreated,
     CurriculumOverview,
@@ -35,7 +36,7 @@ async def create_curriculum(
     (``conversations.ending``), so the plan and the wizard's end are one transaction.
     The plan is made before the transaction opens (a language model may take seconds).
     """
-    spec = cmd.spec
+    spec = replace(cmd.spec, subject=spelled(cmd.spec.subject))  # "pyhton" is called Python
     plan = await planner.make_plan(spec)
     sessions = list(plan.sessions)
     if [s.number for s in sessions] != list(range(1, spec.total_sessions + 1)):

@@ -54,12 +54,25 @@ def _index() -> _Index:
 
 def find_subject(text: str) -> CatalogueSubject | None:
     """The catalogue subject ``text`` names, or None (rules above)."""
+    found = _find(text)
+    return None if found is None else found[0]
+
+
+def spelled(text: str) -> str:
+    """How to call the subject ``text`` names: as typed, unless it was found only through a
+    typo ("pyhton" is called "Python"; "Spanish for travel" stays as it is)."""
+    found = _find(text)
+    return found[0].name if found is not None and not found[1] else text
+
+
+def _find(text: str) -> tuple[CatalogueSubject, bool] | None:
+    """The subject and whether ``text`` holds one of its names as it is (rules 1 and 2)."""
     index = _index()
     wanted = normalize(text)
     if not wanted:
         return None
     if wanted in index.by_name:
-        return index.by_name[wanted]
+        return index.by_name[wanted], True
     words = wanted.split()
     found = [
         (start, -length, index.by_name[" ".join(words[start : start + length])])
@@ -68,7 +81,7 @@ def find_subject(text: str) -> CatalogueSubject | None:
         if " ".join(words[start : start + length]) in index.by_name
     ]
     if found:
-        return min(found, key=lambda hit: hit[:2])[2]
+        return min(found, key=lambda hit: hit[:2])[2], True
     best: tuple[float, int, str] | None = None
     for start in range(len(words)):
         for length in range(1, min(MAX_WORDS, len(words) - start) + 1):
@@ -78,4 +91,4 @@ def find_subject(text: str) -> CatalogueSubject | None:
             hit = process.extractOne(run, index.long_names, scorer=fuzz.ratio, score_cutoff=CLOSE)
             if hit is not None and (best is None or (hit[1], -start) > best[:2]):
                 best = (hit[1], -start, hit[0])
-    return None if best is None else index.by_name[best[2]]
+    return None if best is None else (index.by_name[best[2]], False)

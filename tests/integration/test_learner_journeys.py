@@ -291,5 +291,6 @@ async def test_a_skipped_syllabus_says_the_plan_is_general_and_a_known_subject_n
     assert "general structure" in general and "list the topics" in general
     known = await ki.say("/new pyhton | 4 | 30 | beginner")  # a typo of a catalogue subject
     assert "planned from my notes on this subject" in known
+    assert "Created “Python (beginner)”" in known  # called by its name, not the typo
     await ki.say("/new")
     assert "step 2 of 6" in await ki.say("Linear algebra")  # no topics step: I know it

@@ -10,7 +10,7 @@ import pytest
 
 from domain.learning.catalogue import AREAS, CatalogueSubject, catalogue
 from domain.learning.catalogue_planner import plan_subject
-from domain.learning.matching import find_subject
+from domain.learning.matching import find_subject, spelled
 from domain.learning.model import CurriculumSpec, SkillLevel
 
 TEMPLATE_WORDS = ("Core block", "Orientation", "Capstone", "Foundations")
@@ -87,3 +87,9 @@ def test_a_subject_is_found_whatever_way_it_is_typed(typed: str, key: str) -> No
 @pytest.mark.parametrize("typed", ["Underwater basket weaving", "gardening tips", "x", ""])
 def test_something_the_catalogue_does_not_hold_is_not_forced_onto_a_subject(typed: str) -> None:
     assert find_subject(typed) is None
+
+
+def test_a_subject_found_through_a_typo_takes_its_catalogue_name() -> None:
+    assert spelled("pyhton") == "Python"
+    assert spelled("Spanish for travel") == "Spanish for travel"  # the learner's own words
+    assert spelled("Dinghy sailing") == "Dinghy sailing"
