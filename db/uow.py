@@ -29,6 +29,7 @@ from db.repositories.bookings import SqlBookingRepository
 from db.repositories.experts import SqlExpertRepository
 from db.repositories.learning import SqlCurriculumRepository, SqlNoteRepository
 from db.repositories.notifications import SqlNotificationRepository
+from db.repositories.plans import SqlPlanRepository
 from db.tx import Tx, is_transient
 from domain.shared.errors import TransientConflict
 
@@ -56,6 +57,7 @@ class SqlAlchemyUnitOfWork:
         self.users = SqlUserRepository(tx)
         self.curricula = SqlCurriculumRepository(tx)
         self.notes = SqlNoteRepository(tx)
+        self.plans = SqlPlanRepository(tx)
         self.conversations = SqlConversationRepository(tx)
         self.experts = SqlExpertRepository(tx)
         self.bookings = SqlBookingRepository(tx)

@@ -115,6 +115,7 @@ async def _complete_next(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> Sess
         streak=streak,
         curriculum_completed=finished,
         note_saved=cmd.note is not None,
+        session_id=context.next_session_id,
     )
 
 
