@@ -148,6 +148,7 @@ class Completion:
     note: str | None
     previous: Progress  # as read: the write lands only if the progress is still this
     completes_curriculum: bool
+    session_number: int | None = None  # as read: the write lands only if it is still this
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,7 @@ async def _complete_next(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> Sess
             note=cmd.note,
             previous=progress,
             completes_curriculum=finished,
+            session_number=context.next_session_number,
         )
     )
     if not recorded:
