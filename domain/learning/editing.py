@@ -7,9 +7,11 @@ rules (completed sessions are never touched) are in ``domain.learning.plan_edits
 
 from __future__ import annotations
 
+from dataclasses import replace
 from uuid import UUID
 
 from domain.learning import plan_edits
+from domain.learning.catalogue_planner import plan_source
 from domain.learning.commands import EditPlan, RateSession, ReplanCurriculum
 from domain.learning.curricula import NO_CURRICULUM
 from domain.learning.model import (
@@ -90,6 +92,9 @@ async def replan(cmd: ReplanCurriculum, uow: UnitOfWork, planner: CurriculumPlan
         new, rest = plan_edits.replan_specs(
             spec, completed, total=cmd.total_sessions, level=cmd.level, goals=cmd.goals
         )
+        if plan_source(spec) == "general":  # the learner's own syllabus, from its open sessions
+            titles = [s.title for s in await uow.plans.open_sessions(curriculum.id)]
+            rest = replace(rest, topics=plan_edits.topics_of(titles))
         drafts = [plan_edits.draft(s) for s in planner.plan(rest)]
         if len(drafts) != rest.total_sessions:
             raise RuntimeError("planner returned the wrong number of sessions")

@@ -25,7 +25,13 @@ from domain.learning.model import (
     SkillLevel,
     StudySession,
 )
-from domain.learning.parsing import SESSIONS_RANGE, parse_level, parse_optional_text
+from domain.learning.parsing import (
+    SESSIONS_RANGE,
+    TOPIC_MAX,
+    TOPICS_MAX,
+    parse_level,
+    parse_optional_text,
+)
 from domain.learning.planner import TITLE_MAX, shorten
 from domain.shared.errors import InvalidInput
 from domain.shared.text import clean_text
@@ -38,6 +44,8 @@ REPLAN_USAGE = (
 )
 _CHECKPOINT = re.compile(r"\bcheckpoint\b", re.IGNORECASE)
 _NUMBER = re.compile(r"^\s*\d+\s*$")
+_PLANNED_PREFIX = re.compile(r"^(?:practice|review|final project|review checkpoint \d+):\s*", re.I)
+_PART = re.compile(r"\s*\((?:part )?\d+ of \d+\)$")
 
 
 def draft(session: StudySession | PlannedSession) -> SessionDraft:
@@ -204,6 +212,19 @@ def review_place(tail: Sequence[StudySession]) -> int:
         if _CHECKPOINT.search(session.title):
             return index
     return 0
+
+
+def topics_of(titles: Sequence[str]) -> tuple[str, ...]:
+    """The learner's own topics back from their open sessions' titles (a syllabus is not
+    stored): "Practice: Knots" and "Knots (part 2 of 2)" are "Knots"; "Knots and Sails" and
+    "Knots + Sails" (merged) are two topics, in plan order."""
+    topics: dict[str, None] = {}
+    for title in titles:
+        core = _PART.sub("", _PLANNED_PREFIX.sub("", title))
+        for name in re.split(r"\s+\+\s+|\s+and\s+|,\s*", core):
+            if name.strip():
+                topics.setdefault(shorten(name, TOPIC_MAX), None)
+    return tuple(topics)[:TOPICS_MAX]
 
 
 def parse_replan(args: str) -> tuple[int | None, SkillLevel | None, str | None]:

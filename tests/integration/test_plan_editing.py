@@ -244,3 +244,14 @@ async def test_nobody_edits_or_rates_another_learners_plan(
     assert "no longer open" in await press_payload(ha, delete)
     assert "meant for someone else" in await press_payload(ha, gu.payloads()[0])
     assert await sessions(engine, gu) == before
+
+
+async def test_replanning_the_learners_own_syllabus_keeps_their_topics(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    ju = await _started(dispatcher, clock, done=2)
+    assert "8 sessions" in await ju.say("/replan 8 | reach the next harbour")
+    titles = [str(r[1]) for r in await sessions(engine, ju)]
+    assert titles[:2] == ["Knots and Sails", "Tides"]
+    assert len(titles) == 8 and not [t for t in titles if "Core block" in t]
+    assert {"Weather", "Navigation", "Racing"} <= {t for t in titles[2:]}

@@ -14,6 +14,7 @@ from domain.learning.plan_edits import (
     parse_replan,
     replan_specs,
     review_place,
+    topics_of,
 )
 from domain.shared.errors import InvalidInput
 
@@ -115,3 +116,16 @@ def test_replan_plans_only_the_open_sessions_and_tells_the_planner_what_was_done
     assert rest.background == "Python\nAlready studied: Vectors; Matrices"
     with pytest.raises(InvalidInput, match="between 3 and 365"):
         replan_specs(spec, ["Vectors", "Matrices"], total=2, level=None, goals=None)
+
+
+def test_a_syllabus_comes_back_from_the_open_session_titles() -> None:
+    titles = [
+        "Knots and Sails",
+        "Practice: Knots",
+        "Tides (part 1 of 2)",
+        "Tides (part 2 of 2)",
+        "Weather + Navigation",
+        "Review checkpoint 1: Knots, Sails",
+        "Final project: Navigation and Racing",
+    ]
+    assert topics_of(titles) == ("Knots", "Sails", "Tides", "Weather", "Navigation", "Racing")
