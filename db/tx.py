@@ -15,12 +15,17 @@ from sqlalchemy.util import greenlet_spawn
 _TRANSIENT = frozenset({"40001", "40P01"})
 
 
-def is_transient(error: Exception) -> bool:
-    """A deadlock or serialization failure, from asyncpg itself or wrapped by SQLAlchemy."""
+def sqlstate_of(error: Exception) -> str | None:
+    """The SQLSTATE of an error from asyncpg itself or wrapped by SQLAlchemy."""
     sqlstate = getattr(error, "sqlstate", None) or getattr(
         getattr(error, "orig", None), "sqlstate", None
     )
-    return sqlstate in _TRANSIENT
+    return sqlstate if isinstance(sqlstate, str) else None
+
+
+def is_transient(error: Exception) -> bool:
+    """A deadlock or serialization failure, from asyncpg itself or wrapped by SQLAlchemy."""
+    return sqlstate_of(error) in _TRANSIENT
 
 
 _NAME = re.compile(r"(?<![:\w]):([a-z_]+)")

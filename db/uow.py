@@ -27,8 +27,10 @@ from db.repositories.accounts import (
 )
 from db.repositories.bookings import SqlBookingRepository
 from db.repositories.experts import SqlExpertRepository
-from db.repositories.learning import SqlCurriculumRepository, SqlNoteRepository
+from db.repositories.learning import SqlCurriculumRepository
+from db.repositories.notes import SqlNoteRepository
 from db.repositories.notifications import SqlNotificationRepository
+from db.repositories.plans import SqlPlanRepository
 from db.tx import Tx, is_transient
 from domain.shared.errors import TransientConflict
 
@@ -56,6 +58,7 @@ class SqlAlchemyUnitOfWork:
         self.users = SqlUserRepository(tx)
         self.curricula = SqlCurriculumRepository(tx)
         self.notes = SqlNoteRepository(tx)
+        self.plans = SqlPlanRepository(tx)
         self.conversations = SqlConversationRepository(tx)
         self.experts = SqlExpertRepository(tx)
         self.bookings = SqlBookingRepository(tx)

@@ -10,7 +10,7 @@ from domain.accounts.ports import (
     LinkRepository,
     UserRepository,
 )
-from domain.learning.ports import CurriculumRepository, NoteRepository
+from domain.learning.ports import CurriculumRepository, NoteRepository, PlanRepository
 from domain.marketplace.ports import BookingRepository, ExpertRepository
 from domain.notifications.ports import NotificationRepository
 
@@ -29,6 +29,9 @@ class UnitOfWork(Protocol):
 
     @property
     def notes(self) -> NoteRepository: ...
+
+    @property
+    def plans(self) -> PlanRepository: ...
 
     @property
     def conversations(self) -> ConversationRepository: ...

@@ -12,7 +12,7 @@ from uuid import UUID
 from bot.handlers import payloads
 from bot.handlers.accounts import link, timezone
 from bot.handlers.base import Command, Context, Handler, Incoming, Prompt, Replies, Reply, Request
-from bot.handlers.learning import curricula, progress, schedule
+from bot.handlers.learning import curricula, editing, progress, schedule
 from bot.handlers.marketplace import bookings, experts
 from bot.handlers.notifications import reminders
 from bot.handlers.retry import retry_transient
@@ -97,7 +97,17 @@ class Dispatcher:
             Command("help", self.help, "this list", personal=False),
             Command("cancel", cancel, "leave the current step-by-step flow"),
         ]
-        modules = (curricula, progress, schedule, timezone, reminders, experts, bookings, link)
+        modules = (
+            curricula,
+            editing,
+            progress,
+            schedule,
+            timezone,
+            reminders,
+            experts,
+            bookings,
+            link,
+        )
         self.commands: dict[str, Command] = {
             c.name: c for c in [*own, *(c for m in modules for c in m.COMMANDS)]
         }

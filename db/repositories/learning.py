@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -18,10 +19,9 @@ from sqlalchemy.orm import aliased
 from db.models import (
     CurriculumRow,
     SessionRow,
-    UserNoteRow,
     UserProgressRow,
 )
-from db.tx import DriverStatement, _Repository
+from db.tx import DriverStatement, _Repository, sqlstate_of
 from domain.learning.model import (
     Completion,
     CompletionContext,
@@ -29,7 +29,6 @@ from domain.learning.model import (
     CurriculumSpec,
     CurriculumStatus,
     LastCompletion,
-    Note,
     PlannedSession,
     Progress,
     Resource,
@@ -81,8 +80,9 @@ _LOCK_USER = DriverStatement("SELECT 1 FROM users WHERE id = :user_id FOR NO KEY
 # One atomic statement, one round trip, so it needs no transaction around it: hold the learner's
 # row, then (only if the progress is still what the domain decided on) update the progress,
 # complete the session, keep the note and complete the curriculum, in the lock order. Should the
-# progress move but the session not, the last line divides by zero: the statement fails as a
-# whole, so a half-written completion can never commit.
+# progress stay but the session not (moved, split or deleted by a /plan edit in between), the last
+# line divides by zero: the statement fails as a whole, so a half-written completion can never
+# commit, and ``record_completion`` reports it as not written.
 _RECORD_COMPLETION = DriverStatement(
     """
     WITH u AS (
@@ -104,6 +104,7 @@ _RECORD_COMPLETION = DriverStatement(
         UPDATE sessions
            SET completed_at = :at, completed_local_date = :day, minutes_spent = :minutes
          WHERE id = :session_id AND curriculum_id = :curriculum_id AND completed_at IS NULL
+           AND session_number = coalesce(CAST(:number AS integer), session_number)
            AND EXISTS (SELECT 1 FROM p)
         RETURNING id
     ), n AS (
@@ -120,6 +121,9 @@ _RECORD_COMPLETION = DriverStatement(
       AS written
     """
 )
+
+
+_DIVISION_BY_ZERO = "22012"  # SQLSTATE of the failure above
 
 
 # /undo's writes as one statement, in the lock order (each step waits for the one before): the
@@ -320,9 +324,19 @@ class SqlCurriculumRepository(_Repository):
         )
 
     async def record_completion(self, completion: Completion) -> bool:
-        row = await self._tx.fetchrow(
+        try:
+            row = await self._record(completion)
+        except Exception as error:
+            if sqlstate_of(error) != _DIVISION_BY_ZERO:
+                raise
+            return False  # the session moved after it was read
+        return row is not None and row["written"] == 1
+
+    async def _record(self, completion: Completion) -> Mapping[Any, Any] | None:
+        return await self._tx.fetchrow(
             _RECORD_COMPLETION,
             {
+                "number": completion.session_number,
                 "user_id": completion.user_id,
                 "curriculum_id": completion.curriculum_id,
                 "session_id": completion.session_id,
@@ -337,7 +351,6 @@ class SqlCurriculumRepository(_Repository):
                 "completes": completion.completes_curriculum,
             },
         )
-        return row is not None and row["written"] == 1
 
     async def last_completion(self, user_id: UUID) -> LastCompletion | None:
         query = (
@@ -383,37 +396,6 @@ class SqlCurriculumRepository(_Repository):
                 "streak": streak,
             },
         )
-
-
-class SqlNoteRepository(_Repository):
-    async def add(self, user_id: UUID, session_id: UUID, content: str, at: datetime) -> UUID:
-        row = UserNoteRow(
-            user_id=user_id, session_id=session_id, content=content, created_at=at, updated_at=at
-        )
-        self._session.add(row)
-        await self._session.flush()
-        return row.id
-
-    async def recent(self, user_id: UUID, limit: int) -> list[Note]:
-        rows = await self._session.execute(
-            select(UserNoteRow, SessionRow.session_number, SessionRow.title, CurriculumRow.title)
-            .join(SessionRow, SessionRow.id == UserNoteRow.session_id)
-            .join(CurriculumRow, CurriculumRow.id == SessionRow.curriculum_id)
-            .where(UserNoteRow.user_id == user_id)
-            .order_by(UserNoteRow.created_at.desc())
-            .limit(limit)
-        )
-        return [
-            Note(
-                note.id,
-                note.content,
-                number,
-                session_title,
-                curriculum_title,
-                note.created_at or note.updated_at or datetime.min.replace(tzinfo=UTC),
-            )
-            for note, number, session_title, curriculum_title in rows
-        ]
 
 
 def _schedule(row: CurriculumRow) -> StudySchedule | None:

@@ -23,7 +23,7 @@ from domain.accounts.ports import (
     LinkRepository,
     UserRepository,
 )
-from domain.learning.ports import CurriculumRepository, NoteRepository
+from domain.learning.ports import CurriculumRepository, NoteRepository, PlanRepository
 from domain.marketplace.ports import BookingRepository, ExpertRepository
 from domain.notifications.ports import NotificationRepository
 from domain.shared.clock import Clock
@@ -188,6 +188,10 @@ class _FlowUnitOfWork:
     @property
     def notes(self) -> NoteRepository:
         return self._inner.notes
+
+    @property
+    def plans(self) -> PlanRepository:
+        return self._inner.plans
 
     @property
     def conversations(self) -> ConversationRepository:

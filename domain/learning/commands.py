@@ -8,7 +8,13 @@ from dataclasses import dataclass
 from datetime import time
 from uuid import UUID
 
-from domain.learning.model import CurriculumSpec, CurriculumStatus
+from domain.learning.model import (
+    CurriculumSpec,
+    CurriculumStatus,
+    Feeling,
+    PlanAction,
+    SkillLevel,
+)
 
 
 @dataclass(frozen=True)
@@ -67,3 +73,39 @@ class SetSchedule:
     user_id: UUID
     weekdays: tuple[int, ...]
     at: time | None = None
+
+
+@dataclass(frozen=True)
+class EditPlan:
+    """One edit of the current curriculum's open sessions.
+
+    ``session`` is a session number (typed) or a session id (a button). ``other`` is the target
+    number for ``MOVE`` or the second session for ``MERGE`` (None: the one after it); ``step``
+    moves by one place up (-1) or down (+1) instead. ``title`` names a renamed or inserted one.
+    """
+
+    user_id: UUID
+    action: PlanAction
+    session: int | UUID
+    other: int | None = None
+    step: int = 0
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class ReplanCurriculum:
+    """Re-plan the open sessions of the current curriculum; None keeps a setting as it is."""
+
+    user_id: UUID
+    total_sessions: int | None = None
+    level: SkillLevel | None = None
+    goals: str | None = None
+
+
+@dataclass(frozen=True)
+class RateSession:
+    """Say how a completed session went; a hard one gets a review session."""
+
+    user_id: UUID
+    session_id: UUID
+    feeling: Feeling

@@ -195,6 +195,7 @@ class Completion:
     note: str | None
     previous: Progress  # as read: the write lands only if the progress is still this
     completes_curriculum: bool
+    session_number: int | None = None  # as read: the write lands only if it is still this
 
 
 @dataclass(frozen=True)
@@ -221,6 +222,7 @@ class SessionLogged:
     streak: int
     curriculum_completed: bool
     note_saved: bool
+    session_id: UUID | None = None  # for the how-did-it-go tap
 
 
 @dataclass(frozen=True)
@@ -282,3 +284,66 @@ class ScheduleView:
     schedule: StudySchedule | None
     standing: ScheduleStanding | None
     sessions: tuple[ScheduledSession, ...]
+
+
+class Feeling(StrEnum):
+    """How a finished session went, tapped after ``/done``."""
+
+    EASY = "easy"
+    FINE = "fine"
+    HARD = "hard"
+
+
+class PlanAction(StrEnum):
+    """The edits ``/plan edit`` offers; each touches open (not completed) sessions only."""
+
+    RENAME = "rename"
+    MOVE = "move"
+    INSERT = "insert"
+    DELETE = "delete"
+    MERGE = "merge"
+    SPLIT = "split"
+
+
+@dataclass(frozen=True)
+class SessionDraft:
+    """An open session as an edit leaves it: ``id`` None for a new one (numbers come from its
+    place in the list)."""
+
+    id: UUID | None
+    title: str
+    objectives: tuple[str, ...]
+    materials: str
+    resources: tuple[Resource, ...] = ()
+
+
+@dataclass(frozen=True)
+class PlanEdited:
+    """One ``/plan edit`` done: ``number`` and ``title`` of the session it leaves in focus."""
+
+    curriculum_title: str
+    action: PlanAction
+    number: int
+    title: str
+    total_sessions: int
+    other: str | None = None  # the title that was merged in or deleted
+
+
+@dataclass(frozen=True)
+class Replanned:
+    curriculum_title: str
+    kept: int  # completed sessions, unchanged
+    total_sessions: int
+    next_session: StudySession | None
+
+
+@dataclass(frozen=True)
+class SessionRated:
+    """The how-did-it-go tap: for a hard session, the review put in before ``before``."""
+
+    feeling: Feeling
+    session_number: int
+    session_title: str
+    review_number: int | None = None
+    before: str | None = None  # the checkpoint (or next session) the review comes before
+    already: bool = False  # the review was already in the plan

@@ -30,6 +30,7 @@ from domain.learning.model import (
     Note,
     Plan,
     PlannedSession,
+    SessionDraft,
     StudySchedule,
     StudySession,
 )
@@ -100,3 +101,37 @@ class NoteRepository(Protocol):
     async def add(self, user_id: UUID, session_id: UUID, content: str, at: datetime) -> UUID: ...
 
     async def recent(self, user_id: UUID, limit: int) -> list[Note]: ...
+
+
+class PlanRepository(Protocol):
+    """Changing a plan's open sessions (``domain.learning.plan_edits``); run holding the
+    learner's row (the lock order)."""
+
+    async def spec(self, curriculum_id: UUID) -> CurriculumSpec:
+        """The curriculum's settings as stored (its syllabus topics are not stored)."""
+        ...
+
+    async def open_sessions(self, curriculum_id: UUID) -> list[StudySession]:
+        """The sessions not completed yet, by number."""
+        ...
+
+    async def completed_titles(self, curriculum_id: UUID) -> list[str]:
+        """Titles of the completed sessions, by number."""
+        ...
+
+    async def completed_session(self, session_id: UUID, owner: UUID) -> tuple[UUID, StudySession]:
+        """The curriculum id and a completed session of ``owner``'s; raises ``NotFound``."""
+        ...
+
+    async def rewrite_open(
+        self, curriculum_id: UUID, first: int, sessions: list[SessionDraft]
+    ) -> None:
+        """Make ``sessions`` the open sessions, numbered from ``first``: kept ones by id (their
+        other columns untouched), new ones inserted, the rest deleted; the curriculum's
+        ``total_sessions`` follows. Completed sessions are never touched."""
+        ...
+
+    async def set_spec(self, curriculum_id: UUID, spec: CurriculumSpec) -> None:
+        """Store a re-planned spec (title, level, goals, total); a completed curriculum with
+        open sessions again becomes active."""
+        ...

@@ -101,6 +101,7 @@ async def _complete_next(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> Sess
             note=cmd.note,
             previous=progress,
             completes_curriculum=finished,
+            session_number=context.next_session_number,
         )
     )
     if not recorded:
@@ -115,6 +116,7 @@ async def _complete_next(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> Sess
         streak=streak,
         curriculum_completed=finished,
         note_saved=cmd.note is not None,
+        session_id=context.next_session_id,
     )
 
 

@@ -25,6 +25,9 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     "co": [(HEX,)],
     "tz": [(LONGEST_ZONE,)],
     "st": [(what,) for what in ("study", "streak", "bookings", "quiet", "mute")],
+    "pe": [(HEX,), ("list",)],
+    "px": [(letter, HEX) for letter in "udsmx"],
+    "hw": [(letter, HEX) for letter in "efh"],
     # the expert marketplace
     "xw": [(TOKEN, "0"), (TOKEN, "-")],
     "av": [(HEX, "y"), (HEX, "n")],

@@ -325,3 +325,19 @@ async def test_the_users_own_subjects_are_suggested_for_experts_and_nobody_elses
     synced = {c["name"]: c for c in fake.commands["global"]}
     for name in ("experts", "paid", "session_notes", "timezone"):
         assert synced[name]["options"][0]["autocomplete"] is True
+
+
+async def test_plans_change_on_discord_with_plan_edit_replan_and_the_how_did_it_go_tap(
+    fake: DiscordFake, dispatcher: Dispatcher
+) -> None:
+    async with running(fake, dispatcher) as adapter:
+        eve = Member(fake, adapter, "Eve")
+        await eve.slash("start")
+        assert "Created" in await eve.slash("new", "Linear algebra | 6 | 30 | beginner")
+        assert "How did it go?" in await eve.slash("done")
+        assert eve.buttons() == ["😌 Easy", "🙂 Fine", "😓 Hard"]
+        assert "I added a review as session 2" in await eve.press("😓 Hard")
+        assert "open sessions" in await eve.slash("plan", "edit")
+        assert "session 3:" in await eve.press("✎ 3")
+        assert "Deleted" in await eve.press("🗑 Delete")
+        assert "Re-planned" in await eve.slash("replan", "9 | intermediate")

@@ -289,3 +289,26 @@ async def test_pausing_archiving_reopening_and_finishing_a_curriculum_on_telegra
         assert await progress_of(engine, vi) == (2, 60, 2)
         clock.advance(hours=25)
         assert "more than 24 hours ago" in await vi.say("/undo")
+
+
+async def test_plans_change_on_telegram_with_plan_edit_replan_and_the_how_did_it_go_tap(
+    api: BotApiEmulator, dispatcher: Dispatcher
+) -> None:
+    async with running(api, dispatcher) as adapter:
+        eve = Person(api, adapter, "Eve")
+        await eve.say("/start")
+        assert "Created" in await eve.say("/new Linear algebra | 6 | 30 | beginner")
+        assert "How did it go?" in await eve.say("/done")
+        assert eve.buttons() == ["😌 Easy", "🙂 Fine", "😓 Hard"]
+        assert "I added a review as session 2" in await eve.press("😓 Hard")
+
+        assert "open sessions" in await eve.say("/plan edit")
+        listing = eve.keyboard_message()
+        assert eve.buttons()[0] == "✎ 2"
+        assert "session 3:" in await eve.press("✎ 3")
+        assert "Deleted" in await eve.press("🗑 Delete")
+        assert eve.last_message()["message_id"] == listing["message_id"]  # edited in place
+        assert "has 6 sessions" in eve.last_message()["text"]
+
+        replanned = await eve.say("/replan 9 | intermediate")
+        assert "Re-planned “Linear algebra (intermediate)”: 9 sessions" in replanned

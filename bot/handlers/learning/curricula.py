@@ -13,6 +13,7 @@ from bot.handlers.base import (
     rows,
 )
 from bot.handlers.formatting import bar, duration
+from bot.handlers.learning import editing
 from bot.handlers.wizard import Step, Wizard
 from domain.learning.catalogue_planner import plan_source
 from domain.learning.commands import ChangeCurriculumStatus, CreateCurriculum, OpenCurriculum
@@ -200,7 +201,10 @@ def _plan_reply(req: Request, page: PlanPage, *, edit: bool = False) -> Reply:
 
 
 async def plan(req: Request) -> Reply:
-    """The sessions of the current curriculum, a page at a time."""
+    """The sessions of the current curriculum, a page at a time; /plan edit changes them."""
+    words = req.args.split(maxsplit=1)
+    if words and words[0].lower() == "edit":
+        return await editing.plan_edit(req, words[1] if len(words) > 1 else "")
     page = 0
     if req.args.strip():
         page = parse_int(req.args, what="page", low=1, high=999) - 1
@@ -269,7 +273,12 @@ def _status_command(target: CurriculumStatus, verb: str) -> Handler:
 COMMANDS = [
     Command("new", new, "create a curriculum (wizard, or in one line)", NEW_USAGE),
     Command("plans", plans, "all your curricula, with progress"),
-    Command("plan", plan, "the sessions of your current curriculum"),
+    Command(
+        "plan",
+        plan,
+        "the sessions of your current curriculum; /plan edit changes them",
+        "/plan [page] · /plan edit",
+    ),
     Command("next", next_session, "what to study next"),
     Command(
         "pause",

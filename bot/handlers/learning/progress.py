@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.handlers.base import Ask, Command, Handler, Reply, Request
 from bot.handlers.formatting import bar, duration, local_time, schedule_standing
+from bot.handlers.learning.editing import feeling_buttons
 from domain.learning.commands import AddNote, LogSession, UndoLastSession
 from domain.learning.curricula import NO_CURRICULUM
 from domain.learning.parsing import parse_done_args, parse_note
@@ -40,7 +41,9 @@ async def done(req: Request) -> Reply:
         )
     else:
         lines.append("/next shows what's next · /undo if that was a mistake.")
-    return Reply("\n".join(lines))
+    lines.append("How did it go?")
+    buttons = () if result.session_id is None else feeling_buttons(req, result.session_id)
+    return Reply("\n".join(lines), buttons)
 
 
 async def undo(req: Request) -> Reply:
