@@ -243,7 +243,10 @@ def _topic_session(
     objectives = [o for t in unit.topics for o in t.objectives]
     practice = " Then: ".join(t.practice for t in unit.topics)
     if unit.review:
-        title = f"Review: {names}" + ("" if count == 1 else f" ({part + 1} of {count})")
+        shown = _listed([t.title for t in unit.topics[:3]])
+        more = len(unit.topics) - 3
+        title = f"Review: {shown}" + (f" + {more} more" if more > 0 else "")
+        title += "" if count == 1 else f" ({part + 1} of {count})"
         objectives = [o for t in unit.topics for o in t.objectives[:1]]
     elif count == 1:
         title = names

@@ -187,6 +187,9 @@ def split(session: SessionDraft) -> list[SessionDraft]:
 
 
 def review_title(session_title: str) -> str:
+    """The title of a review of a session (a review of a review is "Review again: …")."""
+    if session_title.startswith("Review: "):
+        return shorten(f"Review again: {session_title.removeprefix('Review: ')}", TITLE_MAX)
     return shorten(f"Review: {session_title}", TITLE_MAX)
 
 

@@ -129,3 +129,10 @@ def test_a_syllabus_comes_back_from_the_open_session_titles() -> None:
         "Final project: Navigation and Racing",
     ]
     assert topics_of(titles) == ("Knots", "Sails", "Tides", "Weather", "Navigation", "Racing")
+
+
+def test_a_review_of_a_review_is_not_titled_review_review() -> None:
+    from domain.learning.plan_edits import review_title
+
+    assert review_title("Knots") == "Review: Knots"
+    assert review_title("Review: Knots + Sails") == "Review again: Knots + Sails"

@@ -138,8 +138,12 @@ async def replan_command(req: Request) -> Reply:
     command = ReplanCurriculum(req.user_id, total, level, goals)
     result = await replan(command, req.ctx.uow(), req.ctx.planner)
     lines = [
-        f"🔁 Re-planned “{result.curriculum_title}”: {result.total_sessions} sessions; your "
-        f"{result.kept} completed session(s) stay as they are."
+        f"🔁 Re-planned “{result.curriculum_title}”: {result.total_sessions} sessions; "
+        + (
+            "your completed session stays as it is."
+            if result.kept == 1
+            else f"your {result.kept} completed sessions stay as they are."
+        )
     ]
     if result.next_session is not None:
         lines.append(f"Next: session {result.next_session.number}, {result.next_session.title}")
