@@ -138,6 +138,8 @@ class DiscordFake:
                 return 200, self.dm_channel(body["recipient_id"])
             case "POST", ["channels", channel, "messages"]:
                 return 200, self._new_message(channel, body, None)
+            case "POST", ["channels", _, "typing"]:
+                return 204, None
         return 404, {"message": "404: Not Found", "code": 0}
 
     def _application(self) -> dict[str, Any]:

@@ -34,9 +34,15 @@ async def fake_discord() -> AsyncIterator[DiscordFake]:
 
 @asynccontextmanager
 async def running(
-    fake: DiscordFake, dispatcher: Dispatcher, *, guild_id: int | None = None
+    fake: DiscordFake,
+    dispatcher: Dispatcher,
+    *,
+    guild_id: int | None = None,
+    typing_after: float = 60.0,  # exact call lists stay free of typing unless a test asks
 ) -> AsyncIterator[DiscordAdapter]:
-    adapter = DiscordAdapter(dispatcher, fake.token, guild_id=guild_id, connect=False)
+    adapter = DiscordAdapter(
+        dispatcher, fake.token, guild_id=guild_id, connect=False, typing_after=typing_after
+    )
     async with adapter:
         yield adapter
 

@@ -3,6 +3,7 @@ Discord REST API on 127.0.0.1 that records every call."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -11,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.discord import CUSTOM_ID_PREFIX, MAX_TEXT, DiscordAdapter, DiscordUnavailable
 from bot.handlers import payloads
-from bot.handlers.base import Button, Reply
+from bot.handlers.base import Button, Command, Reply, Request
 from bot.handlers.router import FAILURE, Dispatcher
 from domain.accounts import inbound
 from domain.shared.timezones import suggest_zones
@@ -341,3 +342,19 @@ async def test_plans_change_on_discord_with_plan_edit_replan_and_the_how_did_it_
         assert "session 3:" in await eve.press("✎ 3")
         assert "Deleted" in await eve.press("🗑 Delete")
         assert "Re-planned" in await eve.slash("replan", "9 | intermediate")
+
+
+async def test_a_slow_answer_to_a_direct_message_shows_typing_and_a_quick_one_does_not(
+    fake: DiscordFake, dispatcher: Dispatcher
+) -> None:
+    async def slow(req: Request) -> Reply:
+        await asyncio.sleep(0.4)  # a language model planning, say
+        return Reply("planned")
+
+    dispatcher.commands["slow"] = Command("slow", slow, "takes its time")
+    async with running(fake, dispatcher, typing_after=0.1) as adapter:
+        ada = Member(fake, adapter)
+        assert "planned" in await ada.say("/slow")
+        assert [c.method for c in ada.calls if c.path.endswith("/typing")] == ["POST"]
+        await ada.say("/help")
+        assert not [c for c in ada.calls if c.path.endswith("/typing")]

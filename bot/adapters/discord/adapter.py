@@ -16,6 +16,7 @@ from discord import app_commands
 from bot.adapters.discord import render
 from bot.adapters.discord.components import AskButton, SyllabotClient
 from bot.adapters.lifecycle import Lifecycle
+from bot.adapters.typing import typing_while_slow
 from bot.handlers.base import Command, Identity, Incoming, Reply
 from bot.handlers.courier import BLOCKED, SENT, Delivery
 from bot.handlers.ordering import InOrder
@@ -23,6 +24,9 @@ from bot.handlers.payloads import NOT_YOURS
 from bot.handlers.router import FAILURE, Dispatcher
 
 logger = logging.getLogger(__name__)
+
+TYPING_AFTER = 1.0  # seconds an answer to a direct message may take before "typing…" shows
+TYPING_EVERY = 8.0  # Discord shows typing for about ten seconds
 
 PLATFORM = "discord"
 MAX_DESCRIPTION = 100  # characters of a slash command's or parameter's description
@@ -52,8 +56,10 @@ class DiscordAdapter(Lifecycle):
         guild_id: int | None = None,
         connect: bool = True,
         serve: bool = True,
+        typing_after: float = TYPING_AFTER,
     ) -> None:
         self._dispatcher = dispatcher
+        self._typing_after = typing_after
         self._serve = serve
         self._token = token
         self._guild = discord.Object(guild_id) if guild_id else None
@@ -205,7 +211,13 @@ class DiscordAdapter(Lifecycle):
         with self._lines.join(message.author.id) as turn:
             await turn.wait()
             incoming = Incoming(_identity(message.author), text=message.content)
-            replies = await self._dispatcher.handle_update(PLATFORM, message.id, incoming)
+            async with typing_while_slow(
+                message.channel.typing,  # awaited, it shows typing once (for ten seconds)
+                after=self._typing_after,
+                every=TYPING_EVERY,
+                where=f"Discord channel {message.channel.id}",
+            ):
+                replies = await self._dispatcher.handle_update(PLATFORM, message.id, incoming)
             try:
                 for reply in replies or []:
                     for part, view in self.messages(reply):

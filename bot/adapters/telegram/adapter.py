@@ -7,7 +7,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -37,6 +37,7 @@ from bot.adapters.telegram.flood import FloodGate, FloodLimit, Verdict
 from bot.adapters.telegram.limits import ChatRateLimiter, paced_by_worker
 from bot.adapters.telegram.processor import UpdateProcessor
 from bot.adapters.telegram.webhook import Webhook, WebhookServer
+from bot.adapters.typing import typing_while_slow
 from bot.handlers.base import Identity, Incoming, Reply
 from bot.handlers.courier import BLOCKED, SENT, Delivery
 from bot.handlers.router import FAILURE, Dispatcher
@@ -239,28 +240,15 @@ class TelegramAdapter(Lifecycle):
             replies = await self._dispatcher.handle_update(self.stream, update.update_id, incoming)
         await self._deliver(update, replies or [], chat.id, pressed=query.message)
 
-    @contextlib.asynccontextmanager
-    async def _typing(self, chat_id: int) -> AsyncIterator[None]:
-        """Show "typing…" in the chat while the block runs longer than ``typing_after`` (a
-        language model planning, say), so the user never waits in silence."""
-
-        async def keep_typing() -> None:
-            await asyncio.sleep(self._typing_after)
-            while True:
-                try:
-                    await self.application.bot.send_chat_action(chat_id, ChatAction.TYPING)
-                except TelegramError as error:
-                    logger.info("Telegram: could not show typing in %s: %s", chat_id, error)
-                    return
-                await asyncio.sleep(TYPING_EVERY)
-
-        task = asyncio.create_task(keep_typing())
-        try:
-            yield
-        finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+    def _typing(self, chat_id: int) -> contextlib.AbstractAsyncContextManager[None]:
+        """Show "typing…" in the chat while an answer is slow (``typing_while_slow``)."""
+        bot = self.application.bot
+        return typing_while_slow(
+            lambda: bot.send_chat_action(chat_id, ChatAction.TYPING),
+            after=self._typing_after,
+            every=TYPING_EVERY,
+            where=f"Telegram chat {chat_id}",
+        )
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log an unexpected error with its update id; tell the user nothing was changed."""
