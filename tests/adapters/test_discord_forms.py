@@ -90,3 +90,24 @@ async def test_the_bio_of_a_new_expert_is_written_in_a_form(
         stored = repr("I teach maths.\nSlowly, with many examples.")  # as rows print it
         wizards = (await snapshot(engine))["conversation_states"]
         assert any(stored in str(row) for row in wizards)
+
+
+async def test_a_syllabus_for_a_subject_i_do_not_know_is_written_in_a_form_over_several_lines(
+    fake: DiscordFake, dispatcher: Dispatcher
+) -> None:
+    async with running(fake, dispatcher) as adapter:
+        ada = Member(fake, adapter, "Ada")  # in direct messages, where the wizard runs
+        await ada.say("/new")
+        asked = await ada.say("Dinghy sailing")
+        assert "List what you want to cover" in asked
+        assert ada.buttons() == ["Skip", "✍️ New curriculum"]
+        assert "step 3 of 7" in await ada.write("Knots\nRigging the boat\nTacking and gybing")
+        [form] = fake.forms
+        assert [f["label"] for f in components(form)] == ["Your topics, one per line"]
+        for answer in ("4", "30"):
+            await ada.say(answer)
+        await ada.press("Beginner")
+        await ada.press("Skip")
+        assert "planned from your own topics" in await ada.press("Skip")
+        plan = await ada.say("/plan")
+        assert plan.index("Knots") < plan.index("Rigging the boat") < plan.index("Tacking")
