@@ -103,7 +103,7 @@ class ReplanCurriculum:
 
 
 @dataclass(frozen=True)
-class RateSession:
+class SayHowItWent:
     """Say how a completed session went; a hard one gets a review session."""
 
     user_id: UUID

@@ -12,7 +12,7 @@ from uuid import UUID
 
 from domain.learning import plan_edits
 from domain.learning.catalogue_planner import plan_source
-from domain.learning.commands import EditPlan, RateSession, ReplanCurriculum
+from domain.learning.commands import EditPlan, ReplanCurriculum, SayHowItWent
 from domain.learning.curricula import NO_CURRICULUM
 from domain.learning.model import (
     CurriculumOverview,
@@ -105,7 +105,7 @@ async def replan(cmd: ReplanCurriculum, uow: UnitOfWork, planner: CurriculumPlan
     return Replanned(overview.title, len(completed), new.total_sessions, overview.next_session)
 
 
-async def rate_session(cmd: RateSession, uow: UnitOfWork) -> SessionRated:
+async def say_how_it_went(cmd: SayHowItWent, uow: UnitOfWork) -> SessionRated:
     """Record how a completed session went; a hard one gets a review session in the plan,
     right before the next review checkpoint (else as the next session), once."""
     async with uow:

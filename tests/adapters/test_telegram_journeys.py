@@ -175,7 +175,9 @@ async def test_a_deep_link_opens_your_own_curriculum_and_anything_else_gets_the_
         await di.say("/new Piano | 12 | 30 | beginner")
         await di.say("/new Chess | 3 | 30 | beginner")  # now the current one
         async with engine.connect() as conn:
-            piano = await conn.scalar(text("SELECT id FROM curricula WHERE subject = 'Piano'"))
+            piano = await conn.scalar(  # Di's: the newest Piano (other tests plan Piano too)
+                text("SELECT id FROM curricula WHERE subject = 'Piano' ORDER BY created_at DESC")
+            )
         link = payloads.deep_link("c", piano.hex)
         assert link == f"c_{piano.hex}" and len(link) <= 64
 

@@ -6,8 +6,8 @@ from uuid import UUID
 
 from bot.handlers import payloads
 from bot.handlers.base import Button, Command, Handler, Reply, Request, rows
-from domain.learning.commands import EditPlan, RateSession, ReplanCurriculum
-from domain.learning.editing import edit_plan, open_sessions, rate_session, replan
+from domain.learning.commands import EditPlan, ReplanCurriculum, SayHowItWent
+from domain.learning.editing import edit_plan, open_sessions, replan, say_how_it_went
 from domain.learning.model import Feeling, PlanAction, PlanEdited, SessionRated
 from domain.learning.plan_edits import REPLAN_USAGE, parse_replan
 from domain.shared.errors import InvalidInput
@@ -165,10 +165,10 @@ async def feeling_press(req: Request) -> Reply:
     """Easy / Fine / Hard under a /done reply."""
     if len(req.button_args) != 2 or req.button_args[0] not in _FEELINGS:
         raise InvalidInput(payloads.STALE)
-    command = RateSession(
+    command = SayHowItWent(
         req.user_id, payloads.uuid_arg(req.button_args[1]), _FEELINGS[req.button_args[0]]
     )
-    return Reply(_rated(await rate_session(command, req.ctx.uow())))
+    return Reply(_rated(await say_how_it_went(command, req.ctx.uow())))
 
 
 def _rated(result: SessionRated) -> str:
