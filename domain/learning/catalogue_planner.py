@@ -241,7 +241,7 @@ def _topic_session(
     topic = unit.topics[0]
     names = _listed([t.title for t in unit.topics])
     objectives = [o for t in unit.topics for o in t.objectives]
-    practice = " Then: ".join(t.practice for t in unit.topics)
+    practice = "; then ".join(t.practice.rstrip(".") for t in unit.topics)
     if unit.review:
         shown = _listed([t.title for t in unit.topics[:3]])
         more = len(unit.topics) - 3
