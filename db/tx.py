@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util import greenlet_spawn
@@ -32,15 +33,33 @@ _NAME = re.compile(r"(?<![:\w]):([a-z_]+)")
 
 
 class DriverStatement:
-    """SQL written with ``:name`` parameters (casts as ``CAST(x AS t)``), kept in the driver's
-    own ``$1, $2, ...`` form, so that ``Tx.fetchrow`` can hand it to asyncpg as it is."""
+    """SQL in the driver's own ``$1, $2, ...`` form with the names of its parameters, so that
+    ``Tx.fetchrow`` (or a statement on ``Tx.driver()``) hands it to asyncpg as it is.
 
-    def __init__(self, sql: str) -> None:
-        self.names = tuple(dict.fromkeys(_NAME.findall(sql)))
-        self.sql = _NAME.sub(lambda m: f"${self.names.index(m.group(1)) + 1}", sql)
+    Written with ``:name`` parameters (casts as ``CAST(x AS t)``), or, with :meth:`of`,
+    compiled once from a Core statement (the SQL stays the one SQLAlchemy builds; only its
+    per-execution work goes).
+    """
+
+    def __init__(
+        self, sql: str, names: tuple[str, ...] | None = None, fixed: dict[str, Any] | None = None
+    ) -> None:
+        if names is None:
+            found = tuple(dict.fromkeys(_NAME.findall(sql)))
+            sql = _NAME.sub(lambda m: f"${found.index(m.group(1)) + 1}", sql)
+            names = found
+        self.sql, self.names, self._fixed = sql, names, fixed or {}
+
+    @classmethod
+    def of(cls, statement: Any) -> DriverStatement:
+        """A Core statement compiled for asyncpg; binds with a value of their own keep it."""
+        compiled = statement.compile(dialect=asyncpg.dialect())
+        fixed = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
+        return cls(compiled.string, tuple(compiled.positiontup or ()), fixed)
 
     def args(self, params: Mapping[str, object]) -> tuple[object, ...]:
-        return tuple(params[name] for name in self.names)
+        """The positional arguments for ``params`` (by parameter name)."""
+        return tuple(params[n] if n in params else self._fixed[n] for n in self.names)
 
 
 class Tx:

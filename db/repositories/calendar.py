@@ -25,7 +25,6 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.dialects.postgresql import asyncpg
 from sqlalchemy.orm import aliased
 
 from db.models import (
@@ -34,6 +33,7 @@ from db.models import (
     ExpertTimeOffRow,
     NotificationRow,
 )
+from db.tx import DriverStatement
 from domain.marketplace.model import HOLDS_TIME, LAPSES, BookingStatus
 
 
@@ -89,7 +89,7 @@ def _lock_key(expert_id: UUID) -> int:
     return int.from_bytes(expert_id.bytes[:8], "big", signed=True)
 
 
-# The booking path, in two statements run on the driver connection (``OnDriver``, ``Tx.driver``):
+# The booking path, two statements on the driver connection (``DriverStatement``, ``Tx.driver``):
 # with the few rules in Python between them, SQLAlchemy's own work per statement was most of a
 # booking's time, and the burst of many at once is bound by it.
 # 1. Take the expert's advisory lock and read the expert, their weekly hours and time off and
@@ -179,22 +179,5 @@ _ADD_IF_FREE = select(
 ).add_cte(_NOTICE.cte("n"))
 
 
-class OnDriver:
-    """A Core statement compiled once for asyncpg, to run on the driver connection
-    (``Tx.driver``): the SQL stays the one SQLAlchemy builds; only its per-execution work goes."""
-
-    def __init__(self, statement: Any) -> None:
-        compiled = statement.compile(dialect=asyncpg.dialect())
-        self.sql = compiled.string
-        self._names = compiled.positiontup or []
-        self._fixed = {
-            name: bind.value for name, bind in compiled.binds.items() if not bind.required
-        }
-
-    def args(self, values: dict[str, Any]) -> list[Any]:
-        """The positional arguments for ``values`` (by parameter name)."""
-        return [values[name] if name in values else self._fixed[name] for name in self._names]
-
-
-LOCK_FOR_BOOKING = OnDriver(_LOCK_FOR_BOOKING)
-ADD_IF_FREE = OnDriver(_ADD_IF_FREE)
+LOCK_FOR_BOOKING = DriverStatement.of(_LOCK_FOR_BOOKING)
+ADD_IF_FREE = DriverStatement.of(_ADD_IF_FREE)
