@@ -104,6 +104,11 @@ class Review:
     created_at: datetime
 
 
+def booking_ref(booking_id: UUID) -> str:
+    """A booking's short reference people can type: the first 8 hex digits of its id."""
+    return booking_id.hex[:8]
+
+
 @dataclass(frozen=True)
 class Booking:
     id: UUID
@@ -131,8 +136,7 @@ class Booking:
 
     @property
     def ref(self) -> str:
-        """A short reference people can type: the first 8 hex digits of the id."""
-        return self.id.hex[:8]
+        return booking_ref(self.id)
 
     def holds_time(self, now: datetime) -> bool:
         """Whether the booking holds its time at ``now`` (see ``HOLDS_TIME``)."""

@@ -39,7 +39,7 @@ from domain.marketplace.commands import (
     RateSession,
     ReviewSession,
 )
-from domain.marketplace.model import Action
+from domain.marketplace.model import Action, booking_ref
 from domain.shared.errors import InvalidInput
 from domain.unit_of_work import UnitOfWork
 
@@ -187,8 +187,8 @@ async def _resume_reason(req: Request, conversation: Conversation) -> Reply:
     action = {a.value: a for a in (Action.DECLINE, Action.CANCEL)}.get(conversation.step)
     if action is None:
         raise InvalidInput(payloads.STALE)
-    ref = payloads.uuid_arg(str(conversation.data["booking"])).hex[:8]
-    return _reason_question(req.user_id, ref, action, conversation.token)
+    booking_id = payloads.uuid_arg(str(conversation.data["booking"]))
+    return _reason_question(req.user_id, booking_ref(booking_id), action, conversation.token)
 
 
 async def _resume_review(req: Request, conversation: Conversation) -> Reply:
