@@ -80,8 +80,9 @@ class Wizard:
         return [n for n in self.order if (when := self.steps[n].when) is None or when(data)]
 
     def _next(self, step: str, data: dict[str, object]) -> str | None:
+        asked = self._asked(data)
         later = self.order[self.order.index(step) + 1 :]
-        return next((n for n in later if n in self._asked(data)), None)
+        return next((n for n in later if n in asked), None)
 
     async def button(self, req: Request) -> Replies:
         """Skip, or one of the step's choices."""

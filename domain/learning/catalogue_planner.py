@@ -135,8 +135,9 @@ def plan_subject(subject: CatalogueSubject, spec: CurriculumSpec) -> list[Planne
 
 def _units(subject: CatalogueSubject, spec: CurriculumSpec) -> list[_Unit]:
     """The topics to teach, in order, with their weights (level, goals, background)."""
-    goals = {t.key for t in subject.topics if _names(spec.goals, t)}
-    known = {t.key for t in subject.topics if _names(spec.background, t)} - goals
+    goals = {t.key for t in subject.topics if _names(normalize(spec.goals or ""), t)}
+    background = normalize(spec.background or "")
+    known = {t.key for t in subject.topics if _names(background, t)} - goals
     needed = set(goals)
     for topic in reversed(subject.topics):  # prerequisites of what the goals need, transitively
         if topic.key in needed:
@@ -182,16 +183,16 @@ def _goals_first(
     return placed
 
 
-def _names(text: str | None, topic: CatalogueTopic) -> bool:
-    """Whether ``text`` (the goals or the background) names ``topic``."""
+def _names(text: str, topic: CatalogueTopic) -> bool:
+    """Whether ``text`` (the goals or the background, normalized) names ``topic``."""
     if not text:
         return False
-    words = set(normalize(text).split())
+    words = set(text.split())
     for abbreviation in _ABBREVIATION.findall(topic.title):
         if any(normalize(a) in words for a in re.split(r"[,/]", abbreviation) if a.strip()):
             return True
     title = normalize(_ABBREVIATION.sub("", topic.title))
-    return len(title) >= 6 and fuzz.partial_ratio(title, normalize(text)) >= NAMED
+    return len(title) >= 6 and fuzz.partial_ratio(title, text) >= NAMED
 
 
 def _shares(units: Sequence[_Unit], sessions: int) -> list[int] | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -65,6 +65,7 @@ def spelled(text: str) -> str:
     return found[0].name if found is not None and not found[1] else text
 
 
+@lru_cache(maxsize=4096)  # a /new asks several times; /experts asks on every search
 def _find(text: str) -> tuple[CatalogueSubject, bool] | None:
     """The subject and whether ``text`` holds one of its names as it is (rules 1 and 2)."""
     index = _index()
