@@ -564,6 +564,17 @@ class Transactions:
             driver.remove_query_logger(self._logged)
 
 
+async def press(
+    dispatcher: Dispatcher, identity: Identity, replies: list[Reply], label: str | None = None
+) -> list[Reply]:
+    """Press the button labelled ``label`` (None: the first) under ``replies``, as a person."""
+    for reply in replies:
+        for button in (b for row in reply.buttons for b in row):
+            if button.payload and label in (None, button.label):
+                return await dispatcher.handle(Incoming(identity, payload=button.payload))
+    raise LookupError(f"no button {label or ''!r} in {[r.text for r in replies]}")
+
+
 async def booking_walk(
     dispatcher: Dispatcher, engine: AsyncEngine, identity: Identity, expert_id: uuid.UUID
 ) -> tuple[int, list[Reply]]:
@@ -571,22 +582,15 @@ async def booking_walk(
     time and ✅ Confirm, through ``dispatcher`` as an adapter would. Returns the transactions
     from the Book press on, and the replies of each press."""
 
-    async def press(replies: list[Reply], label: str | None = None) -> list[Reply]:
-        for reply in replies:
-            for button in (b for row in reply.buttons for b in row):
-                if button.payload and label in (None, button.label):
-                    return await dispatcher.handle(Incoming(identity, payload=button.payload))
-        raise LookupError(f"no button {label or ''!r} in {[r.text for r in replies]}")
-
     card = await dispatcher.handle(
         Incoming(identity, text=f"/start {payloads.deep_link('e', expert_id.hex)}")
     )
     pressed = []
     async with Transactions(engine) as transactions:
-        replies = await press(card, "📅 Book")
+        replies = await press(dispatcher, identity, card, "📅 Book")
         for label in ("60 min", None, None, "✅ Confirm"):
             pressed.append(replies)
-            replies = await press(replies, label)
+            replies = await press(dispatcher, identity, replies, label)
     return transactions.count, [*pressed, replies]
 
 

@@ -97,6 +97,15 @@ class Learner:
         return [b.payload or "" for b in self.chat.buttons]
 
 
+async def user_id(engine: AsyncEngine, person: Learner) -> uuid.UUID:
+    """The user behind a terminal ``Learner``."""
+    async with engine.connect() as conn:
+        return await conn.scalar(
+            text("SELECT user_id FROM platform_identities WHERE external_id = :n"),
+            {"n": person.name},
+        )
+
+
 async def snapshot(engine: AsyncEngine) -> dict[str, list[tuple[object, ...]]]:
     """Every row of the learner tables, for "nothing changed" assertions."""
     result = {}

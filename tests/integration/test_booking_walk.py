@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.marketplace import WALK_TRANSACTIONS_MAX, Transactions, booking_walk
+from bench.marketplace import WALK_TRANSACTIONS_MAX, Transactions, booking_walk, press
 from bot.bootstrap import bootstrap
 from bot.handlers import payloads
 from bot.handlers.base import Context, Incoming, Reply
@@ -284,7 +284,7 @@ async def test_a_restart_at_any_step_of_the_walk_shows_that_step_again_with_work
     )
     current, questions = card, []
     for label in ("📅 Book", "60 min", None, None):  # then: length, day, time, confirm
-        current = await _press(dispatcher, learner, current, label)
+        current = await press(dispatcher, learner, current, label)
         resumed = await dispatcher.resume(learner)  # the chat restarts at this question
         assert resumed is not None and not resumed.edit
         assert resumed.text.splitlines()[0] == current[0].text.splitlines()[0]
@@ -294,19 +294,9 @@ async def test_a_restart_at_any_step_of_the_walk_shows_that_step_again_with_work
     assert questions[0] == "How long should the session be?"
     assert questions[1].startswith("Which day?") and questions[2].startswith("Which time on")
     assert questions[3].startswith("Book 60 min with")
-    done = await _press(dispatcher, learner, current, "✅ Confirm")
+    done = await press(dispatcher, learner, current, "✅ Confirm")
     assert "📨 Requested!" in done[0].text
     assert await dispatcher.resume(learner) is None  # nothing left open
-
-
-async def _press(
-    dispatcher: Dispatcher, identity: Identity, replies: list[Reply], label: str | None
-) -> list[Reply]:
-    for reply in replies:
-        for button in (b for row in reply.buttons for b in row):
-            if button.payload and label in (None, button.label):
-                return await dispatcher.handle(Incoming(identity, payload=button.payload))
-    raise LookupError(f"no button {label!r} in {[r.text for r in replies]}")
 
 
 async def test_every_flow_shows_its_open_step_again_after_a_restart(

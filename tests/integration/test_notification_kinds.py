@@ -19,7 +19,7 @@ from bot.handlers.router import Dispatcher
 from domain.marketplace.model import Policy
 from domain.notifications.model import NotificationKind
 from tests.integration.test_marketplace import onboard
-from tests.support import FakeClock, Learner
+from tests.support import FakeClock, Learner, user_id
 
 
 @pytest.fixture
@@ -37,14 +37,6 @@ def dispatcher(engine: AsyncEngine, clock: FakeClock, admin_name: str) -> Dispat
     return bootstrap(
         engine, clock=clock, policy=Policy(admins=frozenset({("terminal", admin_name)}))
     )
-
-
-async def user_id(engine: AsyncEngine, person: Learner) -> uuid.UUID:
-    async with engine.connect() as conn:
-        return await conn.scalar(
-            text("SELECT user_id FROM platform_identities WHERE external_id = :n"),
-            {"n": person.name},
-        )
 
 
 def test_every_notification_kind_has_exactly_one_renderer() -> None:

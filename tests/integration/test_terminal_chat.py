@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import uuid
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.terminal import PLATFORM, TerminalChat
@@ -14,7 +13,7 @@ from bot.handlers.base import Identity
 from bot.handlers.router import UNFINISHED, WELCOME, Dispatcher
 from bot.worker import NotificationWorker
 from domain.accounts import conversations
-from tests.support import FakeClock, Learner, queue
+from tests.support import FakeClock, Learner, queue, user_id
 
 
 async def chat_again(dispatcher: Dispatcher, name: str, lines: str) -> str:
@@ -24,14 +23,6 @@ async def chat_again(dispatcher: Dispatcher, name: str, lines: str) -> str:
     worker = NotificationWorker(dispatcher.ctx, {PLATFORM: chat}, chats={chat.chat_id})
     await chat.run(catch_up=worker.drain)
     return out.getvalue()
-
-
-async def user_id(engine: AsyncEngine, person: Learner) -> uuid.UUID:
-    async with engine.connect() as conn:
-        return await conn.scalar(
-            text("SELECT user_id FROM platform_identities WHERE external_id = :n"),
-            {"n": person.name},
-        )
 
 
 async def test_a_restarted_chat_shows_the_open_step_and_its_buttons_still_work(

@@ -5,7 +5,6 @@ and the next daily reminder as everywhere, and takes nobody else's."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -18,7 +17,7 @@ from bot.handlers.base import Reply
 from bot.handlers.courier import SENT, Delivery
 from bot.handlers.router import Dispatcher
 from bot.worker import NotificationWorker
-from tests.support import FakeClock, Learner, private_database, queue, statuses
+from tests.support import FakeClock, Learner, private_database, queue, statuses, user_id
 
 
 @pytest.fixture(scope="module")
@@ -43,14 +42,6 @@ class Phone:
         self.received.append((chat_id, reply))
         await asyncio.sleep(0)
         return SENT
-
-
-async def user_id(engine: AsyncEngine, person: Learner) -> uuid.UUID:
-    async with engine.connect() as conn:
-        return await conn.scalar(
-            text("SELECT user_id FROM platform_identities WHERE external_id = :n"),
-            {"n": person.name},
-        )
 
 
 async def outbox(engine: AsyncEngine, person: Learner, kind: str) -> list[tuple[object, ...]]:
