@@ -7,7 +7,7 @@ Create Date: 2025-11-24
 """
 
 # Reason: initial schema. Tables, columns, types, defaults, nullability and index names follow
-#   ../shared/seed-schema.md. Deliberate deviations (documented in db/models.py and the
+#   ../shared/seed-schema.md. Deliberate deviations (documented in db/models/ and the
 #   README's schema section):
 #   - users.email, users.password_hash nullable: chat-created users have neither.
 #   - users.current_curriculum_id (ON DELETE SET NULL): what /plan, /next and /done act on.

@@ -1,0 +1,61 @@
+"""SQLAlchemy models: the seed schema (``seed-schema.md``) plus what a chat product needs.
+
+The migrations own the schema; these models mirror them exactly (an integration test runs
+alembic's ``compare_metadata`` against a migrated database). Columns the seed leaves without
+NOT NULL stay nullable here, defaults are server defaults written as the seed writes them, and
+``updated_at`` is maintained by the ``set_updated_at()`` trigger, not by the ORM.
+
+Deviations from the seed, each with its reason:
+
+* ``users.email`` and ``users.password_hash`` are nullable: chat-created users have neither.
+* ``users.current_curriculum_id``: the curriculum ``/plan``, ``/next`` and ``/done`` act on.
+* ``sessions.minutes_spent`` (``/undo`` subtracts exactly this) and
+  ``sessions.completed_local_date``, ``user_progress.last_session_local_date`` (streaks count
+  the learner's local dates, so a later time-zone change does not rewrite history).
+* ``UNIQUE(curriculum_id, session_number)`` on sessions and CHECKs on curricula.
+* Tables ``platform_identities`` (who someone is on Telegram/Discord/terminal) and
+  ``conversation_states`` (multi-step wizards survive restarts and second instances).
+* One foreign key per column, named ``fk_<table>_<column>`` (the seed adds a second, named
+  copy of four inline REFERENCES).
+"""
+
+from db.models.accounts import (
+    ConversationStateRow,
+    LinkCodeRow,
+    PlatformIdentityRow,
+    ProcessedUpdateRow,
+    UserRow,
+)
+from db.models.base import Base
+from db.models.learning import CurriculumRow, SessionRow, UserNoteRow, UserProgressRow
+from db.models.marketplace import (
+    BookingRow,
+    CommissionRow,
+    ExpertAvailabilityRow,
+    ExpertRow,
+    ExpertSpecialtyRow,
+    ExpertTimeOffRow,
+    SessionFeedbackRow,
+)
+from db.models.notifications import NotificationRow
+
+__all__ = [
+    "Base",
+    "BookingRow",
+    "CommissionRow",
+    "ConversationStateRow",
+    "CurriculumRow",
+    "ExpertAvailabilityRow",
+    "ExpertRow",
+    "ExpertSpecialtyRow",
+    "ExpertTimeOffRow",
+    "LinkCodeRow",
+    "NotificationRow",
+    "PlatformIdentityRow",
+    "ProcessedUpdateRow",
+    "SessionFeedbackRow",
+    "SessionRow",
+    "UserNoteRow",
+    "UserProgressRow",
+    "UserRow",
+]

@@ -1,0 +1,109 @@
+"""Tables of the learning context."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    Index,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import TIMESTAMPTZ, Base, _fk, _id, _stamp
+
+
+class CurriculumRow(Base):
+    __tablename__ = "curricula"
+    __table_args__ = (
+        CheckConstraint("total_sessions BETWEEN 1 AND 365", name="total_sessions_range"),
+        CheckConstraint("session_duration BETWEEN 5 AND 480", name="session_duration_range"),
+        CheckConstraint(
+            "skill_level IN ('beginner', 'intermediate', 'advanced')", name="skill_level"
+        ),
+        CheckConstraint("status IN ('active', 'completed', 'paused', 'archived')", name="status"),
+        Index("idx_curricula_user_id", "user_id"),
+        Index("idx_curricula_status", "status"),
+        Index("idx_curricula_created_at", "created_at"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID | None] = _fk("users.id")
+    title: Mapped[str] = mapped_column(String(255))
+    subject: Mapped[str] = mapped_column(String(255))
+    total_sessions: Mapped[int] = mapped_column(Integer)
+    session_duration: Mapped[int] = mapped_column(Integer)  # minutes
+    skill_level: Mapped[str] = mapped_column(String(50))
+    goals: Mapped[str | None] = mapped_column(Text)
+    background: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str | None] = mapped_column(String(50), server_default=text("'active'"))
+    created_at: Mapped[datetime | None] = _stamp()
+    updated_at: Mapped[datetime | None] = _stamp()
+    # 0006: /schedule (days 0 = Monday, local time, first day, sessions done before it)
+    schedule_days: Mapped[list[int] | None] = mapped_column(ARRAY(Integer))
+    schedule_at: Mapped[time | None] = mapped_column(Time)
+    schedule_from: Mapped[date | None] = mapped_column(Date)
+    schedule_baseline: Mapped[int | None] = mapped_column(Integer)
+
+
+class SessionRow(Base):
+    __tablename__ = "sessions"
+    __table_args__ = (
+        UniqueConstraint("curriculum_id", "session_number"),
+        Index("idx_sessions_curriculum_id", "curriculum_id"),
+        Index("idx_sessions_session_number", "curriculum_id", "session_number"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    curriculum_id: Mapped[uuid.UUID | None] = _fk("curricula.id")
+    session_number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(255))
+    objectives: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    materials: Mapped[str | None] = mapped_column(Text)
+    resources: Mapped[list[Any] | None] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
+    completed_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = _stamp()
+    minutes_spent: Mapped[int | None] = mapped_column(Integer)
+    completed_local_date: Mapped[date | None] = mapped_column(Date)
+
+
+class UserProgressRow(Base):
+    __tablename__ = "user_progress"
+    __table_args__ = (
+        UniqueConstraint("user_id", "curriculum_id"),
+        Index("idx_user_progress_user_id", "user_id"),
+        Index("idx_user_progress_curriculum_id", "curriculum_id"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID | None] = _fk("users.id")
+    curriculum_id: Mapped[uuid.UUID | None] = _fk("curricula.id")
+    sessions_completed: Mapped[int | None] = mapped_column(Integer, server_default=text("0"))
+    total_time_spent: Mapped[int | None] = mapped_column(Integer, server_default=text("0"))
+    current_streak: Mapped[int | None] = mapped_column(Integer, server_default=text("0"))
+    last_session_date: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    created_at: Mapped[datetime | None] = _stamp()
+    updated_at: Mapped[datetime | None] = _stamp()
+    last_session_local_date: Mapped[date | None] = mapped_column(Date)
+
+
+class UserNoteRow(Base):
+    __tablename__ = "user_notes"
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID | None] = _fk("users.id")
+    session_id: Mapped[uuid.UUID | None] = _fk("sessions.id")
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = _stamp()
+    updated_at: Mapped[datetime | None] = _stamp()

@@ -1,0 +1,207 @@
+"""Tables of the marketplace context."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    Uuid,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.models.base import TIMESTAMPTZ, Base, _fk, _id, _stamp
+
+
+class ExpertRow(Base):
+    __tablename__ = "experts"
+    __table_args__ = (
+        Index("idx_experts_verification_status", "verification_status"),
+        Index("idx_experts_average_rating", "average_rating"),
+        UniqueConstraint("user_id"),  # 0003: one profile per user
+        CheckConstraint(
+            "hourly_rate_min > 0 AND hourly_rate_min <= hourly_rate_max", name="rate_range"
+        ),
+        CheckConstraint(
+            "verification_status IN ('pending', 'verified', 'rejected')",
+            name="verification_status",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID | None] = _fk("users.id")
+    display_name: Mapped[str] = mapped_column(String(255))
+    bio: Mapped[str | None] = mapped_column(Text)
+    credentials: Mapped[str | None] = mapped_column(Text)
+    hourly_rate_min: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    hourly_rate_max: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    timezone: Mapped[str] = mapped_column(String(50))
+    languages: Mapped[list[str] | None] = mapped_column(
+        ARRAY(Text), server_default=text("'{}'::text[]")
+    )
+    verification_status: Mapped[str | None] = mapped_column(
+        String(50), server_default=text("'pending'")
+    )
+    approval_date: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    total_sessions: Mapped[int | None] = mapped_column(Integer, server_default=text("0"))
+    average_rating: Mapped[Decimal | None] = mapped_column(
+        Numeric(3, 2), server_default=text("0.00")
+    )
+    created_at: Mapped[datetime | None] = _stamp()
+    updated_at: Mapped[datetime | None] = _stamp()
+    # 0003: the currency of the rates, and the expert's own meeting room (else Jitsi).
+    currency: Mapped[str] = mapped_column(String(3), server_default=text("'EUR'"))
+    meeting_link: Mapped[str | None] = mapped_column(String(500))
+    rating_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+
+
+class ExpertSpecialtyRow(Base):
+    __tablename__ = "expert_specialties"
+    __table_args__ = (
+        Index("idx_expert_specialties_subject", "subject"),
+        Index("idx_expert_specialties_expert_id", "expert_id"),  # 0003
+        Index("idx_expert_specialties_subject_lower", text("lower(subject)")),  # 0003
+        Index(  # 0003: word-prefix search with core PostgreSQL (no pg_trgm on the embedded one)
+            "idx_expert_specialties_subject_words",
+            text("to_tsvector('simple', subject)"),
+            postgresql_using="gin",
+        ),
+        CheckConstraint(
+            "proficiency_level IN ('beginner', 'intermediate', 'advanced', 'expert')",
+            name="proficiency_level",
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    expert_id: Mapped[uuid.UUID | None] = _fk("experts.id")
+    subject: Mapped[str] = mapped_column(String(255))
+    proficiency_level: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime | None] = _stamp()
+
+
+class ExpertAvailabilityRow(Base):
+    __tablename__ = "expert_availability"
+    __table_args__ = (
+        UniqueConstraint("expert_id", "day_of_week"),  # 0003: one row per weekday
+        CheckConstraint("day_of_week BETWEEN 0 AND 6", name="day_of_week_range"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    expert_id: Mapped[uuid.UUID | None] = _fk("experts.id")
+    day_of_week: Mapped[int] = mapped_column(Integer)  # 0 = Sunday
+    time_slots: Mapped[list[Any]] = mapped_column(JSONB)
+    timezone: Mapped[str] = mapped_column(String(50))
+    created_at: Mapped[datetime | None] = _stamp()
+    updated_at: Mapped[datetime | None] = _stamp()
+
+
+class BookingRow(Base):
+    __tablename__ = "bookings"
+    __table_args__ = (
+        Index("idx_bookings_user_id", "user_id"),
+        Index("idx_bookings_expert_id", "expert_id"),
+        Index("idx_bookings_session_date", "session_date"),
+        Index("idx_bookings_status", "status"),
+        Index("idx_bookings_expert_id_session_date", "expert_id", "session_date"),  # 0003
+        Index(  # 0003: the bookings that hold time, without the history
+            "idx_bookings_expert_id_holding",
+            "expert_id",
+            "session_date",
+            postgresql_where=text("status IN ('pending', 'scheduled')"),
+        ),
+        CheckConstraint(
+            "status IN ('pending', 'scheduled', 'completed', 'cancelled', 'no_show')",
+            name="status",
+        ),
+        CheckConstraint(
+            "payment_status IN ('pending', 'paid', 'refunded')", name="payment_status"
+        ),
+        CheckConstraint("duration > 0 AND price >= 0", name="duration_price"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID | None] = _fk("users.id")
+    expert_id: Mapped[uuid.UUID | None] = _fk("experts.id")
+    session_date: Mapped[datetime] = mapped_column(TIMESTAMPTZ)
+    duration: Mapped[int] = mapped_column(Integer)  # minutes
+    status: Mapped[str | None] = mapped_column(String(50), server_default=text("'scheduled'"))
+    payment_status: Mapped[str | None] = mapped_column(
+        String(50), server_default=text("'pending'")
+    )
+    meeting_link: Mapped[str | None] = mapped_column(String(500))
+    session_notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = _stamp()
+    updated_at: Mapped[datetime | None] = _stamp()
+    # 0003: the price fixed at booking time, how a booking ended, and when a pending one lapses.
+    price: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    cancelled_by: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    confirmed_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    expires_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+
+
+class SessionFeedbackRow(Base):
+    __tablename__ = "session_feedback"
+    __table_args__ = (
+        CheckConstraint("rating >= 1 AND rating <= 5", name="rating_range"),
+        UniqueConstraint("booking_id"),  # 0003: one feedback per booking
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    booking_id: Mapped[uuid.UUID | None] = _fk("bookings.id")
+    rating: Mapped[int | None] = mapped_column(Integer)
+    review: Mapped[str | None] = mapped_column(Text)
+    user_notes: Mapped[str | None] = mapped_column(Text)
+    expert_notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = _stamp()
+
+
+class CommissionRow(Base):
+    __tablename__ = "commissions"
+    __table_args__ = (
+        UniqueConstraint("booking_id"),  # 0003: one ledger row per booking
+        CheckConstraint("status IN ('pending', 'paid', 'failed')", name="status"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    booking_id: Mapped[uuid.UUID | None] = _fk("bookings.id")
+    expert_earnings: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    platform_commission: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    payment_date: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    status: Mapped[str | None] = mapped_column(String(50), server_default=text("'pending'"))
+    created_at: Mapped[datetime | None] = _stamp()
+    # 0003: the rate applied and the currency, so the ledger explains itself.
+    rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
+    currency: Mapped[str] = mapped_column(String(3))
+
+
+class ExpertTimeOffRow(Base):
+    """0003: whole local dates an expert is away (``/timeoff``)."""
+
+    __tablename__ = "expert_time_off"
+    __table_args__ = (
+        CheckConstraint("starts_on <= ends_on", name="range"),
+        Index("idx_expert_time_off_expert_id", "expert_id"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    expert_id: Mapped[uuid.UUID] = _fk("experts.id", nullable=False)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = _stamp(nullable=False)
