@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from domain.learning.model import ScheduleStanding
@@ -36,7 +37,18 @@ def bar(done: int, total: int, width: int = 10) -> str:
 def schedule_standing(standing: ScheduleStanding) -> str:
     """ "on track", "2 sessions behind" or "1 session ahead" against the study schedule."""
     if standing.behind:
-        return f"{standing.behind} session{'s' if standing.behind > 1 else ''} behind schedule"
+        return f"{plural(standing.behind, 'session')} behind schedule"
     if standing.ahead:
-        return f"{standing.ahead} session{'s' if standing.ahead > 1 else ''} ahead of schedule"
+        return f"{plural(standing.ahead, 'session')} ahead of schedule"
     return "on track with your schedule"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1, "session"`` -> "1 session"; ``2, "session"`` -> "2 sessions"; ``many`` for irregular
+    words (``plural(n, "try", "tries")``). Every count shown to a person goes through this."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
+def money(amount: Decimal, currency: str) -> str:
+    """``Decimal("1234.5"), "EUR"`` -> "1,234.50 EUR": every amount shown carries its currency."""
+    return f"{amount:,.2f} {currency}"

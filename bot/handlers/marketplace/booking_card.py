@@ -7,8 +7,7 @@ from uuid import UUID
 
 from bot.handlers import payloads
 from bot.handlers.base import Button, Reply, rows
-from bot.handlers.formatting import local_time
-from bot.handlers.marketplace.experts import money
+from bot.handlers.formatting import local_time, money
 from domain.marketplace.model import Action, Booking, BookingStatus, Policy
 from domain.marketplace.rules import available_actions
 

@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo
 
 from bot.handlers import payloads
 from bot.handlers.base import Button, Replies, Reply, Request, rows
-from bot.handlers.formatting import local_time, short_time
+from bot.handlers.formatting import local_time, money, short_time
 from bot.handlers.marketplace.booking_card import summary
-from bot.handlers.marketplace.experts import money
 from domain.accounts.model import Conversation
 from domain.marketplace import booking_walk
 from domain.marketplace.commands import (

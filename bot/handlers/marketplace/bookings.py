@@ -18,7 +18,7 @@ from bot.handlers.base import (
     flow_of_button,
     rows,
 )
-from bot.handlers.formatting import short_time
+from bot.handlers.formatting import money, short_time
 from bot.handlers.marketplace import booking_walk
 from bot.handlers.marketplace.booking_card import (
     CODES,
@@ -27,7 +27,6 @@ from bot.handlers.marketplace.booking_card import (
     booking_card,
     summary,
 )
-from bot.handlers.marketplace.experts import money
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user

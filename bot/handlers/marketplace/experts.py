@@ -16,7 +16,7 @@ from bot.handlers.base import (
     flow_of_button,
     rows,
 )
-from bot.handlers.formatting import short_time
+from bot.handlers.formatting import money, short_time
 from bot.handlers.wizard import Step, Wizard
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
@@ -47,10 +47,6 @@ ONBOARDING = "expert"
 
 
 SEARCH = "search"
-
-
-def money(amount: Decimal, currency: str) -> str:
-    return f"{amount:,.2f} {currency}"
 
 
 def describe(expert: Expert) -> str:
