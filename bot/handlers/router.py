@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import logging
 import time
 from collections import OrderedDict
@@ -9,9 +11,22 @@ from collections.abc import Sequence
 from dataclasses import replace
 from uuid import UUID
 
+from rapidfuzz import fuzz, process
+
 from bot.handlers import payloads
 from bot.handlers.accounts import link, timezone
-from bot.handlers.base import Command, Context, Handler, Incoming, Prompt, Replies, Reply, Request
+from bot.handlers.base import (
+    Button,
+    Command,
+    Context,
+    Handler,
+    Incoming,
+    Prompt,
+    Replies,
+    Reply,
+    Request,
+    rows,
+)
 from bot.handlers.learning import curricula, editing, progress, schedule
 from bot.handlers.marketplace import bookings, experts
 from bot.handlers.notifications import reminders
@@ -19,7 +34,7 @@ from bot.handlers.retry import retry_transient
 from domain.accounts import conversations, inbound
 from domain.accounts.model import Identity
 from domain.accounts.registration import register
-from domain.shared.errors import DomainError
+from domain.shared.errors import DomainError, InvalidInput
 from domain.shared.text import without_controls
 
 logger = logging.getLogger(__name__)
@@ -112,6 +127,7 @@ class Dispatcher:
             c.name: c for c in [*own, *(c for m in modules for c in m.COMMANDS)]
         }
         self.buttons: dict[str, Handler] = {k: v for m in modules for k, v in m.BUTTONS.items()}
+        self.buttons[SUGGESTED] = self._suggested
         self.flows = {k: v for m in modules for k, v in getattr(m, "FLOWS", {}).items()}
         # How a flow shows its current step again (``resume``): a module offers ``PROMPTS``.
         self.prompts: dict[str, Prompt] = {
@@ -255,7 +271,7 @@ class Dispatcher:
             if command is None:
                 if not incoming.private:  # groups: maybe another bot's command; stay quiet
                     return []
-                return Reply(f"I don't know “/{name[:30]}”. Send /help to see what I can do.")
+                return self._did_you_mean(user_id, name, rest.strip())
             if command.personal and not incoming.private:
                 return Reply(PRIVATE_ONLY.format(name=command.name), open_private="")
             return await command.handler(Request(self.ctx, user_id, incoming, args=rest.strip()))
@@ -264,6 +280,61 @@ class Dispatcher:
             request = Request(self.ctx, user_id, incoming, args=text)
             return await self.flows[conversation.flow](request, conversation, text)
         return Reply("I answer commands. Send /help to see them, or /new to plan something.")
+
+    def _did_you_mean(self, user_id: UUID, name: str, args: str) -> Reply:
+        """An unknown command: the registered ones closest to it, each as a button that runs
+        it with what was typed after it (when that fits in a button)."""
+        unknown = f"I don't know “/{name[:30]}”."
+        names = close_names(name, list(self.commands))
+        if not names:
+            return Reply(f"{unknown} Send /help to see what I can do.")
+        typed = [f"/{n} {args}".strip() for n in names]
+        buttons = [_command_button(user_id, n, args) for n in names]
+        text = f"{unknown} Did you mean " + " or ".join(typed) + "?"
+        if None in buttons:
+            text += " Send it again with the right name."
+        return Reply(text, rows(*(b for b in buttons if b is not None)))
+
+    async def _suggested(self, req: Request) -> Replies:
+        """A "did you mean" button: the command it names, with the arguments typed then, as if
+        typed again (so every check of a typed command applies)."""
+        name, *rest = req.button_args or ("",)
+        if name not in self.commands or len(rest) > 1:
+            raise InvalidInput(payloads.STALE)
+        args = without_controls(_unpack(rest[0])) if rest else ""
+        text = f"/{name} {args}".strip()
+        return await self._route(req.user_id, replace(req.incoming, text=text, payload=None))
+
+
+SUGGESTED = "cmd"  # the payload action of a "did you mean" button
+CLOSE = 75.0  # rapidfuzz ratio (0-100) of a mistyped command name: "timezon" ~ "timezone" is 93
+
+
+def close_names(typed: str, names: list[str], limit: int = 3) -> list[str]:
+    """The names ``typed`` is the start of, then those close to it (at most ``limit``)."""
+    key = typed.lower()[:40]
+    if not key:
+        return []
+    starts = [n for n in names if len(key) >= 2 and n.startswith(key)]
+    close = process.extract(key, names, scorer=fuzz.ratio, limit=limit, score_cutoff=CLOSE)
+    return list(dict.fromkeys([*starts, *(match for match, _score, _index in close)]))[:limit]
+
+
+def _command_button(user_id: UUID, name: str, args: str) -> Button | None:
+    """The button that runs ``/name args``; None when ``args`` do not fit in a payload."""
+    packed = base64.urlsafe_b64encode(args.encode()).decode().rstrip("=")
+    try:
+        payload = payloads.encode(user_id, SUGGESTED, name, *([packed] if packed else []))
+    except ValueError:
+        return None
+    return Button(f"/{name} {args}".strip()[:40], payload)
+
+
+def _unpack(packed: str) -> str:
+    try:
+        return base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise InvalidInput(payloads.STALE) from None
 
 
 def _group_chatter(incoming: Incoming) -> bool:

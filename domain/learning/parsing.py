@@ -7,6 +7,7 @@ import re
 from domain.learning.model import CurriculumSpec, SkillLevel
 from domain.shared.errors import InvalidInput
 from domain.shared.text import clean_text, parse_int
+from domain.shared.timetext import leading_duration, read_duration
 
 SUBJECT_MAX = 200
 LONG_TEXT_MAX = 2000
@@ -40,9 +41,8 @@ def parse_sessions(value: str) -> int:
 
 
 def parse_minutes(value: str) -> int:
-    return parse_int(
-        value, what="minutes per session", low=MINUTES_RANGE[0], high=MINUTES_RANGE[1]
-    )
+    """Minutes per session: ``45``, ``45 min``, ``1h15``, ``1.5h``."""
+    return read_duration(value, what="session length", low=MINUTES_RANGE[0], high=MINUTES_RANGE[1])
 
 
 def parse_level(value: str) -> SkillLevel:
@@ -77,21 +77,16 @@ def parse_new_one_line(args: str) -> CurriculumSpec:
 
 
 def parse_done_args(args: str) -> tuple[int | None, str | None]:
-    """``/done [minutes] [note]``: an optional leading number of minutes, then a note."""
-    text = args.strip()
-    if not text:
-        return None, None
-    first, _, rest = text.partition(" ")
-    minutes: int | None = None
-    if first.lstrip("+-").isdigit():
-        minutes = parse_int(
-            first,
-            what="minutes",
-            low=LOGGED_MINUTES_RANGE[0],
-            high=LOGGED_MINUTES_RANGE[1],
+    """``/done [minutes] [note]``: an optional leading length of time (``45``, ``25min``,
+    ``25 min``, ``1h15``, ``1.5h``, ``1 h 30 min``), then a note. Nothing is logged when
+    either is refused, and the message says so."""
+    try:
+        minutes, text = leading_duration(
+            args, what="time spent", low=LOGGED_MINUTES_RANGE[0], high=LOGGED_MINUTES_RANGE[1]
         )
-        text = rest
-    note = clean_text(text, what="note", limit=NOTE_MAX, required=False)
+        note = clean_text(text, what="note", limit=NOTE_MAX, required=False)
+    except InvalidInput as error:
+        raise InvalidInput(f"{error.message} The session was not logged.") from None
     return minutes, note
 
 

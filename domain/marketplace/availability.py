@@ -59,6 +59,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from domain.shared.errors import InvalidInput
+from domain.shared.timetext import clock_minutes
 
 WEEKLY_TEXT_MAX = 500
 RANGES_PER_DAY_MAX = 12
@@ -73,8 +74,9 @@ _DAY_LOOKUP = {code: index for index, code in enumerate(DAY_CODES)} | {
 }
 
 
-_DASHES = re.compile(r"\s*[-\u2010-\u2015\u2212]\s*")  # hyphen, en/em dash, minus sign
-_CLOCK = re.compile(r"([0-9]{1,2}):([0-9]{2})")
+# hyphen, en/em dash, minus sign, or "to"
+_DASHES = re.compile(r"\s*[-\u2010-\u2015\u2212]\s*|\s+to\s+", re.IGNORECASE)
+_AM_PM = re.compile(r"\s+([ap]\.?m\.?)(?![a-z])", re.IGNORECASE)  # "9 am" is one time
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIMEOFF_TEXT_MAX = 60
 _TIMEOFF_EXAMPLE = "“2026-12-24..2026-12-31”, or a single day like “2026-12-24”"
@@ -196,8 +198,9 @@ def parse_weekly(text: str) -> WeeklyAvailability:
     """Parse a weekly pattern such as ``mon 09:00-12:00 14:00-18:00; wed 18:00-21:00``.
 
     Days are ``mon``..``sun`` or ``monday``..``sunday`` in any case, separated by ``;`` or new
-    lines; each is followed by one or more ``HH:MM-HH:MM`` ranges (24-hour clock, ``24:00``
-    may end a range; ``9:00``, en dashes and commas between ranges are accepted). Touching
+    lines; each is followed by one or more ``HH:MM-HH:MM`` ranges (``24:00`` may end a range;
+    times are read as everywhere, so ``9-12``, ``9am-1pm``, ``19h-21h``, ``9:00 to 12:00``,
+    en dashes and commas between ranges are accepted too). Touching
     ranges are merged: ``09:00-12:00 12:00-14:00`` is ``09:00-14:00``.
 
     Raises:
@@ -210,7 +213,7 @@ def parse_weekly(text: str) -> WeeklyAvailability:
             f"That availability is too long ({len(text):,} characters);"
             f" please keep it under {WEEKLY_TEXT_MAX}."
         )
-    cleaned = _DASHES.sub("-", text).replace(",", " ")
+    cleaned = _AM_PM.sub(r"\1", _DASHES.sub("-", text)).replace(",", " ")
     parts = [part.strip() for part in re.split(r"[;\n]", cleaned)]
     parts = [part for part in parts if part]
     if not parts:
@@ -268,23 +271,12 @@ def _range(index: int, start_text: str, end_text: str) -> TimeRange:
 
 
 def _clock_minutes(text: str, *, is_end: bool) -> int:
-    match = _CLOCK.fullmatch(text)
-    if match is None:
-        raise InvalidInput(
-            f"“{_shown(text)}” is not a time; write times as HH:MM, like 09:00 or 18:30."
-        )
-    hours, minutes = int(match[1]), int(match[2])
-    if minutes > 59:
-        raise InvalidInput(f"“{text}” is not a time: minutes go from 00 to 59.")
-    if hours == 24 and minutes == 0:
-        if is_end:
-            return DAY_MINUTES
+    """A range's end as minutes after midnight, read as everywhere (``09:00``, ``9``, ``9am``,
+    ``19h``); 24:00 may end a range."""
+    minutes = clock_minutes(text, end_of_day=True)
+    if minutes == DAY_MINUTES and not is_end:
         raise InvalidInput("A range can't start at 24:00; 24:00 only ends one, as in 18:00-24:00.")
-    if hours > 23:
-        raise InvalidInput(
-            f"“{text}” is not a time: hours go from 00 to 23 (24:00 may end a range)."
-        )
-    return hours * 60 + minutes
+    return minutes
 
 
 def _tidy(index: int, ranges: list[TimeRange]) -> tuple[TimeRange, ...]:

@@ -13,6 +13,7 @@ from typing import Any, Literal, get_args
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from domain.shared.errors import InvalidInput
+from domain.shared.timetext import read_clock, read_clock_range, read_span
 
 DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
 Platform = Literal["telegram", "discord", "terminal"]
@@ -98,14 +99,9 @@ def load_or_defaults(raw: object) -> NotificationPreferences:
         return NotificationPreferences()
 
 
-_CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
-
-
 def parse_clock(text: str) -> time:
-    match = _CLOCK.match(text.strip())
-    if match is None:
-        raise InvalidInput(f"“{text.strip()[:20]}” is not a time of day; use HH:MM, e.g. 19:30.")
-    return time(int(match[1]), int(match[2]))
+    """A time of day: ``19:30``, ``7:30pm``, ``7pm``, ``19h`` (``domain.shared.timetext``)."""
+    return read_clock(text)
 
 
 def parse_days(text: str) -> tuple[int, ...]:
@@ -123,28 +119,32 @@ def parse_days(text: str) -> tuple[int, ...]:
 
 
 def parse_quiet(text: str) -> QuietHours | None:
-    """``22:00-07:30`` (may span midnight) or ``off``."""
+    """``22:00-07:30``, ``22:00–07:30`` (as /settings shows it), ``10pm to 7am`` (may span
+    midnight), or ``off``."""
     if text.strip().lower() == "off":
         return None
-    start, sep, end = text.partition("-")
-    if not sep:
+    ends = read_clock_range(text)
+    if ends is None:
         raise InvalidInput("Give quiet hours as a range, e.g. /quiet 22:00-07:30, or /quiet off.")
-    quiet = QuietHours(start=parse_clock(start), end=parse_clock(end))
+    quiet = QuietHours(start=ends[0], end=ends[1])
     if quiet.start == quiet.end:
         raise InvalidInput("Quiet hours need a start and an end that differ.")
     return quiet
 
 
+MUTE_LONGEST = timedelta(days=60)
+
+
 def parse_mute(text: str) -> timedelta | None:
-    """``7d`` / ``12h`` (at most 60 days) or ``off``."""
-    key = text.strip().lower()
-    if key == "off":
+    """``2w`` / ``7d`` / ``12h`` / ``1d 12h`` (1 hour to 60 days) or ``off``."""
+    if text.strip().lower() == "off":
         return None
-    match = re.fullmatch(r"(\d{1,3})\s*([dh])", key)
-    if match is None:
-        raise InvalidInput("Mute for a while, e.g. /mute 7d or /mute 12h, or /mute off.")
-    amount = int(match[1])
-    span = timedelta(days=amount) if match[2] == "d" else timedelta(hours=amount)
-    if not timedelta(hours=1) <= span <= timedelta(days=60):
-        raise InvalidInput("Mute for 1 hour to 60 days.")
+    try:
+        span = read_span(text)
+    except InvalidInput:
+        raise InvalidInput(
+            "Mute for a while, e.g. /mute 7d, /mute 2w or /mute 12h, or /mute off."
+        ) from None
+    if not timedelta(hours=1) <= span <= MUTE_LONGEST:
+        raise InvalidInput("Mute for 1 hour to 60 days (8 weeks).")
     return span

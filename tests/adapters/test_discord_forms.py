@@ -29,7 +29,7 @@ async def test_a_note_is_written_in_a_form_with_several_lines(
         ada = Member(fake, adapter, "Ada", guild=True)
         await ada.slash("new", "Go | 3 | 30 | beginner")
         await ada.slash("done", "30")
-        assert "Usage: /note <text>" in await ada.slash("note")
+        assert "What's your note?" in await ada.slash("note")
         assert ada.buttons() == ["✍️ Add a note"]
         [ask] = buttons(ada.keyboard_message())
         assert ask["custom_id"].startswith(ASK_PREFIX) and len(ask["custom_id"]) <= 100

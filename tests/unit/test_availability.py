@@ -194,6 +194,20 @@ def test_text_of_exactly_the_limit_is_accepted() -> None:
 
 
 @pytest.mark.parametrize(
+    "text",
+    [
+        "mon 9-12 14-18",
+        "mon 9am-12pm 2pm-6pm",
+        "mon 9 am - 12 pm, 14h-18h",
+        "Monday 9:00 to 12:00 14:00–18:00",
+        "mon 09.00-12.00 14.00-18.00",
+    ],
+)
+def test_hours_are_read_as_people_write_them(text: str) -> None:
+    assert parse_weekly(text).format() == "mon 09:00-12:00 14:00-18:00"
+
+
+@pytest.mark.parametrize(
     ("text", "fragment"),
     [
         ("", "Tell me when you're available"),
@@ -201,13 +215,14 @@ def test_text_of_exactly_the_limit_is_accepted() -> None:
         (" , ;,", "Tell me when you're available"),
         ("fun 09:00-10:00", "“fun” is not a day"),
         ("09:00-12:00", "“09:00-12:00” is not a day"),
-        ("mon 9am-10am", "“9am” is not a time; write times as HH:MM"),
-        ("mon 09.00-10.00", "“09.00” is not a time"),
+        ("mon 9xm-10am", "“9xm” is not a time of day; write it like 19:30, 7pm or 7:30pm"),
+        ("mon 9:5-10:00", "“9:5” is not a time of day"),
+        ("mon 13pm-14pm", "“13pm” is not a time of day: with am or pm, hours go from 1 to 12"),
         ("mon 0900", "“0900” is not a time range"),
         ("mon 09:00-10:00-11:00", "“09:00-10:00-11:00” is not a time range"),
-        ("mon 25:00-26:00", "“25:00” is not a time: hours go from 00 to 23"),
-        ("mon 10:00-24:30", "“24:30” is not a time: hours go from 00 to 23"),
-        ("mon 09:60-10:00", "“09:60” is not a time: minutes go from 00 to 59"),
+        ("mon 25:00-26:00", "“25:00” is not a time of day: hours go from 0 to 23"),
+        ("mon 10:00-24:30", "“24:30” is not a time of day: hours go from 0 to 23"),
+        ("mon 09:60-10:00", "“09:60” is not a time of day: minutes go from 00 to 59"),
         ("mon 24:00-24:00", "A range can't start at 24:00"),
         ("mon 10:00-10:00", "“10:00-10:00” is empty; the end must come after the start"),
         ("mon 12:00-09:00", "“12:00-09:00” ends before it starts"),

@@ -10,7 +10,10 @@ from domain.accounts.model import SetTimezone
 from domain.accounts.registration import get_user, set_timezone
 from domain.shared.timezones import UnknownTimeZone, suggest_zones
 
-USAGE = "Usage: /timezone <IANA zone>, for example /timezone Europe/Berlin"
+USAGE = (
+    "Usage: /timezone <IANA zone or city>, for example /timezone Europe/Berlin"
+    " (CET, UTC+2 or a city get suggestions to choose from)"
+)
 SUGGESTED = 25  # zones offered while typing (as many as Discord's autocomplete shows)
 
 

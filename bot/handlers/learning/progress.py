@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from bot.handlers.base import Ask, Command, Handler, Reply, Request
+from bot.handlers.base import Ask, Command, Handler, Replies, Reply, Request
 from bot.handlers.formatting import bar, duration, local_time, schedule_standing
 from bot.handlers.learning.editing import feeling_buttons
+from domain.accounts import conversations
+from domain.accounts.model import Conversation
 from domain.learning.commands import AddNote, LogSession, UndoLastSession
 from domain.learning.curricula import NO_CURRICULUM
 from domain.learning.parsing import parse_done_args, parse_note
@@ -15,6 +17,7 @@ from domain.learning.sessions import (
     recent_notes,
     undo_last,
 )
+from domain.shared.errors import InvalidInput
 
 
 def _streak(days: int) -> str:
@@ -81,16 +84,54 @@ async def progress(req: Request) -> Reply:
     return Reply("\n\n".join(blocks) + f"\n\n(times in {report.timezone}; change with /timezone)")
 
 
+NOTE_FLOW = "note"
+NOTE_QUESTION = (
+    "What's your note? Your next message is saved as a note on your latest completed"
+    " session. (/cancel to stop)"
+)
+
+
+def _note_question(token: str) -> Reply:
+    return Reply(
+        NOTE_QUESTION, ask=Ask("Add a note", "Your note on your latest session", token=token)
+    )
+
+
 async def note(req: Request) -> Reply:
-    """Add a note to your latest completed session."""
+    """Add a note to your latest completed session (no text: the next message is the note)."""
     if not req.args.strip():
-        return Reply(
-            "Usage: /note <text> (it attaches to your latest completed session)",
-            ask=Ask("Add a note", "Your note on your latest session", command="note"),
+        asked = await conversations.save(
+            req.user_id, NOTE_FLOW, "text", {}, req.ctx.uow(), req.ctx.clock
         )
+        return _note_question(asked.token)
     command = AddNote(req.user_id, parse_note(req.args))
     saved = await add_note(command, req.ctx.uow(), req.ctx.clock)
-    return Reply(f"📝 Noted on session {saved.session_number}, {saved.session_title}.")
+    return _noted(saved.session_number, saved.session_title)
+
+
+def _noted(number: int, title: str) -> Reply:
+    return Reply(f"📝 Noted on session {number}, {title}.")
+
+
+async def note_answer(req: Request, conversation: Conversation, text: str | None) -> Replies:
+    """The note asked for by a bare /note: saved as the question ends (one transaction). A
+    note that is refused (empty, too long) is said, and the question stays open."""
+    try:
+        content = parse_note(text or "")
+    except InvalidInput as error:
+        return [Reply(error.message), _note_question(conversation.token)]
+    ending = conversations.ending(req.ctx.uow, req.user_id, conversation.token)
+    try:
+        saved = await add_note(AddNote(req.user_id, content), ending(), req.ctx.clock)
+    except InvalidInput:  # nothing to attach it to: the question ends too
+        await conversations.end(req.user_id, req.ctx.uow())
+        raise
+    return _noted(saved.session_number, saved.session_title)
+
+
+async def _resume_note(req: Request, conversation: Conversation) -> Reply:
+    """The note question again, after the chat restarted."""
+    return _note_question(conversation.token)
 
 
 async def notes(req: Request) -> Reply:
@@ -113,9 +154,11 @@ COMMANDS = [
     ),
     Command("undo", undo, "undo your last /done (within 24 h)"),
     Command("progress", progress, "progress, time spent and streaks"),
-    Command("note", note, "note on your latest session: /note <text>", "/note <text>"),
+    Command("note", note, "note on your latest session: /note [text]", "/note [text]"),
     Command("notes", notes, "your recent notes"),
 ]
 
 
 BUTTONS: dict[str, Handler] = {}
+FLOWS = {NOTE_FLOW: note_answer}
+PROMPTS = {NOTE_FLOW: _resume_note}

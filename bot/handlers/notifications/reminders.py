@@ -18,7 +18,7 @@ from domain.notifications.preferences import DAY_CODES, PLATFORMS, NotificationP
 from domain.notifications.services import change_preferences, get_preferences
 from domain.shared.errors import InvalidInput
 
-REMIND_USAGE = "Usage: /remind 19:30 [mon,wed,fri | weekdays | daily], or /remind off"
+REMIND_USAGE = "Usage: /remind 19:30 (or 7:30pm) [mon,wed,fri | weekdays | daily], or /remind off"
 
 
 def _clock(at: time) -> str:
@@ -116,9 +116,9 @@ async def remind(req: Request) -> Reply:
 
 
 async def quiet(req: Request) -> Reply:
-    """Quiet hours: /quiet 22:00-07:30, /quiet off."""
+    """Quiet hours: /quiet 22:00-07:30 (10pm-7am, 22:00 to 07:30), /quiet off."""
     if not req.args.strip():
-        return Reply("Usage: /quiet 22:00-07:30 (no messages then), or /quiet off")
+        return Reply("Usage: /quiet 22:00-07:30 (or 10pm-7:30am; no messages then), or /quiet off")
     hours = preferences.parse_quiet(req.args)
     await _change(req, {"quiet": None if hours is None else hours.model_dump(mode="json")})
     if hours is None:
@@ -127,9 +127,9 @@ async def quiet(req: Request) -> Reply:
 
 
 async def mute(req: Request) -> Reply:
-    """A holiday from study and streak reminders: /mute 7d, /mute off."""
+    """A holiday from study and streak reminders: /mute 7d (2w, 12h), /mute off."""
     if not req.args.strip():
-        return Reply("Usage: /mute 7d (or 12h) for a break from study reminders, or /mute off")
+        return Reply("Usage: /mute 7d (or 2w, 12h) for a break from study reminders, or /mute off")
     span = preferences.parse_mute(req.args)
     until = None if span is None else req.ctx.clock.now() + span
     changed = await _change(req, {"muted_until": until})
@@ -163,7 +163,7 @@ COMMANDS = [
     Command("settings", settings, "your reminders and notifications"),
     Command("remind", remind, "daily study reminder: /remind 19:30, /remind off", REMIND_USAGE),
     Command("quiet", quiet, "quiet hours: /quiet 22:00-07:30"),
-    Command("mute", mute, "pause study reminders: /mute 7d"),
+    Command("mute", mute, "pause study reminders: /mute 7d, /mute 2w"),
     Command("notify_on", notify_on, "where reminders go: /notify_on telegram", NOTIFY_USAGE),
 ]
 
