@@ -63,6 +63,13 @@ async def end(user_id: UUID, uow: UnitOfWork) -> None:
         await uow.commit()
 
 
+async def end_step(user_id: UUID, token: str, uow: UnitOfWork) -> None:
+    """End the user's flow if it is still at the step of ``token`` (else leave it be)."""
+    async with uow:
+        await uow.conversations.clear(user_id, token=token)
+        await uow.commit()
+
+
 # -- inside a use case's own unit of work ----------------------------------------------------
 
 

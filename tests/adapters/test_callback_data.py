@@ -25,6 +25,8 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     "co": [(HEX,)],
     "tz": [(LONGEST_ZONE,)],
     "st": [(what,) for what in ("study", "streak", "bookings", "quiet", "mute")],
+    # "did you mean": a command, with what was typed after it when that fits (else no button)
+    "cmd": [("session_notes",), ("timezone", "A" * 40)],
     "pe": [(HEX,), ("list",)],
     "px": [(letter, HEX) for letter in "udsmx"],
     "hw": [(letter, HEX) for letter in "efh"],

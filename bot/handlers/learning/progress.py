@@ -124,7 +124,7 @@ async def note_answer(req: Request, conversation: Conversation, text: str | None
     try:
         saved = await add_note(AddNote(req.user_id, content), ending(), req.ctx.clock)
     except InvalidInput:  # nothing to attach it to: the question ends too
-        await conversations.end(req.user_id, req.ctx.uow())
+        await conversations.end_step(req.user_id, conversation.token, req.ctx.uow())
         raise
     return _noted(saved.session_number, saved.session_title)
 
