@@ -105,9 +105,12 @@ def parse_clock(text: str) -> time:
 
 
 def parse_days(text: str) -> tuple[int, ...]:
-    """``mon,wed,fri`` / ``weekdays`` / ``weekends`` / ``daily`` -> weekday numbers."""
-    key = text.strip().lower()
-    named = {"daily": range(7), "weekdays": range(5), "weekends": range(5, 7)}
+    """``mon,wed,fri`` / ``weekdays`` / ``weekends`` / ``daily`` (``every day``, as /settings
+    shows it) -> weekday numbers."""
+    key = " ".join(text.strip().lower().split())
+    every = range(7)
+    named = {"daily": every, "every day": every, "everyday": every, "each day": every}
+    named |= {"weekdays": range(5), "weekends": range(5, 7)}
     if key in named:
         return tuple(named[key])
     days = []

@@ -149,6 +149,26 @@ def read_clock(text: str) -> time:
     return time(minutes // 60, minutes % 60)
 
 
+def leading_clock(text: str) -> tuple[time, str] | None:
+    """A time of day at the start of ``text`` and what follows (after a space or a comma):
+    ``"7 pm daily"`` -> ``(19:00, "daily")``; None when ``text`` does not start with one."""
+    match = re.match(
+        rf"({_CLOCK.pattern}|noon|midday|midnight)(?:\s*,\s*|\s+|$)", text.strip(), re.I
+    )
+    if match is None:
+        return None
+    return read_clock(match[1]), text.strip()[match.end() :]
+
+
+def trailing_clock(text: str) -> tuple[str, time] | None:
+    """What comes before a time of day that ends ``text``, and that time: ``"mon,fri 7 pm"``
+    -> ``("mon,fri", 19:00)``; None when ``text`` does not end with one."""
+    match = re.search(rf"(?:^|\s)({_CLOCK.pattern}|noon|midday|midnight)$", text.strip(), re.I)
+    if match is None:
+        return None
+    return text.strip()[: match.start()].strip(), read_clock(match[1])
+
+
 def split_range(text: str) -> tuple[str, str] | None:
     """The two ends of ``22:00-07:30``, ``22:00–07:30``, ``9 to 5`` or ``9..12``; None when
     ``text`` is not one range."""

@@ -67,7 +67,18 @@ async def test_quiet_hours_as_settings_shows_them_are_taken_back(
     assert "Quiet from 22:00 to 07:30" in await cy.say("/quiet " + line.split(": ")[1])
     assert "Quiet from 23:00 to 06:00" in await cy.say("/quiet 11pm to 6am")
     assert "at 19:30" in await cy.say("/remind 7:30pm")
+    assert "at 19:00, mon,wed" in await cy.say("/remind 7 pm mon, wed")
+    answer = await cy.say("/remind 19:30 every day")  # as /remind and /settings print days
+    assert "at 19:30, every day" in answer
+    assert "at 19:30, every day" in await cy.say("/remind " + answer.split(" at ")[1][:16])
     assert "until Mon 16 Mar 2026" in await cy.say("/mute 2w")
+
+
+async def test_a_schedule_takes_the_time_as_people_write_it(dispatcher: Dispatcher) -> None:
+    ju = Learner(dispatcher)
+    await ju.say("/new Go | 5 | 45 | beginner")
+    assert "19:00" in await ju.say("/schedule mon,wed,fri 7 pm")
+    assert "not a time of day" in await ju.say("/schedule mon,wed 25:00")
 
 
 async def test_a_zone_abbreviation_or_offset_is_answered_with_zones_to_press(

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from bot.handlers.formatting import duration
 from domain.learning.parsing import LOGGED_MINUTES_RANGE, NOTE_MAX, parse_done_args, parse_minutes
-from domain.notifications.preferences import parse_clock, parse_mute, parse_quiet
+from domain.notifications.preferences import parse_clock, parse_days, parse_mute, parse_quiet
 from domain.shared.errors import InvalidInput
 from domain.shared.timetext import read_clock_range, read_duration, read_span
 from domain.shared.timezones import (
@@ -163,6 +163,11 @@ def test_quiet_hours_as_settings_prints_them_parse_back(start: time, end: time) 
     quiet = parse_quiet(shown)
     assert quiet is not None and (quiet.start, quiet.end) == (start, end)
     assert parse_quiet(f"{start:%H:%M} to {end:%H:%M}") == quiet  # as /quiet answers
+
+
+def test_days_as_the_bot_prints_them_parse_back() -> None:
+    assert parse_days("every day") == parse_days("daily") == tuple(range(7))
+    assert parse_days("mon,wed,fri") == (0, 2, 4)
 
 
 def test_a_range_of_bare_hours_is_a_range() -> None:

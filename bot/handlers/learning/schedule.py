@@ -17,6 +17,7 @@ from domain.learning.model import ScheduleView
 from domain.learning.scheduling import schedule_view, set_schedule
 from domain.notifications.preferences import DAY_CODES, parse_clock, parse_days
 from domain.shared.errors import InvalidInput
+from domain.shared.timetext import trailing_clock
 
 USAGE = "Usage: /schedule mon,wed,fri 19:00 (in your time zone), or /schedule off"
 SHOWN = 5  # target dates listed in a reply
@@ -59,8 +60,12 @@ async def schedule(req: Request) -> Reply:
         )
     if len(words) < 2:
         raise InvalidInput(USAGE)
-    at = parse_clock(words[-1])
-    days = parse_days(" ".join(words[:-1]))
+    found = trailing_clock(req.args)  # "19:00", "7pm", "7 pm" at the end
+    if found is None or not found[0]:
+        parse_clock(words[-1])  # says why that is not a time of day
+        raise InvalidInput(USAGE)
+    days = parse_days(found[0])
+    at = found[1]
     command = SetSchedule(req.user_id, days, at)
     return _shown(await set_schedule(command, req.ctx.uow(), req.ctx.clock), "📅 Scheduled")
 

@@ -17,6 +17,7 @@ from domain.notifications.model import (
 from domain.notifications.preferences import DAY_CODES, PLATFORMS, NotificationPreferences
 from domain.notifications.services import change_preferences, get_preferences
 from domain.shared.errors import InvalidInput
+from domain.shared.timetext import leading_clock
 
 REMIND_USAGE = "Usage: /remind 19:30 (or 7:30pm) [mon,wed,fri | weekdays | daily], or /remind off"
 
@@ -97,15 +98,19 @@ async def _change(req: Request, changes: dict[str, object]) -> PreferencesChange
 
 async def remind(req: Request) -> Reply:
     """Daily study reminder: /remind 19:30 [days], /remind off."""
-    args = req.args.split(maxsplit=1)
-    if not args:
+    text = req.args.strip()
+    if not text:
         return Reply(REMIND_USAGE)
-    if args[0].lower() == "off":
+    if text.lower() == "off":
         study: dict[str, object] = {"enabled": False}
     else:
-        study = {"enabled": True, "at": preferences.parse_clock(args[0])}
-        if len(args) == 2:
-            study["weekdays"] = preferences.parse_days(args[1])
+        found = leading_clock(text)  # "19:30", "7:30pm", "7 pm", then the days
+        if found is None:
+            preferences.parse_clock(text.split()[0])  # says why that is not a time of day
+            raise InvalidInput(REMIND_USAGE)
+        study = {"enabled": True, "at": found[0]}
+        if found[1]:
+            study["weekdays"] = preferences.parse_days(found[1])
     prefs = (await _change(req, {"study": study})).preferences
     if not prefs.study.enabled:
         return Reply("Study reminders are off.")
