@@ -89,7 +89,7 @@ async def test_a_late_cancellation_is_said_first_and_the_two_sides_message_throu
     assert "can't be cancelled or moved here any more. ✉️ Message the expert" in card
     assert world.ada.buttons() == ["✉️ Message"]
     asked = await world.ada.press("✉️ Message")
-    assert f"Your message to the expert, Grace Hopper about booking {booked.ref}?" in asked
+    assert f"Your message to the expert, Grace Hopper, about booking {booked.ref}?" in asked
     assert "never your handle" in asked
     sent = await world.ada.say("I'm ill, can we talk about moving it?")
     assert "✉️ Sent to the expert, Grace Hopper" in sent

@@ -65,16 +65,16 @@ def status_label(booking: Booking, policy: Policy | None = None) -> str:
 
 def summary(booking: Booking, viewer: UUID, zone: str, policy: Policy | None = None) -> str:
     """One booking as its viewer sees it (times in ``zone``, the viewer's)."""
+    party = viewer in (booking.expert_user_id, booking.learner_id)
     with_whom = booking.learner_name if viewer == booking.expert_user_id else booking.expert_name
-    if viewer not in (booking.expert_user_id, booking.learner_id):  # an admin
-        with_whom = f"{booking.learner_name} with {booking.expert_name}"
+    who = f"with {with_whom}" if party else f"{booking.learner_name} with {booking.expert_name}"
     state = payment_state(booking)
     lines = [
-        f"Booking {booking.ref} · {status_label(booking, policy)} · with {with_whom}",
+        f"Booking {booking.ref} · {status_label(booking, policy)} · {who}",
         f"{local_time(booking.starts_at, zone)} ({zone}) · {booking.minutes} min · "
         f"{money(booking.price, booking.currency)} ({PAYMENT[state]})",
     ]
-    if booking.status is BookingStatus.SCHEDULED and booking.meeting_link:
+    if party and booking.status is BookingStatus.SCHEDULED and booking.meeting_link:
         lines.append(f"Meeting link: {booking.meeting_link}")
     if booking.cancel_reason:
         lines.append(f"Reason: {booking.cancel_reason}")

@@ -25,7 +25,7 @@ from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
 from domain.marketplace import bookings, messages
 from domain.marketplace.commands import SendMessage
-from domain.marketplace.model import Action, Booking, Role, booking_ref
+from domain.marketplace.model import Action, Booking, Role
 from domain.marketplace.rules import available_actions
 from domain.shared.errors import InvalidInput
 from domain.unit_of_work import UnitOfWork
@@ -40,10 +40,10 @@ def _other(booking: Booking, user_id: UUID) -> str:
     return f"the expert, {booking.expert_name}"
 
 
-def _question(user_id: UUID, booking: Booking | None, ref: str, token: str) -> Reply:
-    to = "the other side" if booking is None else _other(booking, user_id)
+def _question(user_id: UUID, booking: Booking, token: str) -> Reply:
+    to, ref = _other(booking, user_id), booking.ref
     return Reply(
-        f"✉️ Your message to {to} about booking {ref}? I'll pass it on. {PRIVACY}",
+        f"✉️ Your message to {to}, about booking {ref}? I'll pass it on. {PRIVACY}",
         rows(Button("Cancel", payloads.encode(user_id, "mx", token))),
         ask=Ask("Your message", "What should I pass on?", token),
     )
@@ -55,7 +55,7 @@ async def start_message(req: Request, booking_id: UUID) -> Reply:
     booking, asked = await messages.compose(
         req.user_id, booking_id, MESSAGE, ctx.uow(), ctx.clock, ctx.policy
     )
-    return _question(req.user_id, booking, booking.ref, asked.token)
+    return _question(req.user_id, booking, asked.token)
 
 
 async def message_command(req: Request) -> Reply:
@@ -100,7 +100,8 @@ async def cancel_button(req: Request) -> Replies:
 async def _resume(req: Request, conversation: Conversation) -> Reply:
     """The message question again, after the chat restarted."""
     booking_id = payloads.uuid_arg(str(conversation.data["booking"]))
-    return _question(req.user_id, None, booking_ref(booking_id), conversation.token)
+    booking = await bookings.get_booking(req.user_id, booking_id, req.ctx.uow())
+    return _question(req.user_id, booking, conversation.token)
 
 
 async def relayed_notice(ctx: Context, user_id: UUID, data: dict[str, object]) -> Reply | None:

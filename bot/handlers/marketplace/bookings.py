@@ -43,7 +43,7 @@ from domain.marketplace.commands import (
     RateSession,
     ReviewSession,
 )
-from domain.marketplace.model import HOLDS_TIME, Action, Booking, PaymentState, Role, booking_ref
+from domain.marketplace.model import HOLDS_TIME, Action, Booking, PaymentState, Role
 from domain.marketplace.rules import is_late, notice_hours, payment_state
 from domain.shared.errors import InvalidInput
 from domain.unit_of_work import UnitOfWork
@@ -184,7 +184,7 @@ async def _act(
     zone = await _zone_for(req, booking)
     admin = booking.role_of(req.user_id) is Role.OTHER  # the service let an admin do it
     done = DONE_TEXT[command.action]
-    if payment_state(booking) is PaymentState.REFUND_OWED:
+    if payment_state(booking) is PaymentState.REFUND_OWED and req.user_id != booking.learner_id:
         done += " A refund is owed to the learner (see below)."
     return Reply(
         f"{done}\n{summary(booking, req.user_id, zone, ctx.policy)}",
@@ -239,7 +239,8 @@ async def _resume_reason(req: Request, conversation: Conversation) -> Reply:
     if action is None:
         raise InvalidInput(payloads.STALE)
     booking_id = payloads.uuid_arg(str(conversation.data["booking"]))
-    return _reason_question(req.user_id, booking_ref(booking_id), action, conversation.token)
+    booking = await bookings.get_booking(req.user_id, booking_id, req.ctx.uow())
+    return _reason_question(req.user_id, booking.ref, action, conversation.token)
 
 
 async def _resume_review(req: Request, conversation: Conversation) -> Reply:
