@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -29,27 +28,13 @@ from domain.marketplace.rules import (
     payment_state,
     refusal,
 )
-
-NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-LEARNER, EXPERT = uuid.uuid4(), uuid.uuid4()
+from tests.unit.test_booking_actions import NOW
+from tests.unit.test_booking_actions import booking as make
 
 
 def booking(status: BookingStatus, payment: PaymentStatus, **more: object) -> Booking:
-    b = Booking(
-        id=uuid.uuid4(),
-        learner_id=LEARNER,
-        expert_id=uuid.uuid4(),
-        expert_user_id=EXPERT,
-        expert_name="Grace",
-        learner_name="Ada",
-        starts_at=NOW + timedelta(days=1),
-        minutes=60,
-        status=status,
-        payment_status=payment,
-        price=Decimal("30.00"),
-        currency="EUR",
-    )
-    return replace(b, **more)  # type: ignore[arg-type]
+    """A booking starting a day from ``NOW``, with ``more`` fields changed."""
+    return replace(make(status, payment, timedelta(days=1)), **more)  # type: ignore[arg-type]
 
 
 def test_a_called_off_booking_is_not_charged_or_owed_a_refund_never_shown_refunded_early() -> None:
