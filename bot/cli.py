@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bot.config import Settings, SettingsError, load_settings
-from domain.marketplace import bookings, experts
+from domain.marketplace import bookings, experts, payments
 from domain.marketplace.commands import VerifyExpert
 
 if TYPE_CHECKING:
@@ -302,7 +302,7 @@ def admin_payouts() -> None:
     async def work(settings: Settings, uow: Any) -> None:
         from domain.shared.clock import SystemClock
 
-        rows, total = await bookings.pay_out(uow(), SystemClock())
+        rows, total = await payments.pay_out(uow(), SystemClock())
         typer.echo(f"Marked {rows} payout(s) paid, {total} in expert earnings.")
 
     _admin(work)

@@ -29,6 +29,7 @@ from db.models.accounts import (
 from db.models.base import Base
 from db.models.learning import CurriculumRow, SessionRow, UserNoteRow, UserProgressRow
 from db.models.marketplace import (
+    BookingMessageRow,
     BookingRow,
     CommissionRow,
     ExpertAvailabilityRow,
@@ -41,6 +42,7 @@ from db.models.notifications import NotificationRow
 
 __all__ = [
     "Base",
+    "BookingMessageRow",
     "BookingRow",
     "CommissionRow",
     "ConversationStateRow",

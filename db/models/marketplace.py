@@ -130,6 +130,9 @@ class BookingRow(Base):
             "payment_status IN ('pending', 'paid', 'refunded')", name="payment_status"
         ),
         CheckConstraint("duration > 0 AND price >= 0", name="duration_price"),
+        CheckConstraint(  # 0007
+            "cancel_kind IN ('declined', 'cancelled', 'expired')", name="cancel_kind"
+        ),
     )
 
     id: Mapped[uuid.UUID] = _id()
@@ -154,6 +157,22 @@ class BookingRow(Base):
     )
     confirmed_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
     expires_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    # 0007: how a booking ended (declined, cancelled, expired) and when.
+    cancel_kind: Mapped[str | None] = mapped_column(String(20))
+    cancelled_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+
+
+class BookingMessageRow(Base):
+    """0007: a message relayed between a booking's learner and expert (``/message``)."""
+
+    __tablename__ = "booking_messages"
+    __table_args__ = (Index("idx_booking_messages_booking_id", "booking_id", "created_at"),)
+
+    id: Mapped[uuid.UUID] = _id()
+    booking_id: Mapped[uuid.UUID] = _fk("bookings.id", nullable=False)
+    sender_id: Mapped[uuid.UUID] = _fk("users.id", nullable=False)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = _stamp(nullable=False)
 
 
 class SessionFeedbackRow(Base):

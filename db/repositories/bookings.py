@@ -19,6 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import aliased
 
 from db.models import (
+    BookingMessageRow,
     BookingRow,
     CommissionRow,
     ExpertRow,
@@ -29,10 +30,14 @@ from db.repositories.calendar import ADD_IF_FREE, holds_time
 from db.repositories.experts import _escape_like
 from db.tx import Tx
 from domain.marketplace.model import (
+    REF_LENGTH,
     Booking,
+    BookingMessage,
     BookingStatus,
+    CancelKind,
     Earning,
     PaymentStatus,
+    Payout,
 )
 from domain.notifications.model import NotificationKind
 
@@ -49,6 +54,8 @@ _BOOKINGS = (
         _Learner.name.label("learner_name"),
         _Learner.timezone.label("learner_timezone"),
         SessionFeedbackRow.rating,
+        SessionFeedbackRow.review,
+        SessionFeedbackRow.expert_notes,
     )
     .join(ExpertRow, ExpertRow.id == BookingRow.expert_id)
     .join(_Learner, _Learner.id == BookingRow.user_id)
@@ -145,23 +152,32 @@ class SqlBookingRepository:
         row = (await self._tx.orm.execute(query)).first()
         return None if row is None else _booking(row)
 
-    async def find(self, user_id: UUID, ref: str) -> list[Booking]:
-        """Bookings of ``user_id`` (as learner or expert) whose id starts with ``ref``."""
-        rows = await self._tx.orm.execute(
-            _BOOKINGS.where(
-                func.replace(cast(BookingRow.id, String), "-", "").like(
-                    _escape_like(ref.lower()) + "%", escape="\\"
-                ),
-                or_(BookingRow.user_id == user_id, ExpertRow.user_id == user_id),
-            )
+    async def find(self, user_id: UUID | None, ref: str) -> list[Booking]:
+        """Bookings of ``user_id`` (as learner or expert; None: anyone's) whose id starts
+        with ``ref``."""
+        query = _BOOKINGS.where(_HEX.like(_escape_like(ref.lower()) + "%", escape="\\"))
+        if user_id is not None:
+            query = query.where(_of(user_id))
+        return [_booking(row) for row in await self._tx.orm.execute(query)]
+
+    async def sharing_refs(self, user_id: UUID | None, ids: list[UUID]) -> list[UUID]:
+        """Ids of the bookings ``user_id`` can see (None: all) whose short reference is that
+        of one of ``ids``."""
+        if not ids:
+            return []
+        prefixes = sorted({i.hex[:REF_LENGTH] for i in ids})
+        query = (
+            select(BookingRow.id)
+            .join(ExpertRow, ExpertRow.id == BookingRow.expert_id)
+            .where(func.left(_HEX, REF_LENGTH).in_(prefixes))
         )
-        return [_booking(row) for row in rows]
+        if user_id is not None:
+            query = query.where(_of(user_id))
+        return list(await self._tx.orm.scalars(query))
 
     async def for_user(self, user_id: UUID) -> list[Booking]:
         rows = await self._tx.orm.execute(
-            _BOOKINGS.where(or_(BookingRow.user_id == user_id, ExpertRow.user_id == user_id))
-            .order_by(BookingRow.session_date.desc())
-            .limit(50)
+            _BOOKINGS.where(_of(user_id)).order_by(BookingRow.session_date.desc()).limit(50)
         )
         return [_booking(row) for row in rows]
 
@@ -283,15 +299,53 @@ class SqlBookingRepository:
         )
         return [_booking(row) for row in rows]
 
-    async def pay_out(self, now: datetime) -> tuple[int, Decimal]:
-        result = await self._tx.orm.execute(
+    async def pay_out(self, now: datetime) -> list[Payout]:
+        """Mark every pending commission row paid; what that paid each expert, per currency."""
+        paid = (
             update(CommissionRow)
             .where(CommissionRow.status == "pending")
             .values(status="paid", payment_date=now)
-            .returning(CommissionRow.expert_earnings)
+            .returning(CommissionRow.booking_id, CommissionRow.expert_earnings)
+            .cte("paid")
         )
-        amounts = [amount for (amount,) in result]
-        return len(amounts), sum(amounts, Decimal("0"))
+        rows = await self._tx.orm.execute(
+            select(
+                ExpertRow.user_id,
+                BookingRow.currency,
+                func.count(),
+                func.sum(paid.c.expert_earnings),
+            )
+            .select_from(paid)
+            .join(BookingRow, BookingRow.id == paid.c.booking_id)
+            .join(ExpertRow, ExpertRow.id == BookingRow.expert_id)
+            .group_by(ExpertRow.user_id, BookingRow.currency)
+        )
+        return [Payout(user, currency, count, amount) for user, currency, count, amount in rows]
+
+    async def add_message(
+        self, booking_id: UUID, sender_id: UUID, body: str, now: datetime
+    ) -> UUID:
+        row = BookingMessageRow(
+            booking_id=booking_id, sender_id=sender_id, body=body, created_at=now
+        )
+        self._tx.orm.add(row)
+        await self._tx.orm.flush()
+        return row.id
+
+    async def message(self, message_id: UUID) -> BookingMessage | None:
+        row = await self._tx.orm.get(BookingMessageRow, message_id)
+        if row is None:
+            return None
+        return BookingMessage(row.id, row.booking_id, row.sender_id, row.body, row.created_at)
+
+
+# A booking id as the hex its references are made of.
+_HEX = func.replace(cast(BookingRow.id, String), "-", "")
+
+
+def _of(user_id: UUID) -> Any:
+    """The bookings ``user_id`` is a side of (needs ``ExpertRow`` joined)."""
+    return or_(BookingRow.user_id == user_id, ExpertRow.user_id == user_id)
 
 
 def _booking(row: Any) -> Booking:
@@ -316,4 +370,10 @@ def _booking(row: Any) -> Booking:
         has_feedback=row.rating is not None,
         expert_timezone=row.expert_timezone,
         learner_timezone=row.learner_timezone or "UTC",
+        cancel_kind=None if b.cancel_kind is None else CancelKind(b.cancel_kind),
+        cancelled_at=b.cancelled_at,
+        cancelled_by=b.cancelled_by,
+        rating=row.rating,
+        review=row.review,
+        expert_notes=row.expert_notes,
     )

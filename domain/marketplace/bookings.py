@@ -9,6 +9,7 @@ lock, so they happen one at a time per expert even on the embedded server (no bt
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
@@ -17,27 +18,24 @@ from domain.accounts import conversations
 from domain.accounts.model import Conversation
 from domain.marketplace.commands import (
     ActOnBooking,
-    AnnotateSession,
     AskReason,
     BookSlot,
-    RateSession,
     RescheduleBooking,
-    ReviewSession,
 )
 from domain.marketplace.model import (
     Action,
     Booking,
     BookingStatus,
-    Earning,
+    CancelKind,
     PaymentStatus,
     Policy,
     Role,
     Verification,
+    ref_length,
 )
 from domain.marketplace.payments import PaymentProvider, jitsi_room
 from domain.marketplace.rules import (
     check_allowed,
-    may_add_review,
     next_status,
     price_for,
     split_commission,
@@ -145,10 +143,13 @@ async def book_in(uow: UnitOfWork, cmd: BookSlot, now: datetime, policy: Policy)
 async def act(
     cmd: ActOnBooking, uow: UnitOfWork, clock: Clock, policy: Policy, payments: PaymentProvider
 ) -> Booking:
-    """Confirm, decline, cancel, complete, mark no-show or mark paid, as ``cmd.user_id``.
+    """Confirm, decline, cancel, complete, mark no-show, mark paid or refunded, as
+    ``cmd.user_id``.
 
     Accepts exactly what ``rules.available_actions`` offers; confirming also needs the time
-    to be free of the expert's confirmed sessions.
+    to be free of the expert's confirmed sessions. Calling off a paid booking asks the payment
+    provider to refund it; a provider that cannot (the manual one) leaves it paid, so the
+    booking shows a refund owed until the expert or an admin marks it refunded.
     """
     if cmd.action not in _ACTS:
         raise InvalidInput("That isn't something a booking can do.")
@@ -156,7 +157,8 @@ async def act(
     if cmd.reason is not None:
         reason = clean_text(cmd.reason, what="reason", limit=500, required=False)
     async with uow:
-        admins = policy if cmd.action is Action.MARK_PAID else None  # admins only mark paid
+        # admins only mark payments and refunds
+        admins = policy if cmd.action in (Action.MARK_PAID, Action.MARK_REFUNDED) else None
         booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, admins, lock=True)
         now = clock.now()
         action = cmd.action
@@ -181,12 +183,20 @@ async def act(
             link = expert.meeting_link or jitsi_room()
             values = {"confirmed_at": now, "meeting_link": link, "expires_at": None}
         elif action in (Action.DECLINE, Action.CANCEL):
-            values = {"cancel_reason": reason, "cancelled_by": cmd.user_id}
-            if booking.payment_status is PaymentStatus.PAID:
-                await payments.refund(booking)
+            kind = CancelKind.DECLINED if action is Action.DECLINE else CancelKind.CANCELLED
+            values = {
+                "cancel_reason": reason,
+                "cancelled_by": cmd.user_id,
+                "cancel_kind": kind.value,
+                "cancelled_at": now,
+            }
+            if booking.payment_status is PaymentStatus.PAID and await payments.refund(booking):
                 values["payment_status"] = PaymentStatus.REFUNDED.value
         elif action is Action.MARK_PAID:
             values = {"payment_status": PaymentStatus.PAID.value}
+            other = booking.learner_id
+        elif action is Action.MARK_REFUNDED:
+            values = {"payment_status": PaymentStatus.REFUNDED.value}
             other = booking.learner_id
 
         status = next_status(action, booking.status)
@@ -212,6 +222,7 @@ async def act(
         assert updated is not None
         if action in (Action.CONFIRM, Action.DECLINE, Action.CANCEL):
             await replan_booking(updated, uow, now)
+        updated = replace(updated, ref_length=booking.ref_length)
         await uow.commit()
     return updated
 
@@ -225,6 +236,7 @@ _ANNOUNCED = {
     Action.COMPLETE: NotificationKind.BOOKING_COMPLETE,
     Action.NO_SHOW: NotificationKind.BOOKING_NO_SHOW,
     Action.MARK_PAID: NotificationKind.BOOKING_MARK_PAID,
+    Action.MARK_REFUNDED: NotificationKind.BOOKING_REFUNDED,
 }
 _ACTS = frozenset(_ANNOUNCED)
 
@@ -279,53 +291,6 @@ async def reschedule_in(
     return updated
 
 
-async def rate(cmd: RateSession, uow: UnitOfWork, clock: Clock, policy: Policy) -> Booking:
-    """The learner's 1–5 stars (and optional review) for a completed session; once only."""
-    if not 1 <= cmd.rating <= 5:
-        raise InvalidInput("Ratings go from 1 to 5 stars.")
-    review = None
-    if cmd.review is not None:
-        review = clean_text(cmd.review, what="review", limit=2000, required=False)
-    async with uow:
-        booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, None)
-        now = clock.now()
-        check_allowed(Action.FEEDBACK, booking, role, now, policy)
-        await uow.bookings.save_feedback(booking.id, rating=cmd.rating, review=review)
-        await uow.bookings.refresh_expert_stats(booking.expert_id)
-        await uow.notifications.add(
-            booking.expert_user_id,
-            NotificationKind.BOOKING_RATED,
-            {"booking_id": str(booking.id)},
-            now,
-        )
-        updated = await uow.bookings.get(booking.id)
-        await uow.commit()
-    assert updated is not None
-    return updated
-
-
-async def add_review(cmd: ReviewSession, uow: UnitOfWork) -> None:
-    """Add the written review to a rating already given."""
-    review = clean_text(cmd.text, what="review", limit=2000)
-    async with uow:
-        booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, None)
-        may_add_review(booking, role)
-        await uow.bookings.save_feedback(booking.id, review=review)
-        await uow.commit()
-
-
-async def add_expert_notes(
-    cmd: AnnotateSession, uow: UnitOfWork, clock: Clock, policy: Policy
-) -> None:
-    """The expert's notes on a finished session (kept with the feedback)."""
-    notes = clean_text(cmd.text, what="notes", limit=4000)
-    async with uow:
-        booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, None)
-        check_allowed(Action.EXPERT_NOTES, booking, role, clock.now(), policy)
-        await uow.bookings.save_feedback(booking.id, expert_notes=notes)
-        await uow.commit()
-
-
 async def ask_reason(
     cmd: AskReason, flow: str, uow: UnitOfWork, clock: Clock, policy: Policy
 ) -> tuple[Booking, Conversation]:
@@ -345,38 +310,48 @@ async def ask_reason(
     return booking, conversation
 
 
-async def get_booking(user_id: UUID, booking_id: UUID, uow: UnitOfWork) -> Booking:
+async def get_booking(
+    user_id: UUID, booking_id: UUID, uow: UnitOfWork, policy: Policy | None = None
+) -> Booking:
+    """The booking as ``user_id`` sees it (with ``policy``, an admin may see any)."""
     async with uow:
-        booking, _ = await booking_of(uow, user_id, booking_id, None)
+        booking, _ = await booking_of(uow, user_id, booking_id, policy)
     return booking
 
 
-async def find_booking(user_id: UUID, ref: str, uow: UnitOfWork) -> Booking:
-    """One of the user's bookings by the short reference shown in /bookings."""
-    ref = ref.strip().lower()
+async def find_booking(
+    user_id: UUID, ref: str, uow: UnitOfWork, policy: Policy | None = None
+) -> Booking:
+    """A booking by a reference the screens show (its id's first hex digits, or all of it),
+    among the user's own; with ``policy``, an admin finds any booking."""
+    ref = ref.strip().lower().replace("-", "")
     if not (4 <= len(ref) <= 32) or any(c not in "0123456789abcdef" for c in ref):
         raise InvalidInput("Give the booking's reference as shown in /bookings, e.g. 3f2a9c1b.")
     async with uow:
-        found = await uow.bookings.find(user_id, ref)
-    if not found:
-        raise NotFound(NO_BOOKING)
-    if len(found) > 1:
-        raise InvalidInput("That reference matches several bookings; give more characters.")
-    return found[0]
+        admin = policy is not None and await _is_admin(uow, user_id, policy)
+        found = await uow.bookings.find(None if admin else user_id, ref)
+        if len(found) > 1:
+            raise InvalidInput("That reference matches several bookings; give more characters.")
+        if not found:
+            raise NotFound(NO_BOOKING)
+        return (await _with_refs(uow, None if admin else user_id, found))[0]
 
 
 async def bookings_of(user_id: UUID, uow: UnitOfWork) -> list[Booking]:
+    """The user's bookings (as learner and as expert), each with its reference for them."""
     async with uow:
-        return await uow.bookings.for_user(user_id)
+        return await _with_refs(uow, user_id, await uow.bookings.for_user(user_id))
 
 
-async def earnings(user_id: UUID, uow: UnitOfWork) -> list[Earning]:
-    """The expert's earnings by month (in their zone) with what is paid out and pending."""
-    async with uow:
-        expert = await uow.experts.by_user(user_id)
-        if expert is None:
-            raise NotFound("Only experts have earnings. See /become_expert.")
-        return await uow.bookings.earnings(expert.id, expert.timezone)
+async def _with_refs(uow: UnitOfWork, viewer: UUID | None, shown: list[Booking]) -> list[Booking]:
+    """``shown`` with references long enough to tell each apart from every other booking
+    ``viewer`` can see (None: an admin, who can see them all)."""
+    neighbours = await uow.bookings.sharing_refs(viewer, [b.id for b in shown])
+    return [replace(b, ref_length=ref_length(b.id, neighbours)) for b in shown]
+
+
+async def _is_admin(uow: UnitOfWork, user_id: UUID, policy: Policy) -> bool:
+    return bool(policy.admins) and user_id in await uow.users.ids_for_identities(policy.admins)
 
 
 MARK_PROMPT = NotificationKind.BOOKING_MARK_PROMPT
@@ -413,6 +388,8 @@ async def expire_pending(uow: UnitOfWork, clock: Clock) -> int:
                 booking.id,
                 status=next_status(Action.EXPIRE, booking.status).value,
                 cancel_reason="expired: the expert did not answer in time",
+                cancel_kind=CancelKind.EXPIRED.value,
+                cancelled_at=now,
             )
             for user in (booking.learner_id, booking.expert_user_id):
                 await uow.notifications.add(
@@ -420,14 +397,6 @@ async def expire_pending(uow: UnitOfWork, clock: Clock) -> int:
                 )
         await uow.commit()
     return len(lapsed)
-
-
-async def pay_out(uow: UnitOfWork, clock: Clock) -> tuple[int, Decimal]:
-    """Mark every pending commission row paid (the payout run); returns (rows, total)."""
-    async with uow:
-        result = await uow.bookings.pay_out(clock.now())
-        await uow.commit()
-    return result
 
 
 async def booking_of(
@@ -439,9 +408,9 @@ async def booking_of(
     if booking is None:
         raise NotFound(NO_BOOKING)
     role = booking.role_of(user_id)
-    if role is Role.OTHER and policy is not None and policy.admins:
-        if user_id in await uow.users.ids_for_identities(policy.admins):
-            role = Role.ADMIN
+    if role is Role.OTHER and policy is not None and await _is_admin(uow, user_id, policy):
+        role = Role.ADMIN
     if role is Role.OTHER:
         raise NotFound(NO_BOOKING)  # do not confirm that somebody else's booking exists
+    (booking,) = await _with_refs(uow, None if role is Role.ADMIN else user_id, [booking])
     return booking, role

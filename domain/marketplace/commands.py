@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from domain.marketplace.model import Action, Booking, ExpertDraft
+from domain.marketplace.model import Action, Booking, BookingMessage, ExpertDraft, Role
 
 # -- experts --------------------------------------------------------------------------------
 
@@ -114,6 +114,24 @@ class AskReason:
     user_id: UUID
     booking_id: UUID
     action: Action  # DECLINE or CANCEL
+
+
+@dataclass(frozen=True)
+class SendMessage:
+    """A message to the booking's other side, relayed by the bot."""
+
+    user_id: UUID
+    booking_id: UUID
+    text: str
+
+
+@dataclass(frozen=True)
+class Relayed:
+    """A relayed message as its recipient sees it: the booking (for them) and who wrote."""
+
+    message: BookingMessage
+    booking: Booking
+    sender_role: Role
 
 
 # -- the booking walk: Book -> length -> day -> time -> confirm ------------------------------

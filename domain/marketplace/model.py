@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -48,6 +49,24 @@ class PaymentStatus(StrEnum):
     REFUNDED = "refunded"
 
 
+class CancelKind(StrEnum):
+    """How a cancelled booking ended (``bookings.cancel_kind``)."""
+
+    DECLINED = "declined"  # the expert said no to the request
+    CANCELLED = "cancelled"  # either side called it off
+    EXPIRED = "expired"  # nobody answered the request in time
+
+
+class PaymentState(StrEnum):
+    """What a booking's money stands at, as people are told it (``rules.payment_state``)."""
+
+    DUE = "due"  # not paid yet, and the session is still to be paid for
+    NOT_CHARGED = "not_charged"  # never paid, and called off: nothing is owed
+    PAID = "paid"
+    REFUND_OWED = "refund_owed"  # paid, then called off: the money goes back, not yet sent
+    REFUNDED = "refunded"
+
+
 class Role(StrEnum):
     """How the person acting relates to a booking."""
 
@@ -65,6 +84,8 @@ class Action(StrEnum):
     COMPLETE = "complete"
     NO_SHOW = "no_show"
     MARK_PAID = "mark_paid"
+    MARK_REFUNDED = "mark_refunded"
+    MESSAGE = "message"  # relay a message to the other side
     FEEDBACK = "feedback"
     EXPERT_NOTES = "expert_notes"
     EXPIRE = "expire"
@@ -104,9 +125,25 @@ class Review:
     created_at: datetime
 
 
-def booking_ref(booking_id: UUID) -> str:
-    """A booking's short reference people can type: the first 8 hex digits of its id."""
-    return booking_id.hex[:8]
+REF_LENGTH = 8
+
+
+def booking_ref(booking_id: UUID, among: Iterable[UUID] = ()) -> str:
+    """A booking's short reference people can type: the first 8 hex digits of its id, or as
+    many more as tell it apart from the other bookings ``among`` those its viewer can see."""
+    return booking_id.hex[: ref_length(booking_id, among)]
+
+
+def ref_length(booking_id: UUID, among: Iterable[UUID] = ()) -> int:
+    """How many hex digits of ``booking_id`` its reference needs (see ``booking_ref``)."""
+    mine, length = booking_id.hex, REF_LENGTH
+    for other in among:
+        if other == booking_id:
+            continue
+        theirs = other.hex
+        shared = next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=True)) if a != b), 32)
+        length = max(length, shared + 1)
+    return length
 
 
 @dataclass(frozen=True)
@@ -129,6 +166,13 @@ class Booking:
     has_feedback: bool = False
     expert_timezone: str = "UTC"
     learner_timezone: str = "UTC"
+    cancel_kind: CancelKind | None = None
+    cancelled_at: datetime | None = None
+    cancelled_by: UUID | None = None
+    rating: int | None = None
+    review: str | None = None
+    expert_notes: str | None = None
+    ref_length: int = REF_LENGTH  # set for its viewer (``booking_ref``)
 
     @property
     def ends_at(self) -> datetime:
@@ -136,7 +180,16 @@ class Booking:
 
     @property
     def ref(self) -> str:
-        return booking_ref(self.id)
+        return self.id.hex[: self.ref_length]
+
+    def zone_of(self, user_id: UUID, default: str) -> str:
+        """The zone ``user_id`` sees this booking in: an expert's is their profile's, the
+        learner's their own; anyone else's is ``default``."""
+        if user_id == self.expert_user_id:
+            return self.expert_timezone
+        if user_id == self.learner_id:
+            return self.learner_timezone
+        return default
 
     def holds_time(self, now: datetime) -> bool:
         """Whether the booking holds its time at ``now`` (see ``HOLDS_TIME``)."""
@@ -195,6 +248,7 @@ class Policy:
     grid: timedelta = timedelta(minutes=30)
     free_cancellation_notice: timedelta = timedelta(hours=12)
     pending_expiry: timedelta = timedelta(hours=48)
+    message_window: timedelta = timedelta(days=14)  # after the end (or cancellation)
     admins: frozenset[tuple[str, str]] = frozenset()  # (platform, external id)
 
 
@@ -210,6 +264,27 @@ class ExpertDraft:
     timezone: str
     languages: tuple[str, ...]
     specialties: tuple[Specialty, ...]
+
+
+@dataclass(frozen=True)
+class BookingMessage:
+    """A message relayed between a booking's two sides."""
+
+    id: UUID
+    booking_id: UUID
+    sender_id: UUID
+    body: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Payout:
+    """What one payout run paid one expert, in one currency."""
+
+    expert_user_id: UUID
+    currency: str
+    sessions: int
+    amount: Decimal
 
 
 @dataclass(frozen=True)

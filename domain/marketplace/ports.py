@@ -10,10 +10,12 @@ from uuid import UUID
 from domain.marketplace.model import (
     Bookable,
     Booking,
+    BookingMessage,
     Calendar,
     Earning,
     Expert,
     ExpertDraft,
+    Payout,
     Review,
     SearchFilters,
     Specialty,
@@ -121,7 +123,14 @@ class BookingRepository(Protocol):
 
     async def get(self, booking_id: UUID, *, lock: bool = False) -> Booking | None: ...
 
-    async def find(self, user_id: UUID, ref: str) -> list[Booking]: ...
+    async def find(self, user_id: UUID | None, ref: str) -> list[Booking]:
+        """Bookings of ``user_id`` (None: anyone's) whose id starts with ``ref``."""
+        ...
+
+    async def sharing_refs(self, user_id: UUID | None, ids: list[UUID]) -> list[UUID]:
+        """Ids of bookings ``user_id`` can see (None: all) sharing a short reference with
+        one of ``ids``."""
+        ...
 
     async def for_user(self, user_id: UUID) -> list[Booking]: ...
 
@@ -156,4 +165,10 @@ class BookingRepository(Protocol):
 
     async def lapsed_pending(self, now: datetime) -> list[Booking]: ...
 
-    async def pay_out(self, now: datetime) -> tuple[int, Decimal]: ...
+    async def pay_out(self, now: datetime) -> list[Payout]: ...
+
+    async def add_message(
+        self, booking_id: UUID, sender_id: UUID, body: str, now: datetime
+    ) -> UUID: ...
+
+    async def message(self, message_id: UUID) -> BookingMessage | None: ...

@@ -11,6 +11,8 @@ from domain.marketplace.model import (
     Action,
     Booking,
     BookingStatus,
+    CancelKind,
+    PaymentState,
     PaymentStatus,
     Policy,
     Role,
@@ -33,12 +35,18 @@ TRANSITIONS: dict[Action, tuple[frozenset[BookingStatus], BookingStatus | None]]
         frozenset({BookingStatus.PENDING, BookingStatus.SCHEDULED, BookingStatus.COMPLETED}),
         None,
     ),
+    Action.MARK_REFUNDED: (frozenset({BookingStatus.CANCELLED}), None),
+    Action.MESSAGE: (frozenset(BookingStatus), None),
     Action.FEEDBACK: (frozenset({BookingStatus.COMPLETED}), None),
-    Action.EXPERT_NOTES: (frozenset({BookingStatus.COMPLETED, BookingStatus.NO_SHOW}), None),
+    Action.EXPERT_NOTES: (
+        frozenset({BookingStatus.SCHEDULED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW}),
+        None,
+    ),
 }
 
 
-# Who may do what. Admins verify experts and may mark payments; nothing else is theirs.
+# Who may do what. Admins verify experts and may mark payments and refunds; nothing else is
+# theirs. Messages are between the booking's two sides only.
 PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.CONFIRM: frozenset({Role.EXPERT}),
     Action.DECLINE: frozenset({Role.EXPERT}),
@@ -47,6 +55,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.COMPLETE: frozenset({Role.EXPERT}),
     Action.NO_SHOW: frozenset({Role.EXPERT}),
     Action.MARK_PAID: frozenset({Role.EXPERT, Role.ADMIN}),
+    Action.MARK_REFUNDED: frozenset({Role.EXPERT, Role.ADMIN}),
+    Action.MESSAGE: frozenset({Role.LEARNER, Role.EXPERT}),
     Action.FEEDBACK: frozenset({Role.LEARNER}),
     Action.EXPERT_NOTES: frozenset({Role.EXPERT}),
     Action.EXPIRE: frozenset(),  # the system only
@@ -67,6 +77,13 @@ def refusal(
             return NotAllowed("That booking isn't yours. Nothing was changed.")
         return NotAllowed(f"Only {_who(action)} can do that. Nothing was changed.")
     allowed_from, _ = TRANSITIONS[action]
+    if action is Action.EXPERT_NOTES and (
+        booking.status not in allowed_from or now < booking.ends_at
+    ):
+        return InvalidInput(
+            f"Notes on booking {booking.ref} can be added once the session has ended "
+            "(not on a cancelled one); the learner sees them then."
+        )
     if booking.status not in allowed_from:
         return InvalidInput(
             f"Booking {booking.ref} is {booking.status.value.replace('_', '-')}; "
@@ -82,18 +99,64 @@ def refusal(
     late = starts_in < policy.free_cancellation_notice
     by_learner = action is Action.CANCEL and role is Role.LEARNER
     if late and (action is Action.RESCHEDULE or by_learner):
-        hours = int(policy.free_cancellation_notice.total_seconds() // 3600)
+        other = "expert" if role is Role.LEARNER else "learner"
         return InvalidInput(
-            f"It's less than {hours} hours before the session, so it can't be {_past(action)} "
-            "here any more. Please contact the expert."
+            f"It's less than {notice_hours(policy)} before the session, so it can't be "
+            f"{_past(action)} here any more. Message the {other}: /message {booking.ref}"
         )
     if action in (Action.COMPLETE, Action.NO_SHOW) and now < booking.ends_at:
         return InvalidInput("You can mark a session only after it has ended.")
     if action is Action.MARK_PAID and booking.payment_status is not PaymentStatus.PENDING:
         return InvalidInput(f"Booking {booking.ref} is already {booking.payment_status}.")
+    if action is Action.MARK_REFUNDED and payment_state(booking) is not PaymentState.REFUND_OWED:
+        return InvalidInput(f"Booking {booking.ref} has no refund owed.")
+    if action is Action.MESSAGE and now > messages_close_at(booking, policy):
+        return InvalidInput(
+            f"Messages about booking {booking.ref} closed "
+            f"{policy.message_window.days} days after it ended."
+        )
     if action is Action.FEEDBACK and booking.has_feedback:
         return InvalidInput(f"You already rated booking {booking.ref}. Thank you!")
     return None
+
+
+def payment_state(booking: Booking) -> PaymentState:
+    """Where the booking's money stands: a called-off booking that was never paid is not
+    charged; one that was paid is owed a refund until the refund is marked made."""
+    called_off = booking.status is BookingStatus.CANCELLED
+    if booking.payment_status is PaymentStatus.REFUNDED:
+        return PaymentState.REFUNDED
+    if booking.payment_status is PaymentStatus.PAID:
+        return PaymentState.REFUND_OWED if called_off else PaymentState.PAID
+    return PaymentState.NOT_CHARGED if called_off else PaymentState.DUE
+
+
+def is_late(booking: Booking, at: datetime, policy: Policy) -> bool:
+    """Whether calling the booking off at ``at`` is a late cancellation (inside the notice)."""
+    return booking.starts_at - at < policy.free_cancellation_notice
+
+
+def cancelled_late(booking: Booking, policy: Policy) -> bool:
+    """Whether the booking was cancelled (not declined or lapsed) inside the notice."""
+    return (
+        booking.cancel_kind is CancelKind.CANCELLED
+        and booking.cancelled_at is not None
+        and is_late(booking, booking.cancelled_at, policy)
+    )
+
+
+def messages_close_at(booking: Booking, policy: Policy) -> datetime:
+    """Until when the two sides may message each other about the booking: a while after it
+    ended, or after it was called off."""
+    ended = booking.ends_at
+    if booking.status is BookingStatus.CANCELLED and booking.cancelled_at is not None:
+        ended = min(ended, booking.cancelled_at)
+    return ended + policy.message_window
+
+
+def notice_hours(policy: Policy) -> str:
+    hours = int(policy.free_cancellation_notice.total_seconds() // 3600)
+    return f"{hours} hour" if hours == 1 else f"{hours} hours"
 
 
 def available_actions(
@@ -142,6 +205,8 @@ def _past(action: Action) -> str:
         Action.COMPLETE: "marked completed",
         Action.NO_SHOW: "marked no-show",
         Action.MARK_PAID: "marked paid",
+        Action.MARK_REFUNDED: "marked refunded",
+        Action.MESSAGE: "messaged about",
         Action.FEEDBACK: "rated",
         Action.EXPERT_NOTES: "annotated",
         Action.EXPIRE: "expired",

@@ -38,8 +38,9 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     "bk": [(HEX,)],
     "bf": [(TOKEN, "480"), (TOKEN, "d20261231"), (TOKEN, "s9999"), (TOKEN, "ok")],
     "bo": [(HEX,)],
-    "bx": [(HEX, code) for code in ("cf", "dc", "rs", "cn", "cp", "ns", "pd", "r5")],
+    "bx": [(HEX, code) for code in ("cf", "dc", "rs", "cn", "cp", "ns", "pd", "rf", "ms", "r5")],
     "rr": [(TOKEN,)],
+    "mx": [(TOKEN,)],
 }
 
 

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.handlers.marketplace.booking_card import CODES as BUTTON_CODES
 from bot.handlers.marketplace.booking_card import STARS, action_buttons
 from db.uow import SqlAlchemyUnitOfWork
-from domain.marketplace import bookings
-from domain.marketplace.commands import ActOnBooking, RateSession, RescheduleBooking
+from domain.marketplace import bookings, feedback, messages
+from domain.marketplace.commands import ActOnBooking, RateSession, RescheduleBooking, SendMessage
 from domain.marketplace.model import (
     DURATIONS,
     Action,
@@ -48,7 +48,9 @@ async def attempt(
             change = RescheduleBooking(user_id, booking.id, booking.starts_at + timedelta(days=1))
             await bookings.reschedule(change, uow, clock, policy)
         elif action is Action.FEEDBACK:
-            await bookings.rate(RateSession(user_id, booking.id, 5), uow, clock, policy)
+            await feedback.rate(RateSession(user_id, booking.id, 5), uow, clock, policy)
+        elif action is Action.MESSAGE:
+            await messages.send(SendMessage(user_id, booking.id, "hi"), uow, clock, policy)
         else:
             command = ActOnBooking(user_id, booking.id, action)
             await bookings.act(command, uow, clock, policy, ManualPayments())

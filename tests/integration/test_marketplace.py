@@ -15,7 +15,7 @@ from bot.bootstrap import bootstrap
 from bot.handlers.router import Dispatcher
 from db.uow import SqlAlchemyUnitOfWork
 from domain.accounts.registration import register
-from domain.marketplace import bookings, experts, payments
+from domain.marketplace import bookings, experts, feedback, payments
 from domain.marketplace.commands import (
     ActOnBooking,
     AnnotateSession,
@@ -27,7 +27,8 @@ from domain.marketplace.commands import (
     SetAvailability,
     VerifyExpert,
 )
-from domain.marketplace.model import Action, BookingStatus, Policy
+from domain.marketplace.model import Action, BookingStatus, CancelKind, PaymentState, Policy
+from domain.marketplace.rules import cancelled_late, payment_state
 from domain.shared.errors import DomainError, NotAllowed, NotFound
 from tests.support import FakeClock, Learner, expert_draft, snapshot
 
@@ -135,7 +136,7 @@ async def test_an_expert_is_found_booked_confirmed_completed_rated_and_paid(
     assert "A learner rated your session" in await ex.say("/bookings")
     assert "Payment recorded" in await ex.press("💶 Mark paid")
     earnings = await ex.say("/earnings")
-    assert "2026-03: 1 sessions · gross 30.00 EUR · commission 4.50 EUR · earned 25.50 EUR" in (
+    assert "2026-03: 1 session · gross 30.00 EUR · commission 4.50 EUR · earned 25.50 EUR" in (
         earnings
     )
     async with engine.connect() as conn:
@@ -326,9 +327,9 @@ async def test_every_mutating_action_is_refused_to_who_may_not_take_it(
             )
     for actor in ("expert", "other expert", "stranger", "admin"):
         with pytest.raises(DomainError):
-            await bookings.rate(RateSession(actors[actor], booking_id, 5), uow(), clock, policy)
+            await feedback.rate(RateSession(actors[actor], booking_id, 5), uow(), clock, policy)
     with pytest.raises(DomainError, match="scheduled; it can't be rated"):  # not completed yet
-        await bookings.rate(RateSession(learner, booking_id, 5), uow(), clock, policy)
+        await feedback.rate(RateSession(learner, booking_id, 5), uow(), clock, policy)
     await bookings.act(
         ActOnBooking(expert_user, booking_id, Action.NO_SHOW), uow(), clock, policy, pay
     )
@@ -441,7 +442,7 @@ async def test_search_matches_word_prefixes_and_whole_subjects_in_any_case(
     )
 
 
-async def test_cancelling_a_paid_booking_refunds_it_and_late_learner_changes_are_refused(
+async def test_cancelling_a_paid_booking_owes_a_refund_until_marked_and_late_learners_message(
     engine: AsyncEngine, clock: FakeClock, policy: Policy
 ) -> None:
     expert_user, expert_id, uow = await _verified_expert(engine, clock, policy)
@@ -464,13 +465,32 @@ async def test_cancelling_a_paid_booking_refunds_it_and_late_learner_changes_are
             RescheduleBooking(learner, booked.id, start + timedelta(days=1)), uow(), clock, policy
         ),
     ):
-        with pytest.raises(DomainError, match="less than 12 hours"):
+        with pytest.raises(DomainError, match=f"less than 12 hours.*/message {booked.ref}"):
             await attempt
+    refund = ActOnBooking(expert_user, booked.id, Action.MARK_REFUNDED)
+    with pytest.raises(DomainError, match="can.t be marked refunded"):  # nothing owed yet
+        await bookings.act(refund, uow(), clock, policy, pay)
     cancel = ActOnBooking(expert_user, booked.id, Action.CANCEL, reason="ill, sorry")
     cancelled = await bookings.act(cancel, uow(), clock, policy, pay)
     assert cancelled.status is BookingStatus.CANCELLED
-    assert cancelled.payment_status.value == "refunded"
     assert cancelled.cancel_reason == "ill, sorry"
+    # The manual provider sends nothing: the payment stays paid, a refund owed, until marked.
+    assert cancelled.payment_status.value == "paid"
+    assert payment_state(cancelled) is PaymentState.REFUND_OWED
+    assert cancelled.cancel_kind is CancelKind.CANCELLED and cancelled_late(cancelled, policy)
+    with pytest.raises(NotAllowed, match="booked expert"):  # not the learner
+        await bookings.act(
+            ActOnBooking(learner, booked.id, Action.MARK_REFUNDED), uow(), clock, policy, pay
+        )
+    refunded = await bookings.act(refund, uow(), clock, policy, pay)
+    assert refunded.payment_status.value == "refunded"
+    assert payment_state(refunded) is PaymentState.REFUNDED
+    async with engine.connect() as conn:
+        told = await conn.scalar(
+            text("SELECT count(*) FROM notifications WHERE user_id = :u AND kind = :k"),
+            {"u": learner, "k": "booking_refunded"},
+        )
+    assert told == 1
 
 
 async def test_rescheduling_moves_the_booking_and_only_the_parties_may(
@@ -511,7 +531,7 @@ async def test_rescheduling_moves_the_booking_and_only_the_parties_may(
                 ActOnBooking(intruder, booked.id, Action.NO_SHOW), uow(), clock, policy, pay
             )
         with pytest.raises(DomainError):
-            await bookings.add_expert_notes(
+            await feedback.add_expert_notes(
                 AnnotateSession(intruder, booked.id, "notes"), uow(), clock, policy
             )
 

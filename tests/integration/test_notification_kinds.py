@@ -16,6 +16,9 @@ from bot.bootstrap import bootstrap
 from bot.handlers.base import Reply
 from bot.handlers.notifications.notices import RENDERERS, render
 from bot.handlers.router import Dispatcher
+from db.uow import SqlAlchemyUnitOfWork
+from domain.marketplace import messages
+from domain.marketplace.commands import SendMessage
 from domain.marketplace.model import Policy
 from domain.notifications.model import NotificationKind
 from tests.integration.test_marketplace import onboard
@@ -75,11 +78,26 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
     learner, admin_id = await user_id(engine, ada), await user_id(engine, admin)
     on_tuesday = {"day": "2026-03-03", "at": "2026-03-03T18:00:00+00:00"}
 
+    sent = await messages.send(
+        SendMessage(await user_id(engine, expert), booking_id, "See you soon!"),
+        SqlAlchemyUnitOfWork(engine),
+        clock,
+        dispatcher.ctx.policy,
+    )
+    async with engine.connect() as conn:
+        message_id = await conn.scalar(
+            text("SELECT id FROM booking_messages WHERE booking_id = :b"), {"b": sent.id}
+        )
+
     def data(kind: NotificationKind) -> tuple[uuid.UUID, dict[str, Any]]:
         if kind is NotificationKind.EXPERT_PENDING:
             return admin_id, {"expert_id": str(expert_id)}
         if kind in (NotificationKind.STUDY_REMINDER, NotificationKind.STREAK_REMINDER):
             return learner, on_tuesday
+        if kind is NotificationKind.BOOKING_MESSAGE:
+            return learner, {"booking_id": str(booking_id), "message_id": str(message_id)}
+        if kind is NotificationKind.PAYOUT_MADE:
+            return learner, {"amount": "25.50", "currency": "EUR", "sessions": 1}
         return learner, {"booking_id": str(booking_id), "before_minutes": 60}
 
     for kind in NotificationKind:

@@ -128,6 +128,14 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("curricula", "schedule_at"): ("time without time zone", True, None),
     ("curricula", "schedule_from"): ("date", True, None),
     ("curricula", "schedule_baseline"): ("integer", True, None),
+    # 0007: how a booking ended, and the messages relayed between its sides
+    ("bookings", "cancel_kind"): ("character varying(20)", True, None),
+    ("bookings", "cancelled_at"): (TIMESTAMPTZ, True, None),
+    ("booking_messages", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("booking_messages", "booking_id"): ("uuid", False, None),
+    ("booking_messages", "sender_id"): ("uuid", False, None),
+    ("booking_messages", "body"): ("text", False, None),
+    ("booking_messages", "created_at"): (TIMESTAMPTZ, False, NOW),
 }
 
 ADDED_INDEXES = {
@@ -170,6 +178,10 @@ ADDED_INDEXES = {
     ),
     "idx_notifications_user_id": (
         "CREATE INDEX idx_notifications_user_id ON public.notifications USING btree (user_id)"
+    ),
+    "idx_booking_messages_booking_id": (
+        "CREATE INDEX idx_booking_messages_booking_id "
+        "ON public.booking_messages USING btree (booking_id, created_at)"
     ),
 }
 
@@ -214,6 +226,11 @@ ADDED_CONSTRAINTS = {
     "pk_link_codes",
     "fk_link_codes_user_id",
     "uq_link_codes_code_hash",
+    # 0007
+    "ck_bookings_cancel_kind",
+    "pk_booking_messages",
+    "fk_booking_messages_booking_id",
+    "fk_booking_messages_sender_id",
 }
 
 # The names the seed gives in its "Foreign Key Constraints" block.

@@ -119,23 +119,25 @@ def test_an_unpaid_no_show_offers_the_expert_no_mark_paid_and_the_rules_refuse_i
 def test_the_time_rules_decide_what_is_offered() -> None:
     policy = Policy()
     soon = booking(BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(hours=2))
-    # Inside the free-cancellation window the learner can neither cancel nor move it; the
-    # expert can still cancel.
-    assert offered(soon, LEARNER, policy) == set()
-    assert offered(soon, EXPERT_USER, policy) == {Action.CANCEL, Action.MARK_PAID}
+    # Inside the free-cancellation window the learner can neither cancel nor move it, but can
+    # message the expert; the expert can still cancel.
+    assert offered(soon, LEARNER, policy) == {Action.MESSAGE}
+    assert offered(soon, EXPERT_USER, policy) == {Action.CANCEL, Action.MARK_PAID, Action.MESSAGE}
     ended = booking(BookingStatus.SCHEDULED, PaymentStatus.PAID, -timedelta(hours=2))
-    assert offered(ended, EXPERT_USER, policy) == {Action.COMPLETE, Action.NO_SHOW}
+    assert offered(ended, EXPERT_USER, policy) == {Action.COMPLETE, Action.NO_SHOW, Action.MESSAGE}
     lapsed = booking(
         BookingStatus.PENDING, PaymentStatus.PENDING, timedelta(days=3), expires_in=-timedelta(1)
     )
     assert Action.CONFIRM not in offered(lapsed, EXPERT_USER, policy)
     assert Action.DECLINE in offered(lapsed, EXPERT_USER, policy)
     rated = booking(BookingStatus.COMPLETED, PaymentStatus.PAID, -timedelta(days=1), 60)
-    assert offered(rated, LEARNER, policy) == {Action.FEEDBACK}
+    assert offered(rated, LEARNER, policy) == {Action.FEEDBACK, Action.MESSAGE}
     rated = booking(
         BookingStatus.COMPLETED, PaymentStatus.PAID, -timedelta(days=1), 60, None, True
     )
-    assert offered(rated, LEARNER, policy) == set()
+    assert offered(rated, LEARNER, policy) == {Action.MESSAGE}
+    long_ago = booking(BookingStatus.COMPLETED, PaymentStatus.PAID, -timedelta(days=15), 60)
+    assert offered(long_ago, LEARNER, policy) == {Action.FEEDBACK}  # messages closed
 
 
 @given(bookings)

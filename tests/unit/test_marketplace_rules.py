@@ -136,7 +136,9 @@ def test_only_the_booked_expert_confirms_and_nobody_else_touches_a_booking() -> 
     assert PERMISSIONS[Action.CONFIRM] == {Role.EXPERT}
     assert PERMISSIONS[Action.FEEDBACK] == {Role.LEARNER}
     assert all(Role.OTHER not in roles for roles in PERMISSIONS.values())
-    assert {a for a, roles in PERMISSIONS.items() if Role.ADMIN in roles} == {Action.MARK_PAID}
+    admins = {a for a, roles in PERMISSIONS.items() if Role.ADMIN in roles}
+    assert admins == {Action.MARK_PAID, Action.MARK_REFUNDED}
+    assert PERMISSIONS[Action.MESSAGE] == {Role.LEARNER, Role.EXPERT}  # the two sides only
 
 
 def test_a_search_reads_the_subject_and_its_filters_in_any_order_and_case() -> None:

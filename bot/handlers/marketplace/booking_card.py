@@ -8,8 +8,22 @@ from uuid import UUID
 from bot.handlers import payloads
 from bot.handlers.base import Button, Reply, rows
 from bot.handlers.formatting import local_time, money
-from domain.marketplace.model import Action, Booking, BookingStatus, Policy
-from domain.marketplace.rules import available_actions
+from domain.marketplace.model import (
+    HOLDS_TIME,
+    Action,
+    Booking,
+    BookingStatus,
+    CancelKind,
+    PaymentState,
+    Policy,
+)
+from domain.marketplace.rules import (
+    available_actions,
+    cancelled_late,
+    is_late,
+    notice_hours,
+    payment_state,
+)
 
 # The actions a booking's buttons offer, in the order shown: (label, short code in the payload).
 # Rating (Action.FEEDBACK) is the row of stars below them; the expert's notes are typed.
@@ -21,32 +35,73 @@ BUTTONS: dict[Action, tuple[str, str]] = {
     Action.COMPLETE: ("Completed", "cp"),
     Action.NO_SHOW: ("No-show", "ns"),
     Action.MARK_PAID: ("💶 Mark paid", "pd"),
+    Action.MARK_REFUNDED: ("↩️ Mark refunded", "rf"),
+    Action.MESSAGE: ("✉️ Message", "ms"),
 }
 STARS = {f"r{n}": n for n in range(1, 6)}  # code -> rating
 CODES = {code: action for action, (_, code) in BUTTONS.items()}
 
+PAYMENT = {
+    PaymentState.DUE: "payment pending",
+    PaymentState.NOT_CHARGED: "not charged",
+    PaymentState.PAID: "paid",
+    PaymentState.REFUND_OWED: "paid, refund owed",
+    PaymentState.REFUNDED: "refunded",
+}
 
-def summary(booking: Booking, viewer: UUID, zone: str) -> str:
-    """One booking as its viewer sees it (times in the viewer's zone)."""
+
+def status_label(booking: Booking, policy: Policy | None = None) -> str:
+    """How the booking stands, in words: a decline reads "declined", a lapse "lapsed"."""
+    if booking.status is BookingStatus.CANCELLED:
+        if booking.cancel_kind is CancelKind.DECLINED:
+            return "declined"
+        if booking.cancel_kind is CancelKind.EXPIRED:
+            return "lapsed"
+        if policy is not None and cancelled_late(booking, policy):
+            return "cancelled late"
+        return "cancelled"
+    return booking.status.value.replace("_", "-")
+
+
+def summary(booking: Booking, viewer: UUID, zone: str, policy: Policy | None = None) -> str:
+    """One booking as its viewer sees it (times in ``zone``, the viewer's)."""
+    party = viewer in (booking.expert_user_id, booking.learner_id)
     with_whom = booking.learner_name if viewer == booking.expert_user_id else booking.expert_name
+    who = f"with {with_whom}" if party else f"{booking.learner_name} with {booking.expert_name}"
+    state = payment_state(booking)
     lines = [
-        f"Booking {booking.ref} · {booking.status.value.replace('_', '-')} · with {with_whom}",
+        f"Booking {booking.ref} · {status_label(booking, policy)} · {who}",
         f"{local_time(booking.starts_at, zone)} ({zone}) · {booking.minutes} min · "
-        f"{money(booking.price, booking.currency)} ({booking.payment_status.value})",
+        f"{money(booking.price, booking.currency)} ({PAYMENT[state]})",
     ]
-    if booking.status is BookingStatus.SCHEDULED and booking.meeting_link:
+    if party and booking.status is BookingStatus.SCHEDULED and booking.meeting_link:
         lines.append(f"Meeting link: {booking.meeting_link}")
     if booking.cancel_reason:
         lines.append(f"Reason: {booking.cancel_reason}")
+    if state is PaymentState.REFUND_OWED:
+        owed = money(booking.price, booking.currency)
+        if viewer == booking.learner_id:
+            lines.append(f"💶 A refund of {owed} is owed to you; the expert has been told.")
+        else:
+            lines.append(
+                f"💶 A refund of {owed} is owed to the learner: send it, then mark it with "
+                f"↩️ Mark refunded or /refunded {booking.ref}."
+            )
+    if booking.rating is not None:
+        stars = "★" * booking.rating + "☆" * (5 - booking.rating)
+        review = f": “{booking.review}”" if booking.review else ""
+        lines.append(f"Rated {stars}{review}")
+    if booking.expert_notes:
+        lines.append(f"📝 Expert's notes: {booking.expert_notes}")
     return "\n".join(lines)
 
 
 def action_buttons(
-    booking: Booking, viewer: UUID, now: datetime, policy: Policy
+    booking: Booking, viewer: UUID, now: datetime, policy: Policy, *, is_admin: bool = False
 ) -> tuple[tuple[Button, ...], ...]:
     """A button for each action ``rules.available_actions`` allows the viewer now (the service
     re-checks each press with the same rule)."""
-    allowed = available_actions(booking, booking.role_of(viewer), now, policy)
+    allowed = available_actions(booking, booking.role_of(viewer, is_admin=is_admin), now, policy)
 
     def button(label: str, code: str) -> Button:
         return Button(label, payloads.encode(viewer, "bx", booking.id.hex, code))
@@ -57,6 +112,21 @@ def action_buttons(
 
 
 def booking_card(
-    booking: Booking, viewer: UUID, zone: str, now: datetime, policy: Policy
+    booking: Booking,
+    viewer: UUID,
+    zone: str,
+    now: datetime,
+    policy: Policy,
+    *,
+    is_admin: bool = False,
 ) -> Reply:
-    return Reply(summary(booking, viewer, zone), action_buttons(booking, viewer, now, policy))
+    text = summary(booking, viewer, zone, policy)
+    late = (
+        booking.status in HOLDS_TIME and now < booking.starts_at and is_late(booking, now, policy)
+    )
+    if late and viewer == booking.learner_id:  # the rules refuse the learner's late changes
+        text += (
+            f"\nIt starts in less than {notice_hours(policy)}: it can't be cancelled or moved "
+            "here any more. ✉️ Message the expert instead."
+        )
+    return Reply(text, action_buttons(booking, viewer, now, policy, is_admin=is_admin))

@@ -1,6 +1,7 @@
 """Bookings: /bookings with each booking's actions, the reason and review questions, /paid,
-/session_notes and /earnings. The walk that makes a booking is ``booking_walk``; a booking's
-card and its buttons are ``booking_card``."""
+/refunded, /session_notes and /earnings. The walk that makes a booking is ``booking_walk``; a
+booking's card and its buttons are ``booking_card``; messages between its sides are
+``booking_messages``."""
 
 from __future__ import annotations
 
@@ -18,19 +19,23 @@ from bot.handlers.base import (
     flow_of_button,
     rows,
 )
-from bot.handlers.formatting import money, short_time
-from bot.handlers.marketplace import booking_walk
+from bot.handlers.formatting import local_time, money, plural, short_time
+from bot.handlers.marketplace import booking_messages, booking_walk
+from bot.handlers.marketplace.booking_card import (
+    BUTTONS as ACTION_BUTTONS,
+)
 from bot.handlers.marketplace.booking_card import (
     CODES,
     STARS,
     action_buttons,
     booking_card,
+    status_label,
     summary,
 )
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
-from domain.marketplace import bookings, experts
+from domain.marketplace import bookings, feedback, payments
 from domain.marketplace.commands import (
     ActOnBooking,
     AnnotateSession,
@@ -38,7 +43,8 @@ from domain.marketplace.commands import (
     RateSession,
     ReviewSession,
 )
-from domain.marketplace.model import Action, booking_ref
+from domain.marketplace.model import HOLDS_TIME, Action, Booking, PaymentState, Role
+from domain.marketplace.rules import is_late, notice_hours, payment_state
 from domain.shared.errors import InvalidInput
 from domain.unit_of_work import UnitOfWork
 
@@ -55,6 +61,7 @@ DONE_TEXT = {
     Action.COMPLETE: "Marked completed. The learner can now rate the session.",
     Action.NO_SHOW: "Marked as a no-show.",
     Action.MARK_PAID: "Payment recorded.",
+    Action.MARK_REFUNDED: "↩️ Refund recorded. The learner has been told.",
 }
 
 
@@ -62,27 +69,40 @@ async def _zone(req: Request) -> str:
     return (await get_user(req.user_id, req.ctx.uow())).timezone
 
 
+async def _zone_for(req: Request, booking: Booking) -> str:
+    """The zone the asker sees ``booking`` in: an expert's profile zone, else their own."""
+    return booking.zone_of(req.user_id, await _zone(req))
+
+
 async def list_bookings(req: Request) -> Reply:
-    """Your upcoming and past bookings, as learner and as expert."""
+    """Your upcoming and past bookings, with experts and (as expert) your learners'."""
     mine = await bookings.bookings_of(req.user_id, req.ctx.uow())
     if not mine:
         return Reply("No bookings yet. Find an expert with /experts <subject>.")
     now = req.ctx.clock.now()
-    zone = await _zone(req)
-    upcoming = sorted((b for b in mine if b.ends_at >= now), key=lambda b: b.starts_at)
-    past = [b for b in mine if b.ends_at < now]
-    lines: list[str] = []
+    own = await _zone(req)
+    zones = {b.id: b.zone_of(req.user_id, own) for b in mine}
+    one_zone = len(set(zones.values())) == 1
+    coming = [b for b in mine if b.status in HOLDS_TIME and b.ends_at >= now]
+    upcoming = sorted(coming, key=lambda b: b.starts_at)
+    past = [b for b in mine if b not in coming]
+    lines = [f"Times in {next(iter(zones.values()))}."] if one_zone else []
     buttons: list[Button] = []
-    for title, group in (("Upcoming", upcoming), ("Past", past)):
+    for title, group in (("Upcoming", upcoming), ("Past and called off", past)):
         if group:
             lines.append(f"{title}:")
         for b in group[:10]:
             number = len(buttons) + 1
-            role = "as expert" if b.expert_user_id == req.user_id else "with"
-            who = b.learner_name if role == "as expert" else b.expert_name
+            zone = zones[b.id]
+            who = (
+                f"as expert · learner {b.learner_name}"
+                if b.expert_user_id == req.user_id
+                else f"with {b.expert_name}"
+            )
+            where = "" if one_zone else f" ({zone})"
             lines.append(
-                f"{number}. {short_time(b.starts_at, zone)} · {b.minutes} min · "
-                f"{b.status.value.replace('_', '-')} · {role} {who} · {b.ref}"
+                f"{number}. {short_time(b.starts_at, zone)}{where} · {b.minutes} min · "
+                f"{status_label(b, req.ctx.policy)} · {who} · {b.ref}"
             )
             buttons.append(Button(str(number), payloads.encode(req.user_id, "bo", b.id.hex)))
     return Reply("\n".join(lines), rows(*buttons, per_row=5))
@@ -96,7 +116,8 @@ async def open_booking(req: Request) -> Reply:
         req.user_id, payloads.uuid_arg(req.button_args[0]), req.ctx.uow()
     )
     ctx = req.ctx
-    return booking_card(booking, req.user_id, await _zone(req), ctx.clock.now(), ctx.policy)
+    zone = await _zone_for(req, booking)
+    return booking_card(booking, req.user_id, zone, ctx.clock.now(), ctx.policy)
 
 
 async def booking_button(req: Request) -> Replies:
@@ -110,15 +131,20 @@ async def booking_button(req: Request) -> Replies:
         booking, asked = await bookings.ask_reason(
             AskReason(user, booking_id, action), REASON, ctx.uow(), ctx.clock, ctx.policy
         )
-        return _reason_question(user, booking.ref, action, asked.token)
+        question = _reason_question(user, booking.ref, action, asked.token)
+        if action is Action.CANCEL and is_late(booking, ctx.clock.now(), ctx.policy):
+            return _late_warning(req, booking, question)
+        return question
     if action is Action.RESCHEDULE:
         return await booking_walk.start_rescheduling(req, booking_id)
+    if action is Action.MESSAGE:
+        return await booking_messages.start_message(req, booking_id)
     if code in STARS:
         stars = STARS[code]
         then = conversations.moving(
             ctx.uow, user, REVIEW, "text", {"booking": booking_id.hex}, ctx.clock.now()
         )
-        rated = await bookings.rate(
+        rated = await feedback.rate(
             RateSession(user, booking_id, stars), then(), ctx.clock, ctx.policy
         )
         assert then.conversation is not None
@@ -130,15 +156,39 @@ async def booking_button(req: Request) -> Replies:
     return await _act(req, ActOnBooking(user, booking_id, action), ctx.uow(), edit=True)
 
 
+def _late_warning(req: Request, booking: Booking, question: Reply) -> Reply:
+    """A late cancellation is said before its reason is asked, with a way to talk first."""
+    policy = req.ctx.policy
+    refund = ""
+    if payment_state(booking) is PaymentState.PAID:
+        refund = f" The learner's {money(booking.price, booking.currency)} is refunded in full."
+    message = ACTION_BUTTONS[Action.MESSAGE]
+    talk = Button(message[0], payloads.encode(req.user_id, "bx", booking.id.hex, message[1]))
+    return replace(
+        question,
+        text=(
+            f"⚠️ Late cancellation: booking {booking.ref} starts in less than "
+            f"{notice_hours(policy)}, so it counts as cancelled late and the learner may already "
+            f"have set the time aside.{refund} Rather talk first? ✉️ Message the learner.\n"
+            f"{question.text}"
+        ),
+        buttons=(*question.buttons, (talk,)),
+    )
+
+
 async def _act(
     req: Request, command: ActOnBooking, uow: UnitOfWork, *, edit: bool = False
 ) -> Reply:
     ctx = req.ctx
     booking = await bookings.act(command, uow, ctx.clock, ctx.policy, ctx.payments)
-    zone = await _zone(req)
+    zone = await _zone_for(req, booking)
+    admin = booking.role_of(req.user_id) is Role.OTHER  # the service let an admin do it
+    done = DONE_TEXT[command.action]
+    if payment_state(booking) is PaymentState.REFUND_OWED and req.user_id != booking.learner_id:
+        done += " A refund is owed to the learner (see below)."
     return Reply(
-        f"{DONE_TEXT[command.action]}\n{summary(booking, req.user_id, zone)}",
-        action_buttons(booking, req.user_id, ctx.clock.now(), ctx.policy),
+        f"{done}\n{summary(booking, req.user_id, zone, ctx.policy)}",
+        action_buttons(booking, req.user_id, ctx.clock.now(), ctx.policy, is_admin=admin),
         edit=edit,
     )
 
@@ -161,7 +211,9 @@ async def review_answer(req: Request, conversation: Conversation, text: str | No
         return Reply("OK, no review.")
     booking_id = payloads.uuid_arg(str(conversation.data["booking"]))
     ending = conversations.ending(req.ctx.uow, req.user_id, conversation.token)
-    await bookings.add_review(ReviewSession(req.user_id, booking_id, text), ending())
+    await feedback.add_review(
+        ReviewSession(req.user_id, booking_id, text), ending(), req.ctx.clock
+    )
     return Reply("Thanks for the review!")
 
 
@@ -187,7 +239,8 @@ async def _resume_reason(req: Request, conversation: Conversation) -> Reply:
     if action is None:
         raise InvalidInput(payloads.STALE)
     booking_id = payloads.uuid_arg(str(conversation.data["booking"]))
-    return _reason_question(req.user_id, booking_ref(booking_id), action, conversation.token)
+    booking = await bookings.get_booking(req.user_id, booking_id, req.ctx.uow())
+    return _reason_question(req.user_id, booking.ref, action, conversation.token)
 
 
 async def _resume_review(req: Request, conversation: Conversation) -> Reply:
@@ -213,35 +266,50 @@ async def paid(req: Request) -> Reply:
     return await _act(req, ActOnBooking(req.user_id, booking_id, Action.MARK_PAID), req.ctx.uow())
 
 
+async def refunded(req: Request) -> Reply:
+    """Record that a called-off booking's payment was sent back: /refunded <reference>."""
+    if not req.args.strip():
+        return Reply("Usage: /refunded <booking reference>, e.g. /refunded 3f2a9c1b")
+    booking_id = await _resolve(req, req.args)
+    refund = ActOnBooking(req.user_id, booking_id, Action.MARK_REFUNDED)
+    return await _act(req, refund, req.ctx.uow())
+
+
 async def _resolve(req: Request, ref: str) -> UUID:
-    """A booking reference typed by the user; admins may name any booking by its full id."""
-    text = ref.strip().replace("-", "")
-    if len(text) == 32 and await experts.is_admin(req.user_id, req.ctx.uow(), req.ctx.policy):
-        return payloads.uuid_arg(text)
-    return (await bookings.find_booking(req.user_id, text, req.ctx.uow())).id
+    """A booking reference typed by the user, as the screens show it (admins: any booking's)."""
+    return (await bookings.find_booking(req.user_id, ref, req.ctx.uow(), req.ctx.policy)).id
+
+
+NOTES_RULE = "Notes can be added once the session has ended; the learner sees them then."
 
 
 async def session_notes(req: Request) -> Reply:
-    """Experts' notes on a finished session: /session_notes <reference> <text>."""
+    """Experts' notes on a session that has ended: /session_notes <reference> <text>."""
     ref, _, text = req.args.strip().partition(" ")
     if not ref or not text.strip():
-        return Reply("Usage: /session_notes <booking reference> <your notes>")
+        return Reply(f"Usage: /session_notes <booking reference> <your notes>. {NOTES_RULE}")
     ctx = req.ctx
-    booking = await bookings.find_booking(req.user_id, ref, ctx.uow())
+    booking = await bookings.find_booking(req.user_id, ref, ctx.uow(), ctx.policy)
+    if booking.status in HOLDS_TIME and ctx.clock.now() < booking.ends_at:
+        zone = await _zone_for(req, booking)
+        return Reply(
+            f"Booking {booking.ref} ends {local_time(booking.ends_at, zone)} ({zone}). "
+            f"{NOTES_RULE} Nothing was saved."
+        )
     notes = AnnotateSession(req.user_id, booking.id, text)
-    await bookings.add_expert_notes(notes, ctx.uow(), ctx.clock, ctx.policy)
-    return Reply(f"Notes saved on booking {booking.ref}.")
+    await feedback.add_expert_notes(notes, ctx.uow(), ctx.clock, ctx.policy)
+    return Reply(f"Notes saved on booking {booking.ref}; the learner has been told.")
 
 
 async def earnings(req: Request) -> Reply:
     """Your earnings by month and payout status (experts)."""
-    months = await bookings.earnings(req.user_id, req.ctx.uow())
+    months = await payments.earnings(req.user_id, req.ctx.uow())
     if not months:
         return Reply("No earnings yet: they appear when a completed session is paid.")
     lines = ["Your earnings (after commission):"]
     for m in months:
         lines.append(
-            f"{m.month}: {m.sessions} sessions · gross {money(m.gross, m.currency)} · "
+            f"{m.month}: {plural(m.sessions, 'session')} · gross {money(m.gross, m.currency)} · "
             f"commission {money(m.commission, m.currency)} · earned "
             f"{money(m.earnings, m.currency)} (paid out {money(m.paid, m.currency)}, "
             f"pending {money(m.pending, m.currency)})"
@@ -256,14 +324,26 @@ async def booking_refs(req: Request, typed: str) -> list[tuple[str, str]]:
     for b in await bookings.bookings_of(req.user_id, req.ctx.uow()):
         other = b.learner_name if req.user_id == b.expert_user_id else b.expert_name
         if typed.lower() in b.ref or typed.lower() in other.lower():
-            when = short_time(b.starts_at, zone)
-            found.append((f"{b.ref} · {b.status.value} · {other} · {when}", b.ref))
+            when = short_time(b.starts_at, b.zone_of(req.user_id, zone))
+            found.append((f"{b.ref} · {status_label(b)} · {other} · {when}", b.ref))
     return found
 
 
 COMMANDS = [
     Command("bookings", list_bookings, "your bookings, with what you can do with each"),
     Command("paid", paid, "record a payment: /paid <reference>", suggest=booking_refs),
+    Command(
+        "refunded",
+        refunded,
+        "record a refund sent: /refunded <reference>",
+        suggest=booking_refs,
+    ),
+    Command(
+        "message",
+        booking_messages.message_command,
+        "message a booking's other side: /message <ref> <text>",
+        suggest=booking_refs,
+    ),
     Command(
         "session_notes",
         session_notes,
@@ -276,11 +356,17 @@ COMMANDS = [
 
 BUTTONS = {
     **booking_walk.BUTTONS,
+    **booking_messages.BUTTONS,
     "bo": open_booking,
     "bx": booking_button,
     "rr": skip_button,
 }
 
 
-FLOWS = {REASON: reason_answer, REVIEW: review_answer}
-PROMPTS = {**booking_walk.PROMPTS, REASON: _resume_reason, REVIEW: _resume_review}
+FLOWS = {REASON: reason_answer, REVIEW: review_answer, **booking_messages.FLOWS}
+PROMPTS = {
+    **booking_walk.PROMPTS,
+    **booking_messages.PROMPTS,
+    REASON: _resume_reason,
+    REVIEW: _resume_review,
+}

@@ -11,12 +11,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from bot.handlers.base import Context, Reply
-from bot.handlers.formatting import duration, schedule_standing
+from bot.handlers.formatting import duration, money, plural, schedule_standing
 from bot.handlers.marketplace.booking_card import booking_card
+from bot.handlers.marketplace.booking_messages import relayed_notice
 from bot.handlers.marketplace.experts import admin_card
 from domain.accounts.registration import get_user
 from domain.marketplace import bookings, experts
@@ -53,7 +55,7 @@ def _booking(headline: str) -> Renderer:
 
     async def card(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
         booking = await bookings.get_booking(user_id, UUID(data["booking_id"]), ctx.uow())
-        zone = (await get_user(user_id, ctx.uow())).timezone
+        zone = booking.zone_of(user_id, (await get_user(user_id, ctx.uow())).timezone)
         shown = booking_card(booking, user_id, zone, ctx.clock.now(), ctx.policy)
         return Reply(f"{headline}\n{shown.text}", shown.buttons)
 
@@ -104,10 +106,16 @@ async def _booking_reminder(ctx: Context, user_id: UUID, data: dict[str, Any]) -
     now = ctx.clock.now()
     if booking.status is not BookingStatus.SCHEDULED or booking.starts_at <= now:
         return None
-    zone = (await get_user(user_id, ctx.uow())).timezone
+    zone = booking.zone_of(user_id, (await get_user(user_id, ctx.uow())).timezone)
     card = booking_card(booking, user_id, zone, now, ctx.policy)
     minutes = max(1, round((booking.starts_at - now).total_seconds() / 60))
     return Reply(f"⏰ Your session starts in {duration(minutes)}:\n{card.text}", card.buttons)
+
+
+async def _payout(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
+    amount = money(Decimal(data["amount"]), data["currency"])
+    sessions = plural(int(data["sessions"]), "session")
+    return Reply(f"💸 Payout made: {amount} for {sessions} was paid out to you. See /earnings.")
 
 
 RENDERERS: dict[Kind, Renderer] = {
@@ -123,8 +131,13 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.BOOKING_MARK_PAID: _booking("💶 Payment recorded:"),
     Kind.BOOKING_RESCHEDULED: _booking("🗓 A booking was moved:"),
     Kind.BOOKING_EXPIRED: _booking("A booking request lapsed without an answer:"),
-    Kind.BOOKING_RATED: _booking("⭐ A learner rated your session:"),
+    Kind.BOOKING_RATED: _booking("⭐ A learner rated your session (their stars below):"),
+    Kind.BOOKING_REVIEWED: _booking("📝 A learner wrote a review of your session:"),
     Kind.BOOKING_MARK_PROMPT: _booking("Your session has ended. How did it go? Mark it:"),
+    Kind.BOOKING_REFUNDED: _booking("↩️ Your payment was refunded:"),
+    Kind.BOOKING_NOTES: _booking("📝 Your expert added notes on your session:"),
+    Kind.BOOKING_MESSAGE: relayed_notice,
+    Kind.PAYOUT_MADE: _payout,
     Kind.EXPERT_PENDING: _expert_pending,
     Kind.EXPERT_VERIFIED: _plain(
         "🎉 Your expert profile is verified. Learners can now find and book you."
