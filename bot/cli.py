@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Syllabot: a chat-first study companion.", no_args_is_help=True, add_completion=False
 )
-db_app = typer.Typer(help="Manage the database schema (Alembic).", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Manage the database: its schema (Alembic) and its backups.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 admin_app = typer.Typer(help="Operate the expert marketplace.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
@@ -116,7 +118,7 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
         from contextlib import AsyncExitStack
 
         from bot.bootstrap import bootstrap, open_database, planner_for
-        from bot.scheduler import Scheduler
+        from bot.scheduler import Backups, Scheduler
         from bot.worker import NotificationWorker
 
         stop = asyncio.Event()
@@ -127,7 +129,11 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
             engine = await running.enter_async_context(open_database(settings))
             dispatcher = bootstrap(engine, policy=settings.policy(), planner=planner_for(settings))
             couriers = await platforms(running, dispatcher)
-            scheduler = Scheduler(NotificationWorker(dispatcher.ctx, couriers), dispatcher.ctx)
+            scheduler = Scheduler(
+                NotificationWorker(dispatcher.ctx, couriers),
+                dispatcher.ctx,
+                backups=Backups(engine, settings.backup_config(), settings.backup_at),
+            )
             scheduler.start()
             running.push_async_callback(scheduler.stop)
             await stop.wait()
@@ -231,6 +237,107 @@ def _migrate(action: str, revision: str) -> None:
             typer.echo(f"Schema revision: {await migrate.current(url) or 'empty'}")
 
     _run(main())
+
+
+def _backups(work: Callable[[Settings, Any, str], Awaitable[None]]) -> None:
+    """Run ``work(settings, backup config, database URL)``; a BackupError is one line."""
+    settings = _settings()
+    failed = []
+
+    async def main() -> None:
+        from db.backups import BackupError
+        from db.engine import database_url
+
+        async with database_url(settings.database_url, settings.data_dir) as url:
+            try:
+                await work(settings, settings.backup_config(), url)
+            except BackupError as error:
+                failed.append(str(error))
+
+    _run(main())
+    if failed:
+        typer.echo(f"Backup: {failed[0]}", err=True)
+        raise typer.Exit(1)
+
+
+@db_app.command("backup")
+def db_backup() -> None:
+    """Dump the database (pg_dump -Fc) with a manifest into SYLLABOT_BACKUP_DIR, copy it to
+    SYLLABOT_BACKUP_MIRROR if set, then apply retention."""
+
+    async def work(settings: Settings, config: Any, url: str) -> None:
+        from bot.operating import progress_bar, summary
+        from db.backups.dump import backup
+        from db.backups.scheduled import apply_retention
+        from db.engine import create_engine
+
+        with progress_bar("Backing up") as progress:
+            made = await backup(url, config, progress=progress)
+        copied = f"; copied to {config.mirror}" if config.mirror else ""
+        typer.echo(f"Backed up to {config.directory / made.name} ({summary(made)}){copied}.")
+        engine = create_engine(url, pool_size=1)
+        try:
+            deleted = await apply_retention(engine, config)
+        finally:
+            await engine.dispose()
+        if deleted:
+            typer.echo(f"Retention deleted {', '.join(deleted)}.")
+        typer.echo("Prove it restores: `syllabot db verify`.")
+
+    _backups(work)
+
+
+@db_app.command("verify")
+def db_verify(
+    backup: Annotated[
+        str | None, typer.Argument(help="A backup's file name (default: the newest).")
+    ] = None,
+) -> None:
+    """Restore a backup into a scratch database and check it against its manifest."""
+
+    async def work(settings: Settings, config: Any, url: str) -> None:
+        from bot.operating import progress_bar
+        from db.backups import BackupError
+        from db.backups.verify import verify
+
+        with progress_bar("Restoring") as progress:
+            result = await verify(url, config, backup, progress=progress)
+        if not result.ok:
+            raise BackupError(f"{result.name} FAILED verification: {'; '.join(result.problems)}")
+        checked = ", ".join(result.checked)
+        typer.echo(f"{result.name} restores: {checked} ({result.seconds:.1f} s).")
+
+    _backups(work)
+
+
+@db_app.command("backups")
+def db_backups() -> None:
+    """List the backups with their size, age and verification."""
+
+    async def work(settings: Settings, config: Any, url: str) -> None:
+        from datetime import UTC, datetime
+
+        from bot.operating import listing
+        from db.backups import runs
+        from db.backups.manifest import listed
+        from db.engine import create_engine
+
+        engine = create_engine(url, pool_size=1)
+        try:
+            verifications = await runs.latest_verifications(engine)
+            newest = await runs.newest_verified(engine)
+        finally:
+            await engine.dispose()
+        found = listed(config.directory)
+        if not found:
+            typer.echo(
+                f"No backups in {config.directory} yet; make one with `syllabot db backup`."
+            )
+        lines = listing(found, verifications, newest.backup if newest else None, datetime.now(UTC))
+        for line in lines:
+            typer.echo(line)
+
+    _backups(work)
 
 
 def _admin(work: Callable[[Settings, Any], Awaitable[None]]) -> None:

@@ -110,6 +110,14 @@ async def _booking_reminder(ctx: Context, user_id: UUID, data: dict[str, Any]) -
     return Reply(f"⏰ Your session starts in {duration(minutes)}:\n{card.text}", card.buttons)
 
 
+async def _backup_alert(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
+    """To an admin: what went wrong with the backups (``syllabot db backups`` shows more)."""
+    return Reply(
+        f"⚠️ Backups need you: {data['problem']}.\n"
+        "See `syllabot db backups` and the README's “Operating Syllabot”."
+    )
+
+
 RENDERERS: dict[Kind, Renderer] = {
     Kind.STUDY_REMINDER: _study,
     Kind.STREAK_REMINDER: _streak,
@@ -132,4 +140,5 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.EXPERT_REJECTED: _plain(
         "Your expert profile was not approved. Reply to your admin for details."
     ),
+    Kind.BACKUP_ALERT: _backup_alert,
 }
