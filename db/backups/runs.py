@@ -68,10 +68,9 @@ async def latest_verifications(engine: AsyncEngine) -> dict[str, Run]:
     statement = (
         select(row.kind, row.backup, row.outcome, row.detail, row.started_at, row.finished_at)
         .where(row.kind == "verify", row.outcome != RUNNING)
-        .distinct(row.backup)
-        .order_by(row.backup, row.started_at.desc())
+        .order_by(row.started_at)
     )
-    async with engine.connect() as conn:
+    async with engine.connect() as conn:  # one row a day: a later one replaces an earlier
         return {r.backup: Run(*r) for r in (await conn.execute(statement)).all()}
 
 

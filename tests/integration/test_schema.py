@@ -128,6 +128,17 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("curricula", "schedule_at"): ("time without time zone", True, None),
     ("curricula", "schedule_from"): ("date", True, None),
     ("curricula", "schedule_baseline"): ("integer", True, None),
+    # 0007: backup runs (db backup / verify)
+    ("backup_runs", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("backup_runs", "kind"): ("character varying(20)", False, None),
+    ("backup_runs", "backup"): ("character varying(200)", False, None),
+    ("backup_runs", "outcome"): ("character varying(20)", False, "'running'::character varying"),
+    ("backup_runs", "detail"): ("text", True, None),
+    ("backup_runs", "size_bytes"): ("bigint", True, None),
+    ("backup_runs", "seconds"): ("double precision", True, None),
+    ("backup_runs", "started_at"): (TIMESTAMPTZ, False, NOW),
+    ("backup_runs", "finished_at"): (TIMESTAMPTZ, True, None),
+    ("backup_runs", "claim"): ("character varying(100)", True, None),
 }
 
 ADDED_INDEXES = {
@@ -170,6 +181,10 @@ ADDED_INDEXES = {
     ),
     "idx_notifications_user_id": (
         "CREATE INDEX idx_notifications_user_id ON public.notifications USING btree (user_id)"
+    ),
+    "idx_backup_runs_backup": (
+        "CREATE INDEX idx_backup_runs_backup "
+        "ON public.backup_runs USING btree (backup, started_at)"
     ),
 }
 
@@ -214,6 +229,11 @@ ADDED_CONSTRAINTS = {
     "pk_link_codes",
     "fk_link_codes_user_id",
     "uq_link_codes_code_hash",
+    # 0007
+    "pk_backup_runs",
+    "uq_backup_runs_claim",
+    "ck_backup_runs_kind",
+    "ck_backup_runs_outcome",
 }
 
 # The names the seed gives in its "Foreign Key Constraints" block.
