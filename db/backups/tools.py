@@ -143,6 +143,8 @@ async def run_tool(
     )
     assert process.stderr is not None
     done, errors = 0, []
+    if progress is not None:
+        progress(0, tables)
     async for raw in process.stderr:
         line = raw.decode(errors="replace").rstrip()
         if _TABLE_DONE.search(line):

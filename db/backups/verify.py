@@ -171,7 +171,7 @@ async def _compare(engine: AsyncEngine, manifest: Manifest, checked: list[str]) 
         problems.append("row counts differ: " + ", ".join(wrong))
     else:
         rows = sum(manifest.row_counts.values())
-        checked.append(f"{rows} rows in {len(manifest.row_counts)} tables")
+        checked.append(f"{rows:,} rows in {len(manifest.row_counts)} tables")
     return problems
 
 

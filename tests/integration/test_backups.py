@@ -316,3 +316,41 @@ async def test_retention_deletes_old_backups_and_their_copies_but_not_the_newest
         f for name in left for f in (name, name.replace(".dump", ".json"))
     }
     assert await apply_retention(engine, kept_rule) == []
+
+
+async def test_the_commands_back_up_verify_and_list_quietly_under_a_pipe(
+    url: str, config: BackupConfig, tools: PgTools, tmp_path: Path
+) -> None:
+    env = {
+        "DATABASE_URL": url,
+        "SYLLABOT_BACKUP_DIR": str(config.directory),
+        "SYLLABOT_BACKUP_MIRROR": str(config.mirror),
+        "SYLLABOT_PG_BIN": str(tools.bin_dir),
+    }
+    made = run_cli("db", "backup", env=env)
+    assert made.returncode == 0, made.stderr
+    assert made.stderr == ""  # no progress bar under a pipe
+    assert made.stdout.startswith(f"Backed up to {config.directory}/syllabot-")
+    assert f"copied to {config.mirror}" in made.stdout
+    (name,) = [m.name for m in listed(config.directory)]
+
+    checked = run_cli("db", "verify", env=env)
+    assert checked.returncode == 0, checked.stderr
+    assert checked.stdout.startswith(f"{name} restores: checksum, mirror copy, restore")
+
+    shown = run_cli("db", "backups", env=env)
+    assert shown.returncode == 0, shown.stderr
+    (line,) = shown.stdout.splitlines()
+    assert line.startswith(name) and "verified" in line and "(newest verified: kept)" in line
+
+    (config.directory / name).write_bytes(b"damaged")
+    failed = run_cli("db", "verify", name, env=env)
+    assert failed.returncode == 1 and "Traceback" not in failed.stderr
+    assert failed.stderr.strip() == (
+        f"Backup: {name} FAILED verification: {config.directory / name} does not match its "
+        "checksum (the file changed or is damaged)"
+    )
+    assert "FAILED verification" in run_cli("db", "backups", env=env).stdout
+    missing = run_cli("db", "verify", "syllabot-20200101T000000Z.dump", env=env)
+    assert missing.returncode == 1
+    assert "There is no backup syllabot-20200101T000000Z.dump" in missing.stderr
