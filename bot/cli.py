@@ -239,10 +239,12 @@ def _migrate(action: str, revision: str) -> None:
     _run(main())
 
 
-def _backups(work: Callable[[Settings, Any, str], Awaitable[None]]) -> None:
-    """Run ``work(settings, backup config, database URL)``; a BackupError is one line."""
+def _backups(work: Callable[[Any, str], Awaitable[list[str]]]) -> None:
+    """Run ``work(backup config, database URL)`` and print the lines it returns; a
+    BackupError is one line on standard error and exit status 1."""
     settings = _settings()
-    failed = []
+    said: list[str] = []
+    failed: list[str] = []
 
     async def main() -> None:
         from db.backups import BackupError
@@ -250,11 +252,13 @@ def _backups(work: Callable[[Settings, Any, str], Awaitable[None]]) -> None:
 
         async with database_url(settings.database_url, settings.data_dir) as url:
             try:
-                await work(settings, settings.backup_config(), url)
+                said.extend(await work(settings.backup_config(), url))
             except BackupError as error:
                 failed.append(str(error))
 
     _run(main())
+    for line in said:
+        typer.echo(line)
     if failed:
         typer.echo(f"Backup: {failed[0]}", err=True)
         raise typer.Exit(1)
@@ -264,27 +268,9 @@ def _backups(work: Callable[[Settings, Any, str], Awaitable[None]]) -> None:
 def db_backup() -> None:
     """Dump the database (pg_dump -Fc) with a manifest into SYLLABOT_BACKUP_DIR, copy it to
     SYLLABOT_BACKUP_MIRROR if set, then apply retention."""
+    from bot import operating
 
-    async def work(settings: Settings, config: Any, url: str) -> None:
-        from bot.operating import progress_bar, summary
-        from db.backups.dump import backup
-        from db.backups.scheduled import apply_retention
-        from db.engine import create_engine
-
-        with progress_bar("Backing up") as progress:
-            made = await backup(url, config, progress=progress)
-        copied = f"; copied to {config.mirror}" if config.mirror else ""
-        typer.echo(f"Backed up to {config.directory / made.name} ({summary(made)}){copied}.")
-        engine = create_engine(url, pool_size=1)
-        try:
-            deleted = await apply_retention(engine, config)
-        finally:
-            await engine.dispose()
-        if deleted:
-            typer.echo(f"Retention deleted {', '.join(deleted)}.")
-        typer.echo("Prove it restores: `syllabot db verify`.")
-
-    _backups(work)
+    _backups(operating.back_up)
 
 
 @db_app.command("verify")
@@ -294,50 +280,17 @@ def db_verify(
     ] = None,
 ) -> None:
     """Restore a backup into a scratch database and check it against its manifest."""
+    from bot import operating
 
-    async def work(settings: Settings, config: Any, url: str) -> None:
-        from bot.operating import progress_bar
-        from db.backups import BackupError
-        from db.backups.verify import verify
-
-        with progress_bar("Restoring") as progress:
-            result = await verify(url, config, backup, progress=progress)
-        if not result.ok:
-            raise BackupError(f"{result.name} FAILED verification: {'; '.join(result.problems)}")
-        checked = ", ".join(result.checked)
-        typer.echo(f"{result.name} restores: {checked} ({result.seconds:.1f} s).")
-
-    _backups(work)
+    _backups(lambda config, url: operating.verify_one(config, url, backup))
 
 
 @db_app.command("backups")
 def db_backups() -> None:
     """List the backups with their size, age and verification."""
+    from bot import operating
 
-    async def work(settings: Settings, config: Any, url: str) -> None:
-        from datetime import UTC, datetime
-
-        from bot.operating import listing
-        from db.backups import runs
-        from db.backups.manifest import listed
-        from db.engine import create_engine
-
-        engine = create_engine(url, pool_size=1)
-        try:
-            verifications = await runs.latest_verifications(engine)
-            newest = await runs.newest_verified(engine)
-        finally:
-            await engine.dispose()
-        found = listed(config.directory)
-        if not found:
-            typer.echo(
-                f"No backups in {config.directory} yet; make one with `syllabot db backup`."
-            )
-        lines = listing(found, verifications, newest.backup if newest else None, datetime.now(UTC))
-        for line in lines:
-            typer.echo(line)
-
-    _backups(work)
+    _backups(operating.list_all)
 
 
 def _admin(work: Callable[[Settings, Any], Awaitable[None]]) -> None:

@@ -1,17 +1,59 @@
-"""What `syllabot db backup`, `db verify` and `db backups` show: a progress bar on a terminal
-(rich; nothing under a pipe or the scheduler), the outcome in one line, the list of backups."""
+"""`syllabot db backup`, `db verify` and `db backups`: each returns the lines to print (the
+command prints them); a progress bar on a terminal (rich; nothing under a pipe or the
+scheduler)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 
 from bot.handlers.formatting import plural
-from db.backups.manifest import Manifest
+from db.backups import BackupConfig, BackupError, runs
+from db.backups.dump import backup
+from db.backups.manifest import Manifest, listed
 from db.backups.runs import Run
+from db.backups.scheduled import apply_retention
 from db.backups.tools import Progress
+from db.backups.verify import verify
+from db.engine import create_engine
+
+
+async def back_up(config: BackupConfig, url: str) -> list[str]:
+    with progress_bar("Backing up") as progress:
+        made = await backup(url, config, progress=progress)
+    copied = f"; copied to {config.mirror}" if config.mirror else ""
+    lines = [f"Backed up to {config.directory / made.name} ({summary(made)}){copied}."]
+    engine = create_engine(url, pool_size=1)
+    try:
+        deleted = await apply_retention(engine, config)
+    finally:
+        await engine.dispose()
+    if deleted:
+        lines.append(f"Retention deleted {', '.join(deleted)}.")
+    return [*lines, "Prove it restores: `syllabot db verify`."]
+
+
+async def verify_one(config: BackupConfig, url: str, name: str | None) -> list[str]:
+    with progress_bar("Restoring") as progress:
+        result = await verify(url, config, name, progress=progress)
+    if not result.ok:
+        raise BackupError(f"{result.name} FAILED verification: {'; '.join(result.problems)}")
+    return [f"{result.name} restores: {', '.join(result.checked)} ({result.seconds:.1f} s)."]
+
+
+async def list_all(config: BackupConfig, url: str) -> list[str]:
+    engine = create_engine(url, pool_size=1)
+    try:
+        verifications = await runs.latest_verifications(engine)
+        newest = await runs.newest_verified(engine)
+    finally:
+        await engine.dispose()
+    found = listed(config.directory)
+    if not found:
+        return [f"No backups in {config.directory} yet; make one with `syllabot db backup`."]
+    return listing(found, verifications, newest.backup if newest else None, datetime.now(UTC))
 
 
 @contextmanager

@@ -6,21 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
+from sqlalchemy import func, select, table, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-# One statement counts every table: the server quotes each name (format %I), no SQL is built
-# here; query_to_xml runs the generated count and xpath takes the number out.
-_ROW_COUNTS = text(
-    """
-    SELECT c.relname AS name,
-           (xpath('/row/n/text()', query_to_xml(
-               format('SELECT count(*) AS n FROM %I.%I', n.nspname, c.relname),
-               false, true, '')))[1]::text::bigint AS rows
-    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-    WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p')
-    ORDER BY c.relname
-    """
+_TABLES = text(
+    "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+    " WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') ORDER BY c.relname"
 )
 
 
@@ -41,7 +32,11 @@ async def server_major(conn: AsyncConnection) -> tuple[str, int]:
 
 async def read_facts(conn: AsyncConnection) -> Facts:
     version, major = await server_major(conn)
-    counts = {name: int(rows) for name, rows in (await conn.execute(_ROW_COUNTS)).all()}
+    counts = {}
+    for name in (await conn.execute(_TABLES)).scalars():
+        # a Core statement: SQLAlchemy quotes the table's name, no SQL is built by hand
+        counting = select(func.count()).select_from(table(name, schema="public"))
+        counts[name] = int(await conn.scalar(counting) or 0)
     revision = None
     if "alembic_version" in counts:
         revision = await conn.scalar(text("SELECT version_num FROM alembic_version"))

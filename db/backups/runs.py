@@ -6,13 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.models import BackupRunRow
 
 OK, FAILED, RUNNING = "ok", "failed", "running"
+
+# A database not yet migrated to 0007 can be backed up (before an upgrade, say); it just has no
+# record of runs, so these read as "none" and a verification there goes unrecorded.
+_EXISTS = text("SELECT to_regclass('public.backup_runs') IS NOT NULL")
 
 
 @dataclass(frozen=True)
@@ -36,6 +40,8 @@ async def start(
         .on_conflict_do_nothing(index_elements=[BackupRunRow.claim])
     )
     async with engine.begin() as conn:
+        if not await conn.scalar(_EXISTS):
+            return None
         return await conn.scalar(statement.returning(BackupRunRow.id))
 
 
@@ -71,6 +77,8 @@ async def latest_verifications(engine: AsyncEngine) -> dict[str, Run]:
         .order_by(row.started_at)
     )
     async with engine.connect() as conn:  # one row a day: a later one replaces an earlier
+        if not await conn.scalar(_EXISTS):
+            return {}
         return {r.backup: Run(*r) for r in (await conn.execute(statement)).all()}
 
 
@@ -83,4 +91,6 @@ async def newest_verified(engine: AsyncEngine) -> Run | None:
 async def first_started(engine: AsyncEngine) -> datetime | None:
     """When the first run was started (None: backups never ran here)."""
     async with engine.connect() as conn:
+        if not await conn.scalar(_EXISTS):
+            return None
         return await conn.scalar(select(func.min(BackupRunRow.started_at)))

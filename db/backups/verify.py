@@ -73,8 +73,7 @@ async def verify(
     started = time.monotonic()
     checked: list[str] = []
     try:
-        run_id = await runs.start(live, "verify", manifest.name)
-        assert run_id is not None
+        run_id = await runs.start(live, "verify", manifest.name)  # None: not migrated yet
         try:
             problems = await _check(url, config, manifest, checked, progress, tools)
         except BackupError as error:
@@ -83,14 +82,15 @@ async def verify(
             logger.warning("verification of %s failed", manifest.name, exc_info=True)
             problems = [f"{type(error).__name__}: {error}"]
         seconds = round(time.monotonic() - started, 3)
-        await runs.finish(
-            live,
-            run_id,
-            runs.FAILED if problems else runs.OK,
-            detail="; ".join(problems) or "; ".join(checked),
-            size_bytes=manifest.size_bytes,
-            seconds=seconds,
-        )
+        if run_id is not None:
+            await runs.finish(
+                live,
+                run_id,
+                runs.FAILED if problems else runs.OK,
+                detail="; ".join(problems) or "; ".join(checked),
+                size_bytes=manifest.size_bytes,
+                seconds=seconds,
+            )
     finally:
         await live.dispose()
     return Verification(manifest.name, not problems, tuple(problems), tuple(checked), seconds)
