@@ -11,7 +11,7 @@ import asyncio
 import re
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -354,3 +354,28 @@ async def test_the_commands_back_up_verify_and_list_quietly_under_a_pipe(
     missing = run_cli("db", "verify", "syllabot-20200101T000000Z.dump", env=env)
     assert missing.returncode == 1
     assert "There is no backup syllabot-20200101T000000Z.dump" in missing.stderr
+
+
+async def test_the_scheduler_backs_up_and_verifies_daily_at_the_configured_utc_time(
+    engine: AsyncEngine, config: BackupConfig, tools: PgTools, admins: frozenset[tuple[str, str]]
+) -> None:
+    from bot.scheduler import Backups, Scheduler, backup_daily
+    from bot.worker import NotificationWorker
+    from tests.support import FakeClock
+
+    dispatcher = bootstrap(
+        engine, clock=FakeClock(datetime.now(UTC)), policy=Policy(admins=admins)
+    )
+    backups = Backups(engine, config, time(4, 15))
+    worker = NotificationWorker(dispatcher.ctx, {})
+    scheduler = Scheduler(worker, dispatcher.ctx, maintenance_at_start=False, backups=backups)
+    assert str(scheduler.aps.get_job("backup").trigger) == "cron[hour='4', minute='15']"
+    assert str(scheduler.aps.get_job("backup_watch").trigger) == "interval[1:00:00]"
+    plain = Scheduler(worker, dispatcher.ctx, maintenance_at_start=False)  # `syllabot chat`
+    assert plain.aps.get_job("backup") is None
+
+    await backup_daily(dispatcher.ctx, backups)
+    await backup_daily(dispatcher.ctx, backups)  # the same day again: already done
+
+    (made,) = listed(config.directory)
+    assert (await runs.newest_verified(engine)).backup == made.name  # type: ignore[union-attr]

@@ -66,3 +66,26 @@ def test_a_unix_socket_url_becomes_libpq_variables_and_a_password_stays_off_the_
         "PGPASSWORD": "s3cret",
         "PGDATABASE": "prod",
     }
+
+
+def test_backups_default_under_the_data_dir_daily_at_0330_utc(tmp_path: Path) -> None:
+    from datetime import time
+
+    from bot.config import SettingsError, load_settings
+    from db.backups import Keep
+
+    settings = load_settings(SYLLABOT_DATA_DIR=str(tmp_path))
+    config = settings.backup_config()
+    assert config.directory == tmp_path / "backups" and config.mirror is None
+    assert config.keep == Keep(daily=7, weekly=4, monthly=12)
+    assert settings.backup_at == time(3, 30)
+    chosen = load_settings(
+        SYLLABOT_BACKUP_AT="04:15",
+        SYLLABOT_BACKUP_MIRROR=str(tmp_path / "far"),
+        SYLLABOT_BACKUP_KEEP_WEEKLY="8",
+    )
+    assert chosen.backup_at == time(4, 15)
+    assert chosen.backup_config().mirror == tmp_path / "far"
+    assert chosen.backup_config().keep.weekly == 8
+    with pytest.raises(SettingsError, match="^SYLLABOT_BACKUP_AT: "):
+        load_settings(SYLLABOT_BACKUP_AT="25:00")
