@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 app = typer.Typer(
     help="Syllabot: a chat-first study companion.", no_args_is_help=True, add_completion=False
 )
-db_app = typer.Typer(help="Manage the database schema (Alembic).", no_args_is_help=True)
+db_app = typer.Typer(
+    help="Manage the database: its schema (Alembic) and its backups.", no_args_is_help=True
+)
 app.add_typer(db_app, name="db")
 admin_app = typer.Typer(help="Operate the expert marketplace.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
@@ -116,7 +118,7 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
         from contextlib import AsyncExitStack
 
         from bot.bootstrap import bootstrap, open_database, planner_for
-        from bot.scheduler import Scheduler
+        from bot.scheduler import Backups, Scheduler
         from bot.worker import NotificationWorker
 
         stop = asyncio.Event()
@@ -127,7 +129,11 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
             engine = await running.enter_async_context(open_database(settings))
             dispatcher = bootstrap(engine, policy=settings.policy(), planner=planner_for(settings))
             couriers = await platforms(running, dispatcher)
-            scheduler = Scheduler(NotificationWorker(dispatcher.ctx, couriers), dispatcher.ctx)
+            scheduler = Scheduler(
+                NotificationWorker(dispatcher.ctx, couriers),
+                dispatcher.ctx,
+                backups=Backups(engine, settings.backup_config(), settings.backup_at),
+            )
             scheduler.start()
             running.push_async_callback(scheduler.stop)
             await stop.wait()
@@ -231,6 +237,60 @@ def _migrate(action: str, revision: str) -> None:
             typer.echo(f"Schema revision: {await migrate.current(url) or 'empty'}")
 
     _run(main())
+
+
+def _backups(work: Callable[[Any, str], Awaitable[list[str]]]) -> None:
+    """Run ``work(backup config, database URL)`` and print the lines it returns; a
+    BackupError is one line on standard error and exit status 1."""
+    settings = _settings()
+    said: list[str] = []
+    failed: list[str] = []
+
+    async def main() -> None:
+        from db.backups import BackupError
+        from db.engine import database_url
+
+        async with database_url(settings.database_url, settings.data_dir) as url:
+            try:
+                said.extend(await work(settings.backup_config(), url))
+            except BackupError as error:
+                failed.append(str(error))
+
+    _run(main())
+    for line in said:
+        typer.echo(line)
+    if failed:
+        typer.echo(f"Backup: {failed[0]}", err=True)
+        raise typer.Exit(1)
+
+
+@db_app.command("backup")
+def db_backup() -> None:
+    """Dump the database (pg_dump -Fc) with a manifest into SYLLABOT_BACKUP_DIR, copy it to
+    SYLLABOT_BACKUP_MIRROR if set, then apply retention."""
+    from bot import operating
+
+    _backups(operating.back_up)
+
+
+@db_app.command("verify")
+def db_verify(
+    backup: Annotated[
+        str | None, typer.Argument(help="A backup's file name (default: the newest).")
+    ] = None,
+) -> None:
+    """Restore a backup into a scratch database and check it against its manifest."""
+    from bot import operating
+
+    _backups(lambda config, url: operating.verify_one(config, url, backup))
+
+
+@db_app.command("backups")
+def db_backups() -> None:
+    """List the backups with their size, age and verification."""
+    from bot import operating
+
+    _backups(operating.list_all)
 
 
 def _admin(work: Callable[[Settings, Any], Awaitable[None]]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -11,6 +11,7 @@ import platformdirs
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from db.backups import BackupConfig, Keep
 from domain.marketplace.model import Policy
 
 
@@ -66,6 +67,28 @@ class Settings(BaseSettings):
     llm_model: str | None = Field(default=None, alias="SYLLABOT_LLM_MODEL", validate_default=True)
     llm_api_key: SecretStr | None = Field(default=None, alias="SYLLABOT_LLM_API_KEY")
     llm_timeout_seconds: float = Field(default=20.0, gt=0, le=600, alias="SYLLABOT_LLM_TIMEOUT")
+    # Backups (README "Operating Syllabot").
+    backup_dir: Path | None = Field(
+        default=None,
+        alias="SYLLABOT_BACKUP_DIR",
+        description="where dumps and manifests go; unset: <SYLLABOT_DATA_DIR>/backups",
+    )
+    backup_mirror: Path | None = Field(
+        default=None,
+        alias="SYLLABOT_BACKUP_MIRROR",
+        description="a second directory (e.g. a mounted remote file system) for a copy of each",
+    )
+    pg_bin: Path | None = Field(
+        default=None,
+        alias="SYLLABOT_PG_BIN",
+        description="the directory of pg_dump and pg_restore to use; unset: searched",
+    )
+    backup_at: time = Field(default=time(3, 30), alias="SYLLABOT_BACKUP_AT")  # UTC, daily
+    backup_keep_daily: int = Field(default=7, ge=1, le=366, alias="SYLLABOT_BACKUP_KEEP_DAILY")
+    backup_keep_weekly: int = Field(default=4, ge=0, le=520, alias="SYLLABOT_BACKUP_KEEP_WEEKLY")
+    backup_keep_monthly: int = Field(
+        default=12, ge=0, le=1200, alias="SYLLABOT_BACKUP_KEEP_MONTHLY"
+    )
 
     @field_validator("llm_model")
     @classmethod
@@ -98,7 +121,19 @@ class Settings(BaseSettings):
             admins=frozenset((platform.strip(), user.strip()) for platform, _, user in pairs),
         )
 
-    @field_validator("discord_guild_id", "llm_api_key", mode="before")
+    def backup_config(self) -> BackupConfig:
+        """Where backups go and how many are kept, as ``db.backups`` wants them."""
+        return BackupConfig(
+            directory=self.backup_dir or self.data_dir / "backups",
+            mirror=self.backup_mirror,
+            keep=Keep(self.backup_keep_daily, self.backup_keep_weekly, self.backup_keep_monthly),
+            embedded=self.database_url is None,
+            pg_bin=self.pg_bin,
+        )
+
+    @field_validator(
+        "discord_guild_id", "llm_api_key", "backup_dir", "backup_mirror", "pg_bin", mode="before"
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value

@@ -1,8 +1,12 @@
 """APScheduler inside our loop: deliver the outbox every few seconds, maintenance daily
-(and at start-up).
+(and at start-up), and, for ``syllabot run``/``worker``, the daily backup with its
+verification and an hourly look at how old the newest verified backup is.
 
 The schedule itself holds no state: what is due lives in PostgreSQL (``notifications``), so a
-restart loses nothing and several processes may run this side by side.
+restart loses nothing and several processes may run this side by side: each job is safe to
+run in every process (SKIP LOCKED claims, dedupe keys), and the daily backup is claimed by
+date in ``backup_runs`` (a unique key, as reminders are planned once by ``dedupe_key``), so of
+several processes exactly one runs it.
 """
 
 from __future__ import annotations
@@ -10,13 +14,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
 from typing import TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.handlers.base import Context
 from bot.worker import NotificationWorker
+from db.backups import BackupConfig
+from db.backups.scheduled import daily, watch
 from domain.accounts.inbound import forget_old_deliveries
 from domain.learning.curricula import archive_finished
 from domain.marketplace import bookings
@@ -25,6 +33,15 @@ from domain.notifications.services import ensure_planned
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Backups:
+    """The daily backup: of the database behind ``engine``, at ``at`` (UTC)."""
+
+    engine: AsyncEngine
+    config: BackupConfig
+    at: time = time(3, 30)
 
 
 class Scheduler:
@@ -39,6 +56,7 @@ class Scheduler:
         *,
         every_seconds: float = 5.0,
         maintenance_at_start: bool = True,
+        backups: Backups | None = None,
     ) -> None:
         self.aps = AsyncIOScheduler(timezone=UTC)
         self._running: set[asyncio.Task[object]] = set()
@@ -61,6 +79,24 @@ class Scheduler:
             coalesce=True,
             **({"next_run_time": datetime.now(UTC)} if maintenance_at_start else {}),
         )
+        if backups is not None:
+            self.aps.add_job(
+                self._tracked(backup_daily),
+                "cron",
+                hour=backups.at.hour,
+                minute=backups.at.minute,
+                id="backup",
+                args=[ctx, backups],
+                coalesce=True,
+            )
+            self.aps.add_job(
+                self._tracked(backup_watch),
+                "interval",
+                hours=1,
+                id="backup_watch",
+                args=[ctx, backups],
+                coalesce=True,
+            )
 
     async def _deliver(self) -> int:
         """Drain the outbox, unless a drain is still running (a long one, at a platform's
@@ -121,3 +157,19 @@ async def maintenance(ctx: Context) -> None:
         archived,
         forgotten,
     )
+
+
+async def backup_daily(ctx: Context, backups: Backups) -> None:
+    """Daily: back up, verify, apply retention (one process of all; the admins hear of a
+    failure)."""
+    url = backups.engine.url.render_as_string(hide_password=False)
+    done = await daily(backups.engine, url, backups.config, ctx.policy.admins, ctx.clock.now())
+    if not done.ran:
+        logger.info("backup: another process has today's backup")
+    elif done.problem is None:
+        logger.info("backup %s verified; retention deleted %d", done.backup, len(done.deleted))
+
+
+async def backup_watch(ctx: Context, backups: Backups) -> None:
+    """Hourly: tell the admins (once a day) if the newest verified backup is over 26 hours old."""
+    await watch(backups.engine, ctx.policy.admins, ctx.clock.now())

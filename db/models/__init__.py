@@ -17,6 +17,7 @@ Deviations from the seed, each with its reason:
   ``conversation_states`` (multi-step wizards survive restarts and second instances).
 * One foreign key per column, named ``fk_<table>_<column>`` (the seed adds a second, named
   copy of four inline REFERENCES).
+* Table ``backup_runs`` (operating Syllabot): each backup and verification and its outcome.
 """
 
 from db.models.accounts import (
@@ -39,8 +40,10 @@ from db.models.marketplace import (
     SessionFeedbackRow,
 )
 from db.models.notifications import NotificationRow
+from db.models.operations import BackupRunRow
 
 __all__ = [
+    "BackupRunRow",
     "Base",
     "BookingMessageRow",
     "BookingRow",

@@ -40,6 +40,7 @@ class NotificationKind(StrEnum):
     EXPERT_PENDING = "expert_pending"
     EXPERT_VERIFIED = "expert_verified"
     EXPERT_REJECTED = "expert_rejected"
+    BACKUP_ALERT = "backup_alert"  # to the admins: a backup or verification failed, or is old
 
 
 STUDY = NotificationKind.STUDY_REMINDER

@@ -92,6 +92,8 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
     def data(kind: NotificationKind) -> tuple[uuid.UUID, dict[str, Any]]:
         if kind is NotificationKind.EXPERT_PENDING:
             return admin_id, {"expert_id": str(expert_id)}
+        if kind is NotificationKind.BACKUP_ALERT:
+            return admin_id, {"problem": "the backup failed: disk full"}
         if kind in (NotificationKind.STUDY_REMINDER, NotificationKind.STREAK_REMINDER):
             return learner, on_tuesday
         if kind is NotificationKind.BOOKING_MESSAGE:

@@ -136,6 +136,17 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("booking_messages", "sender_id"): ("uuid", False, None),
     ("booking_messages", "body"): ("text", False, None),
     ("booking_messages", "created_at"): (TIMESTAMPTZ, False, NOW),
+    # 0008: backup runs (db backup / verify)
+    ("backup_runs", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("backup_runs", "kind"): ("character varying(20)", False, None),
+    ("backup_runs", "backup"): ("character varying(200)", False, None),
+    ("backup_runs", "outcome"): ("character varying(20)", False, "'running'::character varying"),
+    ("backup_runs", "detail"): ("text", True, None),
+    ("backup_runs", "size_bytes"): ("bigint", True, None),
+    ("backup_runs", "seconds"): ("double precision", True, None),
+    ("backup_runs", "started_at"): (TIMESTAMPTZ, False, NOW),
+    ("backup_runs", "finished_at"): (TIMESTAMPTZ, True, None),
+    ("backup_runs", "claim"): ("character varying(100)", True, None),
 }
 
 ADDED_INDEXES = {
@@ -182,6 +193,10 @@ ADDED_INDEXES = {
     "idx_booking_messages_booking_id": (
         "CREATE INDEX idx_booking_messages_booking_id "
         "ON public.booking_messages USING btree (booking_id, created_at)"
+    ),
+    "idx_backup_runs_backup": (
+        "CREATE INDEX idx_backup_runs_backup "
+        "ON public.backup_runs USING btree (backup, started_at)"
     ),
 }
 
@@ -231,6 +246,10 @@ ADDED_CONSTRAINTS = {
     "pk_booking_messages",
     "fk_booking_messages_booking_id",
     "fk_booking_messages_sender_id",
+    "pk_backup_runs",
+    "uq_backup_runs_claim",
+    "ck_backup_runs_kind",
+    "ck_backup_runs_outcome",
 }
 
 # The names the seed gives in its "Foreign Key Constraints" block.

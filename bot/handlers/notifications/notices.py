@@ -118,6 +118,14 @@ async def _payout(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | 
     return Reply(f"💸 Payout made: {amount} for {sessions} was paid out to you. See /earnings.")
 
 
+async def _backup_alert(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
+    """To an admin: what went wrong with the backups (``syllabot db backups`` shows more)."""
+    return Reply(
+        f"⚠️ Backups need you: {data['problem']}.\n"
+        "See `syllabot db backups` and the README's “Operating Syllabot”."
+    )
+
+
 RENDERERS: dict[Kind, Renderer] = {
     Kind.STUDY_REMINDER: _study,
     Kind.STREAK_REMINDER: _streak,
@@ -145,4 +153,5 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.EXPERT_REJECTED: _plain(
         "Your expert profile was not approved. Reply to your admin for details."
     ),
+    Kind.BACKUP_ALERT: _backup_alert,
 }
