@@ -141,7 +141,9 @@ class Dispatcher:
         if req.newcomer:
             return [welcome(req)]
         left_open = await self._open_step(req.user_id, req.incoming.identity)
-        return [await welcome_back(req), *([left_open] if left_open else [])]
+        if left_open is None:
+            return [await welcome_back(req)]
+        return [await welcome_back(req, left_open=True), left_open]
 
     async def help(self, req: Request) -> Reply:
         """List the commands."""

@@ -7,6 +7,7 @@ import asyncio
 import fcntl
 import os
 import pty
+import signal
 import sys
 import termios
 import time
@@ -39,7 +40,9 @@ class Terminal:
 
 def _own_terminal() -> None:
     """In the child: a session of its own whose controlling terminal is the pty (standard
-    input), as in a terminal window, so that Ctrl+C there is SIGINT to the chat."""
+    input), as in a terminal window, so that Ctrl+C there is SIGINT to the chat; and SIGINT
+    not ignored (as it is for a background job of a script that runs the tests)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     os.setsid()
     fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 

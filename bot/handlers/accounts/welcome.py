@@ -17,6 +17,7 @@ WELCOME = (
 WELCOME_BACK = "👋 Welcome back to Syllabot, {name}!"
 NO_PLAN = "You have no plan yet: /new plans one."
 MORE = "/help lists everything I can do."
+LEFT_OPEN = "Here is where we left off (/cancel leaves it):"
 
 
 def _name(req: Request) -> str:
@@ -28,8 +29,9 @@ def welcome(req: Request) -> Reply:
     return Reply(WELCOME.format(name=_name(req)))
 
 
-async def welcome_back(req: Request) -> Reply:
-    """Welcome back, with the next session of the current plan (or how to make one)."""
+async def welcome_back(req: Request, *, left_open: bool = False) -> Reply:
+    """Welcome back, with the next session of the current plan (or how to make one);
+    ``left_open``: the step of a wizard left open is shown next."""
     lines = [WELCOME_BACK.format(name=_name(req))]
     try:
         c = await current_curriculum(req.user_id, req.ctx.uow())
@@ -48,5 +50,5 @@ async def welcome_back(req: Request) -> Reply:
                 lines.append(f"“{c.title}” is paused; /resume it to log sessions.")
             else:
                 lines.append("/next shows it in detail; /done logs it when you've finished.")
-    lines.append(MORE)
+    lines.append(LEFT_OPEN if left_open else MORE)
     return Reply("\n".join(lines))
