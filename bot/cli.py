@@ -48,12 +48,16 @@ def _settings() -> Settings:
     return settings
 
 
+INTERRUPTED = 130  # the exit status of a program stopped by Ctrl+C (128 + SIGINT)
+
+
 def _run(coro: Coroutine[Any, Any, None]) -> None:
-    """Run ``coro``; turn a failure into one clear line instead of a traceback."""
+    """Run ``coro``; turn a failure into one clear line instead of a traceback. Ctrl+C
+    cancels it (its clean-ups run) and exits with status 130."""
     try:
         asyncio.run(coro)
     except KeyboardInterrupt:
-        pass
+        raise typer.Exit(INTERRUPTED) from None
     except (OSError, ConnectionError) as error:
         logger.debug("failed", exc_info=True)
         typer.echo(f"Could not reach the database: {error}", err=True)
@@ -71,6 +75,14 @@ def chat(
     ] = None,
 ) -> None:
     """Chat with Syllabot in this terminal (standard input may be a pipe)."""
+    if user is not None and not user.strip():
+        typer.echo(
+            "--user needs a name (for example --user alice); leave it out to chat as "
+            f"{getpass.getuser()}.",
+            err=True,
+        )
+        raise typer.Exit(2)
+    name = user.strip() if user is not None else getpass.getuser()
     settings = _settings()
 
     async def main() -> None:
@@ -81,7 +93,7 @@ def chat(
 
         async with open_database(settings) as engine:
             dispatcher = bootstrap(engine, policy=settings.policy(), planner=planner_for(settings))
-            terminal = TerminalChat(dispatcher, user or getpass.getuser())
+            terminal = TerminalChat(dispatcher, name)
             # The worker of `syllabot run`, delivering this person's notifications here.
             worker = NotificationWorker(
                 dispatcher.ctx, {PLATFORM: terminal}, chats={terminal.chat_id}

@@ -84,14 +84,24 @@ class Learner:
         return "\n".join(reply.text for reply in self.last)
 
     async def press(self, label: str) -> str:
-        """Press the button labelled ``label`` on the latest message that had buttons."""
+        """Press the button labelled ``label`` on the latest answer that had buttons (``#N``),
+        else the newest message showing one (by its full label ``#M.N``, as for a notice)."""
         labels = self.buttons()
-        assert label in labels, f"no button {label!r} in {labels}"
-        return await self.say(f"#{labels.index(label) + 1}")
+        if label in labels:
+            return await self.say(f"#{labels.index(label) + 1}")
+        shown = [(full, b.label) for full, b in self.chat.labelled().items()]
+        full = next((full for full, name in reversed(shown) if name == label), None)
+        assert full is not None, f"no button {label!r} in {labels} nor in {shown}"
+        return await self.say(full)
 
     def buttons(self) -> list[str]:
         """Labels of the buttons ``#N`` presses now (the latest message that had buttons)."""
         return [b.label for b in self.chat.buttons]
+
+    def notice_buttons(self) -> list[str]:
+        """Labels of the newest notice's buttons (pressed by their full label, ``press`` finds
+        them: a notice never takes over what ``#N`` presses)."""
+        return [b.label for row in self.notices[-1].buttons for b in row] if self.notices else []
 
     def payloads(self) -> list[str]:
         return [b.payload or "" for b in self.chat.buttons]

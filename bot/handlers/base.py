@@ -114,6 +114,7 @@ class Request:
     incoming: Incoming
     args: str = ""
     button_args: tuple[str, ...] = field(default=())
+    newcomer: bool = False  # the user was created for this very message (first contact)
 
 
 Replies = Reply | Sequence[Reply]

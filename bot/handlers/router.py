@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 
 from bot.handlers import payloads
 from bot.handlers.accounts import link, timezone
+from bot.handlers.accounts.welcome import welcome, welcome_back
 from bot.handlers.base import (
     Button,
     Command,
@@ -33,7 +34,7 @@ from bot.handlers.notifications import reminders
 from bot.handlers.retry import retry_transient
 from domain.accounts import conversations, inbound
 from domain.accounts.model import Identity
-from domain.accounts.registration import register
+from domain.accounts.registration import find_user, register
 from domain.shared.errors import DomainError, InvalidInput
 from domain.shared.text import without_controls
 
@@ -41,12 +42,6 @@ logger = logging.getLogger(__name__)
 
 MAX_TEXT = 10_000  # longer messages are refused before any parsing
 
-WELCOME = (
-    "👋 Hi {name}! I'm Syllabot, your study companion.\n"
-    "Tell me what you want to learn and I'll plan it as numbered sessions. Log each session "
-    "when you finish it, add notes, and I'll keep your progress and your daily streak.\n\n"
-    "Start with /new, set your time zone with /timezone, and see /help for everything."
-)
 UNFINISHED = (
     "You left something unfinished when we last talked: answer it, start it again, or send "
     "/cancel to leave it."
@@ -143,18 +138,28 @@ class Dispatcher:
         self.known.forget(user_id)
 
     async def start(self, req: Request) -> Replies:
-        """Welcome and register; a deep link (``/start c_<id>``) opens what it names instead."""
-        welcome = Reply(WELCOME.format(name=req.incoming.identity.display_name or "there"))
-        if not req.args or not req.incoming.private:
-            return welcome
+        """Welcome (first contact) or welcome back with the next session and the step left
+        open; a deep link (``/start c_<id>``) opens what it names instead."""
+        if not req.incoming.private:
+            return welcome(req)
+        if not req.args:
+            return await self._greeting(req)
         link = payloads.parse_deep_link(req.args)
         handler = None if link is None else self.deep_links.get(link[0])
         if link is None or handler is None:
-            return [welcome, Reply(LINK_NOT_OPENED)]
+            return [*await self._greeting(req), Reply(LINK_NOT_OPENED)]
         try:
             return await handler(Request(self.ctx, req.user_id, req.incoming, args=link[1]))
         except DomainError:
-            return [welcome, Reply(LINK_NOT_OPENED)]
+            return [*await self._greeting(req), Reply(LINK_NOT_OPENED)]
+
+    async def _greeting(self, req: Request) -> list[Reply]:
+        if req.newcomer:
+            return [welcome(req)]
+        left_open = await self._open_step(req.user_id, req.incoming.identity)
+        if left_open is None:
+            return [await welcome_back(req)]
+        return [await welcome_back(req, left_open=True), left_open]
 
     async def help(self, req: Request) -> Reply:
         """List the commands."""
@@ -164,19 +169,28 @@ class Dispatcher:
 
     async def resume(self, identity: Identity) -> Reply | None:
         """The open step of the person's wizard, with its buttons, to show it again when a chat
-        (re)starts; None if nothing is open. Never raises (None, then)."""
+        (re)starts; None if nothing is open or the person never wrote (nobody is registered
+        by this). Never raises (None, then)."""
         try:
-            user_id = await self._user_id(identity)
-            conversation = await conversations.current(user_id, self.ctx.uow(), self.ctx.clock)
-            if conversation is None:
-                return None
-            prompt = self.prompts.get(conversation.flow)
-            if prompt is None:
-                return Reply(UNFINISHED)
-            return await prompt(Request(self.ctx, user_id, Incoming(identity)), conversation)
+            user_id = self.known.get(identity)
+            if user_id is None:
+                user = await find_user(identity, self.ctx.uow())
+                if user is None:
+                    return None
+                user_id = user.id
+            return await self._open_step(user_id, identity)
         except Exception:
             logger.exception("failed to resume the open step of %s", identity.external_id)
             return None
+
+    async def _open_step(self, user_id: UUID, identity: Identity) -> Reply | None:
+        conversation = await conversations.current(user_id, self.ctx.uow(), self.ctx.clock)
+        if conversation is None:
+            return None
+        prompt = self.prompts.get(conversation.flow)
+        if prompt is None:
+            return Reply(UNFINISHED)
+        return await prompt(Request(self.ctx, user_id, Incoming(identity)), conversation)
 
     async def suggest(self, identity: Identity, name: str, typed: str) -> list[tuple[str, str]]:
         """Suggestions for ``/name``'s argument as typed so far. Never raises (none, then)."""
@@ -238,17 +252,21 @@ class Dispatcher:
             return [Reply(FAILURE)]
 
     async def _answer(self, incoming: Incoming) -> Replies:
-        return await self._route(await self._user_id(incoming.identity), incoming)
+        return await self._route(*await self._registered(incoming.identity), incoming)
 
     async def _user_id(self, identity: Identity) -> UUID:
-        user_id = self.known.get(identity)
-        if user_id is None:
-            user, _created = await register(identity, self.ctx.uow(), self.ctx.clock)
-            user_id = user.id
-            self.known.put(identity, user_id)
-        return user_id
+        return (await self._registered(identity))[0]
 
-    async def _route(self, user_id: UUID, incoming: Incoming) -> Replies:
+    async def _registered(self, identity: Identity) -> tuple[UUID, bool]:
+        """The user behind ``identity`` and whether it was created just now."""
+        user_id = self.known.get(identity)
+        if user_id is not None:
+            return user_id, False
+        user, created = await register(identity, self.ctx.uow(), self.ctx.clock)
+        self.known.put(identity, user.id)
+        return user.id, created
+
+    async def _route(self, user_id: UUID, newcomer: bool, incoming: Incoming) -> Replies:
         if incoming.payload is not None:
             action, args = payloads.decode(user_id, incoming.payload)
             handler = self.buttons.get(action)
@@ -274,7 +292,8 @@ class Dispatcher:
                 return self._did_you_mean(user_id, name, rest.strip())
             if command.personal and not incoming.private:
                 return Reply(PRIVATE_ONLY.format(name=command.name), open_private="")
-            return await command.handler(Request(self.ctx, user_id, incoming, args=rest.strip()))
+            request = Request(self.ctx, user_id, incoming, args=rest.strip(), newcomer=newcomer)
+            return await command.handler(request)
         conversation = await conversations.current(user_id, self.ctx.uow(), self.ctx.clock)
         if conversation is not None and conversation.flow in self.flows:
             request = Request(self.ctx, user_id, incoming, args=text)
@@ -303,7 +322,9 @@ class Dispatcher:
             raise InvalidInput(payloads.STALE)
         args = without_controls(_unpack(rest[0])) if rest else ""
         text = f"/{name} {args}".strip()
-        return await self._route(req.user_id, replace(req.incoming, text=text, payload=None))
+        return await self._route(
+            req.user_id, False, replace(req.incoming, text=text, payload=None)
+        )
 
 
 SUGGESTED = "cmd"  # the payload action of a "did you mean" button

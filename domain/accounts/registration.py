@@ -36,6 +36,12 @@ async def register(identity: Identity, uow: UnitOfWork, clock: Clock) -> tuple[U
         return user, created
 
 
+async def find_user(identity: Identity, uow: UnitOfWork) -> User | None:
+    """The user behind a platform identity, or None if it never wrote (nothing is created)."""
+    async with uow:
+        return await uow.users.by_identity(identity.platform, identity.external_id)
+
+
 async def get_user(user_id: UUID, uow: UnitOfWork) -> User:
     async with uow:
         return await uow.users.get(user_id)

@@ -190,7 +190,8 @@ async def test_a_deep_link_opens_your_own_curriculum_and_anything_else_gets_the_
         before = await snapshot(engine)
         for forged in (link, "c_not-a-uuid", "c_" + "f" * 32, "zz_123", "hello", "c_", "_" * 64):
             answer = await eve.say(f"/start {forged}")
-            assert "Hi Eve" in answer and "doesn't lead to anything I can open" in answer
+            assert "Welcome back to Syllabot, Eve" in answer  # she wrote before: not "Hi" again
+            assert "doesn't lead to anything I can open" in answer
             assert "Piano" not in answer and "Traceback" not in answer
         assert await snapshot(engine) == before
 

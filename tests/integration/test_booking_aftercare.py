@@ -98,7 +98,7 @@ async def test_a_late_cancellation_is_said_first_and_the_two_sides_message_throu
     assert f"✉️ Message from {world.ada.name} (learner) about booking {booked.ref}" in relayed
     assert "I'm ill, can we talk about moving it?" in relayed
     assert world.ada_id.hex not in relayed and str(world.ada_id) not in relayed
-    assert world.expert.buttons() == ["↩️ Reply"]
+    assert world.expert.notice_buttons() == ["↩️ Reply"]
     await world.expert.press("↩️ Reply")
     assert "Sent to the learner" in await world.expert.say("Sorry to hear it. I'll cancel.")
     answer = await world.ada.say("/progress")
@@ -145,7 +145,7 @@ async def test_cancelling_a_paid_booking_tells_the_expert_a_refund_is_owed_until
     assert "A booking was cancelled" in told
     assert "A refund of 30.00 EUR is owed to the learner" in told
     assert f"/refunded {booked.ref}" in told
-    assert "↩️ Mark refunded" in world.expert.buttons()
+    assert "↩️ Mark refunded" in world.expert.notice_buttons()
     marked = await world.expert.press("↩️ Mark refunded")
     assert "Refund recorded" in marked and "(refunded)" in marked
     assert "Your payment was refunded" in await world.ada.say("/progress")

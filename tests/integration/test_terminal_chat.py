@@ -9,8 +9,9 @@ import uuid
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.terminal import PLATFORM, TerminalChat
+from bot.handlers.accounts.welcome import WELCOME
 from bot.handlers.base import Identity
-from bot.handlers.router import UNFINISHED, WELCOME, Dispatcher
+from bot.handlers.router import UNFINISHED, Dispatcher
 from bot.worker import NotificationWorker
 from domain.accounts import conversations
 from tests.support import FakeClock, Learner, queue, user_id
@@ -36,7 +37,7 @@ async def test_a_restarted_chat_shows_the_open_step_and_its_buttons_still_work(
     shown = await chat_again(dispatcher, ada.name, "#2\n")
     left_open, answered = shown.split("bot> New curriculum, step 5", 1)
     assert left_open.startswith("(Where we left off:)\nbot> New curriculum, step 4 of 6")
-    assert "[#1 Beginner]  [#2 Intermediate]  [#3 Advanced]" in left_open
+    assert "[#1.1 Beginner]  [#1.2 Intermediate]  [#1.3 Advanced]" in left_open
     assert "What do you want to be able to do at the end?" in answered  # #2 was Intermediate
 
 

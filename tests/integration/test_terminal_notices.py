@@ -5,6 +5,7 @@ and the next daily reminder as everywhere, and takes nobody else's."""
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -78,7 +79,7 @@ async def test_a_study_reminder_reaches_the_terminal_and_the_next_one_is_planned
     (reminder,) = ann.notices
     assert "Time to study “Python (beginner)”: session 1" in reminder.text
     shown = ann.out.getvalue()
-    assert "📬 A notification (not an answer to what you typed):\n     📚 Time to study" in shown
+    assert re.search(r"📬 Notice #\d+ \(not an answer to what you typed\):\n  │ 📚 Time to", shown)
     assert await outbox(engine, ann, "study_reminder") == [
         ("sent", datetime(2026, 6, 1, 17, 0, tzinfo=UTC), None),
         ("pending", datetime(2026, 6, 2, 17, 0, tzinfo=UTC), None),  # the chain goes on

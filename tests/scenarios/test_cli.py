@@ -58,7 +58,7 @@ def test_piped_chat_runs_a_whole_learner_journey(db_env: dict[str, str]) -> None
     out = result.stdout
     assert result.returncode == 0, result.stderr
     assert "Time zone set to Europe/Berlin" in out
-    assert "[#1 Beginner]  [#2 Intermediate]  [#3 Advanced]" in out
+    assert "[#5.1 Beginner]  [#5.2 Intermediate]  [#5.3 Advanced]" in out
     assert "Created “Linear algebra (intermediate)”: 4 sessions × 30 min" in out
     assert "Session 1 of 4 done" in out and "Note saved" in out
     assert "1/4 sessions · 25%" in out
@@ -209,7 +209,7 @@ def test_a_chat_restarted_in_the_middle_of_a_wizard_shows_the_open_step_again(
     again = run_cli("chat", "--user", name, stdin="#2\n#1\n#1\n", env=db_env)
     assert again.returncode == 0, again.stderr
     assert again.stdout.startswith("(Where we left off:)\nbot> New curriculum, step 4 of 6")
-    assert "[#1 Beginner]  [#2 Intermediate]  [#3 Advanced]" in again.stdout
+    assert "[#1.1 Beginner]  [#1.2 Intermediate]  [#1.3 Advanced]" in again.stdout
     assert "Created “Linear algebra (intermediate)”: 4 sessions × 30 min" in again.stdout
     assert "Traceback" not in again.stdout + again.stderr
 
@@ -251,7 +251,7 @@ async def test_an_interactive_chat_shows_a_notification_as_it_arrives(
                 {"n": name},
             )
         arrived = await shown.until("you> ")  # typed nothing: it came by itself
-        assert "📬 A notification (not an answer to what you typed):" in arrived
+        assert "📬 Notice #2 (not an answer to what you typed):" in arrived
         assert "Your expert profile is verified" in arrived
         os.write(screen, b"/quit\n")
         assert await asyncio.wait_for(process.wait(), timeout=30) == 0
