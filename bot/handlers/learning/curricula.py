@@ -154,7 +154,7 @@ def _created(created: CurriculumCreated, spec: CurriculumSpec) -> Reply:
     overview = created.overview
     first = overview.next_session
     lines = [
-        f"📚 Created “{overview.title}”: {overview.total_sessions} sessions × "
+        f"📚 Created “{overview.title}”: {plural(overview.total_sessions, 'session')} × "
         f"{duration(overview.session_minutes)}, {_planned(created, spec)}.",
     ]
     if first is not None:

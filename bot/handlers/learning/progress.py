@@ -70,7 +70,8 @@ async def progress(req: Request) -> Reply:
         lines = [
             f"{c.title} ({c.status.value})",
             f"{bar(p.sessions_completed, c.total_sessions)} {p.sessions_completed}/"
-            f"{c.total_sessions} sessions · {c.percent_done}% · {duration(p.total_time_spent)}",
+            f"{plural(c.total_sessions, 'session')} · {c.percent_done}% · "
+            f"{duration(p.total_time_spent)}",
             f"{streak_words(item.streak)} in this plan · last session: "
             + local_time(p.last_session_date, report.timezone),
         ]

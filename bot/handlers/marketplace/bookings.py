@@ -18,7 +18,7 @@ from bot.handlers.base import (
     flow_of_button,
     rows,
 )
-from bot.handlers.formatting import money, short_time
+from bot.handlers.formatting import money, month_name, plural, short_time
 from bot.handlers.marketplace import booking_walk
 from bot.handlers.marketplace.booking_card import (
     CODES,
@@ -241,7 +241,8 @@ async def earnings(req: Request) -> Reply:
     lines = ["Your earnings (after commission):"]
     for m in months:
         lines.append(
-            f"{m.month}: {m.sessions} sessions · gross {money(m.gross, m.currency)} · "
+            f"{month_name(m.month)}: {plural(m.sessions, 'session')} · "
+            f"gross {money(m.gross, m.currency)} · "
             f"commission {money(m.commission, m.currency)} · earned "
             f"{money(m.earnings, m.currency)} (paid out {money(m.paid, m.currency)}, "
             f"pending {money(m.pending, m.currency)})"
