@@ -256,6 +256,8 @@ def _plan_reply(req: Request, page: PlanPage, *, edit: bool = False) -> Reply:
         lines.insert(0, f"▶ “{c.title}” is now your current plan: /next and /done act on it.")
     elif c.status is CurriculumStatus.ARCHIVED:
         lines.append(f"“{c.title}” is archived; /resume <its number in /plans> brings it back.")
+    elif c.status is CurriculumStatus.COMPLETED:
+        lines.append(f"Every session of “{c.title}” is done; /switch to another plan or /new.")
     buttons = []
     if page.page > 0:
         buttons.append(
