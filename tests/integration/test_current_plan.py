@@ -89,7 +89,8 @@ async def test_after_the_last_session_next_points_to_the_other_plans(
     await di.say("/pause")  # Piano
     await di.say("/switch 3")
     await di.say("/done")
-    await di.say("/done")  # Chess finished; no active plan is left to become current
+    finished = await di.say("/done")  # Chess finished; no active plan is left to become current
+    assert "/next points to your other plans" in finished
     after = await di.say("/next")
     assert "Every session of “Chess (advanced)” is done" in after
     assert "1. Go (beginner), 2. Piano (beginner)" in after

@@ -138,6 +138,7 @@ async def test_an_expert_is_found_booked_confirmed_completed_rated_and_paid(
     assert "Mar 2026: 1 session · gross 30.00 EUR · commission 4.50 EUR · earned 25.50 EUR" in (
         earnings
     )
+    assert "★ 5.0 (1 rating)" in await ada.say(f"/experts {subject.lower()}")
     async with engine.connect() as conn:
         row = (
             await conn.execute(

@@ -35,7 +35,7 @@ async def done(req: Request) -> Reply:
     if result.curriculum_completed:
         lines.append(f"🎉 You finished “{result.curriculum_title}”!")
         lines.append(
-            "Start something new with /new."
+            "/next points to your other plans; /new starts something new."
             if result.now_current is None
             else now_current_words(result.now_current)
         )

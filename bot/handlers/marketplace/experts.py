@@ -254,7 +254,11 @@ async def _results(
     buttons = []
     for number, card in enumerate(found, start=first + 1):
         e = card.expert
-        stars = f"★ {e.average_rating:.1f} ({e.rating_count})" if e.rating_count else "new"
+        stars = (
+            f"★ {e.average_rating:.1f} ({plural(e.rating_count, 'rating')})"
+            if e.rating_count
+            else "new"
+        )
         subjects = ", ".join(f"{s.subject} ({s.proficiency.value})" for s in e.specialties[:3])
         soon = ", ".join(short_time(slot, zone) for slot in card.next_slots[:2]) or "none soon"
         lines.append(
