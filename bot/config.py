@@ -109,6 +109,11 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _blank_is_the_default_dir(cls, value: object) -> object:
+        return default_data_dir() if value == "" else value  # never the current folder
+
     @field_validator("telegram_api_base_url", "telegram_webhook_url", "llm_base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:

@@ -58,3 +58,7 @@ def test_a_setting_needed_by_another_says_which() -> None:
 
 def test_every_setting_has_its_expected_form_in_plain_words() -> None:
     assert set(EXPECTED) == set(Settings.model_fields)
+
+
+def test_a_blank_data_dir_is_the_default_not_the_current_folder() -> None:
+    assert load_settings(SYLLABOT_DATA_DIR="").data_dir == load_settings().data_dir
