@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bot.config import Settings, SettingsError, load_settings
+from bot.handlers.formatting import money, plural
 from domain.marketplace import bookings, experts, payments
 from domain.marketplace.commands import VerifyExpert
 
@@ -331,8 +332,8 @@ def admin_experts() -> None:
         for expert in waiting:
             subjects = ", ".join(s.subject for s in expert.specialties)
             typer.echo(
-                f"{expert.id}  {expert.display_name}  {expert.rate_min}-{expert.rate_max} "
-                f"{expert.currency}/h  [{subjects}]"
+                f"{expert.id}  {expert.display_name}  {money(expert.rate_min, expert.currency)}–"
+                f"{money(expert.rate_max, expert.currency)} an hour  [{subjects}]"
             )
 
     _admin(work)
@@ -375,7 +376,8 @@ def admin_payouts() -> None:
         from domain.shared.clock import SystemClock
 
         rows, total = await payments.pay_out(uow(), SystemClock())
-        typer.echo(f"Marked {rows} payout(s) paid, {total} in expert earnings.")
+        paid = money(total, settings.currency)
+        typer.echo(f"Marked {plural(rows, 'payout')} paid, {paid} in expert earnings.")
 
     _admin(work)
 
@@ -387,7 +389,8 @@ def admin_expire() -> None:
     async def work(settings: Settings, uow: Any) -> None:
         from domain.shared.clock import SystemClock
 
-        typer.echo(f"Expired {await bookings.expire_pending(uow(), SystemClock())} request(s).")
+        expired = await bookings.expire_pending(uow(), SystemClock())
+        typer.echo(f"Expired {plural(expired, 'booking request')}.")
 
     _admin(work)
 

@@ -95,7 +95,10 @@ class Settings(BaseSettings):
     def _llm_model(cls, value: str | None, info: ValidationInfo) -> str | None:
         if value in (None, ""):
             if info.data.get("llm_base_url"):
-                raise ValueError("required when SYLLABOT_LLM_BASE_URL is set (e.g. llama3.1)")
+                raise ValueError(
+                    "must be set when SYLLABOT_LLM_BASE_URL is set: the name of the model to "
+                    "ask, such as llama3.1"
+                )
             return None
         return value
 
@@ -105,7 +108,10 @@ class Settings(BaseSettings):
         for item in filter(None, (part.strip() for part in value.split(","))):
             platform, sep, user = item.partition(":")
             if not sep or not platform or not user:
-                raise ValueError(f"“{item}” is not platform:user-id (e.g. telegram:12345)")
+                raise ValueError(
+                    f"must be a comma-separated list of platform:user-id pairs such as "
+                    f"telegram:12345,discord:678; “{item}” is not one"
+                )
         return value
 
     def policy(self) -> Policy:
@@ -138,25 +144,30 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value
 
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _blank_is_the_default_dir(cls, value: object) -> object:
+        return default_data_dir() if value == "" else value  # never the current folder
+
     @field_validator("telegram_api_base_url", "telegram_webhook_url", "llm_base_url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value in (None, ""):
             return None
         if not value.startswith(("http://", "https://")):
-            raise ValueError("must start with http:// or https://")
+            raise ValueError("")  # said by EXPECTED
         return value
 
     @field_validator("telegram_webhook_secret")
     @classmethod
     def _webhook_secret(cls, value: str | None, info: ValidationInfo) -> str | None:
-        rule = "1 to 256 characters of A-Z, a-z, 0-9, _ and -"
         if value in (None, ""):
             if info.data.get("telegram_webhook_url"):
-                raise ValueError(f"required when TELEGRAM_WEBHOOK_URL is set ({rule})")
+                rule = EXPECTED["telegram_webhook_secret"]
+                raise ValueError(f"must be set when TELEGRAM_WEBHOOK_URL is set: {rule}")
             return None
         if not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", value):
-            raise ValueError(f"must be {rule}")
+            raise ValueError("")  # said by EXPECTED
         return value
 
     @field_validator("database_url")
@@ -165,9 +176,7 @@ class Settings(BaseSettings):
         if value in (None, ""):
             return None
         if not value.startswith("postgresql+asyncpg://"):
-            raise ValueError(
-                "must start with postgresql+asyncpg:// (e.g. postgresql+asyncpg://user@host/db)"
-            )
+            raise ValueError("")  # said by EXPECTED
         return value
 
     @field_validator("log_level")
@@ -175,8 +184,58 @@ class Settings(BaseSettings):
     def _known_level(cls, value: str) -> str:
         level = value.upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR, CRITICAL")
+            raise ValueError("")  # said by EXPECTED
         return level
+
+
+# What each setting must be, in plain words: "SYLLABOT_CURRENCY must be <this>".
+EXPECTED = {
+    "database_url": (
+        "a PostgreSQL URL that starts with postgresql+asyncpg://, such as "
+        "postgresql+asyncpg://user:password@localhost:5432/syllabot (or unset, to run the "
+        "embedded server)"
+    ),
+    "data_dir": "a folder path, such as ~/.local/share/syllabot",
+    "log_level": "one of DEBUG, INFO, WARNING, ERROR or CRITICAL",
+    "db_pool_size": "a whole number from 1 to 200, such as 10",
+    "auto_migrate": "true or false",
+    "telegram_bot_token": "the token @BotFather gave, such as 123456:ABC-DEF",
+    "telegram_api_base_url": (
+        "a URL that starts with http:// or https://, such as http://127.0.0.1:8081/bot"
+    ),
+    "telegram_webhook_url": (
+        "a URL that starts with https://, such as https://bot.example.org/telegram"
+    ),
+    "telegram_webhook_listen": "an address to listen on, such as 127.0.0.1 or 0.0.0.0",
+    "telegram_webhook_port": "a port number from 1 to 65535, such as 8443",
+    "telegram_webhook_secret": (
+        "1 to 256 characters of letters A-Z and a-z, digits, _ and -, such as s3cret-token"
+    ),
+    "discord_bot_token": "the token of the bot in the Discord developer portal",
+    "discord_guild_id": "a Discord server id: a whole number such as 123456789012345678",
+    "admins": (
+        "a comma-separated list of platform:user-id pairs such as telegram:12345,discord:678"
+    ),
+    "currency": "a three-letter currency code such as EUR",
+    "commission_rate": "a fraction from 0 to 1, such as 0.15 for 15%",
+    "min_notice_hours": "a whole number of hours from 0 to 720, such as 12",
+    "horizon_days": "a whole number of days from 1 to 365, such as 30",
+    "buffer_minutes": "a whole number of minutes from 0 to 240, such as 15",
+    "cancel_notice_hours": "a whole number of hours from 0 to 720, such as 12",
+    "llm_base_url": (
+        "a URL that starts with http:// or https://, such as http://127.0.0.1:11434/v1"
+    ),
+    "llm_model": "the name of the model to ask, such as llama3.1",
+    "llm_api_key": "the API key of the language-model server",
+    "llm_timeout_seconds": "a number of seconds above 0 and at most 600, such as 20",
+    "backup_dir": "a folder path for the backups, such as /var/backups/syllabot",
+    "backup_mirror": "a second folder path the backups are copied to, such as /mnt/far/syllabot",
+    "pg_bin": "the folder holding pg_dump and pg_restore, such as /usr/lib/postgresql/16/bin",
+    "backup_at": "a UTC time of day as HH:MM, such as 03:30",
+    "backup_keep_daily": "a whole number of daily backups from 1 to 366, such as 7",
+    "backup_keep_weekly": "a whole number of weekly backups from 0 to 520, such as 4",
+    "backup_keep_monthly": "a whole number of monthly backups from 0 to 1200, such as 12",
+}
 
 
 class SettingsError(Exception):
@@ -193,13 +252,22 @@ ENV_NAMES = {
 }  # fields with an alias are reported under the alias, which is the variable's name
 
 
+# A field as pydantic reports it (its alias, when it has one) -> its name in EXPECTED.
+FIELDS = {
+    str(info.alias): name for name, info in Settings.model_fields.items() if info.alias is not None
+}
+
+
 def load_settings(**overrides: object) -> Settings:
-    """Read the settings, turning a validation error into a one-line :class:`SettingsError`."""
+    """Read the settings, turning a validation error into a one-line :class:`SettingsError`
+    that names the variable and the form it expects, in plain words (never the value given,
+    which may be a secret)."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         first = exc.errors()[0]
         field = str(first["loc"][0]) if first["loc"] else "?"
         name = ENV_NAMES.get(field, field.upper())
-        message = first["msg"].removeprefix("Value error, ")
-        raise SettingsError(f"{name}: {message}") from None
+        said = first["msg"].removeprefix("Value error, ") if first["type"] == "value_error" else ""
+        expected = EXPECTED.get(FIELDS.get(field, field), "set correctly (see the README)")
+        raise SettingsError(f"{name} {said or 'must be ' + expected}") from None

@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from domain.learning.model import ScheduleStanding
+from domain.shared.text import plural
+
+__all__ = [
+    "bar",
+    "day_name",
+    "duration",
+    "local_time",
+    "money",
+    "month_name",
+    "plural",
+    "schedule_standing",
+    "short_time",
+]
 
 
 def local_time(moment: datetime | None, zone: str) -> str:
@@ -19,6 +32,16 @@ def local_time(moment: datetime | None, zone: str) -> str:
 def short_time(moment: datetime, zone: str) -> str:
     """``moment`` in ``zone`` without the year, e.g. "Tue 24 Nov 19:30"."""
     return moment.astimezone(ZoneInfo(zone)).strftime("%a %d %b %H:%M")
+
+
+def day_name(day: date) -> str:
+    """A date with its month by name, as people write it: "5 Dec 2026"."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def month_name(month: str) -> str:
+    """A "2026-12" month as people write it: "Dec 2026"."""
+    return f"{date.fromisoformat(month + '-01'):%b %Y}"
 
 
 def duration(minutes: int) -> str:
@@ -41,12 +64,6 @@ def schedule_standing(standing: ScheduleStanding) -> str:
     if standing.ahead:
         return f"{plural(standing.ahead, 'session')} ahead of schedule"
     return "on track with your schedule"
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    """``1, "session"`` -> "1 session"; ``2, "session"`` -> "2 sessions"; ``many`` for irregular
-    words (``plural(n, "try", "tries")``). Every count shown to a person goes through this."""
-    return f"{count} {word if count == 1 else (many or word + 's')}"
 
 
 def money(amount: Decimal, currency: str) -> str:

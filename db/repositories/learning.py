@@ -9,7 +9,6 @@ from uuid import UUID
 
 from sqlalchemy import (
     select,
-    text,
     true,
     update,
 )
@@ -21,7 +20,15 @@ from db.models import (
     SessionRow,
     UserProgressRow,
 )
-from db.tx import DriverStatement, _Repository, sqlstate_of
+from db.repositories.completion_sql import (
+    COMPLETION_CONTEXT,
+    CURRENT_ID,
+    DIVISION_BY_ZERO,
+    LOCK_USER,
+    RECORD_COMPLETION,
+    REVERT_COMPLETION,
+)
+from db.tx import _Repository, sqlstate_of
 from domain.learning.model import (
     Completion,
     CompletionContext,
@@ -37,130 +44,6 @@ from domain.learning.model import (
     StudySession,
 )
 from domain.shared.errors import NotFound
-
-# The curriculum a learner's commands act on: the one they chose (created, opened or resumed
-# last), otherwise their newest active (then paused) one. Shared by ``current_id`` and /done.
-_CURRENT_CURRICULUM = """
-    COALESCE(
-        u.current_curriculum_id,
-        (SELECT cc.id FROM curricula cc
-          WHERE cc.user_id = u.id AND cc.status IN ('active', 'paused')
-          ORDER BY cc.status = 'active' DESC, cc.created_at DESC LIMIT 1)
-    )
-"""
-
-
-# Only constant SQL fragments are joined here; every value is a bound parameter.
-_CURRENT_ID = text("SELECT " + _CURRENT_CURRICULUM + " FROM users u WHERE u.id = :user_id")
-_COMPLETION_CONTEXT = DriverStatement(
-    """
-    SELECT u.timezone, c.id AS curriculum_id, c.title, c.status, c.total_sessions,
-           c.session_duration, p.sessions_completed, p.total_time_spent, p.current_streak,
-           p.last_session_date, p.last_session_local_date,
-           s.id AS session_id, s.session_number, s.title AS session_title
-      FROM users u
-      JOIN curricula c ON c.id = """
-    + _CURRENT_CURRICULUM
-    + """
-      JOIN user_progress p ON p.user_id = u.id AND p.curriculum_id = c.id
-      LEFT JOIN LATERAL (
-            SELECT id, session_number, title FROM sessions
-             WHERE curriculum_id = c.id AND completed_at IS NULL
-             ORDER BY session_number LIMIT 1) s ON true
-     WHERE u.id = :user_id
-    """
-)
-
-
-# The first lock of the lock order (``domain.learning.ports``). NO KEY: inserting a row that
-# references the user (its foreign-key check) is not blocked by it.
-_LOCK_USER = DriverStatement("SELECT 1 FROM users WHERE id = :user_id FOR NO KEY UPDATE")
-
-
-# One atomic statement, one round trip, so it needs no transaction around it: hold the learner's
-# row, then (only if the progress is still what the domain decided on) update the progress,
-# complete the session, keep the note and complete the curriculum, in the lock order. Should the
-# progress stay but the session not (moved, split or deleted by a /plan edit in between), the last
-# line divides by zero: the statement fails as a whole, so a half-written completion can never
-# commit, and ``record_completion`` reports it as not written.
-_RECORD_COMPLETION = DriverStatement(
-    """
-    WITH u AS (
-        SELECT 1 FROM users WHERE id = :user_id FOR NO KEY UPDATE
-    ), p AS (
-        UPDATE user_progress
-           SET sessions_completed = coalesce(sessions_completed, 0) + 1,
-               total_time_spent = coalesce(total_time_spent, 0) + :minutes,
-               current_streak = :streak,
-               last_session_date = :at,
-               last_session_local_date = :day
-         WHERE user_id = :user_id AND curriculum_id = :curriculum_id
-           AND coalesce(sessions_completed, 0) = :was_completed
-           AND coalesce(current_streak, 0) = :was_streak
-           AND last_session_local_date IS NOT DISTINCT FROM CAST(:was_day AS date)
-           AND EXISTS (SELECT 1 FROM u)
-        RETURNING 1
-    ), s AS (
-        UPDATE sessions
-           SET completed_at = :at, completed_local_date = :day, minutes_spent = :minutes
-         WHERE id = :session_id AND curriculum_id = :curriculum_id AND completed_at IS NULL
-           AND session_number = coalesce(CAST(:number AS integer), session_number)
-           AND EXISTS (SELECT 1 FROM p)
-        RETURNING id
-    ), n AS (
-        INSERT INTO user_notes (user_id, session_id, content, created_at, updated_at)
-        SELECT :user_id, s.id, CAST(:note AS text), :at, :at FROM s
-         WHERE CAST(:note AS text) IS NOT NULL
-        RETURNING 1
-    ), c AS (
-        UPDATE curricula SET status = 'completed'
-         WHERE id = :curriculum_id AND CAST(:completes AS boolean) AND EXISTS (SELECT 1 FROM s)
-        RETURNING 1
-    )
-    SELECT CASE WHEN EXISTS (SELECT 1 FROM p) THEN 1 / (SELECT count(*) FROM s)::int ELSE 0 END
-      AS written
-    """
-)
-
-
-_DIVISION_BY_ZERO = "22012"  # SQLSTATE of the failure above
-
-
-# /undo's writes as one statement, in the lock order (each step waits for the one before): the
-# progress goes back to the previous completion, the session is pending again, the note written
-# by that /done (it carries the completion's own timestamp) goes, and a completed curriculum is
-# active again. Run it holding the learner's row (``lock_learner``).
-_REVERT_COMPLETION = text(
-    """
-    WITH prev AS (
-        SELECT completed_at, completed_local_date FROM sessions
-         WHERE curriculum_id = :curriculum_id AND completed_at IS NOT NULL AND id <> :session_id
-         ORDER BY completed_at DESC, session_number DESC LIMIT 1
-    ), p AS (
-        UPDATE user_progress
-           SET sessions_completed = sessions_completed - 1,
-               total_time_spent = total_time_spent - :minutes,
-               current_streak = :streak,
-               last_session_date = (SELECT completed_at FROM prev),
-               last_session_local_date = (SELECT completed_local_date FROM prev)
-         WHERE curriculum_id = :curriculum_id
-        RETURNING 1
-    ), s AS (
-        UPDATE sessions SET completed_at = NULL, completed_local_date = NULL, minutes_spent = NULL
-         WHERE id = :session_id AND EXISTS (SELECT 1 FROM p)
-        RETURNING 1
-    ), n AS (
-        DELETE FROM user_notes
-         WHERE session_id = :session_id AND created_at = :completed_at AND EXISTS (SELECT 1 FROM s)
-        RETURNING 1
-    ), c AS (
-        UPDATE curricula SET status = 'active'
-         WHERE id = :curriculum_id AND status = 'completed' AND EXISTS (SELECT 1 FROM s)
-        RETURNING 1
-    )
-    SELECT (SELECT count(*) FROM n) + (SELECT count(*) FROM c)
-    """
-)
 
 
 class SqlCurriculumRepository(_Repository):
@@ -248,7 +131,7 @@ class SqlCurriculumRepository(_Repository):
         return self._overview(row)
 
     async def current_id(self, user_id: UUID) -> UUID | None:
-        return await self._conn.scalar(_CURRENT_ID, {"user_id": user_id})
+        return await self._conn.scalar(CURRENT_ID, {"user_id": user_id})
 
     async def list_for(self, user_id: UUID) -> list[CurriculumOverview]:
         rows = await self._session.execute(
@@ -298,10 +181,10 @@ class SqlCurriculumRepository(_Repository):
         return len(result.all())
 
     async def lock_learner(self, user_id: UUID) -> None:
-        await self._tx.fetchrow(_LOCK_USER, {"user_id": user_id})
+        await self._tx.fetchrow(LOCK_USER, {"user_id": user_id})
 
     async def completion_context(self, user_id: UUID) -> CompletionContext | None:
-        row = await self._tx.fetchrow(_COMPLETION_CONTEXT, {"user_id": user_id})
+        row = await self._tx.fetchrow(COMPLETION_CONTEXT, {"user_id": user_id})
         if row is None:
             return None
         return CompletionContext(
@@ -327,14 +210,14 @@ class SqlCurriculumRepository(_Repository):
         try:
             row = await self._record(completion)
         except Exception as error:
-            if sqlstate_of(error) != _DIVISION_BY_ZERO:
+            if sqlstate_of(error) != DIVISION_BY_ZERO:
                 raise
             return False  # the session moved after it was read
         return row is not None and row["written"] == 1
 
     async def _record(self, completion: Completion) -> Mapping[Any, Any] | None:
         return await self._tx.fetchrow(
-            _RECORD_COMPLETION,
+            RECORD_COMPLETION,
             {
                 "number": completion.session_number,
                 "user_id": completion.user_id,
@@ -385,9 +268,20 @@ class SqlCurriculumRepository(_Repository):
         )
         return [day for day in days if day is not None]
 
+    async def study_days(self, user_id: UUID, *, limit: int = 400) -> list[date]:
+        days = await self._session.scalars(
+            select(SessionRow.completed_local_date)
+            .join(CurriculumRow, CurriculumRow.id == SessionRow.curriculum_id)
+            .where(CurriculumRow.user_id == user_id, SessionRow.completed_local_date.is_not(None))
+            .group_by(SessionRow.completed_local_date)
+            .order_by(SessionRow.completed_local_date.desc())
+            .limit(limit)
+        )
+        return [day for day in days if day is not None]
+
     async def revert_completion(self, last: LastCompletion, streak: int) -> None:
         await self._conn.execute(
-            _REVERT_COMPLETION,
+            REVERT_COMPLETION,
             {
                 "curriculum_id": last.curriculum_id,
                 "session_id": last.session_id,

@@ -22,6 +22,7 @@ from uuid import UUID
 from domain.notifications.services import replan_user
 from domain.shared.clock import Clock
 from domain.shared.errors import Conflict, InvalidInput, NotAllowed
+from domain.shared.text import plural
 from domain.unit_of_work import UnitOfWork
 
 CODE_TTL = timedelta(minutes=10)
@@ -29,9 +30,9 @@ GUESS_WINDOW = timedelta(minutes=10)
 MAX_WRONG_GUESSES = 5
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to read and type
 CODE_LENGTH = 8
-WRONG = "That code is wrong, used or expired. Nothing was changed. ({left} tries left.)"
+WRONG = "That code is wrong, used or expired. Nothing was changed. ({left} left.)"
 TOO_MANY = (
-    "Too many wrong codes. Please wait {minutes} minutes, then ask for a fresh code with "
+    "Too many wrong codes. Please wait {minutes}, then ask for a fresh code with "
     "/link on the other platform. Nothing was changed."
 )
 
@@ -112,13 +113,17 @@ async def link(user_id: UUID, text: str, uow: UnitOfWork, clock: Clock) -> Linke
             failed, since = 0, now
         if failed >= MAX_WRONG_GUESSES:
             wait = since + GUESS_WINDOW - now
-            raise NotAllowed(TOO_MANY.format(minutes=max(1, -(-wait.seconds // 60))))
+            raise NotAllowed(
+                TOO_MANY.format(minutes=plural(max(1, -(-wait.seconds // 60)), "minute"))
+            )
         code = normalize(text)
         owner = None if code is None else await uow.links.owner_of(_hash(code), now)
         if code is None or owner is None or not await uow.links.use_code(owner, _hash(code), now):
             await uow.links.set_guesses(user_id, failed + 1, since)
             await uow.commit()
-            raise InvalidInput(WRONG.format(left=MAX_WRONG_GUESSES - failed - 1))
+            raise InvalidInput(
+                WRONG.format(left=plural(MAX_WRONG_GUESSES - failed - 1, "try", "tries"))
+            )
         if owner == user_id:
             raise InvalidInput(OWN_CODE)
         await uow.links.lock_users(owner, user_id)

@@ -27,19 +27,23 @@ class CreateCurriculum:
 
 @dataclass(frozen=True)
 class OpenCurriculum:
-    """Make one of the learner's curricula the current one."""
+    """Make one of the learner's curricula the current one: by id (a button), or by its
+    ``number`` in ``/plans`` (``/switch 2``)."""
 
     user_id: UUID
-    curriculum_id: UUID
+    curriculum_id: UUID | None = None
+    number: int | None = None
 
 
 @dataclass(frozen=True)
 class ChangeCurriculumStatus:
-    """Pause, resume or archive a curriculum (the current one when ``curriculum_id`` is None)."""
+    """Pause, resume or archive a curriculum: the one with ``curriculum_id``, or number
+    ``number`` in ``/plans``, or else the current one."""
 
     user_id: UUID
     target: CurriculumStatus
     curriculum_id: UUID | None = None
+    number: int | None = None
 
 
 @dataclass(frozen=True)

@@ -223,6 +223,8 @@ class SessionLogged:
     curriculum_completed: bool
     note_saved: bool
     session_id: UUID | None = None  # for the how-did-it-go tap
+    curriculum_id: UUID | None = None
+    now_current: CurriculumOverview | None = None  # the plan current once this one is finished
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,23 @@ class PlanPage:
     sessions: list[StudySession]
     page: int
     pages: int
+    became_current: bool = False  # opening it made it the current plan
+
+
+@dataclass(frozen=True)
+class PlanChoice:
+    """A plan to switch to, with its number in ``/plans``."""
+
+    number: int
+    curriculum: CurriculumOverview
+
+
+@dataclass(frozen=True)
+class StatusChanged:
+    """A plan paused, resumed or archived, and the plan current after it (when that changed)."""
+
+    curriculum: CurriculumOverview
+    now_current: CurriculumOverview | None = None
 
 
 @dataclass(frozen=True)
@@ -256,6 +275,17 @@ class ProgressReport:
 
     timezone: str
     curricula: list[CurriculumProgress]
+    daily_streak: int = 0  # days in a row with a session in any plan
+    daily_at_risk: bool = False
+
+
+@dataclass(frozen=True)
+class PlanList:
+    """``/plans``: every curriculum with its own streak, the current one, the daily streak."""
+
+    curricula: list[CurriculumProgress]
+    current_id: UUID | None
+    daily_streak: int
 
 
 @dataclass(frozen=True)

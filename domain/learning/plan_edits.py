@@ -34,7 +34,7 @@ from domain.learning.parsing import (
 )
 from domain.learning.planner import TITLE_MAX, shorten
 from domain.shared.errors import InvalidInput
-from domain.shared.text import clean_text
+from domain.shared.text import clean_text, plural
 
 MAX_SESSIONS = SESSIONS_RANGE[1]
 REPLAN_USAGE = (
@@ -283,8 +283,8 @@ def replan_specs(
     new_total = spec.total_sessions if total is None else total
     if not done < new_total <= MAX_SESSIONS:
         raise InvalidInput(
-            f"You've completed {done} session(s), so the plan needs between {done + 1} and "
-            f"{MAX_SESSIONS} sessions."
+            f"You've completed {plural(done, 'session')}, so the plan needs between {done + 1} "
+            f"and {MAX_SESSIONS} sessions."
         )
     new = replace(
         spec,

@@ -94,6 +94,10 @@ class CurriculumRepository(Protocol):
         """Local completion dates of the curriculum's sessions, leaving one session out."""
         ...
 
+    async def study_days(self, user_id: UUID, *, limit: int = 400) -> list[date]:
+        """The local days on which the learner completed a session in any plan, newest first."""
+        ...
+
     async def revert_completion(self, last: LastCompletion, streak: int) -> None: ...
 
 

@@ -7,7 +7,8 @@ only ever reads or changes that user's own rows.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from dataclasses import replace
+from datetime import date, timedelta
 from uuid import UUID
 
 from domain.learning import schedule, streaks
@@ -15,9 +16,11 @@ from domain.learning.commands import AddNote, LogSession, UndoLastSession
 from domain.learning.curricula import NO_CURRICULUM
 from domain.learning.model import (
     Completion,
+    CurriculumOverview,
     CurriculumProgress,
     CurriculumStatus,
     Note,
+    PlanList,
     ProgressReport,
     RecentNotes,
     SessionLogged,
@@ -48,14 +51,21 @@ async def log_session(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> Session
     """
     async with uow.each_statement() as fast:
         logged = await _complete_next(cmd, fast, clock)
-    if logged is not None:
-        return logged
-    async with uow:
-        await uow.curricula.lock_learner(cmd.user_id)
-        logged = await _complete_next(cmd, uow, clock)
-        if logged is None:  # cannot happen while we hold the learner's row
-            raise Conflict("Your progress changed while I was saving it. Please try /done again.")
-        await uow.commit()
+    if logged is None:
+        async with uow:
+            await uow.curricula.lock_learner(cmd.user_id)
+            logged = await _complete_next(cmd, uow, clock)
+            if logged is None:  # cannot happen while we hold the learner's row
+                raise Conflict(
+                    "Your progress changed while I was saving it. Please try /done again."
+                )
+            await uow.commit()
+    if logged.curriculum_completed:  # the newest active plan is current now, if there is one
+        async with uow:
+            current = await uow.curricula.current_id(cmd.user_id)
+            if current is not None and current != logged.curriculum_id:
+                now_current = await uow.curricula.get_owned(current, owner=cmd.user_id)
+                logged = replace(logged, now_current=now_current)
     return logged
 
 
@@ -117,6 +127,7 @@ async def _complete_next(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> Sess
         curriculum_completed=finished,
         note_saved=cmd.note is not None,
         session_id=context.next_session_id,
+        curriculum_id=context.curriculum_id,
     )
 
 
@@ -168,31 +179,55 @@ async def recent_notes(user_id: UUID, uow: UnitOfWork, limit: int = 10) -> Recen
 
 
 async def progress_report(user_id: UUID, uow: UnitOfWork, clock: Clock) -> ProgressReport:
-    """Every non-archived curriculum with its streak as it stands today, in the user's zone."""
+    """Every non-archived curriculum with its own streak as it stands today, and the daily
+    streak across all plans, in the user's zone."""
     async with uow:
         user = await uow.users.get(user_id)
         curricula = await uow.curricula.list_for(user_id)
+        days = await uow.curricula.study_days(user_id)
     today = timezones.local_date(clock.now(), user.timezone)
-    report = []
-    for curriculum in curricula:
-        if curriculum.status is CurriculumStatus.ARCHIVED:
-            continue
-        p = curriculum.progress
-        report.append(
-            CurriculumProgress(
-                curriculum,
-                streak=streaks.current_streak(p.current_streak, p.last_local_date, today),
-                at_risk=curriculum.status is CurriculumStatus.ACTIVE
-                and streaks.streak_at_risk(p.current_streak, p.last_local_date, today),
-                schedule=None
-                if curriculum.schedule is None
-                else schedule.standing(
-                    curriculum.schedule,
-                    total_sessions=curriculum.total_sessions,
-                    completed=p.sessions_completed,
-                    today=today,
-                    studied_today=p.last_local_date == today,
-                ),
-            )
-        )
-    return ProgressReport(user.timezone, report)
+    report = [
+        _standing(curriculum, today)
+        for curriculum in curricula
+        if curriculum.status is not CurriculumStatus.ARCHIVED
+    ]
+    return ProgressReport(
+        user.timezone,
+        report,
+        daily_streak=streaks.daily_streak(days, today),
+        daily_at_risk=streaks.daily_at_risk(days, today),
+    )
+
+
+async def plans_overview(user_id: UUID, uow: UnitOfWork, clock: Clock) -> PlanList:
+    """``/plans``: every curriculum with its own streak, which one is current, and the daily
+    streak across all plans."""
+    async with uow:
+        user = await uow.users.get(user_id)
+        curricula = await uow.curricula.list_for(user_id)
+        current = await uow.curricula.current_id(user_id)
+        days = await uow.curricula.study_days(user_id)
+    today = timezones.local_date(clock.now(), user.timezone)
+    return PlanList(
+        [_standing(c, today) for c in curricula], current, streaks.daily_streak(days, today)
+    )
+
+
+def _standing(curriculum: CurriculumOverview, today: date) -> CurriculumProgress:
+    """One curriculum with its own streak and schedule as they stand on ``today``."""
+    p = curriculum.progress
+    return CurriculumProgress(
+        curriculum,
+        streak=streaks.current_streak(p.current_streak, p.last_local_date, today),
+        at_risk=curriculum.status is CurriculumStatus.ACTIVE
+        and streaks.streak_at_risk(p.current_streak, p.last_local_date, today),
+        schedule=None
+        if curriculum.schedule is None
+        else schedule.standing(
+            curriculum.schedule,
+            total_sessions=curriculum.total_sessions,
+            completed=p.sessions_completed,
+            today=today,
+            studied_today=p.last_local_date == today,
+        ),
+    )

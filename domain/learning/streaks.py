@@ -1,8 +1,10 @@
 """Study streaks, counted on the learner's own calendar days.
 
-A day counts when at least one session was completed on it, in the learner's time zone *at
-the moment of completion*. That local date is stored with the completion, so moving to another
-time zone later never re-dates (and so never breaks) a streak that was kept day by day.
+Two streaks, one rule: each plan's own (a day counts when a session of that plan was done) and
+the learner's daily streak across all plans (a day counts when any session of any plan was
+done). A day counts in the learner's time zone *at the moment of completion*. That local date
+is stored with the completion, so moving to another time zone later never re-dates (and so
+never breaks) a streak that was kept day by day.
 """
 
 from __future__ import annotations
@@ -57,3 +59,23 @@ def current_streak(stored: int, last_day: date | None, today: date) -> int:
 def streak_at_risk(stored: int, last_day: date | None, today: date) -> bool:
     """True when a live streak ends tonight unless the learner studies today."""
     return stored > 0 and last_day is not None and today == last_day + ONE_DAY
+
+
+def daily_streak(days: Iterable[date], today: date) -> int:
+    """The learner's daily streak across all plans, as it stands on ``today``.
+
+    ``days`` are the local dates of their completed sessions in any plan: the run of
+    consecutive days up to the latest, kept until the end of the day after it.
+    """
+    known = set(days)
+    if not known:
+        return 0
+    return current_streak(streak_from_days(known), max(known), today)
+
+
+def daily_at_risk(days: Iterable[date], today: date) -> bool:
+    """True when the daily streak ends tonight unless the learner studies today, in any plan."""
+    known = set(days)
+    if not known:
+        return False
+    return streak_at_risk(streak_from_days(known), max(known), today)

@@ -11,6 +11,13 @@ from domain.shared.errors import InvalidInput
 _CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``1, "session"`` -> "1 session"; ``2, "session"`` -> "2 sessions"; ``many`` for irregular
+    words (``plural(n, "try", "tries")``). Every count shown to a person goes through this (the
+    handlers import it from ``bot.handlers.formatting``)."""
+    return f"{count} {word if count == 1 else (many or word + 's')}"
+
+
 def without_controls(value: str) -> str:
     """``value`` without control characters (tabs and newlines stay) or lone surrogates."""
     if _CONTROLS.search(value) is None:

@@ -232,7 +232,9 @@ def test_a_base_url_chooses_the_model_planner_and_needs_a_model() -> None:
     )
     assert isinstance(chosen, LanguageModelPlanner)
     assert load_settings().llm_timeout_seconds == 20.0
-    with pytest.raises(SettingsError, match="SYLLABOT_LLM_MODEL: required"):
+    with pytest.raises(
+        SettingsError, match="SYLLABOT_LLM_MODEL must be set when SYLLABOT_LLM_BASE_URL is set"
+    ):
         load_settings(SYLLABOT_LLM_BASE_URL="http://127.0.0.1:11434/v1")
     with pytest.raises(SettingsError, match="SYLLABOT_LLM_BASE_URL"):
         load_settings(SYLLABOT_LLM_BASE_URL="ftp://x", SYLLABOT_LLM_MODEL="m")

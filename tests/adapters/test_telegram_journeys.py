@@ -182,7 +182,8 @@ async def test_a_deep_link_opens_your_own_curriculum_and_anything_else_gets_the_
         assert link == f"c_{piano.hex}" and len(link) <= 64
 
         opened = await di.say(f"/start {link}")
-        assert opened.startswith("Piano (beginner) · active · 0/12 done · page 1 of 2")
+        assert opened.startswith("▶ “Piano (beginner)” is now your current plan")
+        assert "\nPiano (beginner) · active · 0/12 done · page 1 of 2" in opened
         assert "Hi " not in opened
         assert "Piano" in await di.say("/next")  # it is the current curriculum now
 

@@ -163,7 +163,7 @@ async def test_pause_resume_archive(dispatcher: Dispatcher) -> None:
     assert "already paused" in await fe.say("/pause")
     assert "now active" in await fe.say("/resume")
     assert "now archived" in await fe.say("/archive")
-    assert "no curriculum" in await fe.say("/done")
+    assert "archived. /resume it first" in await fe.say("/done")  # it stays the one named
     assert "archived" in await fe.say("/plans")
     await fe.say("#1")  # open the archived curriculum again
     assert "archived. /resume it first" in await fe.say("/done")

@@ -164,10 +164,15 @@ async def test_wrong_guesses_are_limited_to_five_per_ten_minutes(
     tg, dc = Account(dispatcher, "telegram"), Account(dispatcher, "discord")
     code = await tg.code()
     await dc.say("/start")
-    for guess in ("AAAA-AAAA", "not a code", "ABCD-EFG2", "💥", "2" * 500):
-        assert "wrong, used or expired" in await dc.say(f"/link {guess}")
+    left = ["4 tries left", "3 tries left", "2 tries left", "1 try left", "0 tries left"]
+    for guess, words in zip(
+        ("AAAA-AAAA", "not a code", "ABCD-EFG2", "💥", "2" * 500), left, strict=True
+    ):
+        reply = await dc.say(f"/link {guess}")
+        assert "wrong, used or expired" in reply and f"({words}.)" in reply
     before = await snapshot(engine)
-    assert "Too many wrong codes" in await dc.say(f"/link {code}")  # even the right one
+    refused = await dc.say(f"/link {code}")  # even the right one
+    assert "Too many wrong codes. Please wait 10 minutes," in refused
     assert await snapshot(engine) == before
     clock.advance(minutes=10)  # a new window (and the code has expired meanwhile)
     assert "Linked" in await dc.say(f"/link {await tg.code()}")

@@ -136,9 +136,10 @@ async def test_an_expert_is_found_booked_confirmed_completed_rated_and_paid(
     assert "A learner rated your session" in await ex.say("/bookings")
     assert "Payment recorded" in await ex.press("💶 Mark paid")
     earnings = await ex.say("/earnings")
-    assert "2026-03: 1 session · gross 30.00 EUR · commission 4.50 EUR · earned 25.50 EUR" in (
+    assert "Mar 2026: 1 session · gross 30.00 EUR · commission 4.50 EUR · earned 25.50 EUR" in (
         earnings
     )
+    assert "★ 5.0 (1 rating)" in await ada.say(f"/experts {subject.lower()}")
     async with engine.connect() as conn:
         row = (
             await conn.execute(

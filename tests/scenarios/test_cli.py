@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import pty
+import re
 import signal
 import subprocess
 import sys
@@ -98,11 +99,20 @@ def test_a_wrong_setting_gets_one_line_naming_the_variable() -> None:
     result = run_cli("chat", env={"DATABASE_URL": "postgresql://nope"})
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        "Configuration error: DATABASE_URL: must start with postgresql+asyncpg:// "
-        "(e.g. postgresql+asyncpg://user@host/db)"
+        "Configuration error: DATABASE_URL must be a PostgreSQL URL that starts with "
+        "postgresql+asyncpg://, such as postgresql+asyncpg://user:password@localhost:5432/syllabot"
+        " (or unset, to run the embedded server)"
     ]
     result = run_cli("chat", env={"SYLLABOT_DB_POOL_SIZE": "lots"})
-    assert result.returncode == 2 and "SYLLABOT_DB_POOL_SIZE" in result.stderr
+    assert (
+        result.returncode == 2
+        and "SYLLABOT_DB_POOL_SIZE must be a whole number from 1 to 200" in result.stderr
+    )
+    result = run_cli("chat", env={"SYLLABOT_CURRENCY": "euro"})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "Configuration error: SYLLABOT_CURRENCY must be a three-letter currency code such as EUR"
+    ]
 
 
 def test_an_unreachable_database_is_one_clear_line_not_a_traceback() -> None:
@@ -170,7 +180,7 @@ def test_admin_commands_list_verify_and_pay_out(db_env: dict[str, str]) -> None:
     listed = run_cli("admin", "experts", env=db_env)
     line = next(row for row in listed.stdout.splitlines() if f"Dr {name}" in row)
     expert_id = line.split()[0]
-    assert "30.00-50.00 EUR/h  [french]" in line
+    assert "30.00 EUR–50.00 EUR an hour  [french]" in line
 
     assert "not an expert id" in run_cli("admin", "verify", "nope", env=db_env).stderr
     verified = run_cli("admin", "verify", expert_id, env=db_env)
@@ -180,7 +190,10 @@ def test_admin_commands_list_verify_and_pay_out(db_env: dict[str, str]) -> None:
 
     told = run_cli("chat", "--user", name, stdin="/expert\n", env=db_env)
     assert "Your expert profile is verified" in told.stdout
-    assert "payout(s) paid" in run_cli("admin", "payouts", env=db_env).stdout
+    paid = run_cli("admin", "payouts", env=db_env).stdout  # other tests' payouts may be due
+    assert re.fullmatch(
+        r"Marked (1 payout|\d+ payouts) paid, [\d,]+\.\d\d EUR in expert earnings\.\n", paid
+    )
 
 
 def test_worker_starts_says_where_it_delivers_and_stops_cleanly(db_env: dict[str, str]) -> None:

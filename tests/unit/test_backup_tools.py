@@ -87,5 +87,5 @@ def test_backups_default_under_the_data_dir_daily_at_0330_utc(tmp_path: Path) ->
     assert chosen.backup_at == time(4, 15)
     assert chosen.backup_config().mirror == tmp_path / "far"
     assert chosen.backup_config().keep.weekly == 8
-    with pytest.raises(SettingsError, match="^SYLLABOT_BACKUP_AT: "):
+    with pytest.raises(SettingsError, match="^SYLLABOT_BACKUP_AT must be a UTC time"):
         load_settings(SYLLABOT_BACKUP_AT="25:00")

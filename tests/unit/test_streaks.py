@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.learning import streaks
 from domain.learning.streaks import current_streak, streak_after, streak_at_risk, streak_from_days
 from domain.shared.timezones import local_date
 
@@ -144,3 +145,19 @@ def test_one_session_a_day_at_a_fixed_local_hour_builds_a_full_streak(
         at = datetime.combine(local_noon, first_local.timetz().replace(tzinfo=None))
         events.append((at.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC), zone))
     assert replay(events) == days
+
+
+def test_the_daily_streak_counts_a_day_with_a_session_in_any_plan() -> None:
+    days = [date(2026, 3, 27), date(2026, 3, 28), date(2026, 3, 29), date(2026, 3, 29)]
+    assert streaks.daily_streak(days, date(2026, 3, 29)) == 3
+    assert streaks.daily_streak(days, date(2026, 3, 30)) == 3  # kept through the next day
+    assert streaks.daily_at_risk(days, date(2026, 3, 30))
+    assert not streaks.daily_at_risk(days, date(2026, 3, 29))
+    assert streaks.daily_streak(days, date(2026, 3, 31)) == 0  # a missed day ends it
+    assert streaks.daily_streak([], date(2026, 3, 31)) == 0
+    assert not streaks.daily_at_risk([], date(2026, 3, 31))
+
+
+def test_the_daily_streak_stands_when_travelling_west_makes_today_earlier() -> None:
+    days = [date(2026, 3, 28), date(2026, 3, 29)]
+    assert streaks.daily_streak(days, date(2026, 3, 28)) == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.handlers import payloads
 from bot.handlers.base import (
     Button,
@@ -12,23 +14,25 @@ from bot.handlers.base import (
     Request,
     rows,
 )
-from bot.handlers.formatting import bar, duration
+from bot.handlers.formatting import bar, duration, plural
 from bot.handlers.learning import editing
 from bot.handlers.wizard import Step, Wizard
 from domain.learning.catalogue_planner import plan_source
 from domain.learning.commands import ChangeCurriculumStatus, CreateCurriculum, OpenCurriculum
 from domain.learning.curricula import (
+    LIVE,
     NO_CURRICULUM,
     change_status,
     create_curriculum,
     current_curriculum,
-    list_curricula,
     open_curriculum,
+    other_plans,
     plan_page,
 )
 from domain.learning.matching import find_subject
 from domain.learning.model import (
     CurriculumCreated,
+    CurriculumOverview,
     CurriculumSpec,
     CurriculumStatus,
     PlannedBy,
@@ -49,6 +53,7 @@ from domain.learning.parsing import (
     parse_topics,
     spec_from_answers,
 )
+from domain.learning.sessions import plans_overview
 from domain.shared.errors import InvalidInput
 from domain.shared.text import parse_int
 
@@ -149,7 +154,7 @@ def _created(created: CurriculumCreated, spec: CurriculumSpec) -> Reply:
     overview = created.overview
     first = overview.next_session
     lines = [
-        f"📚 Created “{overview.title}”: {overview.total_sessions} sessions × "
+        f"📚 Created “{overview.title}”: {plural(overview.total_sessions, 'session')} × "
         f"{duration(overview.session_minutes)}, {_planned(created, spec)}.",
     ]
     if first is not None:
@@ -158,22 +163,81 @@ def _created(created: CurriculumCreated, spec: CurriculumSpec) -> Reply:
     return Reply("\n".join(lines))
 
 
+def streak_words(days: int) -> str:
+    """ "🔥 3-day streak", or "no streak yet"."""
+    return f"🔥 {days}-day streak" if days else "no streak yet"
+
+
+def daily_streak_words(days: int) -> str:
+    """The daily streak across all plans, said apart from each plan's own."""
+    return (
+        f"🔥 Daily streak: {plural(days, 'day')} in a row with a session in any plan"
+        if days
+        else "Daily streak: none yet (a day counts when you do a session in any plan)"
+    )
+
+
 async def plans(req: Request) -> Reply:
-    """All curricula with their progress, and buttons to open one."""
-    curricula = await list_curricula(req.user_id, req.ctx.uow())
-    if not curricula:
+    """All curricula with their progress and own streak, the current one marked, the daily
+    streak across them, and buttons to open one."""
+    listing = await plans_overview(req.user_id, req.ctx.uow(), req.ctx.clock)
+    if not listing.curricula:
         return Reply(NO_CURRICULUM)
     lines = ["Your curricula:"]
     buttons = []
-    for number, c in enumerate(curricula, start=1):
+    for number, item in enumerate(listing.curricula, start=1):
+        c = item.curriculum
         done = c.progress.sessions_completed
+        current = c.id == listing.current_id
         lines.append(
-            f"{number}. {c.title} · {c.status.value} · {done}/{c.total_sessions} "
-            f"{bar(done, c.total_sessions)} {c.percent_done}%"
+            f"{number}. {'▶ ' if current else ''}{c.title} · {c.status.value}"
+            f"{' · current' if current else ''} · {done}/{c.total_sessions} "
+            f"{bar(done, c.total_sessions)} {c.percent_done}% · {streak_words(item.streak)}"
         )
         if number <= 10:
             buttons.append(Button(f"Open {number}", payloads.encode(req.user_id, "co", c.id.hex)))
+    lines += ["", daily_streak_words(listing.daily_streak)]
+    lines.append("▶ marks your current plan: /next, /plan and /done act on it; /switch <n>.")
     return Reply("\n".join(lines), rows(*buttons, per_row=5))
+
+
+async def switch(req: Request) -> Reply:
+    """/switch <n>: make plan n (as /plans numbers them) the current one; without n, choose."""
+    if not req.args.strip():
+        listing = await plans_overview(req.user_id, req.ctx.uow(), req.ctx.clock)
+        choices = [
+            (number, item.curriculum)
+            for number, item in enumerate(listing.curricula, start=1)
+            if item.curriculum.status in LIVE and item.curriculum.id != listing.current_id
+        ]
+        if not choices:
+            return Reply(
+                "You have no other active or paused plan to switch to. /new creates one."
+                if listing.curricula
+                else NO_CURRICULUM
+            )
+        return Reply(
+            "Which plan should be your current one?",
+            switch_buttons(req, choices),
+        )
+    number = parse_int(req.args, what="plan number", low=1, high=999)
+    result = await open_curriculum(OpenCurriculum(req.user_id, number=number), req.ctx.uow())
+    return _plan_reply(req, result)
+
+
+def switch_buttons(
+    req: Request, choices: list[tuple[int, CurriculumOverview]]
+) -> tuple[tuple[Button, ...], ...]:
+    """One "Switch to" button per plan, carrying its name (the press is checked again)."""
+    return rows(
+        *(
+            Button(
+                f"Switch to {number}. {c.title}"[:60], payloads.encode(req.user_id, "co", c.id.hex)
+            )
+            for number, c in choices[:10]
+        ),
+        per_row=1,
+    )
 
 
 def _session_line(session: StudySession) -> str:
@@ -188,6 +252,12 @@ def _plan_reply(req: Request, page: PlanPage, *, edit: bool = False) -> Reply:
         f" · page {page.page + 1} of {page.pages}"
     )
     lines = [header, *(_session_line(s) for s in page.sessions)]
+    if page.became_current:
+        lines.insert(0, f"▶ “{c.title}” is now your current plan: /next and /done act on it.")
+    elif c.status is CurriculumStatus.ARCHIVED:
+        lines.append(f"“{c.title}” is archived; /resume <its number in /plans> brings it back.")
+    elif c.status is CurriculumStatus.COMPLETED:
+        lines.append(f"Every session of “{c.title}” is done; /switch to another plan or /new.")
     buttons = []
     if page.page > 0:
         buttons.append(
@@ -205,10 +275,15 @@ async def plan(req: Request) -> Reply:
     words = req.args.split(maxsplit=1)
     if words and words[0].lower() == "edit":
         return await editing.plan_edit(req, words[1] if len(words) > 1 else "")
-    page = 0
+    page = None  # the page that holds the next session
     if req.args.strip():
-        page = parse_int(req.args, what="page", low=1, high=999) - 1
-    result = await plan_page(req.user_id, req.ctx.uow(), page=page)
+        word = req.args.strip()
+        if not re.fullmatch(r"[+-]?\d{1,6}", word):
+            raise InvalidInput(
+                f"The page must be a whole number, not “{word[:20]}”: /plan [page] · /plan edit"
+            )
+        page = int(word) - 1  # the domain answers a page out of range with the real range
+    result = await plan_page(req.user_id, req.ctx.uow(), page=page, strict=True)
     return _plan_reply(req, result)
 
 
@@ -223,7 +298,7 @@ async def plan_page_button(req: Request) -> Reply:
 
 
 async def open_button(req: Request) -> Reply:
-    """ "Open N" under /plans: make it current and show its plan."""
+    """ "Open N" under /plans, "Switch to N": make it current and show its plan."""
     if len(req.button_args) != 1:
         raise InvalidInput(payloads.STALE)
     command = OpenCurriculum(req.user_id, payloads.uuid_arg(req.button_args[0]))
@@ -255,45 +330,76 @@ async def next_session(req: Request) -> Reply:
     """The next session of the current curriculum."""
     c = await current_curriculum(req.user_id, req.ctx.uow())
     if c.next_session is None:
-        return Reply(f"Every session of “{c.title}” is done. 🎉 Start something new with /new.")
+        return await finished_reply(req, c)
     footer = "When you've finished it, send /done [minutes] [note]."
-    if c.status is CurriculumStatus.PAUSED:
-        footer = f"“{c.title}” is paused; /resume it to log sessions."
+    if c.status in (CurriculumStatus.PAUSED, CurriculumStatus.ARCHIVED):
+        footer = f"“{c.title}” is {c.status.value}; /resume it to log sessions."
     return Reply(f"{c.title}\n{session_details(c.next_session)}\n\n{footer}")
+
+
+async def finished_reply(req: Request, c: CurriculumOverview) -> Reply:
+    """Every session of ``c`` is done: point to the learner's other plans (buttons), or /new."""
+    others = await other_plans(req.user_id, req.ctx.uow(), besides=c.id)
+    text = f"Every session of “{c.title}” is done. 🎉"
+    if not others:
+        return Reply(f"{text} Start something new with /new.")
+    listed = ", ".join(f"{o.number}. {o.curriculum.title}" for o in others)
+    return Reply(
+        f"{text} Your other plans: {listed}. Switch to one (/switch <n>), or start something "
+        "new with /new.",
+        switch_buttons(req, [(o.number, o.curriculum) for o in others]),
+    )
+
+
+def now_current_words(c: CurriculumOverview) -> str:
+    """What the learner is told when a plan became current because another one ended."""
+    return f"▶ “{c.title}” is now your current plan: /next shows its next session."
 
 
 def _status_command(target: CurriculumStatus, verb: str) -> Handler:
     async def change(req: Request) -> Reply:
-        c = await change_status(ChangeCurriculumStatus(req.user_id, target), req.ctx.uow())
-        return Reply(f"“{c.title}” is now {c.status.value}. {verb}")
+        number = None
+        if req.args.strip():
+            number = parse_int(req.args, what="plan number", low=1, high=999)
+        command = ChangeCurriculumStatus(req.user_id, target, number=number)
+        changed = await change_status(command, req.ctx.uow())
+        c = changed.curriculum
+        lines = [f"“{c.title}” is now {c.status.value}. {verb}"]
+        if changed.now_current is not None:
+            lines.append(now_current_words(changed.now_current))
+        return Reply("\n".join(lines))
 
     return change
 
 
 COMMANDS = [
     Command("new", new, "create a curriculum (wizard, or in one line)", NEW_USAGE),
-    Command("plans", plans, "all your curricula, with progress"),
+    Command("plans", plans, "all your curricula, with progress; ▶ marks the current one"),
+    Command("switch", switch, "make another plan the current one", "/switch <n>"),
     Command(
         "plan",
         plan,
-        "the sessions of your current curriculum; /plan edit changes them",
+        "the sessions of your current curriculum, at the next one; /plan edit changes them",
         "/plan [page] · /plan edit",
     ),
     Command("next", next_session, "what to study next"),
     Command(
         "pause",
         _status_command(CurriculumStatus.PAUSED, "/resume when you're ready."),
-        "pause the current curriculum",
+        "pause the current curriculum (or plan n of /plans)",
+        "/pause [n]",
     ),
     Command(
         "resume",
         _status_command(CurriculumStatus.ACTIVE, "/next shows what's next."),
-        "resume a paused curriculum",
+        "resume a paused or archived curriculum",
+        "/resume [n]",
     ),
     Command(
         "archive",
         _status_command(CurriculumStatus.ARCHIVED, "It is kept, out of the way; see /plans."),
-        "archive the current curriculum",
+        "archive the current curriculum (or plan n of /plans)",
+        "/archive [n]",
     ),
 ]
 

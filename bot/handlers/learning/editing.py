@@ -6,6 +6,7 @@ from uuid import UUID
 
 from bot.handlers import payloads
 from bot.handlers.base import Button, Command, Handler, Reply, Request, rows
+from bot.handlers.formatting import plural
 from domain.learning.commands import EditPlan, ReplanCurriculum, SayHowItWent
 from domain.learning.editing import edit_plan, open_sessions, replan, say_how_it_went
 from domain.learning.model import Feeling, PlanAction, PlanEdited, SessionRated
@@ -91,7 +92,7 @@ def _edited(result: PlanEdited) -> str:
         PlanAction.MERGE: f"Merged “{result.other}” into session {n}: “{title}”.",
         PlanAction.SPLIT: f"Split session {n} in two: “{title}” and the next one.",
     }[result.action]
-    return f"✏️ {said} “{result.curriculum_title}” has {result.total_sessions} sessions."
+    return f"✏️ {said} “{result.curriculum_title}” has {plural(result.total_sessions, 'session')}."
 
 
 async def session_card(req: Request) -> Reply:
@@ -138,11 +139,11 @@ async def replan_command(req: Request) -> Reply:
     command = ReplanCurriculum(req.user_id, total, level, goals)
     result = await replan(command, req.ctx.uow(), req.ctx.planner)
     lines = [
-        f"🔁 Re-planned “{result.curriculum_title}”: {result.total_sessions} sessions; "
+        f"🔁 Re-planned “{result.curriculum_title}”: {plural(result.total_sessions, 'session')}; "
         + (
             "your completed session stays as it is."
             if result.kept == 1
-            else f"your {result.kept} completed sessions stay as they are."
+            else f"your {plural(result.kept, 'completed session')} stay as they are."
         )
     ]
     if result.next_session is not None:

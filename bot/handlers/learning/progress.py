@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.handlers.base import Ask, Command, Handler, Replies, Reply, Request
-from bot.handlers.formatting import bar, duration, local_time, schedule_standing
+from bot.handlers.formatting import bar, duration, local_time, plural, schedule_standing
+from bot.handlers.learning.curricula import daily_streak_words, now_current_words, streak_words
 from bot.handlers.learning.editing import feeling_buttons
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
@@ -20,10 +21,6 @@ from domain.learning.sessions import (
 from domain.shared.errors import InvalidInput
 
 
-def _streak(days: int) -> str:
-    return f"🔥 {days}-day streak" if days else "no streak yet"
-
-
 async def done(req: Request) -> Reply:
     """Complete the next session: /done [minutes] [note]."""
     minutes, note = parse_done_args(req.args)
@@ -33,14 +30,17 @@ async def done(req: Request) -> Reply:
     lines = [
         f"✅ Session {result.session_number} of {result.total_sessions} done: "
         f"{result.session_title} ({duration(result.minutes)}).",
-        f"{_streak(result.streak)} · {result.sessions_completed}/{result.total_sessions} "
+        f"{streak_words(result.streak)} · {result.sessions_completed}/{result.total_sessions} "
         f"{bar(result.sessions_completed, result.total_sessions)}",
     ]
     if result.note_saved:
         lines.append("📝 Note saved.")
     if result.curriculum_completed:
+        lines.append(f"🎉 You finished “{result.curriculum_title}”!")
         lines.append(
-            f"🎉 You finished “{result.curriculum_title}”! Start something new with /new."
+            "/next points to your other plans; /new starts something new."
+            if result.now_current is None
+            else now_current_words(result.now_current)
         )
     else:
         lines.append("/next shows what's next · /undo if that was a mistake.")
@@ -55,7 +55,7 @@ async def undo(req: Request) -> Reply:
     return Reply(
         f"↩️ Undone: session {result.session_number}, {result.session_title} "
         f"({duration(result.minutes)}) in “{result.curriculum_title}”. "
-        f"Streak now {result.streak} day(s)."
+        f"Streak now {plural(result.streak, 'day')}."
     )
 
 
@@ -64,14 +64,18 @@ async def progress(req: Request) -> Reply:
     report = await progress_report(req.user_id, req.ctx.uow(), req.ctx.clock)
     if not report.curricula:
         return Reply(NO_CURRICULUM)
-    blocks = []
+    daily = daily_streak_words(report.daily_streak)
+    if report.daily_at_risk:
+        daily += " · ⚠️ it ends tonight unless you do a session today"
+    blocks = [daily]
     for item in report.curricula:
         c, p = item.curriculum, item.curriculum.progress
         lines = [
             f"{c.title} ({c.status.value})",
             f"{bar(p.sessions_completed, c.total_sessions)} {p.sessions_completed}/"
-            f"{c.total_sessions} sessions · {c.percent_done}% · {duration(p.total_time_spent)}",
-            f"{_streak(item.streak)} · last session: "
+            f"{plural(c.total_sessions, 'session')} · {c.percent_done}% · "
+            f"{duration(p.total_time_spent)}",
+            f"{streak_words(item.streak)} in this plan · last session: "
             + local_time(p.last_session_date, report.timezone),
         ]
         if c.next_session is not None:
@@ -79,7 +83,7 @@ async def progress(req: Request) -> Reply:
         if item.schedule is not None:
             lines.append(f"📅 {schedule_standing(item.schedule)}")
         if item.at_risk:
-            lines.append("⚠️ Your streak ends tonight unless you log a session today.")
+            lines.append("⚠️ This plan's streak ends tonight unless you log a session in it today.")
         blocks.append("\n".join(lines))
     return Reply("\n\n".join(blocks) + f"\n\n(times in {report.timezone}; change with /timezone)")
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from icalendar import Calendar, Event
 
 from bot.handlers.base import Attachment, Command, Handler, Reply, Request
-from bot.handlers.formatting import schedule_standing
+from bot.handlers.formatting import plural, schedule_standing
 from domain.learning.commands import SetSchedule
 from domain.learning.model import ScheduleView
 from domain.learning.scheduling import schedule_view, set_schedule
@@ -101,7 +101,7 @@ async def calendar(req: Request) -> Reply:
     if not view.sessions:
         return Reply(f"No sessions left to schedule in “{view.curriculum_title}”.")
     return Reply(
-        f"📅 {len(view.sessions)} study sessions of “{view.curriculum_title}” "
+        f"📅 {plural(len(view.sessions), 'study session')} of “{view.curriculum_title}” "
         f"({view.timezone}): open the file to add them to your calendar.",
         attachment=calendar_file(view, req.ctx.clock.now()),
     )

@@ -19,7 +19,7 @@ from bot.handlers.base import (
     flow_of_button,
     rows,
 )
-from bot.handlers.formatting import local_time, money, plural, short_time
+from bot.handlers.formatting import local_time, money, month_name, plural, short_time
 from bot.handlers.marketplace import booking_messages, booking_walk
 from bot.handlers.marketplace.booking_card import (
     BUTTONS as ACTION_BUTTONS,
@@ -309,7 +309,8 @@ async def earnings(req: Request) -> Reply:
     lines = ["Your earnings (after commission):"]
     for m in months:
         lines.append(
-            f"{m.month}: {plural(m.sessions, 'session')} · gross {money(m.gross, m.currency)} · "
+            f"{month_name(m.month)}: {plural(m.sessions, 'session')} · "
+            f"gross {money(m.gross, m.currency)} · "
             f"commission {money(m.commission, m.currency)} · earned "
             f"{money(m.earnings, m.currency)} (paid out {money(m.paid, m.currency)}, "
             f"pending {money(m.pending, m.currency)})"

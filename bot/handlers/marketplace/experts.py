@@ -16,7 +16,7 @@ from bot.handlers.base import (
     flow_of_button,
     rows,
 )
-from bot.handlers.formatting import money, short_time
+from bot.handlers.formatting import money, plural, short_time
 from bot.handlers.wizard import Step, Wizard
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
@@ -52,13 +52,13 @@ SEARCH = "search"
 def describe(expert: Expert) -> str:
     """The profile as text (shared by /expert, /admin and profile cards)."""
     stars = (
-        f"★ {expert.average_rating:.2f} ({expert.rating_count} ratings)"
+        f"★ {expert.average_rating:.2f} ({plural(expert.rating_count, 'rating')})"
         if expert.rating_count
         else "no ratings yet"
     )
     specialties = ", ".join(f"{s.subject} ({s.proficiency.value})" for s in expert.specialties)
     lines = [
-        f"{expert.display_name} · {stars} · {expert.total_sessions} sessions",
+        f"{expert.display_name} · {stars} · {plural(expert.total_sessions, 'session')}",
         f"Rate: {money(expert.rate_min, expert.currency)} – "
         f"{money(expert.rate_max, expert.currency)} per hour",
         f"Languages: {', '.join(expert.languages) or '—'} · time zone {expert.timezone}",
@@ -254,7 +254,11 @@ async def _results(
     buttons = []
     for number, card in enumerate(found, start=first + 1):
         e = card.expert
-        stars = f"★ {e.average_rating:.1f} ({e.rating_count})" if e.rating_count else "new"
+        stars = (
+            f"★ {e.average_rating:.1f} ({plural(e.rating_count, 'rating')})"
+            if e.rating_count
+            else "new"
+        )
         subjects = ", ".join(f"{s.subject} ({s.proficiency.value})" for s in e.specialties[:3])
         soon = ", ".join(short_time(slot, zone) for slot in card.next_slots[:2]) or "none soon"
         lines.append(
