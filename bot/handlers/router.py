@@ -16,6 +16,7 @@ from bot.handlers.learning import curricula, editing, progress, schedule
 from bot.handlers.marketplace import bookings, experts
 from bot.handlers.notifications import reminders
 from bot.handlers.retry import retry_transient
+from bot.handlers.wizard import NAVIGATE, navigate
 from domain.accounts import conversations, inbound
 from domain.accounts.model import Identity
 from domain.accounts.registration import register
@@ -112,6 +113,7 @@ class Dispatcher:
             c.name: c for c in [*own, *(c for m in modules for c in m.COMMANDS)]
         }
         self.buttons: dict[str, Handler] = {k: v for m in modules for k, v in m.BUTTONS.items()}
+        self.buttons[NAVIGATE] = self._navigate  # ◀ Back and ✖ Cancel, in every flow
         self.flows = {k: v for m in modules for k, v in getattr(m, "FLOWS", {}).items()}
         # How a flow shows its current step again (``resume``): a module offers ``PROMPTS``.
         self.prompts: dict[str, Prompt] = {
@@ -122,6 +124,9 @@ class Dispatcher:
         self.deep_links: dict[str, Handler] = {
             k: v for m in modules for k, v in getattr(m, "DEEP_LINKS", {}).items()
         }
+
+    async def _navigate(self, req: Request) -> Reply:
+        return await navigate(req, self.prompts)
 
     def _forget_user(self, user_id: UUID) -> None:
         self.known.forget(user_id)

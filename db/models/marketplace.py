@@ -154,6 +154,12 @@ class BookingRow(Base):
     )
     confirmed_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
     expires_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    # 0007: a new time proposed by one side, until the other accepts or declines it.
+    proposed_start: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    proposed_by: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    move_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class SessionFeedbackRow(Base):

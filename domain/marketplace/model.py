@@ -68,6 +68,8 @@ class Action(StrEnum):
     FEEDBACK = "feedback"
     EXPERT_NOTES = "expert_notes"
     EXPIRE = "expire"
+    ACCEPT_MOVE = "accept_move"  # the other side's proposed new time
+    DECLINE_MOVE = "decline_move"
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,9 @@ class Booking:
     has_feedback: bool = False
     expert_timezone: str = "UTC"
     learner_timezone: str = "UTC"
+    proposed_start: datetime | None = None  # a new time one side asks for (``moves``)
+    proposed_by: UUID | None = None
+    move_reason: str | None = None
 
     @property
     def ends_at(self) -> datetime:

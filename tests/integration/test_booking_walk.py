@@ -39,6 +39,9 @@ def dispatcher(engine: AsyncEngine, clock: FakeClock, policy: Policy) -> Dispatc
     return bootstrap(engine, clock=clock, policy=policy)
 
 
+SIXTY = "60 min · 30.00 EUR"  # 60 minutes at the middle of 20-40 an hour
+
+
 def someone() -> Identity:
     name = f"walker-{uuid.uuid4().hex[:8]}"
     return Identity("terminal", name, f"terminal:{name}", name)
@@ -84,7 +87,7 @@ async def test_the_price_confirmed_is_the_price_stored_and_a_changed_price_is_as
     ada = Learner(dispatcher)
     await ada.say(f"/start e_{expert_id.hex}")
     await ada.press("📅 Book")
-    await ada.press("60 min")
+    await ada.press(SIXTY)
     await ada.say("#1")
     confirm = await ada.say("#1")
     assert "for 30.00 EUR?" in confirm  # 60 minutes at the middle of 20-40
@@ -107,11 +110,11 @@ async def test_a_double_tapped_confirm_books_once_and_the_second_tap_changes_not
     _, expert_id, _ = await _verified_expert(engine, clock, policy)
     ada = Learner(dispatcher)
     await ada.say(f"/start e_{expert_id.hex}")
-    for step in ("📅 Book", "60 min"):
+    for step in ("📅 Book", SIXTY):
         await ada.press(step)
     await ada.say("#1")
     await ada.say("#1")
-    [ok] = ada.payloads()
+    ok, _back, _cancel = ada.payloads()
     identity = ada.chat._identity
     first, second = await asyncio.gather(
         *(dispatcher.handle(Incoming(identity, payload=ok)) for _ in range(2))
@@ -134,8 +137,9 @@ async def test_rescheduling_walks_from_the_day_and_moves_the_booking(
     assert "Which day?" in days
     await ada.say("#2")
     moved = await ada.say("#1")
-    assert "Move the booking to 60 min with" in moved and "EUR" not in moved
-    assert "🗓 Moved." in await ada.press("✅ Confirm")
+    assert "🗓 Rescheduling booking" in moved and "Move it to" in moved
+    assert "60 min with" in moved and "The price stays 30.00 EUR" in moved
+    assert "🗓 Moved from Tue 03 Mar 2026, 08:00 to" in await ada.press("✅ Confirm")
     [(_, starts, status)] = await stored(engine, expert_id)
     assert starts.date() > datetime(2026, 3, 3, tzinfo=UTC).date() and status == "pending"
 
@@ -249,7 +253,7 @@ async def test_a_crash_as_the_walk_ends_books_nothing_and_keeps_the_question(
     _, expert_id, _ = await _verified_expert(engine, clock, policy)
     ada = Learner(dispatcher)
     await ada.say(f"/start e_{expert_id.hex}")
-    for step in ("📅 Book", "60 min"):
+    for step in ("📅 Book", SIXTY):
         await ada.press(step)
     await ada.say("#1")
     await ada.say("#1")

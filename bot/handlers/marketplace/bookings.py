@@ -282,5 +282,5 @@ BUTTONS = {
 }
 
 
-FLOWS = {REASON: reason_answer, REVIEW: review_answer}
+FLOWS = {**booking_walk.FLOWS, REASON: reason_answer, REVIEW: review_answer}
 PROMPTS = {**booking_walk.PROMPTS, REASON: _resume_reason, REVIEW: _resume_review}
