@@ -65,6 +65,8 @@ def _moved(what: str) -> Renderer:
     times the notice was written with, in the recipient's zone), above the booking's card."""
 
     async def card(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
+        if not {"from", "to", "by"} <= data.keys():  # written before moves said so
+            return await _booking("🗓 A booking was moved:")(ctx, user_id, data)
         booking = await bookings.get_booking(user_id, UUID(data["booking_id"]), ctx.uow())
         zone = (await get_user(user_id, ctx.uow())).timezone
         name = booking.learner_name if data["by"] == "learner" else booking.expert_name
