@@ -23,6 +23,7 @@ from domain.marketplace.commands import (
     ChooseDay,
     RescheduleBooking,
     StartRescheduling,
+    TimesOffered,
 )
 from domain.marketplace.model import Action, Booking, BookingStatus, Policy
 from domain.marketplace.payments import ManualPayments
@@ -32,6 +33,7 @@ from tests.integration.test_marketplace import _learner, _verified_expert
 from tests.support import FakeClock, Learner, user_id
 
 NOON_BERLIN = datetime(2026, 3, 4, 11, 0, tzinfo=UTC)  # Wed 12:00 in Berlin, the expert's zone
+THREE_PM_BERLIN = NOON_BERLIN + timedelta(hours=3)
 
 
 @pytest.fixture
@@ -50,14 +52,17 @@ def dispatcher(engine: AsyncEngine, clock: FakeClock, policy: Policy) -> Dispatc
 
 
 async def confirmed(
-    engine: AsyncEngine, clock: FakeClock, policy: Policy, learner_id: uuid.UUID | None = None
+    engine: AsyncEngine,
+    clock: FakeClock,
+    policy: Policy,
+    learner_id: uuid.UUID | None = None,
+    *,
+    at: datetime = NOON_BERLIN,
 ) -> tuple[Booking, Callable[[], SqlAlchemyUnitOfWork]]:
-    """A confirmed 12:00-13:00 (Berlin) booking of a new expert; (booking, uow factory)."""
+    """A confirmed hour (12:00-13:00 Berlin) with a new expert; (booking, uow factory)."""
     expert_user, expert_id, uow = await _verified_expert(engine, clock, policy)
     learner = learner_id or await _learner(uow)
-    booked = await bookings.book(
-        BookSlot(learner, expert_id, NOON_BERLIN, 60), uow(), clock, policy
-    )
+    booked = await bookings.book(BookSlot(learner, expert_id, at, 60), uow(), clock, policy)
     done = await bookings.act(
         ActOnBooking(expert_user, booked.id, Action.CONFIRM),
         uow(),
@@ -71,19 +76,20 @@ async def confirmed(
 async def test_a_booking_never_blocks_its_own_reschedule_half_an_hour_later_is_offered(
     engine: AsyncEngine, clock: FakeClock, policy: Policy
 ) -> None:
-    booking, uow = await confirmed(engine, clock, policy)
+    booking, uow = await confirmed(engine, clock, policy, at=THREE_PM_BERLIN)
     start = StartRescheduling(booking.learner_id, booking.id)
     days = await booking_walk.start_rescheduling(start, uow(), clock, policy)
-    assert days.moving is not None and days.moving.starts_at == NOON_BERLIN
-    times = await booking_walk.choose_day(
-        ChooseDay(booking.learner_id, days.token, NOON_BERLIN.date()), uow(), clock
-    )
-    half_past = NOON_BERLIN + timedelta(minutes=30)
-    assert half_past in times.times and NOON_BERLIN in times.times
-    moved = await moves.reschedule(
-        RescheduleBooking(booking.learner_id, booking.id, half_past), uow(), clock, policy
-    )
-    assert moved.starts_at == half_past
+    assert days.moving is not None and days.moving.starts_at == THREE_PM_BERLIN
+    choose = ChooseDay(booking.learner_id, days.token, THREE_PM_BERLIN.date())
+    times = await booking_walk.choose_day(choose, uow(), clock)
+    assert isinstance(times, TimesOffered)
+    # 15:30-16:30 overlaps the booking's own 15:00-16:00: offered all the same, with every
+    # other time of the day (09:00 to 16:00 Berlin, 14 hour-long starts after the first).
+    half_past = THREE_PM_BERLIN + timedelta(minutes=30)
+    assert half_past in times.times and THREE_PM_BERLIN in times.times
+    assert len(times.times) == 15
+    change = RescheduleBooking(booking.learner_id, booking.id, half_past)
+    assert (await moves.reschedule(change, uow(), clock, policy)).starts_at == half_past
 
 
 async def test_every_screen_of_a_reschedule_names_the_booking_and_its_time_in_the_viewers_zone(

@@ -52,7 +52,9 @@ def summary(booking: Booking, viewer: UUID, zone: str) -> str:
         f"{local_time(booking.starts_at, zone)} ({zone}) · {booking.minutes} min · "
         f"{money(booking.price, booking.currency)} ({booking.payment_status.value})",
     ]
-    if booking.proposed_start is not None and booking.proposed_by is not None:
+    proposal = booking.proposed_start is not None and booking.proposed_by is not None
+    if proposal and booking.status is BookingStatus.SCHEDULED:
+        assert booking.proposed_start is not None
         expert = booking.proposed_by == booking.expert_user_id
         by = booking.expert_name if expert else booking.learner_name
         if booking.proposed_by == viewer:
