@@ -38,12 +38,15 @@ def controls(req: Request, conversation: Conversation) -> tuple[tuple[Button, ..
     return control_row(req.user_id, conversation.token, back=back)
 
 
-def control_row(user_id: UUID, token: str, *, back: bool) -> tuple[tuple[Button, ...], ...]:
-    """◀ Back (``back``: there is a step before) and ✖ Cancel for the step of ``token``."""
-    cancel = Button("✖ Cancel", payloads.encode(user_id, NAVIGATE, token, CANCEL))
+def control_row(
+    user_id: UUID, token: str, *, back: bool, cancel: str = "✖ Cancel"
+) -> tuple[tuple[Button, ...], ...]:
+    """◀ Back (``back``: there is a step before) and ✖ Cancel (labelled ``cancel``, where
+    "Cancel" would read as the flow's own action) for the step of ``token``."""
+    stop = Button(cancel, payloads.encode(user_id, NAVIGATE, token, CANCEL))
     if not back:
-        return ((cancel,),)
-    return ((Button("◀ Back", payloads.encode(user_id, NAVIGATE, token, BACK)), cancel),)
+        return ((stop,),)
+    return ((Button("◀ Back", payloads.encode(user_id, NAVIGATE, token, BACK)), stop),)
 
 
 async def navigate(req: Request, prompts: Mapping[str, Prompt]) -> Reply:

@@ -32,7 +32,7 @@ from domain.unit_of_work import UnitOfWork
 
 FLOW_TTL = timedelta(hours=12)
 STALE = "That button has expired or isn't valid any more. Nothing was changed."
-CANCELLED = "Cancelled. Nothing was changed."
+CANCELLED = "Stopped. Nothing was changed."
 # The steps a flow went through to reach its current one, kept in its data (``advance``), so
 # ◀ Back works the same way for every flow (``back``).
 HISTORY = "_back"

@@ -329,7 +329,7 @@ async def test_back_walks_to_each_earlier_step_with_its_buttons_and_cancel_chang
     await ada.press(SIXTY)  # and on again from there
     await ada.press("Tue 03 Mar")
     assert "✖ Cancel" in ada.buttons()
-    assert await ada.press("✖ Cancel") == "Cancelled. Nothing was changed."
+    assert await ada.press("✖ Cancel") == "Stopped. Nothing was changed."
     assert await conversation_of(engine, ada.name) is None
     assert await stored(engine, expert_id) == []
     assert await ada.say("#1") == STALE  # the cancelled step's buttons are gone
@@ -351,7 +351,7 @@ async def test_every_wizard_goes_back_a_step_and_cancels_without_saving(
     again = await person.press("◀ Back")
     assert again.splitlines()[0] == asked.splitlines()[0]  # the first question again
     assert "step 2 of" in await person.say(first)
-    assert await person.press("✖ Cancel") == "Cancelled. Nothing was changed."
+    assert await person.press("✖ Cancel") == "Stopped. Nothing was changed."
     assert await conversation_of(engine, person.name) is None
     assert await count(engine, table, person.name) == 0
 
@@ -424,3 +424,21 @@ async def test_after_losing_a_race_the_day_shows_every_time_still_free(
     # Bob's 12:00-13:00 and its 15 minutes' buffer either side (11:00 to 13:30 excluded).
     free = ["08:00", "08:30", "09:00", "09:30", "10:00", "10:30", "13:30", "14:00", "14:30"]
     assert ada.buttons() == [*free, "15:00", "◀ Back", "✖ Cancel"]
+
+
+async def test_the_reason_question_of_a_cancellation_can_be_left_keeping_the_booking(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    _, expert_id, _ = await _verified_expert(engine, clock, policy)
+    identity = someone()
+    await booking_walk(dispatcher, engine, identity, expert_id)
+    ada = Learner(dispatcher, identity.external_id)
+    await ada.say("/bookings")
+    await ada.say("#1")
+    asked = await ada.press("Cancel booking")
+    assert "why are you cancelling?" in asked
+    assert ada.buttons() == ["Skip", "✖ Keep the booking"]
+    assert await ada.press("✖ Keep the booking") == "Stopped. Nothing was changed."
+    assert await conversation_of(engine, ada.name) is None
+    [(_, _, status)] = await stored(engine, expert_id)
+    assert status == "pending"
