@@ -567,10 +567,11 @@ class Transactions:
 async def press(
     dispatcher: Dispatcher, identity: Identity, replies: list[Reply], label: str | None = None
 ) -> list[Reply]:
-    """Press the button labelled ``label`` (None: the first) under ``replies``, as a person."""
+    """Press the button labelled ``label`` (None: the first; "60 min" presses "60 min · 30.00
+    EUR") under ``replies``, as a person."""
     for reply in replies:
         for button in (b for row in reply.buttons for b in row):
-            if button.payload and label in (None, button.label):
+            if button.payload and (label is None or button.label.split(" · ")[0] == label):
                 return await dispatcher.handle(Incoming(identity, payload=button.payload))
     raise LookupError(f"no button {label or ''!r} in {[r.text for r in replies]}")
 

@@ -77,9 +77,10 @@ class Reply:
 
     ``choose`` (a short prompt, e.g. "Pick a time") says the payload buttons are the options of
     one choice: an adapter may show them as a menu under that prompt (Discord's select menu);
-    the others show the buttons as they are. ``ask``: see :class:`Ask`. ``attachment``: a file
-    every adapter sends after the text (Telegram a document, Discord a file, the terminal
-    writes it to a folder and prints its path).
+    the others show the buttons as they are. The last ``controls`` rows (◀ Back, ✖ Cancel,
+    turning a page) are not options: they stay buttons under the menu. ``ask``: see
+    :class:`Ask`. ``attachment``: a file every adapter sends after the text (Telegram a
+    document, Discord a file, the terminal writes it to a folder and prints its path).
     """
 
     text: str
@@ -89,6 +90,7 @@ class Reply:
     choose: str | None = None
     ask: Ask | None = None
     attachment: Attachment | None = None
+    controls: int = 0
 
 
 @dataclass(frozen=True)

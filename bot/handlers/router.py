@@ -32,6 +32,7 @@ from bot.handlers.learning import curricula, editing, progress, schedule
 from bot.handlers.marketplace import bookings, experts
 from bot.handlers.notifications import reminders
 from bot.handlers.retry import retry_transient
+from bot.handlers.wizard import NAVIGATE, navigate
 from domain.accounts import conversations, inbound
 from domain.accounts.model import Identity
 from domain.accounts.registration import find_user, register
@@ -123,6 +124,7 @@ class Dispatcher:
         }
         self.buttons: dict[str, Handler] = {k: v for m in modules for k, v in m.BUTTONS.items()}
         self.buttons[SUGGESTED] = self._suggested
+        self.buttons[NAVIGATE] = self._navigate  # ◀ Back and ✖ Cancel, in every flow
         self.flows = {k: v for m in modules for k, v in getattr(m, "FLOWS", {}).items()}
         # How a flow shows its current step again (``resume``): a module offers ``PROMPTS``.
         self.prompts: dict[str, Prompt] = {
@@ -133,6 +135,9 @@ class Dispatcher:
         self.deep_links: dict[str, Handler] = {
             k: v for m in modules for k, v in getattr(m, "DEEP_LINKS", {}).items()
         }
+
+    async def _navigate(self, req: Request) -> Reply:
+        return await navigate(req, self.prompts)
 
     def _forget_user(self, user_id: UUID) -> None:
         self.known.forget(user_id)

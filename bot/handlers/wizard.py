@@ -6,15 +6,21 @@ payloads carry the step's token, so a button from an earlier step, a finished wi
 another chat is stale. The last answer hands every parsed value to ``finish``, whose units of
 work (``req.ctx.uow``) end the wizard when they commit: the wizard's effect and its end are one
 transaction, so a crash between them cannot leave the wizard open at its last step.
+
+Every flow's steps end with the same two buttons (``controls``): ◀ Back, to the step before
+with its buttons (the history ``conversations.advance`` keeps), and ✖ Cancel, which ends the
+flow and changes nothing else. One payload (``fl``) and one handler (``navigate``) serve every
+flow; a flow shows a step again through its ``PROMPTS`` entry, as after a restart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, replace
+from uuid import UUID
 
 from bot.handlers import payloads
-from bot.handlers.base import Ask, Button, Replies, Reply, Request, flow_of_button, rows
+from bot.handlers.base import Ask, Button, Prompt, Replies, Reply, Request, flow_of_button, rows
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
 from domain.shared.errors import InvalidInput
@@ -22,6 +28,41 @@ from domain.shared.errors import InvalidInput
 Choices = Callable[[Request], Awaitable[list[tuple[str, str]]]]
 Finish = Callable[[Request, dict[str, object]], Awaitable[Replies]]
 SKIP = "-"
+NAVIGATE = "fl"  # the payload action of ◀ Back and ✖ Cancel, in every flow
+BACK, CANCEL = "b", "x"
+
+
+def controls(req: Request, conversation: Conversation) -> tuple[tuple[Button, ...], ...]:
+    """The row of ◀ Back (unless at the first step) and ✖ Cancel under a flow's step."""
+    back = bool(conversations.history(conversation))
+    return control_row(req.user_id, conversation.token, back=back)
+
+
+def control_row(
+    user_id: UUID, token: str, *, back: bool, cancel: str = "✖ Cancel"
+) -> tuple[tuple[Button, ...], ...]:
+    """◀ Back (``back``: there is a step before) and ✖ Cancel (labelled ``cancel``, where
+    "Cancel" would read as the flow's own action) for the step of ``token``."""
+    stop = Button(cancel, payloads.encode(user_id, NAVIGATE, token, CANCEL))
+    if not back:
+        return ((stop,),)
+    return ((Button("◀ Back", payloads.encode(user_id, NAVIGATE, token, BACK)), stop),)
+
+
+async def navigate(req: Request, prompts: Mapping[str, Prompt]) -> Reply:
+    """◀ Back or ✖ Cancel under any flow's step (the step's token re-checked)."""
+    if len(req.button_args) != 2 or req.button_args[1] not in (BACK, CANCEL):
+        raise InvalidInput(payloads.STALE)
+    token, choice = req.button_args
+    ctx = req.ctx
+    if choice == CANCEL:
+        await conversations.cancel(req.user_id, token, ctx.uow(), ctx.clock)
+        return Reply(conversations.CANCELLED, edit=True)
+    previous = await conversations.back(req.user_id, token, ctx.uow(), ctx.clock)
+    prompt = prompts.get(previous.flow)
+    if prompt is None:
+        raise InvalidInput(payloads.STALE)
+    return replace(await prompt(req, previous), edit=True)
 
 
 @dataclass(frozen=True)
@@ -66,13 +107,18 @@ class Wizard:
         following = self._next(conversation.step, data)
         if following is None:
             ending = conversations.ending(req.ctx.uow, req.user_id, conversation.token)
-            replies = await self.finish(replace(req, ctx=replace(req.ctx, uow=ending)), data)
+            answers = conversations.answers(data)
+            replies = await self.finish(replace(req, ctx=replace(req.ctx, uow=ending)), answers)
             if not ending.done:  # the finish wrote nothing: the wizard ends on its own
                 await conversations.end(req.user_id, req.ctx.uow())
             return replies
-        moved = await conversations.save(
-            req.user_id, self.flow, following, data, req.ctx.uow(), req.ctx.clock
-        )
+        uow = req.ctx.uow()
+        async with uow:
+            now = req.ctx.clock.now()
+            moved = await conversations.advance(
+                uow, req.user_id, conversation, following, data, now
+            )
+            await uow.commit()
         return await self.prompt(req, moved)
 
     def _asked(self, data: dict[str, object]) -> list[str]:
@@ -107,7 +153,7 @@ class Wizard:
         asked = self._asked(conversation.data)
         number = asked.index(conversation.step) + 1 if conversation.step in asked else 1
         question = step.question(req) if callable(step.question) else step.question
-        text = f"{self.title}, step {number} of {len(asked)}: {question}\n(/cancel to stop)"
+        text = f"{self.title}, step {number} of {len(asked)}: {question}"
         token = conversation.token
         buttons = [
             Button(label, payloads.encode(req.user_id, self.action, token, str(index)))
@@ -116,4 +162,4 @@ class Wizard:
         if step.skippable:
             buttons.append(Button("Skip", payloads.encode(req.user_id, self.action, token, SKIP)))
         ask = None if step.form is None else Ask(self.title[:45], step.form, token=token)
-        return Reply(text, rows(*buttons), ask=ask)
+        return Reply(text, (*rows(*buttons), *controls(req, conversation)), ask=ask)

@@ -160,6 +160,12 @@ class BookingRow(Base):
     # 0007: how a booking ended (declined, cancelled, expired) and when.
     cancel_kind: Mapped[str | None] = mapped_column(String(20))
     cancelled_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    # 0009: a new time proposed by one side, until the other accepts or declines it.
+    proposed_start: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    proposed_by: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    move_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class BookingMessageRow(Base):

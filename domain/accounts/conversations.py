@@ -32,6 +32,10 @@ from domain.unit_of_work import UnitOfWork
 
 FLOW_TTL = timedelta(hours=12)
 STALE = "That button has expired or isn't valid any more. Nothing was changed."
+CANCELLED = "Stopped. Nothing was changed."
+# The steps a flow went through to reach its current one, kept in its data (``advance``), so
+# ◀ Back works the same way for every flow (``back``).
+HISTORY = "_back"
 
 
 def new_token() -> str:
@@ -104,6 +108,67 @@ async def move(
     """Put the user's flow at ``step`` with a fresh token (replacing any other flow)."""
     conversation = Conversation(flow, step, data, new_token(), now + FLOW_TTL)
     await uow.conversations.put(user_id, conversation)
+    return conversation
+
+
+async def advance(
+    uow: UnitOfWork,
+    user_id: UUID,
+    current: Conversation,
+    step: str,
+    data: dict[str, object],
+    now: datetime,
+) -> Conversation:
+    """Move ``current`` on to ``step``, remembering the way back: the step it leaves joins the
+    history; a step already in the history (asked again) cuts the history back to it."""
+    way = history(current)
+    if step in way:
+        way = way[: way.index(step)]
+    elif step != current.step:
+        way = [*way, current.step]
+    return await move(uow, user_id, current.flow, step, {**data, HISTORY: way}, now)
+
+
+def history(conversation: Conversation) -> list[str]:
+    """The steps before the current one, oldest first (empty: it is the first)."""
+    way = conversation.data.get(HISTORY)
+    return [str(step) for step in way] if isinstance(way, list) else []
+
+
+def answers(data: dict[str, object]) -> dict[str, object]:
+    """A flow's data without what this module keeps in it."""
+    return {key: value for key, value in data.items() if key != HISTORY}
+
+
+async def back(user_id: UUID, token: str, uow: UnitOfWork, clock: Clock) -> Conversation:
+    """◀ Back: the flow at the step before the one whose buttons carry ``token``, with what was
+    answered so far (the answer to come is asked again). Stale if that step is gone."""
+    now = clock.now()
+    async with uow:
+        conversation = await _any_step(uow, user_id, token, now)
+        way = history(conversation)
+        if not way:
+            raise InvalidInput("This is the first step; there is nothing to go back to.")
+        data = {**conversation.data, HISTORY: way[:-1]}
+        previous = await move(uow, user_id, conversation.flow, way[-1], data, now)
+        await uow.commit()
+    return previous
+
+
+async def cancel(user_id: UUID, token: str, uow: UnitOfWork, clock: Clock) -> Conversation:
+    """✖ Cancel: end the flow whose current step's buttons carry ``token``; nothing else
+    changes. Stale if that step is gone (a second press, another flow since)."""
+    async with uow:
+        conversation = await _any_step(uow, user_id, token, clock.now())
+        await finish(uow, user_id, token)
+        await uow.commit()
+    return conversation
+
+
+async def _any_step(uow: UnitOfWork, user_id: UUID, token: str, now: datetime) -> Conversation:
+    conversation = await uow.conversations.get(user_id, lock=True)
+    if conversation is None or conversation.expires_at <= now or conversation.token != token:
+        raise InvalidInput(STALE)
     return conversation
 
 

@@ -1,36 +1,36 @@
 """The booking walk: 📅 Book -> length -> day -> time -> ✅ Confirm (and 🗓 Reschedule, which
-starts at the day). One press is one use case: one unit of work, one transaction.
+starts at the day; an expert moving a confirmed session also gives a reason before confirming).
+One press is one use case: one unit of work, one transaction.
 
 Each press checks its step (the token its buttons carry), does its part and moves the walk on
-in the same transaction. What the walk works out is worked out once and passed on in the walk's
-state: the learner's zone when it starts; the slot offer and the quote when the length is
+in the same transaction (``conversations.advance``, which keeps the way back for ◀ Back). What
+the walk works out is worked out once and passed on in the walk's state: the learner's zone
+when it starts; the slot offer (the whole booking horizon) and the quote when the length is
 chosen (the day's times are taken from that offer); and the booking itself is made at exactly
-the quoted price, which is the price stored (``BookSlot.price``).
+the quoted price, which is the price stored (``BookSlot.price``). A slot lost to a rival is
+worked out again, so the day's list then shows every time still free.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
-from domain.marketplace.bookings import (
-    QuoteChanged,
-    SlotTaken,
-    book_in,
-    booking_of,
-    reschedule_in,
-)
+from domain.marketplace.bookings import QuoteChanged, SlotTaken, book_in, booking_of
 from domain.marketplace.commands import (
     BookSlot,
     ChooseDay,
     ChooseLength,
     ChooseTime,
     DaysOffered,
+    GiveReason,
     LengthAsked,
+    Moving,
     QuoteShown,
+    ReasonAsked,
     RescheduleBooking,
     StartBooking,
     StartRescheduling,
@@ -40,34 +40,48 @@ from domain.marketplace.commands import (
     WalkEnded,
     WalkResult,
 )
-from domain.marketplace.model import DURATIONS, Action, Expert, Policy, Role, Verification
-from domain.marketplace.rules import check_allowed, price_for
+from domain.marketplace.model import (
+    DURATIONS,
+    Action,
+    Expert,
+    Policy,
+    Role,
+    Verification,
+    booking_ref,
+)
+from domain.marketplace.moves import proposes, reschedule_in
+from domain.marketplace.rules import check_allowed, free_cancellation_ends, price_for
 from domain.marketplace.slots import open_slots_of
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidInput, NotFound
+from domain.shared.text import clean_text
 from domain.shared.timezones import local_date
 from domain.unit_of_work import UnitOfWork
 
 FLOW = "book"
-OFFERED_FOR = timedelta(days=14)  # how far ahead the walk offers slots
-TIMES_SHOWN = 12  # of a day
+SELF_BOOKING = (
+    "That's your own profile: you can't book a session with yourself. "
+    "Learners book you from this card."
+)
 
 
 async def start(cmd: StartBooking, uow: UnitOfWork, clock: Clock) -> LengthAsked:
-    """📅 Book: ask for the session's length."""
+    """📅 Book: ask for the session's length, with what each length costs."""
     now = clock.now()
     async with uow:
         expert = await _bookable(uow, cmd.expert_id)
         if expert.user_id == cmd.user_id:
-            raise InvalidInput("You can't book a session with yourself.")
+            raise InvalidInput(SELF_BOOKING)
         data: dict[str, object] = {
             "expert": expert.id.hex,
             "name": expert.display_name,
             "zone": (await uow.users.get(cmd.user_id)).timezone,  # read once for the walk
+            "currency": expert.currency,
+            "prices": [str(price_for(expert.rate_min, expert.rate_max, m)) for m in DURATIONS],
         }
         walk = await conversations.move(uow, cmd.user_id, FLOW, "duration", data, now)
         await uow.commit()
-    return LengthAsked(walk.token, DURATIONS)
+    return _lengths(walk)
 
 
 async def start_rescheduling(
@@ -80,7 +94,7 @@ async def start_rescheduling(
         check_allowed(Action.RESCHEDULE, booking, role, now, policy)
         expert = await _bookable(uow, booking.expert_id)
         offer = await open_slots_of(
-            uow, expert, booking.minutes, now, policy, OFFERED_FOR, exclude=booking.id
+            uow, expert, booking.minutes, now, policy, policy.horizon, exclude=booking.id
         )
         data: dict[str, object] = {
             "expert": expert.id.hex,
@@ -90,6 +104,8 @@ async def start_rescheduling(
             "price": str(booking.price),
             "currency": booking.currency,
             "reschedule": booking.id.hex,
+            "was": booking.starts_at.isoformat(),
+            "propose": proposes(booking, role),
             "offer": _stored(offer),
         }
         walk = await conversations.move(uow, cmd.user_id, FLOW, "day", data, now)
@@ -107,7 +123,7 @@ async def choose_length(
     async with uow:
         walk = await _at(uow, cmd.user_id, cmd.token, "duration", now)
         expert = await _bookable(uow, UUID(str(walk.data["expert"])))
-        offer = await open_slots_of(uow, expert, cmd.minutes, now, policy, OFFERED_FOR)
+        offer = await open_slots_of(uow, expert, cmd.minutes, now, policy, policy.horizon)
         data = {
             **walk.data,
             "minutes": cmd.minutes,
@@ -115,31 +131,31 @@ async def choose_length(
             "currency": expert.currency,
             "offer": _stored(offer),
         }
-        walk = await conversations.move(uow, cmd.user_id, FLOW, "day", data, now)
+        walk = await conversations.advance(uow, cmd.user_id, walk, "day", data, now)
         await uow.commit()
     return _days(walk, offer)
 
 
 async def choose_day(cmd: ChooseDay, uow: UnitOfWork, clock: Clock) -> DaysOffered | TimesOffered:
-    """A day: its times, from the offer made with the length."""
+    """A day: every free time of it, from the offer made with the length."""
     now = clock.now()
     async with uow:
         walk = await _at(uow, cmd.user_id, cmd.token, "day", now)
         offer = _instants(walk.data["offer"])
-        zone = str(walk.data["zone"])
-        times = [s for s in offer if local_date(s, zone) == cmd.day][:TIMES_SHOWN]
+        times = [s for s in offer if local_date(s, str(walk.data["zone"])) == cmd.day]
         if not times:
             return _days(walk, offer, note="That day has no free time left. ")
-        data = {k: v for k, v in walk.data.items() if k != "offer"}
-        walk = await conversations.move(
-            uow, cmd.user_id, FLOW, "slot", {**data, "slots": _stored(times)}, now
-        )
+        data = {**walk.data, "day": cmd.day.isoformat(), "slots": _stored(times)}
+        walk = await conversations.advance(uow, cmd.user_id, walk, "slot", data, now)
         await uow.commit()
-    return TimesOffered(walk.token, zone, tuple(times))
+    return _times(walk)
 
 
-async def choose_time(cmd: ChooseTime, uow: UnitOfWork, clock: Clock) -> QuoteShown:
-    """A time: the confirmation question, with the quote."""
+async def choose_time(
+    cmd: ChooseTime, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> QuoteShown | ReasonAsked:
+    """A time: the confirmation question, with the quote (an expert proposing a new time is
+    asked for the reason first)."""
     now = clock.now()
     async with uow:
         walk = await _at(uow, cmd.user_id, cmd.token, "slot", now)
@@ -147,24 +163,42 @@ async def choose_time(cmd: ChooseTime, uow: UnitOfWork, clock: Clock) -> QuoteSh
         if not 0 <= cmd.index < len(times):
             raise InvalidInput(conversations.STALE)
         data = {**walk.data, "start": times[cmd.index].isoformat()}
-        walk = await conversations.move(uow, cmd.user_id, FLOW, "confirm", data, now)
+        step = "reason" if data.get("propose") else "confirm"
+        walk = await conversations.advance(uow, cmd.user_id, walk, step, data, now)
         await uow.commit()
-    return _quote(walk)
+    return _reason(walk) if step == "reason" else _quote(walk, policy)
+
+
+async def give_reason(
+    cmd: GiveReason, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> QuoteShown:
+    """The reason for a proposed new time, typed: then the confirmation question."""
+    reason = clean_text(cmd.text, what="reason", limit=500)
+    now = clock.now()
+    async with uow:
+        walk = await _at(uow, cmd.user_id, cmd.token, "reason", now)
+        data = {**walk.data, "reason": reason}
+        walk = await conversations.advance(uow, cmd.user_id, walk, "confirm", data, now)
+        await uow.commit()
+    return _quote(walk, policy)
 
 
 async def submit(cmd: SubmitWalk, uow: UnitOfWork, clock: Clock, policy: Policy) -> WalkResult:
-    """✅ Confirm: book the slot at the quoted price (or move the booking there) and end the
-    walk, in one transaction. A slot taken meanwhile offers the nearest others instead; a
-    changed price asks again with the new one. A second press finds the walk ended."""
+    """✅ Confirm: book the slot at the quoted price (or move the booking there, or propose it)
+    and end the walk, in one transaction. A slot taken meanwhile offers every time still free
+    that day instead; a changed price asks again with the new one. A second press finds the
+    walk ended."""
     now = clock.now()
     async with uow:
         walk = await _at(uow, cmd.user_id, cmd.token, "confirm", now, lock=True)
         data = walk.data
         zone, start = str(data["zone"]), datetime.fromisoformat(str(data["start"]))
-        moving = "reschedule" in data
         try:
-            if moving:
-                change = RescheduleBooking(cmd.user_id, UUID(str(data["reschedule"])), start)
+            if "reschedule" in data:
+                reason = None if data.get("reason") is None else str(data["reason"])
+                change = RescheduleBooking(
+                    cmd.user_id, UUID(str(data["reschedule"])), start, reason
+                )
                 booking = await reschedule_in(uow, change, now, policy)
             else:
                 request = BookSlot(
@@ -176,36 +210,56 @@ async def submit(cmd: SubmitWalk, uow: UnitOfWork, clock: Clock, policy: Policy)
                 )
                 booking = await book_in(uow, request, now, policy)
         except SlotTaken as taken:
-            if not taken.alternatives:
-                await conversations.finish(uow, cmd.user_id, cmd.token)
-                await uow.commit()
-                return WalkEnded(taken.message + " There are no other free slots soon.")
-            again = {**data, "slots": _stored(taken.alternatives)}
-            walk = await conversations.move(uow, cmd.user_id, FLOW, "slot", again, now)
-            await uow.commit()
-            return TimesOffered(walk.token, zone, tuple(taken.alternatives), taken.message + " ")
+            return await _after_race(uow, cmd.user_id, walk, taken.message, now, policy)
         except QuoteChanged as changed:
             again = {**data, "price": str(changed.price)}
-            walk = await conversations.move(uow, cmd.user_id, FLOW, "confirm", again, now)
+            walk = await conversations.advance(uow, cmd.user_id, walk, "confirm", again, now)
             await uow.commit()
-            return _quote(walk, note=changed.message + " ")
+            return _quote(walk, policy, note=changed.message + " ")
         await conversations.finish(uow, cmd.user_id, cmd.token)
         await uow.commit()
-    return WalkDone(booking, zone, moved=moving)
+    return WalkDone(booking, zone, _moving(walk))
 
 
-def current_step(walk: Conversation) -> WalkResult:
-    """The question the walk is at, from what it stored (to show it again after a restart)."""
+async def _after_race(
+    uow: UnitOfWork, user_id: UUID, walk: Conversation, lost: str, now: datetime, policy: Policy
+) -> WalkResult:
+    """The slot was lost: the offer worked out again, and every time still free that day (or
+    the days, if none is left), in the transaction of the press."""
+    data = walk.data
+    expert = await _bookable(uow, UUID(str(data["expert"])))
+    moved = None if "reschedule" not in data else UUID(str(data["reschedule"]))
+    minutes = int(str(data["minutes"]))
+    offer = await open_slots_of(uow, expert, minutes, now, policy, policy.horizon, exclude=moved)
+    if not offer:
+        await conversations.finish(uow, user_id, walk.token)
+        await uow.commit()
+        return WalkEnded(lost + " There are no other free times, sorry.")
+    zone = str(data["zone"])
+    day = local_date(datetime.fromisoformat(str(data["start"])), zone)
+    times = [s for s in offer if local_date(s, zone) == day]
+    again = {**data, "offer": _stored(offer), "slots": _stored(times)}
+    step = "slot" if times else "day"
+    walk = await conversations.advance(uow, user_id, walk, step, again, now)
+    await uow.commit()
+    if times:
+        return _times(walk, note=f"{lost} These times are still free that day: ")
+    return _days(walk, offer, note=f"{lost} That day has no free time left. ")
+
+
+def current_step(walk: Conversation, policy: Policy) -> WalkResult:
+    """The question the walk is at, from what it stored (to show it again after a restart, or
+    after ◀ Back)."""
     if walk.step == "duration":
-        return LengthAsked(walk.token, DURATIONS)
+        return _lengths(walk)
     if walk.step == "day":
         return _days(walk, _instants(walk.data["offer"]))
     if walk.step == "slot":
-        return TimesOffered(
-            walk.token, str(walk.data["zone"]), tuple(_instants(walk.data["slots"]))
-        )
+        return _times(walk)
+    if walk.step == "reason":
+        return _reason(walk)
     if walk.step == "confirm":
-        return _quote(walk)
+        return _quote(walk, policy)
     raise InvalidInput(conversations.STALE)
 
 
@@ -225,25 +279,64 @@ async def _bookable(uow: UnitOfWork, expert_id: UUID) -> Expert:
     return expert
 
 
+def _lengths(walk: Conversation) -> LengthAsked:
+    prices = walk.data.get("prices")
+    if not isinstance(prices, list) or len(prices) != len(DURATIONS):
+        raise InvalidInput(conversations.STALE)
+    return LengthAsked(
+        walk.token, DURATIONS, tuple(Decimal(str(p)) for p in prices), str(walk.data["currency"])
+    )
+
+
 def _days(walk: Conversation, offer: list[datetime], note: str = "") -> DaysOffered:
     zone = str(walk.data["zone"])
     days: list[date] = sorted({local_date(slot, zone) for slot in offer})
-    return DaysOffered(walk.token, zone, tuple(days), note)
+    back = bool(conversations.history(walk))
+    return DaysOffered(walk.token, zone, tuple(days), note, back, _moving(walk))
 
 
-def _quote(walk: Conversation, note: str = "") -> QuoteShown:
+def _times(walk: Conversation, note: str = "") -> TimesOffered:
+    times = tuple(_instants(walk.data["slots"]))
+    back = bool(conversations.history(walk))
+    return TimesOffered(walk.token, str(walk.data["zone"]), times, note, back, _moving(walk))
+
+
+def _reason(walk: Conversation) -> ReasonAsked:
+    moving = _moving(walk)
+    if moving is None:
+        raise InvalidInput(conversations.STALE)
+    start = datetime.fromisoformat(str(walk.data["start"]))
+    return ReasonAsked(walk.token, str(walk.data["zone"]), start, _name(walk), moving)
+
+
+def _quote(walk: Conversation, policy: Policy, note: str = "") -> QuoteShown:
     data = walk.data
+    start = datetime.fromisoformat(str(data["start"]))
     return QuoteShown(
         token=walk.token,
         zone=str(data["zone"]),
-        expert_name=str(data["name"]),
+        other_name=_name(walk),
         minutes=int(str(data["minutes"])),
-        starts_at=datetime.fromisoformat(str(data["start"])),
+        starts_at=start,
         price=Decimal(str(data["price"])),
         currency=str(data["currency"]),
-        moving="reschedule" in data,
+        free_until=free_cancellation_ends(start, policy),
+        moving=_moving(walk),
+        reason=None if data.get("reason") is None else str(data["reason"]),
         note=note,
     )
+
+
+def _name(walk: Conversation) -> str:
+    return str(walk.data["name"])
+
+
+def _moving(walk: Conversation) -> Moving | None:
+    data = walk.data
+    if "reschedule" not in data:
+        return None
+    was = datetime.fromisoformat(str(data["was"]))
+    return Moving(booking_ref(UUID(str(data["reschedule"]))), was, bool(data.get("propose")))
 
 
 def _stored(instants: list[datetime]) -> list[str]:

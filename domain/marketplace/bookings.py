@@ -20,7 +20,6 @@ from domain.marketplace.commands import (
     ActOnBooking,
     AskReason,
     BookSlot,
-    RescheduleBooking,
 )
 from domain.marketplace.model import (
     Action,
@@ -40,7 +39,7 @@ from domain.marketplace.rules import (
     price_for,
     split_commission,
 )
-from domain.marketplace.slots import offers, open_slots_of, slot_is_open
+from domain.marketplace.slots import offers, open_slots_of
 from domain.notifications.model import NotificationKind, Planned
 from domain.notifications.services import replan_booking
 from domain.shared.clock import Clock
@@ -239,56 +238,6 @@ _ANNOUNCED = {
     Action.MARK_REFUNDED: NotificationKind.BOOKING_REFUNDED,
 }
 _ACTS = frozenset(_ANNOUNCED)
-
-
-async def reschedule(
-    cmd: RescheduleBooking, uow: UnitOfWork, clock: Clock, policy: Policy
-) -> Booking:
-    """Move a booking to another open slot of the same length.
-
-    Moved by the learner, it waits for the expert's confirmation again; moved by the expert,
-    it stays scheduled. Either way the other side is told.
-    """
-    async with uow:
-        updated = await reschedule_in(uow, cmd, clock.now(), policy)
-        await uow.commit()
-    return updated
-
-
-async def reschedule_in(
-    uow: UnitOfWork, cmd: RescheduleBooking, now: datetime, policy: Policy
-) -> Booking:
-    """``reschedule`` inside an open unit of work (which the caller commits)."""
-    booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, None, lock=True)
-    check_allowed(Action.RESCHEDULE, booking, role, now, policy)
-    expert = await uow.experts.get(booking.expert_id, specialties=False)
-    assert expert is not None
-    await uow.experts.lock(expert.id)
-    if not await slot_is_open(
-        uow, expert, cmd.starts_at, booking.minutes, now, policy, exclude=booking.id
-    ):
-        week = timedelta(days=7)
-        alternatives = await open_slots_of(
-            uow, expert, booking.minutes, now, policy, week, limit=3, exclude=booking.id
-        )
-        raise SlotTaken(alternatives)
-    by_learner = role is Role.LEARNER
-    status = BookingStatus.PENDING if by_learner else booking.status
-    pending = status is BookingStatus.PENDING
-    await uow.bookings.update(
-        booking.id,
-        session_date=cmd.starts_at,
-        status=status.value,
-        expires_at=min(now + policy.pending_expiry, cmd.starts_at) if pending else None,
-    )
-    other = booking.expert_user_id if by_learner else booking.learner_id
-    await uow.notifications.add(
-        other, NotificationKind.BOOKING_RESCHEDULED, {"booking_id": str(booking.id)}, now
-    )
-    updated = await uow.bookings.get(booking.id)
-    assert updated is not None
-    await replan_booking(updated, uow, now)
-    return updated
 
 
 async def ask_reason(

@@ -76,9 +76,22 @@ class ActOnBooking:
 
 @dataclass(frozen=True)
 class RescheduleBooking:
+    """Move a booking (or, an expert moving a scheduled one, propose it, with a ``reason``)."""
+
     user_id: UUID
     booking_id: UUID
     starts_at: datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class AnswerMove:
+    """Accept (or decline) the new time the other side proposed, ``proposed_start``."""
+
+    user_id: UUID
+    booking_id: UUID
+    proposed_start: datetime
+    accept: bool
 
 
 @dataclass(frozen=True)
@@ -183,39 +196,78 @@ class SubmitWalk:
 
 
 @dataclass(frozen=True)
+class GiveReason:
+    """The reason typed at the walk's reason step (an expert proposing a new time)."""
+
+    user_id: UUID
+    token: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Moving:
+    """What every screen of a reschedule says: which booking, its time now, and whether the
+    move is only proposed to the other side (``proposes``)."""
+
+    ref: str
+    starts_at: datetime
+    proposes: bool = False
+
+
+@dataclass(frozen=True)
 class LengthAsked:
     token: str
     durations: tuple[int, ...]
+    prices: tuple[Decimal, ...]  # what the learner would pay for each of ``durations``
+    currency: str
 
 
 @dataclass(frozen=True)
 class DaysOffered:
     token: str
     zone: str  # the learner's: days and times are shown in it
-    days: tuple[date, ...]  # local dates with a free slot, soonest first
+    days: tuple[date, ...]  # local dates with a free slot, soonest first (the whole horizon)
     note: str = ""
+    back: bool = False  # a step to go back to
+    moving: Moving | None = None
 
 
 @dataclass(frozen=True)
 class TimesOffered:
     token: str
     zone: str
-    times: tuple[datetime, ...]
+    times: tuple[datetime, ...]  # every free time of the day
+    note: str = ""
+    back: bool = False
+    moving: Moving | None = None
+
+
+@dataclass(frozen=True)
+class ReasonAsked:
+    """An expert proposing a new time: why (the learner will read it)."""
+
+    token: str
+    zone: str
+    starts_at: datetime
+    other_name: str
+    moving: Moving
     note: str = ""
 
 
 @dataclass(frozen=True)
 class QuoteShown:
-    """The confirmation question: what will be booked (or moved) and, for a booking, its price."""
+    """The confirmation question: what will be booked (or moved), its price and the policy."""
 
     token: str
     zone: str
-    expert_name: str
+    other_name: str  # the other side of the booking: never the viewer
     minutes: int
     starts_at: datetime
     price: Decimal
     currency: str
-    moving: bool
+    free_until: datetime  # free cancellation (and moving) ends then
+    moving: Moving | None = None
+    reason: str | None = None
     note: str = ""
 
 
@@ -223,7 +275,7 @@ class QuoteShown:
 class WalkDone:
     booking: Booking
     zone: str
-    moved: bool
+    moving: Moving | None
 
 
 @dataclass(frozen=True)
@@ -233,4 +285,6 @@ class WalkEnded:
     note: str
 
 
-WalkResult = LengthAsked | DaysOffered | TimesOffered | QuoteShown | WalkDone | WalkEnded
+WalkResult = (
+    LengthAsked | DaysOffered | TimesOffered | ReasonAsked | QuoteShown | WalkDone | WalkEnded
+)

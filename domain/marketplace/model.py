@@ -89,6 +89,8 @@ class Action(StrEnum):
     FEEDBACK = "feedback"
     EXPERT_NOTES = "expert_notes"
     EXPIRE = "expire"
+    ACCEPT_MOVE = "accept_move"  # the other side's proposed new time
+    DECLINE_MOVE = "decline_move"
 
 
 @dataclass(frozen=True)
@@ -173,6 +175,9 @@ class Booking:
     review: str | None = None
     expert_notes: str | None = None
     ref_length: int = REF_LENGTH  # set for its viewer (``booking_ref``)
+    proposed_start: datetime | None = None  # a new time one side asks for (``moves``)
+    proposed_by: UUID | None = None
+    move_reason: str | None = None
 
     @property
     def ends_at(self) -> datetime:

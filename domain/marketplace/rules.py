@@ -42,6 +42,8 @@ TRANSITIONS: dict[Action, tuple[frozenset[BookingStatus], BookingStatus | None]]
         frozenset({BookingStatus.SCHEDULED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW}),
         None,
     ),
+    Action.ACCEPT_MOVE: (frozenset({BookingStatus.SCHEDULED}), None),
+    Action.DECLINE_MOVE: (frozenset({BookingStatus.SCHEDULED}), None),
 }
 
 
@@ -60,6 +62,8 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.FEEDBACK: frozenset({Role.LEARNER}),
     Action.EXPERT_NOTES: frozenset({Role.EXPERT}),
     Action.EXPIRE: frozenset(),  # the system only
+    Action.ACCEPT_MOVE: frozenset({Role.LEARNER, Role.EXPERT}),  # the side that did not ask
+    Action.DECLINE_MOVE: frozenset({Role.LEARNER, Role.EXPERT}),
 }
 
 
@@ -89,6 +93,8 @@ def refusal(
             f"Booking {booking.ref} is {booking.status.value.replace('_', '-')}; "
             f"it can't be {_past(action)} now."
         )
+    if action in (Action.ACCEPT_MOVE, Action.DECLINE_MOVE):
+        return _move_refusal(booking, role)
     starts_in = booking.starts_at - now
     if action is Action.CONFIRM and not (booking.holds_time(now) and starts_in > timedelta(0)):
         return InvalidInput(f"Booking {booking.ref} lapsed before it was confirmed.")
@@ -159,6 +165,20 @@ def notice_hours(policy: Policy) -> str:
     return f"{hours} hour" if hours == 1 else f"{hours} hours"
 
 
+def _move_refusal(booking: Booking, role: Role) -> DomainError | None:
+    """Only the side that did not ask answers an open proposal of a new time."""
+    if booking.proposed_start is None or booking.proposed_by is None:
+        return InvalidInput(f"Booking {booking.ref} has no new time waiting for an answer.")
+    if booking.role_of(booking.proposed_by) is role:
+        return NotAllowed("You proposed that time; the other side answers it.")
+    return None
+
+
+def free_cancellation_ends(starts_at: datetime, policy: Policy) -> datetime:
+    """Until when a session starting at ``starts_at`` can be cancelled or moved freely."""
+    return starts_at - policy.free_cancellation_notice
+
+
 def available_actions(
     booking: Booking, role: Role, now: datetime, policy: Policy
 ) -> frozenset[Action]:
@@ -210,6 +230,8 @@ def _past(action: Action) -> str:
         Action.FEEDBACK: "rated",
         Action.EXPERT_NOTES: "annotated",
         Action.EXPIRE: "expired",
+        Action.ACCEPT_MOVE: "moved",
+        Action.DECLINE_MOVE: "kept at its time",
     }[action]
 
 

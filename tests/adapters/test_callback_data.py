@@ -36,11 +36,14 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     "es": [(TOKEN, "999")],
     "ep": [(HEX,)],
     "bk": [(HEX,)],
-    "bf": [(TOKEN, "480"), (TOKEN, "d20261231"), (TOKEN, "s9999"), (TOKEN, "ok")],
+    "bf": [(TOKEN, "480"), (TOKEN, "d20261231"), (TOKEN, "p99"), (TOKEN, "s9999"), (TOKEN, "ok")],
+    "bm": [(HEX, answer, "99999999999") for answer in "ad"],
     "bo": [(HEX,)],
     "bx": [(HEX, code) for code in ("cf", "dc", "rs", "cn", "cp", "ns", "pd", "rf", "ms", "r5")],
     "rr": [(TOKEN,)],
     "mx": [(TOKEN,)],
+    # every flow
+    "fl": [(TOKEN, "b"), (TOKEN, "x")],
 }
 
 
@@ -92,6 +95,6 @@ async def test_the_buttons_of_a_whole_learner_journey_fit_64_bytes(
         for button in row
         if "callback_data" in button
     ]
-    assert {data.split(":")[2] for data in sent} == {"tz", "wz", "pp", "co"}
+    assert {data.split(":")[2] for data in sent} == {"tz", "wz", "pp", "co", "fl"}
     assert max(len(data.encode()) for data in sent) <= MAX_CALLBACK_DATA
     assert all(call.status == 200 for call in api.calls if call.method != "getUpdates")

@@ -83,7 +83,7 @@ async def test_the_bio_of_a_new_expert_is_written_in_a_form(
         await ida.slash("become_expert")
         asked = await ida.say("Ida Lovelace")
         assert "step 2 of 7" in asked
-        assert ida.buttons() == ["Skip", "✍️ Becoming an expert"]
+        assert ida.buttons() == ["Skip", "◀ Back", "✖ Cancel", "✍️ Becoming an expert"]
         assert "step 3 of 7" in await ida.write("I teach maths.\nSlowly, with many examples.")
         [form] = fake.forms
         assert [f["label"] for f in components(form)] == ["Who you are and how you teach"]
@@ -100,7 +100,7 @@ async def test_a_syllabus_for_a_subject_i_do_not_know_is_written_in_a_form_over_
         await ada.say("/new")
         asked = await ada.say("Dinghy sailing")
         assert "List what you want to cover" in asked
-        assert ada.buttons() == ["Skip", "✍️ New curriculum"]
+        assert ada.buttons() == ["Skip", "◀ Back", "✖ Cancel", "✍️ New curriculum"]
         assert "step 3 of 7" in await ada.write("Knots\nRigging the boat\nTacking and gybing")
         [form] = fake.forms
         assert [f["label"] for f in components(form)] == ["Your topics, one per line"]

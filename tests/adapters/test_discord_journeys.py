@@ -81,10 +81,10 @@ async def test_a_learner_plans_studies_and_sees_progress_on_discord(
         assert len(ada.replies()) == 2  # the refusal, then the same question again
         assert "step 3" in await ada.say("10")
         assert "What is your level?" in await ada.say("45")
-        assert ada.buttons() == ["Beginner", "Intermediate", "Advanced"]
+        assert ada.buttons() == ["Beginner", "Intermediate", "Advanced", "◀ Back", "✖ Cancel"]
         assert "step 5" in await ada.press("Beginner")
         assert "step 6" in await ada.say("order food in Madrid")
-        assert ada.buttons() == ["Skip"]
+        assert ada.buttons() == ["Skip", "◀ Back", "✖ Cancel"]
         assert "Created “Spanish 🇪🇸 (beginner)”: 10 sessions × 45 min" in await ada.press("Skip")
 
         # /plan pages are one message, edited in place.

@@ -118,11 +118,17 @@ async def test_an_expert_is_onboarded_found_booked_and_confirms_from_a_direct_me
         assert "20.00 EUR – 40.00 EUR per hour" in card
         assert "Next free hours: Tue 03 Mar 03:00; Tue 03 Mar 03:30" in card
         await ada.press("📅 Book")
-        assert ada.buttons() == ["30 min", "60 min", "90 min"]
-        assert "Which day? (times in America/New_York)" in await ada.press("60 min")
-        # Days and times are select menus (one row each), chosen like the buttons they replace.
+        assert ada.buttons()[:3] == [
+            "30 min · 20.00 EUR",
+            "60 min · 30.00 EUR",
+            "90 min · 30.00 EUR",
+        ]
+        assert "Which day? (times in America/New_York)" in await ada.press("60 min · 30.00 EUR")
+        # Days and times are select menus (one row each), chosen like the buttons they replace;
+        # turning the page, Back and Cancel stay buttons under the menu.
         days = ada.keyboard_message()
-        assert ada.buttons(days) == [] and ada.options(days)[0] == "Tue 03 Mar"
+        assert ada.buttons(days) == ["later ▶", "◀ Back", "✖ Cancel"]
+        assert ada.options(days)[0] == "Tue 03 Mar" and "✖ Cancel" not in ada.options(days)
         [menu] = menus(days)
         assert menu["placeholder"] == "Pick a day" and len(menu["custom_id"]) <= 100
         assert all(len(o["value"]) <= 100 for o in menu["options"])
@@ -237,7 +243,7 @@ async def test_a_slot_menu_refuses_others_and_forged_choices_and_works_after_a_r
         await ada.slash("experts", subject)
         await ada.press("1")
         await ada.press("📅 Book")
-        await ada.press("60 min")
+        await ada.press("60 min · 30.00 EUR")
         days = ada.keyboard_message()
         [menu] = menus(days)
         first = menu["options"][0]

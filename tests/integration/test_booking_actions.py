@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.handlers.marketplace.booking_card import CODES as BUTTON_CODES
 from bot.handlers.marketplace.booking_card import STARS, action_buttons
 from db.uow import SqlAlchemyUnitOfWork
-from domain.marketplace import bookings, feedback, messages
+from domain.marketplace import bookings, feedback, messages, moves
 from domain.marketplace.commands import ActOnBooking, RateSession, RescheduleBooking, SendMessage
 from domain.marketplace.model import (
     DURATIONS,
@@ -45,8 +45,9 @@ async def attempt(
     uow, clock = SqlAlchemyUnitOfWork(engine), FakeClock(NOW)
     try:
         if action is Action.RESCHEDULE:
-            change = RescheduleBooking(user_id, booking.id, booking.starts_at + timedelta(days=1))
-            await bookings.reschedule(change, uow, clock, policy)
+            later = booking.starts_at + timedelta(days=1)
+            change = RescheduleBooking(user_id, booking.id, later, reason="a clash")
+            await moves.reschedule(change, uow, clock, policy)
         elif action is Action.FEEDBACK:
             await feedback.rate(RateSession(user_id, booking.id, 5), uow, clock, policy)
         elif action is Action.MESSAGE:

@@ -39,6 +39,9 @@ def dispatcher(engine: AsyncEngine, clock: FakeClock, policy: Policy) -> Dispatc
     return bootstrap(engine, clock=clock, policy=policy)
 
 
+SIXTY = "60 min · 30.00 EUR"  # 60 minutes at the middle of 20-40 an hour
+
+
 def someone() -> Identity:
     name = f"walker-{uuid.uuid4().hex[:8]}"
     return Identity("terminal", name, f"terminal:{name}", name)
@@ -84,7 +87,7 @@ async def test_the_price_confirmed_is_the_price_stored_and_a_changed_price_is_as
     ada = Learner(dispatcher)
     await ada.say(f"/start e_{expert_id.hex}")
     await ada.press("📅 Book")
-    await ada.press("60 min")
+    await ada.press(SIXTY)
     await ada.say("#1")
     confirm = await ada.say("#1")
     assert "for 30.00 EUR?" in confirm  # 60 minutes at the middle of 20-40
@@ -107,11 +110,11 @@ async def test_a_double_tapped_confirm_books_once_and_the_second_tap_changes_not
     _, expert_id, _ = await _verified_expert(engine, clock, policy)
     ada = Learner(dispatcher)
     await ada.say(f"/start e_{expert_id.hex}")
-    for step in ("📅 Book", "60 min"):
+    for step in ("📅 Book", SIXTY):
         await ada.press(step)
     await ada.say("#1")
     await ada.say("#1")
-    [ok] = ada.payloads()
+    ok, _back, _cancel = ada.payloads()
     identity = ada.chat._identity
     first, second = await asyncio.gather(
         *(dispatcher.handle(Incoming(identity, payload=ok)) for _ in range(2))
@@ -134,8 +137,9 @@ async def test_rescheduling_walks_from_the_day_and_moves_the_booking(
     assert "Which day?" in days
     await ada.say("#2")
     moved = await ada.say("#1")
-    assert "Move the booking to 60 min with" in moved and "EUR" not in moved
-    assert "🗓 Moved." in await ada.press("✅ Confirm")
+    assert "🗓 Rescheduling booking" in moved and "Move it to" in moved
+    assert "60 min with" in moved and "The price stays 30.00 EUR" in moved
+    assert "🗓 Moved from Tue 03 Mar 2026, 08:00 to" in await ada.press("✅ Confirm")
     [(_, starts, status)] = await stored(engine, expert_id)
     assert starts.date() > datetime(2026, 3, 3, tzinfo=UTC).date() and status == "pending"
 
@@ -249,7 +253,7 @@ async def test_a_crash_as_the_walk_ends_books_nothing_and_keeps_the_question(
     _, expert_id, _ = await _verified_expert(engine, clock, policy)
     ada = Learner(dispatcher)
     await ada.say(f"/start e_{expert_id.hex}")
-    for step in ("📅 Book", "60 min"):
+    for step in ("📅 Book", SIXTY):
         await ada.press(step)
     await ada.say("#1")
     await ada.say("#1")
@@ -304,3 +308,138 @@ async def test_every_flow_shows_its_open_step_again_after_a_restart(
 ) -> None:
     """No flow falls back to the generic "you left something unfinished" on a restart."""
     assert set(dispatcher.flows) <= set(dispatcher.prompts)
+
+
+async def test_back_walks_to_each_earlier_step_with_its_buttons_and_cancel_changes_nothing(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    _, expert_id, _ = await _verified_expert(engine, clock, policy)
+    ada = Learner(dispatcher)
+    await ada.say(f"/start e_{expert_id.hex}")
+    screens = [await ada.press("📅 Book")]
+    buttons = [ada.buttons()]
+    for label in (SIXTY, "Tue 03 Mar", "09:00"):
+        screens.append(await ada.press(label))
+        buttons.append(ada.buttons())
+    assert buttons[0][-1] == "✖ Cancel" and "◀ Back" not in buttons[0]  # the first step
+    assert buttons[-1] == ["✅ Confirm", "◀ Back", "✖ Cancel"]
+    for screen, shown in reversed(list(zip(screens[:-1], buttons[:-1], strict=True))):
+        back = await ada.press("◀ Back")  # the step before, as it was, with its buttons
+        assert back.splitlines()[0] == screen.splitlines()[0] and ada.buttons() == shown
+    await ada.press(SIXTY)  # and on again from there
+    await ada.press("Tue 03 Mar")
+    assert "✖ Cancel" in ada.buttons()
+    assert await ada.press("✖ Cancel") == "Stopped. Nothing was changed."
+    assert await conversation_of(engine, ada.name) is None
+    assert await stored(engine, expert_id) == []
+    assert await ada.say("#1") == ""  # the cancelled step's buttons are gone: nothing to press
+    assert "(there is no button 1 on the last message" in ada.out.getvalue().splitlines()[-1]
+
+
+@pytest.mark.parametrize(
+    ("start", "first", "table"),
+    [("/become_expert", "Grace Hopper", "experts"), ("/new", "Spanish", "curricula")],
+    ids=["become_expert", "new curriculum"],
+)
+async def test_every_wizard_goes_back_a_step_and_cancels_without_saving(
+    dispatcher: Dispatcher, engine: AsyncEngine, start: str, first: str, table: str
+) -> None:
+    person = Learner(dispatcher)
+    asked = await person.say(start)
+    assert "step 1 of" in asked and person.buttons()[-1:] == ["✖ Cancel"]
+    assert "◀ Back" not in person.buttons()
+    assert "step 2 of" in await person.say(first)
+    again = await person.press("◀ Back")
+    assert again.splitlines()[0] == asked.splitlines()[0]  # the first question again
+    assert "step 2 of" in await person.say(first)
+    assert await person.press("✖ Cancel") == "Stopped. Nothing was changed."
+    assert await conversation_of(engine, person.name) is None
+    assert await count(engine, table, person.name) == 0
+
+
+async def test_an_expert_pressing_book_on_their_own_card_is_refused_at_once(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    expert_user, expert_id, _ = await _verified_expert(engine, clock, policy)
+    grace = Learner(dispatcher, await _name_of(engine, expert_user))
+    await grace.say(f"/start e_{expert_id.hex}")
+    refused = await grace.press("📅 Book")
+    assert "your own profile" in refused and "can't book a session with yourself" in refused
+    assert await conversation_of(engine, grace.name) is None  # no walk was started
+
+
+async def test_the_confirm_step_shows_the_price_and_the_cancellation_policy(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    _, expert_id, _ = await _verified_expert(engine, clock, policy)
+    ada = Learner(dispatcher)
+    await ada.say(f"/start e_{expert_id.hex}")
+    await ada.press("📅 Book")
+    assert ada.buttons()[:3] == ["30 min · 20.00 EUR", SIXTY, "90 min · 30.00 EUR"]
+    await ada.press("90 min · 30.00 EUR")
+    await ada.press("Tue 03 Mar")
+    confirm = await ada.press("09:00")  # 09:00 UTC, 10:00 in Berlin
+    assert "Book 90 min with" in confirm and "for 30.00 EUR?" in confirm
+    assert "Free cancellation until Mon 02 Mar 2026, 21:00 (12 hours before the start)" in confirm
+    assert ada.buttons() == ["✅ Confirm", "◀ Back", "✖ Cancel"]
+
+
+async def test_the_day_picker_turns_pages_to_the_end_of_the_booking_horizon(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    _, expert_id, _ = await _verified_expert(engine, clock, policy)
+    ada = Learner(dispatcher)
+    await ada.say(f"/start e_{expert_id.hex}")
+    await ada.press("📅 Book")
+    await ada.press(SIXTY)
+    days: list[str] = []
+    while True:
+        labels = ada.buttons()
+        days += [label for label in labels if label[:3] in ("Mon", "Tue", "Wed", "Thu", "Fri")]
+        if "later ▶" not in labels:
+            break
+        assert "Which day?" in await ada.press("later ▶")
+        assert "◀ earlier" in ada.buttons()
+    # Every weekday from tomorrow to the horizon, 30 days from now: Wed 01 Apr 08:00 in Berlin,
+    # before that day's hours begin, so Tue 31 Mar is the last.
+    assert days[0] == "Tue 03 Mar" and days[-1] == "Tue 31 Mar" and len(days) == 21
+    await ada.press("◀ earlier")
+    assert "later ▶" in ada.buttons()
+
+
+async def test_after_losing_a_race_the_day_shows_every_time_still_free(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    _, expert_id, _ = await _verified_expert(engine, clock, policy)
+    ada, bob = Learner(dispatcher), Learner(dispatcher)
+    for person in (ada, bob):
+        await person.say(f"/start e_{expert_id.hex}")
+        await person.press("📅 Book")
+        await person.press(SIXTY)
+        await person.press("Tue 03 Mar")
+        await person.press("12:00")
+    assert "Requested!" in await bob.press("✅ Confirm")
+    lost = await ada.press("✅ Confirm")
+    assert "just taken" in lost and "still free that day" in lost
+    # Berlin 09:00-17:00 is 08:00-16:00 UTC: 60-minute starts every half hour to 15:00, but for
+    # Bob's 12:00-13:00 and its 15 minutes' buffer either side (11:00 to 13:30 excluded).
+    free = ["08:00", "08:30", "09:00", "09:30", "10:00", "10:30", "13:30", "14:00", "14:30"]
+    assert ada.buttons() == [*free, "15:00", "◀ Back", "✖ Cancel"]
+
+
+async def test_the_reason_question_of_a_cancellation_can_be_left_keeping_the_booking(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    _, expert_id, _ = await _verified_expert(engine, clock, policy)
+    identity = someone()
+    await booking_walk(dispatcher, engine, identity, expert_id)
+    ada = Learner(dispatcher, identity.external_id)
+    await ada.say("/bookings")
+    await ada.say("#1")
+    asked = await ada.press("Cancel booking")
+    assert "why are you cancelling?" in asked
+    assert ada.buttons() == ["Skip", "✖ Keep the booking"]
+    assert await ada.press("✖ Keep the booking") == "Stopped. Nothing was changed."
+    assert await conversation_of(engine, ada.name) is None
+    [(_, _, status)] = await stored(engine, expert_id)
+    assert status == "pending"

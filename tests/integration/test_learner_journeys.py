@@ -42,10 +42,10 @@ async def test_a_learner_plans_studies_and_sees_progress(
     assert "step 2" in ada.last[-1].text
     assert "step 3" in await ada.say("10")
     assert "What is your level?" in await ada.say("45")
-    assert ada.buttons() == ["Beginner", "Intermediate", "Advanced"]
+    assert ada.buttons() == ["Beginner", "Intermediate", "Advanced", "◀ Back", "✖ Cancel"]
     assert "step 5" in await ada.say("#1")
     assert "step 6" in await ada.say("order food in Madrid")
-    assert ada.buttons() == ["Skip"]
+    assert ada.buttons() == ["Skip", "◀ Back", "✖ Cancel"]
     created = await ada.say("#1")
     assert "Created “Spanish 🇪🇸 (beginner)”: 10 sessions × 45 min" in created
 

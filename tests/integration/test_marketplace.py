@@ -15,7 +15,7 @@ from bot.bootstrap import bootstrap
 from bot.handlers.router import Dispatcher
 from db.uow import SqlAlchemyUnitOfWork
 from domain.accounts.registration import register
-from domain.marketplace import bookings, experts, feedback, payments
+from domain.marketplace import bookings, experts, feedback, moves, payments
 from domain.marketplace.commands import (
     ActOnBooking,
     AnnotateSession,
@@ -107,7 +107,12 @@ async def test_an_expert_is_found_booked_confirmed_completed_rated_and_paid(
     # 09:00 in Berlin (UTC+1), the first hour 12 h from now, is 03:00 in New York (UTC-5).
     assert "Next free hours: Tue 03 Mar 03:00; Tue 03 Mar 03:30" in card
     await ada.say("#1")  # 📅 Book
-    assert ada.buttons() == ["30 min", "60 min", "90 min"]
+    assert ada.buttons() == [  # what she would pay: the top, middle and bottom of 20-40 an hour
+        "30 min · 20.00 EUR",
+        "60 min · 30.00 EUR",
+        "90 min · 30.00 EUR",
+        "✖ Cancel",
+    ]
     days = await ada.say("#2")
     assert "Which day? (times in America/New_York)" in days
     await ada.say("#1")
@@ -462,7 +467,7 @@ async def test_cancelling_a_paid_booking_owes_a_refund_until_marked_and_late_lea
     clock.set(start - timedelta(hours=11))  # inside the 12-hour notice
     for attempt in (
         bookings.act(ActOnBooking(learner, booked.id, Action.CANCEL), uow(), clock, policy, pay),
-        bookings.reschedule(
+        moves.reschedule(
             RescheduleBooking(learner, booked.id, start + timedelta(days=1)), uow(), clock, policy
         ),
     ):
@@ -509,14 +514,14 @@ async def test_rescheduling_moves_the_booking_and_only_the_parties_may(
     later = start + timedelta(hours=1)  # overlaps its own old time: allowed for itself
     for intruder in (other_expert, stranger):
         with pytest.raises(NotFound):
-            await bookings.reschedule(
+            await moves.reschedule(
                 RescheduleBooking(intruder, booked.id, later), uow(), clock, policy
             )
-    moved = await bookings.reschedule(
+    moved = await moves.reschedule(
         RescheduleBooking(learner, booked.id, later), uow(), clock, policy
     )
     assert moved.starts_at == later and moved.status is BookingStatus.PENDING
-    moved = await bookings.reschedule(
+    moved = await moves.reschedule(
         RescheduleBooking(expert_user, booked.id, start), uow(), clock, policy
     )
     assert moved.starts_at == start and moved.status is BookingStatus.PENDING

@@ -17,9 +17,10 @@ from bot.handlers.base import Reply
 from bot.handlers.courier import SENT, Delivery
 from bot.handlers.router import Dispatcher
 from bot.worker import NotificationWorker
-from domain.marketplace import bookings, experts
+from domain.marketplace import bookings, experts, moves
 from domain.marketplace.commands import (
     ActOnBooking,
+    AnswerMove,
     BecomeExpert,
     BookSlot,
     RescheduleBooking,
@@ -276,8 +277,15 @@ async def test_booking_reminders_reach_both_sides_and_follow_the_booking(
     ]
 
     moved = starts + timedelta(days=1)
-    await bookings.reschedule(
-        RescheduleBooking(expert.user_id, booking.id, moved),
+    await moves.reschedule(
+        RescheduleBooking(expert.user_id, booking.id, moved, reason="a clash"),
+        world.dispatcher.ctx.uow(),
+        world.clock,
+        world.policy,
+    )
+    assert await world.pending(ann, "booking_reminder") != []  # proposed: nothing moves yet
+    await moves.answer_move(
+        AnswerMove(learner, booking.id, moved, accept=True),
         world.dispatcher.ctx.uow(),
         world.clock,
         world.policy,

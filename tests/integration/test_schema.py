@@ -98,6 +98,9 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("bookings", "cancel_reason"): ("text", True, None),
     ("bookings", "cancelled_by"): ("uuid", True, None),
     ("bookings", "confirmed_at"): (TIMESTAMPTZ, True, None),
+    ("bookings", "proposed_start"): (TIMESTAMPTZ, True, None),  # 0007
+    ("bookings", "proposed_by"): ("uuid", True, None),
+    ("bookings", "move_reason"): ("text", True, None),
     ("bookings", "expires_at"): (TIMESTAMPTZ, True, None),
     ("commissions", "rate"): ("numeric(5,4)", False, None),
     ("commissions", "currency"): ("character varying(3)", False, None),
@@ -226,6 +229,7 @@ ADDED_CONSTRAINTS = {
     "fk_expert_time_off_expert_id",
     "ck_expert_time_off_range",
     "fk_bookings_cancelled_by",
+    "fk_bookings_proposed_by",  # 0007
     "ck_bookings_status",
     "ck_bookings_payment_status",
     "ck_bookings_duration_price",

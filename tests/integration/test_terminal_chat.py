@@ -32,7 +32,7 @@ async def test_a_restarted_chat_shows_the_open_step_and_its_buttons_still_work(
     ada = Learner(dispatcher)
     for line in ("/new", "Linear algebra", "4", "30"):
         await ada.say(line)
-    assert ada.buttons() == ["Beginner", "Intermediate", "Advanced"]
+    assert ada.buttons() == ["Beginner", "Intermediate", "Advanced", "◀ Back", "✖ Cancel"]
 
     shown = await chat_again(dispatcher, ada.name, "#2\n")
     left_open, answered = shown.split("bot> New curriculum, step 5", 1)

@@ -42,12 +42,15 @@ def file_of(reply: Reply) -> discord.File | None:
 def _view(reply: Reply, private_link: str) -> discord.ui.View | None:
     """Rows of buttons (at most 5 a row and 5 rows); ``choose`` buttons as a select menu in
     the first row, ``ask`` as a button opening a form in the last."""
-    button_rows = [row for row in reply.buttons if row]
+    split = len(reply.buttons) - reply.controls
+    button_rows = [row for row in reply.buttons[:split] if row]
+    controls = [row for row in reply.buttons[split:] if row]
     choices = [b for row in button_rows for b in row if b.payload is not None]
     items: list[list[discord.ui.Item[Any]]] = []
     if reply.choose and 0 < len(choices) <= MAX_OPTIONS:
         items.append([PayloadMenu.of(choices, reply.choose)])
         button_rows = [kept for row in button_rows if (kept := tuple(b for b in row if b.url))]
+    button_rows += controls
     if reply.open_private is not None:
         button_rows.append((Button(PRIVATE_CHAT_LABEL, url=private_link),))
     items += [

@@ -1,27 +1,35 @@
 """The booking walk's buttons: 📅 Book -> length -> day -> time -> ✅ Confirm (and 🗓
-Reschedule from the day on). Each press is one use case of ``domain.marketplace.booking_walk``;
-this module only turns its results into messages and buttons."""
+Reschedule from the day on), and the answer to a proposed new time. Each press is one use case
+of ``domain.marketplace.booking_walk`` (or ``moves``); this module only turns its results into
+messages and buttons. Every step has ◀ Back and ✖ Cancel (``wizard.control_row``), and every
+screen of a reschedule says which booking it moves and when it is now."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from bot.handlers import payloads
-from bot.handlers.base import Button, Replies, Reply, Request, rows
+from bot.handlers.base import Button, Replies, Reply, Request, flow_of_button, rows
 from bot.handlers.formatting import local_time, money, short_time
-from bot.handlers.marketplace.booking_card import summary
+from bot.handlers.marketplace.booking_card import MOVE_ANSWERS, proposal_of, summary
+from bot.handlers.wizard import control_row
 from domain.accounts.model import Conversation
-from domain.marketplace import booking_walk
+from domain.accounts.registration import get_user
+from domain.marketplace import booking_walk, moves
 from domain.marketplace.commands import (
+    AnswerMove,
     ChooseDay,
     ChooseLength,
     ChooseTime,
     DaysOffered,
+    GiveReason,
     LengthAsked,
+    Moving,
     QuoteShown,
+    ReasonAsked,
     StartBooking,
     StartRescheduling,
     SubmitWalk,
@@ -30,10 +38,10 @@ from domain.marketplace.commands import (
     WalkEnded,
     WalkResult,
 )
-from domain.marketplace.model import BookingStatus
+from domain.marketplace.model import Action, BookingStatus, Policy
 from domain.shared.errors import InvalidInput
 
-DAYS_SHOWN = 9
+DAYS_SHOWN = 9  # a page of the day picker; "later ▶" and "◀ earlier" turn it
 
 
 async def start_booking(req: Request) -> Reply:
@@ -54,7 +62,8 @@ async def start_rescheduling(req: Request, booking_id: UUID) -> Reply:
 
 
 async def book_button(req: Request) -> Replies:
-    """A choice in the walk: a length (``30``), a day (``d20261231``), a time (``s3``) or ✅."""
+    """A choice in the walk: a length (``30``), a day (``d20261231``), a page of days
+    (``p1``), a time (``s3``) or ✅."""
     if len(req.button_args) != 2:
         raise InvalidInput(payloads.STALE)
     token, choice = req.button_args
@@ -66,9 +75,14 @@ async def book_button(req: Request) -> Replies:
     elif choice.startswith("d") and len(choice) == 9 and choice[1:].isdigit():
         day = _day(choice[1:])
         result = await booking_walk.choose_day(ChooseDay(user, token, day), ctx.uow(), ctx.clock)
+    elif choice.startswith("p") and choice[1:].isdigit():
+        walk = await flow_of_button(req, token, booking_walk.FLOW)
+        if walk.step != "day":
+            raise InvalidInput(payloads.STALE)
+        return render(req, booking_walk.current_step(walk, ctx.policy), page=int(choice[1:]))
     elif choice.startswith("s") and choice[1:].isdigit():
         command = ChooseTime(user, token, int(choice[1:]))
-        result = await booking_walk.choose_time(command, ctx.uow(), ctx.clock)
+        result = await booking_walk.choose_time(command, ctx.uow(), ctx.clock, ctx.policy)
     elif choice == "ok":
         result = await booking_walk.submit(
             SubmitWalk(user, token), ctx.uow(), ctx.clock, ctx.policy
@@ -78,26 +92,32 @@ async def book_button(req: Request) -> Replies:
     return render(req, result)
 
 
-def render(req: Request, result: WalkResult) -> Reply:
+async def typed(req: Request, walk: Conversation, text: str | None) -> Replies:
+    """Text typed during the walk: the reason, at the reason step; elsewhere a pointer to the
+    buttons."""
+    if walk.step != "reason" or text is None:
+        return Reply("Please choose with the buttons above, or press ✖ Cancel to stop.")
+    ctx = req.ctx
+    command = GiveReason(req.user_id, walk.token, text)
+    return replace(
+        render(req, await booking_walk.give_reason(command, ctx.uow(), ctx.clock, ctx.policy)),
+        edit=False,
+    )
+
+
+def render(req: Request, result: WalkResult, *, page: int = 0) -> Reply:
     """The message for one step of the walk."""
     if isinstance(result, LengthAsked):
-        return Reply(
-            "How long should the session be?",
-            rows(
-                *(Button(f"{m} min", _choice(req, result.token, str(m))) for m in result.durations)
-            ),
-        )
-    if isinstance(result, DaysOffered):
-        if not result.days:
-            return Reply(
-                result.note + "No free slots in the next two weeks, sorry. Try another expert."
-            )
         buttons = [
-            Button(day.strftime("%a %d %b"), _choice(req, result.token, day.strftime("d%Y%m%d")))
-            for day in result.days[:DAYS_SHOWN]
+            Button(
+                f"{m} min · {money(price, result.currency)}", _choice(req, result.token, str(m))
+            )
+            for m, price in zip(result.durations, result.prices, strict=True)
         ]
-        text = f"{result.note}Which day? (times in {result.zone})"
-        return Reply(text, rows(*buttons), edit=True, choose="Pick a day")
+        text = "How long should the session be?\nEach length shows the price you would pay."
+        return Reply(text, (*rows(*buttons), *control_row(req.user_id, result.token, back=False)))
+    if isinstance(result, DaysOffered):
+        return _days(req, result, page)
     if isinstance(result, TimesOffered):
         zone = result.zone
         buttons = [
@@ -107,31 +127,133 @@ def render(req: Request, result: WalkResult) -> Reply:
             for i, t in enumerate(result.times)
         ]
         day = short_time(result.times[0], zone).rsplit(" ", 1)[0] if result.times else ""
-        text = f"{result.note}Which time on {day}? ({zone})"
-        return Reply(text, rows(*buttons, per_row=4), edit=True, choose="Pick a time")
-    if isinstance(result, QuoteShown):
-        verb = "Move the booking to" if result.moving else "Book"
-        text = (
-            f"{result.note}{verb} {result.minutes} min with {result.expert_name} on "
-            f"{local_time(result.starts_at, result.zone)} ({result.zone})"
+        text = f"{_head(result.moving, zone)}{result.note}Which time on {day}? ({zone})"
+        controls = control_row(req.user_id, result.token, back=result.back)
+        return Reply(
+            text,
+            (*rows(*buttons, per_row=4), *controls),
+            edit=True,
+            choose="Pick a time",
+            controls=len(controls),
         )
-        if not result.moving:
-            text += f" for {money(result.price, result.currency)}"
-        ok = Button("✅ Confirm", _choice(req, result.token, "ok"))
-        return Reply(text + "?", rows(ok), edit=True)
+    if isinstance(result, ReasonAsked):
+        text = (
+            f"{_head(result.moving, result.zone)}{result.note}Why are you moving it to "
+            f"{local_time(result.starts_at, result.zone)}? Type the reason: "
+            f"{result.other_name} will read it with your request."
+        )
+        return Reply(text, control_row(req.user_id, result.token, back=True), edit=True)
+    if isinstance(result, QuoteShown):
+        return _quote(req, result)
     if isinstance(result, WalkDone):
-        booking = result.booking
-        head = "🗓 Moved." if result.moved else "📨 Requested!"
-        if booking.status is BookingStatus.PENDING:
-            head += " The expert will confirm it; I'll tell you."
-        return Reply(f"{head}\n{summary(booking, req.user_id, result.zone)}", edit=True)
+        return _done(req, result)
     assert isinstance(result, WalkEnded)
     return Reply(result.note, edit=True)
 
 
+def _days(req: Request, result: DaysOffered, page: int) -> Reply:
+    head = _head(result.moving, result.zone)
+    controls = control_row(req.user_id, result.token, back=result.back)
+    if not result.days:
+        text = f"{head}{result.note}No free times within the booking horizon, sorry."
+        return Reply(text + " Try another expert.", controls, edit=True)
+    pages = (len(result.days) + DAYS_SHOWN - 1) // DAYS_SHOWN
+    page = min(page, pages - 1)
+    shown = result.days[page * DAYS_SHOWN : (page + 1) * DAYS_SHOWN]
+    buttons = [
+        Button(day.strftime("%a %d %b"), _choice(req, result.token, day.strftime("d%Y%m%d")))
+        for day in shown
+    ]
+    turn = []
+    if page > 0:
+        turn.append(Button("◀ earlier", _choice(req, result.token, f"p{page - 1}")))
+    if page < pages - 1:
+        turn.append(Button("later ▶", _choice(req, result.token, f"p{page + 1}")))
+    text = f"{head}{result.note}Which day? (times in {result.zone})"
+    if pages > 1:
+        text += f" · {shown[0]:%d %b}–{shown[-1]:%d %b}"
+    controls = (*((tuple(turn),) if turn else ()), *controls)
+    return Reply(
+        text, (*rows(*buttons), *controls), edit=True, choose="Pick a day", controls=len(controls)
+    )
+
+
+def _quote(req: Request, result: QuoteShown) -> Reply:
+    zone, moving = result.zone, result.moving
+    when = f"{local_time(result.starts_at, zone)} ({zone})"
+    price = money(result.price, result.currency)
+    if moving is None:
+        text = f"{result.note}Book {result.minutes} min with {result.other_name} on {when}"
+        text += f" for {price}?"
+    elif moving.proposes:
+        text = (
+            f"{_head(moving, zone)}{result.note}Ask {result.other_name} to move the "
+            f"{result.minutes} min session to {when}?\nYour reason: {result.reason}\n"
+            f"{result.other_name} accepts or declines; until then it stays at "
+            f"{local_time(moving.starts_at, zone)}."
+        )
+    else:
+        text = (
+            f"{_head(moving, zone)}{result.note}Move it to {when}, {result.minutes} min with "
+            f"{result.other_name}? The price stays {price}."
+        )
+    text += "\n" + _policy(req.ctx.policy, result.free_until, zone)
+    ok = Button("✅ Confirm", _choice(req, result.token, "ok"))
+    return Reply(text, ((ok,), *control_row(req.user_id, result.token, back=True)), edit=True)
+
+
+def _policy(policy: Policy, free_until: datetime, zone: str) -> str:
+    """The cancellation policy, from the domain's ``Policy``."""
+    hours = int(policy.free_cancellation_notice.total_seconds() // 3600)
+    return (
+        f"Free cancellation until {local_time(free_until, zone)} ({hours} hours before the "
+        "start); after that it can't be cancelled or moved here."
+    )
+
+
+def _done(req: Request, result: WalkDone) -> Reply:
+    booking, moving, zone = result.booking, result.moving, result.zone
+    if moving is None:
+        head = "📨 Requested!"
+    elif moving.proposes:
+        head = (
+            f"📨 New time proposed to {booking.learner_name}; the booking stays at "
+            f"{local_time(moving.starts_at, zone)} until they accept."
+        )
+    else:
+        was, now = local_time(moving.starts_at, zone), local_time(booking.starts_at, zone)
+        head = f"🗓 Moved from {was} to {now}."
+    if booking.status is BookingStatus.PENDING:
+        head += " The expert will confirm it; I'll tell you."
+    return Reply(f"{head}\n{summary(booking, req.user_id, zone)}", edit=True)
+
+
+def _head(moving: Moving | None, zone: str) -> str:
+    """The line every screen of a reschedule starts with."""
+    if moving is None:
+        return ""
+    verb = "Proposing a new time for" if moving.proposes else "Rescheduling"
+    return f"🗓 {verb} booking {moving.ref} (now {local_time(moving.starts_at, zone)})\n"
+
+
+async def move_answer(req: Request) -> Reply:
+    """✅ Accept or ❌ Decline under a proposed new time (the proposal named in the payload)."""
+    if len(req.button_args) != 3 or req.button_args[1] not in MOVE_ANSWERS.values():
+        raise InvalidInput(payloads.STALE)
+    booking_id = payloads.uuid_arg(req.button_args[0])
+    accept = req.button_args[1] == MOVE_ANSWERS[Action.ACCEPT_MOVE]
+    proposed = proposal_of(req.button_args[2])
+    ctx = req.ctx
+    command = AnswerMove(req.user_id, booking_id, proposed, accept)
+    booking = await moves.answer_move(command, ctx.uow(), ctx.clock, ctx.policy)
+    zone = (await get_user(req.user_id, ctx.uow())).timezone
+    head = "✅ Accepted: the session moved." if accept else "Declined: the session keeps its time."
+    return Reply(f"{head} The other side has been told.\n{summary(booking, req.user_id, zone)}")
+
+
 async def resume(req: Request, walk: Conversation) -> Reply:
     """The walk's open question again, as a new message (after the chat restarted)."""
-    return replace(render(req, booking_walk.current_step(walk)), edit=False)
+    return replace(render(req, booking_walk.current_step(walk, req.ctx.policy)), edit=False)
 
 
 def _choice(req: Request, token: str, choice: str) -> str:
@@ -145,5 +267,6 @@ def _day(digits: str) -> date:
         raise InvalidInput(payloads.STALE) from None
 
 
-BUTTONS = {"bk": start_booking, "bf": book_button}
+BUTTONS = {"bk": start_booking, "bf": book_button, "bm": move_answer}
+FLOWS = {booking_walk.FLOW: typed}
 PROMPTS = {booking_walk.FLOW: resume}

@@ -32,6 +32,7 @@ from bot.handlers.marketplace.booking_card import (
     status_label,
     summary,
 )
+from bot.handlers.wizard import control_row
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
@@ -219,9 +220,13 @@ async def review_answer(req: Request, conversation: Conversation, text: str | No
 
 def _reason_question(user_id: UUID, ref: str, action: Action, token: str) -> Reply:
     verb = "declining" if action is Action.DECLINE else "cancelling"
+    keep = "✖ Don't decline" if action is Action.DECLINE else "✖ Keep the booking"
     return Reply(
         f"Booking {ref}: why are you {verb}? (the other side will see it)",
-        rows(Button("Skip", payloads.encode(user_id, "rr", token))),
+        (
+            *rows(Button("Skip", payloads.encode(user_id, "rr", token))),
+            *control_row(user_id, token, back=False, cancel=keep),
+        ),
     )
 
 
@@ -364,7 +369,12 @@ BUTTONS = {
 }
 
 
-FLOWS = {REASON: reason_answer, REVIEW: review_answer, **booking_messages.FLOWS}
+FLOWS = {
+    **booking_walk.FLOWS,
+    REASON: reason_answer,
+    REVIEW: review_answer,
+    **booking_messages.FLOWS,
+}
 PROMPTS = {
     **booking_walk.PROMPTS,
     **booking_messages.PROMPTS,

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from bot.handlers.base import Context, Reply
-from bot.handlers.formatting import duration, money, plural, schedule_standing
+from bot.handlers.formatting import duration, local_time, money, plural, schedule_standing
 from bot.handlers.marketplace.booking_card import booking_card
 from bot.handlers.marketplace.booking_messages import relayed_notice
 from bot.handlers.marketplace.experts import admin_card
@@ -58,6 +58,28 @@ def _booking(headline: str) -> Renderer:
         zone = booking.zone_of(user_id, (await get_user(user_id, ctx.uow())).timezone)
         shown = booking_card(booking, user_id, zone, ctx.clock.now(), ctx.policy)
         return Reply(f"{headline}\n{shown.text}", shown.buttons)
+
+    return card
+
+
+def _moved(what: str) -> Renderer:
+    """A move of a booking (``what``: "moved", "asks to move"...): who, from when to when (the
+    times the notice was written with, in the recipient's zone), above the booking's card."""
+
+    async def card(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
+        if not {"from", "to", "by"} <= data.keys():  # written before moves said so
+            return await _booking("🗓 A booking was moved:")(ctx, user_id, data)
+        booking = await bookings.get_booking(user_id, UUID(data["booking_id"]), ctx.uow())
+        zone = (await get_user(user_id, ctx.uow())).timezone
+        name = booking.learner_name if data["by"] == "learner" else booking.expert_name
+        was = local_time(datetime.fromisoformat(data["from"]), zone)
+        new = local_time(datetime.fromisoformat(data["to"]), zone)
+        shown = booking_card(booking, user_id, zone, ctx.clock.now(), ctx.policy)
+        head = f"🗓 {name} {what} booking {booking.ref} from {was} to {new} ({zone})."
+        if what == "asks to move":
+            head += f"\nReason: {booking.move_reason or '—'}\nAccept the new time or decline it"
+            head += " (the booking keeps its time until you accept):"
+        return Reply(f"{head}\n{shown.text}", shown.buttons)
 
     return card
 
@@ -137,7 +159,10 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.BOOKING_COMPLETE: _booking("How was your session? Tap the stars to rate it:"),
     Kind.BOOKING_NO_SHOW: _booking("The expert marked this session as a no-show:"),
     Kind.BOOKING_MARK_PAID: _booking("💶 Payment recorded:"),
-    Kind.BOOKING_RESCHEDULED: _booking("🗓 A booking was moved:"),
+    Kind.BOOKING_RESCHEDULED: _moved("moved"),
+    Kind.BOOKING_MOVE_PROPOSED: _moved("asks to move"),
+    Kind.BOOKING_MOVE_ACCEPTED: _moved("accepted moving"),
+    Kind.BOOKING_MOVE_DECLINED: _moved("declined moving"),
     Kind.BOOKING_EXPIRED: _booking("A booking request lapsed without an answer:"),
     Kind.BOOKING_RATED: _booking("⭐ A learner rated your session (their stars below):"),
     Kind.BOOKING_REVIEWED: _booking("📝 A learner wrote a review of your session:"),
