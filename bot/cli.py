@@ -8,12 +8,13 @@ import logging
 import signal
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Annotated, Any
+from uuid import UUID
 
 import typer
 
 from bot.config import Settings, SettingsError, load_settings
-from domain.marketplace import bookings, experts
-from domain.marketplace.commands import VerifyExpert
+from domain.marketplace import bookings
+from domain.marketplace.commands import ReinstateExpert, SuspendExpert, VerifyExpert
 
 if TYPE_CHECKING:
     from contextlib import AsyncExitStack
@@ -247,21 +248,52 @@ def _admin(work: Callable[[Settings, Any], Awaitable[None]]) -> None:
     _run(main())
 
 
+def _expert_id(text: str) -> UUID:
+    try:
+        return UUID(text)
+    except ValueError:
+        typer.echo(f"“{text}” is not an expert id; see `syllabot admin experts`.", err=True)
+        raise typer.Exit(2) from None
+
+
 @admin_app.command("experts")
-def admin_experts() -> None:
-    """List experts waiting for verification."""
+def admin_experts(
+    status: Annotated[
+        str,
+        typer.Option(
+            help="Which experts: all, pending, verified, rejected or suspended. Experts "
+            "waiting for review (a new profile or a verified expert's changes) come first."
+        ),
+    ] = "all",
+) -> None:
+    """List experts with their id, status, rates and specialties."""
+    from domain.marketplace.verification import list_experts, needs_review, statuses_of
+    from domain.shared.errors import DomainError
+
+    try:
+        statuses_of(status)
+    except DomainError as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(2) from None
 
     async def work(settings: Settings, uow: Any) -> None:
-        async with uow() as unit:
-            waiting = await unit.experts.pending()
-        if not waiting:
-            typer.echo("No experts are waiting for verification.")
-        for expert in waiting:
+        found = await list_experts(None, uow(), settings.policy(), status)
+        if not found:
+            typer.echo("No experts yet." if status == "all" else f"No {status} experts.")
+        for expert in found:
             subjects = ", ".join(s.subject for s in expert.specialties)
+            state = expert.status.value
+            if expert.changes_pending:
+                fields = ", ".join(c.field for c in expert.changes_pending)
+                state += f", changes to {fields} waiting"
+            if needs_review(expert):
+                state += " (waiting for review)"
             typer.echo(
-                f"{expert.id}  {expert.display_name}  {expert.rate_min}-{expert.rate_max} "
-                f"{expert.currency}/h  [{subjects}]"
+                f"{expert.id}  {expert.display_name}  {state}  "
+                f"{expert.rate_min}-{expert.rate_max} {expert.currency}/h  [{subjects}]"
             )
+            if expert.rejection_reason:
+                typer.echo(f"    rejected because: {expert.rejection_reason}")
 
     _admin(work)
 
@@ -270,29 +302,78 @@ def admin_experts() -> None:
 def admin_verify(
     expert_id: Annotated[str, typer.Argument(help="The expert's id, as `admin experts` lists.")],
     reject: Annotated[bool, typer.Option("--reject", help="Reject instead of approving.")] = False,
+    reason: Annotated[
+        str | None,
+        typer.Option(help="Why it is rejected (required with --reject); the expert reads it."),
+    ] = None,
 ) -> None:
-    """Approve (or --reject) a pending expert; the expert is told."""
-    from uuid import UUID
-
-    try:
-        target = UUID(expert_id)
-    except ValueError:
-        typer.echo(f"“{expert_id}” is not an expert id; see `syllabot admin experts`.", err=True)
-        raise typer.Exit(2) from None
+    """Approve (or --reject --reason ...) what an expert submitted: a new profile or a verified
+    expert's changes to credentials or specialties; the expert is told."""
+    target = _expert_id(expert_id)
+    if reject and not (reason or "").strip():
+        typer.echo('A rejection needs --reason "...": the expert reads it.', err=True)
+        raise typer.Exit(2)
 
     async def work(settings: Settings, uow: Any) -> None:
+        from domain.marketplace.verification import verify_expert
         from domain.shared.clock import SystemClock
         from domain.shared.errors import DomainError
 
         try:
-            command = VerifyExpert(None, target, not reject)
-            done = await experts.verify_expert(command, uow(), SystemClock(), settings.policy())
+            command = VerifyExpert(None, target, not reject, reason)
+            done = await verify_expert(command, uow(), SystemClock(), settings.policy())
+        except DomainError as error:
+            typer.echo(error.message, err=True)
+            raise typer.Exit(1) from None
+        name = done.expert.display_name
+        if done.changes:
+            verdict = "approved" if done.approved else "rejected"
+            typer.echo(f"{name}'s changes to {', '.join(done.changes)} are {verdict}.")
+        else:
+            typer.echo(f"{name} is now {done.expert.status.value}.")
+
+    _admin(work)
+
+
+def _suspension(expert_id: str, *, suspend: bool) -> None:
+    target = _expert_id(expert_id)
+
+    async def work(settings: Settings, uow: Any) -> None:
+        from domain.marketplace.verification import reinstate_expert, suspend_expert
+        from domain.shared.clock import SystemClock
+        from domain.shared.errors import DomainError
+
+        try:
+            if suspend:
+                done = await suspend_expert(
+                    SuspendExpert(None, target), uow(), SystemClock(), settings.policy()
+                )
+            else:
+                done = await reinstate_expert(
+                    ReinstateExpert(None, target), uow(), SystemClock(), settings.policy()
+                )
         except DomainError as error:
             typer.echo(error.message, err=True)
             raise typer.Exit(1) from None
         typer.echo(f"{done.display_name} is now {done.status.value}.")
 
     _admin(work)
+
+
+@admin_app.command("suspend")
+def admin_suspend(
+    expert_id: Annotated[str, typer.Argument(help="The expert's id, as `admin experts` lists.")],
+) -> None:
+    """Suspend a verified expert: not searchable or bookable until reinstated."""
+    _suspension(expert_id, suspend=True)
+
+
+@admin_app.command("reinstate")
+def admin_reinstate(
+    expert_id: Annotated[str, typer.Argument(help="The expert's id, as `admin experts` lists.")],
+) -> None:
+    """Reinstate a suspended expert: searchable and bookable again."""
+    _suspension(expert_id, suspend=False)
 
 
 @admin_app.command("payouts")

@@ -35,6 +35,8 @@ class NotificationKind(StrEnum):
     EXPERT_PENDING = "expert_pending"
     EXPERT_VERIFIED = "expert_verified"
     EXPERT_REJECTED = "expert_rejected"
+    EXPERT_SUSPENDED = "expert_suspended"
+    EXPERT_REINSTATED = "expert_reinstated"
 
 
 STUDY = NotificationKind.STUDY_REMINDER

@@ -128,6 +128,14 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("curricula", "schedule_at"): ("time without time zone", True, None),
     ("curricula", "schedule_from"): ("date", True, None),
     ("curricula", "schedule_baseline"): ("integer", True, None),
+    # 0007: expert review (changes waiting apart, rejection reasons)
+    ("experts", "rejection_reason"): ("text", True, None),
+    ("expert_profile_changes", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("expert_profile_changes", "expert_id"): ("uuid", False, None),
+    ("expert_profile_changes", "field"): ("character varying(20)", False, None),
+    ("expert_profile_changes", "value"): ("jsonb", False, None),
+    ("expert_profile_changes", "rejected_reason"): ("text", True, None),
+    ("expert_profile_changes", "submitted_at"): (TIMESTAMPTZ, False, NOW),
 }
 
 ADDED_INDEXES = {
@@ -214,6 +222,11 @@ ADDED_CONSTRAINTS = {
     "pk_link_codes",
     "fk_link_codes_user_id",
     "uq_link_codes_code_hash",
+    # 0007
+    "pk_expert_profile_changes",
+    "fk_expert_profile_changes_expert_id",
+    "uq_expert_profile_changes_expert_id_field",
+    "ck_expert_profile_changes_field",
 }
 
 # The names the seed gives in its "Foreign Key Constraints" block.

@@ -16,8 +16,8 @@ from uuid import UUID
 
 from bot.handlers.base import Context, Reply
 from bot.handlers.formatting import duration, schedule_standing
+from bot.handlers.marketplace import admin
 from bot.handlers.marketplace.booking_card import booking_card
-from bot.handlers.marketplace.experts import admin_card
 from domain.accounts.registration import get_user
 from domain.marketplace import bookings, experts
 from domain.marketplace.model import BookingStatus
@@ -62,7 +62,7 @@ def _booking(headline: str) -> Renderer:
 
 async def _expert_pending(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
     expert = await experts.get_expert(UUID(data["expert_id"]), ctx.uow())
-    return admin_card(user_id, expert)
+    return admin.admin_card(user_id, expert)
 
 
 async def _study(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
@@ -126,10 +126,8 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.BOOKING_RATED: _booking("⭐ A learner rated your session:"),
     Kind.BOOKING_MARK_PROMPT: _booking("Your session has ended. How did it go? Mark it:"),
     Kind.EXPERT_PENDING: _expert_pending,
-    Kind.EXPERT_VERIFIED: _plain(
-        "🎉 Your expert profile is verified. Learners can now find and book you."
-    ),
-    Kind.EXPERT_REJECTED: _plain(
-        "Your expert profile was not approved. Reply to your admin for details."
-    ),
+    Kind.EXPERT_VERIFIED: admin.verified_notice,
+    Kind.EXPERT_REJECTED: admin.rejected_notice,
+    Kind.EXPERT_SUSPENDED: admin.suspended_notice,
+    Kind.EXPERT_REINSTATED: admin.reinstated_notice,
 }
