@@ -139,11 +139,11 @@ class SqlExpertRepository(ProfileChanges):
         return found[0] if found else None
 
     async def listing(self, statuses: tuple[Verification, ...]) -> list[Expert]:
-        """Experts in any of ``statuses``, with their changes waiting for review, oldest
+        """Experts in any of ``statuses``, with their changes waiting for review, newest
         first."""
         return await self._experts(
             ExpertRow.verification_status.in_([s.value for s in statuses]),
-            ExpertRow.created_at,
+            ExpertRow.created_at.desc(),
             ExpertRow.id,
             changes=True,
         )

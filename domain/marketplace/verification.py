@@ -67,7 +67,7 @@ async def list_experts(
     actor: UUID | None, uow: UnitOfWork, policy: Policy, status: str = "all"
 ) -> list[Expert]:
     """Every expert in ``status`` ("all" by default), those waiting for review first, then
-    the oldest profile first. ``actor`` None means the command line (an operator)."""
+    the newest profile first. ``actor`` None means the command line (an operator)."""
     statuses = statuses_of(status)
     async with uow:
         if actor is not None:

@@ -70,7 +70,8 @@ async def admin(req: Request) -> Replies:
         Button(_label(e), payloads.encode(req.user_id, "ax", e.id.hex)) for e in found[:LISTED_MAX]
     ]
     listing = Reply("\n".join(lines), rows(*buttons, per_row=2))
-    return [listing, *(admin_card(req.user_id, e) for e in waiting[:CARDS_MAX])]
+    # The cards first, the list last: its buttons are the ones a terminal's #N presses.
+    return [*(admin_card(req.user_id, e) for e in waiting[:CARDS_MAX]), listing]
 
 
 def admin_card(admin_id: UUID, expert: Expert) -> Reply:

@@ -19,7 +19,7 @@ from bot.handlers.formatting import duration, schedule_standing
 from bot.handlers.marketplace import admin
 from bot.handlers.marketplace.booking_card import booking_card
 from domain.accounts.registration import get_user
-from domain.marketplace import bookings, experts
+from domain.marketplace import bookings, experts, verification
 from domain.marketplace.model import BookingStatus
 from domain.notifications.model import NotificationKind as Kind
 from domain.notifications.services import study_facts
@@ -62,6 +62,8 @@ def _booking(headline: str) -> Renderer:
 
 async def _expert_pending(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
     expert = await experts.get_expert(UUID(data["expert_id"]), ctx.uow())
+    if not verification.needs_review(expert):
+        return None  # another admin (or the command line) decided meanwhile
     return admin.admin_card(user_id, expert)
 
 
