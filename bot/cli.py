@@ -53,6 +53,8 @@ def _run(coro: Coroutine[Any, Any, None]) -> None:
         asyncio.run(coro)
     except KeyboardInterrupt:
         pass
+    except typer.Exit:  # a command's own exit status, its message already said
+        raise
     except (OSError, ConnectionError) as error:
         logger.debug("failed", exc_info=True)
         typer.echo(f"Could not reach the database: {error}", err=True)
@@ -286,7 +288,7 @@ def admin_experts(
             if expert.changes_pending:
                 fields = ", ".join(c.field for c in expert.changes_pending)
                 state += f", changes to {fields} waiting"
-            if needs_review(expert):
+            elif needs_review(expert):
                 state += " (waiting for review)"
             typer.echo(
                 f"{expert.id}  {expert.display_name}  {state}  "

@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from domain.marketplace.model import Action, Booking, ExpertDraft
+from domain.marketplace.model import Action, Booking, Expert, ExpertDraft
 
 # -- experts --------------------------------------------------------------------------------
 
@@ -37,6 +37,16 @@ class VerifyExpert:
     expert_id: UUID
     approve: bool
     reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """What a review did: ``expert`` as it is now; ``changes`` the fields of a verified
+    expert's change that were approved or rejected (empty: the profile itself was)."""
+
+    expert: Expert
+    approved: bool
+    changes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

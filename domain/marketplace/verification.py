@@ -7,10 +7,9 @@ found by search and can be booked, so suspending one takes them out of both at o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from uuid import UUID
 
-from domain.marketplace.commands import ReinstateExpert, SuspendExpert, VerifyExpert
+from domain.marketplace.commands import ReinstateExpert, Reviewed, SuspendExpert, VerifyExpert
 from domain.marketplace.model import Expert, Policy, Verification
 from domain.notifications.model import NotificationKind
 from domain.shared.clock import Clock
@@ -21,16 +20,6 @@ from domain.unit_of_work import UnitOfWork
 REASON_LIMIT = 500
 # What ``/admin <status>`` and ``syllabot admin experts --status`` list; "all" lists everyone.
 STATUS_CHOICES = ("all", *(status.value for status in Verification))
-
-
-@dataclass(frozen=True)
-class Reviewed:
-    """What a review did: ``expert`` as it is now; ``changes`` the fields of a verified
-    expert's change that were approved or rejected (empty: the profile itself was)."""
-
-    expert: Expert
-    approved: bool
-    changes: tuple[str, ...] = ()
 
 
 def needs_review(expert: Expert) -> bool:
