@@ -296,3 +296,37 @@ async def test_languages_are_typed_by_name_stored_as_codes_and_optional_fields_c
         ).one()
     assert (languages, bio) == (["es", "en"], None)
     assert "Rate: 30.00 EUR per hour" in await ex.say("/expert rate 30")
+
+
+async def test_two_admins_deciding_at_once_decide_once(
+    dispatcher: Dispatcher, engine: AsyncEngine
+) -> None:
+    import asyncio
+
+    from domain.marketplace import verification
+    from domain.shared.errors import InvalidInput
+
+    _, expert_id, _, _ = await expert(dispatcher, engine, verified=False)
+    ctx = dispatcher.ctx
+    approve = VerifyExpert(None, expert_id, True)
+    reject = VerifyExpert(None, expert_id, False, "Not yet.")
+    results = await asyncio.gather(
+        verification.verify_expert(approve, ctx.uow(), ctx.clock, ctx.policy),
+        verification.verify_expert(reject, ctx.uow(), ctx.clock, ctx.policy),
+        return_exceptions=True,
+    )
+    decided = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, InvalidInput)]
+    assert len(decided) == 1 and len(refused) == 1
+    assert "nothing waits for review" in refused[0].message
+    status = await _column(
+        engine, "SELECT verification_status FROM experts WHERE id = :e", e=expert_id
+    )
+    assert status == ("verified" if decided[0].approved else "rejected")
+    told = await _column(
+        engine,
+        "SELECT count(*) FROM notifications n JOIN experts e ON e.user_id = n.user_id"
+        " WHERE e.id = :e AND n.kind IN ('expert_verified', 'expert_rejected')",
+        e=expert_id,
+    )
+    assert told == 1
