@@ -6,15 +6,14 @@ import asyncio
 import getpass
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from bot.config import Settings, SettingsError, load_settings
-from bot.handlers.formatting import money, plural
-from domain.marketplace import bookings, experts, payments
-from domain.marketplace.commands import VerifyExpert
+from bot.cli_admin import admin_app
+from bot.cli_runner import read_settings, run_command
+from bot.config import Settings
 
 if TYPE_CHECKING:
     from contextlib import AsyncExitStack
@@ -29,44 +28,11 @@ db_app = typer.Typer(
     help="Manage the database: its schema (Alembic) and its backups.", no_args_is_help=True
 )
 app.add_typer(db_app, name="db")
-admin_app = typer.Typer(help="Operate the expert marketplace.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 
 logger = logging.getLogger("syllabot")
 
 CHAT_DELIVERY_SECONDS = 1.0  # how often `syllabot chat` looks for the person's notifications
-
-
-def _settings() -> Settings:
-    try:
-        settings = load_settings()
-    except SettingsError as error:
-        typer.echo(f"Configuration error: {error}", err=True)
-        raise typer.Exit(2) from None
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    return settings
-
-
-INTERRUPTED = 130  # the exit status of a program stopped by Ctrl+C (128 + SIGINT)
-
-
-def _run(coro: Coroutine[Any, Any, None]) -> None:
-    """Run ``coro``; turn a failure into one clear line instead of a traceback. Ctrl+C
-    cancels it (its clean-ups run) and exits with status 130."""
-    try:
-        asyncio.run(coro)
-    except KeyboardInterrupt:
-        raise typer.Exit(INTERRUPTED) from None
-    except (OSError, ConnectionError) as error:
-        logger.debug("failed", exc_info=True)
-        typer.echo(f"Could not reach the database: {error}", err=True)
-        raise typer.Exit(1) from None
-    except Exception as error:  # the last line of defence: no traceback for the user
-        logger.debug("failed", exc_info=True)
-        typer.echo(f"Syllabot stopped: {type(error).__name__}: {error}", err=True)
-        raise typer.Exit(1) from None
 
 
 @app.command()
@@ -84,7 +50,7 @@ def chat(
         )
         raise typer.Exit(2)
     name = user.strip() if user is not None else getpass.getuser()
-    settings = _settings()
+    settings = read_settings()
 
     async def main() -> None:
         from bot.adapters.terminal import PLATFORM, TerminalChat
@@ -116,7 +82,7 @@ def chat(
                 if scheduler.aps.running:
                     await scheduler.stop()
 
-    _run(main())
+    run_command(main())
 
 
 Platforms = Callable[["AsyncExitStack", "Dispatcher"], Awaitable["dict[str, Courier]"]]
@@ -152,13 +118,13 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
             await stop.wait()
         typer.echo("Stopped.")
 
-    _run(main())
+    run_command(main())
 
 
 @app.command()
 def run() -> None:
     """Run the bot process: the database now, the chat platforms whose tokens are set."""
-    settings = _settings()
+    settings = read_settings()
 
     async def platforms(running: AsyncExitStack, dispatcher: Dispatcher) -> dict[str, Courier]:
         from bot.bootstrap import discord_adapter, telegram_adapter
@@ -188,7 +154,7 @@ def run() -> None:
 @app.command()
 def worker() -> None:
     """Only deliver reminders and alerts (any number of workers may share one database)."""
-    settings = _settings()
+    settings = read_settings()
 
     async def platforms(running: AsyncExitStack, dispatcher: Dispatcher) -> dict[str, Courier]:
         from bot.bootstrap import discord_adapter, telegram_adapter
@@ -236,7 +202,7 @@ def db_current() -> None:
 
 
 def _migrate(action: str, revision: str) -> None:
-    settings = _settings()
+    settings = read_settings()
 
     async def main() -> None:
         from db import migrate
@@ -249,13 +215,13 @@ def _migrate(action: str, revision: str) -> None:
                 await migrate.downgrade(url, revision)
             typer.echo(f"Schema revision: {await migrate.current(url) or 'empty'}")
 
-    _run(main())
+    run_command(main())
 
 
 def _backups(work: Callable[[Any, str], Awaitable[list[str]]]) -> None:
     """Run ``work(backup config, database URL)`` and print the lines it returns; a
     BackupError is one line on standard error and exit status 1."""
-    settings = _settings()
+    settings = read_settings()
     said: list[str] = []
     failed: list[str] = []
 
@@ -269,7 +235,7 @@ def _backups(work: Callable[[Any, str], Awaitable[list[str]]]) -> None:
             except BackupError as error:
                 failed.append(str(error))
 
-    _run(main())
+    run_command(main())
     for line in said:
         typer.echo(line)
     if failed:
@@ -304,95 +270,6 @@ def db_backups() -> None:
     from bot import operating
 
     _backups(operating.list_all)
-
-
-def _admin(work: Callable[[Settings, Any], Awaitable[None]]) -> None:
-    """Run ``work(settings, unit-of-work factory)`` against the configured database."""
-    settings = _settings()
-
-    async def main() -> None:
-        from bot.bootstrap import open_database
-        from db.uow import SqlAlchemyUnitOfWork
-
-        async with open_database(settings) as engine:
-            await work(settings, lambda: SqlAlchemyUnitOfWork(engine))
-
-    _run(main())
-
-
-@admin_app.command("experts")
-def admin_experts() -> None:
-    """List experts waiting for verification."""
-
-    async def work(settings: Settings, uow: Any) -> None:
-        async with uow() as unit:
-            waiting = await unit.experts.pending()
-        if not waiting:
-            typer.echo("No experts are waiting for verification.")
-        for expert in waiting:
-            subjects = ", ".join(s.subject for s in expert.specialties)
-            typer.echo(
-                f"{expert.id}  {expert.display_name}  {money(expert.rate_min, expert.currency)}–"
-                f"{money(expert.rate_max, expert.currency)} an hour  [{subjects}]"
-            )
-
-    _admin(work)
-
-
-@admin_app.command("verify")
-def admin_verify(
-    expert_id: Annotated[str, typer.Argument(help="The expert's id, as `admin experts` lists.")],
-    reject: Annotated[bool, typer.Option("--reject", help="Reject instead of approving.")] = False,
-) -> None:
-    """Approve (or --reject) a pending expert; the expert is told."""
-    from uuid import UUID
-
-    try:
-        target = UUID(expert_id)
-    except ValueError:
-        typer.echo(f"“{expert_id}” is not an expert id; see `syllabot admin experts`.", err=True)
-        raise typer.Exit(2) from None
-
-    async def work(settings: Settings, uow: Any) -> None:
-        from domain.shared.clock import SystemClock
-        from domain.shared.errors import DomainError
-
-        try:
-            command = VerifyExpert(None, target, not reject)
-            done = await experts.verify_expert(command, uow(), SystemClock(), settings.policy())
-        except DomainError as error:
-            typer.echo(error.message, err=True)
-            raise typer.Exit(1) from None
-        typer.echo(f"{done.display_name} is now {done.status.value}.")
-
-    _admin(work)
-
-
-@admin_app.command("payouts")
-def admin_payouts() -> None:
-    """Mark every pending commission row paid out (after paying the experts)."""
-
-    async def work(settings: Settings, uow: Any) -> None:
-        from domain.shared.clock import SystemClock
-
-        rows, total = await payments.pay_out(uow(), SystemClock())
-        paid = money(total, settings.currency)
-        typer.echo(f"Marked {plural(rows, 'payout')} paid, {paid} in expert earnings.")
-
-    _admin(work)
-
-
-@admin_app.command("expire")
-def admin_expire() -> None:
-    """Cancel booking requests nobody answered within 48 hours (frees their slots)."""
-
-    async def work(settings: Settings, uow: Any) -> None:
-        from domain.shared.clock import SystemClock
-
-        expired = await bookings.expire_pending(uow(), SystemClock())
-        typer.echo(f"Expired {plural(expired, 'booking request')}.")
-
-    _admin(work)
 
 
 def main() -> None:

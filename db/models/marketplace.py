@@ -36,7 +36,7 @@ class ExpertRow(Base):
             "hourly_rate_min > 0 AND hourly_rate_min <= hourly_rate_max", name="rate_range"
         ),
         CheckConstraint(
-            "verification_status IN ('pending', 'verified', 'rejected')",
+            "verification_status IN ('pending', 'verified', 'rejected', 'suspended')",  # 0010
             name="verification_status",
         ),
     )
@@ -66,6 +66,26 @@ class ExpertRow(Base):
     currency: Mapped[str] = mapped_column(String(3), server_default=text("'EUR'"))
     meeting_link: Mapped[str | None] = mapped_column(String(500))
     rating_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    # 0010: why an admin rejected the profile (shown to the expert until they resubmit).
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class ExpertProfileChangeRow(Base):
+    """0010: a verified expert's change to a reviewed field, waiting for an admin (or rejected
+    with the admin's reason); the approved value stays on ``experts`` until it is approved."""
+
+    __tablename__ = "expert_profile_changes"
+    __table_args__ = (
+        UniqueConstraint("expert_id", "field"),
+        CheckConstraint("field IN ('credentials', 'specialties')", name="field"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    expert_id: Mapped[uuid.UUID] = _fk("experts.id", nullable=False)
+    field: Mapped[str] = mapped_column(String(20))
+    value: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    rejected_reason: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = _stamp(nullable=False)
 
 
 class ExpertSpecialtyRow(Base):

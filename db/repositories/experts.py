@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from types import SimpleNamespace
@@ -39,8 +40,10 @@ from db.repositories.calendar import (
     _lock_key,
     holds_time,
 )
+from db.repositories.expert_changes import ProfileChanges
 from db.tx import Tx
 from domain.marketplace.model import (
+    SEARCH_MINUTES,
     Bookable,
     Calendar,
     Expert,
@@ -50,10 +53,11 @@ from domain.marketplace.model import (
     SearchFilters,
     Specialty,
     Verification,
+    price_terms,
 )
 
 
-class SqlExpertRepository:
+class SqlExpertRepository(ProfileChanges):
     def __init__(self, tx: Tx) -> None:
         self._tx = tx
 
@@ -92,6 +96,7 @@ class SqlExpertRepository:
         offset: int = 0,
         specialties: bool = True,
         among: Any = None,
+        changes: bool = False,
     ) -> list[Expert]:
         query = select(ExpertRow)
         if among is not None:  # a CTE of expert ids to keep
@@ -113,15 +118,35 @@ class SqlExpertRepository:
                 found.setdefault(spec.expert_id, []).append(
                     Specialty(spec.subject, Proficiency(spec.proficiency_level))
                 )
-        return [_expert(row, found.get(row.id, [])) for row in rows]
+        waiting = await self.changes_of([row.id for row in rows]) if changes else {}
+        return [
+            replace(_expert(row, found.get(row.id, [])), changes=tuple(waiting.get(row.id, ())))
+            if changes
+            else _expert(row, found.get(row.id, []))
+            for row in rows
+        ]
 
-    async def get(self, expert_id: UUID, *, specialties: bool = True) -> Expert | None:
-        found = await self._experts(ExpertRow.id == expert_id, specialties=specialties)
+    async def get(
+        self, expert_id: UUID, *, specialties: bool = True, changes: bool = False
+    ) -> Expert | None:
+        found = await self._experts(
+            ExpertRow.id == expert_id, specialties=specialties, changes=changes
+        )
         return found[0] if found else None
 
     async def by_user(self, user_id: UUID) -> Expert | None:
-        found = await self._experts(ExpertRow.user_id == user_id)
+        found = await self._experts(ExpertRow.user_id == user_id, changes=True)
         return found[0] if found else None
+
+    async def listing(self, statuses: tuple[Verification, ...]) -> list[Expert]:
+        """Experts in any of ``statuses``, with their changes waiting for review, newest
+        first."""
+        return await self._experts(
+            ExpertRow.verification_status.in_([s.value for s in statuses]),
+            ExpertRow.created_at.desc(),
+            ExpertRow.id,
+            changes=True,
+        )
 
     async def add(self, user_id: UUID, draft: ExpertDraft, currency: str) -> UUID:
         row = ExpertRow(
@@ -155,15 +180,20 @@ class SqlExpertRepository:
             [{"subject": s.subject, "proficiency_level": s.proficiency} for s in specialties],
         )
 
-    async def pending(self) -> list[Expert]:
-        return await self._experts(
-            ExpertRow.verification_status == Verification.PENDING.value, ExpertRow.created_at
-        )
-
     async def set_verification(
-        self, expert_id: UUID, status: Verification, at: datetime | None
+        self,
+        expert_id: UUID,
+        status: Verification,
+        at: datetime | None,
+        *,
+        reason: str | None = None,
     ) -> None:
-        await self.update(expert_id, verification_status=status.value, approval_date=at)
+        """Set the status. ``at``: the new approval date (None keeps it, except that a pending
+        or rejected profile has none); ``reason``: the rejection's (cleared otherwise)."""
+        values: dict[str, Any] = {"verification_status": status.value, "rejection_reason": reason}
+        if at is not None or status in (Verification.PENDING, Verification.REJECTED):
+            values["approval_date"] = at
+        await self.update(expert_id, **values)
 
     async def weekly_rows(self, expert_id: UUID) -> list[tuple[int, list[list[str]]]]:
         rows = await self._tx.orm.execute(
@@ -211,6 +241,17 @@ class SqlExpertRepository:
         await self._tx.orm.execute(
             delete(ExpertTimeOffRow).where(ExpertTimeOffRow.expert_id == expert_id)
         )
+
+    async def remove_time_off(self, expert_id: UUID, start: date, end: date) -> int:
+        """Delete the expert's time off of exactly ``start..end``; how many rows went."""
+        result = await self._tx.orm.execute(
+            delete(ExpertTimeOffRow).where(
+                ExpertTimeOffRow.expert_id == expert_id,
+                ExpertTimeOffRow.starts_on == start,
+                ExpertTimeOffRow.ends_on == end,
+            )
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def busy(
         self,
@@ -266,8 +307,11 @@ class SqlExpertRepository:
         # many experts speak a language, and might otherwise test the subject row by row.
         among = matching.cte("matching").prefix_with("MATERIALIZED")
         where = ExpertRow.verification_status == Verification.VERIFIED.value
-        if filters.max_rate is not None:
-            where = and_(where, ExpertRow.hourly_rate_min <= filters.max_rate)
+        if filters.max_rate is not None:  # the price of a SEARCH_MINUTES session, as price_for
+            low, high = price_terms(SEARCH_MINUTES)
+            rates = low * ExpertRow.hourly_rate_min + high * ExpertRow.hourly_rate_max
+            price = func.round(rates, 2)
+            where = and_(where, price <= filters.max_rate)
         if filters.language is not None:
             where = and_(where, ExpertRow.languages.contains([filters.language]))
         return await self._experts(
@@ -364,4 +408,5 @@ def _expert(row: ExpertRow | Any, specialties: list[Specialty]) -> Expert:
         total_sessions=row.total_sessions or 0,
         average_rating=row.average_rating or Decimal("0"),
         rating_count=row.rating_count,
+        rejection_reason=getattr(row, "rejection_reason", None),
     )

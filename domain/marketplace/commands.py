@@ -11,7 +11,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID
 
-from domain.marketplace.model import Action, Booking, BookingMessage, ExpertDraft, Role
+from domain.marketplace.model import Action, Booking, BookingMessage, Expert, ExpertDraft, Role
 
 # -- experts --------------------------------------------------------------------------------
 
@@ -31,9 +31,40 @@ class EditProfile:
 
 @dataclass(frozen=True)
 class VerifyExpert:
+    """Approve or reject what an expert submitted (a rejection needs the admin's reason)."""
+
     actor: UUID | None  # None: an operator on the command line
     expert_id: UUID
     approve: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """What a review did: ``expert`` as it is now; ``changes`` the fields of a verified
+    expert's change that were approved or rejected (empty: the profile itself was)."""
+
+    expert: Expert
+    approved: bool
+    changes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SuspendExpert:
+    actor: UUID | None  # None: an operator on the command line
+    expert_id: UUID
+
+
+@dataclass(frozen=True)
+class ReinstateExpert:
+    actor: UUID | None
+    expert_id: UUID
+
+
+@dataclass(frozen=True)
+class RemoveTimeOff:
+    user_id: UUID
+    text: str  # "2026-12-05" or "2026-12-24..2026-12-31", as /timeoff lists it
 
 
 @dataclass(frozen=True)
@@ -46,6 +77,15 @@ class SetAvailability:
 class AddTimeOff:
     user_id: UUID
     text: str  # "2026-12-24..2026-12-31"
+
+
+@dataclass(frozen=True)
+class HoursReplaced:
+    """What ``/availability`` did: the weekly hours before and after (canonical text, "" for
+    none)."""
+
+    before: str
+    after: str
 
 
 # -- bookings -------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -14,13 +14,16 @@ from domain.marketplace.commands import (
     AddTimeOff,
     BecomeExpert,
     EditProfile,
+    HoursReplaced,
+    RemoveTimeOff,
     SetAvailability,
-    VerifyExpert,
 )
 from domain.marketplace.model import (
+    REVIEWED_FIELDS,
     Expert,
     ExpertProfile,
     Policy,
+    ProfileChange,
     SearchFilters,
     Verification,
 )
@@ -32,9 +35,10 @@ from domain.marketplace.parsing import (
 )
 from domain.marketplace.rules import price_for
 from domain.marketplace.slots import open_slots_for, open_slots_of
-from domain.notifications.model import NotificationKind
+from domain.marketplace.verification import tell_admins
+from domain.marketplace.verification import verify_expert as verify_expert  # the old home
 from domain.shared.clock import Clock
-from domain.shared.errors import InvalidInput, NotAllowed, NotFound
+from domain.shared.errors import InvalidInput, NotFound
 from domain.shared.text import clean_text
 from domain.shared.timezones import local_date, resolve_zone
 from domain.unit_of_work import UnitOfWork
@@ -49,12 +53,6 @@ async def is_admin(user_id: UUID, uow: UnitOfWork, policy: Policy) -> bool:
         return user_id in await uow.users.ids_for_identities(policy.admins)
 
 
-async def _require_admin(uow: UnitOfWork, user_id: UUID, policy: Policy) -> None:
-    """Refuse a non-admin (inside an open unit of work)."""
-    if user_id not in await uow.users.ids_for_identities(policy.admins):
-        raise NotAllowed("Only admins can do that. Nothing was changed.")
-
-
 async def become_expert(
     cmd: BecomeExpert, uow: UnitOfWork, clock: Clock, policy: Policy
 ) -> Expert:
@@ -63,10 +61,7 @@ async def become_expert(
         if await uow.experts.by_user(cmd.user_id) is not None:
             raise InvalidInput("You already have an expert profile; see /expert to edit it.")
         expert_id = await uow.experts.add(cmd.user_id, cmd.draft, policy.currency)
-        for admin in await uow.users.ids_for_identities(policy.admins):
-            await uow.notifications.add(
-                admin, NotificationKind.EXPERT_PENDING, {"expert_id": str(expert_id)}, clock.now()
-            )
+        await tell_admins(uow, expert_id, clock, policy)
         expert = await uow.experts.get(expert_id)
         await uow.commit()
     assert expert is not None
@@ -83,7 +78,7 @@ async def _own(uow: UnitOfWork, user_id: UUID) -> Expert:
 
 async def get_expert(expert_id: UUID, uow: UnitOfWork) -> Expert:
     async with uow:
-        expert = await uow.experts.get(expert_id)
+        expert = await uow.experts.get(expert_id, changes=True)
     if expert is None:
         raise NotFound("There is no such expert.")
     return expert
@@ -94,8 +89,36 @@ async def my_profile(user_id: UUID, uow: UnitOfWork) -> Expert:
         return await _own(uow, user_id)
 
 
-# field name -> (how to parse the text, the column values it becomes)
-def _edit_values(field: str, text: str) -> dict[str, Any]:
+FIELDS = ("name", "bio", "credentials", "rate", "timezone", "languages", "specialties", "link")
+OPTIONAL_FIELDS = ("bio", "credentials", "link")  # "-" removes them
+# What people type to clear a field.
+CLEARING = frozenset({"", "-", "–", "—", "none", "clear", "remove", "delete", "nothing", "n/a"})
+_REQUIRED_WHY = {
+    "name": "learners need a name to find and book you",
+    "rate": "learners need your rate to book you",
+    "timezone": "your hours and bookings are in it",
+    "languages": "learners filter experts by language",
+    "specialties": "search finds you by them",
+}
+
+
+def clears(text: str) -> bool:
+    """Whether ``text`` asks to clear a field ("-", "none", "remove", nothing)."""
+    return text.strip().lower() in CLEARING
+
+
+def _edit_values(field: str, text: str, currency: str) -> dict[str, Any]:
+    """The column values a field's new text becomes (checked, in canonical form)."""
+    if field not in FIELDS:
+        raise InvalidInput(f"You can set: {', '.join(FIELDS)}.")
+    if clears(text):
+        if field not in OPTIONAL_FIELDS:
+            raise InvalidInput(
+                f"Your {field} can't be removed: {_REQUIRED_WHY[field]}. Change it instead: "
+                f"/expert {field} <new value>. Nothing was changed."
+            )
+        column = "meeting_link" if field == "link" else field
+        return {column: None}
     if field == "name":
         return {"display_name": clean_text(text, what="name", limit=100)}
     if field == "bio":
@@ -103,79 +126,73 @@ def _edit_values(field: str, text: str) -> dict[str, Any]:
     if field == "credentials":
         return {"credentials": clean_text(text, what="credentials", limit=2000, required=False)}
     if field == "rate":
-        low, high = parse_rate_range(text)
+        low, high = parse_rate_range(text, currency=currency)
         return {"hourly_rate_min": low, "hourly_rate_max": high}
     if field == "timezone":
         return {"timezone": resolve_zone(text)}
     if field == "languages":
         return {"languages": list(parse_languages(text))}
-    if field == "link":
-        return {"meeting_link": None if text.strip() in ("", "-") else parse_meeting_link(text)}
-    raise InvalidInput(
-        "You can set: name, bio, credentials, rate, timezone, languages, link, specialties."
-    )
+    if field == "specialties":
+        return {"specialties": parse_specialties(text)}
+    return {"meeting_link": parse_meeting_link(text)}
 
 
-async def edit_profile(cmd: EditProfile, uow: UnitOfWork) -> Expert:
-    """Change one field of the user's own expert profile."""
-    specialties = parse_specialties(cmd.text) if cmd.field == "specialties" else None
-    values = {} if specialties is not None else _edit_values(cmd.field, cmd.text)
+async def edit_profile(cmd: EditProfile, uow: UnitOfWork, clock: Clock, policy: Policy) -> Expert:
+    """Change one field of the user's own expert profile.
+
+    Once the profile has been approved (verified or suspended), a change to a reviewed field
+    (credentials, specialties) waits for an admin (``Expert.changes``) and the approved value
+    stays public until then; the admins are told. A required field can't be cleared.
+    """
     async with uow:
         expert = await _own(uow, cmd.user_id)
-        if specialties is not None:
-            await uow.experts.replace_specialties(expert.id, specialties)
+        values = _edit_values(cmd.field, cmd.text, expert.currency)
+        approved = expert.status in (Verification.VERIFIED, Verification.SUSPENDED)
+        if approved and cmd.field in REVIEWED_FIELDS:
+            await _submit_change(uow, expert, values, clock, policy)
+        elif "specialties" in values:
+            await uow.experts.replace_specialties(expert.id, values["specialties"])
         else:
             await uow.experts.update(expert.id, **values)
         if "timezone" in values:  # the weekly pattern is kept in the expert's zone
             await uow.experts.set_weekly_rows(
                 expert.id, await uow.experts.weekly_rows(expert.id), values["timezone"]
             )
-        updated = await uow.experts.get(expert.id)
+        updated = await uow.experts.by_user(cmd.user_id)
         await uow.commit()
     assert updated is not None
     return updated
 
 
-async def pending_experts(user_id: UUID, uow: UnitOfWork, policy: Policy) -> list[Expert]:
-    async with uow:
-        await _require_admin(uow, user_id, policy)
-        return await uow.experts.pending()
+async def _submit_change(
+    uow: UnitOfWork, expert: Expert, values: dict[str, Any], clock: Clock, policy: Policy
+) -> None:
+    """A verified expert's change to a reviewed field: kept apart for an admin's review (or
+    dropped when it comes back to the approved value)."""
+    if "specialties" in values:
+        change = ProfileChange("specialties", specialties=values["specialties"])
+        unchanged = {(s.subject.lower(), s.proficiency) for s in change.specialties} == {
+            (s.subject.lower(), s.proficiency) for s in expert.specialties
+        }
+    else:
+        change = ProfileChange("credentials", credentials=values["credentials"])
+        unchanged = change.credentials == expert.credentials
+    if unchanged:
+        await uow.experts.drop_changes(expert.id, change.field)
+        return
+    await uow.experts.put_change(expert.id, change)
+    await tell_admins(uow, expert.id, clock, policy)
 
 
-async def verify_expert(
-    cmd: VerifyExpert, uow: UnitOfWork, clock: Clock, policy: Policy
-) -> Expert:
-    """Approve or reject a pending expert. ``actor`` None means the command line (an operator)."""
-    approve, expert_id = cmd.approve, cmd.expert_id
-    async with uow:
-        if cmd.actor is not None:
-            await _require_admin(uow, cmd.actor, policy)
-        expert = await uow.experts.get(expert_id)
-        if expert is None:
-            raise NotFound("There is no such expert.")
-        target = Verification.VERIFIED if approve else Verification.REJECTED
-        if expert.status is not Verification.PENDING:
-            raise InvalidInput(f"{expert.display_name} is already {expert.status.value}.")
-        now = clock.now()
-        await uow.experts.set_verification(expert_id, target, now if approve else None)
-        await uow.notifications.add(
-            expert.user_id,
-            NotificationKind.EXPERT_VERIFIED if approve else NotificationKind.EXPERT_REJECTED,
-            {},
-            now,
-        )
-        await uow.commit()
-    return replace(expert, status=target, approval_date=now if approve else None)
-
-
-async def set_availability(cmd: SetAvailability, uow: UnitOfWork) -> str:
-    """Replace the expert's weekly availability; returns it in canonical form."""
+async def set_availability(cmd: SetAvailability, uow: UnitOfWork) -> HoursReplaced:
+    """Replace the expert's weekly availability; says what it was and what it is now."""
     weekly = parse_weekly(cmd.text)
     async with uow:
         expert = await _own(uow, cmd.user_id)
+        before = WeeklyAvailability.from_rows(await uow.experts.weekly_rows(expert.id))
         await uow.experts.set_weekly_rows(expert.id, weekly.to_rows(), expert.timezone)
         await uow.commit()
-    return weekly.format()
+    return HoursReplaced(before.format(), weekly.format())
 
 
 async def weekly_availability(user_id: UUID, uow: UnitOfWork) -> tuple[Expert, str]:
@@ -194,6 +211,56 @@ async def add_time_off(cmd: AddTimeOff, uow: UnitOfWork, clock: Clock) -> list[t
         periods = await uow.experts.time_off(expert.id)
         await uow.commit()
     return periods
+
+
+async def time_off(user_id: UUID, uow: UnitOfWork, clock: Clock) -> list[tuple[Any, Any]]:
+    """The expert's days off that have not ended yet (dates in their zone), soonest first."""
+    async with uow:
+        expert = await _own(uow, user_id)
+        periods = await uow.experts.time_off(expert.id)
+    today = local_date(clock.now(), expert.timezone)
+    return [(start, end) for start, end in periods if end >= today]
+
+
+async def remove_time_off(
+    cmd: RemoveTimeOff, uow: UnitOfWork, clock: Clock
+) -> list[tuple[Any, Any]]:
+    """Remove days off as ``/timeoff`` lists them: a stretch (``2026-12-24..2026-12-31``) or a
+    single day; a day inside a longer stretch is refused with the stretch to remove. Returns
+    the time off left."""
+    start, end = parse_timeoff(cmd.text, today=date.min)
+    async with uow:
+        expert = await _own(uow, cmd.user_id)
+        if not await uow.experts.remove_time_off(expert.id, start, end):
+            periods = await uow.experts.time_off(expert.id)
+            around = [(a, b) for a, b in periods if a <= end and start <= b]
+            shown = ", ".join(_stretch(a, b) for a, b in around)
+            if around:
+                raise InvalidInput(
+                    f"{_stretch(start, end)} is part of your time off {shown}; remove that "
+                    f"whole stretch (/timeoff remove {_stretch(*around[0])}) and add back the "
+                    "days you still want off. Nothing was changed."
+                )
+            raise InvalidInput(
+                f"You have no time off on {_stretch(start, end)}; /timeoff lists your days off."
+            )
+        periods = await uow.experts.time_off(expert.id)
+        await uow.commit()
+    today = local_date(clock.now(), expert.timezone)
+    return [(a, b) for a, b in periods if b >= today]
+
+
+def _stretch(start: date, end: date) -> str:
+    return str(start) if start == end else f"{start}..{end}"
+
+
+async def anyone_teaches(subject: str, uow: UnitOfWork) -> bool:
+    """Whether any verified expert teaches ``subject``, whatever the other filters."""
+    known = find_subject(subject)
+    names = () if known is None else (known.name, *known.aliases)
+    filters = SearchFilters(subject, known_as=names)
+    async with uow:
+        return bool(await uow.experts.search(filters, limit=1, offset=0))
 
 
 async def search(
@@ -249,7 +316,7 @@ async def profile(
     """A verified expert's card: the profile, recent reviews and the next free hours."""
     async with uow:
         expert = await uow.experts.get(expert_id)
-        if expert is None or expert.status is not Verification.VERIFIED:
+        if expert is None or not expert.status.listed:
             raise NotFound("That expert isn't available.")
         reviews = await uow.experts.reviews([expert_id], 3)
         next_slots = await open_slots_of(
@@ -270,6 +337,6 @@ async def available_slots(
     price_for(Decimal(1), Decimal(1), minutes)  # refuses durations we don't offer
     async with uow:
         expert = await uow.experts.get(expert_id, specialties=False)
-        if expert is None or expert.status is not Verification.VERIFIED:
+        if expert is None or not expert.status.listed:
             raise NotFound("That expert isn't available.")
         return await open_slots_of(uow, expert, minutes, clock.now(), policy, within)

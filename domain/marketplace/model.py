@@ -11,13 +11,60 @@ from uuid import UUID
 
 CENT = Decimal("0.01")
 DURATIONS = (30, 60, 90)  # minutes a learner can book
+SEARCH_MINUTES = 60  # the session length a search's budget (max=) and its cards' prices are for
 RATE_MAX = Decimal("10000")
+# The hourly rate a session of each length is charged, as shares of the expert's (min, max):
+# shorter sessions cost more per hour. ``rules.price_for`` applies it; the search's budget SQL
+# is built from it (``price_terms``), so both say the same price.
+HOURLY_SHARES = {
+    30: (Decimal(0), Decimal(1)),
+    60: (Decimal("0.5"), Decimal("0.5")),
+    90: (Decimal(1), Decimal(0)),
+}
+
+
+def price_terms(minutes: int) -> tuple[Decimal, Decimal]:
+    """(a, b): a session of ``minutes`` costs ``a * rate_min + b * rate_max``, before cents."""
+    low, high = HOURLY_SHARES[minutes]
+    hours = Decimal(minutes) / 60
+    return low * hours, high * hours
 
 
 class Verification(StrEnum):
+    """Where an expert's profile stands. Only a VERIFIED expert is listed: found by search,
+    shown on a card and bookable. An admin suspends a verified expert (SUSPENDED: unlisted,
+    nothing else changes) and reinstates them (VERIFIED again)."""
+
     PENDING = "pending"
     VERIFIED = "verified"
     REJECTED = "rejected"
+    SUSPENDED = "suspended"
+
+    @property
+    def listed(self) -> bool:
+        return self is Verification.VERIFIED
+
+
+# Fields of a verified expert's profile that an admin reviews again before the change is public
+# (until then the approved values stay on the profile).
+REVIEWED_FIELDS = ("credentials", "specialties")
+
+
+@dataclass(frozen=True)
+class ProfileChange:
+    """A verified expert's change to a reviewed field, waiting for an admin (or rejected, with
+    the admin's reason). ``credentials`` is the new text (None: removed) when ``field`` is
+    credentials; ``specialties`` the new list when it is specialties."""
+
+    field: str
+    credentials: str | None = None
+    specialties: tuple[Specialty, ...] = ()
+    rejected_reason: str | None = None
+    submitted_at: datetime | None = None
+
+    @property
+    def rejected(self) -> bool:
+        return self.rejected_reason is not None
 
 
 class Proficiency(StrEnum):
@@ -25,6 +72,12 @@ class Proficiency(StrEnum):
     INTERMEDIATE = "intermediate"
     ADVANCED = "advanced"
     EXPERT = "expert"
+
+
+@dataclass(frozen=True)
+class Specialty:
+    subject: str
+    proficiency: Proficiency
 
 
 class BookingStatus(StrEnum):
@@ -94,12 +147,6 @@ class Action(StrEnum):
 
 
 @dataclass(frozen=True)
-class Specialty:
-    subject: str
-    proficiency: Proficiency
-
-
-@dataclass(frozen=True)
 class Expert:
     id: UUID
     user_id: UUID
@@ -118,6 +165,12 @@ class Expert:
     total_sessions: int = 0
     average_rating: Decimal = Decimal("0")
     rating_count: int = 0
+    rejection_reason: str | None = None  # the admin's, while the profile is rejected
+    changes: tuple[ProfileChange, ...] = ()  # waiting for review (loaded for the owner, admins)
+
+    @property
+    def changes_pending(self) -> tuple[ProfileChange, ...]:
+        return tuple(c for c in self.changes if not c.rejected)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from domain.marketplace.model import (
     Expert,
     ExpertDraft,
     Payout,
+    ProfileChange,
     Review,
     SearchFilters,
     Specialty,
@@ -32,7 +33,9 @@ class ExpertRepository(Protocol):
         """Hold the expert's advisory lock and read what booking them needs (one statement)."""
         ...
 
-    async def get(self, expert_id: UUID, *, specialties: bool = True) -> Expert | None: ...
+    async def get(
+        self, expert_id: UUID, *, specialties: bool = True, changes: bool = False
+    ) -> Expert | None: ...
 
     async def by_user(self, user_id: UUID) -> Expert | None: ...
 
@@ -44,10 +47,23 @@ class ExpertRepository(Protocol):
         self, expert_id: UUID, specialties: tuple[Specialty, ...]
     ) -> None: ...
 
-    async def pending(self) -> list[Expert]: ...
+    async def listing(self, statuses: tuple[Verification, ...]) -> list[Expert]:
+        """Experts in any of ``statuses`` with their changes waiting for review."""
+        ...
+
+    async def put_change(self, expert_id: UUID, change: ProfileChange) -> None: ...
+
+    async def drop_changes(self, expert_id: UUID, field: str | None = None) -> None: ...
+
+    async def reject_changes(self, expert_id: UUID, reason: str) -> None: ...
 
     async def set_verification(
-        self, expert_id: UUID, status: Verification, at: datetime | None
+        self,
+        expert_id: UUID,
+        status: Verification,
+        at: datetime | None,
+        *,
+        reason: str | None = None,
     ) -> None: ...
 
     async def weekly_rows(self, expert_id: UUID) -> list[tuple[int, list[list[str]]]]: ...
@@ -59,6 +75,8 @@ class ExpertRepository(Protocol):
     async def time_off(self, expert_id: UUID) -> list[tuple[date, date]]: ...
 
     async def add_time_off(self, expert_id: UUID, start: date, end: date) -> None: ...
+
+    async def remove_time_off(self, expert_id: UUID, start: date, end: date) -> int: ...
 
     async def busy(
         self,

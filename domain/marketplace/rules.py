@@ -16,6 +16,7 @@ from domain.marketplace.model import (
     PaymentStatus,
     Policy,
     Role,
+    price_terms,
 )
 from domain.shared.errors import DomainError, InvalidInput, NotAllowed
 
@@ -243,8 +244,8 @@ def price_for(rate_min: Decimal, rate_max: Decimal, minutes: int) -> Decimal:
     """
     if minutes not in DURATIONS:
         raise InvalidInput(f"Sessions are {', '.join(map(str, DURATIONS))} minutes long.")
-    hourly = {30: rate_max, 60: (rate_min + rate_max) / 2, 90: rate_min}[minutes]
-    return (hourly * minutes / 60).quantize(CENT, rounding=ROUND_HALF_UP)
+    low, high = price_terms(minutes)  # the shares of HOURLY_SHARES
+    return (low * rate_min + high * rate_max).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def split_commission(price: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:

@@ -43,6 +43,8 @@ class NotificationKind(StrEnum):
     EXPERT_PENDING = "expert_pending"
     EXPERT_VERIFIED = "expert_verified"
     EXPERT_REJECTED = "expert_rejected"
+    EXPERT_SUSPENDED = "expert_suspended"
+    EXPERT_REINSTATED = "expert_reinstated"
     BACKUP_ALERT = "backup_alert"  # to the admins: a backup or verification failed, or is old
 
 

@@ -33,6 +33,9 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     # the expert marketplace
     "xw": [(TOKEN, "0"), (TOKEN, "-")],
     "av": [(HEX, "y"), (HEX, "n")],
+    "ax": [(HEX,)],
+    "ar": [(TOKEN, code) for code in "yex"],
+    "as": [(HEX, "s"), (HEX, "r")],
     "es": [(TOKEN, "999")],
     "ep": [(HEX,)],
     "bk": [(HEX,)],

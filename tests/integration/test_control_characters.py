@@ -64,7 +64,7 @@ CASES = [
     (["/new Go | 3 | 30 | beginner", "/done", "/note a\x00b\r\nc\x0bd\te\ud800"], "Noted on"),
     (
         ["/experts under\x00water\x01 basketry max=40"],
-        "No verified experts for “underwater basketry”",
+        "No verified expert teaches “underwater basketry”",
     ),
     (["/new", "Span\x00ish\x9b\x7f"], "step 2 of 6"),
     (["/timezone Europe/Ber\x00lin"], "Time zone set to Europe/Berlin"),

@@ -74,6 +74,7 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
                 {"s": subject},
             )
         ).one()
+    assert "Saved for review" in await expert.say("/expert credentials PhD")  # admins review it
     clock.set(datetime(2026, 3, 3, 6, 0, tzinfo=UTC))  # Tuesday 07:00, before the session
     learner, admin_id = await user_id(engine, ada), await user_id(engine, admin)
     on_tuesday = {"day": "2026-03-03", "at": "2026-03-03T18:00:00+00:00"}

@@ -150,6 +150,14 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("backup_runs", "started_at"): (TIMESTAMPTZ, False, NOW),
     ("backup_runs", "finished_at"): (TIMESTAMPTZ, True, None),
     ("backup_runs", "claim"): ("character varying(100)", True, None),
+    # 0010: expert review (changes waiting apart, rejection reasons)
+    ("experts", "rejection_reason"): ("text", True, None),
+    ("expert_profile_changes", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("expert_profile_changes", "expert_id"): ("uuid", False, None),
+    ("expert_profile_changes", "field"): ("character varying(20)", False, None),
+    ("expert_profile_changes", "value"): ("jsonb", False, None),
+    ("expert_profile_changes", "rejected_reason"): ("text", True, None),
+    ("expert_profile_changes", "submitted_at"): (TIMESTAMPTZ, False, NOW),
 }
 
 ADDED_INDEXES = {
@@ -254,6 +262,10 @@ ADDED_CONSTRAINTS = {
     "uq_backup_runs_claim",
     "ck_backup_runs_kind",
     "ck_backup_runs_outcome",
+    "pk_expert_profile_changes",
+    "fk_expert_profile_changes_expert_id",
+    "uq_expert_profile_changes_expert_id_field",
+    "ck_expert_profile_changes_field",
 }
 
 # The names the seed gives in its "Foreign Key Constraints" block.

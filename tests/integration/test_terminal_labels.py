@@ -101,7 +101,9 @@ async def test_a_button_of_an_older_message_stays_pressable_by_its_full_label(
     assert (await status(engine, first), await status(engine, second)) == ("verified", "pending")
     # ... and the second card's buttons are still where they were
     reject_second = label_under(shown, second, "❌ Reject")
-    assert f"{second} is now rejected" in await admin.say(reject_second)
+    assert f"Why don't you approve {second}'s submission?" in await admin.say(reject_second)
+    await admin.say("Please add your certificates")
+    assert f"Rejected {second}'s profile" in await admin.press("❌ Reject")
     assert await status(engine, second) == "rejected"
 
 

@@ -180,13 +180,30 @@ def test_admin_commands_list_verify_and_pay_out(db_env: dict[str, str]) -> None:
     listed = run_cli("admin", "experts", env=db_env)
     line = next(row for row in listed.stdout.splitlines() if f"Dr {name}" in row)
     expert_id = line.split()[0]
-    assert "30.00 EUR–50.00 EUR an hour  [french]" in line
+    assert "pending (waiting for review)  30.00 EUR–50.00 EUR an hour  [french]" in line
 
     assert "not an expert id" in run_cli("admin", "verify", "nope", env=db_env).stderr
+    no_reason = run_cli("admin", "verify", expert_id, "--reject", env=db_env)
+    assert no_reason.returncode == 2 and "needs --reason" in no_reason.stderr
     verified = run_cli("admin", "verify", expert_id, env=db_env)
     assert verified.returncode == 0 and f"Dr {name} is now verified." in verified.stdout
     again = run_cli("admin", "verify", expert_id, env=db_env)
-    assert again.returncode == 1 and "already verified" in again.stderr
+    assert again.returncode == 1 and "is verified; nothing waits for review" in again.stderr
+    assert f"Dr {name}" in run_cli("admin", "experts", "--status", "verified", env=db_env).stdout
+    assert (
+        f"Dr {name}" not in run_cli("admin", "experts", "--status", "pending", env=db_env).stdout
+    )
+    bogus = run_cli("admin", "experts", "--status", "bogus", env=db_env)
+    assert bogus.returncode == 2 and "all, pending, verified, rejected, suspended" in bogus.stderr
+
+    suspended = run_cli("admin", "suspend", expert_id, env=db_env)
+    assert f"Dr {name} is now suspended." in suspended.stdout
+    listed = run_cli("admin", "experts", "--status", "suspended", env=db_env)
+    assert f"{expert_id}  Dr {name}  suspended" in listed.stdout
+    assert (
+        f"Dr {name} is now verified."
+        in run_cli("admin", "reinstate", expert_id, env=db_env).stdout
+    )
 
     told = run_cli("chat", "--user", name, stdin="/expert\n", env=db_env)
     assert "Your expert profile is verified" in told.stdout

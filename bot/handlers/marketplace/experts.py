@@ -1,74 +1,35 @@
-"""Experts: /become_expert, /expert, /admin, /availability, /timeoff, /experts and profiles."""
+"""Experts: /become_expert, /expert (edit, resubmit), /availability and /timeoff. Admins'
+screens are ``admin``, finding an expert and the profile card ``search``."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from uuid import UUID
 
-from bot.handlers import payloads
-from bot.handlers.base import (
-    Ask,
-    Button,
-    Command,
-    Replies,
-    Reply,
-    Request,
-    flow_of_button,
-    rows,
-)
-from bot.handlers.formatting import money, plural, short_time
+from bot.handlers.base import Ask, Command, Replies, Reply, Request
+from bot.handlers.marketplace import admin, search
+from bot.handlers.marketplace.profile_text import changes_text, describe, specialties_text
 from bot.handlers.wizard import Step, Wizard
-from domain.accounts import conversations
-from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
-from domain.learning.curricula import list_curricula
-from domain.marketplace import experts
+from domain.marketplace import experts, verification
 from domain.marketplace.commands import (
     AddTimeOff,
     BecomeExpert,
     EditProfile,
+    RemoveTimeOff,
     SetAvailability,
-    VerifyExpert,
 )
-from domain.marketplace.model import Expert, ExpertDraft, ExpertProfile, SearchFilters
+from domain.marketplace.model import REVIEWED_FIELDS, Expert, ExpertDraft, Verification
 from domain.marketplace.parsing import (
-    SEARCH_USAGE,
+    RATE_EXAMPLE,
     parse_languages,
     parse_rate_range,
-    parse_search,
     parse_specialties,
-    search_text,
 )
 from domain.shared.errors import InvalidInput, NotFound
 from domain.shared.text import clean_text
 from domain.shared.timezones import resolve_zone
 
 ONBOARDING = "expert"
-
-
-SEARCH = "search"
-
-
-def describe(expert: Expert) -> str:
-    """The profile as text (shared by /expert, /admin and profile cards)."""
-    stars = (
-        f"★ {expert.average_rating:.2f} ({plural(expert.rating_count, 'rating')})"
-        if expert.rating_count
-        else "no ratings yet"
-    )
-    specialties = ", ".join(f"{s.subject} ({s.proficiency.value})" for s in expert.specialties)
-    lines = [
-        f"{expert.display_name} · {stars} · {plural(expert.total_sessions, 'session')}",
-        f"Rate: {money(expert.rate_min, expert.currency)} – "
-        f"{money(expert.rate_max, expert.currency)} per hour",
-        f"Languages: {', '.join(expert.languages) or '—'} · time zone {expert.timezone}",
-        f"Specialties: {specialties or '—'}",
-    ]
-    if expert.bio:
-        lines.append(f"About: {expert.bio}")
-    if expert.credentials:
-        lines.append(f"Credentials: {expert.credentials}")
-    return "\n".join(lines)
 
 
 async def _own_zone(req: Request) -> list[tuple[str, str]]:
@@ -124,7 +85,7 @@ ONBOARDING_WIZARD = Wizard(
             form="Degrees, certificates, experience",
         ),
         "rate": Step(
-            lambda req: f"Your hourly rate as a range in {req.ctx.policy.currency}, e.g. 25-40.",
+            lambda req: f"Your hourly rate in {req.ctx.policy.currency}: {RATE_EXAMPLE}.",
             lambda t: [str(v) for v in parse_rate_range(t)],
         ),
         "timezone": Step(
@@ -133,7 +94,7 @@ ONBOARDING_WIZARD = Wizard(
             choices=_own_zone,
         ),
         "languages": Step(
-            "Languages you teach in, as ISO 639-1 codes, e.g. en, de.",
+            "Languages you teach in, by name or code, e.g. Spanish, English (or es, en).",
             lambda t: list(parse_languages(t)),
         ),
         "specialties": Step(
@@ -160,51 +121,65 @@ async def _own_profile(req: Request) -> Expert | None:
         return None
 
 
-async def expert(req: Request) -> Reply:
-    """Show your expert profile, or change a field: /expert <field> <value>."""
+EXPERT_FIELDS = (
+    "fields: name, bio, credentials, rate, timezone, languages, specialties, link (bio, "
+    "credentials and link can be removed with -)"
+)
+
+
+def _status_text(mine: Expert) -> str:
+    if mine.status is Verification.REJECTED:
+        reason = f" The admin's reason: “{mine.rejection_reason}”" if mine.rejection_reason else ""
+        return (
+            f"Status: rejected.{reason}\nEdit your profile, then send it for review again "
+            "with /expert resubmit."
+        )
+    if mine.status is Verification.PENDING:
+        return "Status: waiting for an admin's verification."
+    if mine.status is Verification.SUSPENDED:
+        return "Status: suspended by an admin: learners can't find or book you for now."
+    return "Status: verified: learners can find and book you."
+
+
+async def expert(req: Request) -> Replies:
+    """Show your expert profile, change a field (/expert <field> <value>), or resubmit it."""
     field, _, value = req.args.strip().partition(" ")
+    ctx = req.ctx
     if not field:
-        mine = await experts.my_profile(req.user_id, req.ctx.uow())
+        mine = await experts.my_profile(req.user_id, ctx.uow())
         link = mine.meeting_link or "a private Jitsi Meet room per booking"
+        waiting = changes_text(mine)
         return Reply(
-            f"{describe(mine)}\nStatus: {mine.status.value} · meeting link: {link}\n\n"
-            "Change a field with /expert <field> <value>; fields: name, bio, credentials, "
-            "rate, timezone, languages, specialties, link (use - to remove).",
+            f"{describe(mine)}\nMeeting link: {link}\n{_status_text(mine)}\n"
+            + (f"{waiting}\n" if waiting else "")
+            + f"\nChange a field with /expert <field> <value>; {EXPERT_FIELDS}.",
             ask=Ask("Your bio", "Who you are and how you teach", command="expert bio"),
         )
-    if not value.strip() and field not in ("bio", "credentials", "link"):
+    field = field.lower()
+    if field == "resubmit":
+        sent = await verification.resubmit(req.user_id, ctx.uow(), ctx.clock, ctx.policy)
+        what = "profile" if sent.status is Verification.PENDING else "changes"
+        return Reply(f"Sent. Your {what} will be reviewed by an admin; I'll tell you the answer.")
+    if field not in experts.FIELDS:
+        raise InvalidInput(f"There is no field “{field[:20]}”; {EXPERT_FIELDS}.")
+    if not value.strip() and field not in experts.OPTIONAL_FIELDS:
         raise InvalidInput(f"Usage: /expert {field} <value>")
-    command = EditProfile(req.user_id, field.lower(), value)
-    updated = await experts.edit_profile(command, req.ctx.uow())
-    return Reply(f"Saved.\n{describe(updated)}")
-
-
-async def admin(req: Request) -> Replies:
-    """Pending experts, with Approve and Reject buttons (admins only)."""
-    waiting = await experts.pending_experts(req.user_id, req.ctx.uow(), req.ctx.policy)
-    if not waiting:
-        return Reply("No experts are waiting for verification.")
-    return [admin_card(req.user_id, e) for e in waiting[:10]]
-
-
-def admin_card(admin_id: UUID, expert: Expert) -> Reply:
-    return Reply(
-        f"Waiting for verification:\n{describe(expert)}",
-        rows(
-            Button("✅ Approve", payloads.encode(admin_id, "av", expert.id.hex, "y")),
-            Button("❌ Reject", payloads.encode(admin_id, "av", expert.id.hex, "n")),
-        ),
+    updated = await experts.edit_profile(
+        EditProfile(req.user_id, field, value), ctx.uow(), ctx.clock, ctx.policy
     )
-
-
-async def verify_button(req: Request) -> Reply:
-    """Approve or Reject under a pending expert."""
-    if len(req.button_args) != 2 or req.button_args[1] not in ("y", "n"):
-        raise InvalidInput(payloads.STALE)
-    approve = req.button_args[1] == "y"
-    command = VerifyExpert(req.user_id, payloads.uuid_arg(req.button_args[0]), approve)
-    done = await experts.verify_expert(command, req.ctx.uow(), req.ctx.clock, req.ctx.policy)
-    return Reply(f"{done.display_name} is now {done.status.value}.", edit=True)
+    pending = {c.field: c for c in updated.changes_pending}
+    if field in REVIEWED_FIELDS and field in pending:
+        new = pending[field]
+        shown = specialties_text(new.specialties) if field == "specialties" else "your new text"
+        return Reply(
+            f"Saved for review: an admin checks changes to {field} of a verified profile. "
+            f"Until it's approved, learners see your approved {field}; then {shown}.\n"
+            + describe(updated)
+        )
+    note = ""
+    if updated.status is Verification.REJECTED:
+        note = "\nWhen your profile is ready, send it for review again with /expert resubmit."
+    return Reply(f"Saved.\n{describe(updated)}{note}")
 
 
 AVAILABILITY_USAGE = "Usage: /availability mon 09:00-12:00 14:00-18:00; wed 18:00-21:00"
@@ -217,143 +192,63 @@ async def availability(req: Request) -> Reply:
         return Reply(
             f"Your weekly hours ({mine.timezone}): {weekly or 'none yet'}\n{AVAILABILITY_USAGE}"
         )
-    weekly = await experts.set_availability(SetAvailability(req.user_id, req.args), req.ctx.uow())
-    return Reply(f"Saved your weekly hours: {weekly}")
+    done = await experts.set_availability(SetAvailability(req.user_id, req.args), req.ctx.uow())
+    if done.before == done.after:
+        return Reply(f"Saved your weekly hours (unchanged): {done.after}")
+    return Reply(
+        f"Saved your weekly hours: {done.after}\nThey replace: {done.before or 'no hours set'}"
+    )
+
+
+TIMEOFF_USAGE = (
+    "Usage: /timeoff 2026-12-24..2026-12-31 (or a single date) takes days off; /timeoff "
+    "lists them; /timeoff remove 2026-12-24 gives a day back."
+)
+
+
+def _periods(periods: list[tuple[object, object]]) -> str:
+    listed = ", ".join(f"{a}..{b}" if a != b else str(a) for a, b in periods)
+    return listed or "none"
 
 
 async def timeoff(req: Request) -> Reply:
-    """Take days off: /timeoff 2026-12-24..2026-12-31."""
-    if not req.args.strip():
-        return Reply("Usage: /timeoff 2026-12-24..2026-12-31 (or a single date)")
-    command = AddTimeOff(req.user_id, req.args)
-    periods = await experts.add_time_off(command, req.ctx.uow(), req.ctx.clock)
-    listed = ", ".join(f"{a}..{b}" if a != b else str(a) for a, b in periods)
-    return Reply(f"Saved. Your time off: {listed}")
-
-
-async def search(req: Request) -> Replies:
-    """Find verified experts for a subject."""
-    filters = parse_search(req.args)
-    kept: dict[str, object] = {"args": search_text(filters)}  # what was read, not the raw text
-    conversation = await conversations.save(
-        req.user_id, SEARCH, "results", kept, req.ctx.uow(), req.ctx.clock
-    )
-    return await _results(req, filters, conversation, page=0)
-
-
-async def _results(
-    req: Request, filters: SearchFilters, conversation: Conversation, page: int, *, edit=False
-) -> Reply:
-    found = await experts.search(filters, req.ctx.uow(), req.ctx.clock, req.ctx.policy, page)
-    if not found:
-        more = " on this page" if page else ""
-        return Reply(f"No verified experts for “{filters.subject}”{more}.", edit=edit)
-    first = page * experts.PAGE_SIZE
-    zone = (await get_user(req.user_id, req.ctx.uow())).timezone
-    lines = [f"Experts for “{filters.subject}” (page {page + 1}; times in {zone}):"]
-    buttons = []
-    for number, card in enumerate(found, start=first + 1):
-        e = card.expert
-        stars = (
-            f"★ {e.average_rating:.1f} ({plural(e.rating_count, 'rating')})"
-            if e.rating_count
-            else "new"
+    """List your days off, take some (/timeoff 2026-12-24..2026-12-31) or remove them."""
+    text = req.args.strip()
+    ctx = req.ctx
+    if not text:
+        periods = await experts.time_off(req.user_id, ctx.uow(), ctx.clock)
+        if not periods:
+            return Reply(f"You have no days off ahead.\n{TIMEOFF_USAGE}")
+        return Reply(f"Your time off: {_periods(periods)}\n{TIMEOFF_USAGE}")
+    word, _, rest = text.partition(" ")
+    if word.lower() in ("remove", "delete", "rm", "cancel"):
+        if not rest.strip():
+            raise InvalidInput("Which days? e.g. /timeoff remove 2026-12-24")
+        left = await experts.remove_time_off(
+            RemoveTimeOff(req.user_id, rest), ctx.uow(), ctx.clock
         )
-        subjects = ", ".join(f"{s.subject} ({s.proficiency.value})" for s in e.specialties[:3])
-        soon = ", ".join(short_time(slot, zone) for slot in card.next_slots[:2]) or "none soon"
-        lines.append(
-            f"{number}. {e.display_name} · {stars} · {money(e.rate_min, e.currency)}–"
-            f"{money(e.rate_max, e.currency)}/h · {', '.join(e.languages)}\n"
-            f"   {subjects} · next free: {soon}"
-        )
-        buttons.append(Button(str(number), payloads.encode(req.user_id, "ep", e.id.hex)))
-    nav = []
-    token = conversation.token
-    if page > 0:
-        nav.append(Button("◀", payloads.encode(req.user_id, "es", token, str(page - 1))))
-    if len(found) == experts.PAGE_SIZE:
-        nav.append(Button("▶", payloads.encode(req.user_id, "es", token, str(page + 1))))
-    return Reply("\n".join(lines), (tuple(buttons), *rows(*nav)), edit=edit)
-
-
-async def search_page_button(req: Request) -> Reply:
-    """◀ / ▶ under search results."""
-    if len(req.button_args) != 2:
-        raise InvalidInput(payloads.STALE)
-    token, page = req.button_args[0], payloads.int_arg(req.button_args[1], low=0, high=200)
-    conversation = await flow_of_button(req, token, SEARCH)
-    filters = parse_search(str(conversation.data["args"]))
-    return await _results(req, filters, conversation, page, edit=True)
-
-
-def profile_card(req: Request, card: ExpertProfile, zone: str) -> Reply:
-    e = card.expert
-    lines = [describe(e)]
-    for review in card.reviews:
-        text = f" “{review.review}”" if review.review else ""
-        lines.append(f"{'★' * review.rating}{'☆' * (5 - review.rating)}{text}")
-    if card.next_slots:
-        lines.append("Next free hours: " + "; ".join(short_time(s, zone) for s in card.next_slots))
-    else:
-        lines.append("No free hours in the next 7 days.")
-    return Reply(
-        "\n".join(lines), rows(Button("📅 Book", payloads.encode(req.user_id, "bk", e.id.hex)))
-    )
-
-
-async def show_profile(req: Request, expert_id: UUID) -> Reply:
-    card = await experts.profile(expert_id, req.ctx.uow(), req.ctx.clock, req.ctx.policy)
-    zone = (await get_user(req.user_id, req.ctx.uow())).timezone
-    return profile_card(req, card, zone)
-
-
-async def profile_button(req: Request) -> Reply:
-    """A search result's number: the expert's profile card."""
-    if len(req.button_args) != 1:
-        raise InvalidInput(payloads.STALE)
-    return await show_profile(req, payloads.uuid_arg(req.button_args[0]))
-
-
-async def profile_link(req: Request) -> Reply:
-    """Deep link ``/start e_<expert hex>``."""
-    return await show_profile(req, payloads.uuid_arg(req.args))
-
-
-async def subjects_of_curricula(req: Request, typed: str) -> list[tuple[str, str]]:
-    """The subjects the user studies, containing what was typed (for /experts)."""
-    curricula = await list_curricula(req.user_id, req.ctx.uow())
-    subjects = dict.fromkeys(c.subject for c in curricula if typed.lower() in c.subject.lower())
-    return [(subject, subject) for subject in subjects]
+        return Reply(f"Removed {rest.strip()}. Your time off: {_periods(left)}")
+    periods = await experts.add_time_off(AddTimeOff(req.user_id, text), ctx.uow(), ctx.clock)
+    return Reply(f"Saved. Your time off: {_periods(periods)}")
 
 
 COMMANDS = [
     Command("become_expert", become_expert, "offer sessions as an expert"),
-    Command("expert", expert, "your expert profile: /expert [field value]"),
+    Command("expert", expert, "your expert profile: /expert [field value | resubmit]"),
     Command("availability", availability, "your weekly hours (experts)", AVAILABILITY_USAGE),
-    Command("timeoff", timeoff, "days off: /timeoff 2026-12-24..2026-12-31"),
-    Command(
-        "experts",
-        search,
-        "find an expert: /experts <subject> [filters]",
-        SEARCH_USAGE,
-        suggest=subjects_of_curricula,
-    ),
-    Command("admin", admin, "experts waiting for verification (admins)"),
+    Command("timeoff", timeoff, "days off: /timeoff [dates | remove dates]", TIMEOFF_USAGE),
+    *search.COMMANDS,
+    *admin.COMMANDS,
 ]
 
 
-BUTTONS = {
-    "xw": ONBOARDING_WIZARD.button,
-    "av": verify_button,
-    "es": search_page_button,
-    "ep": profile_button,
-}
+BUTTONS = {"xw": ONBOARDING_WIZARD.button, **search.BUTTONS, **admin.BUTTONS}
 
 
-FLOWS = {ONBOARDING: ONBOARDING_WIZARD.answer}
+FLOWS = {ONBOARDING: ONBOARDING_WIZARD.answer, **admin.FLOWS}
 
 
-PROMPTS = {ONBOARDING: ONBOARDING_WIZARD.prompt}
+PROMPTS = {ONBOARDING: ONBOARDING_WIZARD.prompt, **admin.PROMPTS}
 
 
-DEEP_LINKS = {"e": profile_link}
+DEEP_LINKS = search.DEEP_LINKS

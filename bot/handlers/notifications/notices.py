@@ -17,11 +17,11 @@ from uuid import UUID
 
 from bot.handlers.base import Context, Reply
 from bot.handlers.formatting import duration, local_time, money, plural, schedule_standing
+from bot.handlers.marketplace import admin
 from bot.handlers.marketplace.booking_card import booking_card
 from bot.handlers.marketplace.booking_messages import relayed_notice
-from bot.handlers.marketplace.experts import admin_card
 from domain.accounts.registration import get_user
-from domain.marketplace import bookings, experts
+from domain.marketplace import bookings, experts, verification
 from domain.marketplace.model import BookingStatus
 from domain.notifications.model import NotificationKind as Kind
 from domain.notifications.services import study_facts
@@ -86,7 +86,9 @@ def _moved(what: str) -> Renderer:
 
 async def _expert_pending(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
     expert = await experts.get_expert(UUID(data["expert_id"]), ctx.uow())
-    return admin_card(user_id, expert)
+    if not verification.needs_review(expert):
+        return None  # another admin (or the command line) decided meanwhile
+    return admin.admin_card(user_id, expert)
 
 
 async def _study(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
@@ -172,11 +174,9 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.BOOKING_MESSAGE: relayed_notice,
     Kind.PAYOUT_MADE: _payout,
     Kind.EXPERT_PENDING: _expert_pending,
-    Kind.EXPERT_VERIFIED: _plain(
-        "🎉 Your expert profile is verified. Learners can now find and book you."
-    ),
-    Kind.EXPERT_REJECTED: _plain(
-        "Your expert profile was not approved. Reply to your admin for details."
-    ),
+    Kind.EXPERT_VERIFIED: admin.verified_notice,
+    Kind.EXPERT_REJECTED: admin.rejected_notice,
+    Kind.EXPERT_SUSPENDED: admin.suspended_notice,
+    Kind.EXPERT_REINSTATED: admin.reinstated_notice,
     Kind.BACKUP_ALERT: _backup_alert,
 }

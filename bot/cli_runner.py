@@ -1,0 +1,49 @@
+"""What every ``syllabot`` command shares: the settings, read once with a one-line error, and
+running a command's coroutine without ever showing a traceback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Coroutine
+from typing import Any
+
+import typer
+
+from bot.config import Settings, SettingsError, load_settings
+
+logger = logging.getLogger("syllabot")
+
+
+def read_settings() -> Settings:
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        typer.echo(f"Configuration error: {error}", err=True)
+        raise typer.Exit(2) from None
+    logging.basicConfig(
+        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return settings
+
+
+INTERRUPTED = 130  # the exit status of a program stopped by Ctrl+C (128 + SIGINT)
+
+
+def run_command(coro: Coroutine[Any, Any, None]) -> None:
+    """Run ``coro``; turn a failure into one clear line instead of a traceback. Ctrl+C
+    cancels it (its clean-ups run) and exits with status 130."""
+    try:
+        asyncio.run(coro)
+    except KeyboardInterrupt:
+        raise typer.Exit(INTERRUPTED) from None
+    except typer.Exit:  # a command's own exit status, its message already said
+        raise
+    except (OSError, ConnectionError) as error:
+        logger.debug("failed", exc_info=True)
+        typer.echo(f"Could not reach the database: {error}", err=True)
+        raise typer.Exit(1) from None
+    except Exception as error:  # the last line of defence: no traceback for the user
+        logger.debug("failed", exc_info=True)
+        typer.echo(f"Syllabot stopped: {type(error).__name__}: {error}", err=True)
+        raise typer.Exit(1) from None
