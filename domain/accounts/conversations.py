@@ -19,6 +19,7 @@ from uuid import UUID
 from domain.accounts.model import Conversation
 from domain.accounts.ports import (
     ConversationRepository,
+    DataRightsRepository,
     DeliveryRepository,
     LinkRepository,
     UserRepository,
@@ -223,3 +224,7 @@ class _FlowUnitOfWork:
     @property
     def links(self) -> LinkRepository:
         return self._inner.links
+
+    @property
+    def data_rights(self) -> DataRightsRepository:
+        return self._inner.data_rights

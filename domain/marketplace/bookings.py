@@ -25,6 +25,7 @@ from domain.marketplace.commands import (
     ReviewSession,
 )
 from domain.marketplace.model import (
+    DELETED_ACCOUNT,
     Action,
     Booking,
     BookingStatus,
@@ -205,9 +206,10 @@ async def act(
                 rate=policy.commission_rate,
                 currency=booking.currency,
             )
-        await uow.notifications.add(
-            other, _ANNOUNCED[action], {"booking_id": str(cmd.booking_id)}, now
-        )
+        if other != DELETED_ACCOUNT:
+            await uow.notifications.add(
+                other, _ANNOUNCED[action], {"booking_id": str(cmd.booking_id)}, now
+            )
         updated = await uow.bookings.get(cmd.booking_id)
         assert updated is not None
         if action in (Action.CONFIRM, Action.DECLINE, Action.CANCEL):
@@ -292,12 +294,13 @@ async def rate(cmd: RateSession, uow: UnitOfWork, clock: Clock, policy: Policy) 
         check_allowed(Action.FEEDBACK, booking, role, now, policy)
         await uow.bookings.save_feedback(booking.id, rating=cmd.rating, review=review)
         await uow.bookings.refresh_expert_stats(booking.expert_id)
-        await uow.notifications.add(
-            booking.expert_user_id,
-            NotificationKind.BOOKING_RATED,
-            {"booking_id": str(booking.id)},
-            now,
-        )
+        if booking.expert_user_id != DELETED_ACCOUNT:
+            await uow.notifications.add(
+                booking.expert_user_id,
+                NotificationKind.BOOKING_RATED,
+                {"booking_id": str(booking.id)},
+                now,
+            )
         updated = await uow.bookings.get(booking.id)
         await uow.commit()
     assert updated is not None

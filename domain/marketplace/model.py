@@ -104,6 +104,12 @@ class Review:
     created_at: datetime
 
 
+# The side of a booking whose account was deleted (/delete_me): the booking stays the other
+# side's, with this id and name in place of the deleted person's, and nobody is told there.
+DELETED_ACCOUNT = UUID(int=0)
+DELETED_NAME = "a deleted account"
+
+
 def booking_ref(booking_id: UUID) -> str:
     """A booking's short reference people can type: the first 8 hex digits of its id."""
     return booking_id.hex[:8]
