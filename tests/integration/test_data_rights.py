@@ -210,10 +210,10 @@ async def test_an_expert_with_upcoming_sessions_cancels_them_first_then_is_delet
     assert "the expert is leaving Syllabot" in market.ada.last[-1].text
 
     asked = await market.ex.say("/delete_me")
-    assert "your expert profile" in asked and "Past bookings stay with the other side" in asked
+    assert "your expert profile" in asked and "kept for the other side" in asked
     assert market.ex.buttons() == ["🗑 Delete everything", "Keep my account"]
     done = await market.ex.press("🗑 Delete everything")
-    assert "is deleted" in done and "2 past bookings stay with the other side" in done
+    assert "is deleted" in done and "2 past bookings kept for the other side" in done
 
     assert await market.row("SELECT id FROM users WHERE id = :u", u=market.ex_id) is None
     assert await market.row("SELECT id FROM experts WHERE id = :e", e=market.expert_id) is None
@@ -236,7 +236,7 @@ async def test_a_learner_is_deleted_in_one_transaction_and_a_failure_midway_leav
     market: Market,
 ) -> None:
     asked = await market.ada.say("/delete_me")
-    assert "1 upcoming booking: they are cancelled and the experts are told" in asked
+    assert "1 upcoming booking: cancelled, and the experts are told" in asked
     before = await market.row(
         "SELECT b.status, f.review, f.user_notes FROM bookings b"
         " LEFT JOIN session_feedback f ON f.booking_id = b.id WHERE b.id = :b",

@@ -47,11 +47,6 @@ CSV_COLUMNS = (
     "notes",
 )
 
-KEPT = (
-    "Past bookings stay with the other side (the expert or learner you met) without your name; "
-    "reviews and notes you wrote on them are removed."
-)
-
 
 def _plain(value: Any) -> Any:
     """JSON for the values the export holds: ids, instants (UTC, ISO 8601), dates, money."""
@@ -110,24 +105,31 @@ async def export(req: Request) -> list[Reply]:
 
 
 def _what_goes(found: Holdings) -> str:
-    lines = [
-        "⚠️ Deleting your account removes, for good:",
-        f"• {plural(found.curricula, 'curriculum', 'curricula')} with sessions and progress "
-        f"({plural(found.sessions_done, 'session')} done)",
-        f"• {plural(found.notes, 'note')}, your reminders and settings",
-        f"• {plural(found.identities, 'chat account')} linked to you (Telegram, Discord, "
-        "terminal)",
-    ]
+    lines = ["⚠️ Deleting your account removes, for good:"]
+    if found.curricula:
+        lines.append(
+            f"• {plural(found.curricula, 'curriculum', 'curricula')} with sessions and "
+            f"progress ({plural(found.sessions_done, 'session')} done)"
+        )
+    if found.notes:
+        lines.append(f"• {plural(found.notes, 'note')}")
+    lines.append("• your reminders, settings and time zone")
+    lines.append(
+        f"• {plural(found.identities, 'chat account')} linked to you (Telegram, Discord, terminal)"
+    )
     if found.is_expert:
         lines.append("• your expert profile, weekly hours and time off")
     open_as_learner = [b for b in found.open_bookings if not b.as_expert]
     if open_as_learner:
         lines.append(
-            f"• your {plural(len(open_as_learner), 'upcoming booking')}: they are cancelled "
-            "and the experts are told"
+            f"• your {plural(len(open_as_learner), 'upcoming booking')}: cancelled, and the "
+            "experts are told"
         )
     if found.bookings:
-        lines.append(f"{plural(found.bookings, 'past booking')}: {KEPT}")
+        lines.append(
+            f"{plural(found.bookings, 'past booking')}: kept for the other side (the expert or "
+            "learner you met) without your name; reviews and notes you wrote on them are removed."
+        )
     lines.append("Send /export first to keep a copy. This can't be undone.")
     return "\n".join(lines)
 
@@ -155,7 +157,8 @@ async def _refused(req: Request, found: Holdings) -> Reply:
             f"• {booking_ref(b.id)} with {b.other_name}, {short_time(b.starts_at, zone)}"
             for b in blocking
         ),
-        "Cancel them first (your learners are told), then send /delete_me again.",
+        f"Cancel {'it' if len(blocking) == 1 else 'them'} first (your learners are told), "
+        "then send /delete_me again.",
     ]
     label = f"Cancel {plural(len(blocking), 'session')}"
     button = Button(label, payloads.encode(req.user_id, "dm", "cx"))
@@ -193,7 +196,7 @@ async def delete_me_button(req: Request) -> Reply:
             f" {plural(deleted.cancelled, 'upcoming booking')} cancelled; the experts are told."
         )
     if deleted.kept_bookings:
-        text += f" {plural(deleted.kept_bookings, 'past booking')} stay with the other side."
+        text += f" {plural(deleted.kept_bookings, 'past booking')} kept for the other side."
     return Reply(text + " If you write to me again, you start afresh.", edit=True)
 
 
