@@ -34,11 +34,12 @@ from domain.marketplace.payments import PaymentProvider
 from domain.notifications.model import NotificationKind
 from domain.notifications.services import replan_booking
 from domain.shared.clock import Clock
-from domain.shared.errors import Conflict, DomainError, NotFound
+from domain.shared.errors import Conflict, DomainError, InvalidInput, NotFound
 from domain.unit_of_work import UnitOfWork
 
 FLOW = "delete_me"
-CONFIRM_STEP = "confirm"
+CONFIRM_STEP = "confirm"  # its button deletes
+CANCEL_STEP = "cancel_first"  # its button cancels the open bookings as expert it listed
 OPEN = tuple(sorted(status.value for status in HOLDS_TIME))  # pending and scheduled
 LEARNER_GONE = "the learner deleted their account"
 EXPERT_CANCELLED = "the expert is leaving Syllabot"
@@ -80,16 +81,18 @@ async def holdings(user_id: UUID, uow: UnitOfWork) -> Holdings:
 
 
 async def ask_to_delete(user_id: UUID, uow: UnitOfWork, clock: Clock) -> tuple[Holdings, str]:
-    """Start the confirmation: the counts to show and the token the confirming button carries.
+    """Start the question: what would go, and the token its buttons carry.
 
-    Raises:
-        OpenAsExpert: the person is the expert of open bookings (cancel them first).
+    When nothing holds deletion back the step is ``CONFIRM_STEP`` (its button deletes);
+    otherwise ``CANCEL_STEP``, whose button cancels exactly the open bookings as expert shown
+    now (``found.blocking``), so an old button never cancels bookings made after it.
     """
     async with uow:
         found = await uow.data_rights.holdings(user_id, OPEN)
+        step, data = CONFIRM_STEP, dict[str, object]()
         if found.blocking:
-            raise OpenAsExpert(found)
-        conversation = await conversations.move(uow, user_id, FLOW, CONFIRM_STEP, {}, clock.now())
+            step, data = CANCEL_STEP, {"bookings": [b.id.hex for b in found.blocking]}
+        conversation = await conversations.move(uow, user_id, FLOW, step, data, clock.now())
         await uow.commit()
     return found, conversation.token
 
@@ -109,12 +112,16 @@ async def delete_account(
     """
     async with uow:
         now = clock.now()
-        if not await uow.data_rights.lock_user(user_id):
-            raise NotFound("There is no account to delete any more.")
-        await conversations.step_of(uow, user_id, token, (FLOW,), now, lock=True)
+        # The booking path's lock order: the expert's advisory lock, then the rows. Held, no
+        # booking of theirs is decided meanwhile.
         expert = await uow.experts.by_user(user_id)
         if expert is not None:
-            await uow.experts.lock(expert.id)  # no booking of them is decided meanwhile
+            await uow.experts.lock(expert.id)
+        if not await uow.data_rights.lock_user(user_id):
+            raise NotFound("There is no account to delete any more.")
+        step = await conversations.step_of(uow, user_id, token, (FLOW,), now, lock=True)
+        if step.step != CONFIRM_STEP:
+            raise InvalidInput(conversations.STALE)
         found = await uow.data_rights.holdings(user_id, OPEN)
         if found.blocking:
             raise OpenAsExpert(found)
@@ -150,25 +157,39 @@ async def _cancel_as_learner(
 
 async def cancel_open_as_expert(
     user_id: UUID,
+    token: str,
     uow_factory: Callable[[], UnitOfWork],
     clock: Clock,
     policy: Policy,
     payments: PaymentProvider,
 ) -> tuple[int, list[tuple[str, str]]]:
-    """Cancel the person's open bookings as expert, each with the booking service's own
-    cancellation (so each learner is told by the usual notice).
+    """Cancel the open bookings as expert that the question of step ``token`` listed, each
+    with the booking service's own cancellation (so each learner is told by the usual notice).
+
+    The step ends first (a second press of its button is stale); a booking that is no longer
+    open, or that the rules refuse to cancel now, is reported rather than cancelled.
 
     Returns:
         How many were cancelled, and (reference, why) of those that could not be.
+
+    Raises:
+        InvalidInput: the button is stale.
     """
-    found = await holdings(user_id, uow_factory())
+    async with (uow := uow_factory()):
+        step = await conversations.step_of(uow, user_id, token, (FLOW,), clock.now(), lock=True)
+        if step.step != CANCEL_STEP:
+            raise InvalidInput(conversations.STALE)
+        await conversations.finish(uow, user_id, token)
+        await uow.commit()
+    listed = step.data.get("bookings")
+    ids = [UUID(hex=h) for h in listed if isinstance(h, str)] if isinstance(listed, list) else []
     cancelled, refused = 0, []
-    for open_booking in found.blocking:
-        command = ActOnBooking(user_id, open_booking.id, Action.CANCEL, EXPERT_CANCELLED)
+    for booking_id in ids:
+        command = ActOnBooking(user_id, booking_id, Action.CANCEL, EXPERT_CANCELLED)
         try:
             await bookings.act(command, uow_factory(), clock, policy, payments)
         except DomainError as error:
-            refused.append((booking_ref(open_booking.id), error.message))
+            refused.append((booking_ref(booking_id), error.message))
         else:
             cancelled += 1
     return cancelled, refused

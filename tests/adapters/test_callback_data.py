@@ -41,7 +41,7 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     "bx": [(HEX, code) for code in ("cf", "dc", "rs", "cn", "cp", "ns", "pd", "r5")],
     "rr": [(TOKEN,)],
     # the learner's own data: /delete_me's confirm, keep, and cancel-my-sessions-first
-    "dm": [("go", TOKEN), ("no", TOKEN), ("cx",)],
+    "dm": [("go", TOKEN), ("no", TOKEN), ("cx", TOKEN)],
 }
 
 

@@ -196,7 +196,7 @@ async def test_the_export_reads_one_snapshot(market: Market) -> None:
 
 
 async def test_an_expert_with_upcoming_sessions_cancels_them_first_then_is_deleted(
-    market: Market,
+    market: Market, clock: FakeClock, policy: Policy
 ) -> None:
     refused = await market.ex.say("/delete_me")
     assert "I can't delete your account yet" in refused and market.ada.name in refused
@@ -209,11 +209,25 @@ async def test_an_expert_with_upcoming_sessions_cancels_them_first_then_is_delet
     assert "A booking was cancelled" in await market.ada.say("/start")
     assert "the expert is leaving Syllabot" in market.ada.last[-1].text
 
+    # Booked again meanwhile: the old button is stale and cancels nothing.
+    again = await bookings.book(
+        BookSlot(market.ada_id, market.expert_id, UPCOMING + timedelta(days=1), 60),
+        market.uow(),
+        clock,
+        policy,
+    )
+    assert (await market.ex.say("#1")).startswith(payloads.STALE)  # and the new request (📬)
+    assert await market.row("SELECT status FROM bookings WHERE id = :b", b=again.id) == (
+        "pending",
+    )
+    assert "1 upcoming session" in await market.ex.say("/delete_me")
+    assert "Cancelled 1 session" in await market.ex.press("Cancel 1 session")
+
     asked = await market.ex.say("/delete_me")
     assert "your expert profile" in asked and "kept for the other side" in asked
     assert market.ex.buttons() == ["🗑 Delete everything", "Keep my account"]
     done = await market.ex.press("🗑 Delete everything")
-    assert "is deleted" in done and "2 past bookings kept for the other side" in done
+    assert "is deleted" in done and "3 past bookings kept for the other side" in done
 
     assert await market.row("SELECT id FROM users WHERE id = :u", u=market.ex_id) is None
     assert await market.row("SELECT id FROM experts WHERE id = :e", e=market.expert_id) is None

@@ -16,6 +16,7 @@ from bot.handlers.base import (
     Button,
     Command,
     Handler,
+    Prompt,
     Reply,
     Request,
     flow_of_button,
@@ -24,14 +25,16 @@ from bot.handlers.base import (
 from bot.handlers.formatting import plural, short_time
 from domain.accounts import conversations
 from domain.accounts.data_rights import (
+    CANCEL_STEP,
     FLOW,
     OpenAsExpert,
     ask_to_delete,
     cancel_open_as_expert,
     delete_account,
     export_data,
+    holdings,
 )
-from domain.accounts.model import Holdings, PersonalData
+from domain.accounts.model import Conversation, Holdings, PersonalData
 from domain.accounts.registration import get_user
 from domain.marketplace.model import booking_ref
 from domain.shared.errors import InvalidInput
@@ -136,18 +139,23 @@ def _what_goes(found: Holdings) -> str:
 
 async def delete_me(req: Request) -> Reply:
     """Explain what deleting your account removes, and ask to confirm with a button."""
-    try:
-        found, token = await ask_to_delete(req.user_id, req.ctx.uow(), req.ctx.clock)
-    except OpenAsExpert as refused:
-        return await _refused(req, refused.holdings)
+    found, token = await ask_to_delete(req.user_id, req.ctx.uow(), req.ctx.clock)
+    return await _question(req, found, token)
+
+
+async def _question(req: Request, found: Holdings, token: str, *, edit: bool = False) -> Reply:
+    """The confirmation with its buttons or, while sessions as expert are open, the refusal
+    with the button that cancels them."""
+    if found.blocking:
+        return await _refused(req, found, token, edit=edit)
     buttons = (
         Button("🗑 Delete everything", payloads.encode(req.user_id, "dm", "go", token)),
         Button("Keep my account", payloads.encode(req.user_id, "dm", "no", token)),
     )
-    return Reply(_what_goes(found), rows(*buttons, per_row=2))
+    return Reply(_what_goes(found), rows(*buttons, per_row=2), edit=edit)
 
 
-async def _refused(req: Request, found: Holdings) -> Reply:
+async def _refused(req: Request, found: Holdings, token: str, *, edit: bool) -> Reply:
     zone = (await get_user(req.user_id, req.ctx.uow())).timezone
     blocking = found.blocking
     lines = [
@@ -161,24 +169,24 @@ async def _refused(req: Request, found: Holdings) -> Reply:
         "then send /delete_me again.",
     ]
     label = f"Cancel {plural(len(blocking), 'session')}"
-    button = Button(label, payloads.encode(req.user_id, "dm", "cx"))
-    return Reply("\n".join(lines), rows(button))
+    button = Button(label, payloads.encode(req.user_id, "dm", "cx", token))
+    return Reply("\n".join(lines), rows(button), edit=edit)
 
 
 async def delete_me_button(req: Request) -> Reply:
     """A press on /delete_me's buttons: confirm, keep, or cancel the upcoming sessions first."""
     action, *rest = req.button_args or ("",)
-    if action == "cx" and not rest:
+    if len(rest) != 1 or action not in ("go", "no", "cx"):
+        raise InvalidInput(payloads.STALE)
+    (token,) = rest
+    if action == "cx":
         cancelled, refused = await cancel_open_as_expert(
-            req.user_id, req.ctx.uow, req.ctx.clock, req.ctx.policy, req.ctx.payments
+            req.user_id, token, req.ctx.uow, req.ctx.clock, req.ctx.policy, req.ctx.payments
         )
         lines = [f"Cancelled {plural(cancelled, 'session')}; the learners are told."]
         lines += [f"• {ref}: {why}" for ref, why in refused]
-        lines.append("Send /delete_me again when you're ready." if not refused else "")
-        return Reply("\n".join(line for line in lines if line), edit=True)
-    if len(rest) != 1 or action not in ("go", "no"):
-        raise InvalidInput(payloads.STALE)
-    (token,) = rest
+        lines.append("Send /delete_me again when you're ready.")
+        return Reply("\n".join(lines), edit=True)
     if action == "no":
         await flow_of_button(req, token, FLOW)
         await conversations.end_step(req.user_id, token, req.ctx.uow())
@@ -187,17 +195,27 @@ async def delete_me_button(req: Request) -> Reply:
         deleted = await delete_account(
             req.user_id, token, req.ctx.uow(), req.ctx.clock, req.ctx.payments
         )
-    except OpenAsExpert as refused:
-        return await _refused(req, refused.holdings)
+    except OpenAsExpert:  # booked as expert since the question: ask again
+        found, token = await ask_to_delete(req.user_id, req.ctx.uow(), req.ctx.clock)
+        return await _question(req, found, token, edit=True)
     req.ctx.forget_user(req.user_id)
     text = "🗑 Your account and everything in it is deleted."
     if deleted.cancelled:
-        text += (
-            f" {plural(deleted.cancelled, 'upcoming booking')} cancelled; the experts are told."
-        )
+        text += f" {plural(deleted.cancelled, 'upcoming booking')} cancelled; experts are told."
     if deleted.kept_bookings:
         text += f" {plural(deleted.kept_bookings, 'past booking')} kept for the other side."
     return Reply(text + " If you write to me again, you start afresh.", edit=True)
+
+
+async def delete_me_prompt(req: Request, conversation: Conversation) -> Reply:
+    """The open /delete_me question again (after a restart), with its buttons."""
+    found = await holdings(req.user_id, req.ctx.uow())
+    if conversation.step == CANCEL_STEP and found.blocking:
+        return await _refused(req, found, conversation.token, edit=False)
+    if conversation.step == CANCEL_STEP or found.blocking:  # things changed: ask afresh
+        found, token = await ask_to_delete(req.user_id, req.ctx.uow(), req.ctx.clock)
+        return await _question(req, found, token)
+    return await _question(req, found, conversation.token)
 
 
 COMMANDS = [
@@ -207,3 +225,4 @@ COMMANDS = [
 
 
 BUTTONS: dict[str, Handler] = {"dm": delete_me_button}
+PROMPTS: dict[str, Prompt] = {FLOW: delete_me_prompt}
