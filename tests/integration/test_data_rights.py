@@ -131,7 +131,11 @@ def files(replies: list[Reply]) -> dict[str, bytes]:
 async def test_an_export_holds_each_kind_of_data_and_names_others_only(market: Market) -> None:
     said = await market.ada.say("/export")
     assert "1 curriculum, 1 note, 2 bookings" in said
-    ada = json.loads(files(market.ada.last)["json"])
+    raw = files(market.ada.last)["json"].decode()
+    ada = json.loads(raw)
+    # Of the expert, only the profile's display name: not their account's id or name.
+    assert str(market.ex_id) not in raw and market.ex.name not in raw
+    assert str(market.expert_id) not in raw
     assert ada["profile"]["id"] == str(market.ada_id)
     assert [i["external_id"] for i in ada["platform_identities"]] == [market.ada.name]
     (curriculum,) = ada["curricula"]
