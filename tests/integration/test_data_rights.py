@@ -337,3 +337,12 @@ async def test_a_forged_or_stale_confirm_press_changes_nothing(
     assert "Kept. Nothing was deleted." in await market.ada.press("Keep my account")
     assert await market.ada.say(f"#{1}") == payloads.STALE  # the old Delete press is stale now
     assert await market.row("SELECT id FROM users WHERE id = :u", u=market.ada_id)
+
+
+async def test_the_open_question_shows_again_after_a_restart(dispatcher: Dispatcher) -> None:
+    bo = Learner(dispatcher)
+    await bo.say("/delete_me")
+    payload = bo.payloads()[0]
+    shown = await dispatcher.resume(bo.chat._identity)
+    assert shown is not None and "Deleting your account removes" in shown.text
+    assert shown.buttons[0][0].payload == payload  # the same step, still confirmable
