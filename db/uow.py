@@ -26,6 +26,7 @@ from db.repositories.accounts import (
     SqlUserRepository,
 )
 from db.repositories.bookings import SqlBookingRepository
+from db.repositories.data_rights import SqlDataRightsRepository
 from db.repositories.experts import SqlExpertRepository
 from db.repositories.learning import SqlCurriculumRepository
 from db.repositories.notes import SqlNoteRepository
@@ -65,6 +66,7 @@ class SqlAlchemyUnitOfWork:
         self.notifications = SqlNotificationRepository(tx)
         self.deliveries = SqlDeliveryRepository(tx)
         self.links = SqlLinkRepository(tx)
+        self.data_rights = SqlDataRightsRepository(tx)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

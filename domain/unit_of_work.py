@@ -6,6 +6,7 @@ from typing import Protocol
 
 from domain.accounts.ports import (
     ConversationRepository,
+    DataRightsRepository,
     DeliveryRepository,
     LinkRepository,
     UserRepository,
@@ -50,6 +51,9 @@ class UnitOfWork(Protocol):
 
     @property
     def links(self) -> LinkRepository: ...
+
+    @property
+    def data_rights(self) -> DataRightsRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

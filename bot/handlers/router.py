@@ -14,7 +14,7 @@ from uuid import UUID
 from rapidfuzz import fuzz, process
 
 from bot.handlers import payloads
-from bot.handlers.accounts import link, timezone
+from bot.handlers.accounts import data_rights, link, timezone
 from bot.handlers.accounts.welcome import welcome, welcome_back
 from bot.handlers.base import (
     Button,
@@ -118,6 +118,7 @@ class Dispatcher:
             experts,
             bookings,
             link,
+            data_rights,
         )
         self.commands: dict[str, Command] = {
             c.name: c for c in [*own, *(c for m in modules for c in m.COMMANDS)]

@@ -15,6 +15,8 @@ Deviations from the seed, each with its reason:
 * ``UNIQUE(curriculum_id, session_number)`` on sessions and CHECKs on curricula.
 * Tables ``platform_identities`` (who someone is on Telegram/Discord/terminal) and
   ``conversation_states`` (multi-step wizards survive restarts and second instances).
+* ``bookings.user_id`` and ``bookings.expert_id`` SET NULL on delete (0007): a deleted
+  account's past bookings stay the other side's.
 * One foreign key per column, named ``fk_<table>_<column>`` (the seed adds a second, named
   copy of four inline REFERENCES).
 * Table ``backup_runs`` (operating Syllabot): each backup and verification and its outcome.

@@ -156,8 +156,13 @@ class BookingRow(Base):
     )
 
     id: Mapped[uuid.UUID] = _id()
-    user_id: Mapped[uuid.UUID | None] = _fk("users.id")
-    expert_id: Mapped[uuid.UUID | None] = _fk("experts.id")
+    # 0011: SET NULL, not the seed's CASCADE: a deleted account's bookings stay the other side's
+    user_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    expert_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("experts.id", ondelete="SET NULL")
+    )
     session_date: Mapped[datetime] = mapped_column(TIMESTAMPTZ)
     duration: Mapped[int] = mapped_column(Integer)  # minutes
     status: Mapped[str | None] = mapped_column(String(50), server_default=text("'scheduled'"))

@@ -30,6 +30,8 @@ from db.repositories.calendar import ADD_IF_FREE, holds_time
 from db.repositories.experts import _escape_like
 from db.tx import Tx
 from domain.marketplace.model import (
+    DELETED_ACCOUNT,
+    DELETED_NAME,
     REF_LENGTH,
     Booking,
     BookingMessage,
@@ -57,8 +59,8 @@ _BOOKINGS = (
         SessionFeedbackRow.review,
         SessionFeedbackRow.expert_notes,
     )
-    .join(ExpertRow, ExpertRow.id == BookingRow.expert_id)
-    .join(_Learner, _Learner.id == BookingRow.user_id)
+    .outerjoin(ExpertRow, ExpertRow.id == BookingRow.expert_id)  # NULL: a deleted account
+    .outerjoin(_Learner, _Learner.id == BookingRow.user_id)
     .outerjoin(SessionFeedbackRow, SessionFeedbackRow.booking_id == BookingRow.id)
 )
 
@@ -350,14 +352,13 @@ def _of(user_id: UUID) -> Any:
 
 def _booking(row: Any) -> Booking:
     b: BookingRow = row[0]
-    assert b.user_id is not None and b.expert_id is not None
     return Booking(
         id=b.id,
-        learner_id=b.user_id,
-        expert_id=b.expert_id,
-        expert_user_id=row.expert_user_id,
-        expert_name=row.display_name,
-        learner_name=row.learner_name,
+        learner_id=b.user_id or DELETED_ACCOUNT,
+        expert_id=b.expert_id or DELETED_ACCOUNT,
+        expert_user_id=row.expert_user_id or DELETED_ACCOUNT,
+        expert_name=row.display_name or DELETED_NAME,
+        learner_name=row.learner_name or DELETED_NAME,
         starts_at=b.session_date,
         minutes=b.duration,
         status=BookingStatus(b.status or "scheduled"),

@@ -19,6 +19,7 @@ from uuid import UUID
 from domain.accounts.model import Conversation
 from domain.accounts.ports import (
     ConversationRepository,
+    DataRightsRepository,
     DeliveryRepository,
     LinkRepository,
     UserRepository,
@@ -288,3 +289,7 @@ class _FlowUnitOfWork:
     @property
     def links(self) -> LinkRepository:
         return self._inner.links
+
+    @property
+    def data_rights(self) -> DataRightsRepository:
+        return self._inner.data_rights

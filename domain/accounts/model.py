@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
 
@@ -47,3 +48,70 @@ class Conversation:
     data: dict[str, object]
     token: str
     expires_at: datetime
+
+
+# -- the learner's own data (/export, /delete_me) ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class StudySession:
+    """One session of one of the person's curricula: a row of the export's CSV."""
+
+    curriculum_id: UUID
+    curriculum: str
+    number: int
+    title: str
+    completed_at: datetime | None
+    completed_local_date: date | None
+    minutes_spent: int | None
+    notes: str | None
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """Everything Syllabot holds about a person, read from one snapshot at ``taken_at``.
+
+    ``document`` is JSON-shaped (its values may be UUIDs, instants, dates and decimals); it
+    names other people by their display name only.
+    """
+
+    taken_at: datetime
+    document: dict[str, Any]
+    study_sessions: tuple[StudySession, ...]
+
+
+@dataclass(frozen=True)
+class OpenBooking:
+    """A pending or scheduled booking of the person, as learner or (``as_expert``) expert."""
+
+    id: UUID
+    starts_at: datetime
+    as_expert: bool
+    other_user_id: UUID | None  # the other side's user (None: their account was deleted)
+    other_name: str
+
+
+@dataclass(frozen=True)
+class Holdings:
+    """What deleting the person's account removes (counts), and what holds it back."""
+
+    curricula: int
+    sessions_done: int
+    notes: int
+    identities: int
+    bookings: int  # past bookings, kept for the other side without the person's name
+    is_expert: bool
+    open_bookings: tuple[OpenBooking, ...]
+
+    @property
+    def blocking(self) -> tuple[OpenBooking, ...]:
+        """Open bookings as expert: the learners must be told, so these are cancelled first."""
+        return tuple(b for b in self.open_bookings if b.as_expert)
+
+
+@dataclass(frozen=True)
+class AccountDeleted:
+    """The account is gone; ``cancelled``: its open bookings as learner, cancelled with it."""
+
+    cancelled: int
+    kept_bookings: int

@@ -7,7 +7,13 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from domain.accounts.model import Conversation, Identity, User
+from domain.accounts.model import (
+    Conversation,
+    Holdings,
+    Identity,
+    StudySession,
+    User,
+)
 from domain.notifications.model import DailySwitch
 
 
@@ -102,3 +108,33 @@ class LinkRepository(Protocol):
     async def has_bookings_with(self, learner: UUID, expert_id: UUID) -> bool: ...
 
     async def merge(self, source: UUID, target: UUID) -> None: ...
+
+
+class DataRightsRepository(Protocol):
+    """A person's own data: all of it read for ``/export``, and deleted for ``/delete_me``."""
+
+    async def take_snapshot(self) -> None:
+        """Make the rest of the transaction read one snapshot (repeatable read, read only);
+        the transaction's first statement."""
+        ...
+
+    async def lock_user(self, user_id: UUID) -> bool:
+        """Lock the user's row until the transaction ends; False if there is no such user."""
+        ...
+
+    async def document(self, user_id: UUID) -> dict[str, Any]:
+        """Profile, identities (no secrets), curricula with sessions and progress, notes,
+        bookings as learner and expert, feedback, commissions, the expert profile."""
+        ...
+
+    async def study_sessions(self, user_id: UUID) -> list[StudySession]: ...
+
+    async def holdings(self, user_id: UUID, open_statuses: Sequence[str]) -> Holdings: ...
+
+    async def forget_texts_on_kept_bookings(self, user_id: UUID) -> None:
+        """Clear what the person wrote on bookings the other side keeps (reviews, notes)."""
+        ...
+
+    async def delete_user(self, user_id: UUID) -> int:
+        """Delete the user and everything that is only theirs; how many bookings were kept."""
+        ...

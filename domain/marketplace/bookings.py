@@ -32,6 +32,7 @@ from domain.marketplace.model import (
     Verification,
     ref_length,
 )
+from domain.marketplace.notices import tell
 from domain.marketplace.payments import PaymentProvider, jitsi_room
 from domain.marketplace.rules import (
     check_allowed,
@@ -214,9 +215,7 @@ async def act(
                 rate=policy.commission_rate,
                 currency=booking.currency,
             )
-        await uow.notifications.add(
-            other, _ANNOUNCED[action], {"booking_id": str(cmd.booking_id)}, now
-        )
+        await tell(uow, other, _ANNOUNCED[action], {"booking_id": str(cmd.booking_id)}, now)
         updated = await uow.bookings.get(cmd.booking_id)
         assert updated is not None
         if action in (Action.CONFIRM, Action.DECLINE, Action.CANCEL):
@@ -341,8 +340,12 @@ async def expire_pending(uow: UnitOfWork, clock: Clock) -> int:
                 cancelled_at=now,
             )
             for user in (booking.learner_id, booking.expert_user_id):
-                await uow.notifications.add(
-                    user, NotificationKind.BOOKING_EXPIRED, {"booking_id": str(booking.id)}, now
+                await tell(
+                    uow,
+                    user,
+                    NotificationKind.BOOKING_EXPIRED,
+                    {"booking_id": str(booking.id)},
+                    now,
                 )
         await uow.commit()
     return len(lapsed)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from domain.marketplace.bookings import booking_of
 from domain.marketplace.commands import AnnotateSession, RateSession, ReviewSession
 from domain.marketplace.model import Action, Booking, Policy
+from domain.marketplace.notices import tell
 from domain.marketplace.rules import check_allowed, may_add_review
 from domain.notifications.model import NotificationKind
 from domain.shared.clock import Clock
@@ -30,7 +31,8 @@ async def rate(cmd: RateSession, uow: UnitOfWork, clock: Clock, policy: Policy) 
         check_allowed(Action.FEEDBACK, booking, role, now, policy)
         await uow.bookings.save_feedback(booking.id, rating=cmd.rating, review=review)
         await uow.bookings.refresh_expert_stats(booking.expert_id)
-        await uow.notifications.add(
+        await tell(
+            uow,
             booking.expert_user_id,
             NotificationKind.BOOKING_RATED,
             {"booking_id": str(booking.id)},
@@ -49,7 +51,8 @@ async def add_review(cmd: ReviewSession, uow: UnitOfWork, clock: Clock) -> None:
         booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, None)
         may_add_review(booking, role)
         await uow.bookings.save_feedback(booking.id, review=review)
-        await uow.notifications.add(
+        await tell(
+            uow,
             booking.expert_user_id,
             NotificationKind.BOOKING_REVIEWED,
             {"booking_id": str(booking.id)},
@@ -69,7 +72,8 @@ async def add_expert_notes(
         now = clock.now()
         check_allowed(Action.EXPERT_NOTES, booking, role, now, policy)
         await uow.bookings.save_feedback(booking.id, expert_notes=notes)
-        await uow.notifications.add(
+        await tell(
+            uow,
             booking.learner_id,
             NotificationKind.BOOKING_NOTES,
             {"booking_id": str(booking.id)},

@@ -15,6 +15,7 @@ from domain.accounts.model import Conversation
 from domain.marketplace.bookings import booking_of
 from domain.marketplace.commands import Relayed, SendMessage
 from domain.marketplace.model import Action, Booking, Policy, Role
+from domain.marketplace.notices import tell
 from domain.marketplace.rules import check_allowed
 from domain.notifications.model import NotificationKind
 from domain.shared.clock import Clock
@@ -50,7 +51,7 @@ async def send(cmd: SendMessage, uow: UnitOfWork, clock: Clock, policy: Policy) 
         message_id = await uow.bookings.add_message(booking.id, cmd.user_id, body, now)
         other = booking.expert_user_id if role is Role.LEARNER else booking.learner_id
         data = {"booking_id": str(booking.id), "message_id": str(message_id)}
-        await uow.notifications.add(other, NotificationKind.BOOKING_MESSAGE, data, now)
+        await tell(uow, other, NotificationKind.BOOKING_MESSAGE, data, now)
         await uow.commit()
     return booking
 

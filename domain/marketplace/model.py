@@ -180,6 +180,12 @@ class Review:
     created_at: datetime
 
 
+# The side of a booking whose account was deleted (/delete_me): the booking stays the other
+# side's, with this id and name in place of the deleted person's, and nobody is told there.
+DELETED_ACCOUNT = UUID(int=0)
+DELETED_NAME = "a deleted account"
+
+
 REF_LENGTH = 8
 
 

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from domain.marketplace.bookings import SlotTaken, booking_of
 from domain.marketplace.commands import AnswerMove, RescheduleBooking
 from domain.marketplace.model import Action, Booking, BookingStatus, Expert, Policy, Role
+from domain.marketplace.notices import tell
 from domain.marketplace.rules import check_allowed
 from domain.marketplace.slots import open_slots_of, slot_is_open
 from domain.notifications.model import NotificationKind
@@ -68,7 +69,7 @@ async def reschedule_in(
         await uow.bookings.update(
             booking.id, proposed_start=cmd.starts_at, proposed_by=cmd.user_id, move_reason=reason
         )
-        await uow.notifications.add(other, NotificationKind.BOOKING_MOVE_PROPOSED, moved, now)
+        await tell(uow, other, NotificationKind.BOOKING_MOVE_PROPOSED, moved, now)
         updated = await uow.bookings.get(booking.id)
         assert updated is not None
         return updated
@@ -81,7 +82,7 @@ async def reschedule_in(
         expires_at=min(now + policy.pending_expiry, cmd.starts_at) if pending else None,
         **_NO_PROPOSAL,
     )
-    await uow.notifications.add(other, NotificationKind.BOOKING_RESCHEDULED, moved, now)
+    await tell(uow, other, NotificationKind.BOOKING_RESCHEDULED, moved, now)
     updated = await uow.bookings.get(booking.id)
     assert updated is not None
     await replan_booking(updated, uow, now)
@@ -120,7 +121,7 @@ async def answer_move(cmd: AnswerMove, uow: UnitOfWork, clock: Clock, policy: Po
         else:
             await uow.bookings.update(booking.id, **_NO_PROPOSAL)
             kind = NotificationKind.BOOKING_MOVE_DECLINED
-        await uow.notifications.add(booking.proposed_by, kind, told, now)
+        await tell(uow, booking.proposed_by, kind, told, now)
         updated = await uow.bookings.get(booking.id)
         assert updated is not None
         if cmd.accept:

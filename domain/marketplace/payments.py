@@ -9,6 +9,7 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.marketplace.model import Booking, Earning
+from domain.marketplace.notices import tell
 from domain.notifications.model import NotificationKind
 from domain.shared.clock import Clock
 from domain.shared.errors import NotFound
@@ -56,9 +57,7 @@ async def pay_out(uow: UnitOfWork, clock: Clock) -> tuple[int, Decimal]:
                 "currency": payout.currency,
                 "sessions": payout.sessions,
             }
-            await uow.notifications.add(
-                payout.expert_user_id, NotificationKind.PAYOUT_MADE, data, now
-            )
+            await tell(uow, payout.expert_user_id, NotificationKind.PAYOUT_MADE, data, now)
         await uow.commit()
     rows = sum(p.sessions for p in payouts)
     return rows, sum((p.amount for p in payouts), Decimal("0"))

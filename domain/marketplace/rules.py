@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from domain.marketplace.model import (
     CENT,
+    DELETED_ACCOUNT,
     DURATIONS,
     Action,
     Booking,
@@ -117,6 +118,11 @@ def refusal(
         return InvalidInput(f"Booking {booking.ref} is already {booking.payment_status}.")
     if action is Action.MARK_REFUNDED and payment_state(booking) is not PaymentState.REFUND_OWED:
         return InvalidInput(f"Booking {booking.ref} has no refund owed.")
+    if action is Action.MESSAGE and DELETED_ACCOUNT in (
+        booking.learner_id,
+        booking.expert_user_id,
+    ):
+        return InvalidInput(f"The other side of booking {booking.ref} has deleted their account.")
     if action is Action.MESSAGE and now > messages_close_at(booking, policy):
         return InvalidInput(
             f"Messages about booking {booking.ref} closed "

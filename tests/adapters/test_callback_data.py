@@ -47,6 +47,8 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     "mx": [(TOKEN,)],
     # every flow
     "fl": [(TOKEN, "b"), (TOKEN, "x")],
+    # the learner's own data: /delete_me's confirm, keep, and cancel-my-sessions-first
+    "dm": [("go", TOKEN), ("no", TOKEN), ("cx", TOKEN)],
 }
 
 
