@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from domain.shared.errors import InvalidInput
-from domain.shared.timetext import clock_minutes
+from domain.shared.timetext import DAY_CODES, DAY_NAMES, clock_minutes, read_days
 
 WEEKLY_TEXT_MAX = 500
 RANGES_PER_DAY_MAX = 12
@@ -67,11 +67,6 @@ TIMEOFF_DAYS_MAX = 366
 DAY_MINUTES = 24 * 60
 _MINUTE = timedelta(minutes=1)
 EXAMPLE = "mon 09:00-12:00 14:00-18:00; wed 18:00-21:00"
-DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
-DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_DAY_LOOKUP = {code: index for index, code in enumerate(DAY_CODES)} | {
-    name.lower(): index for index, name in enumerate(DAY_NAMES)
-}
 
 
 # hyphen, en/em dash, minus sign, or "to"
@@ -197,8 +192,9 @@ class WeeklyAvailability:
 def parse_weekly(text: str) -> WeeklyAvailability:
     """Parse a weekly pattern such as ``mon 09:00-12:00 14:00-18:00; wed 18:00-21:00``.
 
-    Days are ``mon``..``sun`` or ``monday``..``sunday`` in any case, separated by ``;`` or new
-    lines; each is followed by one or more ``HH:MM-HH:MM`` ranges (``24:00`` may end a range;
+    Days are ``mon``..``sun`` or ``monday``..``sunday`` in any case, or several at once
+    (``mon-fri``, ``sat sun``, ``weekdays``, ``weekends``: ``read_days``), separated by ``;`` or
+    new lines; each is followed by one or more ``HH:MM-HH:MM`` ranges (``24:00`` may end a range;
     times are read as everywhere, so ``9-12``, ``9am-1pm``, ``19h-21h``, ``9:00 to 12:00``,
     en dashes and commas between ranges are accepted too). Touching
     ranges are merged: ``09:00-12:00 12:00-14:00`` is ``09:00-14:00``.
@@ -220,32 +216,37 @@ def parse_weekly(text: str) -> WeeklyAvailability:
         raise InvalidInput(f"Tell me when you're available, e.g. “{EXAMPLE}”.")
     days: list[tuple[TimeRange, ...] | None] = [None] * 7
     for part in parts:
-        word, *tokens = part.split()
-        index = _DAY_LOOKUP.get(word.lower())
-        if index is None:
+        words = part.split()
+        lead = 0  # the part's leading words that name days: "mon", "mon-fri", "sat sun"...
+        while lead < len(words) and read_days(words[lead]) is not None:
+            lead += 1
+        if not lead:
             raise InvalidInput(
-                f"“{_shown(word)}” is not a day; start each part with mon, tue, wed, thu, fri,"
-                f" sat or sun, e.g. “{EXAMPLE}”."
+                f"“{_shown(words[0])}” is not a day; start each part with mon, tue, wed, thu,"
+                f" fri, sat or sun (or mon-fri, weekdays, weekends), e.g. “{EXAMPLE}”."
             )
-        code = DAY_CODES[index]
-        if days[index] is not None:
-            raise InvalidInput(
-                f"{DAY_NAMES[index]} is given twice; put all its times in one place,"
-                f" e.g. “{code} 09:00-12:00 14:00-18:00”."
-            )
-        if not tokens:
-            raise InvalidInput(
-                f"{DAY_NAMES[index]} has no times; add them, e.g. “{code} 09:00-12:00”."
-            )
-        ranges = []
-        for token in tokens:
-            start_text, dash, end_text = token.partition("-")
-            if not dash or not start_text or not end_text or "-" in end_text:
+        named = sorted({day for word in words[:lead] for day in read_days(word) or ()})
+        tokens = words[lead:]
+        for index in named:
+            code = DAY_CODES[index]
+            if days[index] is not None:
                 raise InvalidInput(
-                    f"“{_shown(token)}” is not a time range; write it like 09:00-12:00."
+                    f"{DAY_NAMES[index]} is given twice; put all its times in one place,"
+                    f" e.g. “{code} 09:00-12:00 14:00-18:00”."
                 )
-            ranges.append(_range(index, start_text, end_text))
-        days[index] = _tidy(index, ranges)
+            if not tokens:
+                raise InvalidInput(
+                    f"{DAY_NAMES[index]} has no times; add them, e.g. “{code} 09:00-12:00”."
+                )
+            ranges = []
+            for token in tokens:
+                start_text, dash, end_text = token.partition("-")
+                if not dash or not start_text or not end_text or "-" in end_text:
+                    raise InvalidInput(
+                        f"“{_shown(token)}” is not a time range; write it like 09:00-12:00."
+                    )
+                ranges.append(_range(index, start_text, end_text))
+            days[index] = _tidy(index, ranges)
     return WeeklyAvailability(tuple(ranges or () for ranges in days))
 
 

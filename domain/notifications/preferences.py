@@ -6,16 +6,14 @@ defaults. Unknown keys and wrong types are refused with a message that names the
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, time, timedelta
 from typing import Any, Literal, get_args
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from domain.shared.errors import InvalidInput
-from domain.shared.timetext import read_clock, read_clock_range, read_span
+from domain.shared.timetext import read_clock, read_clock_range, read_days, read_span
 
-DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
 Platform = Literal["telegram", "discord", "terminal"]
 PLATFORMS: tuple[str, ...] = get_args(Platform)
 
@@ -105,20 +103,13 @@ def parse_clock(text: str) -> time:
 
 
 def parse_days(text: str) -> tuple[int, ...]:
-    """``mon,wed,fri`` / ``weekdays`` / ``weekends`` / ``daily`` (``every day``, as /settings
-    shows it) -> weekday numbers."""
-    key = " ".join(text.strip().lower().split())
-    every = range(7)
-    named = {"daily": every, "every day": every, "everyday": every, "each day": every}
-    named |= {"weekdays": range(5), "weekends": range(5, 7)}
-    if key in named:
-        return tuple(named[key])
-    days = []
-    for part in re.split(r"[\s,]+", key):
-        if part[:3] not in DAY_CODES:
-            raise InvalidInput(f"“{part[:10]}” is not a day; use mon..sun, weekdays or daily.")
-        days.append(DAY_CODES.index(part[:3]))
-    return tuple(sorted(set(days)))
+    """``mon,wed,fri`` / ``mon-fri`` / ``weekdays`` / ``weekends`` / ``daily`` (``every day``,
+    as /settings shows it) -> weekday numbers (``domain.shared.timetext.read_days``)."""
+    days = read_days(text)
+    if days is None:
+        shown = text.strip()[:20]
+        raise InvalidInput(f"“{shown}” is not a day; use mon..sun, mon-fri, weekdays or daily.")
+    return days
 
 
 def parse_quiet(text: str) -> QuietHours | None:

@@ -15,6 +15,16 @@ from decimal import Decimal, InvalidOperation
 from domain.shared.errors import InvalidInput
 
 DAY_MINUTES = 24 * 60
+DAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = date.weekday()
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_DAY_WORDS = (
+    {code: index for index, code in enumerate(DAY_CODES)}
+    | {name.lower(): index for index, name in enumerate(DAY_NAMES)}
+    | {"tues": 1, "wednes": 2, "thur": 3, "thurs": 3}
+)
+_EVERY = tuple(range(7))
+_DAY_SETS = {"daily": _EVERY, "everyday": _EVERY, "every day": _EVERY, "each day": _EVERY}
+_DAY_SETS |= {"weekdays": tuple(range(5)), "weekends": (5, 6), "weekend": (5, 6)}
 _HOURS = r"(?:h|hrs?|hours?)"
 _MINUTES = r"(?:m|mins?|minutes?|')"
 _NUMBER = r"[0-9]{1,3}(?:[.,][0-9]{1,2})?"
@@ -203,3 +213,32 @@ def read_span(text: str) -> timedelta:
             f"“{_shown(text)}” is not a length of time; write it like 2w, 3d or 12h."
         )
     return sum((int(part[1]) * _SPAN_UNITS[part[2][0]] for part in parts), timedelta())
+
+
+def day_index(word: str) -> int | None:
+    """``mon``, ``Monday``, ``thurs`` -> 0..6 (``date.weekday()``), else None."""
+    return _DAY_WORDS.get(word.strip().lower())
+
+
+def read_days(text: str) -> tuple[int, ...] | None:
+    """A set of weekdays as people write it: ``mon,wed,fri``, ``mon wed``, ``mon-fri`` (wrapping:
+    ``fri-mon``), ``weekdays``, ``weekends``, ``daily`` / ``every day``. Sorted weekday numbers,
+    or None when ``text`` is not (only) days."""
+    key = " ".join(text.strip().lower().split())
+    if key in _DAY_SETS:
+        return _DAY_SETS[key]
+    days: set[int] = set()
+    for part in re.split(r"[\s,]+", key):
+        ends = split_range(part)
+        if ends is not None:
+            first, last = day_index(ends[0]), day_index(ends[1])
+            if first is None or last is None:
+                return None
+            days.update((first + step) % 7 for step in range((last - first) % 7 + 1))
+        elif part in _DAY_SETS:
+            days.update(_DAY_SETS[part])
+        elif (index := day_index(part)) is not None:
+            days.add(index)
+        else:
+            return None
+    return tuple(sorted(days)) or None

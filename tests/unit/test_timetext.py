@@ -12,9 +12,10 @@ from hypothesis import strategies as st
 
 from bot.handlers.formatting import duration
 from domain.learning.parsing import LOGGED_MINUTES_RANGE, NOTE_MAX, parse_done_args, parse_minutes
+from domain.marketplace.availability import parse_weekly
 from domain.notifications.preferences import parse_clock, parse_days, parse_mute, parse_quiet
 from domain.shared.errors import InvalidInput
-from domain.shared.timetext import read_clock_range, read_duration, read_span
+from domain.shared.timetext import read_clock_range, read_days, read_duration, read_span
 from domain.shared.timezones import (
     UnknownTimeZone,
     offset_text,
@@ -243,3 +244,37 @@ def test_an_offset_round_trips_and_its_zones_are_at_it(hours: int, minutes: int)
     for zone in zones_at_offset(offset):
         offsets = {ZoneInfo(zone).utcoffset(at) for at in (_WINTER, _SUMMER)}
         assert timedelta(minutes=offset) in offsets
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("mon", (0,)),
+        ("Monday, wed,FRI", (0, 2, 4)),
+        ("mon-fri", (0, 1, 2, 3, 4)),
+        ("fri–mon", (0, 4, 5, 6)),  # wraps past Sunday, en dash
+        ("weekdays", (0, 1, 2, 3, 4)),
+        ("sat sun", (5, 6)),
+        ("weekends", (5, 6)),
+        ("every day", (0, 1, 2, 3, 4, 5, 6)),
+    ],
+)
+def test_a_set_of_days_is_read_in_the_forms_people_type(text: str, days: tuple[int, ...]) -> None:
+    assert read_days(text) == days
+    assert parse_days(text) == days  # /remind and /schedule read days through it
+
+
+@pytest.mark.parametrize("text", ["funday", "9-12", "mon-funday", ""])
+def test_what_is_not_days_is_not_read_as_days(text: str) -> None:
+    assert read_days(text) is None
+
+
+def test_availability_takes_several_days_at_once() -> None:
+    shown = parse_weekly("mon-fri 9-13 15-19; sat sun 10-12").format()
+    weekday = "09:00-13:00 15:00-19:00"
+    assert shown == (
+        f"mon {weekday}; tue {weekday}; wed {weekday}; thu {weekday}; fri {weekday};"
+        " sat 10:00-12:00; sun 10:00-12:00"
+    )
+    with pytest.raises(InvalidInput, match="Wednesday is given twice"):
+        parse_weekly("weekdays 9-12; wed 18-20")

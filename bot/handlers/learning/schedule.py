@@ -15,9 +15,9 @@ from bot.handlers.formatting import plural, schedule_standing
 from domain.learning.commands import SetSchedule
 from domain.learning.model import ScheduleView
 from domain.learning.scheduling import schedule_view, set_schedule
-from domain.notifications.preferences import DAY_CODES, parse_clock, parse_days
+from domain.notifications.preferences import parse_clock, parse_days
 from domain.shared.errors import InvalidInput
-from domain.shared.timetext import trailing_clock
+from domain.shared.timetext import DAY_CODES, trailing_clock
 
 USAGE = "Usage: /schedule mon,wed,fri 19:00 (in your time zone), or /schedule off"
 SHOWN = 5  # target dates listed in a reply

@@ -14,10 +14,10 @@ from domain.notifications.model import (
     PreferencesChanged,
     ToggleReminder,
 )
-from domain.notifications.preferences import DAY_CODES, PLATFORMS, NotificationPreferences
+from domain.notifications.preferences import PLATFORMS, NotificationPreferences
 from domain.notifications.services import change_preferences, get_preferences
 from domain.shared.errors import InvalidInput
-from domain.shared.timetext import leading_clock
+from domain.shared.timetext import DAY_CODES, leading_clock
 
 REMIND_USAGE = "Usage: /remind 19:30 (or 7:30pm) [mon,wed,fri | weekdays | daily], or /remind off"
 
