@@ -194,8 +194,8 @@ class Dispatcher:
         if conversation is None:
             return None
         prompt = self.prompts.get(conversation.flow)
-        if prompt is None:
-            return Reply(UNFINISHED)
+        if prompt is None:  # a question without its own prompt; a list's paging state is none
+            return Reply(UNFINISHED) if conversation.flow in self.flows else None
         return await prompt(Request(self.ctx, user_id, Incoming(identity)), conversation)
 
     async def suggest(self, identity: Identity, name: str, typed: str) -> list[tuple[str, str]]:

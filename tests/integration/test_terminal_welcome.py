@@ -56,3 +56,13 @@ async def test_a_finished_plan_is_said_so(dispatcher: Dispatcher) -> None:
     await bo.say("/new Go | 1 | 30 | beginner")
     await bo.say("/done")
     assert "Every session of “Go (beginner)” is done" in await bo.say("/start")
+
+
+async def test_a_list_left_open_is_not_an_unfinished_question_after_a_restart(
+    dispatcher: Dispatcher,
+) -> None:
+    ada = Learner(dispatcher)
+    await ada.say("/start")
+    await ada.say("/experts underwater basket weaving")  # a list (its paging kept), no question
+    shown = await chat_again(dispatcher, ada.name, "/progress\n")
+    assert "unfinished" not in shown and "Where we left off" not in shown
