@@ -8,6 +8,7 @@ Either way each test session migrates a brand-new database with ``alembic upgrad
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,14 +25,19 @@ from tests.support import FakeClock
 
 
 @pytest.fixture(scope="session")
-async def server_url(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
-    """A URL to a PostgreSQL server on which the tests may create and drop databases."""
+async def server_url() -> AsyncIterator[str]:
+    """A URL to a PostgreSQL server on which the tests may create and drop databases.
+
+    The embedded server's data lives in a directory of its own, not under pytest's temporary
+    directories: pytest deletes all but its three newest runs' directories, so a fourth run at
+    the same time would delete the server's data under it."""
     configured = os.environ.get("TEST_DATABASE_URL")
     if configured:
         yield configured
         return
-    async with embedded_postgres(Path(tmp_path_factory.mktemp("embedded-pg"))) as url:
-        yield url
+    with tempfile.TemporaryDirectory(prefix="syllabot-test-pg-") as data:
+        async with embedded_postgres(Path(data)) as url:
+            yield url
 
 
 @pytest.fixture(scope="session")
