@@ -85,6 +85,7 @@ async def test_a_late_cancellation_is_said_first_and_the_two_sides_message_throu
     await world.expert.say("/progress")
 
     await world.ada.say("/bookings")
+    assert world.ada.buttons() == ["Tue 03 Mar 09:00 · Grace Hopper"]  # what it is, not "1"
     card = await world.ada.say("#1")
     assert "can't be cancelled or moved here any more. ✉️ Message the expert" in card
     assert world.ada.buttons() == ["✉️ Message"]

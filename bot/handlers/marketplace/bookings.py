@@ -105,8 +105,10 @@ async def list_bookings(req: Request) -> Reply:
                 f"{number}. {short_time(b.starts_at, zone)}{where} · {b.minutes} min · "
                 f"{status_label(b, req.ctx.policy)} · {who} · {b.ref}"
             )
-            buttons.append(Button(str(number), payloads.encode(req.user_id, "bo", b.id.hex)))
-    return Reply("\n".join(lines), rows(*buttons, per_row=5))
+            other = b.learner_name if b.expert_user_id == req.user_id else b.expert_name
+            label = f"{short_time(b.starts_at, zone)} · {other}"  # what it is, not "1"
+            buttons.append(Button(label, payloads.encode(req.user_id, "bo", b.id.hex)))
+    return Reply("\n".join(lines), rows(*buttons, per_row=2))
 
 
 async def open_booking(req: Request) -> Reply:
