@@ -284,7 +284,7 @@ async def test_pausing_archiving_reopening_and_finishing_a_curriculum_on_telegra
         assert "now active" in await vi.say("/resume")
         assert "now archived" in await vi.say("/archive")
         assert "archived" in await vi.say("/plans")
-        assert "Go (beginner) · archived" in await vi.press("Open 1")  # edited in place
+        assert "Go (beginner) · archived" in await vi.press("Open 1. Go (beginner)")  # edited
         assert "now active" in await vi.say("/resume")
         assert "1-day streak" in await vi.say("/done")
         clock.advance(days=1)

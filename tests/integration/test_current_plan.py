@@ -58,10 +58,10 @@ async def test_opening_another_plan_says_it_is_now_current(dispatcher: Dispatche
     bo = Learner(dispatcher)
     await three_plans(bo)
     await bo.say("/plans")
-    opened = await bo.press("Open 2")
+    opened = await bo.press("Open 2. Piano (beginner)")
     assert "“Piano (beginner)” is now your current plan" in opened
     await bo.say("/plans")
-    assert "now your current plan" not in await bo.press("Open 2")  # it already was
+    assert "now your current plan" not in await bo.press("Open 2. Piano (beginner)")  # already
 
 
 async def test_finishing_a_plan_makes_the_next_active_one_current_and_says_so(
@@ -141,7 +141,7 @@ async def test_plan_opens_the_page_of_the_next_session_and_names_the_real_range(
     await fa.say("/new Chess | 2 | 30 | advanced")
     assert "only page 1; you asked for page 2" in await fa.say("/plan 2")
     await fa.say("/plans")
-    assert "page 2 of 2" in await fa.press("Open 2")  # opening shows its next session too
+    assert "page 2 of 2" in await fa.press("Open 2. Go (beginner)")  # its next session
 
 
 async def test_one_daily_streak_counts_any_plan_beside_each_plans_own(

@@ -195,10 +195,11 @@ async def plans(req: Request) -> Reply:
             f"{bar(done, c.total_sessions)} {c.percent_done}% · {streak_words(item.streak)}"
         )
         if number <= 10:
-            buttons.append(Button(f"Open {number}", payloads.encode(req.user_id, "co", c.id.hex)))
+            label = f"Open {number}. {c.title}"[:40]  # which plan, as the switch buttons say
+            buttons.append(Button(label, payloads.encode(req.user_id, "co", c.id.hex)))
     lines += ["", daily_streak_words(listing.daily_streak)]
     lines.append("▶ marks your current plan: /next, /plan and /done act on it; /switch <n>.")
-    return Reply("\n".join(lines), rows(*buttons, per_row=5))
+    return Reply("\n".join(lines), rows(*buttons, per_row=2))
 
 
 async def switch(req: Request) -> Reply:
