@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.bootstrap import bootstrap
 from bot.handlers.router import Dispatcher
 from domain.marketplace.model import Policy
+from tests.scenarios.test_cli import run_cli
 from tests.support import FakeClock, Learner, private_database
 
 ADMIN = "admin"
@@ -431,3 +432,75 @@ async def test_the_newcomer_journey(
     assert "Past and called off:\n1. Wed 04 Mar 10:00 · 60 min · cancelled late" in told
     assert "A booking was cancelled:" in told and "Reason: I am ill too, sorry." in told
     assert lena.notice_buttons() == ["✉️ Message"]  # they can still talk about it
+
+
+# -- The same journey through real ``syllabot chat`` processes, piped, on the real clock. -----
+
+EVERY_DAY = "; ".join(
+    f"{day} 08:00-20:00" for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+)
+
+
+def chat(url: str, user: str, *lines: str) -> str:
+    """One ``syllabot chat --user <user>`` process fed ``lines``; what it printed."""
+    env = {"DATABASE_URL": url, "SYLLABOT_ADMINS": f"terminal:{ADMIN}"}
+    done = run_cli("chat", "--user", user, stdin="".join(f"{line}\n" for line in lines), env=env)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    return done.stdout
+
+
+async def test_the_journey_through_real_chat_processes(server_url: str) -> None:
+    async with private_database(server_url) as engine:
+        url = engine.url.render_as_string(hide_password=False)
+        signed = chat(url, "marta", "/start", "/become_expert", "Marta Ruiz", "#2")
+        assert re.search(r"\[#(\d+)\.1 Skip\]\n +\[#\1\.2 ◀ Back\]  \[#\1\.3 ✖ Cancel\]", signed)
+        assert signed.count("step 1 of 7: What name") == 2  # ◀ Back asked the name again
+        answers = ("Marta García", "#1", "#1", "20-40", MADRID, "es, en", "spanish: expert")
+        made = chat(url, "marta", *answers, f"/availability {EVERY_DAY}")
+        assert "waiting for an admin's verification" in made and "Saved your weekly hours" in made
+
+        approved = chat(url, ADMIN, "/admin", "#1", "#1")
+        assert re.search(r"\[#\d+\.1 Marta García\]", approved)  # the button carries the name
+        assert re.search(r"\[#(\d+)\.1 ✅ Approve\]  \[#\1\.2 ❌ Reject\]", approved)
+        assert "Marta García is now verified." in approved
+        assert "🎉 Your expert profile is verified." in chat(url, "marta", "/start")
+
+        steps = ("/experts spanish", "#1", "#1", "#2", "#1", "#1", "#1")
+        booked = chat(url, "lena", "/start", f"/timezone {BERLIN}", *steps)
+        assert re.search(r"\[#\d+\.1 Marta García\]", booked)
+        assert "Session prices: 30 min 20.00 EUR · 60 min 30.00 EUR · 90 min 30.00 EUR" in booked
+        assert re.search(
+            r"\[#(\d+)\.1 30 min · 20.00 EUR\]  \[#\1\.2 60 min · 30.00 EUR\]", booked
+        )
+        assert "later ▶]" in booked and "Free cancellation until" in booked
+        assert "📨 Requested! The expert will confirm it" in booked
+        ref = ref_in(booked.split("📨 Requested!")[1])
+        assert [row[:2] for row in await bookings_of(engine, "lena")] == [("pending", None)]
+
+        confirmed = chat(url, "marta", "/bookings", "#1", "#1")
+        assert "📬 Notice #" in confirmed and "(not an answer to what you typed)" in confirmed
+        assert f"📨 New booking request — confirm or decline:\n  │ Booking {ref}" in confirmed
+        assert "✅ Confirmed. The learner has been told." in confirmed
+        assert [row[:2] for row in await bookings_of(engine, "lena")] == [("scheduled", None)]
+
+        sent = chat(url, "lena", f"/message {ref} See you there!")
+        assert "✅ Your booking is confirmed" in sent
+        assert f"✉️ Sent to the expert, Marta García (booking {ref})." in sent
+        relayed = chat(url, "marta", f"/message {ref} Looking forward to it.")
+        assert f"✉️ Message from lena (learner) about booking {ref}" in relayed
+        assert "See you there!" in relayed and "↩️ Reply]" in relayed
+        assert "Looking forward to it." in chat(url, "lena", "/start")
+        assert await rows(
+            engine,
+            "SELECT i.external_id, m.body FROM booking_messages m JOIN platform_identities i"
+            " ON i.user_id = m.sender_id ORDER BY m.created_at",
+        ) == [("lena", "See you there!"), ("marta", "Looking forward to it.")]
+
+        # Far ahead of the session, a cancel is free: no late warning, the reason is asked.
+        cancelled = chat(url, "lena", "/bookings", "#1", "#2", "My plans changed.")
+        assert "why are you cancelling?" in cancelled and "Late cancellation" not in cancelled
+        assert "Cancelled. The other side has been told." in cancelled
+        assert [row[:2] for row in await bookings_of(engine, "lena")] == [
+            ("cancelled", "cancelled")
+        ]
