@@ -99,7 +99,8 @@ async def start_rescheduling(
         data: dict[str, object] = {
             "expert": expert.id.hex,
             "name": booking.learner_name if role is Role.EXPERT else booking.expert_name,
-            "zone": (await uow.users.get(cmd.user_id)).timezone,
+            # the zone the booking is shown to this side in (an expert's: their profile's)
+            "zone": booking.zone_of(cmd.user_id, (await uow.users.get(cmd.user_id)).timezone),
             "minutes": booking.minutes,
             "price": str(booking.price),
             "currency": booking.currency,
@@ -243,7 +244,7 @@ async def _after_race(
     walk = await conversations.advance(uow, user_id, walk, step, again, now)
     await uow.commit()
     if times:
-        return _times(walk, note=f"{lost} These times are still free that day: ")
+        return _times(walk, note=f"{lost} These times are still free that day.\n")
     return _days(walk, offer, note=f"{lost} That day has no free time left. ")
 
 

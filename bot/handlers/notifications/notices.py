@@ -70,7 +70,7 @@ def _moved(what: str) -> Renderer:
         if not {"from", "to", "by"} <= data.keys():  # written before moves said so
             return await _booking("🗓 A booking was moved:")(ctx, user_id, data)
         booking = await bookings.get_booking(user_id, UUID(data["booking_id"]), ctx.uow())
-        zone = (await get_user(user_id, ctx.uow())).timezone
+        zone = booking.zone_of(user_id, (await get_user(user_id, ctx.uow())).timezone)
         name = booking.learner_name if data["by"] == "learner" else booking.expert_name
         was = local_time(datetime.fromisoformat(data["from"]), zone)
         new = local_time(datetime.fromisoformat(data["to"]), zone)
