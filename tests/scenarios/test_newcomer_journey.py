@@ -303,8 +303,8 @@ async def test_the_newcomer_journey(
     assert await bookings_of(engine, "bea") == [("pending", None, at(11), None, None)]
     assert await bookings_of(engine, "carl") == []
     assert "📨 New booking request" in await marta.say("/bookings")
-    assert marta.buttons() == ["1", "2"]
-    await marta.say("#2")  # Bea's request
+    assert marta.buttons() == ["Tue 03 Mar 09:00 · lena", "Tue 03 Mar 11:00 · bea"]  # named
+    await marta.press("Tue 03 Mar 11:00 · bea")  # Bea's request
     assert "why are you declining?" in await marta.press("❌ Decline")
     assert marta.buttons() == ["Skip", "✖ Don't decline"]
     declined = await marta.say("That hour is taken after all.")
