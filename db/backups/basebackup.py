@@ -136,20 +136,29 @@ async def take(url: str, config: BackupConfig, tools: PgTools) -> BaseBackup:
 
 
 async def weekly(
-    engine: AsyncEngine, url: str, config: BackupConfig, tools: PgTools, now: datetime
+    engine: AsyncEngine,
+    url: str,
+    config: BackupConfig,
+    admins: frozenset[tuple[str, str]],
+    now: datetime,
 ) -> tuple[BaseBackup | None, str | None]:
     """This ISO week's base backup, by the one process whose claim on the week is written
-    first: (the backup, None), (None, the problem), or (None, None) when another process has
-    the week."""
+    first: (the backup, None), (None, the problem: the admins are told), or (None, None)
+    when another process has the week."""
+    from db.backups.dump import tools_for
+    from db.backups.scheduled import alert_admins
+
     year, week, _ = now.isocalendar()
-    run_id = await runs.start(engine, "basebackup", "(starting)", claim=f"base:{year}-W{week:02}")
+    key = f"base:{year}-W{week:02}"
+    run_id = await runs.start(engine, "basebackup", "(starting)", claim=key)
     if run_id is None:
         return None, None
     try:
-        made = await take(url, config, tools)
+        made = await take(url, config, await tools_for(url, config))
     except Exception as error:
         problem = str(error) if isinstance(error, BackupError) else f"{type(error).__name__}"
         await runs.finish(engine, run_id, runs.FAILED, detail=problem)
+        await alert_admins(engine, admins, f"the weekly base backup failed: {problem}", now, key)
         return None, problem
     await runs.finish(
         engine,

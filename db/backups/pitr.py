@@ -35,6 +35,7 @@ CONF = "syllabot-pitr.conf"
 _INCLUDE = f"include_if_exists = '{CONF}'  # Syllabot: point-in-time recovery (SYLLABOT_PITR)"
 _BEGIN, _END = "# syllabot restore: begin", "# syllabot restore: end"
 _STOPPED = re.compile(r"recovery stopping (before|after) .*")
+_SEGMENT = re.compile(r"[0-9A-F]{24}|[0-9A-F]{8}\.history")
 _FATAL = re.compile(r"(FATAL|PANIC):\s+(.*)")
 PROMOTE_TIMEOUT = 600.0  # seconds a replay may take
 
@@ -78,6 +79,10 @@ def archive_to(pgdata: Path, wal: Path) -> bool:
     """Write the archiving settings into ``pgdata`` (the server reads them at its next start);
     True when they changed."""
     wal.mkdir(parents=True, exist_ok=True)
+    if server_user() is not None:
+        from pgserver.utils import ensure_prefix_permissions
+
+        ensure_prefix_permissions(wal)  # the folders above it, as pgserver does for its own
     hand_over(wal)
     lines = [f"{key} = {_quoted(value)}" for key, value in archive_settings(wal).items()]
     text = "# Written by Syllabot (SYLLABOT_PITR=true); do not edit.\n" + "\n".join(lines) + "\n"
@@ -174,14 +179,16 @@ def _log_says(log: Path, pattern: re.Pattern[str]) -> str | None:
     return found[-1] if found else None
 
 
-async def replay(base: Path, wal: Path, moment: datetime, into: Path, bin_dir: Path) -> Replayed:
-    """Restore ``base`` into ``into`` and replay ``wal`` up to ``moment`` (see the module).
-    The server is left running; stop it with :func:`stop`. :class:`BackupError` (with the
-    server's words) when it cannot reach the moment."""
-    clock = time.monotonic()
+def _lay_out(base: Path, wal: Path, moment: datetime, into: Path, unarchived: Path | None) -> None:
+    """The base backup's copy in ``into``, told to replay ``wal`` up to ``moment``; with the
+    segments of ``unarchived`` (the old server's ``pg_wal``) the archive does not hold yet."""
     if into.exists():
         raise BackupError(f"{into} already exists")
-    await asyncio.to_thread(shutil.copytree, base, into, symlinks=True)
+    shutil.copytree(base, into, symlinks=True)
+    if unarchived is not None and unarchived.is_dir():
+        for segment in unarchived.iterdir():
+            if _SEGMENT.fullmatch(segment.name) and not (wal / segment.name).exists():
+                shutil.copy2(segment, into / "pg_wal" / segment.name)
     for leftover in ("postmaster.pid", ".handle_pids.json", "backup_manifest"):
         (into / leftover).unlink(missing_ok=True)  # pgserver's handle list would outlive us
     with (into / "postgresql.auto.conf").open("a", encoding="utf-8") as auto:
@@ -189,6 +196,24 @@ async def replay(base: Path, wal: Path, moment: datetime, into: Path, bin_dir: P
     (into / "recovery.signal").touch()
     into.chmod(0o700)
     hand_over(into)
+
+
+async def replay(
+    base: Path,
+    wal: Path,
+    moment: datetime,
+    into: Path,
+    bin_dir: Path,
+    *,
+    unarchived: Path | None = None,
+) -> Replayed:
+    """Restore ``base`` into ``into`` and replay ``wal`` up to ``moment`` (see the module),
+    then what ``unarchived`` (the stopped old server's ``pg_wal``) adds: the log's newest part,
+    not archived until its segment fills. The server is left running; stop it with
+    :func:`stop`. :class:`BackupError` (with the server's words) when it cannot reach the
+    moment."""
+    clock = time.monotonic()
+    await asyncio.to_thread(_lay_out, base, wal, moment, into, unarchived)
     port, log = free_port(), into / "replay.log"
     options = (
         f"-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
@@ -212,7 +237,9 @@ async def replay(base: Path, wal: Path, moment: datetime, into: Path, bin_dir: P
         except (OSError, asyncpg.PostgresError):
             if not await is_running(bin_dir, into):
                 said = _log_says(log, _FATAL) or "it stopped"
-                raise BackupError(f"the replay to {moment:%Y-%m-%d %H:%M:%S} UTC failed: {said}")
+                raise BackupError(
+                    f"the replay to {moment:%Y-%m-%d %H:%M:%S} UTC failed: {said}"
+                ) from None
         if time.monotonic() > deadline:
             await stop(bin_dir, into)
             raise BackupError(f"the replay did not finish in {PROMOTE_TIMEOUT:.0f} s")

@@ -37,6 +37,18 @@ def _options(port: int) -> str:
     return f"-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
 
 
+def _new_data_dir(tmp_path: Path) -> Path:
+    if pitr.server_user() is not None:  # root: the server's user must reach the folder
+        from pgserver.utils import ensure_prefix_permissions
+
+        ensure_prefix_permissions(tmp_path)
+        tmp_path.chmod(0o755)
+    pgdata = tmp_path / "primary"
+    pgdata.mkdir()
+    pitr.hand_over(pgdata)
+    return pgdata
+
+
 @pytest.fixture(
     params=[
         pytest.param(WHEEL, id="pgserver-wheel"),
@@ -52,14 +64,7 @@ def _options(port: int) -> str:
 async def primary(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Primary]:
     bin_dir: Path | None = request.param
     assert bin_dir is not None and (bin_dir / "pg_basebackup").exists()
-    if pitr.server_user() is not None:  # root: the server's user must reach the folder
-        from pgserver.utils import ensure_prefix_permissions
-
-        ensure_prefix_permissions(tmp_path)
-        tmp_path.chmod(0o755)
-    pgdata = tmp_path / "primary"
-    pgdata.mkdir()
-    pitr.hand_over(pgdata)
+    pgdata = await asyncio.to_thread(_new_data_dir, tmp_path)
     await run_plain(
         bin_dir / "initdb",
         ["-D", str(pgdata), "-U", "postgres", "--auth=trust", "-E", "utf8", "--data-checksums"],
@@ -134,7 +139,8 @@ async def test_restore_to_a_moment_brings_back_exactly_what_was_written_before_i
     auto = (restored / "postgresql.auto.conf").read_text(encoding="utf-8")
     assert "recovery_target_time" not in auto and not (restored / "recovery.signal").exists()
     print(  # the drill's timing, for the record (-s shows it)
-        f"\nPITR drill ({bin_dir}): {checked}; base backup {made.size_bytes} bytes in {made.seconds:.2f} s; "
+        f"\nPITR drill ({bin_dir}): {checked}; "
+        f"base backup {made.size_bytes} bytes in {made.seconds:.2f} s; "
         f"writes and archiving {backed_up:.2f} s; replay {replayed.seconds:.2f} s; "
         f"all {time.monotonic() - started:.2f} s"
     )
