@@ -34,6 +34,11 @@ def test_restore_to_a_moment_in_the_operators_zone_brings_back_that_moment(
     assert lost.returncode == 0, lost.stderr
 
     at = f"{moment:%Y-%m-%d %H:%M:%S}"  # Berlin wall-clock time, no zone written
+    declined = run_cli("db", "restore", "--at", at, stdin="n\n", env=env)
+    assert declined.returncode == 0, declined.stderr
+    assert "Not switched. The restored copy stays in" in declined.stdout
+    assert not list(tmp_path.glob("pg-before-restore-*"))
+    time.sleep(1.1)  # the next restore's directory is named by the second
     restored = run_cli("db", "restore", "--at", at, stdin="y\n", env=env)
     assert restored.returncode == 0, restored.stderr
     assert "recovery stopping before commit" in restored.stdout
