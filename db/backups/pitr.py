@@ -196,6 +196,10 @@ def _lay_out(base: Path, wal: Path, moment: datetime, into: Path, unarchived: Pa
     (into / "recovery.signal").touch()
     into.chmod(0o700)
     hand_over(into)
+    if server_user() is not None:
+        from pgserver.utils import ensure_prefix_permissions
+
+        ensure_prefix_permissions(into)  # the folders above it (not itself: 0700 it stays)
 
 
 async def replay(

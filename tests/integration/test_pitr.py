@@ -5,8 +5,10 @@ write more, restore to the noted time, and find exactly the earlier writes, inta
 from __future__ import annotations
 
 import asyncio
+import shutil
+import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,16 +39,28 @@ def _options(port: int) -> str:
     return f"-c port={port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''"
 
 
-def _new_data_dir(tmp_path: Path) -> Path:
-    if pitr.server_user() is not None:  # root: the server's user must reach the folder
-        from pgserver.utils import ensure_prefix_permissions
-
-        ensure_prefix_permissions(tmp_path)
-        tmp_path.chmod(0o755)
-    pgdata = tmp_path / "primary"
+def _new_data_dir(folder: Path) -> Path:
+    pgdata = folder / "primary"
     pgdata.mkdir()
     pitr.hand_over(pgdata)
     return pgdata
+
+
+def _tail(log: Path) -> str:
+    return log.read_text(errors="replace")[-2000:] if log.exists() else "(no log)"
+
+
+@pytest.fixture
+def folder() -> Iterator[Path]:
+    """A folder of the drill's own, outside pytest's: as root the server runs as pgserver's
+    user, who must reach it, and pytest resets its own folder to 0700 at every session's
+    start (another session starting meanwhile would lock the server out)."""
+    made = Path(tempfile.mkdtemp(prefix="syllabot-pitr-drill-"))
+    made.chmod(0o755)
+    try:
+        yield made
+    finally:
+        shutil.rmtree(made, ignore_errors=True)
 
 
 @pytest.fixture(
@@ -61,20 +75,23 @@ def _new_data_dir(tmp_path: Path) -> Path:
         ),
     ]
 )
-async def primary(tmp_path: Path, request: pytest.FixtureRequest) -> AsyncIterator[Primary]:
+async def primary(folder: Path, request: pytest.FixtureRequest) -> AsyncIterator[Primary]:
     bin_dir: Path | None = request.param
     assert bin_dir is not None and (bin_dir / "pg_basebackup").exists()
-    pgdata = await asyncio.to_thread(_new_data_dir, tmp_path)
+    pgdata = await asyncio.to_thread(_new_data_dir, folder)
     await run_plain(
         bin_dir / "initdb",
         ["-D", str(pgdata), "-U", "postgres", "--auth=trust", "-E", "utf8", "--data-checksums"],
         user=pitr.server_user(),
     )
-    config = BackupConfig(directory=tmp_path / "backups", embedded=True, pitr=True)
+    config = BackupConfig(directory=folder / "backups", embedded=True, pitr=True)
     assert pitr.archive_to(pgdata, basebackup.wal_dir(config))
     port = pitr.free_port()
-    log = str(pgdata / "server.log")
-    await pitr.pg_ctl(bin_dir, pgdata, "-w", "-l", log, "-o", _options(port), "start")
+    log = pgdata / "server.log"
+    try:
+        await pitr.pg_ctl(bin_dir, pgdata, "-w", "-l", str(log), "-o", _options(port), "start")
+    except Exception as error:  # say why: the server's log
+        raise AssertionError(f"{error}\n{await asyncio.to_thread(_tail, log)}") from None
     try:
         yield Primary(pgdata, port, config, PgTools(bin_dir, str(bin_dir)))
     finally:
