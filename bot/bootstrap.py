@@ -69,7 +69,9 @@ async def open_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
 
     Everything opened here is closed on exit, the embedded server included.
     """
-    async with database_url(settings.database_url, settings.data_dir) as url:
+    async with database_url(
+        settings.database_url, settings.data_dir, archive_to=settings.wal_archive()
+    ) as url:
         if settings.auto_migrate:
             await migrate.upgrade(url)
         engine = create_engine(url, pool_size=settings.db_pool_size)

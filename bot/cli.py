@@ -208,7 +208,9 @@ def _migrate(action: str, revision: str) -> None:
         from db import migrate
         from db.engine import database_url
 
-        async with database_url(settings.database_url, settings.data_dir) as url:
+        async with database_url(
+            settings.database_url, settings.data_dir, archive_to=settings.wal_archive()
+        ) as url:
             if action == "upgrade":
                 await migrate.upgrade(url, revision)
             elif action == "downgrade":
@@ -229,13 +231,19 @@ def _backups(work: Callable[[Any, str], Awaitable[list[str]]]) -> None:
         from db.backups import BackupError
         from db.engine import database_url
 
-        async with database_url(settings.database_url, settings.data_dir) as url:
+        async with database_url(
+            settings.database_url, settings.data_dir, archive_to=settings.wal_archive()
+        ) as url:
             try:
                 said.extend(await work(settings.backup_config(), url))
             except BackupError as error:
                 failed.append(str(error))
 
     run_command(main())
+    _said(said, failed)
+
+
+def _said(said: list[str], failed: list[str]) -> None:
     for line in said:
         typer.echo(line)
     if failed:
@@ -270,6 +278,59 @@ def db_backups() -> None:
     from bot import operating
 
     _backups(operating.list_all)
+
+
+@db_app.command("basebackup")
+def db_basebackup() -> None:
+    """Copy the whole server (pg_basebackup) into SYLLABOT_BACKUP_DIR/base/ and check the copy
+    with pg_verifybackup (SYLLABOT_PITR=true)."""
+    from bot import operating
+
+    _backups(operating.base_back_up)
+
+
+@db_app.command("restore")
+def db_restore(
+    at: Annotated[
+        str,
+        typer.Option(
+            help="The moment to go back to: 2026-12-01 10:15 in SYLLABOT_OPERATOR_TIMEZONE, "
+            "or 2026-12-01 10:15Z for UTC."
+        ),
+    ],
+    yes: Annotated[bool, typer.Option("--yes", help="Switch without asking (scripts).")] = False,
+) -> None:
+    """Restore the embedded server to a moment: replay the newest base backup before it and
+    the archived log into a new directory, then switch to it once you confirm."""
+    from zoneinfo import ZoneInfo
+
+    from bot import operating
+    from db.backups import BackupError
+
+    settings = read_settings()
+    said: list[str] = []
+    failed: list[str] = []
+
+    def confirm(question: str) -> bool:
+        return yes or typer.confirm(question, default=False)
+
+    async def main() -> None:
+        try:
+            said.extend(
+                await operating.restore_to(
+                    settings.backup_config(),
+                    settings.data_dir,
+                    at,
+                    ZoneInfo(settings.operator_timezone),
+                    confirm=confirm,
+                    say=typer.echo,
+                )
+            )
+        except BackupError as error:
+            failed.append(str(error))
+
+    run_command(main())
+    _said(said, failed)
 
 
 def main() -> None:

@@ -6,6 +6,7 @@ import re
 from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
@@ -89,6 +90,25 @@ class Settings(BaseSettings):
     backup_keep_monthly: int = Field(
         default=12, ge=0, le=1200, alias="SYLLABOT_BACKUP_KEEP_MONTHLY"
     )
+    pitr: bool = Field(
+        default=False,
+        alias="SYLLABOT_PITR",
+        description="archive the embedded server's WAL and take weekly base backups",
+    )
+    operator_timezone: str = Field(
+        default="UTC",
+        alias="SYLLABOT_OPERATOR_TIMEZONE",
+        description="the IANA zone `syllabot db restore --at` reads times in",
+    )
+
+    @field_validator("operator_timezone")
+    @classmethod
+    def _iana_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("") from None  # said by EXPECTED
+        return value
 
     @field_validator("llm_model")
     @classmethod
@@ -135,7 +155,14 @@ class Settings(BaseSettings):
             keep=Keep(self.backup_keep_daily, self.backup_keep_weekly, self.backup_keep_monthly),
             embedded=self.database_url is None,
             pg_bin=self.pg_bin,
+            pitr=self.pitr,
         )
+
+    def wal_archive(self) -> Path | None:
+        """Where the embedded server archives its write-ahead log (SYLLABOT_PITR=true)."""
+        if not self.pitr or self.database_url is not None:
+            return None
+        return self.backup_config().directory / "wal"
 
     @field_validator(
         "discord_guild_id", "llm_api_key", "backup_dir", "backup_mirror", "pg_bin", mode="before"
@@ -235,6 +262,8 @@ EXPECTED = {
     "backup_keep_daily": "a whole number of daily backups from 1 to 366, such as 7",
     "backup_keep_weekly": "a whole number of weekly backups from 0 to 520, such as 4",
     "backup_keep_monthly": "a whole number of monthly backups from 0 to 1200, such as 12",
+    "pitr": "true or false (true: archive the write-ahead log for point-in-time recovery)",
+    "operator_timezone": "an IANA time zone name, such as Europe/Berlin or UTC",
 }
 
 

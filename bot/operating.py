@@ -1,21 +1,23 @@
-"""`syllabot db backup`, `db verify` and `db backups`: each returns the lines to print (the
-command prints them); a progress bar on a terminal (rich; nothing under a pipe or the
-scheduler)."""
+"""`syllabot db backup`, `db verify`, `db backups`, `db basebackup` and `db restore`: each
+returns the lines to print (the command prints them); a progress bar on a terminal (rich;
+nothing under a pipe or the scheduler)."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.handlers.formatting import plural
-from db.backups import BackupConfig, BackupError, runs
-from db.backups.dump import backup
+from db.backups import BackupConfig, BackupError, basebackup, pitr, runs
+from db.backups.dump import backup, tools_for
 from db.backups.manifest import Manifest, listed
 from db.backups.runs import Run
 from db.backups.scheduled import apply_retention
-from db.backups.tools import Progress
+from db.backups.tools import PgTools, Progress, pgserver_bin
 from db.backups.verify import verify
 from db.engine import create_engine
 
@@ -54,6 +56,96 @@ async def list_all(config: BackupConfig, url: str) -> list[str]:
     if not found:
         return [f"No backups in {config.directory} yet; make one with `syllabot db backup`."]
     return listing(found, verifications, newest.backup if newest else None, datetime.now(UTC))
+
+
+async def base_back_up(config: BackupConfig, url: str) -> list[str]:
+    if not config.pitr:
+        raise BackupError(
+            "SYLLABOT_PITR is off: a base backup is only of use with the archived write-ahead "
+            "log. Set SYLLABOT_PITR=true (and restart Syllabot) first."
+        )
+    made = await basebackup.take(url, config, await tools_for(url, config))
+    where = basebackup.base_dir(config) / made.name
+    return [
+        f"Base backup {where} ({size(made.size_bytes)}, {made.seconds:.1f} s), checked with "
+        "pg_verifybackup.",
+        'Restore to a moment after it: `syllabot db restore --at "YYYY-MM-DD HH:MM"`.',
+    ]
+
+
+async def restore_to(
+    config: BackupConfig,
+    data_dir: Path,
+    at: str,
+    zone: ZoneInfo,
+    *,
+    confirm: Callable[[str], bool],
+    say: Callable[[str], None],
+) -> list[str]:
+    """Replay the newest base backup before ``at`` into a new directory beside the embedded
+    server's and, once ``confirm`` says so, switch the server to it (the old one is kept)."""
+    if not config.embedded:
+        raise BackupError(
+            "DATABASE_URL is set: restore an external server by hand with the same tools "
+            "(README, Operating Syllabot, Point-in-time recovery)."
+        )
+    now = datetime.now(UTC)
+    moment = pitr.parse_moment(at, zone)
+    if moment >= now:
+        raise BackupError(f"{moment:%Y-%m-%d %H:%M:%S} UTC is not in the past yet")
+    base = basebackup.newest_before(basebackup.base_dir(config), moment)
+    bin_dir = config.pg_bin or pgserver_bin()
+    if bin_dir is None:
+        raise BackupError("the pgserver wheel is not installed (pip install pgserver)")
+    PgTools(bin_dir, "").need("pg_ctl", "postgres", "pg_amcheck")
+    pgdata = data_dir / "pg"
+    if await pitr.is_running(bin_dir, pgdata):
+        raise BackupError(
+            "the embedded server is running: stop `syllabot run`, `worker` and `chat` first"
+        )
+    into = data_dir / f"pg-restored-{now:%Y%m%dT%H%M%SZ}"
+    local = moment.astimezone(zone)
+    say(
+        f"Replaying base backup {base.name} and the archived log up to "
+        f"{local:%Y-%m-%d %H:%M:%S} {zone.key} ({moment:%Y-%m-%d %H:%M:%S} UTC) into {into}…"
+    )
+    replayed = await pitr.replay(
+        basebackup.base_dir(config) / base.name,
+        basebackup.wal_dir(config),
+        moment,
+        into,
+        bin_dir,
+        unarchived=pgdata / "pg_wal",
+    )
+    try:
+        checked = await pitr.check_integrity(bin_dir, replayed.port)
+        last = replayed.last_transaction
+        said = [
+            f"Replayed in {replayed.seconds:.1f} s: {replayed.stopped}.",
+            "Last transaction kept: "
+            + (f"{last.astimezone(zone):%Y-%m-%d %H:%M:%S} {zone.key}." if last else "none."),
+            f"Integrity: {checked}.",
+            f"Look at it now if you like: psql -h 127.0.0.1 -p {replayed.port} -U postgres",
+        ]
+        for line in said:
+            say(line)
+        switch = confirm(
+            f"Switch the embedded server to the restored data? Its current data is kept as "
+            f"{pgdata.name}-before-restore-{now:%Y%m%dT%H%M%SZ}"
+        )
+    finally:
+        await pitr.stop(bin_dir, into)
+    if not switch:
+        return [f"Not switched. The restored copy stays in {into}; delete it when done."]
+    if await pitr.is_running(bin_dir, pgdata):
+        raise BackupError(f"the embedded server started meanwhile; the restored copy is {into}")
+    kept = pitr.switch(pgdata, into, now)
+    return [
+        f"Switched: the embedded server now starts on the data as of "
+        f"{local:%Y-%m-%d %H:%M} {zone.key}. The previous data is kept in {kept}.",
+        "Take a base backup now (`syllabot db basebackup`): the restored server writes a new "
+        "timeline of the log.",
+    ]
 
 
 @contextmanager

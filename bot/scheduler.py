@@ -1,6 +1,7 @@
 """APScheduler inside our loop: deliver the outbox every few seconds, maintenance daily
 (and at start-up), and, for ``syllabot run``/``worker``, the daily backup with its
-verification and an hourly look at how old the newest verified backup is.
+verification, an hourly look at how old the newest verified backup is and, with
+SYLLABOT_PITR=true, a weekly base backup (claimed by ISO week, as the daily one by date).
 
 The schedule itself holds no state: what is due lives in PostgreSQL (``notifications``), so a
 restart loses nothing and several processes may run this side by side: each job is safe to
@@ -23,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.handlers.base import Context
 from bot.worker import NotificationWorker
-from db.backups import BackupConfig
+from db.backups import BackupConfig, basebackup
 from db.backups.scheduled import daily, watch
 from domain.accounts.inbound import forget_old_deliveries
 from domain.learning.curricula import archive_finished
@@ -89,6 +90,17 @@ class Scheduler:
                 args=[ctx, backups],
                 coalesce=True,
             )
+            if backups.config.pitr:  # point-in-time recovery: a base backup every Sunday
+                self.aps.add_job(
+                    self._tracked(backup_weekly),
+                    "cron",
+                    day_of_week="sun",
+                    hour=backups.at.hour,
+                    minute=backups.at.minute,
+                    id="basebackup",
+                    args=[ctx, backups],
+                    coalesce=True,
+                )
             self.aps.add_job(
                 self._tracked(backup_watch),
                 "interval",
@@ -168,6 +180,19 @@ async def backup_daily(ctx: Context, backups: Backups) -> None:
         logger.info("backup: another process has today's backup")
     elif done.problem is None:
         logger.info("backup %s verified; retention deleted %d", done.backup, len(done.deleted))
+
+
+async def backup_weekly(ctx: Context, backups: Backups) -> None:
+    """Weekly (SYLLABOT_PITR=true): a base backup, verified (one process of all; the admins
+    hear of a failure)."""
+    url = backups.engine.url.render_as_string(hide_password=False)
+    made, problem = await basebackup.weekly(
+        backups.engine, url, backups.config, ctx.policy.admins, ctx.clock.now()
+    )
+    if made is not None:
+        logger.info("base backup %s verified (%d bytes)", made.name, made.size_bytes)
+    elif problem is None:
+        logger.info("base backup: another process has this week's")
 
 
 async def backup_watch(ctx: Context, backups: Backups) -> None:

@@ -26,10 +26,13 @@ def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSessi
 
 
 @asynccontextmanager
-async def database_url(configured: str | None, data_dir: Path) -> AsyncIterator[str]:
-    """Yield the configured URL, or start the embedded server under ``data_dir`` and yield its."""
+async def database_url(
+    configured: str | None, data_dir: Path, *, archive_to: Path | None = None
+) -> AsyncIterator[str]:
+    """Yield the configured URL, or start the embedded server under ``data_dir`` and yield its
+    (archiving its write-ahead log into ``archive_to``, when set)."""
     if configured:
         yield configured
         return
-    async with embedded_postgres(data_dir) as url:
+    async with embedded_postgres(data_dir, archive_to=archive_to) as url:
         yield url

@@ -42,6 +42,18 @@ class PgTools:
     def pg_restore(self) -> Path:
         return self.bin_dir / "pg_restore"
 
+    def need(self, *names: str) -> dict[str, Path]:
+        """The other tools of this directory (``pg_basebackup``, ``pg_ctl``...) by name;
+        :class:`BackupError` naming those missing."""
+        found = {name: self.bin_dir / name for name in names}
+        missing = [name for name, path in found.items() if not os.access(path, os.X_OK)]
+        if missing:
+            raise BackupError(
+                f"{', '.join(missing)} not found in {self.bin_dir} (next to its pg_dump); "
+                "install the server's full PostgreSQL tools there, or set SYLLABOT_PG_BIN"
+            )
+        return found
+
 
 def pgserver_bin() -> Path | None:
     """``<site-packages>/pgserver/pginstall/bin``, found without importing ``pgserver``."""
@@ -156,3 +168,30 @@ async def run_tool(
     if await process.wait() != 0:
         said = errors[-1] if errors else f"exit status {process.returncode}"
         raise BackupError(f"{executable.name} failed: {said}")
+
+
+async def run_plain(
+    executable: Path,
+    args: Sequence[str],
+    *,
+    env: dict[str, str] | None = None,
+    user: str | None = None,
+) -> str:
+    """Run a tool that needs no table-by-table progress (``pg_basebackup``, ``pg_ctl``,
+    ``pg_verifybackup``...); returns what it printed, :class:`BackupError` with its last
+    words when it fails."""
+    process = await asyncio.create_subprocess_exec(
+        str(executable),
+        *args,
+        env={**os.environ, **(env or {})},
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+        user=user,  # the server's own user when we are root (see db.backups.pitr)
+    )
+    out, _ = await process.communicate()
+    said = out.decode(errors="replace").strip()
+    if process.returncode != 0:
+        last = said.splitlines()[-1] if said else f"exit status {process.returncode}"
+        raise BackupError(f"{executable.name} failed: {last}")
+    return said

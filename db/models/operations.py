@@ -13,13 +13,14 @@ from db.models.base import NOW, TIMESTAMPTZ, Base, _id
 
 
 class BackupRunRow(Base):
-    """0008: one backup or one verification of a backup, and how it went."""
+    """0008: one backup, one verification of a backup or (0012) one base backup, and how it
+    went."""
 
     __tablename__ = "backup_runs"
     __table_args__ = (
         Index("idx_backup_runs_backup", "backup", "started_at"),
         UniqueConstraint("claim"),
-        CheckConstraint("kind IN ('backup', 'verify')", name="kind"),
+        CheckConstraint("kind IN ('backup', 'verify', 'basebackup')", name="kind"),
         CheckConstraint("outcome IN ('running', 'ok', 'failed')", name="outcome"),
     )
 
