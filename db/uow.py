@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.engine import is_pgbouncer
 from db.repositories.accounts import (
     SqlConversationRepository,
     SqlDeliveryRepository,
@@ -45,7 +46,9 @@ class SqlAlchemyUnitOfWork:
         self._tx: Tx | None = None
 
     def each_statement(self) -> SqlAlchemyUnitOfWork:
-        return SqlAlchemyUnitOfWork(self._engine, transaction=False)
+        # Behind PgBouncer's transaction pooling the two round trips of an unnamed statement
+        # outside a transaction may reach different server connections: keep the transaction.
+        return SqlAlchemyUnitOfWork(self._engine, transaction=is_pgbouncer(self._engine))
 
     async def __aenter__(self) -> SqlAlchemyUnitOfWork:
         if self._tx is not None:
