@@ -17,7 +17,7 @@ from db.engine import create_engine
 from db.uow import SqlAlchemyUnitOfWork
 from domain.accounts.model import Identity
 from domain.accounts.registration import register
-from domain.marketplace import bookings, experts, feedback, payments
+from domain.marketplace import bookings, experts, feedback, moves, payments
 from domain.marketplace.commands import (
     ActOnBooking,
     AddTimeOff,
@@ -26,6 +26,7 @@ from domain.marketplace.commands import (
     EditProfile,
     RateSession,
     RemoveTimeOff,
+    RescheduleBooking,
     SetAvailability,
     SuspendExpert,
     VerifyExpert,
@@ -268,6 +269,20 @@ async def test_cancelling_moving_and_rating_a_booking_drop_them_from_another_pro
     await _cached(market, cache)
     await feedback.rate(
         RateSession(market.learner, booking_id, 5), market.uow(), clock, market.policy
+    )
+    await _dropped(market, cache)
+
+
+async def test_moving_a_booking_drops_them_from_another_process(
+    engine: AsyncEngine, other: AsyncEngine, clock: FakeClock, cache: PgSearchCache
+) -> None:
+    market = await Market(engine, clock).setup()
+    booking_id = await market.book()
+    await _cached(market, cache)
+    market.engine = other
+    later = SLOT + timedelta(days=1)
+    await moves.reschedule(
+        RescheduleBooking(market.learner, booking_id, later), market.uow(), clock, market.policy
     )
     await _dropped(market, cache)
 
