@@ -13,11 +13,13 @@ from bot.config import Settings
 from bot.handlers.base import Context
 from bot.handlers.router import Dispatcher
 from db import migrate
+from db.cache import PgSearchCache
 from db.engine import create_engine, database_url
 from db.uow import SqlAlchemyUnitOfWork
 from domain.learning.catalogue_planner import CataloguePlanner
 from domain.learning.ports import CurriculumPlanner
 from domain.marketplace.model import Policy
+from domain.marketplace.ports import NoCache, SearchCache
 from domain.shared.clock import Clock, SystemClock
 
 if TYPE_CHECKING:  # the platform libraries are imported only when their token is set
@@ -33,15 +35,39 @@ def bootstrap(
     clock: Clock | None = None,
     planner: CurriculumPlanner | None = None,
     policy: Policy | None = None,
+    cache: SearchCache | None = None,
 ) -> Dispatcher:
-    """Build the dispatcher over ``engine``; tests pass their own clock and policy."""
+    """Build the dispatcher over ``engine``; tests pass their own clock and policy.
+    ``cache``: search pages and profile cards (``open_cache``); none kept without it."""
     ctx = Context(
         uow=lambda: SqlAlchemyUnitOfWork(engine),
         clock=clock or SystemClock(),
         planner=planner or CataloguePlanner(),
         policy=policy or Policy(),
+        cache=cache or NoCache(),
     )
     return Dispatcher(ctx)
+
+
+@asynccontextmanager
+async def open_cache(settings: Settings, engine: AsyncEngine) -> AsyncIterator[SearchCache]:
+    """The search cache, listening for invalidations, closed on exit. None is kept with
+    SYLLABOT_CACHE_TTL=0, or behind PgBouncer without SYLLABOT_LISTEN_URL (LISTEN needs a
+    session of its own, which transaction pooling does not give)."""
+    if settings.cache_ttl_seconds == 0 or (settings.pgbouncer and not settings.listen_url):
+        if settings.cache_ttl_seconds:
+            logger.warning("search cache off: SYLLABOT_PGBOUNCER is set without a LISTEN_URL")
+        yield NoCache()
+        return
+    listening = create_engine(settings.listen_url) if settings.listen_url else engine
+    cache = PgSearchCache.for_engine(listening, ttl=settings.cache_ttl_seconds)
+    try:
+        await cache.start()
+        yield cache
+    finally:
+        await cache.close()
+        if listening is not engine:
+            await listening.dispose()
 
 
 def planner_for(settings: Settings) -> CurriculumPlanner:
@@ -74,7 +100,15 @@ async def open_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
     ) as url:
         if settings.auto_migrate:
             await migrate.upgrade(url)
-        engine = create_engine(url, pool_size=settings.db_pool_size)
+        engine = create_engine(
+            url,
+            pool_size=settings.db_pool_size,
+            max_overflow=settings.db_max_overflow,
+            pool_timeout=settings.db_pool_timeout,
+            pool_recycle=settings.db_pool_recycle,
+            pool_pre_ping=settings.db_pool_pre_ping,
+            pgbouncer=settings.pgbouncer,
+        )
         try:
             yield engine
         finally:

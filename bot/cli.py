@@ -54,12 +54,14 @@ def chat(
 
     async def main() -> None:
         from bot.adapters.terminal import PLATFORM, TerminalChat
-        from bot.bootstrap import bootstrap, open_database, planner_for
+        from bot.bootstrap import bootstrap, open_cache, open_database, planner_for
         from bot.scheduler import Scheduler
         from bot.worker import NotificationWorker
 
-        async with open_database(settings) as engine:
-            dispatcher = bootstrap(engine, policy=settings.policy(), planner=planner_for(settings))
+        async with open_database(settings) as engine, open_cache(settings, engine) as cache:
+            dispatcher = bootstrap(
+                engine, policy=settings.policy(), planner=planner_for(settings), cache=cache
+            )
             terminal = TerminalChat(dispatcher, name)
             # The worker of `syllabot run`, delivering this person's notifications here.
             worker = NotificationWorker(
@@ -96,7 +98,7 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
     async def main() -> None:
         from contextlib import AsyncExitStack
 
-        from bot.bootstrap import bootstrap, open_database, planner_for
+        from bot.bootstrap import bootstrap, open_cache, open_database, planner_for
         from bot.scheduler import Backups, Scheduler
         from bot.worker import NotificationWorker
 
@@ -106,7 +108,10 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
             loop.add_signal_handler(signum, stop.set)
         async with AsyncExitStack() as running:
             engine = await running.enter_async_context(open_database(settings))
-            dispatcher = bootstrap(engine, policy=settings.policy(), planner=planner_for(settings))
+            cache = await running.enter_async_context(open_cache(settings, engine))
+            dispatcher = bootstrap(
+                engine, policy=settings.policy(), planner=planner_for(settings), cache=cache
+            )
             couriers = await platforms(running, dispatcher)
             scheduler = Scheduler(
                 NotificationWorker(dispatcher.ctx, couriers),

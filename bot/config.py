@@ -32,6 +32,17 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=default_data_dir, alias="SYLLABOT_DATA_DIR")
     log_level: str = "WARNING"
     db_pool_size: int = Field(default=10, ge=1, le=200, alias="SYLLABOT_DB_POOL_SIZE")
+    db_max_overflow: int = Field(default=0, ge=0, le=200, alias="SYLLABOT_DB_MAX_OVERFLOW")
+    db_pool_timeout: float = Field(default=30.0, gt=0, le=600, alias="SYLLABOT_DB_POOL_TIMEOUT")
+    db_pool_recycle: int = Field(default=1800, ge=-1, le=86400, alias="SYLLABOT_DB_POOL_RECYCLE")
+    db_pool_pre_ping: bool = Field(default=False, alias="SYLLABOT_DB_POOL_PRE_PING")
+    pgbouncer: bool = Field(default=False, alias="SYLLABOT_PGBOUNCER")
+    listen_url: str | None = Field(
+        default=None,
+        alias="SYLLABOT_LISTEN_URL",
+        description="a direct PostgreSQL URL for the cache's LISTEN (PgBouncer can't carry it)",
+    )
+    cache_ttl_seconds: float = Field(default=60.0, ge=0, le=86400, alias="SYLLABOT_CACHE_TTL")
     auto_migrate: bool = Field(default=True, alias="SYLLABOT_AUTO_MIGRATE")
     telegram_bot_token: str | None = None
     telegram_api_base_url: str | None = Field(
@@ -197,7 +208,7 @@ class Settings(BaseSettings):
             raise ValueError("")  # said by EXPECTED
         return value
 
-    @field_validator("database_url")
+    @field_validator("database_url", "listen_url")
     @classmethod
     def _asyncpg_url(cls, value: str | None) -> str | None:
         if value in (None, ""):
@@ -225,6 +236,16 @@ EXPECTED = {
     "data_dir": "a folder path, such as ~/.local/share/syllabot",
     "log_level": "one of DEBUG, INFO, WARNING, ERROR or CRITICAL",
     "db_pool_size": "a whole number from 1 to 200, such as 10",
+    "db_max_overflow": "a whole number of extra connections from 0 to 200, such as 0",
+    "db_pool_timeout": "a number of seconds above 0 and at most 600, such as 30",
+    "db_pool_recycle": "a whole number of seconds from -1 (never) to 86400, such as 1800",
+    "db_pool_pre_ping": "true or false",
+    "pgbouncer": "true or false (true when DATABASE_URL goes through PgBouncer)",
+    "listen_url": (
+        "a PostgreSQL URL that starts with postgresql+asyncpg://, straight to the server "
+        "(not through PgBouncer), such as postgresql+asyncpg://user:password@db:5432/syllabot"
+    ),
+    "cache_ttl_seconds": "a number of seconds from 0 (no cache) to 86400, such as 60",
     "auto_migrate": "true or false",
     "telegram_bot_token": "the token @BotFather gave, such as 123456:ABC-DEF",
     "telegram_api_base_url": (

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.engine import is_pgbouncer
 from db.repositories.accounts import (
     SqlConversationRepository,
     SqlDeliveryRepository,
@@ -39,12 +40,20 @@ from domain.shared.errors import TransientConflict
 class SqlAlchemyUnitOfWork:
     """Implements ``domain.unit_of_work.UnitOfWork``. Not re-entrant; reusable in sequence."""
 
-    def __init__(self, engine: AsyncEngine, *, transaction: bool = True) -> None:
+    def __init__(
+        self, engine: AsyncEngine, *, transaction: bool = True, commit_on_exit: bool = False
+    ) -> None:
         self._engine = engine
         self._transaction = transaction
+        self._commit_on_exit = commit_on_exit
         self._tx: Tx | None = None
 
     def each_statement(self) -> SqlAlchemyUnitOfWork:
+        # Behind PgBouncer's transaction pooling the two round trips of an unnamed statement
+        # outside a transaction may reach different server connections: one transaction,
+        # committed on a clean exit (the statements land as they would one by one).
+        if is_pgbouncer(self._engine):
+            return SqlAlchemyUnitOfWork(self._engine, commit_on_exit=True)
         return SqlAlchemyUnitOfWork(self._engine, transaction=False)
 
     async def __aenter__(self) -> SqlAlchemyUnitOfWork:
@@ -72,8 +81,16 @@ class SqlAlchemyUnitOfWork:
     async def __aexit__(self, *exc_info: object) -> None:
         tx, self._tx = self._tx, None
         assert tx is not None
-        await tx.close()
         error = exc_info[1] if len(exc_info) > 1 else None
+        try:
+            if self._commit_on_exit and error is None:
+                await tx.commit()
+        except Exception as exc:
+            if is_transient(exc):
+                raise TransientConflict() from exc
+            raise
+        finally:
+            await tx.close()
         if isinstance(error, Exception) and is_transient(error):
             raise TransientConflict() from error
 

@@ -12,6 +12,7 @@ from domain.accounts.model import Conversation, Identity  # Identity: for the ad
 from domain.learning.ports import CurriculumPlanner
 from domain.marketplace.model import Policy
 from domain.marketplace.payments import ManualPayments, PaymentProvider
+from domain.marketplace.ports import NoCache, SearchCache
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidInput
 from domain.unit_of_work import UnitOfWork
@@ -103,6 +104,8 @@ class Context:
     planner: CurriculumPlanner
     policy: Policy = field(default_factory=Policy)
     payments: PaymentProvider = field(default_factory=ManualPayments)
+    # Search pages and profile cards, read through (db.cache; kept nowhere by default).
+    cache: SearchCache = field(default_factory=NoCache)
     # Drops a user's identities from the dispatcher's cache (after /link merged that user).
     forget_user: Callable[[UUID], None] = field(default=lambda _user_id: None)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
@@ -33,6 +34,7 @@ from domain.marketplace.parsing import (
     parse_rate_range,
     parse_specialties,
 )
+from domain.marketplace.ports import NO_CACHE, SearchCache
 from domain.marketplace.rules import price_for
 from domain.marketplace.slots import open_slots_for, open_slots_of
 from domain.marketplace.verification import tell_admins
@@ -263,19 +265,52 @@ async def anyone_teaches(subject: str, uow: UnitOfWork) -> bool:
         return bool(await uow.experts.search(filters, limit=1, offset=0))
 
 
+def _now_for(cache: SearchCache, clock: Clock, policy: Policy) -> datetime:
+    """ "Now" for a cached read: rounded up to the slot grid, so that one entry serves a whole
+    grid step (slots start on it, so none shows that is too soon to book)."""
+    now = clock.now()
+    if not cache.caching:
+        return now
+    step = policy.grid.total_seconds()
+    rounded = math.ceil(now.timestamp() / step) * step
+    return datetime.fromtimestamp(rounded, tz=UTC)
+
+
+def _ids(profiles: list[ExpertProfile] | ExpertProfile) -> list[UUID]:
+    found = profiles if isinstance(profiles, list) else [profiles]
+    return [card.expert.id for card in found]
+
+
 async def search(
-    filters: SearchFilters, uow: UnitOfWork, clock: Clock, policy: Policy, page: int = 0
+    filters: SearchFilters,
+    uow: UnitOfWork,
+    clock: Clock,
+    policy: Policy,
+    page: int = 0,
+    cache: SearchCache = NO_CACHE,
 ) -> list[ExpertProfile]:
     """A page of verified experts for a subject, best rated (then most booked) first, each with
     recent reviews and the next free hours in the coming week.
 
     With ``free_within_days`` only experts with an open slot in that many days are listed.
+    The result is the same for every viewer (times in UTC), read through ``cache``.
     """
-    now = clock.now()
-    week = timedelta(days=7)
+    now = _now_for(cache, clock, policy)
     known = find_subject(filters.subject)
     if known is not None and not filters.known_as:
         filters = replace(filters, known_as=(known.name, *known.aliases))
+    return await cache.read(
+        ("search", filters, page, now, policy),
+        lambda: _search(filters, uow, now, policy, page),
+        experts=_ids,
+        free_time=filters.free_within_days is not None,
+    )
+
+
+async def _search(
+    filters: SearchFilters, uow: UnitOfWork, now: datetime, policy: Policy, page: int
+) -> list[ExpertProfile]:
+    week = timedelta(days=7)
     async with uow:
         if filters.free_within_days is None:
             found = await uow.experts.search(filters, limit=PAGE_SIZE, offset=page * PAGE_SIZE)
@@ -311,16 +346,34 @@ async def _with_free_time(
 
 
 async def profile(
-    expert_id: UUID, uow: UnitOfWork, clock: Clock, policy: Policy, *, slots: int = 3
+    expert_id: UUID,
+    uow: UnitOfWork,
+    clock: Clock,
+    policy: Policy,
+    *,
+    slots: int = 3,
+    cache: SearchCache = NO_CACHE,
 ) -> ExpertProfile:
-    """A verified expert's card: the profile, recent reviews and the next free hours."""
+    """A verified expert's card: the profile, recent reviews and the next free hours (read
+    through ``cache``; the same for every viewer)."""
+    now = _now_for(cache, clock, policy)
+    return await cache.read(
+        ("card", expert_id, slots, now, policy),
+        lambda: _profile(expert_id, uow, now, policy, slots),
+        experts=_ids,
+    )
+
+
+async def _profile(
+    expert_id: UUID, uow: UnitOfWork, now: datetime, policy: Policy, slots: int
+) -> ExpertProfile:
     async with uow:
         expert = await uow.experts.get(expert_id)
         if expert is None or not expert.status.listed:
             raise NotFound("That expert isn't available.")
         reviews = await uow.experts.reviews([expert_id], 3)
         next_slots = await open_slots_of(
-            uow, expert, 60, clock.now(), policy, timedelta(days=7), limit=slots
+            uow, expert, 60, now, policy, timedelta(days=7), limit=slots
         )
     return ExpertProfile(expert, tuple(reviews[expert_id]), tuple(next_slots))
 

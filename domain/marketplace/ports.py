@@ -1,10 +1,11 @@
-"""What the marketplace needs from outside: its repositories."""
+"""What the marketplace needs from outside: its repositories, and a cache of search reads."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable, Hashable, Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from domain.marketplace.model import (
@@ -22,6 +23,51 @@ from domain.marketplace.model import (
     Specialty,
     Verification,
 )
+
+T = TypeVar("T")
+
+
+class SearchCache(Protocol):
+    """A read-through cache of search pages and profile cards (``db.cache``), dropped on every
+    change that affects them, in every process.
+
+    ``key`` holds everything the result depends on; ``experts`` names the experts a result
+    shows (a change to one of their calendars drops it); ``free_time``: the result was filtered
+    by free time, so a change to anyone's calendar may change it.
+    """
+
+    @property
+    def caching(self) -> bool:
+        """Whether results are kept (then callers round "now" to the slot grid in the key)."""
+        ...
+
+    async def read(
+        self,
+        key: Hashable,
+        load: Callable[[], Awaitable[T]],
+        *,
+        experts: Callable[[T], Iterable[UUID]],
+        free_time: bool = False,
+    ) -> T: ...
+
+
+class NoCache:
+    """Keeps nothing: every read loads (the default, and for one-off commands)."""
+
+    caching = False
+
+    async def read(
+        self,
+        key: Hashable,
+        load: Callable[[], Awaitable[T]],
+        *,
+        experts: Callable[[T], Iterable[UUID]],
+        free_time: bool = False,
+    ) -> T:
+        return await load()
+
+
+NO_CACHE: SearchCache = NoCache()
 
 
 class ExpertRepository(Protocol):

@@ -524,16 +524,37 @@ async def test_every_seed_foreign_key_cascades_and_each_is_named_fk_table_column
     )
 
 
+NOTIFYING_TABLES = (
+    "experts",
+    "expert_specialties",
+    "expert_availability",
+    "expert_time_off",
+    "bookings",
+    "session_feedback",
+)
+
+
 async def test_every_table_with_updated_at_has_the_updated_at_trigger(ours: Catalog) -> None:
     tables = {table for table, column in ours.columns if column == "updated_at"}
+    # and the search cache's notifying triggers (migration 0012, db/cache.py)
+    notifying = NOTIFYING_TABLES
     assert ours.triggers == {
-        f"trg_{table}_updated_at": (
-            f"CREATE TRIGGER trg_{table}_updated_at BEFORE UPDATE ON public.{table} "
-            "FOR EACH ROW EXECUTE FUNCTION set_updated_at()"
-        )
-        for table in tables
+        **{
+            f"trg_{table}_updated_at": (
+                f"CREATE TRIGGER trg_{table}_updated_at BEFORE UPDATE ON public.{table} "
+                "FOR EACH ROW EXECUTE FUNCTION set_updated_at()"
+            )
+            for table in tables
+        },
+        **{
+            f"trg_{table}_notify_cache": (
+                f"CREATE TRIGGER trg_{table}_notify_cache AFTER INSERT OR DELETE OR UPDATE "
+                f"ON public.{table} FOR EACH ROW EXECUTE FUNCTION syllabot_notify_{table}()"
+            )
+            for table in notifying
+        },
     }
-    assert ours.functions == {"set_updated_at"}
+    assert ours.functions == {"set_updated_at", *(f"syllabot_notify_{t}" for t in notifying)}
 
 
 async def test_orm_models_agree_with_the_migrated_schema(engine: AsyncEngine) -> None:

@@ -87,7 +87,9 @@ def _labels(found: list[ExpertProfile]) -> list[str]:
 async def _results(
     req: Request, filters: SearchFilters, conversation: Conversation, page: int, *, edit=False
 ) -> Reply:
-    found = await experts.search(filters, req.ctx.uow(), req.ctx.clock, req.ctx.policy, page)
+    found = await experts.search(
+        filters, req.ctx.uow(), req.ctx.clock, req.ctx.policy, page, cache=req.ctx.cache
+    )
     if not found:
         return await _nobody(req, filters, page, edit)
     first = page * experts.PAGE_SIZE
@@ -152,7 +154,9 @@ def profile_card(req: Request, card: ExpertProfile, zone: str) -> Reply:
 
 
 async def show_profile(req: Request, expert_id: UUID) -> Reply:
-    card = await experts.profile(expert_id, req.ctx.uow(), req.ctx.clock, req.ctx.policy)
+    card = await experts.profile(
+        expert_id, req.ctx.uow(), req.ctx.clock, req.ctx.policy, cache=req.ctx.cache
+    )
     zone = (await get_user(req.user_id, req.ctx.uow())).timezone
     return profile_card(req, card, zone)
 
