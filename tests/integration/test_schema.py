@@ -536,7 +536,7 @@ NOTIFYING_TABLES = (
 
 async def test_every_table_with_updated_at_has_the_updated_at_trigger(ours: Catalog) -> None:
     tables = {table for table, column in ours.columns if column == "updated_at"}
-    # and the search cache's notifying triggers (migration 0012, db/cache.py)
+    # and the search cache's notifying triggers (migration 0013, db/cache.py)
     notifying = NOTIFYING_TABLES
     assert ours.triggers == {
         **{
