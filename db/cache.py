@@ -1,7 +1,7 @@
 """The read-through cache of search pages and profile cards, kept right across processes.
 
 Every change to what they show sends a NOTIFY on ``syllabot_cache`` from a trigger in the
-changing transaction (migration 0012), so it arrives only once the change is committed, and a
+changing transaction (migration 0013), so it arrives only once the change is committed, and a
 rolled-back change sends nothing. Each process holds one asyncpg connection that LISTENs and
 drops the entries a notification affects:
 
