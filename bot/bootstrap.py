@@ -15,6 +15,7 @@ from bot.handlers.router import Dispatcher
 from db import migrate
 from db.engine import create_engine, database_url
 from db.uow import SqlAlchemyUnitOfWork
+from domain.accounts.retention import Retention
 from domain.learning.catalogue_planner import CataloguePlanner
 from domain.learning.ports import CurriculumPlanner
 from domain.marketplace.model import Policy
@@ -33,6 +34,7 @@ def bootstrap(
     clock: Clock | None = None,
     planner: CurriculumPlanner | None = None,
     policy: Policy | None = None,
+    retention: Retention | None = None,
 ) -> Dispatcher:
     """Build the dispatcher over ``engine``; tests pass their own clock and policy."""
     ctx = Context(
@@ -40,6 +42,7 @@ def bootstrap(
         clock=clock or SystemClock(),
         planner=planner or CataloguePlanner(),
         policy=policy or Policy(),
+        retention=retention or Retention(),
     )
     return Dispatcher(ctx)
 

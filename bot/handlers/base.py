@@ -9,6 +9,7 @@ from uuid import UUID
 from bot.handlers.payloads import STALE
 from domain.accounts import conversations
 from domain.accounts.model import Conversation, Identity  # Identity: for the adapters too
+from domain.accounts.retention import Retention
 from domain.learning.ports import CurriculumPlanner
 from domain.marketplace.model import Policy
 from domain.marketplace.payments import ManualPayments, PaymentProvider
@@ -103,6 +104,7 @@ class Context:
     planner: CurriculumPlanner
     policy: Policy = field(default_factory=Policy)
     payments: PaymentProvider = field(default_factory=ManualPayments)
+    retention: Retention = field(default_factory=Retention)  # windows of the clean-up jobs
     # Drops a user's identities from the dispatcher's cache (after /link merged that user).
     forget_user: Callable[[UUID], None] = field(default=lambda _user_id: None)
 
