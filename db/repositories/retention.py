@@ -25,17 +25,17 @@ _INACTIVE = """u.last_seen_at < :before
    AND NOT EXISTS (SELECT 1 FROM bookings b JOIN experts e ON e.id = b.expert_id
                     WHERE e.user_id = u.id
                       AND (b.created_at >= :before OR b.session_date >= :before))"""
-# The domain's Guard: open bookings as expert, unpaid commissions, refunds owed either way.
-_PROTECTED = """(EXISTS (SELECT 1 FROM bookings b JOIN experts e ON e.id = b.expert_id
+_OWED = """((b.status = :refund_status AND b.payment_status = :refund_payment)
+    OR (b.status = :owed_status AND b.payment_status = :owed_payment))"""
+# The domain's Guard: open bookings as expert, unpaid commissions, money owed either way.
+_PROTECTED = f"""(EXISTS (SELECT 1 FROM bookings b JOIN experts e ON e.id = b.expert_id
                   WHERE e.user_id = u.id AND b.status = ANY(:open))
    OR EXISTS (SELECT 1 FROM commissions c JOIN bookings b ON b.id = c.booking_id
                 JOIN experts e ON e.id = b.expert_id
                WHERE e.user_id = u.id AND c.status = ANY(:unsettled))
-   OR EXISTS (SELECT 1 FROM bookings b WHERE b.user_id = u.id
-                 AND b.status = :refund_status AND b.payment_status = :refund_payment)
+   OR EXISTS (SELECT 1 FROM bookings b WHERE b.user_id = u.id AND {_OWED})
    OR EXISTS (SELECT 1 FROM bookings b JOIN experts e ON e.id = b.expert_id
-               WHERE e.user_id = u.id
-                 AND b.status = :refund_status AND b.payment_status = :refund_payment))"""
+               WHERE e.user_id = u.id AND {_OWED}))"""  # noqa: S608
 _TO_WARN = text(
     f"""SELECT u.id FROM users u
          WHERE u.inactive_warned_at IS NULL AND {_INACTIVE} AND NOT {_PROTECTED}
@@ -102,6 +102,8 @@ def _guarded(guard: Guard) -> dict[str, object]:
         "unsettled": list(guard.unsettled),
         "refund_status": guard.refund_owed[0],
         "refund_payment": guard.refund_owed[1],
+        "owed_status": guard.payment_owed[0],
+        "owed_payment": guard.payment_owed[1],
     }
 
 

@@ -121,13 +121,14 @@ class AccountDeleted:
 class Guard:
     """Who is never deleted automatically, as the retention rules put it for the SQL: an
     expert with a booking still in ``open_statuses`` (upcoming, or not yet settled); anyone
-    with a commission in ``unsettled`` on their bookings as expert, or a refund owed
-    (``refund_owed``: a booking in that status whose payment is in that payment status) as
-    either side."""
+    with a commission in ``unsettled`` on their bookings as expert, a refund owed
+    (``refund_owed``: a booking in that status whose payment is in that payment status) or a
+    session not paid for (``payment_owed``, likewise) as either side."""
 
     open_statuses: tuple[str, ...]
     unsettled: tuple[str, ...]
     refund_owed: tuple[str, str]
+    payment_owed: tuple[str, str]
 
 
 @dataclass(frozen=True)

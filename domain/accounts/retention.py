@@ -8,8 +8,9 @@ side, made or taking place within the window. With no activity for ``inactive_af
 ``warn_ahead`` they are told in chat (``ACCOUNT_INACTIVE``, through the outbox) with a button
 to keep the account; still inactive ``warn_ahead`` later, their account is deleted by
 ``/delete_me``'s own deletion (:func:`domain.accounts.data_rights.erase`). Never deleted
-automatically (nor warned): an expert with future bookings, and anyone with money still owed
-to or by them (a commission unpaid on their bookings as expert, a refund owed either way).
+automatically (nor warned): an expert with future (or unsettled open) bookings, and anyone
+with money still owed to or by them (a commission not yet paid out on their bookings as
+expert; a refund owed, or a completed session not paid for, on either side).
 
 Old session data: the sessions and notes of curricula archived more than ``archive_after``
 ago move into ``archived_sessions`` and ``archived_user_notes`` (still in ``/export``);
@@ -42,6 +43,7 @@ logger = logging.getLogger(__name__)
 SEEN_EVERY = timedelta(days=1)  # last_seen_at is written at most this often per person
 UNSETTLED = ("pending", "failed")  # commissions not yet paid out
 REFUND_OWED = (BookingStatus.CANCELLED.value, PaymentStatus.PAID.value)
+PAYMENT_OWED = (BookingStatus.COMPLETED.value, PaymentStatus.PENDING.value)
 
 
 @dataclass(frozen=True)
@@ -62,6 +64,7 @@ def guard() -> Guard:
         open_statuses=data_rights.OPEN,
         unsettled=UNSETTLED,
         refund_owed=REFUND_OWED,
+        payment_owed=PAYMENT_OWED,
     )
 
 
