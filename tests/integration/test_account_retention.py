@@ -18,10 +18,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.bootstrap import bootstrap
 from bot.handlers.router import Dispatcher
 from db.uow import SqlAlchemyUnitOfWork
+from domain.accounts.model import CleanupReport
 from domain.accounts.retention import Retention, clean_up
 from domain.marketplace import bookings, experts
-from domain.marketplace.commands import ActOnBooking, BecomeExpert, BookSlot, SetAvailability
-from domain.marketplace.commands import VerifyExpert
+from domain.marketplace.commands import (
+    ActOnBooking,
+    BecomeExpert,
+    BookSlot,
+    SetAvailability,
+    VerifyExpert,
+)
 from domain.marketplace.model import Action, Policy
 from domain.marketplace.payments import ManualPayments
 from tests.support import FakeClock, Learner, expert_draft, private_database, user_id
@@ -47,7 +53,7 @@ def dispatcher(engine: AsyncEngine, clock: FakeClock) -> Dispatcher:
     return bootstrap(engine, clock=clock)
 
 
-async def run(engine: AsyncEngine, clock: FakeClock, rules: Retention = RULES):  # type: ignore[no-untyped-def]
+async def run(engine: AsyncEngine, clock: FakeClock, rules: Retention = RULES) -> CleanupReport:
     return await clean_up(lambda: SqlAlchemyUnitOfWork(engine), clock, rules, ManualPayments())
 
 
