@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -23,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import bootstrap
 from bot.handlers.router import Dispatcher
+from bot.scheduler import maintenance
 from db.uow import SqlAlchemyUnitOfWork
 from domain.accounts.retention import Retention, archive_old_sessions, prune, unarchive
 from domain.unit_of_work import UnitOfWork
@@ -213,3 +215,14 @@ def test_the_commands_clean_up_and_unarchive(engine: AsyncEngine) -> None:
     assert missing.returncode == 1 and "no such curriculum" in missing.stderr
     wrong = cli("unarchive", "not-an-id")
     assert wrong.returncode == 2 and "is not a curriculum id" in wrong.stderr
+
+
+async def test_the_daily_maintenance_runs_the_jobs_and_logs_what_they_did(
+    dispatcher: Dispatcher, engine: AsyncEngine, caplog: pytest.LogCaptureFixture
+) -> None:
+    _, curriculum_id = await archived_plan(engine, dispatcher)
+    with caplog.at_level(logging.INFO, logger="domain.accounts.retention"):
+        await maintenance(dispatcher.ctx)
+    assert await counts(engine, curriculum_id) == (0, 0, 5, 2)
+    (line,) = [r.getMessage() for r in caplog.records if r.getMessage().startswith("clean-up:")]
+    assert "session(s) and" in line and "pruned" in line
