@@ -141,7 +141,11 @@ async def delete_inactive(
                 )
                 if not again:  # active or protected since the list was read
                     continue
-                await data_rights.erase(work, user_id, now, payments)
+                try:
+                    await data_rights.erase(work, user_id, now, payments)
+                except data_rights.OpenAsExpert:  # the guard's rule, seen by /delete_me's
+                    logger.info("retention: kept %s, an expert with open bookings", user_id)
+                    continue
                 await work.commit()
             deleted += 1
             logger.info("retention: deleted inactive account %s", user_id)
