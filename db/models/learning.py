@@ -101,6 +101,7 @@ class UserProgressRow(Base):
 
 class UserNoteRow(Base):
     __tablename__ = "user_notes"
+    __table_args__ = (Index("idx_user_notes_session_id", "session_id"),)  # 0012
 
     id: Mapped[uuid.UUID] = _id()
     user_id: Mapped[uuid.UUID | None] = _fk("users.id")

@@ -14,6 +14,7 @@ Create Date: 2026-12-02
 #   - archived_sessions, archived_user_notes: the same columns as sessions and user_notes, for
 #     curricula archived over two years ago; they cascade from curricula and users like the
 #     originals, so /delete_me deletes them too.
+#   - idx_user_notes_session_id: each batch moves the notes of its sessions.
 
 from collections.abc import Sequence
 
@@ -36,6 +37,8 @@ def upgrade() -> None:
     )
     op.add_column("users", sa.Column("inactive_warned_at", TZ))
     op.create_index("idx_users_last_seen_at", "users", ["last_seen_at"])
+    # Notes are moved with their session in batches: found by session, not by a scan.
+    op.create_index("idx_user_notes_session_id", "user_notes", ["session_id"])
     op.create_table(
         "archived_sessions",
         sa.Column("id", sa.Uuid, nullable=False),
@@ -107,6 +110,7 @@ def downgrade() -> None:
     )
     op.drop_table("archived_user_notes")
     op.drop_table("archived_sessions")
+    op.drop_index("idx_user_notes_session_id", table_name="user_notes")
     op.drop_index("idx_users_last_seen_at", table_name="users")
     op.drop_column("users", "inactive_warned_at")
     op.drop_column("users", "last_seen_at")

@@ -234,6 +234,9 @@ ADDED_INDEXES = {
     "idx_users_last_seen_at": (  # 0012
         "CREATE INDEX idx_users_last_seen_at ON public.users USING btree (last_seen_at)"
     ),
+    "idx_user_notes_session_id": (
+        "CREATE INDEX idx_user_notes_session_id ON public.user_notes USING btree (session_id)"
+    ),
     "idx_archived_sessions_curriculum_id": (
         "CREATE INDEX idx_archived_sessions_curriculum_id "
         "ON public.archived_sessions USING btree (curriculum_id)"
