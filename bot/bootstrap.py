@@ -16,6 +16,7 @@ from db import migrate
 from db.cache import PgSearchCache
 from db.engine import create_engine, database_url
 from db.uow import SqlAlchemyUnitOfWork
+from domain.accounts.retention import Retention
 from domain.learning.catalogue_planner import CataloguePlanner
 from domain.learning.ports import CurriculumPlanner
 from domain.marketplace.model import Policy
@@ -36,6 +37,7 @@ def bootstrap(
     planner: CurriculumPlanner | None = None,
     policy: Policy | None = None,
     cache: SearchCache | None = None,
+    retention: Retention | None = None,
 ) -> Dispatcher:
     """Build the dispatcher over ``engine``; tests pass their own clock and policy.
     ``cache``: search pages and profile cards (``open_cache``); none kept without it."""
@@ -45,6 +47,7 @@ def bootstrap(
         planner=planner or CataloguePlanner(),
         policy=policy or Policy(),
         cache=cache or NoCache(),
+        retention=retention or Retention(),
     )
     return Dispatcher(ctx)
 

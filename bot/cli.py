@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from bot.cli_admin import admin_app
+from bot.cli_cleanup import db_cleanup, db_unarchive
 from bot.cli_runner import read_settings, run_command
 from bot.config import Settings
 
@@ -25,10 +26,13 @@ app = typer.Typer(
     help="Syllabot: a chat-first study companion.", no_args_is_help=True, add_completion=False
 )
 db_app = typer.Typer(
-    help="Manage the database: its schema (Alembic) and its backups.", no_args_is_help=True
+    help="Manage the database: its schema (Alembic), its backups and its clean-up.",
+    no_args_is_help=True,
 )
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")
+db_app.command("cleanup")(db_cleanup)
+db_app.command("unarchive")(db_unarchive)
 
 logger = logging.getLogger("syllabot")
 
@@ -60,7 +64,11 @@ def chat(
 
         async with open_database(settings) as engine, open_cache(settings, engine) as cache:
             dispatcher = bootstrap(
-                engine, policy=settings.policy(), planner=planner_for(settings), cache=cache
+                engine,
+                policy=settings.policy(),
+                planner=planner_for(settings),
+                cache=cache,
+                retention=settings.retention(),
             )
             terminal = TerminalChat(dispatcher, name)
             # The worker of `syllabot run`, delivering this person's notifications here.
@@ -110,7 +118,11 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
             engine = await running.enter_async_context(open_database(settings))
             cache = await running.enter_async_context(open_cache(settings, engine))
             dispatcher = bootstrap(
-                engine, policy=settings.policy(), planner=planner_for(settings), cache=cache
+                engine,
+                policy=settings.policy(),
+                planner=planner_for(settings),
+                cache=cache,
+                retention=settings.retention(),
             )
             couriers = await platforms(running, dispatcher)
             scheduler = Scheduler(

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from db.backups import BackupConfig, Keep
+from domain.accounts.retention import Retention
 from domain.marketplace.model import Policy
 
 
@@ -70,6 +71,9 @@ class Settings(BaseSettings):
     cancel_notice_hours: int = Field(
         default=12, ge=0, le=720, alias="SYLLABOT_CANCEL_NOTICE_HOURS"
     )
+    # Retention: an account with no message or booking this long is deleted (warned 30 days
+    # ahead).
+    inactive_days: int = Field(default=730, ge=60, le=36500, alias="SYLLABOT_INACTIVE_DAYS")
     # The optional language-model planner (any OpenAI-compatible Chat Completions server).
     llm_base_url: str | None = Field(
         default=None,
@@ -157,6 +161,10 @@ class Settings(BaseSettings):
             free_cancellation_notice=timedelta(hours=self.cancel_notice_hours),
             admins=frozenset((platform.strip(), user.strip()) for platform, _, user in pairs),
         )
+
+    def retention(self) -> Retention:
+        """The retention windows as the domain wants them."""
+        return Retention(inactive_after=timedelta(days=self.inactive_days))
 
     def backup_config(self) -> BackupConfig:
         """Where backups go and how many are kept, as ``db.backups`` wants them."""
@@ -270,6 +278,7 @@ EXPECTED = {
     "horizon_days": "a whole number of days from 1 to 365, such as 30",
     "buffer_minutes": "a whole number of minutes from 0 to 240, such as 15",
     "cancel_notice_hours": "a whole number of hours from 0 to 720, such as 12",
+    "inactive_days": "a whole number of days from 60 to 36500, such as 730",
     "llm_base_url": (
         "a URL that starts with http:// or https://, such as http://127.0.0.1:11434/v1"
     ),

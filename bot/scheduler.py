@@ -26,7 +26,7 @@ from bot.handlers.base import Context
 from bot.worker import NotificationWorker
 from db.backups import BackupConfig, basebackup
 from db.backups.scheduled import daily, watch
-from domain.accounts.inbound import forget_old_deliveries
+from domain.accounts.retention import clean_up
 from domain.learning.curricula import archive_finished
 from domain.marketplace import bookings
 from domain.notifications.services import ensure_planned
@@ -153,22 +153,22 @@ class Scheduler:
 
 async def maintenance(ctx: Context) -> None:
     """Daily: lapse unanswered booking requests, ask experts to mark ended sessions, plan any
-    missing daily reminders, archive curricula finished over 2 years ago, forget old claims
-    on platform updates."""
+    missing daily reminders, archive curricula finished over 2 years ago, then the retention
+    jobs (``domain.accounts.retention.clean_up``): warn and delete inactive accounts, move old
+    session data to the archive tables, prune old notifications and update claims."""
     expired = await bookings.expire_pending(ctx.uow(), ctx.clock)
     prompted = await bookings.prompt_to_mark(ctx.uow(), ctx.clock)
     planned = await ensure_planned(ctx.uow(), ctx.clock)
     archived = await archive_finished(ctx.uow(), ctx.clock)
-    forgotten = await forget_old_deliveries(ctx.uow(), ctx.clock)
     logger.info(
         "maintenance: %d request(s) lapsed, %d session(s) to mark, %d reminder(s) planned, "
-        "%d curricula archived, %d old update claim(s) forgotten",
+        "%d curricula archived",
         expired,
         prompted,
         planned,
         archived,
-        forgotten,
     )
+    await clean_up(ctx.uow, ctx.clock, ctx.retention, ctx.payments)  # it logs what it did
 
 
 async def backup_daily(ctx: Context, backups: Backups) -> None:

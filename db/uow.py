@@ -33,6 +33,7 @@ from db.repositories.learning import SqlCurriculumRepository
 from db.repositories.notes import SqlNoteRepository
 from db.repositories.notifications import SqlNotificationRepository
 from db.repositories.plans import SqlPlanRepository
+from db.repositories.retention import SqlRetentionRepository
 from db.tx import Tx, is_transient
 from domain.shared.errors import TransientConflict
 
@@ -76,6 +77,7 @@ class SqlAlchemyUnitOfWork:
         self.deliveries = SqlDeliveryRepository(tx)
         self.links = SqlLinkRepository(tx)
         self.data_rights = SqlDataRightsRepository(tx)
+        self.retention = SqlRetentionRepository(tx)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -9,6 +9,7 @@ from domain.accounts.ports import (
     DataRightsRepository,
     DeliveryRepository,
     LinkRepository,
+    RetentionRepository,
     UserRepository,
 )
 from domain.learning.ports import CurriculumRepository, NoteRepository, PlanRepository
@@ -54,6 +55,9 @@ class UnitOfWork(Protocol):
 
     @property
     def data_rights(self) -> DataRightsRepository: ...
+
+    @property
+    def retention(self) -> RetentionRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

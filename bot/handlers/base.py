@@ -9,6 +9,7 @@ from uuid import UUID
 from bot.handlers.payloads import STALE
 from domain.accounts import conversations
 from domain.accounts.model import Conversation, Identity  # Identity: for the adapters too
+from domain.accounts.retention import Retention
 from domain.learning.ports import CurriculumPlanner
 from domain.marketplace.model import Policy
 from domain.marketplace.payments import ManualPayments, PaymentProvider
@@ -106,6 +107,7 @@ class Context:
     payments: PaymentProvider = field(default_factory=ManualPayments)
     # Search pages and profile cards, read through (db.cache; kept nowhere by default).
     cache: SearchCache = field(default_factory=NoCache)
+    retention: Retention = field(default_factory=Retention)  # windows of the clean-up jobs
     # Drops a user's identities from the dispatcher's cache (after /link merged that user).
     forget_user: Callable[[UUID], None] = field(default=lambda _user_id: None)
 

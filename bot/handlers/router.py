@@ -9,12 +9,13 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from rapidfuzz import fuzz, process
 
 from bot.handlers import payloads
-from bot.handlers.accounts import data_rights, link, timezone
+from bot.handlers.accounts import data_rights, link, retention, timezone
 from bot.handlers.accounts.welcome import welcome, welcome_back
 from bot.handlers.base import (
     Button,
@@ -34,6 +35,7 @@ from bot.handlers.notifications import reminders
 from bot.handlers.retry import retry_transient
 from bot.handlers.wizard import NAVIGATE, navigate
 from domain.accounts import conversations, inbound
+from domain.accounts import retention as account_retention
 from domain.accounts.model import Identity
 from domain.accounts.registration import find_user, register
 from domain.shared.errors import DomainError, InvalidInput
@@ -41,6 +43,7 @@ from domain.shared.text import without_controls
 
 logger = logging.getLogger(__name__)
 
+SEEN_CACHE = 100_000  # people whose activity this process remembers recording
 MAX_TEXT = 10_000  # longer messages are refused before any parsing
 
 UNFINISHED = (
@@ -103,6 +106,7 @@ class Dispatcher:
     def __init__(self, ctx: Context) -> None:
         self.ctx = replace(ctx, forget_user=self._forget_user)
         self.known = KnownIdentities()
+        self.seen_at: dict[UUID, datetime] = {}  # when this process last recorded activity
         own = [
             Command("start", self.start, "what I do", personal=False),
             Command("help", self.help, "this list", personal=False),
@@ -119,6 +123,7 @@ class Dispatcher:
             bookings,
             link,
             data_rights,
+            retention,
         )
         self.commands: dict[str, Command] = {
             c.name: c for c in [*own, *(c for m in modules for c in m.COMMANDS)]
@@ -258,7 +263,21 @@ class Dispatcher:
             return [Reply(FAILURE)]
 
     async def _answer(self, incoming: Incoming) -> Replies:
-        return await self._route(*await self._registered(incoming.identity), incoming)
+        user_id, newcomer = await self._registered(incoming.identity)
+        await self._seen(user_id)
+        return await self._route(user_id, newcomer, incoming)
+
+    async def _seen(self, user_id: UUID) -> None:
+        """Record that the person is active (it keeps an inactive account): at most one
+        write a day per person, and no round trip when this process recorded it that day."""
+        now = self.ctx.clock.now()
+        last = self.seen_at.get(user_id)
+        if last is not None and timedelta(0) <= now - last < account_retention.SEEN_EVERY:
+            return
+        await account_retention.seen(user_id, self.ctx.uow(), self.ctx.clock)
+        if len(self.seen_at) >= SEEN_CACHE:
+            self.seen_at.clear()
+        self.seen_at[user_id] = now
 
     async def _user_id(self, identity: Identity) -> UUID:
         return (await self._registered(identity))[0]

@@ -19,6 +19,8 @@ Deviations from the seed, each with its reason:
   account's past bookings stay the other side's.
 * One foreign key per column, named ``fk_<table>_<column>`` (the seed adds a second, named
   copy of four inline REFERENCES).
+* ``users.last_seen_at``, ``users.inactive_warned_at`` and tables ``archived_sessions``,
+  ``archived_user_notes`` (0014): retention of inactive accounts and old session data.
 * Table ``backup_runs`` (operating Syllabot): each backup and verification and its outcome.
 """
 
@@ -30,7 +32,14 @@ from db.models.accounts import (
     UserRow,
 )
 from db.models.base import Base
-from db.models.learning import CurriculumRow, SessionRow, UserNoteRow, UserProgressRow
+from db.models.learning import (
+    ArchivedSessionRow,
+    ArchivedUserNoteRow,
+    CurriculumRow,
+    SessionRow,
+    UserNoteRow,
+    UserProgressRow,
+)
 from db.models.marketplace import (
     BookingMessageRow,
     BookingRow,
@@ -46,6 +55,8 @@ from db.models.notifications import NotificationRow
 from db.models.operations import BackupRunRow
 
 __all__ = [
+    "ArchivedSessionRow",
+    "ArchivedUserNoteRow",
     "BackupRunRow",
     "Base",
     "BookingMessageRow",

@@ -27,6 +27,7 @@ class UserRow(Base):
     __table_args__ = (
         Index("idx_users_email", "email"),
         Index("idx_users_created_at", "created_at"),
+        Index("idx_users_last_seen_at", "last_seen_at"),  # 0014
     )
 
     id: Mapped[uuid.UUID] = _id()
@@ -42,6 +43,9 @@ class UserRow(Base):
     current_curriculum_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("curricula.id", ondelete="SET NULL", use_alter=True)
     )
+    # 0014: the last message or press (written at most daily), and the inactivity warning.
+    last_seen_at: Mapped[datetime] = _stamp(nullable=False)
+    inactive_warned_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
 
 
 class PlatformIdentityRow(Base):

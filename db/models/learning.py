@@ -15,6 +15,7 @@ from sqlalchemy import (
     Text,
     Time,
     UniqueConstraint,
+    Uuid,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
@@ -100,6 +101,7 @@ class UserProgressRow(Base):
 
 class UserNoteRow(Base):
     __tablename__ = "user_notes"
+    __table_args__ = (Index("idx_user_notes_session_id", "session_id"),)  # 0014
 
     id: Mapped[uuid.UUID] = _id()
     user_id: Mapped[uuid.UUID | None] = _fk("users.id")
@@ -107,3 +109,41 @@ class UserNoteRow(Base):
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime | None] = _stamp()
     updated_at: Mapped[datetime | None] = _stamp()
+
+
+class ArchivedSessionRow(Base):
+    """0014: sessions of curricula archived over two years ago (``sessions``' columns)."""
+
+    __tablename__ = "archived_sessions"
+    __table_args__ = (Index("idx_archived_sessions_curriculum_id", "curriculum_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    curriculum_id: Mapped[uuid.UUID | None] = _fk("curricula.id")
+    session_number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(255))
+    objectives: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
+    materials: Mapped[str | None] = mapped_column(Text)
+    resources: Mapped[list[Any] | None] = mapped_column(JSONB)
+    completed_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    notes: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    minutes_spent: Mapped[int | None] = mapped_column(Integer)
+    completed_local_date: Mapped[date | None] = mapped_column(Date)
+    archived_at: Mapped[datetime] = _stamp(nullable=False)
+
+
+class ArchivedUserNoteRow(Base):
+    """0014: the notes on archived sessions (``user_notes``' columns)."""
+
+    __tablename__ = "archived_user_notes"
+    __table_args__ = (
+        Index("idx_archived_user_notes_user_id", "user_id"),
+        Index("idx_archived_user_notes_session_id", "session_id"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    user_id: Mapped[uuid.UUID | None] = _fk("users.id")
+    session_id: Mapped[uuid.UUID | None] = _fk("archived_sessions.id")
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    updated_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)

@@ -17,6 +17,15 @@ from db.tx import Tx
 from domain.accounts.model import Holdings, OpenBooking, StudySession
 from domain.marketplace.model import DELETED_NAME
 
+# Sessions and notes of curricula archived long ago live in archive tables (0012): an export,
+# and what /delete_me counts, read both.
+SESSION_COLUMNS = """id, curriculum_id, session_number, title, objectives, materials,
+    resources, completed_at, notes, created_at, minutes_spent, completed_local_date"""
+ALL_SESSIONS = f"""(SELECT {SESSION_COLUMNS} FROM sessions
+    UNION ALL SELECT {SESSION_COLUMNS} FROM archived_sessions)"""  # noqa: S608
+NOTE_COLUMNS = "id, user_id, session_id, content, created_at, updated_at"
+ALL_NOTES = f"""(SELECT {NOTE_COLUMNS} FROM user_notes
+    UNION ALL SELECT {NOTE_COLUMNS} FROM archived_user_notes)"""  # noqa: S608
 _PROFILE = text(
     """SELECT id, name, email, timezone, created_at, updated_at, current_curriculum_id
          FROM users WHERE id = :u"""
@@ -33,20 +42,20 @@ _CURRICULA = text(
          FROM curricula WHERE user_id = :u ORDER BY created_at, id"""
 )
 _SESSIONS = text(
-    """SELECT s.curriculum_id, s.id, s.session_number, s.title, s.objectives, s.materials,
+    f"""SELECT s.curriculum_id, s.id, s.session_number, s.title, s.objectives, s.materials,
               s.resources, s.completed_at, s.completed_local_date, s.minutes_spent, s.notes,
               s.created_at, c.title AS curriculum
-         FROM sessions s JOIN curricula c ON c.id = s.curriculum_id
-        WHERE c.user_id = :u ORDER BY c.created_at, c.id, s.session_number"""
+         FROM {ALL_SESSIONS} s JOIN curricula c ON c.id = s.curriculum_id
+        WHERE c.user_id = :u ORDER BY c.created_at, c.id, s.session_number"""  # noqa: S608
 )
 # One row per session for the CSV, with the person's notes on it (oldest first).
 _STUDY = text(
-    """SELECT s.curriculum_id, c.title AS curriculum, s.session_number, s.title,
+    f"""SELECT s.curriculum_id, c.title AS curriculum, s.session_number, s.title,
               s.completed_at, s.completed_local_date, s.minutes_spent,
               (SELECT string_agg(n.content, E'\n' ORDER BY n.created_at, n.id)
-                 FROM user_notes n WHERE n.session_id = s.id AND n.user_id = :u) AS notes
-         FROM sessions s JOIN curricula c ON c.id = s.curriculum_id
-        WHERE c.user_id = :u ORDER BY c.created_at, c.id, s.session_number"""
+                 FROM {ALL_NOTES} n WHERE n.session_id = s.id AND n.user_id = :u) AS notes
+         FROM {ALL_SESSIONS} s JOIN curricula c ON c.id = s.curriculum_id
+        WHERE c.user_id = :u ORDER BY c.created_at, c.id, s.session_number"""  # noqa: S608
 )
 _PROGRESS = text(
     """SELECT curriculum_id, sessions_completed, total_time_spent, current_streak,
@@ -54,9 +63,9 @@ _PROGRESS = text(
          FROM user_progress WHERE user_id = :u"""
 )
 _NOTES = text(
-    """SELECT n.id, s.curriculum_id, s.session_number, n.content, n.created_at, n.updated_at
-         FROM user_notes n LEFT JOIN sessions s ON s.id = n.session_id
-        WHERE n.user_id = :u ORDER BY n.created_at, n.id"""
+    f"""SELECT n.id, s.curriculum_id, s.session_number, n.content, n.created_at, n.updated_at
+         FROM {ALL_NOTES} n LEFT JOIN {ALL_SESSIONS} s ON s.id = n.session_id
+        WHERE n.user_id = :u ORDER BY n.created_at, n.id"""  # noqa: S608
 )
 _AS_LEARNER = text(
     """SELECT b.id, b.session_date, b.duration, b.status, b.payment_status, b.price,
@@ -126,15 +135,15 @@ _TIME_OFF = text(
         ORDER BY starts_on"""
 )
 _COUNTS = text(
-    """SELECT (SELECT count(*) FROM curricula WHERE user_id = :u) AS curricula,
-              (SELECT count(*) FROM sessions s JOIN curricula c ON c.id = s.curriculum_id
+    f"""SELECT (SELECT count(*) FROM curricula WHERE user_id = :u) AS curricula,
+              (SELECT count(*) FROM {ALL_SESSIONS} s JOIN curricula c ON c.id = s.curriculum_id
                 WHERE c.user_id = :u AND s.completed_at IS NOT NULL) AS sessions_done,
-              (SELECT count(*) FROM user_notes WHERE user_id = :u) AS notes,
+              (SELECT count(*) FROM {ALL_NOTES} n WHERE n.user_id = :u) AS notes,
               (SELECT count(*) FROM platform_identities WHERE user_id = :u) AS identities,
               (SELECT count(*) FROM bookings b LEFT JOIN experts e ON e.id = b.expert_id
                 WHERE (b.user_id = :u OR e.user_id = :u)
                   AND NOT b.status = ANY(:open)) AS bookings,
-              EXISTS (SELECT 1 FROM experts WHERE user_id = :u) AS is_expert"""
+              EXISTS (SELECT 1 FROM experts WHERE user_id = :u) AS is_expert"""  # noqa: S608
 )
 _OPEN = text(
     """SELECT b.id, b.session_date, e.user_id = :u AS as_expert,

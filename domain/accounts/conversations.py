@@ -22,6 +22,7 @@ from domain.accounts.ports import (
     DataRightsRepository,
     DeliveryRepository,
     LinkRepository,
+    RetentionRepository,
     UserRepository,
 )
 from domain.learning.ports import CurriculumRepository, NoteRepository, PlanRepository
@@ -293,3 +294,7 @@ class _FlowUnitOfWork:
     @property
     def data_rights(self) -> DataRightsRepository:
         return self._inner.data_rights
+
+    @property
+    def retention(self) -> RetentionRepository:
+        return self._inner.retention

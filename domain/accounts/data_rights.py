@@ -112,24 +112,43 @@ async def delete_account(
     """
     async with uow:
         now = clock.now()
-        # The booking path's lock order: the expert's advisory lock, then the rows. Held, no
-        # booking of theirs is decided meanwhile.
-        expert = await uow.experts.by_user(user_id)
-        if expert is not None:
-            await uow.experts.lock(expert.id)
-        if not await uow.data_rights.lock_user(user_id):
+        if not await lock_for_deletion(uow, user_id):
             raise NotFound("There is no account to delete any more.")
         step = await conversations.step_of(uow, user_id, token, (FLOW,), now, lock=True)
         if step.step != CONFIRM_STEP:
             raise InvalidInput(conversations.STALE)
-        found = await uow.data_rights.holdings(user_id, OPEN)
-        if found.blocking:
-            raise OpenAsExpert(found)
-        for open_booking in found.open_bookings:
-            await _cancel_as_learner(uow, open_booking.id, now, payments)
-        await uow.data_rights.forget_texts_on_kept_bookings(user_id)
-        kept = await uow.data_rights.delete_user(user_id)
+        deleted = await erase(uow, user_id, now, payments)
         await uow.commit()
+    return deleted
+
+
+async def lock_for_deletion(uow: UnitOfWork, user_id: UUID) -> bool:
+    """Take the locks deletion needs, in the booking path's order: the expert's advisory
+    lock, then the user's row (held, no booking of theirs is decided meanwhile). False when
+    there is no such user."""
+    expert = await uow.experts.by_user(user_id)
+    if expert is not None:
+        await uow.experts.lock(expert.id)
+    return await uow.data_rights.lock_user(user_id)
+
+
+async def erase(
+    uow: UnitOfWork, user_id: UUID, now: datetime, payments: PaymentProvider
+) -> AccountDeleted:
+    """Delete the account, inside the caller's transaction after :func:`lock_for_deletion`
+    (``/delete_me`` and the deletion of inactive accounts): open bookings as learner are
+    cancelled (the experts are told), past ones stay with the other side without the name.
+
+    Raises:
+        OpenAsExpert: the person is the expert of open bookings.
+    """
+    found = await uow.data_rights.holdings(user_id, OPEN)
+    if found.blocking:
+        raise OpenAsExpert(found)
+    for open_booking in found.open_bookings:
+        await _cancel_as_learner(uow, open_booking.id, now, payments)
+    await uow.data_rights.forget_texts_on_kept_bookings(user_id)
+    kept = await uow.data_rights.delete_user(user_id)
     return AccountDeleted(cancelled=len(found.open_bookings), kept_bookings=kept)
 
 

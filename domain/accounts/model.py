@@ -115,3 +115,30 @@ class AccountDeleted:
 
     cancelled: int
     kept_bookings: int
+
+
+@dataclass(frozen=True)
+class Guard:
+    """Who is never deleted automatically, as the retention rules put it for the SQL: an
+    expert with a booking still in ``open_statuses`` (upcoming, or not yet settled); anyone
+    with a commission in ``unsettled`` on their bookings as expert, a refund owed
+    (``refund_owed``: a booking in that status whose payment is in that payment status) or a
+    session not paid for (``payment_owed``, likewise) as either side."""
+
+    open_statuses: tuple[str, ...]
+    unsettled: tuple[str, ...]
+    refund_owed: tuple[str, str]
+    payment_owed: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class CleanupReport:
+    """What one run of the retention and clean-up jobs did."""
+
+    warned: int = 0
+    deleted: int = 0
+    protected: int = 0
+    sessions_archived: int = 0
+    notes_archived: int = 0
+    notifications_pruned: int = 0
+    updates_pruned: int = 0

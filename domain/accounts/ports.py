@@ -9,6 +9,7 @@ from uuid import UUID
 
 from domain.accounts.model import (
     Conversation,
+    Guard,
     Holdings,
     Identity,
     StudySession,
@@ -137,4 +138,59 @@ class DataRightsRepository(Protocol):
 
     async def delete_user(self, user_id: UUID) -> int:
         """Delete the user and everything that is only theirs; how many bookings were kept."""
+        ...
+
+
+class RetentionRepository(Protocol):
+    """Retention and clean-up: who was last seen when, who is inactive or protected, and the
+    batched moves and deletions (each call one bounded batch, locked rows skipped)."""
+
+    async def seen(self, user_id: UUID, now: datetime, unless_after: datetime) -> bool:
+        """Record activity at ``now`` (and clear any inactivity warning) unless it was last
+        recorded after ``unless_after``, when nothing is written; True if written."""
+        ...
+
+    async def to_warn(self, inactive_before: datetime, guard: Guard, limit: int) -> list[UUID]:
+        """Lock (skipping locked rows) up to ``limit`` unwarned users whose last activity is
+        before ``inactive_before`` and whom ``guard`` does not protect."""
+        ...
+
+    async def mark_warned(self, user_ids: Sequence[UUID], at: datetime) -> None: ...
+
+    async def to_delete(
+        self,
+        inactive_before: datetime,
+        warned_before: datetime,
+        guard: Guard,
+        limit: int,
+        only: UUID | None = None,
+    ) -> list[UUID]:
+        """Users warned before ``warned_before``, inactive since before ``inactive_before``,
+        not protected by ``guard`` (``only``: just that user, a re-check under its lock)."""
+        ...
+
+    async def protected(self, inactive_before: datetime, guard: Guard) -> int:
+        """How many users inactive since before ``inactive_before`` ``guard`` protects."""
+        ...
+
+    async def archive_sessions(self, archived_before: datetime, limit: int) -> tuple[int, int]:
+        """Move up to ``limit`` sessions of curricula archived before ``archived_before`` (and
+        their notes) into the archive tables; (sessions, notes) moved."""
+        ...
+
+    async def touch_curriculum(self, curriculum_id: UUID) -> bool:
+        """Mark the curriculum changed now (so it is not archived again soon); False if none."""
+        ...
+
+    async def unarchive_sessions(self, curriculum_id: UUID, limit: int) -> tuple[int, int]:
+        """Move up to ``limit`` archived sessions of the curriculum (and their notes) back."""
+        ...
+
+    async def prune_notifications(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` notifications settled (sent, dropped, failed) before
+        ``before``; pending ones are never pruned."""
+        ...
+
+    async def prune_updates(self, before: datetime, limit: int) -> int:
+        """Delete up to ``limit`` claims on platform updates received before ``before``."""
         ...

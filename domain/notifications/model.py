@@ -45,6 +45,7 @@ class NotificationKind(StrEnum):
     EXPERT_REJECTED = "expert_rejected"
     EXPERT_SUSPENDED = "expert_suspended"
     EXPERT_REINSTATED = "expert_reinstated"
+    ACCOUNT_INACTIVE = "account_inactive"  # deleted for inactivity on data["delete_on"]
     BACKUP_ALERT = "backup_alert"  # to the admins: a backup or verification failed, or is old
 
 

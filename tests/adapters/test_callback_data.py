@@ -22,6 +22,7 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     # learners
     "wz": [(TOKEN, str(index)) for index, _ in enumerate(SkillLevel)] + [(TOKEN, "-")],
     "pp": [(HEX, "999")],
+    "keep": [()],  # the inactivity warning's Keep my account
     "co": [(HEX,)],
     "tz": [(LONGEST_ZONE,)],
     "st": [(what,) for what in ("study", "streak", "bookings", "quiet", "mute")],

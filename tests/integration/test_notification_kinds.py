@@ -99,6 +99,8 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
             return learner, on_tuesday
         if kind is NotificationKind.BOOKING_MESSAGE:
             return learner, {"booking_id": str(booking_id), "message_id": str(message_id)}
+        if kind is NotificationKind.ACCOUNT_INACTIVE:
+            return learner, {"delete_on": "2026-04-02"}
         if kind is NotificationKind.PAYOUT_MADE:
             return learner, {"amount": "25.50", "currency": "EUR", "sessions": 1}
         return learner, {"booking_id": str(booking_id), "before_minutes": 60}

@@ -158,6 +158,28 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("expert_profile_changes", "value"): ("jsonb", False, None),
     ("expert_profile_changes", "rejected_reason"): ("text", True, None),
     ("expert_profile_changes", "submitted_at"): (TIMESTAMPTZ, False, NOW),
+    # 0014: retention (last seen, the inactivity warning) and the archive tables
+    ("users", "last_seen_at"): (TIMESTAMPTZ, False, NOW),
+    ("users", "inactive_warned_at"): (TIMESTAMPTZ, True, None),
+    ("archived_sessions", "id"): ("uuid", False, None),
+    ("archived_sessions", "curriculum_id"): ("uuid", True, None),
+    ("archived_sessions", "session_number"): ("integer", False, None),
+    ("archived_sessions", "title"): ("character varying(255)", False, None),
+    ("archived_sessions", "objectives"): ("text[]", True, None),
+    ("archived_sessions", "materials"): ("text", True, None),
+    ("archived_sessions", "resources"): ("jsonb", True, None),
+    ("archived_sessions", "completed_at"): (TIMESTAMPTZ, True, None),
+    ("archived_sessions", "notes"): ("text", True, None),
+    ("archived_sessions", "created_at"): (TIMESTAMPTZ, True, None),
+    ("archived_sessions", "minutes_spent"): ("integer", True, None),
+    ("archived_sessions", "completed_local_date"): ("date", True, None),
+    ("archived_sessions", "archived_at"): (TIMESTAMPTZ, False, NOW),
+    ("archived_user_notes", "id"): ("uuid", False, None),
+    ("archived_user_notes", "user_id"): ("uuid", True, None),
+    ("archived_user_notes", "session_id"): ("uuid", True, None),
+    ("archived_user_notes", "content"): ("text", False, None),
+    ("archived_user_notes", "created_at"): (TIMESTAMPTZ, True, None),
+    ("archived_user_notes", "updated_at"): (TIMESTAMPTZ, True, None),
 }
 
 ADDED_INDEXES = {
@@ -208,6 +230,24 @@ ADDED_INDEXES = {
     "idx_backup_runs_backup": (
         "CREATE INDEX idx_backup_runs_backup "
         "ON public.backup_runs USING btree (backup, started_at)"
+    ),
+    "idx_users_last_seen_at": (  # 0014
+        "CREATE INDEX idx_users_last_seen_at ON public.users USING btree (last_seen_at)"
+    ),
+    "idx_user_notes_session_id": (
+        "CREATE INDEX idx_user_notes_session_id ON public.user_notes USING btree (session_id)"
+    ),
+    "idx_archived_sessions_curriculum_id": (
+        "CREATE INDEX idx_archived_sessions_curriculum_id "
+        "ON public.archived_sessions USING btree (curriculum_id)"
+    ),
+    "idx_archived_user_notes_user_id": (
+        "CREATE INDEX idx_archived_user_notes_user_id "
+        "ON public.archived_user_notes USING btree (user_id)"
+    ),
+    "idx_archived_user_notes_session_id": (
+        "CREATE INDEX idx_archived_user_notes_session_id "
+        "ON public.archived_user_notes USING btree (session_id)"
     ),
 }
 
@@ -266,6 +306,12 @@ ADDED_CONSTRAINTS = {
     "fk_expert_profile_changes_expert_id",
     "uq_expert_profile_changes_expert_id_field",
     "ck_expert_profile_changes_field",
+    # 0014
+    "pk_archived_sessions",
+    "fk_archived_sessions_curriculum_id",
+    "pk_archived_user_notes",
+    "fk_archived_user_notes_user_id",
+    "fk_archived_user_notes_session_id",
 }
 
 # The names the seed gives in its "Foreign Key Constraints" block.

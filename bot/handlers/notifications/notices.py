@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from bot.handlers.accounts.retention import inactive_notice
 from bot.handlers.base import Context, Reply
 from bot.handlers.formatting import duration, local_time, money, plural, schedule_standing
 from bot.handlers.marketplace import admin
@@ -178,5 +179,6 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.EXPERT_REJECTED: admin.rejected_notice,
     Kind.EXPERT_SUSPENDED: admin.suspended_notice,
     Kind.EXPERT_REINSTATED: admin.reinstated_notice,
+    Kind.ACCOUNT_INACTIVE: inactive_notice,
     Kind.BACKUP_ALERT: _backup_alert,
 }
