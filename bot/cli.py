@@ -270,8 +270,9 @@ def _said(said: list[str], failed: list[str]) -> None:
 
 @db_app.command("backup")
 def db_backup() -> None:
-    """Dump the database (pg_dump -Fc) with a manifest into SYLLABOT_BACKUP_DIR, copy it to
-    SYLLABOT_BACKUP_MIRROR if set, then apply retention."""
+    """Dump the database (pg_dump -Fc) with a manifest into the backup directory
+    (SYLLABOT_BACKUP_DIR), copy it to the mirror (SYLLABOT_BACKUP_MIRROR) if set, then apply
+    retention."""
     from bot import operating
 
     _backups(operating.back_up)
@@ -299,8 +300,8 @@ def db_backups() -> None:
 
 @db_app.command("basebackup")
 def db_basebackup() -> None:
-    """Copy the whole server (pg_basebackup) into SYLLABOT_BACKUP_DIR/base/ and check the copy
-    with pg_verifybackup (SYLLABOT_PITR=true)."""
+    """Copy the whole server (pg_basebackup) into the backup directory's base/ and check the
+    copy with pg_verifybackup (SYLLABOT_PITR=true)."""
     from bot import operating
 
     _backups(operating.base_back_up)
