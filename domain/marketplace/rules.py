@@ -20,6 +20,7 @@ from domain.marketplace.model import (
     price_terms,
 )
 from domain.shared.errors import DomainError, InvalidInput, NotAllowed
+from domain.shared.text import plural
 
 # The one state machine: (action) -> (states it may start from, state it leads to or None).
 TRANSITIONS: dict[Action, tuple[frozenset[BookingStatus], BookingStatus | None]] = {
@@ -168,8 +169,7 @@ def messages_close_at(booking: Booking, policy: Policy) -> datetime:
 
 
 def notice_hours(policy: Policy) -> str:
-    hours = int(policy.free_cancellation_notice.total_seconds() // 3600)
-    return f"{hours} hour" if hours == 1 else f"{hours} hours"
+    return plural(int(policy.free_cancellation_notice.total_seconds() // 3600), "hour")
 
 
 def _move_refusal(booking: Booking, role: Role) -> DomainError | None:
