@@ -215,8 +215,11 @@ class TerminalChat:
                 labels.append(f"[#{number}.{done} {button.label}{link}]")
             self._write(indent + "  ".join(labels) + "\n")
         if reply.attachment is not None:
-            self._files.mkdir(parents=True, exist_ok=True)
+            # A shared temporary folder: what is saved there (an /export) is the person's alone.
+            self._files.mkdir(mode=0o700, parents=True, exist_ok=True)
             path = self._files / Path(reply.attachment.filename).name
+            path.touch(mode=0o600)
+            path.chmod(0o600)
             path.write_bytes(reply.attachment.content)
             self._write(f"{indent}📎 {reply.attachment.mime_type} file saved: {path.resolve()}\n")
 

@@ -4,13 +4,15 @@ buttons, what arrived meanwhile is shown first, and a piped /start is answered o
 from __future__ import annotations
 
 import io
+import stat
 import uuid
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.terminal import PLATFORM, TerminalChat
 from bot.handlers.accounts.welcome import WELCOME
-from bot.handlers.base import Identity
+from bot.handlers.base import Attachment, Identity, Reply
 from bot.handlers.router import Dispatcher
 from bot.worker import NotificationWorker
 from domain.accounts import conversations
@@ -78,3 +80,13 @@ async def test_state_that_asks_nothing_is_not_resumed_as_a_question(
     # a flow no module answers (retired, or a list's paging state): typing goes on as usual
     await conversations.save(me, "retired-flow", "step", {}, ctx.uow(), ctx.clock)
     assert await chat_again(dispatcher, di.name, "") == ""
+
+
+async def test_a_saved_file_is_readable_by_its_owner_only(
+    dispatcher: Dispatcher, tmp_path: Path
+) -> None:
+    folder = tmp_path / "files"
+    chat = TerminalChat(dispatcher, "ivy", stdin=io.StringIO(), stdout=io.StringIO(), files=folder)
+    await chat.send(chat.chat_id, Reply("Your data", attachment=Attachment("me.json", b"{}")))
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / "me.json").stat().st_mode) == 0o600  # an /export is private
