@@ -12,7 +12,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from bot.handlers.formatting import plural
-from db.backups import BackupConfig, BackupError, basebackup, pitr, runs
+from db.backups import BackupConfig, BackupError, archive, basebackup, pitr, runs
 from db.backups.dump import backup, tools_for
 from db.backups.manifest import Manifest, listed
 from db.backups.runs import Run
@@ -64,11 +64,13 @@ async def base_back_up(config: BackupConfig, url: str) -> list[str]:
             "SYLLABOT_PITR is off: a base backup is only of use with the archived write-ahead "
             "log. Set SYLLABOT_PITR=true (and restart Syllabot) first."
         )
-    made = await basebackup.take(url, config, await tools_for(url, config))
+    tools = await tools_for(url, config)
+    made = await basebackup.take(url, config, tools)
     where = basebackup.base_dir(config) / made.name
     return [
         f"Base backup {where} ({size(made.size_bytes)}, {made.seconds:.1f} s), checked with "
         "pg_verifybackup.",
+        *await archive.after_base_backup(config, made, tools),
         'Restore to a moment after it: `syllabot db restore --at "YYYY-MM-DD HH:MM"`.',
     ]
 

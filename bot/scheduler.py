@@ -24,8 +24,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.handlers.base import Context
 from bot.worker import NotificationWorker
-from db.backups import BackupConfig, basebackup
-from db.backups.scheduled import daily, watch
+from db.backups import BackupConfig
+from db.backups.scheduled import daily, watch, weekly
 from domain.accounts.retention import clean_up
 from domain.learning.curricula import archive_finished
 from domain.marketplace import bookings
@@ -186,7 +186,7 @@ async def backup_weekly(ctx: Context, backups: Backups) -> None:
     """Weekly (SYLLABOT_PITR=true): a base backup, verified (one process of all; the admins
     hear of a failure)."""
     url = backups.engine.url.render_as_string(hide_password=False)
-    made, problem = await basebackup.weekly(
+    made, problem = await weekly(
         backups.engine, url, backups.config, ctx.policy.admins, ctx.clock.now()
     )
     if made is not None:

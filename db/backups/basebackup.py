@@ -1,4 +1,5 @@
-"""``syllabot db basebackup``: a base backup for point-in-time recovery, and its weekly job.
+"""``syllabot db basebackup``: a base backup for point-in-time recovery (its weekly job is
+``scheduled.weekly``).
 
 ``pg_basebackup`` copies the whole data directory (plain format, with the write-ahead log it
 needs streamed alongside, so the copy is consistent on its own) into
@@ -18,9 +19,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy.ext.asyncio import AsyncEngine
-
-from db.backups import BackupConfig, BackupError, runs
+from db.backups import BackupConfig, BackupError
 from db.backups.tools import PgTools, libpq_env, run_plain
 
 logger = logging.getLogger(__name__)
@@ -133,39 +132,3 @@ async def take(url: str, config: BackupConfig, tools: PgTools) -> BaseBackup:
     (target.parent / f"{name}.json").write_text(made.to_json(), encoding="utf-8")
     logger.info("base backup %s: %d bytes in %.1f s", name, made.size_bytes, made.seconds)
     return made
-
-
-async def weekly(
-    engine: AsyncEngine,
-    url: str,
-    config: BackupConfig,
-    admins: frozenset[tuple[str, str]],
-    now: datetime,
-) -> tuple[BaseBackup | None, str | None]:
-    """This ISO week's base backup, by the one process whose claim on the week is written
-    first: (the backup, None), (None, the problem: the admins are told), or (None, None)
-    when another process has the week."""
-    from db.backups.dump import tools_for
-    from db.backups.scheduled import alert_admins
-
-    year, week, _ = now.isocalendar()
-    key = f"base:{year}-W{week:02}"
-    run_id = await runs.start(engine, "basebackup", "(starting)", claim=key)
-    if run_id is None:
-        return None, None
-    try:
-        made = await take(url, config, await tools_for(url, config))
-    except Exception as error:
-        problem = str(error) if isinstance(error, BackupError) else f"{type(error).__name__}"
-        await runs.finish(engine, run_id, runs.FAILED, detail=problem)
-        await alert_admins(engine, admins, f"the weekly base backup failed: {problem}", now, key)
-        return None, problem
-    await runs.finish(
-        engine,
-        run_id,
-        runs.OK,
-        backup=f"{BASE}/{made.name}",
-        size_bytes=made.size_bytes,
-        seconds=made.seconds,
-    )
-    return made, None

@@ -1,5 +1,6 @@
 """The scheduler's backup jobs: the daily backup-then-verify (once across all processes),
-retention after a verified backup, and the admins' alerts through the notification outbox."""
+retention after a verified backup, the weekly base backup (point-in-time recovery), and the
+admins' alerts through the notification outbox."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from db.backups import BackupConfig, BackupError, mirror, runs
-from db.backups.dump import backup
+from db.backups import BackupConfig, BackupError, archive, basebackup, mirror, runs
+from db.backups.dump import backup, tools_for
 from db.backups.manifest import listed, manifest_path, taken_at
 from db.backups.retention import to_delete
 from db.backups.verify import verify
@@ -106,7 +107,8 @@ async def after_backup(
     admins: frozenset[tuple[str, str]],
     now: datetime,
 ) -> DailyOutcome:
-    """Verify backup ``name``; if it holds, apply retention, else tell the admins."""
+    """Verify backup ``name``; if it holds, apply retention (and, with point-in-time
+    recovery, copy the archived log to the mirror), else tell the admins."""
     result = await verify(url, config, name)
     if not result.ok:
         problem = "; ".join(result.problems)
@@ -118,8 +120,15 @@ async def after_backup(
             f"verify:{name}",
         )
         return DailyOutcome(ran=True, backup=name, problem=problem)
-    deleted = await apply_retention(engine, config)
-    return DailyOutcome(ran=True, backup=name, verified=True, deleted=tuple(deleted))
+    deleted = tuple(await apply_retention(engine, config))
+    if config.pitr:  # the mirror's copy of the archived log, at most a day behind
+        try:
+            archive.mirror_wal(config)
+        except BackupError as error:
+            key = f"wal-mirror:{now.date().isoformat()}"
+            await alert_admins(engine, admins, str(error), now, key)
+            return DailyOutcome(ran=True, backup=name, verified=True, problem=str(error))
+    return DailyOutcome(ran=True, backup=name, verified=True, deleted=deleted)
 
 
 async def watch(
@@ -141,3 +150,40 @@ async def watch(
         problem = "no backup has been verified yet"
     await alert_admins(engine, admins, problem, now, f"stale:{now.date().isoformat()}")
     return problem
+
+
+async def weekly(
+    engine: AsyncEngine,
+    url: str,
+    config: BackupConfig,
+    admins: frozenset[tuple[str, str]],
+    now: datetime,
+) -> tuple[basebackup.BaseBackup | None, str | None]:
+    """This ISO week's base backup, by the one process whose claim on the week is written
+    first, then its second copy and retention (``archive.after_base_backup``): (the backup,
+    None), (None, the problem: the admins are told), or (None, None) when another process has
+    the week."""
+    year, week, _ = now.isocalendar()
+    key = f"base:{year}-W{week:02}"
+    run_id = await runs.start(engine, "basebackup", "(starting)", claim=key)
+    if run_id is None:
+        return None, None
+    try:
+        tools = await tools_for(url, config)
+        made = await basebackup.take(url, config, tools)
+        for line in await archive.after_base_backup(config, made, tools):
+            logger.info("%s", line)
+    except Exception as error:
+        problem = str(error) if isinstance(error, BackupError) else f"{type(error).__name__}"
+        await runs.finish(engine, run_id, runs.FAILED, detail=problem)
+        await alert_admins(engine, admins, f"the weekly base backup failed: {problem}", now, key)
+        return None, problem
+    await runs.finish(
+        engine,
+        run_id,
+        runs.OK,
+        backup=f"{basebackup.BASE}/{made.name}",
+        size_bytes=made.size_bytes,
+        seconds=made.seconds,
+    )
+    return made, None

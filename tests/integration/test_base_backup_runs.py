@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import bootstrap
-from db.backups import BackupConfig, basebackup
+from db.backups import BackupConfig, scheduled
 from domain.marketplace.model import Policy
 from tests.integration.test_backups import admin_name, admins, alerts, engine, url
 from tests.scenarios.test_cli import run_cli
@@ -33,9 +33,9 @@ async def test_the_weekly_base_backup_is_claimed_once_a_week_and_a_failure_tells
     await admin.say("/start")
     sunday = datetime(2026, 12, 6, 3, 30, tzinfo=UTC)
 
-    made, problem = await basebackup.weekly(engine, url, config, admins, sunday)
+    made, problem = await scheduled.weekly(engine, url, config, admins, sunday)
     assert made is None and problem is not None and "No pg_dump" in problem
-    again = await basebackup.weekly(engine, url, config, admins, datetime(2026, 12, 2, tzinfo=UTC))
+    again = await scheduled.weekly(engine, url, config, admins, datetime(2026, 12, 2, tzinfo=UTC))
     assert again == (None, None)  # Wednesday of the same ISO week: already claimed
 
     async with engine.connect() as conn:

@@ -9,14 +9,14 @@ import shutil
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import pytest
 
-from db.backups import BackupConfig, basebackup, pitr
+from db.backups import BackupConfig, Keep, archive, basebackup, pitr
 from db.backups.tools import PgTools, pgserver_bin, run_plain
 
 WHEEL = pgserver_bin()  # PostgreSQL 16: initdb, pg_ctl, postgres, pg_basebackup... no contrib
@@ -173,3 +173,66 @@ async def test_switching_keeps_the_old_directory_beside_the_restored_one(tmp_pat
     assert kept.name == "pg-before-restore-20261202T043000Z"
     assert (kept / "PG_VERSION").read_text() == "old"
     assert (pgdata / "PG_VERSION").read_text() == "restored" and not restored.exists()
+
+
+async def _archived(conn: asyncpg.Connection, wal: Path) -> str:
+    """Finish the current WAL segment and wait until the archiver has copied it."""
+    segment: str = await conn.fetchval("SELECT pg_walfile_name(pg_switch_wal())")
+    for _ in range(100):
+        if (wal / segment).exists():
+            return segment
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{segment} was not archived")
+
+
+async def test_base_backups_and_their_log_are_mirrored_and_pruned_to_the_newest_kept(
+    primary: Primary, folder: Path
+) -> None:
+    config = replace(primary.config, mirror=folder / "mirror", keep=Keep(weekly=2))
+    wal, mirrored_wal = basebackup.wal_dir(config), folder / "mirror" / "wal"
+    conn = await asyncpg.connect(host="127.0.0.1", port=primary.port, user="postgres")
+    made = []
+    try:
+        await conn.execute("CREATE TABLE notes (id int PRIMARY KEY)")
+        for week in range(3):
+            await conn.execute("INSERT INTO notes VALUES ($1)", week)
+            await _archived(conn, wal)
+            made.append(await basebackup.take(primary.url, config, primary.tools))
+            said = await archive.after_base_backup(config, made[-1], primary.tools)
+            assert said and said[0].startswith("Copied to ")
+            await asyncio.sleep(1.05)  # base backups are named by the second
+        await conn.execute("INSERT INTO notes VALUES (3)")
+        moment = datetime.now(UTC)
+        await asyncio.sleep(0.05)
+        await conn.execute("INSERT INTO notes VALUES (4)")
+        await _archived(conn, wal)
+    finally:
+        await conn.close()
+    assert archive.mirror_wal(config) >= 1  # what the daily job copies
+
+    kept = [b.name for b in basebackup.listed(basebackup.base_dir(config))]
+    assert kept == [made[2].name, made[1].name]  # the oldest of three went, with 2 kept
+    assert [b.name for b in basebackup.listed(folder / "mirror" / "base")] == kept
+    assert not (folder / "mirror" / "base" / made[0].name).exists()
+    first_needed = archive.first_segment(basebackup.base_dir(config) / made[1].name)
+    for directory in (wal, mirrored_wal):
+        segments = sorted(p.name for p in directory.iterdir() if len(p.name) == 24)
+        assert segments and segments[0] >= first_needed  # older ones were cleaned up
+    assert sorted(p.name for p in wal.iterdir()) == sorted(p.name for p in mirrored_wal.iterdir())
+
+    # The second copy alone is enough: replay the mirror's oldest kept base backup with the
+    # mirror's log, past the newest base backup, to the moment.
+    restored = primary.pgdata.with_name("restored-from-mirror")
+    bin_dir = primary.tools.bin_dir
+    replayed = await pitr.replay(
+        folder / "mirror" / "base" / made[1].name, mirrored_wal, moment, restored, bin_dir
+    )
+    try:
+        conn = await asyncpg.connect(host="127.0.0.1", port=replayed.port, user="postgres")
+        try:
+            ids = [r["id"] for r in await conn.fetch("SELECT id FROM notes ORDER BY id")]
+        finally:
+            await conn.close()
+    finally:
+        await pitr.stop(bin_dir, restored)
+    assert ids == [0, 1, 2, 3]
