@@ -10,6 +10,15 @@ drops the entries a notification affects:
 - ``s:<expert id>`` (weekly hours, time off, bookings): the expert's cards, the pages that
   show them, and the pages filtered by free time.
 
+Bookings are the exception (migration 0015): PostgreSQL serializes the commits of all
+transactions that sent a NOTIFY, which made concurrent bookings wait for each other, so their
+trigger writes ``s:<expert id>`` into the unlogged table ``cache_changes`` instead, and the same
+connection polls it every ``poll_every`` seconds by snapshot: it reads the rows of the
+transactions that committed since its previous poll (their ``xid`` is not visible in that
+poll's snapshot, whatever order they committed in). So another process's booking reaches this
+cache within half a second. Rows older than a five-minute-old snapshot are pruned by whoever
+polls.
+
 While the listening connection is down nothing is kept or served (a notification could be
 missed); when it is lost the cache is cleared and the connection made again. An entry loaded
 while a notification arrived is not kept (it may have been read before the change). Entries
@@ -34,6 +43,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 logger = logging.getLogger(__name__)
 
 CHANNEL = "syllabot_cache"
+# The changes committed since the snapshot ``$1`` (the previous poll's), and the snapshot now.
+_CHANGES = """
+SELECT pg_current_snapshot()::text AS now,
+       ARRAY(SELECT DISTINCT payload FROM cache_changes
+             WHERE xid >= pg_snapshot_xmin($1::text::pg_snapshot)
+               AND NOT pg_visible_in_snapshot(xid, $1::text::pg_snapshot)) AS payloads
+"""
+_PRUNE = "DELETE FROM cache_changes WHERE xid < pg_snapshot_xmin($1::text::pg_snapshot)"
+PRUNE_EVERY = 300.0  # seconds; a row is pruned once a snapshot this old had it committed
 T = TypeVar("T")
 
 
@@ -58,10 +76,16 @@ class PgSearchCache:
         timer: Callable[[], float] = time.monotonic,
         check_every: float = 30.0,
         retry_after: float = 1.0,
+        poll_every: float = 0.5,
     ) -> None:
         self._connect = connect
         self._entries: TTLCache[Hashable, _Entry] = TTLCache(maxsize, ttl, timer=timer)
         self._check_every, self._retry_after = check_every, retry_after
+        self._poll_every = poll_every
+        self._snapshot: str | None = None  # the previous poll's, of cache_changes
+        self._polling = asyncio.Lock()  # one query at a time on the connection
+        self._prune_below: str | None = None  # a snapshot about PRUNE_EVERY old
+        self._prune_at = 0.0
         self._conn: Any = None
         self._live = False
         self._generation = 0  # bumped by every invalidation
@@ -151,10 +175,24 @@ class PgSearchCache:
         token = uuid4().hex
         waiter = self._barriers[token] = asyncio.get_running_loop().create_future()
         try:
-            await self._conn.execute("SELECT pg_notify($1, $2)", CHANNEL, f"sync:{token}")
+            async with self._polling:
+                await self._conn.execute("SELECT pg_notify($1, $2)", CHANNEL, f"sync:{token}")
             await asyncio.wait_for(waiter, 10)
         finally:
             self._barriers.pop(token, None)
+        await self._poll()
+
+    async def _poll(self) -> None:
+        """Apply the bookings' changes committed since the previous poll."""
+        async with self._polling:
+            row = await self._conn.fetchrow(_CHANGES, self._snapshot)
+            self._snapshot = row["now"]
+            for payload in row["payloads"]:
+                self.invalidate(payload)
+            if time.monotonic() >= self._prune_at:
+                if self._prune_below is not None:
+                    await self._conn.execute(_PRUNE, self._prune_below)
+                self._prune_below, self._prune_at = self._snapshot, time.monotonic() + PRUNE_EVERY
 
     async def start(self) -> None:
         """Connect the listener (waiting for the first connection) and keep it connected."""
@@ -175,6 +213,7 @@ class PgSearchCache:
         conn = await self._connect()
         conn.add_termination_listener(self._terminated)
         await conn.add_listener(CHANNEL, self._notified)
+        self._snapshot = await conn.fetchval("SELECT pg_current_snapshot()::text")
         self._conn = conn
         self.clear()  # whatever changed while nobody listened
         self._live = True
@@ -199,10 +238,10 @@ class PgSearchCache:
     async def _keep_listening(self) -> None:
         while not self._closing:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._lost.wait(), self._check_every)
+                await asyncio.wait_for(self._lost.wait(), self._poll_every)
             if not self._lost.is_set():
-                try:  # a connection can die without telling (a cut network)
-                    await asyncio.wait_for(self._conn.fetchval("SELECT 1"), self._check_every)
+                try:  # also how a connection that died without telling (a cut network) is found
+                    await asyncio.wait_for(self._poll(), self._check_every)
                     continue
                 except Exception:  # noqa: BLE001 - any failure means the listener is gone
                     self._went_away("the listening connection stopped answering")

@@ -1,13 +1,24 @@
-"""Tables of operating Syllabot: backups and their verification."""
+"""Tables of operating Syllabot: backups and their verification, the search caches' change log."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Float, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Float,
+    Index,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import UserDefinedType
 
 from db.models.base import NOW, TIMESTAMPTZ, Base, _id
 
@@ -34,3 +45,24 @@ class BackupRunRow(Base):
     started_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ, server_default=NOW)
     finished_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
     claim: Mapped[str | None] = mapped_column(String(100))  # the scheduled day's key
+
+
+class XID8(UserDefinedType[int]):
+    """PostgreSQL's 64-bit transaction id."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **_kw: object) -> str:
+        return "XID8"
+
+
+# 0015: what bookings changed, for the search caches of every process to poll (db.cache);
+# unlogged, without a key (nothing ever looks one row up). Written by a trigger only.
+cache_changes = Table(
+    "cache_changes",
+    Base.metadata,
+    Column("xid", XID8(), nullable=False, server_default=sql("pg_current_xact_id()")),
+    Column("payload", Text, nullable=False),
+    Index("idx_cache_changes_xid", "xid"),
+    prefixes=["UNLOGGED"],
+)

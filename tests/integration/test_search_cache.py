@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -80,7 +81,8 @@ async def cache(engine: AsyncEngine, seconds: Seconds) -> AsyncIterator[PgSearch
 
 @pytest.fixture
 async def other(database_url: str) -> AsyncIterator[AsyncEngine]:
-    """Another bot process's engine: its changes reach this one's cache only by NOTIFY."""
+    """Another bot process's engine: its changes reach this one's cache only through the
+    database (NOTIFY, or the bookings' change log)."""
     engine = create_engine(database_url, pool_size=2)
     yield engine
     await engine.dispose()
@@ -356,6 +358,86 @@ async def test_a_lost_listener_clears_the_cache_and_listens_again(
     market.engine = other
     await _rename(market)  # and it hears the other process again
     await _dropped(market, cache)
+
+
+async def _served(market: Market, cache: PgSearchCache) -> bool:
+    try:
+        await _search(market, cache, Refused())
+    except AssertionError:
+        return False
+    return True
+
+
+async def test_a_booking_sends_no_notify_and_reaches_the_cache_by_its_change_log_alone(
+    engine: AsyncEngine, other: AsyncEngine, clock: FakeClock, cache: PgSearchCache
+) -> None:
+    """PostgreSQL serializes the commits of transactions that NOTIFY, so bookings (the hot
+    write) must not: the cache finds them by polling, within a few polls, with no help."""
+    market = await Market(engine, clock).setup()
+    heard: list[str] = []
+    ended = asyncio.Event()
+
+    def hear(*notification: object) -> None:
+        heard.append(str(notification[-1]))
+        if heard[-1] == "sync:end":
+            ended.set()
+
+    args, kwargs = other.dialect.create_connect_args(other.url)
+    kwargs.pop("prepared_statement_cache_size", None)
+    kwargs.pop("prepared_statement_name_func", None)
+    listener = await asyncpg.connect(*args, **kwargs)
+    await listener.add_listener("syllabot_cache", hear)
+    try:
+        await _cached(market, cache)
+        market.engine = other
+        await market.book()
+        for _ in range(100):  # polled every 0.5 s: dropped within a few polls
+            if not await _served(market, cache):
+                break
+            await asyncio.sleep(0.05)
+        assert not await _served(market, cache)
+        await listener.execute("SELECT pg_notify('syllabot_cache', 'sync:end')")
+        await asyncio.wait_for(ended.wait(), 5)
+    finally:
+        await listener.close()
+    assert [payload for payload in heard if not payload.startswith("sync:")] == []
+
+
+async def test_a_change_committed_after_a_newer_one_is_still_seen(
+    engine: AsyncEngine, other: AsyncEngine, clock: FakeClock, cache: PgSearchCache
+) -> None:
+    """The change log is read by snapshot, not by position: an older transaction that
+    commits after a newer one (already polled past) is applied at the next poll."""
+    market = await Market(engine, clock).setup()
+    async with other.connect() as older, other.connect() as newer:
+        await older.execute(text("SELECT pg_current_xact_id()"))  # the older transaction id
+        await newer.execute(
+            text("INSERT INTO cache_changes (payload) VALUES (:p)"), {"p": f"s:{uuid.uuid4()}"}
+        )
+        await newer.commit()
+        await cache.caught_up()  # polled past the newer one
+        await _cached(market, cache)
+        await older.execute(
+            text("INSERT INTO cache_changes (payload) VALUES (:p)"), {"p": f"s:{market.expert_id}"}
+        )
+        await older.commit()
+    await _dropped(market, cache)
+
+
+async def test_the_change_log_is_pruned_once_every_poller_has_seen_it(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch, cache: PgSearchCache
+) -> None:
+    monkeypatch.setattr("db.cache.PRUNE_EVERY", 0.0)
+    async with engine.begin() as conn:
+        await conn.execute(text("INSERT INTO cache_changes (payload) VALUES ('s:pruned')"))
+    await cache.caught_up()  # sees it, remembers this snapshot for pruning
+    await cache.caught_up()  # prunes below that snapshot's horizon
+    await cache.caught_up()
+    async with engine.connect() as conn:
+        left = await conn.scalar(
+            text("SELECT count(*) FROM cache_changes WHERE payload = 's:pruned'")
+        )
+    assert left == 0
 
 
 async def test_while_nobody_listens_nothing_is_kept(
