@@ -23,11 +23,15 @@ if TYPE_CHECKING:
     from bot.handlers.router import Dispatcher
 
 app = typer.Typer(
-    help="Syllabot: a chat-first study companion.", no_args_is_help=True, add_completion=False
+    help="Syllabot: a chat-first study companion.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",  # paragraphs wrap to the terminal, not at source lines
 )
 db_app = typer.Typer(
     help="Manage the database: its schema (Alembic), its backups and its clean-up.",
     no_args_is_help=True,
+    rich_markup_mode="markdown",
 )
 app.add_typer(db_app, name="db")
 app.add_typer(admin_app, name="admin")

@@ -14,7 +14,9 @@ from bot.handlers.formatting import money, plural
 from domain.marketplace import bookings, payments
 from domain.marketplace.commands import ReinstateExpert, SuspendExpert, VerifyExpert
 
-admin_app = typer.Typer(help="Operate the expert marketplace.", no_args_is_help=True)
+admin_app = typer.Typer(
+    help="Operate the expert marketplace.", no_args_is_help=True, rich_markup_mode="markdown"
+)
 
 
 def _admin(work: Callable[[Settings, Any], Awaitable[None]]) -> None:
