@@ -158,4 +158,6 @@ def discord_adapter(
         settings.discord_bot_token,
         guild_id=settings.discord_guild_id,
         serve=receive,
+        api_base_url=settings.discord_api_base_url,
+        gateway_url=settings.discord_gateway_url,
     )

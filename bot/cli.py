@@ -163,7 +163,10 @@ def run() -> None:
             discord = await running.enter_async_context(discord_adapter(settings, dispatcher))
             couriers["discord"] = discord  # reminders and alerts go by direct message
             scope = "to one server" if settings.discord_guild_id else "globally"
-            typer.echo(f"Discord: on, as {discord.username} (commands synced {scope}).")
+            if discord.sync_problem is None:
+                typer.echo(f"Discord: on, as {discord.username} (commands synced {scope}).")
+            else:
+                typer.echo(f"Discord: on, as {discord.username}, but {discord.sync_problem}")
         else:
             typer.echo("Discord: off. Set DISCORD_BOT_TOKEN to connect a Discord bot.")
         typer.echo("`syllabot chat` talks to the same database from a terminal.")

@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 
+from bot.adapters.lifecycle import PlatformUnavailable
 from bot.config import Settings, SettingsError, load_settings
 
 logger = logging.getLogger("syllabot")
@@ -39,6 +40,10 @@ def run_command(coro: Coroutine[Any, Any, None]) -> None:
         raise typer.Exit(INTERRUPTED) from None
     except typer.Exit:  # a command's own exit status, its message already said
         raise
+    except PlatformUnavailable as error:  # Telegram or Discord, never "the database"
+        logger.debug("failed", exc_info=True)
+        typer.echo(f"Could not start: {error}", err=True)
+        raise typer.Exit(1) from None
     except (OSError, ConnectionError) as error:
         logger.debug("failed", exc_info=True)
         typer.echo(f"Could not reach the database: {error}", err=True)

@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     discord_guild_id: int | None = Field(
         default=None, ge=1, description="sync slash commands to this server only (instant)"
     )
+    discord_api_base_url: str | None = Field(
+        default=None, description="Discord's REST API, e.g. http://127.0.0.1:8082/api/v10"
+    )
+    discord_gateway_url: str | None = Field(
+        default=None, description="the first gateway connection, e.g. ws://127.0.0.1:8082/"
+    )
     # The expert marketplace (see the README's marketplace section).
     admins: str = Field(default="", alias="SYLLABOT_ADMINS")
     currency: str = Field(default="EUR", alias="SYLLABOT_CURRENCY", pattern=r"^[A-Z]{3}$")
@@ -195,12 +201,23 @@ class Settings(BaseSettings):
     def _blank_is_the_default_dir(cls, value: object) -> object:
         return default_data_dir() if value == "" else value  # never the current folder
 
-    @field_validator("telegram_api_base_url", "telegram_webhook_url", "llm_base_url")
+    @field_validator(
+        "telegram_api_base_url", "telegram_webhook_url", "llm_base_url", "discord_api_base_url"
+    )
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value in (None, ""):
             return None
         if not value.startswith(("http://", "https://")):
+            raise ValueError("")  # said by EXPECTED
+        return value
+
+    @field_validator("discord_gateway_url")
+    @classmethod
+    def _ws_url(cls, value: str | None) -> str | None:
+        if value in (None, ""):
+            return None
+        if not value.startswith(("ws://", "wss://")):
             raise ValueError("")  # said by EXPECTED
         return value
 
@@ -269,6 +286,10 @@ EXPECTED = {
     ),
     "discord_bot_token": "the token of the bot in the Discord developer portal",
     "discord_guild_id": "a Discord server id: a whole number such as 123456789012345678",
+    "discord_api_base_url": (
+        "a URL that starts with http:// or https://, such as http://127.0.0.1:8082/api/v10"
+    ),
+    "discord_gateway_url": "a URL that starts with ws:// or wss://, such as ws://127.0.0.1:8082/",
     "admins": (
         "a comma-separated list of platform:user-id pairs such as telegram:12345,discord:678"
     ),

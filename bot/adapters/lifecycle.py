@@ -7,6 +7,11 @@ from types import TracebackType
 from typing import Self
 
 
+class PlatformUnavailable(Exception):
+    """A chat platform cannot be reached or refuses the bot; the message says which and why in
+    one line, for the operator (``syllabot run`` prints it)."""
+
+
 class Lifecycle(ABC):
     """``async with adapter: ...`` starts it, and stops it when the block is left however."""
 

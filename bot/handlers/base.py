@@ -28,6 +28,9 @@ class Incoming:
     payload: str | None = None
     private: bool = True
     answers: str | None = None  # text from a form (``Ask``): the token of the step it answers
+    # False where typed messages never reach the bot (a Discord server channel: only slash
+    # commands, buttons and forms do), so a step waiting for typed text says where to go.
+    hears_text: bool = True
 
 
 @dataclass(frozen=True)
@@ -83,6 +86,7 @@ class Reply:
     turning a page) are not options: they stay buttons under the menu. ``ask``: see
     :class:`Ask`. ``attachment``: a file every adapter sends after the text (Telegram a
     document, Discord a file, the terminal writes it to a folder and prints its path).
+    ``awaits_text``: the step waits for typed text that no button or form can give.
     """
 
     text: str
@@ -93,6 +97,7 @@ class Reply:
     ask: Ask | None = None
     attachment: Attachment | None = None
     controls: int = 0
+    awaits_text: bool = False
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,10 @@ LINK_NOT_OPENED = (
     "(The link you followed doesn't lead to anything I can open for you, so here's the "
     "start instead. Nothing was changed.)"
 )
+TYPE_IN_PRIVATE = (
+    "(Typed answers here don't reach me. Open our private chat with the button below and "
+    "type your answer there: this step stays open.)"
+)
 PRIVATE_ONLY = (
     "/{name} is about you, so I answer it only in our private chat, not here. "
     "Open it with the button below and send /{name} there."
@@ -246,7 +250,8 @@ class Dispatcher:
             return []
         incoming = _printable(incoming)
         try:
-            return _as_list(await retry_transient(lambda: self._answer(incoming)))
+            replies = _as_list(await retry_transient(lambda: self._answer(incoming)))
+            return replies if incoming.hears_text else [_type_in_private(r) for r in replies]
         except DomainError as error:
             return [Reply(error.message)]
         except Exception:
@@ -393,6 +398,14 @@ def _printable(incoming: Incoming) -> Incoming:
         return incoming
     identity = replace(incoming.identity, display_name=clean_name)
     return replace(incoming, text=clean, identity=identity)
+
+
+def _type_in_private(reply: Reply) -> Reply:
+    """A step waiting for typed text, shown where typing never reaches the bot: it says to
+    answer in the private chat, with a button that opens it."""
+    if not reply.awaits_text or reply.ask is not None:
+        return reply
+    return replace(reply, text=f"{reply.text}\n\n{TYPE_IN_PRIVATE}", open_private="")
 
 
 def _as_list(replies: Replies) -> list[Reply]:

@@ -162,4 +162,9 @@ class Wizard:
         if step.skippable:
             buttons.append(Button("Skip", payloads.encode(req.user_id, self.action, token, SKIP)))
         ask = None if step.form is None else Ask(self.title[:45], step.form, token=token)
-        return Reply(text, (*rows(*buttons), *controls(req, conversation)), ask=ask)
+        return Reply(
+            text,
+            (*rows(*buttons), *controls(req, conversation)),
+            ask=ask,
+            awaits_text=ask is None and step.choices is None,
+        )

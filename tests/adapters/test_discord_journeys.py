@@ -134,10 +134,64 @@ async def test_with_a_guild_id_the_commands_are_synced_to_that_guild_only(
 async def test_a_failing_command_sync_is_logged_and_the_bot_still_answers(
     fake: DiscordFake, dispatcher: Dispatcher, caplog: pytest.LogCaptureFixture
 ) -> None:
-    fake.fail["PUT commands"] = 403
+    fake.fail["PUT commands"] = 400
     async with running(fake, dispatcher) as adapter:
         assert "Here's what I understand" in await Member(fake, adapter).slash("help")
-    assert "could not sync the slash commands" in caplog.text
+        assert adapter.sync_problem is not None
+        assert adapter.sync_problem.startswith("the slash commands were NOT synced")
+    assert "the slash commands were NOT synced: Discord answered 400" in caplog.text
+
+
+async def test_a_guild_sync_refused_for_missing_access_says_to_check_the_guild_id(
+    fake: DiscordFake, dispatcher: Dispatcher
+) -> None:
+    fake.fail["PUT commands"] = (403, 50001)  # the bot is not in that server
+    async with running(fake, dispatcher, guild_id=int(fake.guild_id)) as adapter:
+        problem = adapter.sync_problem
+    assert problem is not None and f"DISCORD_GUILD_ID={fake.guild_id}" in problem
+    assert "applications.commands" in problem and fake.guild_id not in fake.commands
+
+
+async def test_commands_synced_leave_no_problem_to_report(
+    fake: DiscordFake, dispatcher: Dispatcher
+) -> None:
+    async with running(fake, dispatcher) as adapter:
+        assert adapter.sync_problem is None
+
+
+async def test_an_unreachable_discord_is_said_to_be_discord_in_one_line(
+    fake: DiscordFake, dispatcher: Dispatcher
+) -> None:
+    closed = f"http://127.0.0.1:{_closed_port()}/api/v10"
+    adapter = DiscordAdapter(dispatcher, fake.token, connect=False, api_base_url=closed)
+    with pytest.raises(DiscordUnavailable, match=f"^Could not reach Discord at {closed}: "):
+        await adapter.start()
+
+
+async def test_a_wizard_started_in_a_server_channel_says_to_go_on_in_direct_messages(
+    fake: DiscordFake, dispatcher: Dispatcher
+) -> None:
+    async with running(fake, dispatcher) as adapter:
+        ada = Member(fake, adapter, "Ada", guild=True)
+        asked = await ada.slash("new")
+        assert "What do you want to learn?" in asked
+        assert "Typed answers here don't reach me" in asked
+        [open_dm] = [b for b in buttons(ada.last_message()) if b.get("url")]
+        assert open_dm["url"] == f"https://discord.com/users/{fake.bot['id']}"
+        # The step stays open: typed in the direct messages, the answer goes on.
+        assert "step 2 of" in await ada.say("Rust")
+        # Started in the direct messages, the same step has no detour.
+        bea = Member(fake, adapter, "Bea")
+        asked = await bea.slash("new")
+        assert "What do you want to learn?" in asked and "don't reach me" not in asked
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 async def test_time_zones_are_suggested_while_typing(

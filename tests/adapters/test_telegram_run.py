@@ -72,5 +72,5 @@ async def test_a_rejected_token_stops_run_with_one_line_and_no_token_in_it(
     _out, err = await asyncio.wait_for(process.communicate(), timeout=60)
     assert process.returncode == 1
     assert err.decode().strip().splitlines() == [
-        "Syllabot stopped: TelegramUnavailable: Telegram rejected the bot token"
+        "Could not start: Telegram rejected the bot token"
     ]

@@ -7,6 +7,7 @@ import os
 import pty
 import re
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -311,3 +312,27 @@ class Screen:
         end = self.text.index(marker, self.read) + len(marker)
         shown, self.read = self.text[self.read : end], end
         return shown
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.mark.parametrize("platform", ["Telegram", "Discord"])
+def test_an_unreachable_platform_is_named_not_taken_for_the_database(
+    db_env: dict[str, str], platform: str
+) -> None:
+    port = _closed_port()
+    if platform == "Telegram":
+        token, where = "123456:SECRET-telegram", f"http://127.0.0.1:{port}/bot"
+        env = {"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": where}
+    else:
+        token, where = "SECRET-discord", f"http://127.0.0.1:{port}/api/v10"
+        env = {"DISCORD_BOT_TOKEN": token, "DISCORD_API_BASE_URL": where}
+    result = run_cli("run", env={**db_env, **env})
+    assert result.returncode == 1
+    [said] = [line for line in result.stderr.splitlines() if line.startswith("Could not")]
+    assert said.startswith(f"Could not start: Could not reach {platform} at {where}")
+    assert "database" not in result.stderr and token not in result.stderr + result.stdout

@@ -10,12 +10,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
+import aiohttp
 import discord
+import discord.gateway
+import discord.http
+import yarl
 from discord import app_commands
 
 from bot.adapters.discord import render
 from bot.adapters.discord.components import AskButton, SyllabotClient
-from bot.adapters.lifecycle import Lifecycle
+from bot.adapters.lifecycle import Lifecycle, PlatformUnavailable
 from bot.adapters.typing import typing_while_slow
 from bot.handlers.base import Command, Identity, Incoming, Reply
 from bot.handlers.courier import BLOCKED, SENT, Delivery
@@ -35,7 +39,7 @@ MAX_CHOICES = 25  # autocomplete choices Discord shows
 MAX_CHOICE = 100  # characters in an autocomplete choice's name and value
 
 
-class DiscordUnavailable(Exception):
+class DiscordUnavailable(PlatformUnavailable):
     """The bot cannot start on Discord; the message says why in one line."""
 
 
@@ -57,8 +61,11 @@ class DiscordAdapter(Lifecycle):
         connect: bool = True,
         serve: bool = True,
         typing_after: float = TYPING_AFTER,
+        api_base_url: str | None = None,
+        gateway_url: str | None = None,
     ) -> None:
         self._dispatcher = dispatcher
+        self._api_base_url, self._gateway_url = api_base_url, gateway_url
         self._typing_after = typing_after
         self._serve = serve
         self._token = token
@@ -66,6 +73,8 @@ class DiscordAdapter(Lifecycle):
         self._connect = connect
         self.client = SyllabotClient(self)
         self._gateway: asyncio.Task[None] | None = None
+        # Why the slash commands could not be synced at start-up (None: they were).
+        self.sync_problem: str | None = None
         self._lines = InOrder()
         for command in dispatcher.commands.values():
             if _valid_command(command.name):
@@ -80,11 +89,23 @@ class DiscordAdapter(Lifecycle):
 
     async def start(self) -> None:
         """Log in, sync the slash commands, and connect to the gateway in the background."""
+        # discord.py keeps both per process, on classes (DISCORD_API_BASE_URL and
+        # DISCORD_GATEWAY_URL: a Discord of one's own, such as the tests' fake).
+        if self._api_base_url:
+            discord.http.Route.BASE = self._api_base_url.rstrip("/")
+        if self._gateway_url:
+            discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(self._gateway_url)
         try:
             await self.client.login(self._token)
         except discord.LoginFailure:
             await self.client.close()
             raise DiscordUnavailable("Discord rejected the bot token") from None
+        except (aiohttp.ClientError, OSError, discord.DiscordServerError) as error:
+            await self.client.close()
+            raise DiscordUnavailable(
+                f"Could not reach Discord at {discord.http.Route.BASE}: {error}. "
+                "Check the network."
+            ) from None
         except BaseException:
             await self.client.close()
             raise
@@ -124,7 +145,8 @@ class DiscordAdapter(Lifecycle):
             else:
                 await tree.sync()
         except discord.HTTPException as error:
-            logger.warning("Discord: could not sync the slash commands: %s", error)
+            self.sync_problem = _sync_refused(error, self._guild)
+            logger.warning("Discord: %s", self.sync_problem)
 
     # -- slash commands ------------------------------------------------------------------------
 
@@ -166,7 +188,8 @@ class DiscordAdapter(Lifecycle):
     async def command(self, interaction: discord.Interaction, name: str, args: str) -> None:
         """A slash command: defer, then answer as if ``/name args`` had been typed."""
         text = f"/{name} {args}".strip()
-        await self._interact(interaction, Incoming(_identity(interaction.user), text=text))
+        incoming = Incoming(_identity(interaction.user), text=text, hears_text=_hears(interaction))
+        await self._interact(interaction, incoming)
 
     # -- buttons and forms ---------------------------------------------------------------------
 
@@ -185,7 +208,9 @@ class DiscordAdapter(Lifecycle):
 
     async def pressed(self, interaction: discord.Interaction, payload: str) -> None:
         """A button: defer (the message stays as it is), then answer the payload."""
-        incoming = Incoming(_identity(interaction.user), payload=payload)
+        incoming = Incoming(
+            _identity(interaction.user), payload=payload, hears_text=_hears(interaction)
+        )
         await self._interact(interaction, incoming, pressed=True)
 
     async def form_sent(self, interaction: discord.Interaction) -> None:
@@ -196,10 +221,11 @@ class DiscordAdapter(Lifecycle):
             return
         kind, key, text = answer
         identity = _identity(interaction.user)
+        hears = _hears(interaction)
         if kind == "t":
-            incoming = Incoming(identity, text=text, answers=key)
+            incoming = Incoming(identity, text=text, answers=key, hears_text=hears)
         else:
-            incoming = Incoming(identity, text=f"/{key} {text}")
+            incoming = Incoming(identity, text=f"/{key} {text}", hears_text=hears)
         await self._interact(interaction, incoming)
 
     # -- direct messages -----------------------------------------------------------------------
@@ -320,10 +346,31 @@ class DiscordAdapter(Lifecycle):
         )
 
 
+def _hears(interaction: discord.Interaction) -> bool:
+    """Whether typed messages from where ``interaction`` happened reach the bot: in direct
+    messages yes; in a server channel only commands, buttons and forms do."""
+    return interaction.guild_id is None
+
+
 def _identity(user: discord.User | discord.Member) -> Identity:
     # A user is reached by a direct message, opened with their user id.
     name = user.display_name or user.name
     return Identity(PLATFORM, str(user.id), chat_id=str(user.id), display_name=name)
+
+
+MISSING_ACCESS = 50001  # Discord's error code: the bot is not in that server (or lacks scope)
+
+
+def _sync_refused(error: discord.HTTPException, guild: discord.Object | None) -> str:
+    """Why syncing the slash commands failed, with what to do about it, in one line."""
+    said = f"{error.status} {error.text or error}".strip()
+    if guild is not None and (error.code == MISSING_ACCESS or error.status == 403):
+        return (
+            f"the slash commands were NOT synced: Discord refused them for the server "
+            f"DISCORD_GUILD_ID={guild.id} ({said}). Is that the right server id, and was the "
+            "bot invited there with the applications.commands scope?"
+        )
+    return f"the slash commands were NOT synced: Discord answered {said}"
 
 
 def _valid_command(name: str) -> bool:

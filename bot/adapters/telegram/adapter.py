@@ -21,7 +21,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ChatAction, ChatType
-from telegram.error import Forbidden, InvalidToken, RetryAfter, TelegramError
+from telegram.error import Forbidden, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -31,7 +31,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.adapters.lifecycle import Lifecycle
+from bot.adapters.lifecycle import Lifecycle, PlatformUnavailable
 from bot.adapters.telegram import render
 from bot.adapters.telegram.flood import FloodGate, FloodLimit, Verdict
 from bot.adapters.telegram.limits import ChatRateLimiter, paced_by_worker
@@ -62,7 +62,7 @@ TYPING_AFTER = 1.0  # seconds an answer may take before the chat shows "typingâ€
 TYPING_EVERY = 4.5  # Telegram shows a chat action for about five seconds
 
 
-class TelegramUnavailable(Exception):
+class TelegramUnavailable(PlatformUnavailable):
     """The bot cannot start on Telegram; the message says why in one line."""
 
 
@@ -132,6 +132,12 @@ class TelegramAdapter(Lifecycle):
             await app.initialize()
         except InvalidToken:
             raise TelegramUnavailable("Telegram rejected the bot token") from None
+        except NetworkError as error:  # httpx's connection errors and timeouts, wrapped
+            where = app.bot.base_url.replace(app.bot.token, "<token>")
+            raise TelegramUnavailable(
+                f"Could not reach Telegram at {where}: {error}. "
+                "Check the network (or TELEGRAM_API_BASE_URL)."
+            ) from None
         if not self._receive:
             logger.info("Telegram: @%s, sending only", self.username)
             return
