@@ -16,8 +16,8 @@ button presses, answer the next calls of a method with 429 ``retry_after``, or "
 confirmation of updates (as after a crash) so that they are delivered again.
 
 With ``overall_limit`` (and ``chat_limit``) it is Telegram's flood control: a message
-(sendMessage, sendDocument, sendPhoto) beyond that many in any one second (to one chat) is answered 429
-with a whole-second ``retry_after``, and counted in :attr:`throttled`.
+(sendMessage, sendDocument, sendPhoto) beyond that many in any one second (to one chat) is
+answered 429 with a whole-second ``retry_after``, and counted in :attr:`throttled`.
 """
 
 from __future__ import annotations

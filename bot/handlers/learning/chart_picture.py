@@ -167,7 +167,7 @@ class _Drawing:
         squares = top + MONTHS  # the months' line above
         for row, name in DAY_LABELS.items():
             self.text(left - 0.15, squares + (row + 0.5) * cell, name, 11, color=MUTED, ha="right")
-        for week, label in _month_labels(chart.days[::7]):
+        for week, label in month_labels(chart.days[::7]):
             self.text(left + week * cell + 0.05, top + 0.12, label, 11, color=MUTED)
         gap = 0.08 * cell
         for number, day in enumerate(chart.days):
@@ -208,7 +208,7 @@ class _Drawing:
         for number, (title, sessions, detail, fill) in enumerate(rows):
             y = top + 0.5 + number * ROW
             shown = self.text(WIDTH - MARGIN, y, detail, 10.5, color=MUTED, ha="right")
-            self.fitted(MARGIN, y, _drawable(title), span - self.width(shown) - 0.25, 12)
+            self.fitted(MARGIN, y, drawable_title(title), span - self.width(shown) - 0.25, 12)
             length = max(0.8 * span * sessions / most, 0.04)
             self.bar(MARGIN, y + 0.2, length, 0.13, fill)
             self.text(MARGIN + length + 0.08, y + 0.2, str(sessions), 11)
@@ -229,7 +229,7 @@ class _Drawing:
         text.set_text(words[:low].rstrip() + "…")
 
 
-def _month_labels(mondays: list[date]) -> list[tuple[int, str]]:
+def month_labels(mondays: list[date]) -> list[tuple[int, str]]:
     """(column, "Oct") over the first week of each month, never two labels side by side."""
     found: list[tuple[int, str]] = []
     for week, monday in enumerate(mondays):
@@ -245,7 +245,7 @@ def _span(first: date, last: date) -> str:
     return f"{start} – {last.day} {last:%b} {last.year}"
 
 
-def _drawable(title: str) -> str:
+def drawable_title(title: str) -> str:
     """``title`` in the characters the fonts have (no emoji boxes), spaces tidied."""
     kept = " ".join("".join(c for c in title if ord(c) in _glyphs()).split())
     return kept if any(c.isalnum() for c in kept) else "(a title I cannot draw)"
