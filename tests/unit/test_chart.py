@@ -4,7 +4,12 @@ colours, and the picture drawn from them."""
 from __future__ import annotations
 
 import io
+import os
+import stat
+import subprocess
+import sys
 from datetime import date, timedelta
+from pathlib import Path
 from uuid import uuid4
 
 from hypothesis import given
@@ -29,6 +34,7 @@ from domain.learning.model import (
 )
 
 TODAY = date(2026, 12, 2)  # a Wednesday
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def plan(title: str, done: int = 0, total: int = 30) -> CurriculumOverview:
@@ -110,3 +116,34 @@ def test_the_picture_is_a_png_as_wide_as_ever_and_taller_with_more_plans() -> No
             assert image.format == "PNG" and image.width == 990
             heights.append(image.height)
     assert heights[0] < heights[1] < 1400  # eight plans: six rows, five and the others
+
+
+def test_with_a_home_that_cannot_be_written_the_font_cache_goes_to_a_folder_of_our_own(
+    tmp_path: Path,
+) -> None:
+    """A fresh process (matplotlib not imported yet) whose home cannot hold folders: the
+    picture is drawn, and matplotlib does not warn about a throwaway cache folder."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("MPL", "XDG_"))}
+    env.update(HOME="/dev/null/home", TMPDIR=str(tmp_path))
+    script = (
+        "from datetime import date\n"
+        "from domain.learning.chart import chart_of\n"
+        "from bot.handlers.learning.chart_picture import render_png\n"
+        "import os, sys\n"
+        "png = render_png(chart_of('UTC', date(2026, 12, 2), [], [], []))\n"
+        "print(os.environ['MPLCONFIGDIR'], len(png), sys.modules['matplotlib'].get_cachedir())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    folder, size, cache = done.stdout.split()
+    own = tmp_path / f"syllabot-matplotlib-{os.getuid()}"
+    assert folder == cache == str(own) and int(size) > 0
+    assert stat.S_IMODE(own.stat().st_mode) == 0o700
+    assert "temporary cache directory" not in done.stderr, done.stderr
