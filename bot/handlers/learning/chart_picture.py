@@ -112,6 +112,7 @@ class _Drawing:
         self.ax.set_xlim(0, WIDTH)
         self.ax.set_ylim(height, 0)
         self.ax.axis("off")
+        self.shapes: list[Any] = []  # drawn as one collection: add_patch is slow with many
 
     def text(self, x: float, y: float, words: str, size: float, **style: Any) -> Any:
         """Text at ``x`` inches from the left, its middle ``y`` inches from the top."""
@@ -127,7 +128,7 @@ class _Drawing:
         """A rounded square, its top left corner at (``x``, ``y``) inches."""
         from matplotlib.patches import FancyBboxPatch
 
-        self.ax.add_patch(
+        self.shapes.append(
             FancyBboxPatch(
                 (x, y),
                 side,
@@ -143,7 +144,7 @@ class _Drawing:
         """A bar from ``x``, its middle ``y`` inches from the top."""
         from matplotlib.patches import Rectangle
 
-        self.ax.add_patch(
+        self.shapes.append(
             Rectangle((x, y - thickness / 2), length, thickness, facecolor=fill, edgecolor="none")
         )
 
@@ -160,6 +161,9 @@ class _Drawing:
         self.grid(chart, top=GRID_TOP)
         self.legend(GRID_TOP + GRID_HEIGHT + 0.3)
         self.plans(chart, PLANS_TOP)
+        from matplotlib.collections import PatchCollection
+
+        self.ax.add_collection(PatchCollection(self.shapes, match_original=True), autolim=False)
 
     def grid(self, chart: ProgressChart, top: float) -> None:
         """Weeks as columns (oldest left), Monday to Sunday from the top."""
