@@ -157,6 +157,8 @@ class _Drawing:
         streak = f"Daily streak: {plural(chart.streak, 'day')}" if chart.streak else "No streak"
         facts = [streak, plural(chart.total_sessions, "session"), duration(chart.total_minutes)]
         facts.append(f"on {plural(chart.active_days, 'day')}")
+        if not chart.total_sessions:
+            facts = [streak, "no sessions in these weeks"]
         self.text(MARGIN, 1.0, "  ·  ".join(facts), 13)
         self.grid(chart, top=GRID_TOP)
         self.legend(GRID_TOP + GRID_HEIGHT + 0.3)
