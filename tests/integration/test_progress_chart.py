@@ -147,6 +147,7 @@ async def test_chart_without_sessions_says_what_to_do_instead_of_an_empty_pictur
     dispatcher: Dispatcher,
 ) -> None:
     bo = Learner(dispatcher)
+    assert "/chart — your last 12 weeks as a picture" in await bo.say("/help")
     assert "no curriculum yet" in await bo.say("/chart")
     await bo.say("/new Go | 3 | 30 | beginner")
     assert "No sessions logged yet" in await bo.say("/chart")
