@@ -65,11 +65,16 @@ class Ask:
 
 @dataclass(frozen=True)
 class Attachment:
-    """A file sent with a reply, after its text (e.g. a calendar to import)."""
+    """A file sent with a reply, after its text (e.g. a calendar to import). An ``image``
+    (an ``image/*`` type, e.g. /chart's PNG) is shown as a picture where the platform can."""
 
     filename: str
     content: bytes
     mime_type: str = "application/octet-stream"
+
+    @property
+    def image(self) -> bool:
+        return self.mime_type.startswith("image/")
 
 
 @dataclass(frozen=True)
@@ -85,7 +90,8 @@ class Reply:
     the others show the buttons as they are. The last ``controls`` rows (◀ Back, ✖ Cancel,
     turning a page) are not options: they stay buttons under the menu. ``ask``: see
     :class:`Ask`. ``attachment``: a file every adapter sends after the text (Telegram a
-    document, Discord a file, the terminal writes it to a folder and prints its path).
+    document, or a photo for an image; Discord a file, an image shown inline; the terminal
+    writes it to a folder and prints its path).
     ``awaits_text``: the step waits for typed text that no button or form can give.
     """
 

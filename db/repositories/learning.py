@@ -8,6 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy import (
+    func,
     select,
     true,
     update,
@@ -42,6 +43,7 @@ from domain.learning.model import (
     SkillLevel,
     StudySchedule,
     StudySession,
+    StudyTally,
 )
 from domain.shared.errors import NotFound
 
@@ -278,6 +280,26 @@ class SqlCurriculumRepository(_Repository):
             .limit(limit)
         )
         return [day for day in days if day is not None]
+
+    async def study_tallies(self, user_id: UUID, *, since: date) -> list[StudyTally]:
+        day = SessionRow.completed_local_date
+        rows = await self._session.execute(
+            select(
+                day,
+                SessionRow.curriculum_id,
+                func.coalesce(func.sum(SessionRow.minutes_spent), 0),
+                func.count(),
+            )
+            .join(CurriculumRow, CurriculumRow.id == SessionRow.curriculum_id)
+            .where(CurriculumRow.user_id == user_id, day >= since)
+            .group_by(day, SessionRow.curriculum_id)
+            .order_by(day)
+        )
+        return [
+            StudyTally(on, curriculum_id, int(minutes or 0), int(sessions))
+            for on, curriculum_id, minutes, sessions in rows
+            if on is not None and curriculum_id is not None  # never: the WHERE and the JOIN
+        ]
 
     async def revert_completion(self, last: LastCompletion, streak: int) -> None:
         await self._conn.execute(

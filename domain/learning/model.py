@@ -280,6 +280,16 @@ class ProgressReport:
 
 
 @dataclass(frozen=True)
+class StudyTally:
+    """What a learner did in one plan on one local day: for ``/chart``."""
+
+    day: date  # the local date stored with each completion
+    curriculum_id: UUID
+    minutes: int
+    sessions: int
+
+
+@dataclass(frozen=True)
 class PlanList:
     """``/plans``: every curriculum with its own streak, the current one, the daily streak."""
 

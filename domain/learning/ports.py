@@ -33,6 +33,7 @@ from domain.learning.model import (
     SessionDraft,
     StudySchedule,
     StudySession,
+    StudyTally,
 )
 
 
@@ -96,6 +97,10 @@ class CurriculumRepository(Protocol):
 
     async def study_days(self, user_id: UUID, *, limit: int = 400) -> list[date]:
         """The local days on which the learner completed a session in any plan, newest first."""
+        ...
+
+    async def study_tallies(self, user_id: UUID, *, since: date) -> list[StudyTally]:
+        """Minutes and sessions per local completion date and plan, from ``since`` on."""
         ...
 
     async def revert_completion(self, last: LastCompletion, streak: int) -> None: ...

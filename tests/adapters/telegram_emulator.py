@@ -4,7 +4,7 @@ It speaks the Bot API over real HTTP (``/bot<token>/<method>``, form, multipart 
 parameters, ``{"ok": ..., "result": ...}`` answers and Telegram's error descriptions) for the
 methods the bot calls: getMe, getUpdates (offset confirmation and long polling), setWebhook,
 deleteWebhook, getWebhookInfo, sendMessage, editMessageText, editMessageReplyMarkup,
-answerCallbackQuery, setMyCommands, getMyCommands, deleteMyCommands, sendDocument,
+answerCallbackQuery, setMyCommands, getMyCommands, deleteMyCommands, sendDocument, sendPhoto,
 sendChatAction, close and logOut. With a webhook set it pushes updates to it, with the secret
 token header, as Telegram does.
 
@@ -16,8 +16,8 @@ button presses, answer the next calls of a method with 429 ``retry_after``, or "
 confirmation of updates (as after a crash) so that they are delivered again.
 
 With ``overall_limit`` (and ``chat_limit``) it is Telegram's flood control: a message
-(sendMessage, sendDocument) beyond that many in any one second (to one chat) is answered 429
-with a whole-second ``retry_after``, and counted in :attr:`throttled`.
+(sendMessage, sendDocument, sendPhoto) beyond that many in any one second (to one chat) is
+answered 429 with a whole-second ``retry_after``, and counted in :attr:`throttled`.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ import itertools
 import json
 import math
 import re
+import struct
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
@@ -40,7 +41,8 @@ _BOT_IDS = itertools.count(7_000_000_001)  # every emulator is another bot: upda
 _QUERY_IDS = itertools.count(4_000_000_000_001)
 
 MAX_TEXT = 4096
-MESSAGES = ("sendmessage", "senddocument")  # what Telegram's messages-per-second limits count
+MESSAGES = ("sendmessage", "senddocument", "sendphoto")  # what the per-second limits count
+PNG = b"\x89PNG\r\n\x1a\n"
 MAX_CALLBACK_DATA = 64
 # Tags Telegram's HTML parse mode accepts.
 TAGS = {
@@ -531,6 +533,26 @@ class BotApiEmulator:
         markup = _markup(params.get("reply_markup"))
         if markup:
             content["reply_markup"] = markup
+        return _public(self._new_message(chat, sender=self._bot_user(), **content))
+
+    async def _m_sendphoto(self, params: dict[str, Any]) -> Any:
+        """A photo upload: a PNG, within Telegram's sides (sum at most 10,000, ratio 20)."""
+        chat = self._chat(params)
+        photo = params.get("photo")
+        if not isinstance(photo, Upload) or not photo.content:
+            raise ApiError(400, "Bad Request: there is no photo in the request")
+        if not photo.content.startswith(PNG) or len(photo.content) < 24:
+            raise ApiError(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        width, height = struct.unpack(">II", photo.content[16:24])  # the IHDR chunk
+        if width + height > 10_000 or max(width, height) > 20 * max(min(width, height), 1):
+            raise ApiError(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        number = chat.next_message_id
+        size = {"file_id": f"photo-{number}", "file_unique_id": f"u-{number}"}
+        content: dict[str, Any] = {
+            "photo": [{**size, "width": width, "height": height, "file_size": len(photo.content)}]
+        }
+        if params.get("caption"):
+            content["caption"] = visible_text(str(params["caption"]), params.get("parse_mode"))
         return _public(self._new_message(chat, sender=self._bot_user(), **content))
 
     def _own_message(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ MAX_TEXT = 2000  # characters in one message
 MAX_PER_ROW = 5  # buttons in an action row
 MAX_ROWS = 5  # action rows under a message
 MAX_OPTIONS = 25  # options in a select menu
+MAX_ALT = 1024  # characters of an attachment's description
 PRIVATE_CHAT_LABEL = "💬 Open our private chat"
 
 
@@ -32,11 +33,13 @@ def messages(reply: Reply, private_link: str) -> list[tuple[str, discord.ui.View
 
 
 def file_of(reply: Reply) -> discord.File | None:
-    """The reply's attachment as a file to upload after its text, if it has one."""
+    """The reply's attachment as a file to upload after its text, if it has one. Discord shows
+    an image (a .png) inline; its description (alt text) is the reply's text."""
     if reply.attachment is None:
         return None
     content = io.BytesIO(reply.attachment.content)
-    return discord.File(content, filename=reply.attachment.filename)
+    alt = reply.text[:MAX_ALT] if reply.attachment.image else None
+    return discord.File(content, filename=reply.attachment.filename, description=alt)
 
 
 def _view(reply: Reply, private_link: str) -> discord.ui.View | None:

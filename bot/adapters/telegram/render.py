@@ -20,7 +20,7 @@ from telegram.constants import ChatType, MessageLimit, ParseMode
 from telegram.error import BadRequest
 
 from bot.adapters.text import split_text
-from bot.handlers.base import Button, Reply
+from bot.handlers.base import Attachment, Button, Reply
 
 logger = logging.getLogger(__name__)
 
@@ -71,10 +71,19 @@ async def render(
             link_preview_options=NO_PREVIEW,
         )
     if reply.attachment is not None:
-        file = reply.attachment
-        await bot.send_document(
-            chat_id, InputFile(file.content, filename=file.filename, attach=True)
-        )
+        await _send_file(bot, chat_id, reply.attachment)
+
+
+async def _send_file(bot: Bot, chat_id: int, file: Attachment) -> None:
+    """A document; an image as a photo, or as a document should Telegram refuse the photo
+    (its sides, say)."""
+    if file.image:
+        try:
+            await bot.send_photo(chat_id, InputFile(file.content, filename=file.filename))
+            return
+        except BadRequest as error:
+            logger.info("Telegram: photo refused (%s); sending it as a document", error)
+    await bot.send_document(chat_id, InputFile(file.content, filename=file.filename, attach=True))
 
 
 def private_link(username: str, start: str = "") -> str:
