@@ -221,7 +221,8 @@ class TerminalChat:
             path.touch(mode=0o600)
             path.chmod(0o600)
             path.write_bytes(reply.attachment.content)
-            self._write(f"{indent}📎 {reply.attachment.mime_type} file saved: {path.resolve()}\n")
+            kind = "🖼 Picture" if reply.attachment.image else "📎 File"
+            self._write(f"{indent}{kind} saved: {path.resolve()}\n")
 
     def _write(self, text: str) -> None:
         self._out.write(text)

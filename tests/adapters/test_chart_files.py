@@ -95,7 +95,7 @@ async def test_the_terminal_saves_the_chart_and_prints_its_path(
     await chat.enter("/new Go | 3 | 30 | beginner")
     await chat.enter("/done 20")
     await chat.enter("/chart")
-    (saved,) = re.findall(r"image/png file saved: (\S+)", out.getvalue())
+    (saved,) = re.findall(r"🖼 Picture saved: (\S+)", out.getvalue())
     folder, picture = saved_file(saved)
     assert folder == saved_file(str(tmp_path))[0] and saved.endswith(".png")
     assert picture.startswith(PNG) and size_of(picture)[0] == 990

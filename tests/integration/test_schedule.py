@@ -74,7 +74,7 @@ async def test_the_terminal_writes_the_calendar_file_and_prints_its_path(
     (reply,) = await chat.enter("/calendar")
     assert "4 study sessions of “Go (beginner)” (America/New_York)" in reply.text
     path = tmp_path / "syllabot-go-beginner.ics"
-    assert f"📎 text/calendar file saved: {path}" in out.getvalue()
+    assert f"📎 File saved: {path}" in out.getvalue()
     events = Calendar.from_ical(path.read_bytes()).walk("VEVENT")
     starts = [event.decoded("dtstart") for event in events]
     # Monday 2 March: Tuesday 3 (EST), Thursday 5, then Tuesday 10 and Thursday 12 (EDT)
