@@ -206,20 +206,12 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("")  # said by EXPECTED
-        return value
+        return _url(value, ("http://", "https://"))
 
     @field_validator("discord_gateway_url")
     @classmethod
     def _ws_url(cls, value: str | None) -> str | None:
-        if value in (None, ""):
-            return None
-        if not value.startswith(("ws://", "wss://")):
-            raise ValueError("")  # said by EXPECTED
-        return value
+        return _url(value, ("ws://", "wss://"))
 
     @field_validator("telegram_webhook_secret")
     @classmethod
@@ -316,6 +308,15 @@ EXPECTED = {
     "pitr": "true or false (true: archive the write-ahead log for point-in-time recovery)",
     "operator_timezone": "an IANA time zone name, such as Europe/Berlin or UTC",
 }
+
+
+def _url(value: str | None, schemes: tuple[str, ...]) -> str | None:
+    """A URL setting: blank is unset; otherwise it must start with one of ``schemes``."""
+    if value in (None, ""):
+        return None
+    if not value.startswith(schemes):
+        raise ValueError("")  # said by EXPECTED
+    return value
 
 
 class SettingsError(Exception):

@@ -14,6 +14,7 @@ from bot.adapters.discord import CUSTOM_ID_PREFIX, MAX_TEXT, DiscordAdapter, Dis
 from bot.handlers import payloads
 from bot.handlers.base import Button, Command, Reply, Request
 from bot.handlers.router import FAILURE, Dispatcher
+from db.backups.pitr import free_port
 from domain.accounts import inbound
 from domain.shared.timezones import suggest_zones
 from tests.adapters.discord_fake import EPHEMERAL, DiscordFake, buttons
@@ -162,7 +163,7 @@ async def test_commands_synced_leave_no_problem_to_report(
 async def test_an_unreachable_discord_is_said_to_be_discord_in_one_line(
     fake: DiscordFake, dispatcher: Dispatcher
 ) -> None:
-    closed = f"http://127.0.0.1:{_closed_port()}/api/v10"
+    closed = f"http://127.0.0.1:{free_port()}/api/v10"
     adapter = DiscordAdapter(dispatcher, fake.token, connect=False, api_base_url=closed)
     with pytest.raises(DiscordUnavailable, match=f"^Could not reach Discord at {closed}: "):
         await adapter.start()
@@ -184,14 +185,6 @@ async def test_a_wizard_started_in_a_server_channel_says_to_go_on_in_direct_mess
         bea = Member(fake, adapter, "Bea")
         asked = await bea.slash("new")
         assert "What do you want to learn?" in asked and "don't reach me" not in asked
-
-
-def _closed_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 async def test_time_zones_are_suggested_while_typing(

@@ -7,7 +7,6 @@ import os
 import pty
 import re
 import signal
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +14,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from db.backups.pitr import free_port
 
 SCRIPT = """\
 /timezone europe/berlin
@@ -314,17 +315,11 @@ class Screen:
         return shown
 
 
-def _closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.mark.parametrize("platform", ["Telegram", "Discord"])
 def test_an_unreachable_platform_is_named_not_taken_for_the_database(
     db_env: dict[str, str], platform: str
 ) -> None:
-    port = _closed_port()
+    port = free_port()
     if platform == "Telegram":
         token, where = "123456:SECRET-telegram", f"http://127.0.0.1:{port}/bot"
         env = {"TELEGRAM_BOT_TOKEN": token, "TELEGRAM_API_BASE_URL": where}
