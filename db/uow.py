@@ -29,6 +29,7 @@ from db.repositories.accounts import (
 from db.repositories.bookings import SqlBookingRepository
 from db.repositories.data_rights import SqlDataRightsRepository
 from db.repositories.experts import SqlExpertRepository
+from db.repositories.habits import SqlHabitRepository
 from db.repositories.learning import SqlCurriculumRepository
 from db.repositories.notes import SqlNoteRepository
 from db.repositories.notifications import SqlNotificationRepository
@@ -69,6 +70,7 @@ class SqlAlchemyUnitOfWork:
         self.users = SqlUserRepository(tx)
         self.curricula = SqlCurriculumRepository(tx)
         self.notes = SqlNoteRepository(tx)
+        self.habits = SqlHabitRepository(tx)
         self.plans = SqlPlanRepository(tx)
         self.conversations = SqlConversationRepository(tx)
         self.experts = SqlExpertRepository(tx)

@@ -12,7 +12,12 @@ from domain.accounts.ports import (
     RetentionRepository,
     UserRepository,
 )
-from domain.learning.ports import CurriculumRepository, NoteRepository, PlanRepository
+from domain.learning.ports import (
+    CurriculumRepository,
+    HabitRepository,
+    NoteRepository,
+    PlanRepository,
+)
 from domain.marketplace.ports import BookingRepository, ExpertRepository
 from domain.notifications.ports import NotificationRepository
 
@@ -31,6 +36,9 @@ class UnitOfWork(Protocol):
 
     @property
     def notes(self) -> NoteRepository: ...
+
+    @property
+    def habits(self) -> HabitRepository: ...
 
     @property
     def plans(self) -> PlanRepository: ...

@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from domain.learning.model import ScheduleStanding
+from domain.learning.model import ScheduleStanding, WeekStanding
 from domain.shared.text import plural
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "plural",
     "schedule_standing",
     "short_time",
+    "week_bar",
 ]
 
 
@@ -55,6 +56,12 @@ def duration(minutes: int) -> str:
 def bar(done: int, total: int, width: int = 10) -> str:
     filled = round(width * done / total) if total else 0
     return "▓" * filled + "░" * (width - filled)
+
+
+def week_bar(week: WeekStanding, width: int = 10) -> str:
+    """ "▓▓▓▓▓▓░░░░ 90/150 min" (the bar full once the goal is met)."""
+    filled = min(width, round(width * week.done / week.goal))
+    return "▓" * filled + "░" * (width - filled) + f" {week.done}/{week.goal} {week.unit}"
 
 
 def schedule_standing(standing: ScheduleStanding) -> str:

@@ -37,8 +37,10 @@ from db.models.learning import (
     ArchivedUserNoteRow,
     CurriculumRow,
     SessionRow,
+    StudyHabitsRow,
     UserNoteRow,
     UserProgressRow,
+    VacationRow,
 )
 from db.models.marketplace import (
     BookingMessageRow,
@@ -75,7 +77,9 @@ __all__ = [
     "ProcessedUpdateRow",
     "SessionFeedbackRow",
     "SessionRow",
+    "StudyHabitsRow",
     "UserNoteRow",
     "UserProgressRow",
+    "VacationRow",
     "UserRow",
 ]

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import (
     CheckConstraint,
     Date,
+    ForeignKey,
     Index,
     Integer,
+    SmallInteger,
     String,
     Text,
     Time,
@@ -63,6 +65,12 @@ class SessionRow(Base):
         UniqueConstraint("curriculum_id", "session_number"),
         Index("idx_sessions_curriculum_id", "curriculum_id"),
         Index("idx_sessions_session_number", "curriculum_id", "session_number"),
+        Index(  # 0017: the study days every streak is computed from
+            "idx_sessions_completed_days",
+            "curriculum_id",
+            "completed_local_date",
+            postgresql_where=text("completed_local_date IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = _id()
@@ -147,3 +155,44 @@ class ArchivedUserNoteRow(Base):
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
     updated_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+
+
+class VacationRow(Base):
+    """0017: /vacation, local days ``starts_on`` to ``ends_on`` (inclusive)."""
+
+    __tablename__ = "vacations"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on OR ended_early_at IS NOT NULL", name="range"),
+        Index("idx_vacations_user_id", "user_id", "starts_on"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID] = _fk("users.id", nullable=False)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    ended_early_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    created_at: Mapped[datetime] = _stamp(nullable=False)
+
+
+class StudyHabitsRow(Base):
+    """0017: a learner's weekly goal (minutes or sessions) and the weekday their week starts."""
+
+    __tablename__ = "study_habits"
+    __table_args__ = (
+        CheckConstraint("week_starts BETWEEN 0 AND 6", name="week_starts"),
+        CheckConstraint("goal_minutes IS NULL OR goal_sessions IS NULL", name="one_goal"),
+        CheckConstraint(
+            "goal_minutes IS NULL OR goal_minutes BETWEEN 1 AND 10080", name="goal_minutes"
+        ),
+        CheckConstraint(
+            "goal_sessions IS NULL OR goal_sessions BETWEEN 1 AND 100", name="goal_sessions"
+        ),
+    )
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    goal_minutes: Mapped[int | None] = mapped_column(Integer)
+    goal_sessions: Mapped[int | None] = mapped_column(Integer)
+    week_starts: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    updated_at: Mapped[datetime] = _stamp(nullable=False)

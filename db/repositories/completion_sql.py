@@ -35,7 +35,20 @@ COMPLETION_CONTEXT = DriverStatement(
     SELECT u.timezone, c.id AS curriculum_id, c.title, c.status, c.total_sessions,
            c.session_duration, p.sessions_completed, p.total_time_spent, p.current_streak,
            p.last_session_date, p.last_session_local_date,
-           s.id AS session_id, s.session_number, s.title AS session_title
+           s.id AS session_id, s.session_number, s.title AS session_title,
+           ARRAY(SELECT DISTINCT d.completed_local_date FROM sessions d
+                  WHERE d.curriculum_id = c.id AND d.completed_local_date IS NOT NULL)
+             AS plan_days,
+           ARRAY(SELECT d.completed_local_date FROM sessions d
+                   JOIN curricula dc ON dc.id = d.curriculum_id
+                  WHERE dc.user_id = u.id AND d.completed_local_date IS NOT NULL
+                  GROUP BY 1 ORDER BY 1 DESC LIMIT 1000) AS study_days,
+           ARRAY(SELECT v.starts_on FROM vacations v WHERE v.user_id = u.id
+                  ORDER BY v.starts_on DESC, v.id LIMIT 50) AS vacation_starts,
+           ARRAY(SELECT v.ends_on FROM vacations v WHERE v.user_id = u.id
+                  ORDER BY v.starts_on DESC, v.id LIMIT 50) AS vacation_ends,
+           ARRAY(SELECT v.ended_early_at FROM vacations v WHERE v.user_id = u.id
+                  ORDER BY v.starts_on DESC, v.id LIMIT 50) AS vacation_ended
       FROM users u
       JOIN curricula c ON c.id = """
     + CURRENT_CURRICULUM
@@ -59,7 +72,8 @@ LOCK_USER = DriverStatement("SELECT 1 FROM users WHERE id = :user_id FOR NO KEY 
 # row, then (only if the progress is still what the domain decided on) update the progress,
 # complete the session, keep the note and complete the curriculum, in the lock order; the plan
 # studied becomes the learner's chosen one (it may have been current only as the newest active
-# one, after another was finished or archived). Should the progress stay but the session not
+# one, after another was finished or archived), and a vacation under way ends (it covers the days
+# before this one). Should the progress stay but the session not
 # (moved, split or deleted by a /plan edit in between), the last line divides by zero: the
 # statement fails as a whole, so a half-written completion can never commit, and
 # ``record_completion`` reports it as not written.
@@ -96,6 +110,12 @@ RECORD_COMPLETION = DriverStatement(
         UPDATE curricula SET status = 'completed'
          WHERE id = :curriculum_id AND CAST(:completes AS boolean) AND EXISTS (SELECT 1 FROM s)
         RETURNING 1
+    ), v AS (
+        UPDATE vacations SET ends_on = CAST(:day AS date) - 1, ended_early_at = :at
+         WHERE user_id = :user_id AND ended_early_at IS NULL
+           AND starts_on <= CAST(:day AS date) AND ends_on >= CAST(:day AS date)
+           AND EXISTS (SELECT 1 FROM s)
+        RETURNING 1
     ), chosen AS (
         UPDATE users SET current_curriculum_id = :curriculum_id
          WHERE id = :user_id AND EXISTS (SELECT 1 FROM s)
@@ -103,7 +123,7 @@ RECORD_COMPLETION = DriverStatement(
         RETURNING 1
     )
     SELECT CASE WHEN EXISTS (SELECT 1 FROM p) THEN 1 / (SELECT count(*) FROM s)::int ELSE 0 END
-      AS written
+      AS written, (SELECT count(*) FROM v) AS vacations_ended
     """
 )
 

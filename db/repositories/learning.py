@@ -44,6 +44,7 @@ from domain.learning.model import (
     StudySchedule,
     StudySession,
     StudyTally,
+    Vacation,
 )
 from domain.shared.errors import NotFound
 
@@ -206,6 +207,17 @@ class SqlCurriculumRepository(_Repository):
             next_session_id=row["session_id"],
             next_session_number=row["session_number"],
             next_session_title=row["session_title"],
+            plan_days=tuple(row["plan_days"]),
+            study_days=tuple(row["study_days"]),
+            vacations=tuple(
+                Vacation(first, last, ended)
+                for first, last, ended in zip(
+                    row["vacation_starts"],
+                    row["vacation_ends"],
+                    row["vacation_ended"],
+                    strict=True,
+                )
+            ),
         )
 
     async def record_completion(self, completion: Completion) -> bool:

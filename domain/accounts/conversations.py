@@ -25,7 +25,12 @@ from domain.accounts.ports import (
     RetentionRepository,
     UserRepository,
 )
-from domain.learning.ports import CurriculumRepository, NoteRepository, PlanRepository
+from domain.learning.ports import (
+    CurriculumRepository,
+    HabitRepository,
+    NoteRepository,
+    PlanRepository,
+)
 from domain.marketplace.ports import BookingRepository, ExpertRepository
 from domain.notifications.ports import NotificationRepository
 from domain.shared.clock import Clock
@@ -262,6 +267,10 @@ class _FlowUnitOfWork:
     @property
     def notes(self) -> NoteRepository:
         return self._inner.notes
+
+    @property
+    def habits(self) -> HabitRepository:
+        return self._inner.habits
 
     @property
     def plans(self) -> PlanRepository:

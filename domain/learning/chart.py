@@ -107,7 +107,8 @@ async def progress_chart(user_id: UUID, uow: UnitOfWork, clock: Clock) -> Progre
         tallies = await uow.curricula.study_tallies(user_id, since=first_day(today))
         curricula = await uow.curricula.list_for(user_id)
         days = await uow.curricula.study_days(user_id)
-    return chart_of(user.timezone, today, tallies, curricula, days)
+        off = streaks.vacation_days(await uow.habits.vacations(user_id))
+    return chart_of(user.timezone, today, tallies, curricula, days, off)
 
 
 def chart_of(
@@ -116,6 +117,7 @@ def chart_of(
     tallies: Iterable[StudyTally],
     curricula: Iterable[CurriculumOverview],
     study_days: Iterable[date],
+    vacation_days: Iterable[date] = (),
 ) -> ProgressChart:
     """The chart from the stored tallies (the pure part of :func:`progress_chart`)."""
     tallies = list(tallies)
@@ -155,7 +157,7 @@ def chart_of(
         timezone=zone,
         today=today,
         first_day=start,
-        streak=streaks.daily_streak(known, today),
+        streak=streaks.daily_streak(known, today, vacation_days),
         minutes=dict(minutes),
         sessions=dict(sessions),
         plans=tuple(plans),

@@ -113,3 +113,20 @@ class SayHowItWent:
     user_id: UUID
     session_id: UUID
     feeling: Feeling
+
+
+@dataclass(frozen=True)
+class PlanVacation:
+    """``/vacation 5d`` / ``/vacation 2026-12-20 to 2026-12-27`` / ``/vacation off``: ``text``
+    as typed, read on the learner's local day."""
+
+    user_id: UUID
+    text: str
+
+
+@dataclass(frozen=True)
+class ChangeGoal:
+    """``/goal 150m`` / ``2h`` / ``4 sessions`` / ``off`` / ``week starts sunday``."""
+
+    user_id: UUID
+    text: str

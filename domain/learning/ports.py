@@ -31,9 +31,11 @@ from domain.learning.model import (
     Plan,
     PlannedSession,
     SessionDraft,
+    StudyHabits,
     StudySchedule,
     StudySession,
     StudyTally,
+    Vacation,
 )
 
 
@@ -104,6 +106,31 @@ class CurriculumRepository(Protocol):
         ...
 
     async def revert_completion(self, last: LastCompletion, streak: int) -> None: ...
+
+
+class HabitRepository(Protocol):
+    """Vacations and weekly goals (``vacations``, ``study_habits``)."""
+
+    async def habits(self, user_id: UUID) -> StudyHabits:
+        """The learner's goal and week start (the defaults when they never set one)."""
+        ...
+
+    async def save_habits(self, user_id: UUID, habits: StudyHabits) -> None: ...
+
+    async def vacations(self, user_id: UUID) -> list[Vacation]:
+        """The learner's vacations, the latest first (at most the last 50)."""
+        ...
+
+    async def add_vacation(self, user_id: UUID, first: date, last: date) -> None: ...
+
+    async def end_vacations(self, user_id: UUID, today: date, at: datetime) -> int:
+        """End the vacation under way on ``today`` (it covers the days before) and drop the
+        ones planned after it; returns how many were ended or dropped."""
+        ...
+
+    async def days_by_plan(self, user_id: UUID) -> dict[UUID, list[date]]:
+        """Each plan's local completion dates (the last 1000 study days of the learner)."""
+        ...
 
 
 class NoteRepository(Protocol):

@@ -7,11 +7,12 @@ only ever reads or changes that user's own rows.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import date, timedelta
 from uuid import UUID
 
-from domain.learning import schedule, streaks
+from domain.learning import goals, schedule, streaks
 from domain.learning.commands import AddNote, LogSession, UndoLastSession
 from domain.learning.curricula import NO_CURRICULUM
 from domain.learning.model import (
@@ -91,11 +92,9 @@ async def _complete_next(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> Sess
     now = clock.now()
     today = timezones.local_date(now, context.timezone)
     progress = context.progress
-    streak = streaks.streak_after(
-        streaks.current_streak(progress.current_streak, progress.last_local_date, today),
-        progress.last_local_date,
-        today,
-    )
+    off = streaks.vacation_days(context.vacations)
+    streak = streaks.streak_state([*context.plan_days, today], off, today).length
+    daily = streaks.streak_state([*context.study_days, today], off, today)
     spent = cmd.minutes or context.session_minutes
     completed = progress.sessions_completed + 1
     finished = completed >= context.total_sessions
@@ -128,6 +127,12 @@ async def _complete_next(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> Sess
         note_saved=cmd.note is not None,
         session_id=context.next_session_id,
         curriculum_id=context.curriculum_id,
+        frozen_days=streaks.frozen_since(daily, context.study_days),
+        freezes_held=daily.freezes_held,
+        vacation_ended=any(  # the statement ended it (``record_completion``)
+            v.ended_early_at is None and v.starts_on <= today <= v.ends_on
+            for v in context.vacations
+        ),
     )
 
 
@@ -144,7 +149,8 @@ async def undo_last(cmd: UndoLastSession, uow: UnitOfWork, clock: Clock) -> Sess
                 "only a /done from the last 24 hours can be undone."
             )
         days = await uow.curricula.completed_days(last.curriculum_id, excluding=last.session_id)
-        streak = streaks.streak_from_days(days)
+        off = streaks.vacation_days(await uow.habits.vacations(cmd.user_id))
+        streak = streaks.streak_from_days(days, off)
         await uow.curricula.revert_completion(last, streak)
         await uow.commit()
     return SessionUndone(
@@ -184,18 +190,32 @@ async def progress_report(user_id: UUID, uow: UnitOfWork, clock: Clock) -> Progr
     async with uow:
         user = await uow.users.get(user_id)
         curricula = await uow.curricula.list_for(user_id)
-        days = await uow.curricula.study_days(user_id)
-    today = timezones.local_date(clock.now(), user.timezone)
+        by_plan = await uow.habits.days_by_plan(user_id)
+        vacations = await uow.habits.vacations(user_id)
+        habits = await uow.habits.habits(user_id)
+        today = timezones.local_date(clock.now(), user.timezone)
+        week = None
+        if habits.goal_minutes or habits.goal_sessions:
+            since = goals.week_start(today, habits.week_starts)
+            week = goals.week_standing(
+                habits, await uow.curricula.study_tallies(user_id, since=since), today
+            )
+    off = streaks.vacation_days(vacations)
     report = [
-        _standing(curriculum, today)
+        _standing(curriculum, today, by_plan.get(curriculum.id, ()), off)
         for curriculum in curricula
         if curriculum.status is not CurriculumStatus.ARCHIVED
     ]
+    daily = streaks.streak_state(_all_days(by_plan), off, today)
     return ProgressReport(
         user.timezone,
         report,
-        daily_streak=streaks.daily_streak(days, today),
-        daily_at_risk=streaks.daily_at_risk(days, today),
+        daily_streak=daily.length,
+        daily_at_risk=daily.at_risk,
+        freezes_held=daily.freezes_held,
+        frozen_days=tuple(d for d in daily.frozen_days if daily.last_day and d > daily.last_day),
+        vacation=goals.vacation_now(vacations, today),
+        week=week,
     )
 
 
@@ -206,21 +226,30 @@ async def plans_overview(user_id: UUID, uow: UnitOfWork, clock: Clock) -> PlanLi
         user = await uow.users.get(user_id)
         curricula = await uow.curricula.list_for(user_id)
         current = await uow.curricula.current_id(user_id)
-        days = await uow.curricula.study_days(user_id)
+        by_plan = await uow.habits.days_by_plan(user_id)
+        off = streaks.vacation_days(await uow.habits.vacations(user_id))
     today = timezones.local_date(clock.now(), user.timezone)
     return PlanList(
-        [_standing(c, today) for c in curricula], current, streaks.daily_streak(days, today)
+        [_standing(c, today, by_plan.get(c.id, ()), off) for c in curricula],
+        current,
+        streaks.daily_streak(_all_days(by_plan), today, off),
     )
 
 
-def _standing(curriculum: CurriculumOverview, today: date) -> CurriculumProgress:
+def _all_days(by_plan: Mapping[UUID, Iterable[date]]) -> set[date]:
+    return {day for days in by_plan.values() for day in days}
+
+
+def _standing(
+    curriculum: CurriculumOverview, today: date, days: Iterable[date], off: Iterable[date]
+) -> CurriculumProgress:
     """One curriculum with its own streak and schedule as they stand on ``today``."""
     p = curriculum.progress
+    state = streaks.streak_state(days, off, today)
     return CurriculumProgress(
         curriculum,
-        streak=streaks.current_streak(p.current_streak, p.last_local_date, today),
-        at_risk=curriculum.status is CurriculumStatus.ACTIVE
-        and streaks.streak_at_risk(p.current_streak, p.last_local_date, today),
+        streak=state.length,
+        at_risk=curriculum.status is CurriculumStatus.ACTIVE and state.at_risk,
         schedule=None
         if curriculum.schedule is None
         else schedule.standing(

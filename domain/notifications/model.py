@@ -10,7 +10,7 @@ from enum import StrEnum
 from typing import Any, Literal, get_args
 from uuid import UUID
 
-from domain.learning.model import ScheduleStanding, StudySession
+from domain.learning.model import ScheduleStanding, StudySession, WeekStanding
 from domain.notifications.preferences import NotificationPreferences
 
 
@@ -20,6 +20,7 @@ class NotificationKind(StrEnum):
 
     STUDY_REMINDER = "study_reminder"
     STREAK_REMINDER = "streak_reminder"
+    GOAL_REMINDER = "goal_reminder"  # the weekly goal at risk, two days before the week ends
     BOOKING_REMINDER = "booking_reminder"
     BOOKING_REQUESTED = "booking_requested"
     BOOKING_CONFIRM = "booking_confirm"
@@ -51,8 +52,9 @@ class NotificationKind(StrEnum):
 
 STUDY = NotificationKind.STUDY_REMINDER
 STREAK = NotificationKind.STREAK_REMINDER
+GOAL = NotificationKind.GOAL_REMINDER
 BOOKING = NotificationKind.BOOKING_REMINDER
-RECURRING = frozenset({STUDY, STREAK})
+RECURRING = frozenset({STUDY, STREAK, GOAL})
 PLANNED = RECURRING | {BOOKING}  # planned ahead with quiet hours already applied
 
 
@@ -84,6 +86,10 @@ class StudyFacts:
     session_minutes: int
     muted: bool
     schedule: ScheduleStanding | None = None  # the current curriculum's, if it has one
+    on_vacation: bool = False  # study and streak reminders pause
+    freezes_held: int = 0  # a streak at risk with a freeze held is covered by it
+    week: WeekStanding | None = None  # against the weekly goal, if one is set
+    goal_reminder_day: bool = False  # the day the goal reminder is for
 
 
 @dataclass(frozen=True)
@@ -130,7 +136,7 @@ class ChangePreferences:
     changes: Mapping[str, Any]
 
 
-ReminderSection = Literal["study", "streak", "bookings"]
+ReminderSection = Literal["study", "streak", "bookings", "goal"]
 REMINDER_SECTIONS: tuple[ReminderSection, ...] = get_args(ReminderSection)
 
 

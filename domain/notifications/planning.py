@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from domain.notifications.model import (
     BOOKING,
+    GOAL,
     STREAK,
     STUDY,
     DailySwitch,
@@ -29,6 +30,7 @@ def daily_switches(defaults: NotificationPreferences | None = None) -> tuple[Dai
     return (
         DailySwitch(STUDY, "study", defaults.study.enabled),
         DailySwitch(STREAK, "streak", defaults.streak.enabled),
+        DailySwitch(GOAL, "goal", defaults.goal.enabled),
     )
 
 
@@ -52,10 +54,10 @@ def _daily(
     user_id: UUID, kind: NotificationKind, at: datetime, zone: str, prefs: NotificationPreferences
 ) -> Planned:
     day = at.astimezone(ZoneInfo(zone)).date()
-    # A streak warning is about "today": past midnight it would be wrong, so it is moved
+    # A streak (or goal) warning is about "today": past midnight it would be wrong, so it is moved
     # before the quiet period rather than after it. A study nudge can wait for the morning.
     end_of_day = local_instant(day + timedelta(days=1), time(0, 0), zone)
-    deadline = end_of_day if kind == STREAK else at + timedelta(days=1)
+    deadline = end_of_day if kind in (STREAK, GOAL) else at + timedelta(days=1)
     due = _respect_quiet(at, zone, prefs, deadline)
     return Planned(
         user_id,
@@ -70,7 +72,12 @@ def _daily(
 def daily_reminders(
     user_id: UUID, zone: str, prefs: NotificationPreferences, after: datetime
 ) -> list[Planned]:
-    """The next study and streak reminders strictly after ``after`` (none while muted)."""
+    """The next study, streak and goal reminders strictly after ``after`` (none while muted).
+
+    The goal reminder is planned every day at its time; when it is due, the renderer sends it
+    only on the week's reminder day with the goal at risk (the week's start is the learner's
+    choice, kept with their goal), like a streak warning only goes out with a streak at risk.
+    """
     if prefs.muted_until is not None and prefs.muted_until > after:
         after = prefs.muted_until
     planned = []
@@ -81,6 +88,8 @@ def daily_reminders(
         planned.append(
             _daily(user_id, STREAK, next_fire(prefs.streak.at, zone, after), zone, prefs)
         )
+    if prefs.goal.enabled:
+        planned.append(_daily(user_id, GOAL, next_fire(prefs.goal.at, zone, after), zone, prefs))
     return planned
 
 

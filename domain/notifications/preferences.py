@@ -44,6 +44,14 @@ class StreakReminder(_Strict):
     at: time = time(20, 0)
 
 
+class GoalReminder(_Strict):
+    """A nudge two days before the learner's week ends, when the weekly goal is at risk
+    (``domain.learning.goals``). Switched on by setting a first goal (``/goal``)."""
+
+    enabled: bool = False
+    at: time = time(18, 0)
+
+
 class BookingReminders(_Strict):
     enabled: bool = True
     before_minutes: tuple[int, ...] = (24 * 60, 60)
@@ -67,6 +75,7 @@ class NotificationPreferences(_Strict):
     study: StudyReminder = Field(default_factory=StudyReminder)
     streak: StreakReminder = Field(default_factory=StreakReminder)
     bookings: BookingReminders = Field(default_factory=BookingReminders)
+    goal: GoalReminder = Field(default_factory=GoalReminder)
     quiet: QuietHours | None = None
     muted_until: AwareDatetime | None = None
     platform: Platform | None = None  # where to reach the user; None: where they last wrote

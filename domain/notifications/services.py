@@ -7,8 +7,9 @@ named by ``dedupe_key``). A change of preferences or time zone re-plans the user
 reminders are planned when it is confirmed and withdrawn or re-planned when it changes.
 ``ensure_planned`` (daily) repairs any user whose chain is missing, e.g. after an import.
 
-Whether a reminder still applies (the learner studied today, the streak is already safe, the
-booking was cancelled) is decided when it is due, by ``study_facts`` and the renderer.
+Whether a reminder still applies (the learner studied today, the streak is already safe, they
+are on vacation, the weekly goal is on track, the booking was cancelled) is decided when it is
+due, by ``study_facts`` and the renderer.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from uuid import UUID
 
-from domain.learning import schedule, streaks
+from domain.learning import goals, schedule, streaks
 from domain.learning.model import CurriculumStatus
 from domain.marketplace.model import Booking, BookingStatus
 from domain.notifications import preferences
@@ -155,7 +156,7 @@ async def ensure_planned(uow: UnitOfWork, clock: Clock, *, batch: int = 200) -> 
 
 
 async def study_facts(user_id: UUID, day: date, uow: UnitOfWork, now: datetime) -> StudyFacts:
-    """The learner's standing on local ``day``, for a study or streak reminder."""
+    """The learner's standing on local ``day``, for a study, streak or goal reminder."""
     async with uow:
         raw = await uow.users.preferences(user_id)
         curricula = [
@@ -170,20 +171,20 @@ async def study_facts(user_id: UUID, day: date, uow: UnitOfWork, now: datetime) 
             )
         except NotFound:
             current = None
-    best = max(
-        (
-            streaks.current_streak(c.progress.current_streak, c.progress.last_local_date, day)
-            for c in curricula
-        ),
-        default=0,
-    )
+        by_plan = await uow.habits.days_by_plan(user_id)
+        off = streaks.vacation_days(await uow.habits.vacations(user_id))
+        habits = await uow.habits.habits(user_id)
+        week = None
+        if habits.goal_minutes or habits.goal_sessions:
+            since = goals.week_start(day, habits.week_starts)
+            week = goals.week_standing(
+                habits, await uow.curricula.study_tallies(user_id, since=since), day
+            )
+    states = [streaks.streak_state(by_plan.get(c.id, ()), off, day) for c in curricula]
     return StudyFacts(
-        streak=best,
-        studied=any(c.progress.last_local_date == day for c in curricula),
-        at_risk=any(
-            streaks.streak_at_risk(c.progress.current_streak, c.progress.last_local_date, day)
-            for c in curricula
-        ),
+        streak=max((state.length for state in states), default=0),
+        studied=any(state.studied_today for state in states),
+        at_risk=any(state.at_risk for state in states),
         curriculum_title=None if current is None else current.title,
         next_session=None if current is None else current.next_session,
         session_minutes=0 if current is None else current.session_minutes,
@@ -197,4 +198,10 @@ async def study_facts(user_id: UUID, day: date, uow: UnitOfWork, now: datetime) 
             today=day,
             studied_today=current.progress.last_local_date == day,
         ),
+        on_vacation=day in off,
+        freezes_held=streaks.streak_state(
+            {d for days in by_plan.values() for d in days}, off, day
+        ).freezes_held,
+        week=week,
+        goal_reminder_day=goals.is_reminder_day(day, habits.week_starts),
     )

@@ -6,6 +6,7 @@ from bot.handlers.base import Ask, Command, Handler, Replies, Reply, Request
 from bot.handlers.formatting import bar, duration, local_time, plural, schedule_standing
 from bot.handlers.learning.curricula import daily_streak_words, now_current_words, streak_words
 from bot.handlers.learning.editing import feeling_buttons
+from bot.handlers.learning.habit_words import habit_lines, standing_lines
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
 from domain.learning.commands import AddNote, LogSession, UndoLastSession
@@ -33,6 +34,7 @@ async def done(req: Request) -> Reply:
         f"{streak_words(result.streak)} · {result.sessions_completed}/{result.total_sessions} "
         f"{bar(result.sessions_completed, result.total_sessions)}",
     ]
+    lines += habit_lines(result.frozen_days, result.freezes_held, result.vacation_ended)
     if result.note_saved:
         lines.append("📝 Note saved.")
     if result.curriculum_completed:
@@ -65,9 +67,11 @@ async def progress(req: Request) -> Reply:
     if not report.curricula:
         return Reply(NO_CURRICULUM)
     daily = daily_streak_words(report.daily_streak)
-    if report.daily_at_risk:
+    if report.daily_at_risk and report.freezes_held:
+        daily += " · a session today keeps your freezes"
+    elif report.daily_at_risk:
         daily += " · ⚠️ it ends tonight unless you do a session today"
-    blocks = [daily]
+    blocks = ["\n".join([daily, *standing_lines(report)])]
     for item in report.curricula:
         c, p = item.curriculum, item.curriculum.progress
         lines = [

@@ -17,7 +17,14 @@ from uuid import UUID
 
 from bot.handlers.accounts.retention import inactive_notice
 from bot.handlers.base import Context, Reply
-from bot.handlers.formatting import duration, local_time, money, plural, schedule_standing
+from bot.handlers.formatting import (
+    duration,
+    local_time,
+    money,
+    plural,
+    schedule_standing,
+    week_bar,
+)
 from bot.handlers.marketplace import admin
 from bot.handlers.marketplace.booking_card import booking_card
 from bot.handlers.marketplace.booking_messages import relayed_notice
@@ -95,7 +102,7 @@ async def _expert_pending(ctx: Context, user_id: UUID, data: dict[str, Any]) -> 
 async def _study(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
     """A study reminder for local ``day``: the next session, unless already studied."""
     facts = await study_facts(user_id, date.fromisoformat(data["day"]), ctx.uow(), ctx.clock.now())
-    if facts.muted or facts.studied:
+    if facts.muted or facts.studied or facts.on_vacation:
         return None
     if facts.curriculum_title is None or facts.next_session is None:
         return None  # nothing active to study: no nagging
@@ -118,11 +125,28 @@ async def _study(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | N
 async def _streak(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
     """A streak warning for local ``day``, if the streak would end with it."""
     facts = await study_facts(user_id, date.fromisoformat(data["day"]), ctx.uow(), ctx.clock.now())
-    if facts.muted or facts.studied or not facts.at_risk:
+    if facts.muted or facts.studied or facts.on_vacation or not facts.at_risk:
         return None
+    if facts.freezes_held:
+        return Reply(
+            f"🔥 Your {facts.streak}-day streak needs a session today, or it uses one of your "
+            f"{plural(facts.freezes_held, 'streak freeze')}. Log a session with /done."
+        )
     return Reply(
         f"🔥 Your {facts.streak}-day streak ends tonight unless you study today. "
         "Log a session with /done."
+    )
+
+
+async def _goal(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
+    """The weekly goal at risk, on the week's reminder day (two days before it ends)."""
+    facts = await study_facts(user_id, date.fromisoformat(data["day"]), ctx.uow(), ctx.clock.now())
+    week = facts.week
+    if facts.muted or week is None or not facts.goal_reminder_day or not week.at_risk:
+        return None
+    return Reply(
+        f"🎯 Two days left this week: {week_bar(week)}. "
+        f"{week.goal - week.done} {week.unit} to go; /done logs a session."
     )
 
 
@@ -154,6 +178,7 @@ async def _backup_alert(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Re
 RENDERERS: dict[Kind, Renderer] = {
     Kind.STUDY_REMINDER: _study,
     Kind.STREAK_REMINDER: _streak,
+    Kind.GOAL_REMINDER: _goal,
     Kind.BOOKING_REMINDER: _booking_reminder,
     Kind.BOOKING_REQUESTED: _booking("📨 New booking request — confirm or decline:"),
     Kind.BOOKING_CONFIRM: _booking("✅ Your booking is confirmed:"),

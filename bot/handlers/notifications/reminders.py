@@ -43,6 +43,13 @@ async def _show(req: Request, prefs: NotificationPreferences, zone: str, *, edit
         f"📚 Study reminder: {'on at ' + every if study.enabled else 'off'}",
         f"🔥 Streak at risk: {'on at ' + _clock(streak.at) if streak.enabled else 'off'}",
         f"📅 Booking reminders: {'on, ' + before + ' before' if bookings.enabled else 'off'}",
+        "🎯 Weekly goal at risk: "
+        + (
+            f"on at {_clock(prefs.goal.at)}, two days before the week ends"
+            if prefs.goal.enabled
+            else "off"
+        )
+        + " (/goal sets the goal)",
         "🌙 Quiet hours: "
         + (f"{_clock(prefs.quiet.start)}–{_clock(prefs.quiet.end)}" if prefs.quiet else "none"),
         f"📨 Sent to: {prefs.platform.title() if prefs.platform else 'where you last wrote'}",
@@ -60,6 +67,7 @@ async def _show(req: Request, prefs: NotificationPreferences, zone: str, *, edit
         toggle("Study " + ("off" if study.enabled else "on"), "study"),
         toggle("Streak " + ("off" if streak.enabled else "on"), "streak"),
         toggle("Bookings " + ("off" if bookings.enabled else "on"), "bookings"),
+        toggle("Goal " + ("off" if prefs.goal.enabled else "on"), "goal"),
     ]
     if prefs.quiet:
         buttons.append(toggle("No quiet hours", "quiet"))
