@@ -33,7 +33,7 @@ class SqlHabitRepository(_Repository):
         statement = insert(StudyHabitsRow).values(user_id=user_id, **values)
         await self._session.execute(
             statement.on_conflict_do_update(
-                index_elements=[StudyHabitsRow.user_id], set_={**values, "updated_at": func.now()}
+                index_elements=[StudyHabitsRow.user_id], set_=values
             )
         )
 

@@ -44,7 +44,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint(
-            "ends_on >= starts_on OR ended_early_at IS NOT NULL", name="ck_vacations_range"
+            "ends_on >= starts_on OR ended_early_at IS NOT NULL", name="range"
         ),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name="fk_vacations_user_id", ondelete="CASCADE"
@@ -64,22 +64,26 @@ def upgrade() -> None:
             server_default=sa.text("now()"),
             nullable=False,
         ),
-        sa.CheckConstraint("week_starts BETWEEN 0 AND 6", name="ck_study_habits_week_starts"),
+        sa.CheckConstraint("week_starts BETWEEN 0 AND 6", name="week_starts"),
         sa.CheckConstraint(
-            "goal_minutes IS NULL OR goal_sessions IS NULL", name="ck_study_habits_one_goal"
+            "goal_minutes IS NULL OR goal_sessions IS NULL", name="one_goal"
         ),
         sa.CheckConstraint(
             "goal_minutes IS NULL OR goal_minutes BETWEEN 1 AND 10080",
-            name="ck_study_habits_goal_minutes",
+            name="goal_minutes",
         ),
         sa.CheckConstraint(
             "goal_sessions IS NULL OR goal_sessions BETWEEN 1 AND 100",
-            name="ck_study_habits_goal_sessions",
+            name="goal_sessions",
         ),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name="fk_study_habits_user_id", ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("user_id", name="pk_study_habits"),
+    )
+    op.execute(
+        "CREATE TRIGGER trg_study_habits_updated_at BEFORE UPDATE ON study_habits "
+        "FOR EACH ROW EXECUTE FUNCTION set_updated_at()"
     )
     op.create_index(
         "idx_sessions_completed_days",
@@ -91,6 +95,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("idx_sessions_completed_days", table_name="sessions")
+    op.execute("DROP TRIGGER trg_study_habits_updated_at ON study_habits")
     op.drop_table("study_habits")
     op.drop_index("idx_vacations_user_id", table_name="vacations")
     op.drop_table("vacations")

@@ -182,6 +182,18 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("archived_user_notes", "updated_at"): (TIMESTAMPTZ, True, None),
     ("cache_changes", "xid"): ("xid8", False, "pg_current_xact_id()"),  # 0015
     ("cache_changes", "payload"): ("text", False, None),
+    # 0017: vacations and weekly goals
+    ("vacations", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("vacations", "user_id"): ("uuid", False, None),
+    ("vacations", "starts_on"): ("date", False, None),
+    ("vacations", "ends_on"): ("date", False, None),
+    ("vacations", "ended_early_at"): (TIMESTAMPTZ, True, None),
+    ("vacations", "created_at"): (TIMESTAMPTZ, False, NOW),
+    ("study_habits", "user_id"): ("uuid", False, None),
+    ("study_habits", "goal_minutes"): ("integer", True, None),
+    ("study_habits", "goal_sessions"): ("integer", True, None),
+    ("study_habits", "week_starts"): ("smallint", False, "0"),
+    ("study_habits", "updated_at"): (TIMESTAMPTZ, False, NOW),
 }
 
 ADDED_INDEXES = {
@@ -254,6 +266,13 @@ ADDED_INDEXES = {
     "idx_cache_changes_xid": (  # 0015
         "CREATE INDEX idx_cache_changes_xid ON public.cache_changes USING btree (xid)"
     ),
+    "idx_vacations_user_id": (  # 0017
+        "CREATE INDEX idx_vacations_user_id ON public.vacations USING btree (user_id, starts_on)"
+    ),
+    "idx_sessions_completed_days": (
+        "CREATE INDEX idx_sessions_completed_days ON public.sessions USING btree "
+        "(curriculum_id, completed_local_date) WHERE (completed_local_date IS NOT NULL)"
+    ),
 }
 
 # Constraints that have no counterpart (same table, kind and definition) in the seed.
@@ -317,6 +336,16 @@ ADDED_CONSTRAINTS = {
     "pk_archived_user_notes",
     "fk_archived_user_notes_user_id",
     "fk_archived_user_notes_session_id",
+    # 0017
+    "pk_vacations",
+    "fk_vacations_user_id",
+    "ck_vacations_range",
+    "pk_study_habits",
+    "fk_study_habits_user_id",
+    "ck_study_habits_week_starts",
+    "ck_study_habits_one_goal",
+    "ck_study_habits_goal_minutes",
+    "ck_study_habits_goal_sessions",
 }
 
 # The names the seed gives in its "Foreign Key Constraints" block.

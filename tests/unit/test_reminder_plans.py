@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.notifications.model import BOOKING, STREAK, STUDY
+from domain.notifications.model import BOOKING, GOAL, STREAK, STUDY
 from domain.notifications.planning import (
     DAILY_SWITCHES,
     LATE_AFTER,
@@ -123,6 +123,7 @@ def test_the_daily_switches_are_the_preference_models_own_defaults() -> None:
     assert {(s.kind, s.section, s.default) for s in DAILY_SWITCHES} == {
         (STUDY, "study", defaults.study.enabled),
         (STREAK, "streak", defaults.streak.enabled),
+        (GOAL, "goal", defaults.goal.enabled),
     }
     changed = NotificationPreferences(study={"enabled": not defaults.study.enabled})
     assert daily_switches(changed)[0].default is not defaults.study.enabled
@@ -136,3 +137,16 @@ def test_each_daily_switch_names_the_section_that_turns_its_reminder_on_and_off(
                 USER, BERLIN, prefs(**{switch.section: {"enabled": enabled}}), after
             )
             assert (switch.kind in {p.kind for p in planned}) is enabled, switch
+
+
+def test_the_goal_reminder_is_planned_only_once_switched_on_and_keeps_clear_of_quiet_hours() -> (
+    None
+):
+    after = datetime(2026, 6, 1, 8, 0, tzinfo=UTC)
+    assert GOAL not in {p.kind for p in daily_reminders(USER, BERLIN, prefs(), after)}
+    quiet = prefs(goal={"enabled": True, "at": "18:00"}, quiet={"start": "17:00", "end": "07:00"})
+    (goal,) = [p for p in daily_reminders(USER, BERLIN, quiet, after) if p.kind == GOAL]
+    assert local(goal.due_at) == "2026-06-01 16:59"  # after them is tomorrow: before them
+    muted = prefs(goal={"enabled": True}, muted_until="2026-06-10T00:00:00+00:00")
+    (later,) = [p for p in daily_reminders(USER, BERLIN, muted, after) if p.kind == GOAL]
+    assert later.due_at > datetime(2026, 6, 10, tzinfo=UTC)
