@@ -32,9 +32,7 @@ class SqlHabitRepository(_Repository):
         }
         statement = insert(StudyHabitsRow).values(user_id=user_id, **values)
         await self._session.execute(
-            statement.on_conflict_do_update(
-                index_elements=[StudyHabitsRow.user_id], set_=values
-            )
+            statement.on_conflict_do_update(index_elements=[StudyHabitsRow.user_id], set_=values)
         )
 
     async def vacations(self, user_id: UUID) -> list[Vacation]:

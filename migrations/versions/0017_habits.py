@@ -43,9 +43,7 @@ def upgrade() -> None:
             server_default=sa.text("now()"),
             nullable=False,
         ),
-        sa.CheckConstraint(
-            "ends_on >= starts_on OR ended_early_at IS NOT NULL", name="range"
-        ),
+        sa.CheckConstraint("ends_on >= starts_on OR ended_early_at IS NOT NULL", name="range"),
         sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name="fk_vacations_user_id", ondelete="CASCADE"
         ),
@@ -65,9 +63,7 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.CheckConstraint("week_starts BETWEEN 0 AND 6", name="week_starts"),
-        sa.CheckConstraint(
-            "goal_minutes IS NULL OR goal_sessions IS NULL", name="one_goal"
-        ),
+        sa.CheckConstraint("goal_minutes IS NULL OR goal_sessions IS NULL", name="one_goal"),
         sa.CheckConstraint(
             "goal_minutes IS NULL OR goal_minutes BETWEEN 1 AND 10080",
             name="goal_minutes",

@@ -1,0 +1,237 @@
+"""Fair streaks and weekly goals end to end: vacations pause reminders and end with /done, a
+freeze covers a missed day and is announced, the goal reminder comes only when the goal is at
+risk, and the learner's week starts on their day, in their zone, across DST."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.bootstrap import bootstrap
+from bot.handlers.router import Dispatcher
+from bot.worker import NotificationWorker
+from tests.integration.test_reminder_delivery import Phone
+from tests.support import FakeClock, Learner, private_database
+
+
+@pytest.fixture(scope="module")
+async def engine(server_url: str) -> AsyncIterator[AsyncEngine]:
+    """This module's own database: the workers here claim every due row."""
+    async with private_database(server_url) as engine:
+        yield engine
+
+
+def utc(text_: str) -> datetime:
+    return datetime.fromisoformat(text_).replace(tzinfo=UTC)
+
+
+class World:
+    """A dispatcher, a worker with a recording phone, and a clock the test moves."""
+
+    def __init__(self, engine: AsyncEngine, start: datetime) -> None:
+        self.engine = engine
+        self.clock = FakeClock(start)
+        self.dispatcher: Dispatcher = bootstrap(engine, clock=self.clock)
+        self.phone = Phone(self.clock)
+        self.worker = NotificationWorker(self.dispatcher.ctx, {"terminal": self.phone})
+
+    async def learner(self, zone: str, *lines: str) -> Learner:
+        person = Learner(self.dispatcher)
+        await person.say(f"/timezone {zone}")
+        for line in lines:
+            await person.say(line)
+        return person
+
+    async def user_id(self, person: Learner) -> uuid.UUID:
+        async with self.engine.connect() as conn:
+            return await conn.scalar(
+                text("SELECT user_id FROM platform_identities WHERE external_id = :n"),
+                {"n": person.name},
+            )
+
+    async def pending(self, person: Learner) -> list[datetime]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT due_at FROM notifications WHERE user_id = :u AND status = 'pending'"
+                    " ORDER BY due_at"
+                ),
+                {"u": await self.user_id(person)},
+            )
+            return [due for (due,) in rows]
+
+    async def live_until(self, person: Learner, until: datetime) -> None:
+        """Jump to each of the person's due notifications in turn until ``until``."""
+        while (due := await self.pending(person)) and due[0] <= until:
+            self.clock.set(max(self.clock.now(), due[0]))
+            await self.worker.drain()
+        self.clock.set(max(self.clock.now(), until))
+        await self.worker.drain()
+
+    async def vacations(self, person: Learner) -> list[tuple[date, date, bool]]:
+        async with self.engine.connect() as conn:
+            rows = await conn.execute(
+                text(
+                    "SELECT starts_on, ends_on, ended_early_at IS NOT NULL FROM vacations"
+                    " WHERE user_id = :u ORDER BY starts_on"
+                ),
+                {"u": await self.user_id(person)},
+            )
+            return [(a, b, ended) for a, b, ended in rows]
+
+
+STUDYING = "/new Python | 40 | 30 | beginner"
+
+
+async def test_a_vacation_pauses_study_and_streak_reminders_and_keeps_the_streak(
+    engine: AsyncEngine,
+) -> None:
+    world = World(engine, utc("2026-06-01 08:00"))  # Monday, 10:00 in Berlin
+    ann = await world.learner("Europe/Berlin", STUDYING, "/remind 19:00", "/done")
+    world.clock.set(utc("2026-06-02 07:00"))  # Tuesday morning
+    said = await ann.say("/vacation 3d")
+    assert "Vacation from Tue 02 Jun to Thu 04 Jun (3 days" in said
+
+    await world.live_until(ann, utc("2026-06-05 20:00"))  # Friday 22:00 Berlin
+    study = [at for at, _ in world.phone.of(ann, "Time to study")]
+    streak = [at for at, _ in world.phone.of(ann, "streak")]
+    assert study == [utc("2026-06-05 17:00")]  # Tuesday to Thursday: paused
+    assert streak == [utc("2026-06-05 18:00")]
+    assert "1-day streak" in world.phone.of(ann, "streak")[0][1]
+    assert "Daily streak: 1 day" in await ann.say("/progress")  # neither grew nor broke
+
+
+async def test_a_vacation_cannot_start_in_the_past_and_a_vacation_today_does_not_save_yesterday(
+    engine: AsyncEngine,
+) -> None:
+    world = World(engine, utc("2026-06-01 08:00"))
+    ann = await world.learner("Europe/Berlin", STUDYING, "/done")
+    world.clock.set(utc("2026-06-03 08:00"))  # Wednesday: Tuesday was missed
+    refused = await ann.say("/vacation 2026-06-02 to 2026-06-05")
+    assert "can't start in the past" in refused
+    assert await world.vacations(ann) == []
+    await ann.say("/vacation 3d")
+    assert "no streak yet" in await ann.say("/progress")  # Tuesday is not forgiven
+
+
+async def test_done_during_a_vacation_ends_it_and_says_so(engine: AsyncEngine) -> None:
+    world = World(engine, utc("2026-06-01 08:00"))
+    ann = await world.learner("Europe/Berlin", STUDYING, "/done", "/vacation 5d")
+    assert await world.vacations(ann) == [(date(2026, 6, 1), date(2026, 6, 5), False)]
+    world.clock.set(utc("2026-06-03 08:00"))  # Wednesday
+    done = await ann.say("/done")
+    assert "that session ended your vacation" in done and "2-day streak" in done
+    assert await world.vacations(ann) == [(date(2026, 6, 1), date(2026, 6, 2), True)]
+    assert "Vacation" not in await ann.say("/progress")
+    world.clock.set(utc("2026-06-04 08:00"))
+    assert "ended your vacation" not in await ann.say("/done")  # said once
+    await world.live_until(ann, utc("2026-06-05 20:00"))
+    assert [at for at, _ in world.phone.of(ann, "streak")] == [utc("2026-06-05 18:00")]
+
+
+async def test_vacation_off_ends_it_and_reminders_come_back(engine: AsyncEngine) -> None:
+    world = World(engine, utc("2026-06-01 08:00"))
+    ann = await world.learner(
+        "Europe/Berlin", STUDYING, "/done", "/vacation 2026-06-02 to 2026-06-09"
+    )
+    world.clock.set(utc("2026-06-03 08:00"))
+    assert "Vacation over" in await ann.say("/vacation off")
+    assert await world.vacations(ann) == [(date(2026, 6, 2), date(2026, 6, 2), True)]
+    assert "no vacation" in await ann.say("/vacation off")
+    await world.live_until(ann, utc("2026-06-03 20:00"))
+    assert [at for at, _ in world.phone.of(ann, "streak")] == [utc("2026-06-03 18:00")]
+
+
+async def test_a_freeze_covers_a_missed_day_and_the_next_replies_say_so(
+    engine: AsyncEngine,
+) -> None:
+    world = World(engine, utc("2026-06-01 08:00"))  # Monday
+    ann = await world.learner("Europe/Berlin", STUDYING)
+    for _ in range(7):  # Monday 1 to Sunday 7 June
+        await ann.say("/done")
+        world.clock.advance(days=1)
+    assert "1 streak freeze held" in await ann.say("/progress")
+    world.clock.advance(days=1)  # Monday 8 June missed: now Tuesday 9 June
+    report = await ann.say("/progress")
+    assert "A streak freeze covered Monday" in report and "Daily streak: 7 days" in report
+    assert "No streak freeze held" in report
+    done = await ann.say("/done")
+    assert "A streak freeze covered Monday" in done and "8-day streak" in done
+    world.clock.advance(days=1)
+    assert "covered" not in await ann.say("/done")  # announced once
+    assert "9-day streak" in ann.last[0].text
+
+
+async def test_without_a_freeze_the_streak_warning_says_it_ends_and_with_one_it_is_covered(
+    engine: AsyncEngine,
+) -> None:
+    world = World(engine, utc("2026-06-01 08:00"))
+    ann = await world.learner("Europe/Berlin", STUDYING)
+    for _ in range(7):
+        await ann.say("/done")
+        world.clock.advance(days=1)
+    await world.live_until(ann, utc("2026-06-08 20:00"))  # Monday 8 June, nothing done yet
+    (warning,) = [text_ for _, text_ in world.phone.of(ann, "streak")]
+    assert "or it uses one of your 1 streak freeze" in warning
+
+
+async def goal_reminders(world: World, person: Learner) -> list[tuple[datetime, str]]:
+    return world.phone.of(person, "🎯")
+
+
+async def test_the_goal_reminder_comes_two_days_before_the_week_ends_only_when_at_risk(
+    engine: AsyncEngine,
+) -> None:
+    world = World(engine, utc("2026-06-01 06:00"))  # Monday 08:00 in Berlin
+    behind = await world.learner("Europe/Berlin", STUDYING, "/goal 150m", "/done 30")
+    on_track = await world.learner("Europe/Berlin", STUDYING, "/goal 150m", "/done 110")
+    await world.live_until(behind, utc("2026-06-07 21:00"))
+    await world.live_until(on_track, utc("2026-06-07 21:00"))
+    sent = await goal_reminders(world, behind)
+    assert [at for at, _ in sent] == [utc("2026-06-06 16:00")]  # Saturday 18:00 Berlin
+    assert "30/150 min" in sent[0][1] and "120 min to go" in sent[0][1]
+    assert await goal_reminders(world, on_track) == []  # 110 of 150 by Saturday: on pace
+
+
+async def test_the_goal_reminder_keeps_quiet_hours_mute_and_its_switch(
+    engine: AsyncEngine,
+) -> None:
+    world = World(engine, utc("2026-06-01 06:00"))
+    quiet = await world.learner(
+        "Europe/Berlin", STUDYING, "/goal 4 sessions", "/quiet 17:00-23:00"
+    )
+    muted = await world.learner("Europe/Berlin", STUDYING, "/goal 4 sessions", "/mute 7d")
+    off = await world.learner("Europe/Berlin", STUDYING, "/goal 4 sessions")
+    assert "Weekly goal at risk: on at 18:00" in await off.say("/settings")
+    assert "Weekly goal at risk: off" in await off.press("Goal off")
+    assert "Goal on" in off.buttons()
+    for person in (quiet, muted, off):
+        await world.live_until(person, utc("2026-06-07 21:00"))
+    (sent,) = await goal_reminders(world, quiet)
+    assert sent[0] == utc("2026-06-06 21:00")  # after the quiet hours, still Saturday
+    assert "0/4 sessions" in sent[1]
+    assert await goal_reminders(world, muted) == []
+    assert await goal_reminders(world, off) == []
+
+
+async def test_the_week_starts_on_the_learners_day_in_their_zone_across_dst(
+    engine: AsyncEngine,
+) -> None:
+    # Berlin falls back on Sunday 25 October 2026 (03:00 CEST -> 02:00 CET). The week starts
+    # on Sunday: a session at 23:30 on Saturday is last week's, one at 00:30 on Sunday (CEST,
+    # still Saturday 22:30 in UTC) this week's.
+    world = World(engine, utc("2026-10-24 21:30"))  # Saturday 23:30 CEST
+    ann = await world.learner("Europe/Berlin", STUDYING, "/goal 2h", "/goal week starts sunday")
+    await ann.say("/done 45")
+    world.clock.set(utc("2026-10-24 22:30"))  # Sunday 00:30 CEST
+    await ann.say("/done 30")
+    report = await ann.say("/progress")
+    assert "This week (Sun 25 Oct – Sat 31 Oct): ▓▓░░░░░░░░ 30/120 min" in report
+    await world.live_until(ann, utc("2026-10-31 22:00"))
+    sent = await goal_reminders(world, ann)
+    assert [at for at, _ in sent] == [utc("2026-10-30 17:00")]  # Friday 18:00 CET
