@@ -235,3 +235,31 @@ async def test_the_week_starts_on_the_learners_day_in_their_zone_across_dst(
     await world.live_until(ann, utc("2026-10-31 22:00"))
     sent = await goal_reminders(world, ann)
     assert [at for at, _ in sent] == [utc("2026-10-30 17:00")]  # Friday 18:00 CET
+
+
+async def test_vacation_and_goal_in_the_terminal_chat(engine: AsyncEngine) -> None:
+    # ``syllabot chat`` reading piped lines, as a person at the terminal would type them.
+    import io
+
+    from bot.adapters.terminal import TerminalChat
+
+    world = World(engine, utc("2026-06-03 10:00"))  # Wednesday
+    out = io.StringIO()
+    lines = "\n".join(
+        [
+            "/timezone Europe/Berlin",
+            STUDYING,
+            "/goal 2h",
+            "/done 45",
+            "/vacation 2026-06-10 to 2026-06-12",
+            "/progress",
+            "/vacation yesterday",
+        ]
+    )
+    chat = TerminalChat(world.dispatcher, "terminal-habits", stdin=io.StringIO(lines), stdout=out)
+    await chat.run()
+    shown = out.getvalue()
+    assert "🎯 Goal set: 2 h a week (weeks start on Monday)" in shown
+    assert "🏖 Vacation from Wed 10 Jun to Fri 12 Jun (3 days" in shown
+    assert "🎯 This week (Mon 01 Jun – Sun 07 Jun): ▓▓▓▓░░░░░░ 45/120 min" in shown
+    assert "Usage: /vacation 5d" in shown
