@@ -36,19 +36,8 @@ COMPLETION_CONTEXT = DriverStatement(
            c.session_duration, p.sessions_completed, p.total_time_spent, p.current_streak,
            p.last_session_date, p.last_session_local_date,
            s.id AS session_id, s.session_number, s.title AS session_title,
-           ARRAY(SELECT DISTINCT d.completed_local_date FROM sessions d
-                  WHERE d.curriculum_id = c.id AND d.completed_local_date IS NOT NULL)
-             AS plan_days,
-           ARRAY(SELECT d.completed_local_date FROM sessions d
-                   JOIN curricula dc ON dc.id = d.curriculum_id
-                  WHERE dc.user_id = u.id AND d.completed_local_date IS NOT NULL
-                  GROUP BY 1 ORDER BY 1 DESC LIMIT 1000) AS study_days,
-           ARRAY(SELECT v.starts_on FROM vacations v WHERE v.user_id = u.id
-                  ORDER BY v.starts_on DESC, v.id LIMIT 50) AS vacation_starts,
-           ARRAY(SELECT v.ends_on FROM vacations v WHERE v.user_id = u.id
-                  ORDER BY v.starts_on DESC, v.id LIMIT 50) AS vacation_ends,
-           ARRAY(SELECT v.ended_early_at FROM vacations v WHERE v.user_id = u.id
-                  ORDER BY v.starts_on DESC, v.id LIMIT 50) AS vacation_ended
+           days.study_days, days.plan_days, vac.vacation_starts, vac.vacation_ends,
+           vac.vacation_ended_at
       FROM users u
       JOIN curricula c ON c.id = """
     + CURRENT_CURRICULUM
@@ -58,6 +47,21 @@ COMPLETION_CONTEXT = DriverStatement(
             SELECT id, session_number, title FROM sessions
              WHERE curriculum_id = c.id AND completed_at IS NULL
              ORDER BY session_number LIMIT 1) s ON true
+      -- the streaks' inputs: the learner's latest study days (any plan, and this plan's)...
+      LEFT JOIN LATERAL (
+            SELECT coalesce(array_agg(day), '{}') AS study_days,
+                   coalesce(array_agg(day) FILTER (WHERE mine), '{}') AS plan_days
+              FROM (SELECT d.completed_local_date AS day, bool_or(d.curriculum_id = c.id) AS mine
+                      FROM sessions d JOIN curricula dc ON dc.id = d.curriculum_id
+                     WHERE dc.user_id = u.id AND d.completed_local_date IS NOT NULL
+                     GROUP BY 1 ORDER BY 1 DESC LIMIT 1000) latest) days ON true
+      -- ... and vacations
+      LEFT JOIN LATERAL (
+            SELECT coalesce(array_agg(v.starts_on), '{}') AS vacation_starts,
+                   coalesce(array_agg(v.ends_on), '{}') AS vacation_ends,
+                   coalesce(array_agg(v.ended_early_at), '{}') AS vacation_ended_at
+              FROM (SELECT starts_on, ends_on, ended_early_at FROM vacations
+                     WHERE user_id = u.id ORDER BY starts_on DESC, id LIMIT 50) v) vac ON true
      WHERE u.id = :user_id
     """
 )

@@ -31,6 +31,14 @@ _PROFILE = text(
          FROM users WHERE id = :u"""
 )
 _PREFERENCES = text("SELECT notification_preferences FROM users WHERE id = :u")
+_HABITS = text(  # 0017
+    "SELECT goal_minutes, goal_sessions, week_starts, updated_at FROM study_habits"
+    " WHERE user_id = :u"
+)
+_VACATIONS = text(
+    "SELECT starts_on, ends_on, ended_early_at, created_at FROM vacations WHERE user_id = :u"
+    " ORDER BY starts_on"
+)
 _IDENTITIES = text(
     """SELECT platform, external_id, chat_id, display_name, created_at, updated_at, blocked_at
          FROM platform_identities WHERE user_id = :u ORDER BY created_at, platform"""
@@ -231,6 +239,8 @@ class SqlDataRightsRepository:
             "feedback_received": await self._rows(_FEEDBACK_RECEIVED, u=u),
             "commissions": await self._rows(_COMMISSIONS, u=u),
             "expert_profile": expert,
+            "study_habits": next(iter(await self._rows(_HABITS, u=u)), None),
+            "vacations": await self._rows(_VACATIONS, u=u),
         }
 
     async def study_sessions(self, user_id: UUID) -> list[StudySession]:

@@ -214,7 +214,7 @@ class SqlCurriculumRepository(_Repository):
                 for first, last, ended in zip(
                     row["vacation_starts"],
                     row["vacation_ends"],
-                    row["vacation_ended"],
+                    row["vacation_ended_at"],
                     strict=True,
                 )
             ),

@@ -263,3 +263,31 @@ async def test_vacation_and_goal_in_the_terminal_chat(engine: AsyncEngine) -> No
     assert "🏖 Vacation from Wed 10 Jun to Fri 12 Jun (3 days" in shown
     assert "🎯 This week (Mon 01 Jun – Sun 07 Jun): ▓▓▓▓░░░░░░ 45/120 min" in shown
     assert "Usage: /vacation 5d" in shown
+
+
+async def test_the_export_holds_the_goal_and_the_vacations_and_deleting_removes_them(
+    engine: AsyncEngine,
+) -> None:
+    from db.uow import SqlAlchemyUnitOfWork
+    from domain.accounts.data_rights import export_data
+
+    world = World(engine, utc("2026-06-01 08:00"))
+    ann = await world.learner("Europe/Berlin", STUDYING, "/goal 3 sessions", "/vacation 2d")
+    data = await export_data(await world.user_id(ann), SqlAlchemyUnitOfWork(engine), world.clock)
+    habits = data.document["study_habits"]
+    assert (habits["goal_minutes"], habits["goal_sessions"], habits["week_starts"]) == (None, 3, 0)
+    assert [(v["starts_on"], v["ends_on"]) for v in data.document["vacations"]] == [
+        (date(2026, 6, 1), date(2026, 6, 2))
+    ]
+    gone = await world.user_id(ann)
+    await ann.say("/delete_me")
+    await ann.press("🗑 Delete everything")
+    async with engine.connect() as conn:
+        left = await conn.scalar(
+            text(
+                "SELECT (SELECT count(*) FROM vacations WHERE user_id = :u)"
+                " + (SELECT count(*) FROM study_habits WHERE user_id = :u)"
+            ),
+            {"u": gone},
+        )
+    assert left == 0
