@@ -28,10 +28,7 @@ MAX_GOAL_MINUTES = 7 * 24 * 60
 MAX_GOAL_SESSIONS = 100
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
-GOAL_USAGE = (
-    "Usage: /goal 150m, /goal 2h, /goal 4 sessions, /goal off, "
-    "or /goal week starts sunday (the day your week begins)"
-)
+GOAL_USAGE = "Usage: /goal 150m | 2h | 4 sessions | off, or /goal week starts sunday"
 VACATION_USAGE = (
     "Usage: /vacation 5d (from today), /vacation 2026-12-20 to 2026-12-27, or /vacation off"
 )

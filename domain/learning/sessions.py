@@ -249,7 +249,10 @@ def _standing(
     return CurriculumProgress(
         curriculum,
         streak=state.length,
-        at_risk=curriculum.status is CurriculumStatus.ACTIVE and state.at_risk,
+        # a held freeze would cover today: the plan's streak does not end tonight
+        at_risk=curriculum.status is CurriculumStatus.ACTIVE
+        and state.at_risk
+        and not state.freezes_held,
         schedule=None
         if curriculum.schedule is None
         else schedule.standing(
