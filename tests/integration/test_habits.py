@@ -291,3 +291,14 @@ async def test_the_export_holds_the_goal_and_the_vacations_and_deleting_removes_
             {"u": gone},
         )
     assert left == 0
+
+
+async def test_done_on_the_first_day_of_a_vacation_leaves_it_covering_no_day(
+    engine: AsyncEngine,
+) -> None:
+    world = World(engine, utc("2026-06-01 08:00"))
+    ann = await world.learner("Europe/Berlin", STUDYING, "/vacation 3d")
+    assert "ended your vacation" in await ann.say("/done")
+    assert await world.vacations(ann) == [(date(2026, 6, 1), date(2026, 5, 31), True)]
+    report = await ann.say("/progress")
+    assert "Vacation" not in report and "Daily streak: 1 day" in report
