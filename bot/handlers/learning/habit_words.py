@@ -20,10 +20,10 @@ def covered_words(days: Iterable[date]) -> str | None:
 
 
 def freezes_words(held: int) -> str:
-    """ "❄️ 1 streak freeze held (max 2)"."""
+    """ "1 streak freeze held (max 2; ...)"."""
     if not held:
-        return "❄️ No streak freeze held (you earn one for every 7 days in a row, up to 2)"
-    return f"❄️ {plural(held, 'streak freeze')} held (max 2; one covers a missed day)"
+        return "No streak freeze held (you earn one for every 7 days in a row, up to 2)"
+    return f"{plural(held, 'streak freeze')} held (max 2; one covers a missed day)"
 
 
 def habit_lines(frozen: Iterable[date], held: int, vacation_ended: bool) -> list[str]:
@@ -31,7 +31,7 @@ def habit_lines(frozen: Iterable[date], held: int, vacation_ended: bool) -> list
     lines = []
     covered = covered_words(frozen)
     if covered:
-        lines.append(f"{covered} {freezes_words(held)}.")
+        lines.append(f"{covered} {freezes_words(held)}.")  # "... covered Tuesday. No streak..."
     if vacation_ended:
         lines.append("🏁 Welcome back: that session ended your vacation.")
     return lines
@@ -43,7 +43,7 @@ def standing_lines(report: ProgressReport) -> list[str]:
     covered = covered_words(report.frozen_days)
     if covered:
         lines.append(covered)
-    lines.append(freezes_words(report.freezes_held))
+    lines.append(f"❄️ {freezes_words(report.freezes_held)}")
     vacation = report.vacation
     if vacation is not None:
         span = f"{vacation.starts_on:%a %d %b} to {vacation.ends_on:%a %d %b}"
