@@ -6,7 +6,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from domain.learning.model import ScheduleStanding, WeekStanding
+from domain.habits.model import WeekStanding
+from domain.learning.model import ScheduleStanding
 from domain.shared.text import plural
 
 __all__ = [

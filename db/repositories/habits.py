@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from db.models import CurriculumRow, SessionRow, StudyHabitsRow, VacationRow
 from db.tx import _Repository
-from domain.learning.model import StudyHabits, Vacation
+from domain.habits.model import StudyHabits, Vacation
 
 KEPT_VACATIONS = 50
 STUDY_DAYS = 1000  # the learner's latest study days a streak is computed from

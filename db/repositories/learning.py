@@ -30,6 +30,7 @@ from db.repositories.completion_sql import (
     REVERT_COMPLETION,
 )
 from db.tx import _Repository, sqlstate_of
+from domain.habits.model import StudyHistory, Vacation
 from domain.learning.model import (
     Completion,
     CompletionContext,
@@ -44,7 +45,6 @@ from domain.learning.model import (
     StudySchedule,
     StudySession,
     StudyTally,
-    Vacation,
 )
 from domain.shared.errors import NotFound
 
@@ -207,16 +207,18 @@ class SqlCurriculumRepository(_Repository):
             next_session_id=row["session_id"],
             next_session_number=row["session_number"],
             next_session_title=row["session_title"],
-            plan_days=tuple(row["plan_days"]),
-            study_days=tuple(row["study_days"]),
-            vacations=tuple(
-                Vacation(first, last, ended)
-                for first, last, ended in zip(
-                    row["vacation_starts"],
-                    row["vacation_ends"],
-                    row["vacation_ended_at"],
-                    strict=True,
-                )
+            history=StudyHistory(
+                plan_days=tuple(row["plan_days"]),
+                study_days=tuple(row["study_days"]),
+                vacations=tuple(
+                    Vacation(first, last, ended)
+                    for first, last, ended in zip(
+                        row["vacation_starts"],
+                        row["vacation_ends"],
+                        row["vacation_ended_at"],
+                        strict=True,
+                    )
+                ),
             ),
         )
 

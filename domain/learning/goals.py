@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from domain.learning.model import StudyHabits, StudyTally, Vacation, WeekStanding
+from domain.habits.model import StudyHabits, Vacation, WeekStanding
+from domain.learning.model import StudyTally
 from domain.shared.errors import InvalidInput
 from domain.shared.timetext import read_days
 

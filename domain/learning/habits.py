@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from uuid import UUID
 
+from domain.habits.model import StudyHabits, Vacation
 from domain.learning import goals
 from domain.learning.commands import ChangeGoal, PlanVacation
-from domain.learning.model import StudyHabits, Vacation
 from domain.notifications import preferences
 from domain.notifications.services import replan_user
 from domain.shared import timezones

@@ -7,6 +7,8 @@ from datetime import date, datetime, time
 from enum import StrEnum
 from uuid import UUID
 
+from domain.habits.model import HabitNews, HabitStanding, StudyHistory
+
 
 class SkillLevel(StrEnum):
     BEGINNER = "beginner"
@@ -179,9 +181,7 @@ class CompletionContext:
     next_session_id: UUID | None
     next_session_number: int | None
     next_session_title: str | None
-    plan_days: tuple[date, ...] = ()  # local completion dates in this plan
-    study_days: tuple[date, ...] = ()  # ... and in any plan of the learner
-    vacations: tuple[Vacation, ...] = ()
+    history: StudyHistory = StudyHistory()  # the streaks' inputs, read with it
 
 
 @dataclass(frozen=True)
@@ -228,9 +228,7 @@ class SessionLogged:
     session_id: UUID | None = None  # for the how-did-it-go tap
     curriculum_id: UUID | None = None
     now_current: CurriculumOverview | None = None  # the plan current once this one is finished
-    frozen_days: tuple[date, ...] = ()  # missed days a streak freeze covered, since the last one
-    freezes_held: int = 0
-    vacation_ended: bool = False  # this session ended the learner's vacation early
+    habits: HabitNews = HabitNews()  # freezes used since the last session, a vacation ended
 
 
 @dataclass(frozen=True)
@@ -283,10 +281,7 @@ class ProgressReport:
     curricula: list[CurriculumProgress]
     daily_streak: int = 0  # days in a row with a session in any plan
     daily_at_risk: bool = False
-    freezes_held: int = 0
-    frozen_days: tuple[date, ...] = ()  # missed days a freeze covered since the last session
-    vacation: Vacation | None = None  # the one under way or the next one planned
-    week: WeekStanding | None = None  # against the weekly goal, if one is set
+    habits: HabitStanding = HabitStanding()  # freezes, vacation, the week against the goal
 
 
 @dataclass(frozen=True)
@@ -397,47 +392,3 @@ class SessionRated:
     review_number: int | None = None
     before: str | None = None  # the checkpoint (or next session) the review comes before
     already: bool = False  # the review was already in the plan
-
-
-@dataclass(frozen=True)
-class StreakState:
-    """A streak as it stands on a local day (``domain.learning.streaks.streak_state``)."""
-
-    length: int  # study days in the current streak; 0: no streak
-    freezes_held: int  # 0 to 2
-    frozen_days: tuple[date, ...]  # missed days of the current streak a freeze covered
-    last_day: date | None  # the latest study day
-    studied_today: bool
-    on_vacation: bool  # today is a vacation day
-    at_risk: bool  # a live streak that needs a session (or a freeze) today
-
-
-@dataclass(frozen=True)
-class Vacation:
-    """Local days ``starts_on`` to ``ends_on`` (inclusive) off; ended early at a moment."""
-
-    starts_on: date
-    ends_on: date
-    ended_early_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class StudyHabits:
-    """A learner's weekly goal (minutes or sessions, or none) and the weekday weeks start on."""
-
-    goal_minutes: int | None = None
-    goal_sessions: int | None = None
-    week_starts: int = 0  # 0 = Monday ... 6 = Sunday
-
-
-@dataclass(frozen=True)
-class WeekStanding:
-    """The learner's week against their goal (``domain.learning.goals.week_standing``)."""
-
-    starts_on: date
-    ends_on: date  # the week's last day
-    done: int  # minutes or sessions, as the goal counts
-    goal: int
-    unit: str  # "min" or "sessions"
-    elapsed_days: int  # whole days of the week before today, 0 to 6
-    at_risk: bool

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
+from domain.habits.model import StudyHabits, Vacation
 from domain.learning.model import (
     Completion,
     CompletionContext,
@@ -31,11 +32,9 @@ from domain.learning.model import (
     Plan,
     PlannedSession,
     SessionDraft,
-    StudyHabits,
     StudySchedule,
     StudySession,
     StudyTally,
-    Vacation,
 )
 
 

@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from uuid import UUID
 
+from domain.habits.model import HabitNews, HabitStanding
 from domain.learning import goals, schedule, streaks
 from domain.learning.commands import AddNote, LogSession, UndoLastSession
 from domain.learning.curricula import NO_CURRICULUM
@@ -92,9 +93,10 @@ async def _complete_next(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> Sess
     now = clock.now()
     today = timezones.local_date(now, context.timezone)
     progress = context.progress
-    off = streaks.vacation_days(context.vacations)
-    streak = streaks.streak_state([*context.plan_days, today], off, today).length
-    daily = streaks.streak_state([*context.study_days, today], off, today)
+    history = context.history
+    off = streaks.vacation_days(history.vacations)
+    streak = streaks.streak_state([*history.plan_days, today], off, today).length
+    daily = streaks.streak_state([*history.study_days, today], off, today)
     spent = cmd.minutes or context.session_minutes
     completed = progress.sessions_completed + 1
     finished = completed >= context.total_sessions
@@ -127,11 +129,13 @@ async def _complete_next(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> Sess
         note_saved=cmd.note is not None,
         session_id=context.next_session_id,
         curriculum_id=context.curriculum_id,
-        frozen_days=streaks.frozen_since(daily, context.study_days),
-        freezes_held=daily.freezes_held,
-        vacation_ended=any(  # the statement ended it (``record_completion``)
-            v.ended_early_at is None and v.starts_on <= today <= v.ends_on
-            for v in context.vacations
+        habits=HabitNews(
+            frozen_days=streaks.frozen_since(daily, history.study_days),
+            freezes_held=daily.freezes_held,
+            vacation_ended=any(  # the statement ended it (``record_completion``)
+                v.ended_early_at is None and v.starts_on <= today <= v.ends_on
+                for v in history.vacations
+            ),
         ),
     )
 
@@ -212,10 +216,14 @@ async def progress_report(user_id: UUID, uow: UnitOfWork, clock: Clock) -> Progr
         report,
         daily_streak=daily.length,
         daily_at_risk=daily.at_risk,
-        freezes_held=daily.freezes_held,
-        frozen_days=tuple(d for d in daily.frozen_days if daily.last_day and d > daily.last_day),
-        vacation=goals.vacation_now(vacations, today),
-        week=week,
+        habits=HabitStanding(
+            freezes_held=daily.freezes_held,
+            frozen_days=tuple(
+                d for d in daily.frozen_days if daily.last_day and d > daily.last_day
+            ),
+            vacation=goals.vacation_now(vacations, today),
+            week=week,
+        ),
     )
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
-from domain.learning.model import StreakState, Vacation
+from domain.habits.model import StreakState, Vacation
 
 ONE_DAY = timedelta(days=1)
 MAX_FREEZES = 2

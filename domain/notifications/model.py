@@ -10,7 +10,8 @@ from enum import StrEnum
 from typing import Any, Literal, get_args
 from uuid import UUID
 
-from domain.learning.model import ScheduleStanding, StudySession, WeekStanding
+from domain.habits.model import WeekStanding
+from domain.learning.model import ScheduleStanding, StudySession
 from domain.notifications.preferences import NotificationPreferences
 
 

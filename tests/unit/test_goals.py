@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.habits.model import StudyHabits
 from domain.learning import goals
 from domain.learning.goals import GoalChange, parse_goal, parse_vacation, week_standing
-from domain.learning.model import StudyHabits, StudyTally
+from domain.learning.model import StudyTally
 from domain.shared.errors import InvalidInput
 
 TODAY = date(2026, 12, 2)  # a Wednesday

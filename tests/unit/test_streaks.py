@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from domain.habits.model import StreakState, Vacation
 from domain.learning import streaks
-from domain.learning.model import StreakState, Vacation
 from domain.learning.streaks import MAX_FREEZES, streak_from_days, streak_state, vacation_days
 from domain.shared.timezones import local_date
 

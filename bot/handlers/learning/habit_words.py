@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from bot.handlers.formatting import plural, week_bar
-from domain.learning.model import ProgressReport
+from domain.habits.model import HabitNews, HabitStanding
 
 
 def covered_words(days: Iterable[date]) -> str | None:
@@ -26,18 +26,20 @@ def freezes_words(held: int) -> str:
     return f"{plural(held, 'streak freeze')} held (max 2; one covers a missed day)"
 
 
-def habit_lines(frozen: Iterable[date], held: int, vacation_ended: bool) -> list[str]:
+def habit_lines(news: HabitNews) -> list[str]:
     """The /done reply's lines: freezes just used, the vacation it ended."""
     lines = []
-    covered = covered_words(frozen)
+    covered = covered_words(news.frozen_days)
     if covered:
-        lines.append(f"{covered} {freezes_words(held)}.")  # "... covered Tuesday. No streak..."
-    if vacation_ended:
+        lines.append(
+            f"{covered} {freezes_words(news.freezes_held)}."
+        )  # "... covered Tuesday. No streak..."
+    if news.vacation_ended:
         lines.append("🏁 Welcome back: that session ended your vacation.")
     return lines
 
 
-def standing_lines(report: ProgressReport) -> list[str]:
+def standing_lines(report: HabitStanding) -> list[str]:
     """The /progress lines under the daily streak: freezes, vacation, the week's goal."""
     lines = []
     covered = covered_words(report.frozen_days)

@@ -6,10 +6,10 @@ from datetime import date
 
 from bot.handlers.base import Command, Handler, Reply, Request
 from bot.handlers.formatting import duration, plural
+from domain.habits.model import StudyHabits
 from domain.learning.commands import ChangeGoal, PlanVacation
 from domain.learning.goals import GOAL_USAGE, VACATION_USAGE, WEEKDAY_NAMES
 from domain.learning.habits import change_goal, get_habits, plan_vacation
-from domain.learning.model import StudyHabits
 
 
 def day_words(day: date) -> str:

@@ -34,7 +34,7 @@ async def done(req: Request) -> Reply:
         f"{streak_words(result.streak)} · {result.sessions_completed}/{result.total_sessions} "
         f"{bar(result.sessions_completed, result.total_sessions)}",
     ]
-    lines += habit_lines(result.frozen_days, result.freezes_held, result.vacation_ended)
+    lines += habit_lines(result.habits)
     if result.note_saved:
         lines.append("📝 Note saved.")
     if result.curriculum_completed:
@@ -67,11 +67,11 @@ async def progress(req: Request) -> Reply:
     if not report.curricula:
         return Reply(NO_CURRICULUM)
     daily = daily_streak_words(report.daily_streak)
-    if report.daily_at_risk and report.freezes_held:
+    if report.daily_at_risk and report.habits.freezes_held:
         daily += " · a session today keeps your freezes"
     elif report.daily_at_risk:
         daily += " · ⚠️ it ends tonight unless you do a session today"
-    blocks = ["\n".join([daily, *standing_lines(report)])]
+    blocks = ["\n".join([daily, *standing_lines(report.habits)])]
     for item in report.curricula:
         c, p = item.curriculum, item.curriculum.progress
         lines = [

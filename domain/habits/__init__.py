@@ -1,0 +1,1 @@
+"""Fair streaks and weekly goals: value types (the rules are in ``domain.learning``)."""
