@@ -36,8 +36,8 @@ COMPLETION_CONTEXT = DriverStatement(
            c.session_duration, p.sessions_completed, p.total_time_spent, p.current_streak,
            p.last_session_date, p.last_session_local_date,
            s.id AS session_id, s.session_number, s.title AS session_title,
-           days.study_days, days.plan_days, vac.vacation_starts, vac.vacation_ends,
-           vac.vacation_ended_at
+           t.studied_today, days.study_days, days.plan_days,
+           vac.vacation_starts, vac.vacation_ends, vac.vacation_ended_at
       FROM users u
       JOIN curricula c ON c.id = """
     + CURRENT_CURRICULUM
@@ -47,13 +47,20 @@ COMPLETION_CONTEXT = DriverStatement(
             SELECT id, session_number, title FROM sessions
              WHERE curriculum_id = c.id AND completed_at IS NULL
              ORDER BY session_number LIMIT 1) s ON true
-      -- the streaks' inputs: the learner's latest study days (any plan, and this plan's)...
+      -- the streaks' inputs: the learner's latest study days (any plan, and this plan's),
+      -- unless this plan was studied today already (at :now in the learner's zone): then
+      -- another session today changes no streak, and the history is not read
+      CROSS JOIN LATERAL (
+            SELECT coalesce(p.last_session_local_date
+                            = (CAST(:now AS timestamptz) AT TIME ZONE u.timezone)::date, false)
+                   AS studied_today) t
       LEFT JOIN LATERAL (
             SELECT coalesce(array_agg(day), '{}') AS study_days,
                    coalesce(array_agg(day) FILTER (WHERE mine), '{}') AS plan_days
               FROM (SELECT d.completed_local_date AS day, bool_or(d.curriculum_id = c.id) AS mine
                       FROM sessions d JOIN curricula dc ON dc.id = d.curriculum_id
                      WHERE dc.user_id = u.id AND d.completed_local_date IS NOT NULL
+                       AND NOT t.studied_today
                      GROUP BY 1 ORDER BY 1 DESC LIMIT 1000) latest) days ON true
       -- ... and vacations
       LEFT JOIN LATERAL (

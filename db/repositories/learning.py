@@ -186,8 +186,10 @@ class SqlCurriculumRepository(_Repository):
     async def lock_learner(self, user_id: UUID) -> None:
         await self._tx.fetchrow(LOCK_USER, {"user_id": user_id})
 
-    async def completion_context(self, user_id: UUID) -> CompletionContext | None:
-        row = await self._tx.fetchrow(COMPLETION_CONTEXT, {"user_id": user_id})
+    async def completion_context(
+        self, user_id: UUID, *, now: datetime | None = None
+    ) -> CompletionContext | None:
+        row = await self._tx.fetchrow(COMPLETION_CONTEXT, {"user_id": user_id, "now": now})
         if row is None:
             return None
         return CompletionContext(
@@ -208,6 +210,7 @@ class SqlCurriculumRepository(_Repository):
             next_session_number=row["session_number"],
             next_session_title=row["session_title"],
             history=StudyHistory(
+                read=not row["studied_today"],
                 plan_days=tuple(row["plan_days"]),
                 study_days=tuple(row["study_days"]),
                 vacations=tuple(

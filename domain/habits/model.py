@@ -59,6 +59,7 @@ class StudyHistory:
     plan_days: tuple[date, ...] = ()  # local completion dates in the plan
     study_days: tuple[date, ...] = ()  # ... and in any plan of the learner
     vacations: tuple[Vacation, ...] = ()
+    read: bool = True  # False: the days were not read (the plan was studied today already)
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,8 @@ async def change_goal(cmd: ChangeGoal, uow: UnitOfWork, clock: Clock) -> GoalCha
     """Set or clear the weekly goal, or choose the weekday weeks start on (``/goal ...``)."""
     change = goals.parse_goal(cmd.text)
     async with uow:
+        # the lock order: the user's row (their preferences) first, then what hangs off it
+        prefs = preferences.load_or_defaults(await uow.users.preferences(cmd.user_id, lock=True))
         current = await uow.habits.habits(cmd.user_id)
         had_goal = bool(current.goal_minutes or current.goal_sessions)
         if change.week_starts is not None:
@@ -71,7 +73,6 @@ async def change_goal(cmd: ChangeGoal, uow: UnitOfWork, clock: Clock) -> GoalCha
             updated = replace(current, goal_minutes=change.minutes, goal_sessions=change.sessions)
         await uow.habits.save_habits(cmd.user_id, updated)
         has_goal = bool(updated.goal_minutes or updated.goal_sessions)
-        prefs = preferences.load_or_defaults(await uow.users.preferences(cmd.user_id, lock=True))
         reminder = prefs.goal.enabled
         if had_goal != has_goal:  # on with a first goal, off with none
             document = prefs.model_dump(mode="json")

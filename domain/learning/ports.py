@@ -81,8 +81,12 @@ class CurriculumRepository(Protocol):
         """Hold the learner's ``users`` row until the transaction ends (see the lock order)."""
         ...
 
-    async def completion_context(self, user_id: UUID) -> CompletionContext | None:
-        """What /done needs: the current curriculum, its progress and next pending session."""
+    async def completion_context(
+        self, user_id: UUID, *, now: datetime | None = None
+    ) -> CompletionContext | None:
+        """What /done needs: the current curriculum, its progress and next pending session,
+        the learner's vacations, and their study days (``history.read``), unless the plan was
+        studied on the local day of ``now`` already."""
         ...
 
     async def record_completion(self, completion: Completion) -> bool:

@@ -73,7 +73,8 @@ async def log_session(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> Session
 
 async def _complete_next(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> SessionLogged | None:
     """Read, decide and write one completion; None if the progress moved in between."""
-    context = await uow.curricula.completion_context(cmd.user_id)
+    now = clock.now()
+    context = await uow.curricula.completion_context(cmd.user_id, now=now)
     if context is None:
         raise NotFound(NO_CURRICULUM)
     if context.status in (CurriculumStatus.PAUSED, CurriculumStatus.ARCHIVED):
@@ -90,13 +91,21 @@ async def _complete_next(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> Sess
             f"Every session of “{context.curriculum_title}” is already done. "
             "Start something new with /new."
         )
-    now = clock.now()
     today = timezones.local_date(now, context.timezone)
     progress = context.progress
     history = context.history
+    if not history.read and progress.last_local_date != today:  # the zone's rules differ
+        by_plan = await uow.habits.days_by_plan(cmd.user_id)
+        days = tuple(by_plan.get(context.curriculum_id, ()))
+        every = tuple({d for plan in by_plan.values() for d in plan})
+        history = replace(history, plan_days=days, study_days=every, read=True)
     off = streaks.vacation_days(history.vacations)
-    streak = streaks.streak_state([*history.plan_days, today], off, today).length
-    daily = streaks.streak_state([*history.study_days, today], off, today)
+    if history.read:
+        streak = streaks.streak_state([*history.plan_days, today], off, today).length
+        daily = streaks.streak_state([*history.study_days, today], off, today)
+        news = HabitNews(streaks.frozen_since(daily, history.study_days), daily.freezes_held)
+    else:  # studied today already: one more session today changes no streak
+        streak, news = progress.current_streak, HabitNews()
     spent = cmd.minutes or context.session_minutes
     completed = progress.sessions_completed + 1
     finished = completed >= context.total_sessions
@@ -129,10 +138,9 @@ async def _complete_next(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> Sess
         note_saved=cmd.note is not None,
         session_id=context.next_session_id,
         curriculum_id=context.curriculum_id,
-        habits=HabitNews(
-            frozen_days=streaks.frozen_since(daily, history.study_days),
-            freezes_held=daily.freezes_held,
-            vacation_ended=any(  # the statement ended it (``record_completion``)
+        habits=replace(
+            news,
+            vacation_ended=any(  # the statement ends it (``record_completion``)
                 v.ended_early_at is None and v.starts_on <= today <= v.ends_on
                 for v in history.vacations
             ),

@@ -162,6 +162,8 @@ async def test_a_freeze_covers_a_missed_day_and_the_next_replies_say_so(
     assert "No streak freeze held" in report
     done = await ann.say("/done")
     assert "A streak freeze covered Monday" in done and "8-day streak" in done
+    again = await ann.say("/done")  # the same day: the history is not read again
+    assert "8-day streak" in again and "covered" not in again
     world.clock.advance(days=1)
     assert "covered" not in await ann.say("/done")  # announced once
     assert "9-day streak" in ann.last[0].text
