@@ -75,6 +75,12 @@ async def _complete_next(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> Sess
     """Read, decide and write one completion; None if the progress moved in between."""
     now = clock.now()
     context = await uow.curricula.completion_context(cmd.user_id, now=now)
+    if (
+        context is not None
+        and not context.history.read
+        and context.progress.last_local_date != timezones.local_date(now, context.timezone)
+    ):  # PostgreSQL's zone rules and zoneinfo disagree about today: read the history too
+        context = await uow.curricula.completion_context(cmd.user_id)
     if context is None:
         raise NotFound(NO_CURRICULUM)
     if context.status in (CurriculumStatus.PAUSED, CurriculumStatus.ARCHIVED):
@@ -94,11 +100,6 @@ async def _complete_next(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> Sess
     today = timezones.local_date(now, context.timezone)
     progress = context.progress
     history = context.history
-    if not history.read and progress.last_local_date != today:  # the zone's rules differ
-        by_plan = await uow.habits.days_by_plan(cmd.user_id)
-        days = tuple(by_plan.get(context.curriculum_id, ()))
-        every = tuple({d for plan in by_plan.values() for d in plan})
-        history = replace(history, plan_days=days, study_days=every, read=True)
     off = streaks.vacation_days(history.vacations)
     if history.read:
         streak = streaks.streak_state([*history.plan_days, today], off, today).length
