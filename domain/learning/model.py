@@ -387,3 +387,11 @@ class SessionRated:
     review_number: int | None = None
     before: str | None = None  # the checkpoint (or next session) the review comes before
     already: bool = False  # the review was already in the plan
+
+
+@dataclass(frozen=True)
+class PlainLog:
+    """A session told in plain words ("studied 40 min of verbs"): see ``plain_log``."""
+
+    minutes: int
+    note: str | None = None
