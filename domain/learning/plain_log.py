@@ -205,9 +205,10 @@ _SMALL = frozenset("the a an of on in for and to with my some new session sessio
 
 def plans_named(note: str | None, plans: Sequence[Sequence[str]]) -> list[int]:
     """Which of ``plans`` a note names: indexes of the plans whose names (per plan, the texts
-    naming it: subject, title, next session's title) share a word with the note (rapidfuzz's ratio at least ``CLOSE`` for words of four letters or
-    more, equal otherwise) or the catalogue subject the note names. Best first; empty when
-    the note names none of them."""
+    naming it: subject, title, next session's title) share a word with the note (rapidfuzz's
+    ratio at least ``CLOSE`` for words of four letters or more, equal otherwise) or name the
+    catalogue subject the note names. Those scoring best only; empty when the note names
+    none of them."""
     if not note:
         return []
     words = [w for w in normalize(note).split() if w not in _SMALL and len(w) >= 2]
