@@ -63,7 +63,7 @@ class SqlFocusTimerRepository:
         started_at: datetime,
         ends_at: datetime,
     ) -> UUID:
-        timer_id: UUID = await self._tx.conn.scalar(
+        timer_id = await self._tx.conn.scalar(
             insert(FocusTimerRow)
             .values(
                 user_id=user_id,
@@ -75,6 +75,7 @@ class SqlFocusTimerRepository:
             )
             .returning(FocusTimerRow.id)
         )
+        assert isinstance(timer_id, UUID)
         return timer_id
 
     async def running(self, user_id: UUID, now: datetime) -> FocusTimer | None:

@@ -128,16 +128,16 @@ def _minutes(match: re.Match[str]) -> int | None:
         return 15 if match["quarters"].lower().startswith("a") else 45
     if match["half"] is not None:
         return 30
-    for group, extra in (("h_and_half", 30), ("hours_half", 30)):
+    for group in ("h_and_half", "hours_half"):
         if match[group] is not None:
-            hours = _number(match[group])
-            return None if hours is None else int(hours * 60) + extra
+            whole = _number(match[group])
+            return None if whole is None else int(whole * 60) + 30
     if match["hours_glued"] is not None:
         glued = int(match["glued"])
         return None if glued > 59 else int(match["hours_glued"]) * 60 + glued
     if match["hours"] is not None:
         hours = _number(match["hours"])
-        extra = Decimal(0) if match["extra"] is None else _number(match["extra"])
+        extra: Decimal | None = Decimal(0) if match["extra"] is None else _number(match["extra"])
         if hours is None or extra is None or extra > 59:
             return None
         if extra and hours != hours.to_integral_value():

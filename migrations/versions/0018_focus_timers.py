@@ -58,7 +58,9 @@ def upgrade() -> None:
             name=op.f("fk_focus_timers_session_id"),
             ondelete="CASCADE",
         ),
-        sa.CheckConstraint("minutes BETWEEN 5 AND 180", name=op.f("ck_focus_timers_minutes_range")),
+        sa.CheckConstraint(
+            "minutes BETWEEN 5 AND 180", name=op.f("ck_focus_timers_minutes_range")
+        ),
         sa.CheckConstraint("ends_at > started_at", name=op.f("ck_focus_timers_ends_after_start")),
     )
     # The learner's running timer: their latest ones, found by user.
