@@ -24,7 +24,7 @@ from domain.learning.model import (
     SessionLogged,
 )
 from domain.learning.plain_log import plans_named
-from domain.learning.sessions import log_session
+from domain.learning.sessions import log_held, with_now_current
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidInput
 from domain.unit_of_work import UnitOfWork
@@ -76,32 +76,44 @@ async def propose(
 async def confirm(
     user_id: UUID, token: str, choice: int, uow: Callable[[], UnitOfWork], clock: Clock
 ) -> SessionLogged:
-    """Log the pending proposal of ``token`` on its plan number ``choice``, ending it."""
-    pending = await conversations.current(user_id, uow(), clock)
-    if pending is None or pending.flow != FLOW or pending.token != token:
-        raise InvalidInput(STALE)
+    """Log the pending proposal of ``token`` on its plan number ``choice``, ending it in the
+    same transaction (held in the lock order: the learner's row, then the proposal's)."""
+    work = uow()
+    async with work:
+        await work.curricula.lock_learner(user_id)
+        pending = await conversations.step_of(
+            work, user_id, token, (FLOW,), clock.now(), lock=True
+        )
+        command = _command(user_id, pending.data, choice)
+        try:
+            logged = await log_held(command, work, clock)
+        except InvalidInput:  # refused (another session is next): the proposal is over
+            await conversations.finish(work, user_id, token)
+            await work.commit()
+            raise
+        await conversations.finish(work, user_id, token)
+        await work.commit()
+    return await with_now_current(logged, user_id, uow())
+
+
+def _command(user_id: UUID, data: dict[str, object], choice: int) -> LogSession:
+    """What the stored proposal says to log on its plan number ``choice``."""
     try:
-        minutes = int(str(pending.data["minutes"]))
-        note = pending.data.get("note")
-        plans = pending.data["plans"]
+        minutes = int(str(data["minutes"]))
+        note = data.get("note")
+        plans = data["plans"]
         assert isinstance(plans, list) and 0 <= choice < len(plans)
         curriculum_hex, session_hex = plans[choice]
         curriculum_id, session_id = UUID(str(curriculum_hex)), UUID(str(session_hex))
     except (KeyError, ValueError, TypeError, AssertionError):
         raise InvalidInput(STALE) from None
-    command = LogSession(
+    return LogSession(
         user_id,
         minutes,
         None if note is None else str(note),
         curriculum_id=curriculum_id,
         session_id=session_id,
     )
-    ending = conversations.ending(uow, user_id, token)
-    try:
-        return await log_session(command, ending(), clock)
-    except InvalidInput:
-        await conversations.end_step(user_id, token, uow())  # refused: the proposal is over
-        raise
 
 
 async def dismiss(user_id: UUID, token: str, uow: Callable[[], UnitOfWork], clock: Clock) -> None:

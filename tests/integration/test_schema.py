@@ -269,8 +269,7 @@ ADDED_INDEXES = {
         "ON public.focus_timers USING btree (user_id, ends_at)"
     ),
     "idx_focus_timers_session_id": (
-        "CREATE INDEX idx_focus_timers_session_id "
-        "ON public.focus_timers USING btree (session_id)"
+        "CREATE INDEX idx_focus_timers_session_id ON public.focus_timers USING btree (session_id)"
     ),
     "idx_focus_timers_curriculum_id": (
         "CREATE INDEX idx_focus_timers_curriculum_id "

@@ -115,13 +115,13 @@ def _stopped(req: Request, timer: FocusTimer) -> Reply:
     if timer.logged_at is not None:
         return Reply(ALREADY_LOGGED, edit=True)
     focused = timer.focused
+    if focused < 1:
+        return Reply("⏹ Stopped after less than a minute: nothing to log.", edit=True)
     head = (
         f"⏹ Stopped after {plural_minutes(focused)}."
         if timer.stopped_at is not None
         else f"⏱ That timer is over: {plural_minutes(focused)}."
     )
-    if focused < 1:
-        return Reply(f"{head[:-1]}: less than a minute, nothing to log.", edit=True)
     return Reply(
         f"{head} {_log_question(focused, timer)}", log_buttons(req.user_id, timer), edit=True
     )
