@@ -4,6 +4,8 @@ press re-checks the timer, and a plain message logs nothing until its tap."""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -221,3 +223,25 @@ async def test_text_typed_in_an_open_wizard_goes_to_the_wizard(dispatcher: Dispa
     hal = Learner(dispatcher)
     assert "step 1 of" in await hal.say("/new")
     assert "step 2" in await hal.say("studied 40 min of verbs")  # the subject, not a log
+
+
+async def test_focus_timers_are_in_the_export_and_go_with_the_account(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    ivy = Learner(dispatcher)
+    await ivy.say(SPANISH)
+    await ivy.say("/focus 30")
+    await ivy.say("/export")
+    (document,) = [
+        r.attachment for r in ivy.last if r.attachment and r.attachment.filename.endswith("json")
+    ]
+    (timer,) = json.loads(document.content)["focus_timers"]
+    assert timer["minutes"] == 30 and timer["stopped_at"] is None
+    me = await user_id(engine, ivy)
+    await ivy.say("/delete_me")
+    await ivy.press("🗑 Delete everything")
+    async with engine.connect() as conn:
+        left = await conn.scalar(
+            text("SELECT count(*) FROM focus_timers WHERE user_id = :u"), {"u": me}
+        )
+    assert left == 0
