@@ -98,3 +98,14 @@ async def test_focus_stop_and_a_plain_message_on_discord(
         assert await minutes_logged(engine, "discord", me) == 9
         assert "Session 2 of 10 done" in await ada.press("Log it")
         assert await minutes_logged(engine, "discord", me) == 49
+
+        # A timer that runs out: its end comes by direct message; Different opens a form.
+        await ada.slash("focus", "5")
+        clock.advance(minutes=5)
+        await NotificationWorker(dispatcher.ctx, {"discord": adapter}).drain()
+        end = ada.keyboard_message()
+        assert "Time's up: 5 min of focus. Log 5 minutes on session 3," in end["content"]
+        assert ada.buttons(end) == ["Log it", "Different", "No"]
+        assert "How many minutes did you focus?" in await ada.press("Different", end)
+        assert "Session 3 of 10 done" in await ada.write("3")
+        assert await minutes_logged(engine, "discord", me) == 52

@@ -5,6 +5,7 @@ press re-checks the timer, and a plain message logs nothing until its tap."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -245,3 +246,17 @@ async def test_focus_timers_are_in_the_export_and_go_with_the_account(
             text("SELECT count(*) FROM focus_timers WHERE user_id = :u"), {"u": me}
         )
     assert left == 0
+
+
+async def test_the_timers_end_is_told_in_local_time_across_the_spring_forward_jump(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    """Berlin, 29 March 2026: 01:50 CET plus 25 minutes is 03:15 CEST (02:xx never happens)."""
+    jo = Learner(dispatcher)
+    await jo.say("/timezone Europe/Berlin")
+    await jo.say(SPANISH)
+    clock.set(datetime(2026, 3, 29, 0, 50, tzinfo=UTC))
+    assert "at Sun 29 Mar 03:15 (Europe/Berlin)" in await jo.say("/focus")
+    clock.advance(minutes=25)
+    assert await jo.worker.drain() == 1
+    assert "Log 25 minutes on session 1," in jo.notices[-1].text
