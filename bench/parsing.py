@@ -41,8 +41,7 @@ def timed(parse: Callable[[str], object], messages: list[str]) -> list[float]:
 def line(name: str, seconds: list[float]) -> str:
     cuts = statistics.quantiles(seconds, n=100)
     return (
-        f"{name:<34} mean {statistics.fmean(seconds) * 1e6:7.1f} µs, "
-        f"p95 {cuts[94] * 1e6:7.1f} µs"
+        f"{name:<34} mean {statistics.fmean(seconds) * 1e6:7.1f} µs, p95 {cuts[94] * 1e6:7.1f} µs"
     )
 
 
