@@ -34,8 +34,8 @@ STOP, LOG, DIFFERENT, NO = "s", "l", "d", "n"
 FLOW = "focus"  # Different: how many minutes, typed
 
 
-def _button(req_user: UUID, label: str, verb: str, timer: FocusTimer) -> Button:
-    return Button(label, payloads.encode(req_user, ACTION, verb, timer.id.hex))
+def _button(user_id: UUID, label: str, verb: str, timer: FocusTimer) -> Button:
+    return Button(label, payloads.encode(user_id, ACTION, verb, timer.id.hex))
 
 
 def _stop_row(user_id: UUID, timer: FocusTimer) -> tuple[tuple[Button, ...], ...]:
@@ -55,10 +55,10 @@ def _session(timer: FocusTimer) -> str:
 
 
 def _log_question(minutes: int, timer: FocusTimer) -> str:
-    return f"Log {plural_minutes(minutes)} on {_session(timer)}?"
+    return f"Log {_minutes(minutes)} on {_session(timer)}?"
 
 
-def plural_minutes(minutes: int) -> str:
+def _minutes(minutes: int) -> str:
     return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
@@ -118,9 +118,9 @@ def _stopped(req: Request, timer: FocusTimer) -> Reply:
     if focused < 1:
         return Reply("⏹ Stopped after less than a minute: nothing to log.", edit=True)
     head = (
-        f"⏹ Stopped after {plural_minutes(focused)}."
+        f"⏹ Stopped after {_minutes(focused)}."
         if timer.stopped_at is not None
-        else f"⏱ That timer is over: {plural_minutes(focused)}."
+        else f"⏱ That timer is over: {_minutes(focused)}."
     )
     return Reply(
         f"{head} {_log_question(focused, timer)}", log_buttons(req.user_id, timer), edit=True
