@@ -4,6 +4,7 @@ press re-checks the timer, and a plain message logs nothing until its tap."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 
@@ -260,3 +261,24 @@ async def test_the_timers_end_is_told_in_local_time_across_the_spring_forward_ju
     clock.advance(minutes=25)
     assert await jo.worker.drain() == 1
     assert "Log 25 minutes on session 1," in jo.notices[-1].text
+
+
+async def test_two_taps_at_the_same_moment_log_once(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    kim = Learner(dispatcher)
+    await kim.say(SPANISH)
+    await kim.say("/focus 10")
+    clock.advance(minutes=10)
+    await kim.worker.drain()
+    log_it = kim.notices[-1].buttons[0][0].payload
+    assert log_it is not None
+    said = await asyncio.gather(*(press_again(dispatcher, kim, log_it) for _ in range(3)))
+    assert sum("Session 1 of 10 done" in text for text in said) == 1
+    assert await progress(engine, kim) == [(1, 10)]
+
+    await kim.say("did 30 min of verbs")
+    confirm = kim.payloads()[0]
+    said = await asyncio.gather(*(press_again(dispatcher, kim, confirm) for _ in range(3)))
+    assert sum("Session 2 of 10 done" in text for text in said) == 1
+    assert await progress(engine, kim) == [(2, 40)]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from domain.learning.model import PlainLog
 from domain.learning.plain_log import parse_plain_log, plans_named
@@ -143,6 +145,19 @@ def test_a_session_told_in_plain_words_is_understood(
 @pytest.mark.parametrize("message", NOT_LOGS)
 def test_a_message_that_does_not_tell_of_a_session_done_is_not_a_log(message: str) -> None:
     assert parse_plain_log(message) is None
+
+
+@given(st.text(max_size=120))
+def test_any_text_is_read_without_an_error_and_a_log_is_in_range(message: str) -> None:
+    told = parse_plain_log(message)
+    assert told is None or 1 <= told.minutes <= 720
+
+
+@given(st.sampled_from(LOGS), st.sampled_from(["will ", "should ", "didn't ", "never "]))
+def test_a_log_that_is_planned_doubted_or_denied_is_not_one(
+    case: tuple[str, int, str | None], word: str
+) -> None:
+    assert parse_plain_log(f"I {word}{case[0]}") is None
 
 
 def test_the_table_is_large_enough() -> None:
