@@ -29,6 +29,7 @@ from db.repositories.accounts import (
 from db.repositories.bookings import SqlBookingRepository
 from db.repositories.data_rights import SqlDataRightsRepository
 from db.repositories.experts import SqlExpertRepository
+from db.repositories.focus import SqlFocusTimerRepository
 from db.repositories.learning import SqlCurriculumRepository
 from db.repositories.notes import SqlNoteRepository
 from db.repositories.notifications import SqlNotificationRepository
@@ -70,6 +71,7 @@ class SqlAlchemyUnitOfWork:
         self.curricula = SqlCurriculumRepository(tx)
         self.notes = SqlNoteRepository(tx)
         self.plans = SqlPlanRepository(tx)
+        self.focus = SqlFocusTimerRepository(tx)
         self.conversations = SqlConversationRepository(tx)
         self.experts = SqlExpertRepository(tx)
         self.bookings = SqlBookingRepository(tx)

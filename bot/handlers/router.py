@@ -29,7 +29,15 @@ from bot.handlers.base import (
     Request,
     rows,
 )
-from bot.handlers.learning import chart, curricula, editing, progress, schedule
+from bot.handlers.learning import (
+    chart,
+    curricula,
+    editing,
+    focus,
+    progress,
+    quick_log,
+    schedule,
+)
 from bot.handlers.marketplace import bookings, experts
 from bot.handlers.notifications import reminders
 from bot.handlers.retry import retry_transient
@@ -55,6 +63,7 @@ TYPE_IN_PRIVATE = (
     "(Typed answers here don't reach me. Open our private chat with the button below and "
     "type your answer there: this step stays open.)"
 )
+NOT_UNDERSTOOD = "I answer commands. Send /help to see them, or /new to plan something."
 PRIVATE_ONLY = (
     "/{name} is about you, so I answer it only in our private chat, not here. "
     "Open it with the button below and send /{name} there."
@@ -116,6 +125,8 @@ class Dispatcher:
             curricula,
             editing,
             progress,
+            focus,
+            quick_log,
             chart,
             schedule,
             timezone,
@@ -325,7 +336,11 @@ class Dispatcher:
         if conversation is not None and conversation.flow in self.flows:
             request = Request(self.ctx, user_id, incoming, args=text)
             return await self.flows[conversation.flow](request, conversation, text)
-        return Reply("I answer commands. Send /help to see them, or /new to plan something.")
+        # A session told in plain words ("studied 40 min of verbs"): one tap to log it.
+        told = await quick_log.plain_message(Request(self.ctx, user_id, incoming, args=text))
+        if told is not None:
+            return told
+        return Reply(NOT_UNDERSTOOD)
 
     def _did_you_mean(self, user_id: UUID, name: str, args: str) -> Reply:
         """An unknown command: the registered ones closest to it, each as a button that runs

@@ -21,6 +21,7 @@ Deviations from the seed, each with its reason:
   copy of four inline REFERENCES).
 * ``users.last_seen_at``, ``users.inactive_warned_at`` and tables ``archived_sessions``,
   ``archived_user_notes`` (0014): retention of inactive accounts and old session data.
+* Table ``focus_timers`` (0018): /focus timers, what their Stop, Log it and No re-check.
 * Table ``backup_runs`` (operating Syllabot): each backup and verification and its outcome.
 """
 
@@ -32,6 +33,7 @@ from db.models.accounts import (
     UserRow,
 )
 from db.models.base import Base
+from db.models.focus import FocusTimerRow
 from db.models.learning import (
     ArchivedSessionRow,
     ArchivedUserNoteRow,
@@ -69,6 +71,7 @@ __all__ = [
     "ExpertRow",
     "ExpertSpecialtyRow",
     "ExpertTimeOffRow",
+    "FocusTimerRow",
     "LinkCodeRow",
     "NotificationRow",
     "PlatformIdentityRow",

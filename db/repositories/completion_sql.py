@@ -37,9 +37,9 @@ COMPLETION_CONTEXT = DriverStatement(
            p.last_session_date, p.last_session_local_date,
            s.id AS session_id, s.session_number, s.title AS session_title
       FROM users u
-      JOIN curricula c ON c.id = """
+      JOIN curricula c ON c.user_id = u.id AND c.id = COALESCE(CAST(:curriculum_id AS uuid), """
     + CURRENT_CURRICULUM
-    + """
+    + """)
       JOIN user_progress p ON p.user_id = u.id AND p.curriculum_id = c.id
       LEFT JOIN LATERAL (
             SELECT id, session_number, title FROM sessions

@@ -185,8 +185,12 @@ class SqlCurriculumRepository(_Repository):
     async def lock_learner(self, user_id: UUID) -> None:
         await self._tx.fetchrow(LOCK_USER, {"user_id": user_id})
 
-    async def completion_context(self, user_id: UUID) -> CompletionContext | None:
-        row = await self._tx.fetchrow(COMPLETION_CONTEXT, {"user_id": user_id})
+    async def completion_context(
+        self, user_id: UUID, curriculum_id: UUID | None = None
+    ) -> CompletionContext | None:
+        row = await self._tx.fetchrow(
+            COMPLETION_CONTEXT, {"user_id": user_id, "curriculum_id": curriculum_id}
+        )
         if row is None:
             return None
         return CompletionContext(

@@ -48,11 +48,38 @@ class ChangeCurriculumStatus:
 
 @dataclass(frozen=True)
 class LogSession:
-    """Complete the next session of the current curriculum (``minutes`` default: its length)."""
+    """Complete the next session of the current curriculum (``minutes`` default: its length),
+    or of the learner's own ``curriculum_id``; with ``session_id``, only if that session is
+    still the next one (a proposal made earlier: "Log 40 min on session 3?")."""
 
     user_id: UUID
     minutes: int | None = None
     note: str | None = None
+    curriculum_id: UUID | None = None
+    session_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class StartFocus:
+    """Start a focus timer of ``minutes`` on the current plan's next session."""
+
+    user_id: UUID
+    minutes: int
+
+
+@dataclass(frozen=True)
+class StopFocus:
+    user_id: UUID
+    timer_id: UUID
+
+
+@dataclass(frozen=True)
+class LogFocus:
+    """Log a timer's minutes (``minutes``: the learner's own figure instead) on its session."""
+
+    user_id: UUID
+    timer_id: UUID
+    minutes: int | None = None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,8 @@ Lock order, for every use case that writes a learner's curricula, progress, sess
 
 1. the learner's ``users`` row (``lock_learner``, or ``record_completion``, which takes it in
    its own statement), then
-2. ``user_progress``, 3. ``sessions``, 4. ``user_notes``, 5. ``curricula``.
+2. ``focus_timers`` (only ever written holding the user row), 3. ``user_progress``,
+   4. ``sessions``, 5. ``user_notes``, 6. ``curricula``.
 
 Holding the user row first makes two such use cases of one learner (``/done`` and ``/undo`` from
 two devices) queue one behind the other instead of deadlocking; the order after it keeps a
@@ -26,6 +27,7 @@ from domain.learning.model import (
     CurriculumOverview,
     CurriculumSpec,
     CurriculumStatus,
+    FocusTimer,
     LastCompletion,
     Note,
     Plan,
@@ -80,8 +82,11 @@ class CurriculumRepository(Protocol):
         """Hold the learner's ``users`` row until the transaction ends (see the lock order)."""
         ...
 
-    async def completion_context(self, user_id: UUID) -> CompletionContext | None:
-        """What /done needs: the current curriculum, its progress and next pending session."""
+    async def completion_context(
+        self, user_id: UUID, curriculum_id: UUID | None = None
+    ) -> CompletionContext | None:
+        """What /done needs: the current curriculum (or the learner's own ``curriculum_id``),
+        its progress and next pending session."""
         ...
 
     async def record_completion(self, completion: Completion) -> bool:
@@ -144,3 +149,29 @@ class PlanRepository(Protocol):
         """Store a re-planned spec (title, level, goals, total); a completed curriculum with
         open sessions again becomes active."""
         ...
+
+
+class FocusTimerRepository(Protocol):
+    """``/focus`` timers; written holding the learner's row (the lock order)."""
+
+    async def add(
+        self,
+        user_id: UUID,
+        curriculum_id: UUID,
+        session_id: UUID,
+        minutes: int,
+        started_at: datetime,
+        ends_at: datetime,
+    ) -> UUID: ...
+
+    async def running(self, user_id: UUID, now: datetime) -> FocusTimer | None:
+        """The learner's timer that is neither stopped nor over at ``now``."""
+        ...
+
+    async def get_owned(self, timer_id: UUID, owner: UUID, *, lock: bool = False) -> FocusTimer:
+        """Raises ``NotFound`` unless the timer exists and is ``owner``'s."""
+        ...
+
+    async def stop(self, timer_id: UUID, at: datetime) -> None: ...
+
+    async def mark_logged(self, timer_id: UUID, at: datetime) -> None: ...

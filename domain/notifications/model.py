@@ -47,6 +47,7 @@ class NotificationKind(StrEnum):
     EXPERT_REINSTATED = "expert_reinstated"
     ACCOUNT_INACTIVE = "account_inactive"  # deleted for inactivity on data["delete_on"]
     BACKUP_ALERT = "backup_alert"  # to the admins: a backup or verification failed, or is old
+    FOCUS_END = "focus_end"  # a /focus timer is over: log its minutes? (data["timer_id"])
 
 
 STUDY = NotificationKind.STUDY_REMINDER
@@ -54,6 +55,8 @@ STREAK = NotificationKind.STREAK_REMINDER
 BOOKING = NotificationKind.BOOKING_REMINDER
 RECURRING = frozenset({STUDY, STREAK})
 PLANNED = RECURRING | {BOOKING}  # planned ahead with quiet hours already applied
+# Sent even in quiet hours: the learner asked for it minutes ago (a /focus timer's end).
+UNQUIET = frozenset({NotificationKind.FOCUS_END})
 
 
 @dataclass(frozen=True)

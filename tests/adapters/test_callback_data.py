@@ -31,6 +31,9 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     "pe": [(HEX,), ("list",)],
     "px": [(letter, HEX) for letter in "udsmx"],
     "hw": [(letter, HEX) for letter in "efh"],
+    # /focus: Stop, Log it, Different, No; a plain message's Log it (per plan) and No
+    "fo": [(letter, HEX) for letter in "sldn"],
+    "ql": [(TOKEN, "7"), (TOKEN, "n")],
     # the expert marketplace
     "xw": [(TOKEN, "0"), (TOKEN, "-")],
     "av": [(HEX, "y"), (HEX, "n")],

@@ -182,6 +182,16 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("archived_user_notes", "updated_at"): (TIMESTAMPTZ, True, None),
     ("cache_changes", "xid"): ("xid8", False, "pg_current_xact_id()"),  # 0015
     ("cache_changes", "payload"): ("text", False, None),
+    # 0018: /focus timers
+    ("focus_timers", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("focus_timers", "user_id"): ("uuid", False, None),
+    ("focus_timers", "curriculum_id"): ("uuid", False, None),
+    ("focus_timers", "session_id"): ("uuid", False, None),
+    ("focus_timers", "minutes"): ("integer", False, None),
+    ("focus_timers", "started_at"): (TIMESTAMPTZ, False, None),
+    ("focus_timers", "ends_at"): (TIMESTAMPTZ, False, None),
+    ("focus_timers", "stopped_at"): (TIMESTAMPTZ, True, None),
+    ("focus_timers", "logged_at"): (TIMESTAMPTZ, True, None),
 }
 
 ADDED_INDEXES = {
@@ -254,6 +264,17 @@ ADDED_INDEXES = {
     "idx_cache_changes_xid": (  # 0015
         "CREATE INDEX idx_cache_changes_xid ON public.cache_changes USING btree (xid)"
     ),
+    "idx_focus_timers_user_id": (  # 0018
+        "CREATE INDEX idx_focus_timers_user_id "
+        "ON public.focus_timers USING btree (user_id, ends_at)"
+    ),
+    "idx_focus_timers_session_id": (
+        "CREATE INDEX idx_focus_timers_session_id ON public.focus_timers USING btree (session_id)"
+    ),
+    "idx_focus_timers_curriculum_id": (
+        "CREATE INDEX idx_focus_timers_curriculum_id "
+        "ON public.focus_timers USING btree (curriculum_id)"
+    ),
 }
 
 # Constraints that have no counterpart (same table, kind and definition) in the seed.
@@ -317,6 +338,13 @@ ADDED_CONSTRAINTS = {
     "pk_archived_user_notes",
     "fk_archived_user_notes_user_id",
     "fk_archived_user_notes_session_id",
+    # 0018
+    "pk_focus_timers",
+    "fk_focus_timers_user_id",
+    "fk_focus_timers_curriculum_id",
+    "fk_focus_timers_session_id",
+    "ck_focus_timers_minutes_range",
+    "ck_focus_timers_ends_after_start",
 }
 
 # The names the seed gives in its "Foreign Key Constraints" block.

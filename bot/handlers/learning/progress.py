@@ -10,6 +10,7 @@ from domain.accounts import conversations
 from domain.accounts.model import Conversation
 from domain.learning.commands import AddNote, LogSession, UndoLastSession
 from domain.learning.curricula import NO_CURRICULUM
+from domain.learning.model import SessionLogged
 from domain.learning.parsing import parse_done_args, parse_note
 from domain.learning.sessions import (
     add_note,
@@ -27,6 +28,11 @@ async def done(req: Request) -> Reply:
     result = await log_session(
         LogSession(req.user_id, minutes, note), req.ctx.uow(), req.ctx.clock
     )
+    return logged_reply(req, result)
+
+
+def logged_reply(req: Request, result: SessionLogged, *, edit: bool = False) -> Reply:
+    """What a logged session says (/done, a focus timer, a plain message's tap)."""
     lines = [
         f"✅ Session {result.session_number} of {result.total_sessions} done: "
         f"{result.session_title} ({duration(result.minutes)}).",
@@ -46,7 +52,7 @@ async def done(req: Request) -> Reply:
         lines.append("/next shows what's next · /undo if that was a mistake.")
     lines.append("How did it go?")
     buttons = () if result.session_id is None else feeling_buttons(req, result.session_id)
-    return Reply("\n".join(lines), buttons)
+    return Reply("\n".join(lines), buttons, edit=edit)
 
 
 async def undo(req: Request) -> Reply:

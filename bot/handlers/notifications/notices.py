@@ -18,6 +18,7 @@ from uuid import UUID
 from bot.handlers.accounts.retention import inactive_notice
 from bot.handlers.base import Context, Reply
 from bot.handlers.formatting import duration, local_time, money, plural, schedule_standing
+from bot.handlers.learning.focus import focus_end_notice
 from bot.handlers.marketplace import admin
 from bot.handlers.marketplace.booking_card import booking_card
 from bot.handlers.marketplace.booking_messages import relayed_notice
@@ -181,4 +182,5 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.EXPERT_REINSTATED: admin.reinstated_notice,
     Kind.ACCOUNT_INACTIVE: inactive_notice,
     Kind.BACKUP_ALERT: _backup_alert,
+    Kind.FOCUS_END: focus_end_notice,
 }
