@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +19,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.adapters.lifecycle import PlatformUnavailable
 from bot.observability import CONTENT_TYPE, Metrics
 from db import health
 
@@ -25,6 +27,11 @@ logger = logging.getLogger(__name__)
 
 DB_TIMEOUT = 2.0  # seconds the database has to answer a readiness check or a scrape
 OK = "ok"
+
+
+class CannotListen(PlatformUnavailable):
+    """The HTTP server cannot listen where the settings say; reported as a platform that
+    cannot start is (one line, "Could not start: …"), never as the database."""
 
 
 @dataclass
@@ -70,7 +77,15 @@ class OpsServer:
     async def __aenter__(self) -> OpsServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            await self._runner.cleanup()
+            raise CannotListen(
+                f"the health and metrics server cannot listen on {self.host}:{self.port} "
+                f"(SYLLABOT_HTTP_HOST, SYLLABOT_HTTP_PORT): "
+                f"{os.strerror(error.errno) if error.errno else error}"
+            ) from None
         if self.port == 0:  # a free port was asked for: which one it got
             self.port = self._runner.addresses[0][1]
         logger.info("operator HTTP server on %s:%d", self.host, self.port)

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import bootstrap
 from bot.handlers.base import Incoming
-from bot.health import OpsServer, Platforms
+from bot.health import CannotListen, OpsServer, Platforms
 from bot.observability import Metrics
 from db.admin import create_database, drop_database
 from db.backups.pitr import free_port
@@ -194,3 +194,24 @@ async def test_metrics_count_updates_latency_planned_reminders_and_the_pool(
     assert found[("syllabot_database_up", ())] == 1
     assert found[("syllabot_platform_connected", (("platform", "telegram"),))] == 1
     assert any(n.startswith("process_") for n, _ in found)  # memory and CPU of the process
+
+
+async def test_a_port_already_taken_is_said_as_such_not_as_the_database(
+    own_engine: AsyncEngine,
+) -> None:
+    async with await serve(own_engine, FakeClock()) as first:
+        second = OpsServer(
+            "127.0.0.1",
+            first.port,
+            engine=own_engine,
+            metrics=Metrics(),
+            platforms=Platforms(),
+            now=FakeClock().now,
+            max_outbox_lag=300,
+        )
+        with pytest.raises(CannotListen) as error:
+            await second.__aenter__()
+    assert str(error.value).startswith(
+        f"the health and metrics server cannot listen on 127.0.0.1:{first.port} "
+        "(SYLLABOT_HTTP_HOST, SYLLABOT_HTTP_PORT): "
+    )
