@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
@@ -104,12 +105,21 @@ class Metrics:
             ["platform"],
             registry=r,
         )
+        self._children: dict[tuple[str, str], Any] = {}
+        self._timers: dict[str, Any] = {}
 
     # -- the Meter ------------------------------------------------------------------------------
 
     def handled(self, platform: str, outcome: str, seconds: float) -> None:
-        self.updates.labels(platform, outcome).inc()
-        self.latency.labels(platform).observe(seconds)
+        # The labelled children, looked up once: ``labels()`` costs as much as ``inc()``.
+        counted = self._children.get((platform, outcome))
+        if counted is None:
+            counted = self._children[platform, outcome] = self.updates.labels(platform, outcome)
+        timed = self._timers.get(platform)
+        if timed is None:
+            timed = self._timers[platform] = self.latency.labels(platform)
+        counted.inc()
+        timed.observe(seconds)
 
     def sent(self, platform: str, result: str) -> None:
         self.sends.labels(platform, result).inc()
