@@ -11,7 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.handlers.base import Context
+from bot.handlers.meter import NoMeter
 from bot.handlers.router import Dispatcher
+from bot.health import OpsServer, Platforms
+from bot.observability import Metrics
 from db import migrate
 from db.cache import PgSearchCache
 from db.engine import create_engine, database_url
@@ -38,18 +41,48 @@ def bootstrap(
     policy: Policy | None = None,
     cache: SearchCache | None = None,
     retention: Retention | None = None,
+    metrics: Metrics | None = None,
 ) -> Dispatcher:
     """Build the dispatcher over ``engine``; tests pass their own clock and policy.
-    ``cache``: search pages and profile cards (``open_cache``); none kept without it."""
+    ``cache``: search pages and profile cards (``open_cache``); none kept without it.
+    ``metrics``: the process's (``bot.observability``), counting what /metrics serves."""
+    on_planned = metrics.planned if metrics is not None else None
     ctx = Context(
-        uow=lambda: SqlAlchemyUnitOfWork(engine),
+        uow=lambda: SqlAlchemyUnitOfWork(engine, on_planned=on_planned),
         clock=clock or SystemClock(),
         planner=planner or CataloguePlanner(),
         policy=policy or Policy(),
         cache=cache or NoCache(),
         retention=retention or Retention(),
+        meter=metrics if metrics is not None else NoMeter(),
     )
     return Dispatcher(ctx)
+
+
+@asynccontextmanager
+async def open_ops_server(
+    settings: Settings,
+    engine: AsyncEngine,
+    metrics: Metrics,
+    platforms: Platforms,
+    clock: Clock,
+) -> AsyncIterator[OpsServer | None]:
+    """The operator's HTTP server (/healthz, /readyz, /metrics) on SYLLABOT_HTTP_HOST and
+    SYLLABOT_HTTP_PORT while the block runs; none when the port is unset."""
+    if settings.http_port is None:
+        yield None
+        return
+    server = OpsServer(
+        settings.http_host,
+        settings.http_port,
+        engine=engine,
+        metrics=metrics,
+        platforms=platforms,
+        now=clock.now,
+        max_outbox_lag=settings.ready_max_outbox_lag,
+    )
+    async with server:
+        yield server
 
 
 @asynccontextmanager

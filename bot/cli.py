@@ -110,10 +110,24 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
     async def main() -> None:
         from contextlib import AsyncExitStack
 
-        from bot.bootstrap import bootstrap, open_cache, open_database, planner_for
+        from bot.bootstrap import (
+            bootstrap,
+            open_cache,
+            open_database,
+            open_ops_server,
+            planner_for,
+        )
+        from bot.health import Platforms
+        from bot.observability import Metrics
         from bot.scheduler import Backups, Scheduler
         from bot.worker import NotificationWorker
 
+        metrics = Metrics()  # this process's registry: /metrics on SYLLABOT_HTTP_PORT
+        tokens = (
+            ("telegram", settings.telegram_bot_token),
+            ("discord", settings.discord_bot_token),
+        )
+        watched = Platforms(expected=tuple(name for name, token in tokens if token))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -127,8 +141,17 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
                 planner=planner_for(settings),
                 cache=cache,
                 retention=settings.retention(),
+                metrics=metrics,
             )
+            ops = await running.enter_async_context(
+                open_ops_server(settings, engine, metrics, watched, dispatcher.ctx.clock)
+            )  # up before the platforms: /healthz answers, /readyz says what is starting
+            if ops is not None:
+                typer.echo(
+                    f"Health and metrics: http://{ops.host}:{ops.port}/healthz, /readyz, /metrics"
+                )
             couriers = await platforms(running, dispatcher)
+            watched.adapters.update(couriers)
             scheduler = Scheduler(
                 NotificationWorker(dispatcher.ctx, couriers),
                 dispatcher.ctx,

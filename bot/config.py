@@ -6,6 +6,7 @@ import re
 from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -32,6 +33,17 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default_factory=default_data_dir, alias="SYLLABOT_DATA_DIR")
     log_level: str = "WARNING"
+    log_format: str = Field(default="text", description="text, or json: one object per line")
+    # Operating (README "Operating"): /healthz, /readyz and /metrics on SYLLABOT_HTTP_PORT.
+    http_port: int | None = Field(default=None, ge=1, le=65535, alias="SYLLABOT_HTTP_PORT")
+    http_host: str = Field(default="127.0.0.1", alias="SYLLABOT_HTTP_HOST")
+    ready_max_outbox_lag: float = Field(
+        default=300.0,
+        ge=0,
+        le=86400,
+        alias="SYLLABOT_READY_MAX_OUTBOX_LAG",
+        description="seconds the oldest due notification may wait before /readyz says 503",
+    )
     db_pool_size: int = Field(default=10, ge=1, le=200, alias="SYLLABOT_DB_POOL_SIZE")
     db_max_overflow: int = Field(default=0, ge=0, le=200, alias="SYLLABOT_DB_MAX_OVERFLOW")
     db_pool_timeout: float = Field(default=30.0, gt=0, le=600, alias="SYLLABOT_DB_POOL_TIMEOUT")
@@ -190,7 +202,13 @@ class Settings(BaseSettings):
         return self.backup_config().directory / "wal"
 
     @field_validator(
-        "discord_guild_id", "llm_api_key", "backup_dir", "backup_mirror", "pg_bin", mode="before"
+        "discord_guild_id",
+        "llm_api_key",
+        "backup_dir",
+        "backup_mirror",
+        "pg_bin",
+        "http_port",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -242,6 +260,25 @@ class Settings(BaseSettings):
             raise ValueError("")  # said by EXPECTED
         return level
 
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        form = value.strip().lower() or "text"
+        if form not in {"text", "json"}:
+            raise ValueError("")  # said by EXPECTED
+        return form
+
+    def secrets(self) -> list[str]:
+        """Every secret value set here (tokens, the webhook secret, database passwords), for
+        the log's redaction (``bot.logs``)."""
+        found = [self.telegram_bot_token, self.discord_bot_token, self.telegram_webhook_secret]
+        if self.llm_api_key is not None:
+            found.append(self.llm_api_key.get_secret_value())
+        for url in (self.database_url, self.listen_url):
+            if url:
+                found.append(urlsplit(url).password)
+        return [value for value in found if value]
+
 
 # What each setting must be, in plain words: "SYLLABOT_CURRENCY must be <this>".
 EXPECTED = {
@@ -252,6 +289,10 @@ EXPECTED = {
     ),
     "data_dir": "a folder path, such as ~/.local/share/syllabot",
     "log_level": "one of DEBUG, INFO, WARNING, ERROR or CRITICAL",
+    "log_format": "text or json",
+    "http_port": "a port number from 1 to 65535, such as 9100 (or unset: no HTTP server)",
+    "http_host": "an address to listen on, such as 127.0.0.1 or 0.0.0.0",
+    "ready_max_outbox_lag": ("a number of seconds from 0 (not checked) to 86400, such as 300"),
     "db_pool_size": "a whole number from 1 to 200, such as 10",
     "db_max_overflow": "a whole number of extra connections from 0 to 200, such as 0",
     "db_pool_timeout": "a number of seconds above 0 and at most 600, such as 30",
@@ -327,6 +368,7 @@ ENV_NAMES = {
     "database_url": "DATABASE_URL",
     "SYLLABOT_DATA_DIR": "SYLLABOT_DATA_DIR",
     "log_level": "LOG_LEVEL",
+    "log_format": "LOG_FORMAT",
     "SYLLABOT_DB_POOL_SIZE": "SYLLABOT_DB_POOL_SIZE",
     "SYLLABOT_AUTO_MIGRATE": "SYLLABOT_AUTO_MIGRATE",
     "llm_model": "SYLLABOT_LLM_MODEL",  # its default is validated: reported by field name

@@ -217,14 +217,18 @@ class NotificationWorker:
 
     async def _deliver(self, due: Due, deadline: float) -> Settled:
         now = self.ctx.clock.now()
+        meter, platform = self.ctx.meter, "none"  # "none": failed before a platform was chosen
         if due.expires_at is not None and now > due.expires_at:
+            meter.dropped("expired")
             return due, Outcome.DROPPED, None, "too late"
         try:
             reply = await notices.render(self.ctx, due.user_id, due.kind, due.data)
             if reply is None:
+                meter.dropped("obsolete")
                 return due, Outcome.DROPPED, None, "no longer applies"
             destinations = await delivery.destinations(due.user_id, self.audience, self.ctx.uow())
             if not destinations:
+                meter.dropped("unreachable")
                 return due, Outcome.DROPPED, None, "no reachable chat"
             platform, chat_id = destinations[0]
             pacer = self.pacers[platform]
@@ -238,6 +242,8 @@ class NotificationWorker:
                 result = await self.couriers[platform].send(chat_id, reply)
                 if result.retry_after is None:
                     break
+                meter.rate_limited(platform)
+                meter.sent(platform, "throttled")
                 wait = max(result.retry_after, 0.0)
                 if wait > WAIT_AT_MOST or self._monotonic() + wait > deadline:
                     break
@@ -245,12 +251,16 @@ class NotificationWorker:
                 pacer.hold(wait)
         except Exception as error:  # a bug or an outage: retry a few times, then give up
             logger.exception("delivering notification %s failed", due.id)
+            meter.sent(platform, "failed")
             if due.attempts >= MAX_ATTEMPTS:
                 return due, Outcome.FAILED, None, repr(error)[:500]
             return due, Outcome.RETRY, now + timedelta(minutes=due.attempts), repr(error)[:500]
         if result.sent:
+            meter.sent(platform, "sent")
             return due, Outcome.SENT, None, None
         if result.blocked:
+            meter.sent(platform, "blocked")
+            meter.dropped("blocked")
             await delivery.mark_blocked(due.user_id, platform, chat_id, self.ctx.uow(), now)
             return due, Outcome.DROPPED, None, f"blocked on {platform}"
         wait = max(result.retry_after or 1.0, 1.0)

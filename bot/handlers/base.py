@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from bot.handlers.meter import Meter, NoMeter
 from bot.handlers.payloads import STALE
 from domain.accounts import conversations
 from domain.accounts.model import Conversation, Identity  # Identity: for the adapters too
@@ -121,6 +122,7 @@ class Context:
     retention: Retention = field(default_factory=Retention)  # windows of the clean-up jobs
     # Drops a user's identities from the dispatcher's cache (after /link merged that user).
     forget_user: Callable[[UUID], None] = field(default=lambda _user_id: None)
+    meter: Meter = field(default_factory=NoMeter)  # what /metrics counts (bot.observability)
 
 
 @dataclass(frozen=True)

@@ -236,7 +236,9 @@ class Dispatcher:
         first (``stream`` names whose update ids these are), which also makes the sender
         reachable again if they had blocked the bot. None: it was claimed before, nothing to
         do. Never raises; a claim that fails is answered like any failure."""
+        started = time.perf_counter()
         if _group_chatter(incoming):
+            self._measured(incoming, "ignored", started)
             return []  # never handled, so nothing to claim
         try:
             first = await inbound.first_delivery(
@@ -246,11 +248,13 @@ class Dispatcher:
             logger.exception(
                 "failed to claim update %s of %s; nothing was done", update_id, stream
             )
+            self._measured(incoming, "failed", started)
             return [Reply(FAILURE)]
         if not first:
             logger.info("update %s of %s was delivered again; skipped", update_id, stream)
+            self._measured(incoming, "duplicate", started)
             return None
-        return await self.handle(incoming)
+        return await self._handle(incoming, started)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Handle one message or button press. Never raises; errors become friendly replies.
@@ -258,13 +262,19 @@ class Dispatcher:
         Control characters are taken out of what was typed before anything reads it, so none
         is stored or echoed. A handler rolled back by a deadlock or serialization failure runs
         again (a use case is one transaction, so that is safe); it is never shown."""
+        return await self._handle(incoming, time.perf_counter())
+
+    async def _handle(self, incoming: Incoming, started: float) -> list[Reply]:
         if _group_chatter(incoming):
+            self._measured(incoming, "ignored", started)
             return []
         incoming = _printable(incoming)
         try:
             replies = _as_list(await retry_transient(lambda: self._answer(incoming)))
+            self._measured(incoming, "ok", started)
             return replies if incoming.hears_text else [_type_in_private(r) for r in replies]
         except DomainError as error:
+            self._measured(incoming, "refused", started)
             return [Reply(error.message)]
         except Exception:
             logger.exception(
@@ -273,7 +283,12 @@ class Dispatcher:
                 incoming.identity.platform,
                 incoming.identity.external_id,
             )
+            self._measured(incoming, "failed", started)
             return [Reply(FAILURE)]
+
+    def _measured(self, incoming: Incoming, outcome: str, started: float) -> None:
+        seconds = time.perf_counter() - started
+        self.ctx.meter.handled(incoming.identity.platform, outcome, seconds)
 
     async def _answer(self, incoming: Incoming) -> Replies:
         user_id, newcomer = await self._registered(incoming.identity)

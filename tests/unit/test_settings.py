@@ -10,6 +10,9 @@ from bot.config import EXPECTED, Settings, SettingsError, load_settings
 WRONG = {
     "DATABASE_URL": ("database_url", "postgresql://localhost/syllabot"),
     "LOG_LEVEL": ("log_level", "loud"),
+    "LOG_FORMAT": ("log_format", "xml"),
+    "SYLLABOT_HTTP_PORT": ("SYLLABOT_HTTP_PORT", "http"),
+    "SYLLABOT_READY_MAX_OUTBOX_LAG": ("SYLLABOT_READY_MAX_OUTBOX_LAG", "-1"),
     "SYLLABOT_DB_POOL_SIZE": ("SYLLABOT_DB_POOL_SIZE", "0"),
     "SYLLABOT_AUTO_MIGRATE": ("SYLLABOT_AUTO_MIGRATE", "maybe"),
     "TELEGRAM_API_BASE_URL": ("telegram_api_base_url", "127.0.0.1:8081/bot"),

@@ -117,6 +117,17 @@ class DiscordAdapter(Lifecycle):
             self._gateway = asyncio.create_task(self._run_gateway(), name="discord-gateway")
         logger.info("Discord: %s is connected", self.username)
 
+    @property
+    def connected(self) -> bool:
+        """Logged in and, when it serves, on the gateway now (READY seen, socket open)."""
+        client = self.client
+        if client.is_closed() or client.user is None:
+            return False
+        if not self._serve or not self._connect:
+            return True
+        ws = client.ws
+        return client.is_ready() and ws is not None and ws.open
+
     async def stop(self) -> None:
         """Close the gateway and the HTTP session."""
         await self.client.close()

@@ -60,6 +60,7 @@ CONNECTIONS = 16
 WORKING = 10
 TYPING_AFTER = 1.0  # seconds an answer may take before the chat shows "typing…"
 TYPING_EVERY = 4.5  # Telegram shows a chat action for about five seconds
+POLL_FAILED_FOR = 60.0  # seconds after a getUpdates failure that the adapter counts as down
 
 
 class TelegramUnavailable(PlatformUnavailable):
@@ -95,12 +96,21 @@ class TelegramAdapter(Lifecycle):
         self._webhook = webhook
         self._poll_timeout = poll_timeout
         self._flood = FloodGate(flood, monotonic) if flood is not None else None
+        self._poll_failed_at: float | None = None  # when getUpdates last failed
+        self._started = False  # initialized (getMe answered), until stopped
+        self._monotonic = monotonic
+
+        def counted() -> None:
+            dispatcher.ctx.meter.rate_limited(PLATFORM)
+
         builder = (
             Application.builder()
             .token(token)
             .job_queue(None)
             .concurrent_updates(UpdateProcessor(self.arrived))
-            .rate_limiter(rate_limiter if rate_limiter is not None else ChatRateLimiter())
+            .rate_limiter(
+                rate_limiter if rate_limiter is not None else ChatRateLimiter(on_429=counted)
+            )
             .connection_pool_size(connection_pool_size)
         )
         if base_url:
@@ -121,6 +131,22 @@ class TelegramAdapter(Lifecycle):
         return self.application.bot.username
 
     @property
+    def connected(self) -> bool:
+        """Started and, when it takes updates, fetching them (or serving the webhook) with no
+        getUpdates failure in the last ``POLL_FAILED_FOR`` seconds (PTB retries a failure
+        within 30 s, so a connection still down fails again within that)."""
+        app = self.application
+        if not self._started:
+            return False
+        if not self._receive:
+            return True
+        if self._webhook is not None:
+            return app.running and self._server is not None
+        failed = self._poll_failed_at
+        recent = failed is not None and self._monotonic() - failed < POLL_FAILED_FOR
+        return app.running and app.updater is not None and app.updater.running and not recent
+
+    @property
     def stream(self) -> str:
         """Whose update ids these are (they are numbered per bot)."""
         return f"{PLATFORM}:{self.application.bot.id}"
@@ -138,6 +164,7 @@ class TelegramAdapter(Lifecycle):
                 f"Could not reach Telegram at {where}: {error}. "
                 "Check the network (or TELEGRAM_API_BASE_URL)."
             ) from None
+        self._started = True
         if not self._receive:
             logger.info("Telegram: @%s, sending only", self.username)
             return
@@ -164,6 +191,7 @@ class TelegramAdapter(Lifecycle):
     async def stop(self) -> None:
         """Stop fetching, let the updates already taken finish, and close the connections."""
         app = self.application
+        self._started = False
         if self._server is not None:
             await self._server.stop()
             self._server = None
@@ -196,6 +224,7 @@ class TelegramAdapter(Lifecycle):
                 logger.warning("Telegram: could not publish the command menu: %s", error)
 
     def _polling_failed(self, error: TelegramError) -> None:
+        self._poll_failed_at = self._monotonic()
         logger.warning("Telegram: getUpdates failed (retrying): %s", error)
 
     # -- arrival: flood control and button answers ---------------------------------------------

@@ -28,6 +28,7 @@ class ChatRateLimiter(AIORateLimiter):
         overall_max_rate: float = 30,
         group_max_rate: float = 20,
         max_retries: int = 3,
+        on_429: Callable[[], None] = lambda: None,
     ) -> None:
         super().__init__(
             overall_max_rate=overall_max_rate,
@@ -36,6 +37,7 @@ class ChatRateLimiter(AIORateLimiter):
         )
         self._per_chat = (per_chat_rate, per_chat_burst)
         self._chats: dict[int, AsyncLimiter] = {}
+        self._on_429 = on_429  # told of each 429 it retries (the worker counts its own)
 
     async def process_request(
         self,
@@ -49,6 +51,8 @@ class ChatRateLimiter(AIORateLimiter):
         limiter = self._chat_limiter(data.get("chat_id"))
         if _PACED_BY_WORKER.get():  # the worker waits out a 429 itself, holding all its sends
             callback = _not_retried(callback)
+        else:
+            callback = _counted(callback, self._on_429)
         try:
             if limiter is None:
                 return await super().process_request(
@@ -97,6 +101,17 @@ class _NotRetried(Exception):
     def __init__(self, error: RetryAfter) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+def _counted(callback: Callable[..., Any], on_429: Callable[[], None]) -> Callable[..., Any]:
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter:
+            on_429()
+            raise
+
+    return counted
 
 
 def _not_retried(callback: Callable[..., Any]) -> Callable[..., Any]:
