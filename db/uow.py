@@ -27,6 +27,7 @@ from db.repositories.accounts import (
     SqlUserRepository,
 )
 from db.repositories.bookings import SqlBookingRepository
+from db.repositories.cards import SqlCardRepository
 from db.repositories.data_rights import SqlDataRightsRepository
 from db.repositories.experts import SqlExpertRepository
 from db.repositories.learning import SqlCurriculumRepository
@@ -70,6 +71,7 @@ class SqlAlchemyUnitOfWork:
         self.curricula = SqlCurriculumRepository(tx)
         self.notes = SqlNoteRepository(tx)
         self.plans = SqlPlanRepository(tx)
+        self.cards = SqlCardRepository(tx)
         self.conversations = SqlConversationRepository(tx)
         self.experts = SqlExpertRepository(tx)
         self.bookings = SqlBookingRepository(tx)

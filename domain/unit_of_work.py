@@ -12,7 +12,12 @@ from domain.accounts.ports import (
     RetentionRepository,
     UserRepository,
 )
-from domain.learning.ports import CurriculumRepository, NoteRepository, PlanRepository
+from domain.learning.ports import (
+    CardRepository,
+    CurriculumRepository,
+    NoteRepository,
+    PlanRepository,
+)
 from domain.marketplace.ports import BookingRepository, ExpertRepository
 from domain.notifications.ports import NotificationRepository
 
@@ -34,6 +39,9 @@ class UnitOfWork(Protocol):
 
     @property
     def plans(self) -> PlanRepository: ...
+
+    @property
+    def cards(self) -> CardRepository: ...
 
     @property
     def conversations(self) -> ConversationRepository: ...

@@ -29,7 +29,7 @@ from bot.handlers.base import (
     Request,
     rows,
 )
-from bot.handlers.learning import chart, curricula, editing, progress, schedule
+from bot.handlers.learning import cards, chart, curricula, editing, progress, schedule
 from bot.handlers.marketplace import bookings, experts
 from bot.handlers.notifications import reminders
 from bot.handlers.retry import retry_transient
@@ -116,6 +116,7 @@ class Dispatcher:
             curricula,
             editing,
             progress,
+            cards,
             chart,
             schedule,
             timezone,

@@ -21,6 +21,8 @@ Deviations from the seed, each with its reason:
   copy of four inline REFERENCES).
 * ``users.last_seen_at``, ``users.inactive_warned_at`` and tables ``archived_sessions``,
   ``archived_user_notes`` (0014): retention of inactive accounts and old session data.
+* Tables ``review_cards`` and ``review_logs`` (0016): spaced-repetition cards with their
+  FSRS state, and each rating.
 * Table ``backup_runs`` (operating Syllabot): each backup and verification and its outcome.
 """
 
@@ -36,6 +38,8 @@ from db.models.learning import (
     ArchivedSessionRow,
     ArchivedUserNoteRow,
     CurriculumRow,
+    ReviewCardRow,
+    ReviewLogRow,
     SessionRow,
     UserNoteRow,
     UserProgressRow,
@@ -73,6 +77,8 @@ __all__ = [
     "NotificationRow",
     "PlatformIdentityRow",
     "ProcessedUpdateRow",
+    "ReviewCardRow",
+    "ReviewLogRow",
     "SessionFeedbackRow",
     "SessionRow",
     "UserNoteRow",

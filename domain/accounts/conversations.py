@@ -25,7 +25,12 @@ from domain.accounts.ports import (
     RetentionRepository,
     UserRepository,
 )
-from domain.learning.ports import CurriculumRepository, NoteRepository, PlanRepository
+from domain.learning.ports import (
+    CardRepository,
+    CurriculumRepository,
+    NoteRepository,
+    PlanRepository,
+)
 from domain.marketplace.ports import BookingRepository, ExpertRepository
 from domain.notifications.ports import NotificationRepository
 from domain.shared.clock import Clock
@@ -266,6 +271,10 @@ class _FlowUnitOfWork:
     @property
     def plans(self) -> PlanRepository:
         return self._inner.plans
+
+    @property
+    def cards(self) -> CardRepository:
+        return self._inner.cards
 
     @property
     def conversations(self) -> ConversationRepository:

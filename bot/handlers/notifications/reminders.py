@@ -33,7 +33,7 @@ def _days(days: tuple[int, ...]) -> str:
 
 
 async def _show(req: Request, prefs: NotificationPreferences, zone: str, *, edit=False) -> Reply:
-    study, streak, bookings = prefs.study, prefs.streak, prefs.bookings
+    study, streak, bookings, review = prefs.study, prefs.streak, prefs.bookings, prefs.review
     before = ", ".join(
         f"{m // 60} h" if m % 60 == 0 else f"{m} min" for m in bookings.before_minutes
     )
@@ -42,6 +42,8 @@ async def _show(req: Request, prefs: NotificationPreferences, zone: str, *, edit
         f"Your reminders (times in {zone}):",
         f"📚 Study reminder: {'on at ' + every if study.enabled else 'off'}",
         f"🔥 Streak at risk: {'on at ' + _clock(streak.at) if streak.enabled else 'off'}",
+        "🃏 Review cards due: "
+        + (f"on at {_clock(review.at)} (only when cards are due)" if review.enabled else "off"),
         f"📅 Booking reminders: {'on, ' + before + ' before' if bookings.enabled else 'off'}",
         "🌙 Quiet hours: "
         + (f"{_clock(prefs.quiet.start)}–{_clock(prefs.quiet.end)}" if prefs.quiet else "none"),
@@ -59,6 +61,7 @@ async def _show(req: Request, prefs: NotificationPreferences, zone: str, *, edit
     buttons = [
         toggle("Study " + ("off" if study.enabled else "on"), "study"),
         toggle("Streak " + ("off" if streak.enabled else "on"), "streak"),
+        toggle("Review " + ("off" if review.enabled else "on"), "review"),
         toggle("Bookings " + ("off" if bookings.enabled else "on"), "bookings"),
     ]
     if prefs.quiet:
