@@ -50,7 +50,14 @@ async def test_reminder_settings_by_command_and_by_button(
     }
 
     await ann.say("/settings")
-    assert ann.buttons() == ["Study off", "Streak off", "Bookings off", "No quiet hours", "Unmute"]
+    assert ann.buttons() == [
+        "Study off",
+        "Streak off",
+        "Review on",
+        "Bookings off",
+        "No quiet hours",
+        "Unmute",
+    ]
     assert "Streak at risk: off" in await ann.press("Streak off")
     assert "Muted until" not in await ann.press("Unmute")
     assert "Study reminders are off." in await ann.say("/remind off")
