@@ -6,9 +6,10 @@ card leaves today's queue or comes back once). The time measured is the rating p
 the real ``Dispatcher`` (identity lookup, routing, payload decoding, the rating service: the
 user's zone, the card's row lock, FSRS, the new state and its log row in one statement, the
 next due card and today's counts, commit) until its reply, which shows the next card. In the
-same run, on the same dispatcher and learners, a plain ``/help`` (no database work after the
-identity) and ``/progress`` (a read-only report) are the baselines; the p95 of each is printed
-beside the rating's, with the machine's load average.
+same run, on the same dispatcher and learners, interleaved with the ratings, a plain ``/help``
+(no database work after the identity), ``/review`` (the next card's read without the
+rating's write) and ``/progress`` (a read-only report) are the baselines; the p95 of each is
+printed beside the rating's, with the machine's load average.
 
     python -m bench.review                          # embedded PostgreSQL in a temp dir
     BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \\
@@ -30,6 +31,10 @@ from bot.handlers.base import Incoming, Reply
 from bot.handlers.router import Dispatcher
 from db.engine import create_engine
 from domain.accounts.model import Identity
+
+# /help: routing only (the identity is cached, no database work); /review: the same read of
+# the next card and today's counts without the rating's write; /progress: a read-only report.
+BASELINES = ("/help", "/review", "/progress")
 
 
 def _payload(reply: Reply, label: str) -> str:
@@ -67,7 +72,7 @@ async def learner(
         if "✓" not in reply.text:
             raise RuntimeError(reply.text)
         rated += 1
-        for command in ("/help", "/progress"):  # the baselines, interleaved under equal load
+        for command in BASELINES:  # interleaved with the ratings, so under the same load
             started = time.perf_counter()
             await _one(dispatcher, identity, command)
             timings[command].append(time.perf_counter() - started)
@@ -89,9 +94,9 @@ async def run(url: str, learners: int, cards: int) -> None:
     dispatcher = bootstrap(engine)
     names = [f"bench-{uuid.uuid4().hex[:10]}" for _ in range(learners)]
     identities = [Identity("bench", n, n, n) for n in names]
-    warm: dict[str, list[float]] = {"rating": [], "/help": [], "/progress": []}
+    warm: dict[str, list[float]] = {"rating": [], **{b: [] for b in BASELINES}}
     await asyncio.gather(*(learner(dispatcher, i, 3, warm) for i in identities))  # warm-up
-    timings: dict[str, list[float]] = {"rating": [], "/help": [], "/progress": []}
+    timings: dict[str, list[float]] = {"rating": [], **{b: [] for b in BASELINES}}
     print(f"{learners} learners at once, {cards} new cards each; {_load()}")
     try:
         await asyncio.gather(*(learner(dispatcher, i, cards, timings) for i in identities))
@@ -102,7 +107,7 @@ async def run(url: str, learners: int, cards: int) -> None:
         f"rating -> next card: p50 {cut(rating, 50):5.1f} ms, p95 {cut(rating, 95):5.1f} ms "
         f"({len(rating)} ratings)"
     )
-    for baseline in ("/help", "/progress"):
+    for baseline in BASELINES:
         seconds = timings[baseline]
         print(
             f"{baseline:>9} baseline: p50 {cut(seconds, 50):5.1f} ms, p95 "

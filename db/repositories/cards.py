@@ -9,7 +9,14 @@ from uuid import UUID
 from sqlalchemy import SmallInteger, func, insert, literal, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-from db.models import CurriculumRow, ReviewCardRow, ReviewLogRow, SessionRow, UserNoteRow
+from db.models import (
+    CurriculumRow,
+    ReviewCardRow,
+    ReviewLogRow,
+    SessionRow,
+    UserNoteRow,
+    UserRow,
+)
 from db.tx import _Repository
 from domain.learning.card_model import (
     CardPhase,
@@ -20,6 +27,7 @@ from domain.learning.card_model import (
     ReviewCard,
     SessionSource,
 )
+from domain.shared.errors import NotFound
 
 _CARD = (
     ReviewCardRow.id,
@@ -132,9 +140,34 @@ class SqlCardRepository(_Repository):
         ).first()
         return None if row is None else _card(row)
 
-    async def counts(
-        self, user_id: UUID, due_before: datetime, since: datetime
-    ) -> tuple[int, int]:
+    async def queue(
+        self, user_id: UUID, before: datetime, since: datetime
+    ) -> tuple[ReviewCard | None, int, int]:
+        due, reviewed = self._counts(user_id, before, since)
+        soonest = (
+            select(*_CARD)
+            .where(ReviewCardRow.user_id == user_id, ReviewCardRow.due < before)
+            .order_by(ReviewCardRow.due, ReviewCardRow.id)
+            .limit(1)
+            .subquery()
+            .lateral()
+        )
+        counts = select(due.label("due_count"), reviewed.label("reviewed_count")).subquery()
+        row = (
+            await self._conn.execute(
+                select(counts, soonest).select_from(counts.outerjoin(soonest, true()))
+            )
+        ).one()
+        card = None if row.id is None else _card(row)
+        return card, int(row.due_count), int(row.reviewed_count)
+
+    async def zone(self, user_id: UUID) -> str:
+        found = await self._conn.scalar(select(UserRow.timezone).where(UserRow.id == user_id))
+        if found is None:
+            raise NotFound("I don't know you yet. Say /start first.")
+        return str(found)
+
+    def _counts(self, user_id: UUID, due_before: datetime, since: datetime) -> tuple[Any, Any]:
         due = (
             select(func.count())
             .select_from(ReviewCardRow)
@@ -147,6 +180,12 @@ class SqlCardRepository(_Repository):
             .where(ReviewLogRow.user_id == user_id, ReviewLogRow.reviewed_at >= since)
             .scalar_subquery()
         )
+        return due, reviewed
+
+    async def counts(
+        self, user_id: UUID, due_before: datetime, since: datetime
+    ) -> tuple[int, int]:
+        due, reviewed = self._counts(user_id, due_before, since)
         row = (await self._conn.execute(select(due, reviewed))).one()
         return int(row[0]), int(row[1])
 

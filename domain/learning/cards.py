@@ -157,16 +157,13 @@ async def cards_from_session(cmd: CardsFromSession, uow: UnitOfWork, clock: Cloc
 
 async def _queue(user_id: UUID, zone: str, uow: UnitOfWork, now: datetime) -> ReviewQueue:
     start, end = day_bounds(now, zone)
-    card = await uow.cards.next_due(user_id, before=end)
-    due, reviewed = await uow.cards.counts(user_id, due_before=end, since=start)
-    return ReviewQueue(card, due, reviewed)
+    return ReviewQueue(*await uow.cards.queue(user_id, before=end, since=start))
 
 
 async def review_queue(user_id: UUID, uow: UnitOfWork, clock: Clock) -> ReviewQueue:
     """The next card due before the end of the learner's local today, with the day's counts."""
     async with uow:
-        zone = (await uow.users.get(user_id)).timezone
-        return await _queue(user_id, zone, uow, clock.now())
+        return await _queue(user_id, await uow.cards.zone(user_id), uow, clock.now())
 
 
 async def card_to_answer(cmd: ShowAnswer, uow: UnitOfWork) -> ReviewCard:
@@ -188,7 +185,7 @@ async def rate_card(
     holds the card's row: a rating lands only if the card was not rated since it was shown
     (``reps`` unchanged), so two taps (or two devices) rate it once. Returns the next card."""
     async with uow:
-        zone = (await uow.users.get(cmd.user_id)).timezone
+        zone = await uow.cards.zone(cmd.user_id)
         card = await uow.cards.get_owned(cmd.card_id, owner=cmd.user_id, lock=True)
         if card is None:
             raise NotFound(NOT_YOUR_CARD)
@@ -209,7 +206,7 @@ async def card_stats(user_id: UUID, uow: UnitOfWork, clock: Clock) -> CardStats:
     the last 30 days' ratings that were not Again."""
     now = clock.now()
     async with uow:
-        zone = (await uow.users.get(user_id)).timezone
+        zone = await uow.cards.zone(user_id)
         _, end = day_bounds(now, zone)
         total, due, week, month, recalled = await uow.cards.stats(
             user_id, end, week_start(now, zone), now - timedelta(days=30)

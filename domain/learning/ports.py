@@ -188,6 +188,17 @@ class CardRepository(Protocol):
         """The card due soonest, if it is due before ``before``."""
         ...
 
+    async def queue(
+        self, user_id: UUID, before: datetime, since: datetime
+    ) -> tuple[ReviewCard | None, int, int]:
+        """In one statement: ``next_due(user_id, before)`` and ``counts(user_id, before,
+        since)``."""
+        ...
+
+    async def zone(self, user_id: UUID) -> str:
+        """The learner's IANA time zone; raises ``NotFound`` for an unknown user."""
+        ...
+
     async def counts(
         self, user_id: UUID, due_before: datetime, since: datetime
     ) -> tuple[int, int]:

@@ -263,6 +263,9 @@ async def test_the_repository_orders_by_due_and_records_state_and_log_in_one_go(
         assert first is not None and first.front == "sooner" and first.reps == 0
         assert await uow.cards.next_due(me, before=now - timedelta(days=1)) is None
         assert await uow.cards.counts(me, now + timedelta(days=1), now) == (2, 0)
+        assert await uow.cards.queue(me, now + timedelta(days=1), now) == (first, 2, 0)
+        assert await uow.cards.queue(me, now - timedelta(days=1), now) == (None, 0, 0)
+        assert await uow.cards.zone(me) == "UTC"
         memory = Memory(first.memory.phase, 1, 2.5, 5.0, now + timedelta(minutes=10), now)
         await uow.cards.record_review(first, memory, Rating.HARD, now)
         await uow.commit()
