@@ -134,7 +134,7 @@ class SqlCardRepository(_Repository):
             await self._conn.execute(
                 select(*_CARD)
                 .where(ReviewCardRow.user_id == user_id, ReviewCardRow.due < before)
-                .order_by(ReviewCardRow.due, ReviewCardRow.id)
+                .order_by(ReviewCardRow.due, ReviewCardRow.created_at, ReviewCardRow.id)
                 .limit(1)
             )
         ).first()
@@ -147,7 +147,7 @@ class SqlCardRepository(_Repository):
         soonest = (
             select(*_CARD)
             .where(ReviewCardRow.user_id == user_id, ReviewCardRow.due < before)
-            .order_by(ReviewCardRow.due, ReviewCardRow.id)
+            .order_by(ReviewCardRow.due, ReviewCardRow.created_at, ReviewCardRow.id)
             .limit(1)
             .subquery()
             .lateral()

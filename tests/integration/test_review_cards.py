@@ -326,3 +326,18 @@ async def test_the_review_reminder_is_off_by_default_and_settings_turn_it_on(
     assert await pending() == 1
     assert "Review cards due: off" in await mo.press("Review off")
     assert await pending() == 0
+
+
+async def test_remind_review_sets_the_time_of_the_review_reminder(
+    dispatcher: Dispatcher, engine: AsyncEngine
+) -> None:
+    no = Learner(dispatcher)
+    await no.say("/timezone Europe/Berlin")
+    assert "remind you at 07:15" in await no.say("/remind review 7:15am")
+    assert "Review cards due: on at 07:15" in await no.say("/settings")
+    assert "not a time of day" in await no.say("/remind review 25:00")
+    assert "Usage: /remind review" in await no.say("/remind review 7:00 and later")
+    assert "Usage: /remind review" in await no.say("/remind review")
+    assert "Review cards due: on at 07:15" in await no.say("/settings")  # unchanged
+    assert "Review card reminders are off." in await no.say("/remind review off")
+    assert "Review cards due: off" in await no.say("/settings")

@@ -19,7 +19,10 @@ from domain.notifications.services import change_preferences, get_preferences
 from domain.shared.errors import InvalidInput
 from domain.shared.timetext import DAY_CODES, leading_clock
 
-REMIND_USAGE = "Usage: /remind 19:30 (or 7:30pm) [mon,wed,fri | weekdays | daily], or /remind off"
+REMIND_USAGE = (
+    "Usage: /remind 19:30 (or 7:30pm) [mon,wed,fri | weekdays | daily], or /remind off; "
+    "/remind review 9:00 for due review cards"
+)
 
 
 def _clock(at: time) -> str:
@@ -104,6 +107,9 @@ async def remind(req: Request) -> Reply:
     text = req.args.strip()
     if not text:
         return Reply(REMIND_USAGE)
+    word, _, rest = text.partition(" ")
+    if word.lower() == "review":
+        return await _remind_review(req, rest.strip())
     if text.lower() == "off":
         study: dict[str, object] = {"enabled": False}
     else:
@@ -120,6 +126,29 @@ async def remind(req: Request) -> Reply:
     return Reply(
         f"📚 I'll remind you to study at {_clock(prefs.study.at)}, {_days(prefs.study.weekdays)}"
         " (your local time; not on days you already studied)."
+    )
+
+
+REVIEW_USAGE = "Usage: /remind review 9:00 (when review cards are due), or /remind review off"
+
+
+async def _remind_review(req: Request, text: str) -> Reply:
+    """/remind review <time> | off: the daily reminder of due review cards."""
+    if text.lower() == "off":
+        review: dict[str, object] = {"enabled": False}
+    else:
+        found = leading_clock(text)
+        if found is None or found[1]:
+            if text:
+                preferences.parse_clock(text.split()[0])  # says why that is not a time
+            raise InvalidInput(REVIEW_USAGE)
+        review = {"enabled": True, "at": found[0]}
+    prefs = (await _change(req, {"review": review})).preferences
+    if not prefs.review.enabled:
+        return Reply("Review card reminders are off.")
+    return Reply(
+        f"🃏 I'll remind you at {_clock(prefs.review.at)} (your local time) on days when review "
+        "cards are due."
     )
 
 
