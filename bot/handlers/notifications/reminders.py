@@ -173,8 +173,8 @@ async def mute(req: Request) -> Reply:
     if until is None:
         return Reply("🔔 Reminders are back on.")
     return Reply(
-        f"🔕 No study or streak reminders until {local_time(until, changed.timezone)}. Booking "
-        "reminders still come. Enjoy the break!"
+        "🔕 No study, streak or review reminders until "
+        f"{local_time(until, changed.timezone)}. Booking reminders still come. Enjoy the break!"
     )
 
 
