@@ -30,6 +30,7 @@ from db.repositories.accounts import (
     SqlUserRepository,
 )
 from db.repositories.bookings import SqlBookingRepository
+from db.repositories.cards import SqlCardRepository
 from db.repositories.data_rights import SqlDataRightsRepository
 from db.repositories.experts import SqlExpertRepository
 from db.repositories.focus import SqlFocusTimerRepository
@@ -85,6 +86,7 @@ class SqlAlchemyUnitOfWork:
         self.notes = SqlNoteRepository(tx)
         self.plans = SqlPlanRepository(tx)
         self.focus = SqlFocusTimerRepository(tx)
+        self.cards = SqlCardRepository(tx)
         self.conversations = SqlConversationRepository(tx)
         self.experts = SqlExpertRepository(tx)
         self.bookings = SqlBookingRepository(tx)

@@ -13,6 +13,7 @@ from domain.accounts.ports import (
     UserRepository,
 )
 from domain.learning.ports import (
+    CardRepository,
     CurriculumRepository,
     FocusTimerRepository,
     NoteRepository,
@@ -42,6 +43,9 @@ class UnitOfWork(Protocol):
 
     @property
     def focus(self) -> FocusTimerRepository: ...
+
+    @property
+    def cards(self) -> CardRepository: ...
 
     @property
     def conversations(self) -> ConversationRepository: ...

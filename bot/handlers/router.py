@@ -30,6 +30,7 @@ from bot.handlers.base import (
     rows,
 )
 from bot.handlers.learning import (
+    cards,
     chart,
     curricula,
     editing,
@@ -127,6 +128,7 @@ class Dispatcher:
             progress,
             focus,
             quick_log,
+            cards,
             chart,
             schedule,
             timezone,

@@ -22,6 +22,8 @@ Deviations from the seed, each with its reason:
 * ``users.last_seen_at``, ``users.inactive_warned_at`` and tables ``archived_sessions``,
   ``archived_user_notes`` (0014): retention of inactive accounts and old session data.
 * Table ``focus_timers`` (0018): /focus timers, what their Stop, Log it and No re-check.
+* Tables ``review_cards`` and ``review_logs`` (0016): spaced-repetition cards with their
+  FSRS state, and each rating.
 * Table ``backup_runs`` (operating Syllabot): each backup and verification and its outcome.
 """
 
@@ -38,6 +40,8 @@ from db.models.learning import (
     ArchivedSessionRow,
     ArchivedUserNoteRow,
     CurriculumRow,
+    ReviewCardRow,
+    ReviewLogRow,
     SessionRow,
     UserNoteRow,
     UserProgressRow,
@@ -76,6 +80,8 @@ __all__ = [
     "NotificationRow",
     "PlatformIdentityRow",
     "ProcessedUpdateRow",
+    "ReviewCardRow",
+    "ReviewLogRow",
     "SessionFeedbackRow",
     "SessionRow",
     "UserNoteRow",

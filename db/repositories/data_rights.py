@@ -67,6 +67,16 @@ _NOTES = text(
          FROM {ALL_NOTES} n LEFT JOIN {ALL_SESSIONS} s ON s.id = n.session_id
         WHERE n.user_id = :u ORDER BY n.created_at, n.id"""  # noqa: S608
 )
+# 0016: the learner's review cards with their FSRS state, and every rating they gave.
+_CARDS = text(
+    """SELECT id, curriculum_id, source, front, back, state, step, stability, difficulty, due,
+              last_review, reps, created_at
+         FROM review_cards WHERE user_id = :u ORDER BY created_at, id"""
+)
+_REVIEWS = text(
+    """SELECT card_id, rating, reviewed_at FROM review_logs
+        WHERE user_id = :u ORDER BY reviewed_at, id"""
+)
 _AS_LEARNER = text(
     """SELECT b.id, b.session_date, b.duration, b.status, b.payment_status, b.price,
               b.currency, b.meeting_link, b.cancel_reason,
@@ -231,6 +241,8 @@ class SqlDataRightsRepository:
             "curricula": curricula,
             "notes": await self._rows(_NOTES, u=u),
             "focus_timers": await self._rows(_FOCUS_TIMERS, u=u),
+            "review_cards": await self._rows(_CARDS, u=u),
+            "reviews": await self._rows(_REVIEWS, u=u),
             "bookings_as_learner": as_learner,
             "bookings_as_expert": as_expert,
             "feedback_given": await self._rows(_FEEDBACK_GIVEN, u=u),

@@ -26,6 +26,7 @@ from domain.accounts.ports import (
     UserRepository,
 )
 from domain.learning.ports import (
+    CardRepository,
     CurriculumRepository,
     FocusTimerRepository,
     NoteRepository,
@@ -275,6 +276,10 @@ class _FlowUnitOfWork:
     @property
     def focus(self) -> FocusTimerRepository:
         return self._inner.focus
+
+    @property
+    def cards(self) -> CardRepository:
+        return self._inner.cards
 
     @property
     def conversations(self) -> ConversationRepository:

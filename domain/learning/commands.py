@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import time
 from uuid import UUID
 
+from domain.learning.card_model import Rating
 from domain.learning.model import (
     CurriculumSpec,
     CurriculumStatus,
@@ -140,3 +141,50 @@ class SayHowItWent:
     user_id: UUID
     session_id: UUID
     feeling: Feeling
+
+
+# -- spaced-repetition review (``domain.learning.cards``) --------------------------------------
+
+
+@dataclass(frozen=True)
+class AddCard:
+    """``/card <front> | <back>``: a card of the learner's current plan, if any."""
+
+    user_id: UUID
+    front: str
+    back: str
+
+
+@dataclass(frozen=True)
+class CardFromNote:
+    """The one tap under a "Q: ... A: ..." note: make it a card."""
+
+    user_id: UUID
+    note_id: UUID
+
+
+@dataclass(frozen=True)
+class CardsFromSession:
+    """The tap after /done: a card for each objective of that completed session."""
+
+    user_id: UUID
+    session_id: UUID
+
+
+@dataclass(frozen=True)
+class ShowAnswer:
+    """**Show answer** under a card's front; ``reps`` as it was when the front was shown."""
+
+    user_id: UUID
+    card_id: UUID
+    reps: int
+
+
+@dataclass(frozen=True)
+class RateCard:
+    """Again / Hard / Good / Easy under a card's answer; ``reps`` as it was when shown."""
+
+    user_id: UUID
+    card_id: UUID
+    reps: int
+    rating: Rating

@@ -21,6 +21,14 @@ from datetime import date, datetime
 from typing import Protocol
 from uuid import UUID
 
+from domain.learning.card_model import (
+    Memory,
+    NewCard,
+    NoteSource,
+    Rating,
+    ReviewCard,
+    SessionSource,
+)
 from domain.learning.model import (
     Completion,
     CompletionContext,
@@ -175,3 +183,68 @@ class FocusTimerRepository(Protocol):
     async def stop(self, timer_id: UUID, at: datetime) -> None: ...
 
     async def mark_logged(self, timer_id: UUID, at: datetime) -> None: ...
+
+
+class ReviewScheduler(Protocol):
+    """Spaced-repetition scheduling (FSRS, ``bot.review_scheduler``): a card's next state."""
+
+    def review(self, memory: Memory, rating: Rating, at: datetime) -> Memory:
+        """The card's state after it was rated ``rating`` at ``at`` (UTC)."""
+        ...
+
+
+class CardRepository(Protocol):
+    """The learner's review cards and their ratings. Every read names the owner."""
+
+    async def add(self, cards: list[NewCard]) -> int:
+        """Insert the cards, skipping any that exists already (a note's card, an objective's
+        card of the same session); returns how many were inserted."""
+        ...
+
+    async def note_source(self, note_id: UUID, owner: UUID) -> NoteSource | None:
+        """One of ``owner``'s notes, with its session and plan; None if not theirs."""
+        ...
+
+    async def session_source(self, session_id: UUID, owner: UUID) -> SessionSource | None:
+        """One of ``owner``'s sessions with its objectives; None if not theirs."""
+        ...
+
+    async def get_owned(
+        self, card_id: UUID, owner: UUID, *, lock: bool = False
+    ) -> ReviewCard | None:
+        """One of ``owner``'s cards (held until the transaction ends with ``lock``)."""
+        ...
+
+    async def next_due(self, user_id: UUID, before: datetime) -> ReviewCard | None:
+        """The card due soonest, if it is due before ``before``."""
+        ...
+
+    async def queue(
+        self, user_id: UUID, before: datetime, since: datetime
+    ) -> tuple[ReviewCard | None, int, int]:
+        """In one statement: ``next_due(user_id, before)`` and ``counts(user_id, before,
+        since)``."""
+        ...
+
+    async def zone(self, user_id: UUID) -> str:
+        """The learner's IANA time zone; raises ``NotFound`` for an unknown user."""
+        ...
+
+    async def counts(
+        self, user_id: UUID, due_before: datetime, since: datetime
+    ) -> tuple[int, int]:
+        """(cards due before ``due_before``, ratings since ``since``)."""
+        ...
+
+    async def record_review(
+        self, card: ReviewCard, memory: Memory, rating: Rating, at: datetime
+    ) -> None:
+        """Store the card's new state, one more rep, and the rating in the log."""
+        ...
+
+    async def stats(
+        self, user_id: UUID, due_before: datetime, week_since: datetime, month_since: datetime
+    ) -> tuple[int, int, int, int, int]:
+        """(cards, due before ``due_before``, ratings since ``week_since``, ratings since
+        ``month_since``, of those not Again)."""
+        ...

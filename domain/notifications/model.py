@@ -20,6 +20,7 @@ class NotificationKind(StrEnum):
 
     STUDY_REMINDER = "study_reminder"
     STREAK_REMINDER = "streak_reminder"
+    REVIEW_REMINDER = "review_reminder"  # review cards are due (off unless /settings turns it on)
     BOOKING_REMINDER = "booking_reminder"
     BOOKING_REQUESTED = "booking_requested"
     BOOKING_CONFIRM = "booking_confirm"
@@ -52,8 +53,9 @@ class NotificationKind(StrEnum):
 
 STUDY = NotificationKind.STUDY_REMINDER
 STREAK = NotificationKind.STREAK_REMINDER
+REVIEW = NotificationKind.REVIEW_REMINDER
 BOOKING = NotificationKind.BOOKING_REMINDER
-RECURRING = frozenset({STUDY, STREAK})
+RECURRING = frozenset({STUDY, STREAK, REVIEW})
 PLANNED = RECURRING | {BOOKING}  # planned ahead with quiet hours already applied
 # Sent even in quiet hours: the learner asked for it minutes ago (a /focus timer's end).
 UNQUIET = frozenset({NotificationKind.FOCUS_END})
@@ -87,6 +89,7 @@ class StudyFacts:
     session_minutes: int
     muted: bool
     schedule: ScheduleStanding | None = None  # the current curriculum's, if it has one
+    cards_due: int = 0  # review cards due before the end of the reminder's local day
 
 
 @dataclass(frozen=True)
@@ -133,7 +136,7 @@ class ChangePreferences:
     changes: Mapping[str, Any]
 
 
-ReminderSection = Literal["study", "streak", "bookings"]
+ReminderSection = Literal["study", "streak", "review", "bookings"]
 REMINDER_SECTIONS: tuple[ReminderSection, ...] = get_args(ReminderSection)
 
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from domain.notifications.model import (
     BOOKING,
+    REVIEW,
     STREAK,
     STUDY,
     DailySwitch,
@@ -18,7 +19,7 @@ from domain.notifications.model import (
 from domain.notifications.preferences import NotificationPreferences
 from domain.notifications.wallclock import local_instant, next_fire, quiet_period
 
-LATE_AFTER = timedelta(hours=1)  # a study or streak reminder later than this is dropped
+LATE_AFTER = timedelta(hours=1)  # a study, streak or review reminder later is dropped
 
 
 def daily_switches(defaults: NotificationPreferences | None = None) -> tuple[DailySwitch, ...]:
@@ -29,6 +30,7 @@ def daily_switches(defaults: NotificationPreferences | None = None) -> tuple[Dai
     return (
         DailySwitch(STUDY, "study", defaults.study.enabled),
         DailySwitch(STREAK, "streak", defaults.streak.enabled),
+        DailySwitch(REVIEW, "review", defaults.review.enabled),
     )
 
 
@@ -70,7 +72,8 @@ def _daily(
 def daily_reminders(
     user_id: UUID, zone: str, prefs: NotificationPreferences, after: datetime
 ) -> list[Planned]:
-    """The next study and streak reminders strictly after ``after`` (none while muted)."""
+    """The next study, streak and review reminders strictly after ``after`` (none while
+    muted)."""
     if prefs.muted_until is not None and prefs.muted_until > after:
         after = prefs.muted_until
     planned = []
@@ -80,6 +83,10 @@ def daily_reminders(
     if prefs.streak.enabled:
         planned.append(
             _daily(user_id, STREAK, next_fire(prefs.streak.at, zone, after), zone, prefs)
+        )
+    if prefs.review.enabled:
+        planned.append(
+            _daily(user_id, REVIEW, next_fire(prefs.review.at, zone, after), zone, prefs)
         )
     return planned
 

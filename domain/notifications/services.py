@@ -18,6 +18,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from domain.learning import schedule, streaks
+from domain.learning.cards import cards_due
 from domain.learning.model import CurriculumStatus
 from domain.marketplace.model import Booking, BookingStatus
 from domain.notifications import preferences
@@ -155,9 +156,11 @@ async def ensure_planned(uow: UnitOfWork, clock: Clock, *, batch: int = 200) -> 
 
 
 async def study_facts(user_id: UUID, day: date, uow: UnitOfWork, now: datetime) -> StudyFacts:
-    """The learner's standing on local ``day``, for a study or streak reminder."""
+    """The learner's standing on local ``day``, for a study, streak or review reminder."""
     async with uow:
         raw = await uow.users.preferences(user_id)
+        zone = (await uow.users.get(user_id)).timezone
+        due = await cards_due(user_id, day, zone, uow)
         curricula = [
             c for c in await uow.curricula.list_for(user_id) if c.status is CurriculumStatus.ACTIVE
         ]
@@ -197,4 +200,5 @@ async def study_facts(user_id: UUID, day: date, uow: UnitOfWork, now: datetime) 
             today=day,
             studied_today=current.progress.last_local_date == day,
         ),
+        cards_due=due,
     )

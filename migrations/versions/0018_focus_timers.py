@@ -1,7 +1,7 @@
 """Focus timers: /focus runs one, and its end asks to log the minutes on the session.
 
 Revision ID: 0018_focus_timers
-Revises: 0015
+Revises: 0016_review_cards
 Create Date: 2026-12-02
 """
 
@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018_focus_timers"
-down_revision: str | Sequence[str] | None = "0015"
+down_revision: str | Sequence[str] | None = "0016_review_cards"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

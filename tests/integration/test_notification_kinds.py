@@ -59,6 +59,7 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
     await ada.say("/new Go | 3 | 30 | beginner")
     await ada.say("/done")  # Monday: a streak that Tuesday can lose
     await ada.say("/focus")  # over by Tuesday
+    await ada.say("/card hola | hello")  # due at once: the review reminder has something to say
     await ada.say(f"/experts {subject}")
     for press in ("#1", "#1", "#2", "#1", "#1"):  # card, Book, 60 min, first day, first time
         await ada.say(press)
@@ -100,7 +101,11 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
             return admin_id, {"expert_id": str(expert_id)}
         if kind is NotificationKind.BACKUP_ALERT:
             return admin_id, {"problem": "the backup failed: disk full"}
-        if kind in (NotificationKind.STUDY_REMINDER, NotificationKind.STREAK_REMINDER):
+        if kind in (
+            NotificationKind.STUDY_REMINDER,
+            NotificationKind.STREAK_REMINDER,
+            NotificationKind.REVIEW_REMINDER,
+        ):
             return learner, on_tuesday
         if kind is NotificationKind.BOOKING_MESSAGE:
             return learner, {"booking_id": str(booking_id), "message_id": str(message_id)}

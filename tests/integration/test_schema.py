@@ -192,6 +192,28 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("focus_timers", "ends_at"): (TIMESTAMPTZ, False, None),
     ("focus_timers", "stopped_at"): (TIMESTAMPTZ, True, None),
     ("focus_timers", "logged_at"): (TIMESTAMPTZ, True, None),
+    # 0016: spaced-repetition review cards (FSRS state in columns) and their ratings
+    ("review_cards", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("review_cards", "user_id"): ("uuid", False, None),
+    ("review_cards", "curriculum_id"): ("uuid", True, None),
+    ("review_cards", "session_id"): ("uuid", True, None),
+    ("review_cards", "note_id"): ("uuid", True, None),
+    ("review_cards", "source"): ("character varying(10)", False, None),
+    ("review_cards", "front"): ("text", False, None),
+    ("review_cards", "back"): ("text", False, None),
+    ("review_cards", "state"): ("smallint", False, "1"),
+    ("review_cards", "step"): ("integer", True, None),
+    ("review_cards", "stability"): ("double precision", True, None),
+    ("review_cards", "difficulty"): ("double precision", True, None),
+    ("review_cards", "due"): (TIMESTAMPTZ, False, None),
+    ("review_cards", "last_review"): (TIMESTAMPTZ, True, None),
+    ("review_cards", "reps"): ("integer", False, "0"),
+    ("review_cards", "created_at"): (TIMESTAMPTZ, False, NOW),
+    ("review_logs", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("review_logs", "card_id"): ("uuid", False, None),
+    ("review_logs", "user_id"): ("uuid", False, None),
+    ("review_logs", "rating"): ("smallint", False, None),
+    ("review_logs", "reviewed_at"): (TIMESTAMPTZ, False, NOW),
 }
 
 ADDED_INDEXES = {
@@ -275,6 +297,21 @@ ADDED_INDEXES = {
         "CREATE INDEX idx_focus_timers_curriculum_id "
         "ON public.focus_timers USING btree (curriculum_id)"
     ),
+    "idx_review_cards_user_id_due": (  # 0016: what /review asks
+        "CREATE INDEX idx_review_cards_user_id_due "
+        "ON public.review_cards USING btree (user_id, due)"
+    ),
+    "idx_review_cards_objective": (  # 0016: an objective is one card of its session
+        "CREATE UNIQUE INDEX idx_review_cards_objective ON public.review_cards "
+        "USING btree (session_id, front) WHERE ((source)::text = 'objective'::text)"
+    ),
+    "idx_review_logs_user_id_reviewed_at": (
+        "CREATE INDEX idx_review_logs_user_id_reviewed_at "
+        "ON public.review_logs USING btree (user_id, reviewed_at)"
+    ),
+    "idx_review_logs_card_id": (
+        "CREATE INDEX idx_review_logs_card_id ON public.review_logs USING btree (card_id)"
+    ),
 }
 
 # Constraints that have no counterpart (same table, kind and definition) in the seed.
@@ -345,6 +382,19 @@ ADDED_CONSTRAINTS = {
     "fk_focus_timers_session_id",
     "ck_focus_timers_minutes_range",
     "ck_focus_timers_ends_after_start",
+    # 0016
+    "pk_review_cards",
+    "fk_review_cards_user_id",
+    "fk_review_cards_curriculum_id",
+    "fk_review_cards_session_id",
+    "fk_review_cards_note_id",
+    "uq_review_cards_note_id",
+    "ck_review_cards_source",
+    "ck_review_cards_state",
+    "pk_review_logs",
+    "fk_review_logs_card_id",
+    "fk_review_logs_user_id",
+    "ck_review_logs_rating",
 }
 
 # The names the seed gives in its "Foreign Key Constraints" block.

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.notifications.model import BOOKING, STREAK, STUDY
+from domain.notifications.model import BOOKING, REVIEW, STREAK, STUDY
 from domain.notifications.planning import (
     DAILY_SWITCHES,
     LATE_AFTER,
@@ -123,6 +123,7 @@ def test_the_daily_switches_are_the_preference_models_own_defaults() -> None:
     assert {(s.kind, s.section, s.default) for s in DAILY_SWITCHES} == {
         (STUDY, "study", defaults.study.enabled),
         (STREAK, "streak", defaults.streak.enabled),
+        (REVIEW, "review", defaults.review.enabled),
     }
     changed = NotificationPreferences(study={"enabled": not defaults.study.enabled})
     assert daily_switches(changed)[0].default is not defaults.study.enabled
