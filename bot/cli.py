@@ -163,16 +163,30 @@ def run() -> None:
             discord = await running.enter_async_context(discord_adapter(settings, dispatcher))
             couriers["discord"] = discord  # reminders and alerts go by direct message
             scope = "to one server" if settings.discord_guild_id else "globally"
+            shards = _shards(settings)
             if discord.sync_problem is None:
-                typer.echo(f"Discord: on, as {discord.username} (commands synced {scope}).")
+                typer.echo(
+                    f"Discord: on, as {discord.username} (commands synced {scope}{shards})."
+                )
             else:
-                typer.echo(f"Discord: on, as {discord.username}, but {discord.sync_problem}")
+                typer.echo(
+                    f"Discord: on, as {discord.username}{shards}, but {discord.sync_problem}"
+                )
         else:
             typer.echo("Discord: off. Set DISCORD_BOT_TOKEN to connect a Discord bot.")
         typer.echo("`syllabot chat` talks to the same database from a terminal.")
         return couriers
 
     _serve(settings, platforms)
+
+
+def _shards(settings: Settings) -> str:
+    """"; shards 0, 1 of 4" when this process runs some of the Discord shards ("" for all)."""
+    count, ids = settings.discord_shard_count, settings.discord_shards()
+    if count is None:
+        return ""
+    mine = ", ".join(map(str, ids if ids is not None else range(count)))
+    return f"; shard{'s' if len(ids or range(count)) > 1 else ''} {mine} of {count}"
 
 
 @app.command()

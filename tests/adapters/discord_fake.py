@@ -54,6 +54,7 @@ class Call:
     body: Any
     status: int
     result: Any
+    at: float = field(default_factory=time.monotonic)  # when it was answered
 
 
 @dataclass
@@ -70,6 +71,7 @@ class DiscordFake(Payloads):
     fail: dict[str, int | tuple[int, int]] = field(default_factory=dict)
     uploads: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)  # message -> files
     shards: int = 1  # what GET /gateway/bot recommends
+    refuses_dms: set[str] = field(default_factory=set)  # user ids: every DM send is a 50007
     guilds: list[Guild] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -173,6 +175,8 @@ class DiscordFake(Payloads):
             case "POST", ["users", "@me", "channels"]:
                 return 200, self.dm_channel(body["recipient_id"])
             case "POST", ["channels", channel, "messages"]:
+                if str(int(channel) - 1) in self.refuses_dms:  # their DM channel: see dm_channel
+                    return 403, {"message": "Cannot send messages to this user", "code": 50007}
                 return 200, self._new_message(channel, body, None)
             case "POST", ["channels", _, "typing"]:
                 return 204, None

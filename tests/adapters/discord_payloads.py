@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-# Snowflakes are unique across the whole test session, as Discord's are (the bot claims them).
-_SNOWFLAKES = itertools.count(1_100_000_000_000_000_000)
 SHARD_BITS = 22  # a snowflake's timestamp starts above its 22 low bits
+DISCORD_EPOCH = 1_420_070_400_000  # milliseconds: 2015-01-01, where snowflakes' time starts
+# Snowflakes are unique, as Discord's are (the bot claims them), across the test session and
+# across runs on one database: they start at this moment's.
+_SNOWFLAKES = itertools.count((int(time.time() * 1000) - DISCORD_EPOCH) << SHARD_BITS)
 
 
 @dataclass(frozen=True)

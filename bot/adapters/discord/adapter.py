@@ -47,7 +47,8 @@ class DiscordAdapter(Lifecycle):
     """The bot on Discord: ``async with DiscordAdapter(dispatcher, token): ...``.
 
     Start-up logs in, syncs the slash commands (to ``guild_id`` only when given: instant, for
-    development; otherwise globally) and connects to the gateway in a background task;
+    development; otherwise globally) and connects to the gateway in a background task, with
+    ``shard_ids`` of ``shard_count`` (none: every shard, as many as Discord recommends);
     leaving the block closes the connection. With ``serve=False`` it only logs in, to send
     notifications (no commands, no gateway); ``connect=False`` skips only the gateway.
     """
@@ -63,6 +64,8 @@ class DiscordAdapter(Lifecycle):
         typing_after: float = TYPING_AFTER,
         api_base_url: str | None = None,
         gateway_url: str | None = None,
+        shard_count: int | None = None,
+        shard_ids: Sequence[int] | None = None,
     ) -> None:
         self._dispatcher = dispatcher
         self._api_base_url, self._gateway_url = api_base_url, gateway_url
@@ -71,7 +74,7 @@ class DiscordAdapter(Lifecycle):
         self._token = token
         self._guild = discord.Object(guild_id) if guild_id else None
         self._connect = connect
-        self.client = SyllabotClient(self)
+        self.client = SyllabotClient(self, shard_count=shard_count, shard_ids=shard_ids)
         self._gateway: asyncio.Task[None] | None = None
         # Why the slash commands could not be synced at start-up (None: they were).
         self.sync_problem: str | None = None
@@ -114,6 +117,7 @@ class DiscordAdapter(Lifecycle):
             return
         await self._sync_commands()
         if self._connect:
+            await self._count_shards()
             self._gateway = asyncio.create_task(self._run_gateway(), name="discord-gateway")
         logger.info("Discord: %s is connected", self.username)
 
@@ -135,6 +139,17 @@ class DiscordAdapter(Lifecycle):
             raise
         except Exception:
             logger.exception("Discord: the gateway connection ended")
+
+    async def _count_shards(self) -> None:
+        """With DISCORD_GATEWAY_URL and no shard count, ask for the count here: discord.py
+        would connect to the gateway GET /gateway/bot names instead of the one configured."""
+        if self._gateway_url is None or self.client.shard_count is not None:
+            return
+        try:
+            count, _url, _limits = await self.client.http.get_bot_gateway()
+        except discord.GatewayNotFound:
+            return  # discord.py asks again when it connects, and retries
+        self.client.shard_count = count
 
     async def _sync_commands(self) -> None:
         tree = self.client.tree
