@@ -181,12 +181,13 @@ def run() -> None:
 
 
 def _shards(settings: Settings) -> str:
-    """"; shards 0, 1 of 4" when this process runs some of the Discord shards ("" for all)."""
-    count, ids = settings.discord_shard_count, settings.discord_shards()
+    """The Discord shards this process runs, for the banner ("; shards 0, 1 of 4"); nothing
+    when DISCORD_SHARD_COUNT is unset (all of them, as many as Discord recommends)."""
+    count = settings.discord_shard_count
     if count is None:
         return ""
-    mine = ", ".join(map(str, ids if ids is not None else range(count)))
-    return f"; shard{'s' if len(ids or range(count)) > 1 else ''} {mine} of {count}"
+    mine = settings.discord_shards() or tuple(range(count))
+    return f"; shard{'s' if len(mine) > 1 else ''} {', '.join(map(str, mine))} of {count}"
 
 
 @app.command()

@@ -147,14 +147,10 @@ class DiscordFake(Payloads):
             case "GET", ["oauth2", "applications", "@me"] | ["applications", "@me"]:
                 return 200, self._application()
             case "GET", ["gateway", "bot"]:
-                limit = SESSION_START_LIMIT
-                return 200, {
-                    "url": self.gateway_url,
-                    "shards": self.shards,
-                    "session_start_limit": limit,
-                }
+                url, limit = self.gateway.recommended_url, SESSION_START_LIMIT
+                return 200, {"url": url, "shards": self.shards, "session_start_limit": limit}
             case "GET", ["gateway"]:
-                return 200, {"url": self.gateway_url}
+                return 200, {"url": self.gateway.recommended_url}
             case "PUT", ["applications", _, "commands"]:
                 return 200, self._sync("global", body)
             case "PUT", ["applications", _, "guilds", guild, "commands"]:

@@ -98,7 +98,8 @@ class _Socket:
 
 
 class Gateway:
-    """The gateway of one :class:`DiscordFake` (routes ``/`` and ``/resume/``)."""
+    """The gateway of one :class:`DiscordFake` (routes ``/``, ``/resume/`` and
+    ``/gateway-bot/``, the one GET /gateway/bot names)."""
 
     def __init__(self, fake: DiscordFake) -> None:
         self.fake = fake
@@ -109,11 +110,18 @@ class Gateway:
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self._serve)
         app.router.add_get("/resume/", self._serve)
+        app.router.add_get("/gateway-bot/", self._serve)
 
     @property
     def url(self) -> str:
         """The first gateway connection's URL (``DISCORD_GATEWAY_URL``)."""
         return f"ws://{self.fake.host}:{self.fake.port}/"
+
+    @property
+    def recommended_url(self) -> str:
+        """What GET /gateway/bot says (apart from the configured one, so a test sees which
+        discord.py went to)."""
+        return f"ws://{self.fake.host}:{self.fake.port}/gateway-bot/"
 
     @property
     def resume_url(self) -> str:

@@ -9,10 +9,13 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
+import discord.gateway
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.adapters.discord import DiscordAdapter
+from bot.handlers.router import Dispatcher
 from db.uow import SqlAlchemyUnitOfWork
 from domain.accounts.model import Identity
 from domain.accounts.registration import register
@@ -21,6 +24,7 @@ from domain.marketplace.commands import BecomeExpert, SetAvailability, VerifyExp
 from domain.marketplace.model import BookingStatus, Policy
 from domain.shared.clock import SystemClock
 from tests.adapters.discord_fake import DiscordFake
+from tests.adapters.discord_harness import fake_discord
 from tests.adapters.discord_process import Launch, Person, eventually, syllabot, syllabots
 from tests.support import FakeClock, expert_draft, private_database, queue
 
@@ -37,7 +41,7 @@ async def database(server_url: str) -> AsyncIterator[tuple[str, AsyncEngine]]:
 
 @pytest.fixture
 async def fake() -> AsyncIterator[DiscordFake]:
-    async with DiscordFake() as api:
+    async with fake_discord() as api:  # discord.py's Route.BASE restored after, for in-process
         yield api
 
 
@@ -235,3 +239,29 @@ async def test_two_processes_each_run_one_of_two_shards_and_answer_their_servers
         await fay.slash("start", expect="Hi Fay!")
     assert dee.answered_once() and eve.answered_once() and fay.answered_once()
     assert not [c for c in fake.calls if c.status >= 400]
+
+
+@pytest.mark.parametrize(("configured", "connected_to"), [(True, "/"), (False, "/gateway-bot/")])
+async def test_the_gateway_is_the_configured_one_and_discord_says_how_many_shards(
+    fake: DiscordFake,
+    dispatcher: Dispatcher,
+    monkeypatch: pytest.MonkeyPatch,
+    configured: bool,
+    connected_to: str,
+) -> None:
+    websocket = discord.gateway.DiscordWebSocket
+    monkeypatch.setattr(websocket, "DEFAULT_GATEWAY", websocket.DEFAULT_GATEWAY)  # restored
+    gateway = fake.gateway_url if configured else None
+    adapter = DiscordAdapter(dispatcher, fake.token, api_base_url=fake.base, gateway_url=gateway)
+    async with adapter:  # in this process: the gateway in the test's own loop
+        await fake.wait_for(lambda: fake.gateway.identified() == [(0, 1)])
+        assert [c.path for c in fake.gateway.connections] == [connected_to]
+        ada = fake.user("Ada")
+        payload = fake.slash(ada, "start")
+        await fake.push("INTERACTION_CREATE", payload)
+        dm = fake.dm_channel(ada["id"])["id"]
+        await fake.wait_for(
+            lambda: any("Hi Ada!" in m["content"] for m in fake.channel_messages(dm))
+        )
+    assert adapter.client.shard_count == fake.shards == 1
+    assert [c.path for c in fake.calls].count("/gateway/bot") == 1

@@ -60,11 +60,10 @@ class SyllabotClient(discord.AutoShardedClient):
         intents = discord.Intents.default()  # direct messages carry their text without more
         discord.VoiceClient.warn_nacl = False  # no voice here: no warnings about its libraries
         discord.VoiceClient.warn_dave = False
-        super().__init__(
-            intents=intents,
-            shard_count=shard_count,
-            shard_ids=None if shard_ids is None else list(shard_ids),
-        )
+        if shard_ids is None:
+            super().__init__(intents=intents, shard_count=shard_count)
+        else:
+            super().__init__(intents=intents, shard_count=shard_count, shard_ids=list(shard_ids))
         self.host = host
         self.tree = app_commands.CommandTree(self)
 
