@@ -72,6 +72,7 @@ class DiscordFake(Payloads):
     uploads: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)  # message -> files
     shards: int = 1  # what GET /gateway/bot recommends
     refuses_dms: set[str] = field(default_factory=set)  # user ids: every DM send is a 50007
+    listeners: list[Callable[[Call], None]] = field(default_factory=list)  # told of each call
     guilds: list[Guild] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -127,7 +128,10 @@ class DiscordFake(Payloads):
             status, result = 401, {"message": "401: Unauthorized", "code": 0}
         else:
             status, result = self._answer(request.method, path, body)
-        self.calls.append(Call(request.method, path, body, status, result))
+        call = Call(request.method, path, body, status, result)
+        self.calls.append(call)
+        for listener in self.listeners:
+            listener(call)
         if status == 204:
             return web.Response(status=204)
         # discord.py reads JSON only when the content type is exactly application/json
