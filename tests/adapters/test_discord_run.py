@@ -5,6 +5,8 @@ spread over two processes."""
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -238,6 +240,30 @@ async def test_two_processes_each_run_one_of_two_shards_and_answer_their_servers
         fay = Person(fake, "Fay")  # a direct message: shard 0's
         await fay.slash("start", expect="Hi Fay!")
     assert dee.answered_once() and eve.answered_once() and fay.answered_once()
+    assert not [c for c in fake.calls if c.status >= 400]
+
+
+async def test_a_stopped_process_first_answers_the_interactions_it_took(
+    fake: DiscordFake, database: tuple[str, AsyncEngine]
+) -> None:
+    url, _engine = database
+    payloads: list[dict[str, object]] = []
+    async with syllabot(fake, url) as bot:  # it must stop with status 0 and no traceback
+
+        async def people_keep_coming() -> None:
+            while bot.process.returncode is None:
+                payloads.append(fake.slash(fake.user(f"Pat{len(payloads)}"), "start"))
+                await fake.push("INTERACTION_CREATE", payloads[-1])
+                await asyncio.sleep(0.02)
+
+        coming = asyncio.create_task(people_keep_coming())
+        await fake.wait_for(lambda: sum(map(fake.answered, payloads)) >= 5)
+        bot.process.send_signal(signal.SIGTERM)  # while some are being handled
+        await bot.process.wait()
+        await coming
+    taken = {p["token"] for p in payloads if fake.answered(p)}
+    edited = {c.path.split("/")[3] for c in fake.calls if c.path.endswith("/@original")}
+    assert len(taken) >= 5 and taken <= edited  # each one deferred was answered too
     assert not [c for c in fake.calls if c.status >= 400]
 
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 TYPING_AFTER = 1.0  # seconds an answer to a direct message may take before "typing…" shows
 TYPING_EVERY = 8.0  # Discord shows typing for about ten seconds
+STOP_GRACE = 10.0  # seconds the events being handled get to be answered at shutdown
 
 PLATFORM = "discord"
 MAX_DESCRIPTION = 100  # characters of a slash command's or parameter's description
@@ -79,6 +81,7 @@ class DiscordAdapter(Lifecycle):
         # Why the slash commands could not be synced at start-up (None: they were).
         self.sync_problem: str | None = None
         self._lines = InOrder()
+        self._working: set[asyncio.Task[Any]] = set()  # tasks handling an event now
         for command in dispatcher.commands.values():
             if _valid_command(command.name):
                 self.client.tree.add_command(self._slash(command))
@@ -122,7 +125,15 @@ class DiscordAdapter(Lifecycle):
         logger.info("Discord: %s is connected", self.username)
 
     async def stop(self) -> None:
-        """Close the gateway and the HTTP session."""
+        """Take no more events (the gateway is closed), give the interactions and messages
+        being handled up to ``STOP_GRACE`` seconds to be answered, then close the HTTP
+        session."""
+        for shard in self.client.shards.values():
+            await shard.disconnect()
+        if self._working:
+            _done, late = await asyncio.wait(set(self._working), timeout=STOP_GRACE)
+            if late:
+                logger.warning("Discord: stopping with %d answer(s) not sent", len(late))
         await self.client.close()
         if self._gateway is not None:
             self._gateway.cancel()
@@ -131,6 +142,17 @@ class DiscordAdapter(Lifecycle):
             except asyncio.CancelledError:
                 pass
             self._gateway = None
+
+    @contextmanager
+    def _at_work(self) -> Iterator[None]:
+        """The current task is handling an event: :meth:`stop` waits for it."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._working.add(task)
+        try:
+            yield
+        finally:
+            self._working.discard(task)
 
     async def _run_gateway(self) -> None:
         try:
@@ -249,7 +271,7 @@ class DiscordAdapter(Lifecycle):
         """Text in a direct message (wizard answers, commands typed out)."""
         if message.author.bot or message.guild is not None or not message.content:
             return
-        with self._lines.join(message.author.id) as turn:
+        with self._at_work(), self._lines.join(message.author.id) as turn:
             await turn.wait()
             incoming = Incoming(_identity(message.author), text=message.content)
             async with typing_while_slow(
@@ -296,7 +318,7 @@ class DiscordAdapter(Lifecycle):
         self, interaction: discord.Interaction, incoming: Incoming, *, pressed: bool = False
     ) -> None:
         ephemeral = interaction.guild_id is not None
-        with self._lines.join(interaction.user.id) as turn:
+        with self._at_work(), self._lines.join(interaction.user.id) as turn:
             try:  # at once, before waiting: Discord wants an answer within 3 seconds
                 if pressed:
                     await interaction.response.defer()
