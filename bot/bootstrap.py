@@ -193,4 +193,6 @@ def discord_adapter(
         serve=receive,
         api_base_url=settings.discord_api_base_url,
         gateway_url=settings.discord_gateway_url,
+        shard_count=settings.discord_shard_count,
+        shard_ids=settings.discord_shards(),
     )

@@ -186,16 +186,31 @@ def run() -> None:
             discord = await running.enter_async_context(discord_adapter(settings, dispatcher))
             couriers["discord"] = discord  # reminders and alerts go by direct message
             scope = "to one server" if settings.discord_guild_id else "globally"
+            shards = _shards(settings)
             if discord.sync_problem is None:
-                typer.echo(f"Discord: on, as {discord.username} (commands synced {scope}).")
+                typer.echo(
+                    f"Discord: on, as {discord.username} (commands synced {scope}{shards})."
+                )
             else:
-                typer.echo(f"Discord: on, as {discord.username}, but {discord.sync_problem}")
+                typer.echo(
+                    f"Discord: on, as {discord.username}{shards}, but {discord.sync_problem}"
+                )
         else:
             typer.echo("Discord: off. Set DISCORD_BOT_TOKEN to connect a Discord bot.")
         typer.echo("`syllabot chat` talks to the same database from a terminal.")
         return couriers
 
     _serve(settings, platforms)
+
+
+def _shards(settings: Settings) -> str:
+    """The Discord shards this process runs, for the banner ("; shards 0, 1 of 4"); nothing
+    when DISCORD_SHARD_COUNT is unset (all of them, as many as Discord recommends)."""
+    count = settings.discord_shard_count
+    if count is None:
+        return ""
+    mine = settings.discord_shards() or tuple(range(count))
+    return f"; shard{'s' if len(mine) > 1 else ''} {', '.join(map(str, mine))} of {count}"
 
 
 @app.command()

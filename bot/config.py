@@ -77,6 +77,14 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = Field(
         default=None, description="the first gateway connection, e.g. ws://127.0.0.1:8082/"
     )
+    discord_shard_count: int | None = Field(
+        default=None, ge=1, le=100_000, description="shards in all; unset: what Discord says"
+    )
+    discord_shard_ids: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="the shards this process runs, e.g. 0,1; unset: all of them",
+    )
     # The expert marketplace (see the README's marketplace section).
     admins: str = Field(default="", alias="SYLLABOT_ADMINS")
     currency: str = Field(default="EUR", alias="SYLLABOT_CURRENCY", pattern=r"^[A-Z]{3}$")
@@ -167,6 +175,33 @@ class Settings(BaseSettings):
                 )
         return value
 
+    @field_validator("discord_shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value in (None, ""):
+            return None
+        count = info.data.get("discord_shard_count")
+        if count is None:
+            raise ValueError(
+                "needs DISCORD_SHARD_COUNT: set it to the number of shards in all processes"
+            )
+        items = [part.strip() for part in value.split(",")]
+        if not all(item.isdigit() and int(item) < count for item in items):
+            raise ValueError(
+                f"must be a comma-separated list of shard numbers from 0 to {count - 1} "
+                f"(DISCORD_SHARD_COUNT is {count}), such as 0,1"
+            )
+        if len(set(map(int, items))) != len(items):
+            raise ValueError("must name each shard once, such as 0,1")
+        return value
+
+    def discord_shards(self) -> tuple[int, ...] | None:
+        """The shard ids this process runs (None: all of ``discord_shard_count``, or as many
+        as Discord recommends when that is unset too)."""
+        if self.discord_shard_ids is None:
+            return None
+        return tuple(int(item) for item in self.discord_shard_ids.split(","))
+
     def policy(self) -> Policy:
         """The marketplace's numbers as the domain wants them."""
         pairs = (part.strip().partition(":") for part in self.admins.split(",") if part.strip())
@@ -203,6 +238,7 @@ class Settings(BaseSettings):
 
     @field_validator(
         "discord_guild_id",
+        "discord_shard_count",
         "llm_api_key",
         "backup_dir",
         "backup_mirror",
@@ -323,6 +359,10 @@ EXPECTED = {
         "a URL that starts with http:// or https://, such as http://127.0.0.1:8082/api/v10"
     ),
     "discord_gateway_url": "a URL that starts with ws:// or wss://, such as ws://127.0.0.1:8082/",
+    "discord_shard_count": "a whole number of shards from 1 to 100000, such as 2",
+    "discord_shard_ids": (
+        "a comma-separated list of shard numbers below DISCORD_SHARD_COUNT, such as 0,1"
+    ),
     "admins": (
         "a comma-separated list of platform:user-id pairs such as telegram:12345,discord:678"
     ),
