@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = Field(
         default=None, description="the first gateway connection, e.g. ws://127.0.0.1:8082/"
     )
+    # Several processes on one database (README "Several instances"): the messages a second
+    # all processes together may send on each bot token (0: each process paces only itself).
+    telegram_send_budget: float = Field(
+        default=29.0, ge=0, le=1000, alias="SYLLABOT_TELEGRAM_SEND_BUDGET"
+    )
+    discord_send_budget: float = Field(
+        default=48.0, ge=0, le=1000, alias="SYLLABOT_DISCORD_SEND_BUDGET"
+    )
+    outbox_lease_seconds: int = Field(default=120, ge=5, le=3600, alias="SYLLABOT_OUTBOX_LEASE")
+    deliver_every_seconds: float = Field(default=5.0, gt=0, le=300, alias="SYLLABOT_DELIVER_EVERY")
     # The expert marketplace (see the README's marketplace section).
     admins: str = Field(default="", alias="SYLLABOT_ADMINS")
     currency: str = Field(default="EUR", alias="SYLLABOT_CURRENCY", pattern=r"^[A-Z]{3}$")
@@ -282,6 +292,14 @@ EXPECTED = {
         "a URL that starts with http:// or https://, such as http://127.0.0.1:8082/api/v10"
     ),
     "discord_gateway_url": "a URL that starts with ws:// or wss://, such as ws://127.0.0.1:8082/",
+    "telegram_send_budget": (
+        "a number of messages a second from 0 (no shared budget) to 1000, such as 29"
+    ),
+    "discord_send_budget": (
+        "a number of requests a second from 0 (no shared budget) to 1000, such as 48"
+    ),
+    "outbox_lease_seconds": "a whole number of seconds from 5 to 3600, such as 120",
+    "deliver_every_seconds": "a number of seconds above 0 and at most 300, such as 5",
     "admins": (
         "a comma-separated list of platform:user-id pairs such as telegram:12345,discord:678"
     ),

@@ -9,6 +9,7 @@ from uuid import UUID
 from bot.handlers.payloads import STALE
 from domain.accounts import conversations
 from domain.accounts.model import Conversation, Identity  # Identity: for the adapters too
+from domain.accounts.ports import LocalTurns, Turns
 from domain.accounts.retention import Retention
 from domain.learning.ports import CurriculumPlanner
 from domain.marketplace.model import Policy
@@ -121,6 +122,8 @@ class Context:
     retention: Retention = field(default_factory=Retention)  # windows of the clean-up jobs
     # Drops a user's identities from the dispatcher's cache (after /link merged that user).
     forget_user: Callable[[UUID], None] = field(default=lambda _user_id: None)
+    # One person's turn across processes (db.turns, in webhook mode); none by default.
+    turns: Turns = field(default_factory=LocalTurns)
 
 
 @dataclass(frozen=True)

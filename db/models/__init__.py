@@ -22,6 +22,8 @@ Deviations from the seed, each with its reason:
 * ``users.last_seen_at``, ``users.inactive_warned_at`` and tables ``archived_sessions``,
   ``archived_user_notes`` (0014): retention of inactive accounts and old session data.
 * Table ``backup_runs`` (operating Syllabot): each backup and verification and its outcome.
+* ``processed_updates.waiting_sender`` and table ``send_budgets`` (0019): several processes
+  on one database keep a person's updates in order and share one send budget per bot.
 """
 
 from db.models.accounts import (
@@ -52,7 +54,7 @@ from db.models.marketplace import (
     SessionFeedbackRow,
 )
 from db.models.notifications import NotificationRow
-from db.models.operations import BackupRunRow
+from db.models.operations import BackupRunRow, SendBudgetRow
 
 __all__ = [
     "ArchivedSessionRow",
@@ -73,6 +75,7 @@ __all__ = [
     "NotificationRow",
     "PlatformIdentityRow",
     "ProcessedUpdateRow",
+    "SendBudgetRow",
     "SessionFeedbackRow",
     "SessionRow",
     "UserNoteRow",
