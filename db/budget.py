@@ -21,12 +21,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 logger = logging.getLogger(__name__)
 
 _TAKE = text(
-    """INSERT INTO send_budgets AS b (name, tokens, updated_at)
+    """INSERT INTO send_budgets AS b (name, tokens, refilled_at)
        VALUES (:name, :burst - :cost, clock_timestamp())
        ON CONFLICT (name) DO UPDATE SET
            tokens = LEAST(:burst, b.tokens + :per_second
-                          * EXTRACT(EPOCH FROM clock_timestamp() - b.updated_at)) - :cost,
-           updated_at = clock_timestamp()
+                          * EXTRACT(EPOCH FROM clock_timestamp() - b.refilled_at)) - :cost,
+           refilled_at = clock_timestamp()
        RETURNING tokens"""
 )
 

@@ -75,4 +75,4 @@ class SendBudgetRow(Base):
 
     name: Mapped[str] = mapped_column(String(80), primary_key=True)  # platform:<token hash>
     tokens: Mapped[float] = mapped_column(Float)
-    updated_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ)
+    refilled_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ)

@@ -39,7 +39,7 @@ def upgrade() -> None:
         "send_budgets",
         sa.Column("name", sa.String(80), nullable=False),
         sa.Column("tokens", sa.Float(), nullable=False),
-        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("refilled_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name="pk_send_budgets"),
     )
 
