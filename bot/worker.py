@@ -247,8 +247,11 @@ class NotificationWorker:
                 if throttled is not None and throttled > self.ctx.clock.now():
                     return due, Outcome.RETRY, throttled, f"{platform} asked to wait"
                 await pacer.wait(chat_id)
-                budget = self.budgets.get(platform)
-                if budget is not None and (wait := await budget.take(COSTS.get(platform, 1.0))):
+                budget, cost = self.budgets.get(platform), COSTS.get(platform, 1.0)
+                if budget is not None and (wait := await budget.take(cost)):
+                    if self._monotonic() + wait > deadline:  # give the slot back: too late
+                        await budget.take(-cost)
+                        return due, Outcome.RETRY, None, "the lease was running out"
                     await self._sleep(wait)  # this send's slot among every process's
                 if self._monotonic() > deadline:  # back to the queue, for anyone to take
                     return due, Outcome.RETRY, None, "the lease was running out"

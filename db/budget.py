@@ -22,10 +22,11 @@ logger = logging.getLogger(__name__)
 
 _TAKE = text(
     """INSERT INTO send_budgets AS b (name, tokens, refilled_at)
-       VALUES (:name, :burst - :cost, clock_timestamp())
+       VALUES (:name, CAST(:burst AS float8) - CAST(:cost AS float8), clock_timestamp())
        ON CONFLICT (name) DO UPDATE SET
-           tokens = LEAST(:burst, b.tokens + :per_second
-                          * EXTRACT(EPOCH FROM clock_timestamp() - b.refilled_at)) - :cost,
+           tokens = LEAST(CAST(:burst AS float8), b.tokens + CAST(:per_second AS float8)
+                          * EXTRACT(EPOCH FROM clock_timestamp() - b.refilled_at))
+                    - CAST(:cost AS float8),
            refilled_at = clock_timestamp()
        RETURNING tokens"""
 )
@@ -62,7 +63,9 @@ class PgSendBudget:
                 await conn.commit()
         except Exception:  # no database: each process's own pacing still holds
             if not self._failing:
-                logger.warning("send budget %s unavailable; pacing per process", self.name)
+                logger.warning(
+                    "send budget %s unavailable; pacing per process", self.name, exc_info=True
+                )
             self._failing = True
             return 0.0
         self._failing = False

@@ -103,9 +103,7 @@ async def test_two_workers_on_one_outbox_send_each_notification_once(
     async with BotApiEmulator() as api:
         people = await telegram_people(api, engine, 40)
         await queue(engine, list(people.values()), 1, SystemClock())  # type: ignore[arg-type]
-        async with instances(
-            2, "worker", api, url, tmp_path, SYLLABOT_TELEGRAM_SEND_BUDGET="40"
-        ):
+        async with instances(2, "worker", api, url, tmp_path, SYLLABOT_TELEGRAM_SEND_BUDGET="40"):
             await api.wait_for(lambda: len(api.calls_to("sendMessage")) >= 40, within=25)
             assert await recorded(engine, people, 40) == {"sent": 40}
 
@@ -120,7 +118,7 @@ async def test_a_worker_killed_mid_batch_leaves_the_rest_to_the_other_nothing_lo
     async with BotApiEmulator() as api:
         people = await telegram_people(api, engine, 40)
         await queue(engine, list(people.values()), 1, SystemClock())  # type: ignore[arg-type]
-        budget = {"SYLLABOT_TELEGRAM_SEND_BUDGET": "10", "SYLLABOT_OUTBOX_LEASE": "5"}
+        budget = {"SYLLABOT_TELEGRAM_SEND_BUDGET": "10", "SYLLABOT_OUTBOX_LEASE": "8"}
         async with instances(2, "worker", api, url, tmp_path, **budget) as (doomed, _other):
             await api.wait_for(lambda: len(api.calls_to("sendMessage")) >= 8, within=25)
             # Between two sends (a slot is 0.1 s): none of the doomed worker's is on its way.
@@ -144,7 +142,7 @@ async def test_three_workers_together_keep_within_the_shared_send_budget(
     async with BotApiEmulator(overall_limit=budget + 2) as api:  # Telegram's flood control
         people = await telegram_people(api, engine, 60)
         await queue(engine, list(people.values()), 1, SystemClock())  # type: ignore[arg-type]
-        settings = {"SYLLABOT_TELEGRAM_SEND_BUDGET": str(budget), "SYLLABOT_OUTBOX_LEASE": "5"}
+        settings = {"SYLLABOT_TELEGRAM_SEND_BUDGET": str(budget), "SYLLABOT_OUTBOX_LEASE": "8"}
         async with instances(3, "worker", api, url, tmp_path, **settings):
             await api.wait_for(lambda: len(api.calls_to("sendMessage")) >= 60, within=25)
 
