@@ -71,22 +71,23 @@ async def open_turns(settings: Settings, engine: AsyncEngine) -> AsyncIterator[T
     from db.turns import PgTurns
 
     direct = settings.listen_url if settings.pgbouncer and settings.listen_url else None
-    locking = create_engine(direct, pool_size=1) if direct else engine
+    url = direct or engine.url.render_as_string(hide_password=False)
+    locking = create_engine(url, pool_size=1)  # its one connection, outside the pool's count
     turns = PgTurns(locking)
     try:
         yield turns
     finally:
         await turns.close()
-        if locking is not engine:
-            await locking.dispose()
+        await locking.dispose()
 
 
 def send_budgets(settings: Settings, engine: AsyncEngine) -> dict[str, SendBudget]:
     """The send budget of each platform whose token is set, shared by every process on it."""
     from db.budget import PgSendBudget, budget_name
 
+    telegram = settings.telegram_send_budget if settings.telegram_rate_limits else 0
     tokens = {
-        "telegram": (settings.telegram_bot_token, settings.telegram_send_budget),
+        "telegram": (settings.telegram_bot_token, telegram),
         "discord": (settings.discord_bot_token, settings.discord_send_budget),
     }
     return {
@@ -114,6 +115,8 @@ def notification_worker(
         pace = paces.get(platform, Pace())
         if platform in budgets and per_second < (pace.per_second or float("inf")):
             paces[platform] = Pace(per_second=per_second, chat_interval=pace.chat_interval)
+    if not settings.telegram_rate_limits:
+        paces["telegram"] = Pace()
     return NotificationWorker(
         dispatcher.ctx,
         couriers,
@@ -198,7 +201,7 @@ def telegram_adapter(
 ) -> TelegramAdapter:
     """The Telegram adapter the settings describe (polling unless a webhook URL is set;
     ``receive=False``: it only sends, for a worker process)."""
-    from bot.adapters.telegram import TelegramAdapter, Webhook
+    from bot.adapters.telegram import ChatRateLimiter, FloodLimit, TelegramAdapter, Webhook
 
     assert settings.telegram_bot_token, "TELEGRAM_BOT_TOKEN is not set"
     webhook = None
@@ -210,6 +213,8 @@ def telegram_adapter(
             listen=settings.telegram_webhook_listen,
             port=settings.telegram_webhook_port,
         )
+    limits = settings.telegram_rate_limits
+    unlimited = ChatRateLimiter(per_chat_rate=0, overall_max_rate=0, group_max_rate=0)
     return TelegramAdapter(
         dispatcher,
         settings.telegram_bot_token,
@@ -218,6 +223,8 @@ def telegram_adapter(
         max_working=settings.db_pool_size,  # as many in the handlers as there are connections
         receive=receive,
         budget=budget,
+        flood=FloodLimit() if limits else None,
+        rate_limiter=None if limits else unlimited,
     )
 
 

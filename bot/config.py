@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     discord_send_budget: float = Field(
         default=48.0, ge=0, le=1000, alias="SYLLABOT_DISCORD_SEND_BUDGET"
     )
+    # false: no limits of our own on Telegram (benchmarks, a Bot API server without any).
+    telegram_rate_limits: bool = Field(default=True, alias="SYLLABOT_TELEGRAM_RATE_LIMITS")
     outbox_lease_seconds: int = Field(default=120, ge=5, le=3600, alias="SYLLABOT_OUTBOX_LEASE")
     deliver_every_seconds: float = Field(default=5.0, gt=0, le=300, alias="SYLLABOT_DELIVER_EVERY")
     # The expert marketplace (see the README's marketplace section).
@@ -298,6 +300,7 @@ EXPECTED = {
     "discord_send_budget": (
         "a number of requests a second from 0 (no shared budget) to 1000, such as 48"
     ),
+    "telegram_rate_limits": "true or false (false: no flood control, pacing or send budget)",
     "outbox_lease_seconds": "a whole number of seconds from 5 to 3600, such as 120",
     "deliver_every_seconds": "a number of seconds above 0 and at most 300, such as 5",
     "admins": (

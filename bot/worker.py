@@ -213,7 +213,8 @@ class NotificationWorker:
 
         async def deliver(due: Due) -> None:
             async with slots:
-                await record(await self._deliver(due, deadline))
+                outcome = await self._deliver(due, deadline)
+            await record(outcome)  # the slot is free for the next send meanwhile
 
         try:
             for dues in rounds:

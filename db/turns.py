@@ -54,8 +54,8 @@ LAST_RETRY = 0.05
 
 
 class PgTurns:
-    """Turns over ``engine`` (one connection, opened at the first turn, closed by
-    :meth:`close`). Every statement of every turn goes over that one connection, one at a time:
+    """Turns over ``engine`` (one connection, opened at the first turn and never returned to
+    a pool: :meth:`close` ends its session; give it an engine of its own, ``pool_size=1``). Every statement of every turn goes over that one connection, one at a time:
     a few hundred microseconds each, two per update."""
 
     def __init__(self, engine: AsyncEngine) -> None:
@@ -70,7 +70,8 @@ class PgTurns:
     async def _drop(self) -> None:
         if self._conn is not None:
             conn, self._conn = self._conn, None
-            try:
+            try:  # invalidated, not returned to a pool: the session ends, its locks with it
+                await conn.invalidate()
                 await conn.close()
             except Exception:  # already broken: its locks died with it
                 logger.debug("closing the turns connection failed", exc_info=True)
@@ -85,6 +86,24 @@ class PgTurns:
             except Exception:
                 await self._drop()  # a broken session has lost its locks: start afresh
                 raise
+
+    async def _attempt(self, params: dict[str, Any]) -> bool:
+        """One try at the turn, never left half done: cancelled meanwhile, it still finishes,
+        and a lock it took is let go again."""
+
+        async def attempt() -> bool:
+            state = await self._scalar(_TAKE, params)
+            if state is False:  # ours, but an earlier one goes first
+                await self._scalar(_UNLOCK, params)
+            return bool(state)
+
+        trying = asyncio.ensure_future(attempt())
+        try:
+            return await asyncio.shield(trying)
+        except asyncio.CancelledError:
+            if not trying.cancelled() and await trying:
+                await self._scalar(_UNLOCK, params)
+            raise
 
     @asynccontextmanager
     async def turn(
@@ -101,14 +120,8 @@ class PgTurns:
         held = False
         try:
             delay = FIRST_RETRY
-            while True:
-                state = await self._scalar(_TAKE, params)
-                if state:
-                    held = True
-                    break
-                if state is not None:  # ours, but an earlier one goes first
-                    await self._scalar(_UNLOCK, params)
-                await asyncio.sleep(delay)
+            while not (held := await self._attempt(params)):
+                await asyncio.sleep(delay)  # only here may a cancellation come in
                 delay = min(delay * 2, LAST_RETRY)
         except asyncio.CancelledError:
             raise
