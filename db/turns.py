@@ -55,8 +55,9 @@ LAST_RETRY = 0.05
 
 class PgTurns:
     """Turns over ``engine`` (one connection, opened at the first turn and never returned to
-    a pool: :meth:`close` ends its session; give it an engine of its own, ``pool_size=1``). Every statement of every turn goes over that one connection, one at a time:
-    a few hundred microseconds each, two per update."""
+    a pool: :meth:`close` ends its session; give it an engine of its own, ``pool_size=1``).
+    Every statement of every turn goes over that one connection, one at a time: a few hundred
+    microseconds each, two per update."""
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
