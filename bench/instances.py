@@ -86,6 +86,14 @@ async def echo_bot(api: BotApiEmulator) -> tuple[asyncio.subprocess.Process, Ins
     assert process.stdout is not None
     await asyncio.wait_for(process.stdout.readline(), 60)
     await api.wait_for(lambda: api.webhook is not None, within=60)
+    for _ in range(600):  # until its server takes connections
+        try:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError:
+            await asyncio.sleep(0.05)
+            continue
+        writer.close()
+        break
     return process, Instance(process, port, Path(os.devnull))
 
 
@@ -188,12 +196,7 @@ async def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--processes", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--outbox", type=int, default=2000)
-    parser.add_argument("--serve-echo", nargs=3, metavar=("TOKEN", "BASE_URL", "PORT"))
     args = parser.parse_args()
-    if args.serve_echo:
-        token, base_url, port = args.serve_echo
-        serve_echo(token, base_url, int(port))
-        return
     print(
         f"{os.cpu_count()} CPUs; {args.users} users × {args.rounds} rounds of /done, /plan; "
         "our limits off",
@@ -232,4 +235,7 @@ async def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    if sys.argv[1:2] == ["--serve-echo"]:  # PTB's run_webhook runs its own event loop
+        serve_echo(sys.argv[2], sys.argv[3], int(sys.argv[4]))
+    else:
+        asyncio.run(main())
