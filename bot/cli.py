@@ -19,7 +19,7 @@ from bot.config import Settings
 if TYPE_CHECKING:
     from contextlib import AsyncExitStack
 
-    from bot.handlers.courier import Courier
+    from bot.handlers.courier import Courier, SendBudget
     from bot.handlers.router import Dispatcher
 
 app = typer.Typer(
@@ -99,7 +99,10 @@ def chat(
     run_command(main())
 
 
-Platforms = Callable[["AsyncExitStack", "Dispatcher"], Awaitable["dict[str, Courier]"]]
+# Starts the platforms: (exit stack, dispatcher, shared send budgets) -> their couriers.
+Platforms = Callable[
+    ["AsyncExitStack", "Dispatcher", "dict[str, SendBudget]"], Awaitable["dict[str, Courier]"]
+]
 
 
 def _serve(settings: Settings, platforms: Platforms) -> None:
@@ -112,15 +115,17 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
 
         from bot.bootstrap import (
             bootstrap,
+            notification_worker,
             open_cache,
             open_database,
             open_ops_server,
+            open_turns,
             planner_for,
+            send_budgets,
         )
         from bot.health import Platforms
         from bot.observability import Metrics
         from bot.scheduler import Backups, Scheduler
-        from bot.worker import NotificationWorker
 
         metrics = Metrics()  # this process's registry: /metrics on SYLLABOT_HTTP_PORT
         tokens = (
@@ -135,6 +140,7 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
         async with AsyncExitStack() as running:
             engine = await running.enter_async_context(open_database(settings))
             cache = await running.enter_async_context(open_cache(settings, engine))
+            turns = await running.enter_async_context(open_turns(settings, engine))
             dispatcher = bootstrap(
                 engine,
                 policy=settings.policy(),
@@ -142,6 +148,7 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
                 cache=cache,
                 retention=settings.retention(),
                 metrics=metrics,
+                turns=turns,
             )
             ops = await running.enter_async_context(
                 open_ops_server(settings, engine, metrics, watched, dispatcher.ctx.clock)
@@ -150,11 +157,13 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
                 typer.echo(
                     f"Health and metrics: http://{ops.host}:{ops.port}/healthz, /readyz, /metrics"
                 )
-            couriers = await platforms(running, dispatcher)
+            budgets = send_budgets(settings, engine)
+            couriers = await platforms(running, dispatcher, budgets)
             watched.adapters.update(couriers)
             scheduler = Scheduler(
-                NotificationWorker(dispatcher.ctx, couriers),
+                notification_worker(settings, dispatcher, couriers, budgets),
                 dispatcher.ctx,
+                every_seconds=settings.deliver_every_seconds,
                 backups=Backups(engine, settings.backup_config(), settings.backup_at),
             )
             scheduler.start()
@@ -170,13 +179,17 @@ def run() -> None:
     """Run the bot process: the database now, the chat platforms whose tokens are set."""
     settings = read_settings()
 
-    async def platforms(running: AsyncExitStack, dispatcher: Dispatcher) -> dict[str, Courier]:
+    async def platforms(
+        running: AsyncExitStack, dispatcher: Dispatcher, budgets: dict[str, SendBudget]
+    ) -> dict[str, Courier]:
         from bot.bootstrap import discord_adapter, telegram_adapter
 
         typer.echo("Syllabot is running; the database is ready. Press Ctrl+C to stop.")
         couriers: dict[str, Courier] = {}
         if settings.telegram_bot_token:
-            telegram = await running.enter_async_context(telegram_adapter(settings, dispatcher))
+            telegram = await running.enter_async_context(
+                telegram_adapter(settings, dispatcher, budget=budgets.get("telegram"))
+            )
             couriers["telegram"] = telegram
             mode = "webhook" if settings.telegram_webhook_url else "long polling"
             typer.echo(f"Telegram: on, as @{telegram.username} ({mode}).")
@@ -218,13 +231,17 @@ def worker() -> None:
     """Only deliver reminders and alerts (any number of workers may share one database)."""
     settings = read_settings()
 
-    async def platforms(running: AsyncExitStack, dispatcher: Dispatcher) -> dict[str, Courier]:
+    async def platforms(
+        running: AsyncExitStack, dispatcher: Dispatcher, budgets: dict[str, SendBudget]
+    ) -> dict[str, Courier]:
         from bot.bootstrap import discord_adapter, telegram_adapter
 
         couriers: dict[str, Courier] = {}
         if settings.telegram_bot_token:
             couriers["telegram"] = await running.enter_async_context(
-                telegram_adapter(settings, dispatcher, receive=False)
+                telegram_adapter(
+                    settings, dispatcher, receive=False, budget=budgets.get("telegram")
+                )
             )
         if settings.discord_bot_token:
             couriers["discord"] = await running.enter_async_context(

@@ -85,6 +85,18 @@ class Settings(BaseSettings):
         validate_default=True,
         description="the shards this process runs, e.g. 0,1; unset: all of them",
     )
+    # Several processes on one database (README "Several instances"): the messages a second
+    # all processes together may send on each bot token (0: each process paces only itself).
+    telegram_send_budget: float = Field(
+        default=29.0, ge=0, le=1000, alias="SYLLABOT_TELEGRAM_SEND_BUDGET"
+    )
+    discord_send_budget: float = Field(
+        default=48.0, ge=0, le=1000, alias="SYLLABOT_DISCORD_SEND_BUDGET"
+    )
+    # false: no limits of our own on Telegram (benchmarks, a Bot API server without any).
+    telegram_rate_limits: bool = Field(default=True, alias="SYLLABOT_TELEGRAM_RATE_LIMITS")
+    outbox_lease_seconds: int = Field(default=120, ge=5, le=3600, alias="SYLLABOT_OUTBOX_LEASE")
+    deliver_every_seconds: float = Field(default=5.0, gt=0, le=300, alias="SYLLABOT_DELIVER_EVERY")
     # The expert marketplace (see the README's marketplace section).
     admins: str = Field(default="", alias="SYLLABOT_ADMINS")
     currency: str = Field(default="EUR", alias="SYLLABOT_CURRENCY", pattern=r"^[A-Z]{3}$")
@@ -363,6 +375,15 @@ EXPECTED = {
     "discord_shard_ids": (
         "a comma-separated list of shard numbers below DISCORD_SHARD_COUNT, such as 0,1"
     ),
+    "telegram_send_budget": (
+        "a number of messages a second from 0 (no shared budget) to 1000, such as 29"
+    ),
+    "discord_send_budget": (
+        "a number of requests a second from 0 (no shared budget) to 1000, such as 48"
+    ),
+    "telegram_rate_limits": "true or false (false: no flood control, pacing or send budget)",
+    "outbox_lease_seconds": "a whole number of seconds from 5 to 3600, such as 120",
+    "deliver_every_seconds": "a number of seconds above 0 and at most 300, such as 5",
     "admins": (
         "a comma-separated list of platform:user-id pairs such as telegram:12345,discord:678"
     ),

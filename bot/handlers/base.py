@@ -11,6 +11,7 @@ from bot.handlers.payloads import STALE
 from bot.review_scheduler import FsrsScheduler
 from domain.accounts import conversations
 from domain.accounts.model import Conversation, Identity  # Identity: for the adapters too
+from domain.accounts.ports import LocalTurns, Turns
 from domain.accounts.retention import Retention
 from domain.learning.ports import CurriculumPlanner, ReviewScheduler
 from domain.marketplace.model import Policy
@@ -125,6 +126,8 @@ class Context:
     # Drops a user's identities from the dispatcher's cache (after /link merged that user).
     forget_user: Callable[[UUID], None] = field(default=lambda _user_id: None)
     meter: Meter = field(default_factory=NoMeter)  # what /metrics counts (bot.observability)
+    # One person's turn across processes (db.turns, in webhook mode); none by default.
+    turns: Turns = field(default_factory=LocalTurns)
 
 
 @dataclass(frozen=True)

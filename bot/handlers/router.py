@@ -8,6 +8,7 @@ import logging
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -231,17 +232,32 @@ class Dispatcher:
             logger.exception("failed to suggest arguments of /%s", name)
             return []
 
+    async def arrive(self, stream: str, update_id: int, identity: Identity) -> bool:
+        """Claim an update as it arrives (before the webhook answers), to be handled later
+        with ``handle_update(..., claimed=True)`` inside :meth:`turn`; False: it arrived
+        before. Raises if the database cannot be reached (the platform should send it again)."""
+        return await inbound.arrived(stream, update_id, identity, self.ctx.uow(), self.ctx.clock)
+
+    def turn(self, stream: str, sender: str, update_id: int) -> AbstractAsyncContextManager[None]:
+        """The sender's turn for an update claimed by :meth:`arrive`, across processes: no
+        other process handles one of theirs meanwhile, and their earlier arrivals go first."""
+        stale_before = self.ctx.clock.now() - inbound.ORDER_WAIT
+        return self.ctx.turns.turn(stream, sender, update_id, stale_before)
+
     async def handle_update(
-        self, stream: str, update_id: int, incoming: Incoming
+        self, stream: str, update_id: int, incoming: Incoming, *, claimed: bool = False
     ) -> list[Reply] | None:
         """Handle an update a platform may deliver more than once, at most once: it is claimed
         first (``stream`` names whose update ids these are), which also makes the sender
-        reachable again if they had blocked the bot. None: it was claimed before, nothing to
-        do. Never raises; a claim that fails is answered like any failure."""
+        reachable again if they had blocked the bot, unless :meth:`arrive` ``claimed`` it.
+        None: it was claimed before, nothing to do. Never raises; a claim that fails is
+        answered like any failure."""
         started = time.perf_counter()
         if _group_chatter(incoming):
             self._measured(incoming, "ignored", started)
             return []  # never handled, so nothing to claim
+        if claimed:
+            return await self.handle(incoming)
         try:
             first = await inbound.first_delivery(
                 stream, update_id, incoming.identity, self.ctx.uow(), self.ctx.clock

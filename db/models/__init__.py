@@ -25,6 +25,8 @@ Deviations from the seed, each with its reason:
 * Tables ``review_cards`` and ``review_logs`` (0016): spaced-repetition cards with their
   FSRS state, and each rating.
 * Table ``backup_runs`` (operating Syllabot): each backup and verification and its outcome.
+* ``processed_updates.waiting_sender`` and table ``send_budgets`` (0019): several processes
+  on one database keep a person's updates in order and share one send budget per bot.
 """
 
 from db.models.accounts import (
@@ -58,7 +60,7 @@ from db.models.marketplace import (
     SessionFeedbackRow,
 )
 from db.models.notifications import NotificationRow
-from db.models.operations import BackupRunRow
+from db.models.operations import BackupRunRow, SendBudgetRow
 
 __all__ = [
     "ArchivedSessionRow",
@@ -82,6 +84,7 @@ __all__ = [
     "ProcessedUpdateRow",
     "ReviewCardRow",
     "ReviewLogRow",
+    "SendBudgetRow",
     "SessionFeedbackRow",
     "SessionRow",
     "UserNoteRow",

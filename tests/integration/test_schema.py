@@ -84,6 +84,10 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("processed_updates", "platform"): ("character varying(20)", False, None),
     ("processed_updates", "update_id"): ("bigint", False, None),
     ("processed_updates", "received_at"): (TIMESTAMPTZ, False, NOW),
+    ("processed_updates", "waiting_sender"): ("character varying(64)", True, None),  # 0019
+    ("send_budgets", "name"): ("character varying(80)", False, None),  # 0019
+    ("send_budgets", "tokens"): ("double precision", False, None),
+    ("send_budgets", "refilled_at"): (TIMESTAMPTZ, False, None),
     # 0003: the marketplace
     ("experts", "currency"): ("character varying(3)", False, "'EUR'::character varying"),
     ("experts", "meeting_link"): ("character varying(500)", True, None),
@@ -312,6 +316,10 @@ ADDED_INDEXES = {
     "idx_review_logs_card_id": (
         "CREATE INDEX idx_review_logs_card_id ON public.review_logs USING btree (card_id)"
     ),
+    "idx_processed_updates_waiting": (  # 0019
+        "CREATE INDEX idx_processed_updates_waiting ON public.processed_updates "
+        "USING btree (platform, waiting_sender, update_id) WHERE (waiting_sender IS NOT NULL)"
+    ),
 }
 
 # Constraints that have no counterpart (same table, kind and definition) in the seed.
@@ -329,6 +337,7 @@ ADDED_CONSTRAINTS = {
     "fk_conversation_states_user_id",
     # 0002
     "pk_processed_updates",
+    "pk_send_budgets",  # 0019
     # 0003
     "uq_experts_user_id",
     "ck_experts_rate_range",

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -39,7 +39,7 @@ from bot.adapters.telegram.processor import UpdateProcessor
 from bot.adapters.telegram.webhook import Webhook, WebhookServer
 from bot.adapters.typing import typing_while_slow
 from bot.handlers.base import Identity, Incoming, Reply
-from bot.handlers.courier import BLOCKED, SENT, Delivery
+from bot.handlers.courier import BLOCKED, SENT, Delivery, SendBudget
 from bot.handlers.router import FAILURE, Dispatcher
 
 logger = logging.getLogger(__name__)
@@ -89,6 +89,7 @@ class TelegramAdapter(Lifecycle):
         max_working: int = WORKING,
         receive: bool = True,
         typing_after: float = TYPING_AFTER,
+        budget: SendBudget | None = None,
     ) -> None:
         self._dispatcher = dispatcher
         self._typing_after = typing_after
@@ -107,9 +108,11 @@ class TelegramAdapter(Lifecycle):
             Application.builder()
             .token(token)
             .job_queue(None)
-            .concurrent_updates(UpdateProcessor(self.arrived))
+            .concurrent_updates(UpdateProcessor(self.arrived, self._shared_turn))
             .rate_limiter(
-                rate_limiter if rate_limiter is not None else ChatRateLimiter(on_429=counted)
+                rate_limiter
+                if rate_limiter is not None
+                else ChatRateLimiter(on_429=counted, budget=budget)
             )
             .connection_pool_size(connection_pool_size)
         )
@@ -123,6 +126,7 @@ class TelegramAdapter(Lifecycle):
         self.application.add_error_handler(self._on_error)
         self._server: WebhookServer | None = None
         self._working = asyncio.Semaphore(max_working)
+        self._arrivals: set[int] = set()  # claimed on arrival (webhook), not yet handled
 
     # -- life cycle ---------------------------------------------------------------------------
 
@@ -203,7 +207,9 @@ class TelegramAdapter(Lifecycle):
 
     async def _serve_webhook(self, webhook: Webhook) -> None:
         """Listen first, then tell Telegram where to post (it may post at once)."""
-        self._server = WebhookServer(webhook, self.application.bot, self.application.update_queue)
+        self._server = WebhookServer(
+            webhook, self.application.bot, self.application.update_queue, self._arrive
+        )
         self._server.listen()
         await self.application.bot.set_webhook(
             url=webhook.url, secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES
@@ -227,7 +233,33 @@ class TelegramAdapter(Lifecycle):
         self._poll_failed_at = self._monotonic()
         logger.warning("Telegram: getUpdates failed (retrying): %s", error)
 
-    # -- arrival: flood control and button answers ---------------------------------------------
+    # -- arrival: the claim, flood control and button answers ----------------------------------
+
+    async def _arrive(self, update: Update) -> bool:
+        """Webhook mode: claim an update as it arrives, before the 200 (several processes may
+        receive one user's updates); False: it arrived before."""
+        user = update.effective_user
+        if user is None:
+            return True  # nobody's turn: claimed when handled, as in polling mode
+        fresh = await self._dispatcher.arrive(self.stream, update.update_id, _identity(user))
+        if fresh:
+            self._arrivals.add(update.update_id)
+        return fresh
+
+    def _shared_turn(
+        self, update: Update, user: int
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        if update.update_id not in self._arrivals:
+            return contextlib.nullcontext()
+        return self._turn(update.update_id, user)
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, update_id: int, user: int) -> AsyncIterator[None]:
+        try:
+            async with self._dispatcher.turn(self.stream, str(user), update_id):
+                yield
+        finally:
+            self._arrivals.discard(update_id)
 
     async def arrived(self, update: Update, user: int) -> bool:
         """First look at an update, before it waits for the user's earlier ones: may it run?"""
@@ -257,7 +289,9 @@ class TelegramAdapter(Lifecycle):
             private=message.chat.type == ChatType.PRIVATE,
         )
         async with self._working, self._typing(message.chat.id):
-            replies = await self._dispatcher.handle_update(self.stream, update.update_id, incoming)
+            replies = await self._dispatcher.handle_update(
+                self.stream, update.update_id, incoming, claimed=update.update_id in self._arrivals
+            )
         await self._deliver(update, replies or [], message.chat.id, quote=message)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -272,7 +306,9 @@ class TelegramAdapter(Lifecycle):
             identity=_identity(query.from_user), payload=query.data, private=private
         )
         async with self._working, self._typing(chat.id):
-            replies = await self._dispatcher.handle_update(self.stream, update.update_id, incoming)
+            replies = await self._dispatcher.handle_update(
+                self.stream, update.update_id, incoming, claimed=update.update_id in self._arrivals
+            )
         await self._deliver(update, replies or [], chat.id, pressed=query.message)
 
     def _typing(self, chat_id: int) -> contextlib.AbstractAsyncContextManager[None]:
