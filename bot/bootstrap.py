@@ -11,21 +11,28 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.config import Settings
 from bot.handlers.base import Context
+from bot.handlers.meter import NoMeter
 from bot.handlers.router import Dispatcher
+from bot.health import OpsServer, Platforms
+from bot.observability import Metrics
 from db import migrate
 from db.cache import PgSearchCache
 from db.engine import create_engine, database_url
 from db.uow import SqlAlchemyUnitOfWork
+from domain.accounts.ports import LocalTurns, Turns
 from domain.accounts.retention import Retention
 from domain.learning.catalogue_planner import CataloguePlanner
 from domain.learning.ports import CurriculumPlanner
 from domain.marketplace.model import Policy
 from domain.marketplace.ports import NoCache, SearchCache
+from domain.notifications.ports import SendBudget
 from domain.shared.clock import Clock, SystemClock
 
 if TYPE_CHECKING:  # the platform libraries are imported only when their token is set
     from bot.adapters.discord import DiscordAdapter
     from bot.adapters.telegram import TelegramAdapter
+    from bot.handlers.courier import Courier
+    from bot.worker import NotificationWorker
 
 logger = logging.getLogger(__name__)
 
@@ -38,18 +45,118 @@ def bootstrap(
     policy: Policy | None = None,
     cache: SearchCache | None = None,
     retention: Retention | None = None,
+    metrics: Metrics | None = None,
+    turns: Turns | None = None,
 ) -> Dispatcher:
     """Build the dispatcher over ``engine``; tests pass their own clock and policy.
-    ``cache``: search pages and profile cards (``open_cache``); none kept without it."""
+    ``cache``: search pages and profile cards (``open_cache``); none kept without it.
+    ``metrics``: the process's (``bot.observability``), counting what /metrics serves.
+    ``turns``: one person's turn across processes (``open_turns``); none without it."""
+    on_planned = metrics.planned if metrics is not None else None
     ctx = Context(
-        uow=lambda: SqlAlchemyUnitOfWork(engine),
+        uow=lambda: SqlAlchemyUnitOfWork(engine, on_planned=on_planned),
         clock=clock or SystemClock(),
         planner=planner or CataloguePlanner(),
         policy=policy or Policy(),
         cache=cache or NoCache(),
         retention=retention or Retention(),
+        meter=metrics if metrics is not None else NoMeter(),
+        turns=turns or LocalTurns(),
     )
     return Dispatcher(ctx)
+
+
+@asynccontextmanager
+async def open_ops_server(
+    settings: Settings,
+    engine: AsyncEngine,
+    metrics: Metrics,
+    platforms: Platforms,
+    clock: Clock,
+) -> AsyncIterator[OpsServer | None]:
+    """The operator's HTTP server (/healthz, /readyz, /metrics) on SYLLABOT_HTTP_HOST and
+    SYLLABOT_HTTP_PORT while the block runs; none when the port is unset."""
+    if settings.http_port is None:
+        yield None
+        return
+    server = OpsServer(
+        settings.http_host,
+        settings.http_port,
+        engine=engine,
+        metrics=metrics,
+        platforms=platforms,
+        now=clock.now,
+        max_outbox_lag=settings.ready_max_outbox_lag,
+    )
+    async with server:
+        yield server
+
+
+@asynccontextmanager
+async def open_turns(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Turns]:
+    """Turns across processes (``db.turns``) when several processes may receive one person's
+    updates: Telegram's webhook mode. Polling has one receiver (Telegram refuses a second
+    getUpdates), whose own order suffices. Behind PgBouncer the advisory locks need a session
+    of their own: SYLLABOT_LISTEN_URL's, as the cache's LISTEN."""
+    if not (settings.telegram_bot_token and settings.telegram_webhook_url):
+        yield LocalTurns()
+        return
+    from db.turns import PgTurns
+
+    direct = settings.listen_url if settings.pgbouncer and settings.listen_url else None
+    url = direct or engine.url.render_as_string(hide_password=False)
+    locking = create_engine(url, pool_size=1)  # its one connection, outside the pool's count
+    turns = PgTurns(locking)
+    try:
+        yield turns
+    finally:
+        await turns.close()
+        await locking.dispose()
+
+
+def send_budgets(settings: Settings, engine: AsyncEngine) -> dict[str, SendBudget]:
+    """The send budget of each platform whose token is set, shared by every process on it."""
+    from db.budget import PgSendBudget, budget_name
+
+    telegram = settings.telegram_send_budget if settings.telegram_rate_limits else 0
+    tokens = {
+        "telegram": (settings.telegram_bot_token, telegram),
+        "discord": (settings.discord_bot_token, settings.discord_send_budget),
+    }
+    return {
+        platform: PgSendBudget(engine, budget_name(platform, token), per_second)
+        for platform, (token, per_second) in tokens.items()
+        if token and per_second > 0
+    }
+
+
+def notification_worker(
+    settings: Settings,
+    dispatcher: Dispatcher,
+    couriers: dict[str, Courier],
+    budgets: dict[str, SendBudget],
+) -> NotificationWorker:
+    """The worker delivering to ``couriers``: each platform paced no faster than its shared
+    budget, the lease SYLLABOT_OUTBOX_LEASE long."""
+    from datetime import timedelta
+
+    from bot.worker import PACES, NotificationWorker, Pace
+
+    shares = {"telegram": settings.telegram_send_budget, "discord": settings.discord_send_budget}
+    paces = dict(PACES)
+    for platform, per_second in shares.items():
+        pace = paces.get(platform, Pace())
+        if platform in budgets and per_second < (pace.per_second or float("inf")):
+            paces[platform] = Pace(per_second=per_second, chat_interval=pace.chat_interval)
+    if not settings.telegram_rate_limits:
+        paces["telegram"] = Pace()
+    return NotificationWorker(
+        dispatcher.ctx,
+        couriers,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
+        paces=paces,
+        budgets=budgets,
+    )
 
 
 @asynccontextmanager
@@ -119,11 +226,15 @@ async def open_database(settings: Settings) -> AsyncIterator[AsyncEngine]:
 
 
 def telegram_adapter(
-    settings: Settings, dispatcher: Dispatcher, *, receive: bool = True
+    settings: Settings,
+    dispatcher: Dispatcher,
+    *,
+    receive: bool = True,
+    budget: SendBudget | None = None,
 ) -> TelegramAdapter:
     """The Telegram adapter the settings describe (polling unless a webhook URL is set;
     ``receive=False``: it only sends, for a worker process)."""
-    from bot.adapters.telegram import TelegramAdapter, Webhook
+    from bot.adapters.telegram import ChatRateLimiter, FloodLimit, TelegramAdapter, Webhook
 
     assert settings.telegram_bot_token, "TELEGRAM_BOT_TOKEN is not set"
     webhook = None
@@ -135,6 +246,8 @@ def telegram_adapter(
             listen=settings.telegram_webhook_listen,
             port=settings.telegram_webhook_port,
         )
+    limits = settings.telegram_rate_limits
+    unlimited = ChatRateLimiter(per_chat_rate=0, overall_max_rate=0, group_max_rate=0)
     return TelegramAdapter(
         dispatcher,
         settings.telegram_bot_token,
@@ -142,6 +255,9 @@ def telegram_adapter(
         webhook=webhook,
         max_working=settings.db_pool_size,  # as many in the handlers as there are connections
         receive=receive,
+        budget=budget,
+        flood=FloodLimit() if limits else None,
+        rate_limiter=None if limits else unlimited,
     )
 
 
@@ -160,4 +276,6 @@ def discord_adapter(
         serve=receive,
         api_base_url=settings.discord_api_base_url,
         gateway_url=settings.discord_gateway_url,
+        shard_count=settings.discord_shard_count,
+        shard_ids=settings.discord_shards(),
     )

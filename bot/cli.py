@@ -19,7 +19,7 @@ from bot.config import Settings
 if TYPE_CHECKING:
     from contextlib import AsyncExitStack
 
-    from bot.handlers.courier import Courier
+    from bot.handlers.courier import Courier, SendBudget
     from bot.handlers.router import Dispatcher
 
 app = typer.Typer(
@@ -99,7 +99,10 @@ def chat(
     run_command(main())
 
 
-Platforms = Callable[["AsyncExitStack", "Dispatcher"], Awaitable["dict[str, Courier]"]]
+# Starts the platforms: (exit stack, dispatcher, shared send budgets) -> their couriers.
+Platforms = Callable[
+    ["AsyncExitStack", "Dispatcher", "dict[str, SendBudget]"], Awaitable["dict[str, Courier]"]
+]
 
 
 def _serve(settings: Settings, platforms: Platforms) -> None:
@@ -110,10 +113,26 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
     async def main() -> None:
         from contextlib import AsyncExitStack
 
-        from bot.bootstrap import bootstrap, open_cache, open_database, planner_for
+        from bot.bootstrap import (
+            bootstrap,
+            notification_worker,
+            open_cache,
+            open_database,
+            open_ops_server,
+            open_turns,
+            planner_for,
+            send_budgets,
+        )
+        from bot.health import Platforms
+        from bot.observability import Metrics
         from bot.scheduler import Backups, Scheduler
-        from bot.worker import NotificationWorker
 
+        metrics = Metrics()  # this process's registry: /metrics on SYLLABOT_HTTP_PORT
+        tokens = (
+            ("telegram", settings.telegram_bot_token),
+            ("discord", settings.discord_bot_token),
+        )
+        watched = Platforms(expected=tuple(name for name, token in tokens if token))
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):
@@ -121,17 +140,30 @@ def _serve(settings: Settings, platforms: Platforms) -> None:
         async with AsyncExitStack() as running:
             engine = await running.enter_async_context(open_database(settings))
             cache = await running.enter_async_context(open_cache(settings, engine))
+            turns = await running.enter_async_context(open_turns(settings, engine))
             dispatcher = bootstrap(
                 engine,
                 policy=settings.policy(),
                 planner=planner_for(settings),
                 cache=cache,
                 retention=settings.retention(),
+                metrics=metrics,
+                turns=turns,
             )
-            couriers = await platforms(running, dispatcher)
+            ops = await running.enter_async_context(
+                open_ops_server(settings, engine, metrics, watched, dispatcher.ctx.clock)
+            )  # up before the platforms: /healthz answers, /readyz says what is starting
+            if ops is not None:
+                typer.echo(
+                    f"Health and metrics: http://{ops.host}:{ops.port}/healthz, /readyz, /metrics"
+                )
+            budgets = send_budgets(settings, engine)
+            couriers = await platforms(running, dispatcher, budgets)
+            watched.adapters.update(couriers)
             scheduler = Scheduler(
-                NotificationWorker(dispatcher.ctx, couriers),
+                notification_worker(settings, dispatcher, couriers, budgets),
                 dispatcher.ctx,
+                every_seconds=settings.deliver_every_seconds,
                 backups=Backups(engine, settings.backup_config(), settings.backup_at),
             )
             scheduler.start()
@@ -147,13 +179,17 @@ def run() -> None:
     """Run the bot process: the database now, the chat platforms whose tokens are set."""
     settings = read_settings()
 
-    async def platforms(running: AsyncExitStack, dispatcher: Dispatcher) -> dict[str, Courier]:
+    async def platforms(
+        running: AsyncExitStack, dispatcher: Dispatcher, budgets: dict[str, SendBudget]
+    ) -> dict[str, Courier]:
         from bot.bootstrap import discord_adapter, telegram_adapter
 
         typer.echo("Syllabot is running; the database is ready. Press Ctrl+C to stop.")
         couriers: dict[str, Courier] = {}
         if settings.telegram_bot_token:
-            telegram = await running.enter_async_context(telegram_adapter(settings, dispatcher))
+            telegram = await running.enter_async_context(
+                telegram_adapter(settings, dispatcher, budget=budgets.get("telegram"))
+            )
             couriers["telegram"] = telegram
             mode = "webhook" if settings.telegram_webhook_url else "long polling"
             typer.echo(f"Telegram: on, as @{telegram.username} ({mode}).")
@@ -163,10 +199,15 @@ def run() -> None:
             discord = await running.enter_async_context(discord_adapter(settings, dispatcher))
             couriers["discord"] = discord  # reminders and alerts go by direct message
             scope = "to one server" if settings.discord_guild_id else "globally"
+            shards = _shards(settings)
             if discord.sync_problem is None:
-                typer.echo(f"Discord: on, as {discord.username} (commands synced {scope}).")
+                typer.echo(
+                    f"Discord: on, as {discord.username} (commands synced {scope}{shards})."
+                )
             else:
-                typer.echo(f"Discord: on, as {discord.username}, but {discord.sync_problem}")
+                typer.echo(
+                    f"Discord: on, as {discord.username}{shards}, but {discord.sync_problem}"
+                )
         else:
             typer.echo("Discord: off. Set DISCORD_BOT_TOKEN to connect a Discord bot.")
         typer.echo("`syllabot chat` talks to the same database from a terminal.")
@@ -175,18 +216,32 @@ def run() -> None:
     _serve(settings, platforms)
 
 
+def _shards(settings: Settings) -> str:
+    """The Discord shards this process runs, for the banner ("; shards 0, 1 of 4"); nothing
+    when DISCORD_SHARD_COUNT is unset (all of them, as many as Discord recommends)."""
+    count = settings.discord_shard_count
+    if count is None:
+        return ""
+    mine = settings.discord_shards() or tuple(range(count))
+    return f"; shard{'s' if len(mine) > 1 else ''} {', '.join(map(str, mine))} of {count}"
+
+
 @app.command()
 def worker() -> None:
     """Only deliver reminders and alerts (any number of workers may share one database)."""
     settings = read_settings()
 
-    async def platforms(running: AsyncExitStack, dispatcher: Dispatcher) -> dict[str, Courier]:
+    async def platforms(
+        running: AsyncExitStack, dispatcher: Dispatcher, budgets: dict[str, SendBudget]
+    ) -> dict[str, Courier]:
         from bot.bootstrap import discord_adapter, telegram_adapter
 
         couriers: dict[str, Courier] = {}
         if settings.telegram_bot_token:
             couriers["telegram"] = await running.enter_async_context(
-                telegram_adapter(settings, dispatcher, receive=False)
+                telegram_adapter(
+                    settings, dispatcher, receive=False, budget=budgets.get("telegram")
+                )
             )
         if settings.discord_bot_token:
             couriers["discord"] = await running.enter_async_context(

@@ -10,6 +10,7 @@ from typing import Any
 
 import typer
 
+from bot import logs
 from bot.adapters.lifecycle import PlatformUnavailable
 from bot.config import Settings, SettingsError, load_settings
 
@@ -22,9 +23,7 @@ def read_settings() -> Settings:
     except SettingsError as error:
         typer.echo(f"Configuration error: {error}", err=True)
         raise typer.Exit(2) from None
-    logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_level, settings.log_format, settings.secrets())
     return settings
 
 
@@ -42,13 +41,13 @@ def run_command(coro: Coroutine[Any, Any, None]) -> None:
         raise
     except PlatformUnavailable as error:  # Telegram or Discord, never "the database"
         logger.debug("failed", exc_info=True)
-        typer.echo(f"Could not start: {error}", err=True)
+        typer.echo(logs.redact(f"Could not start: {error}"), err=True)
         raise typer.Exit(1) from None
     except (OSError, ConnectionError) as error:
         logger.debug("failed", exc_info=True)
-        typer.echo(f"Could not reach the database: {error}", err=True)
+        typer.echo(logs.redact(f"Could not reach the database: {error}"), err=True)
         raise typer.Exit(1) from None
     except Exception as error:  # the last line of defence: no traceback for the user
         logger.debug("failed", exc_info=True)
-        typer.echo(f"Syllabot stopped: {type(error).__name__}: {error}", err=True)
+        typer.echo(logs.redact(f"Syllabot stopped: {type(error).__name__}: {error}"), err=True)
         raise typer.Exit(1) from None

@@ -6,6 +6,7 @@ import re
 from datetime import time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
@@ -32,6 +33,17 @@ class Settings(BaseSettings):
     )
     data_dir: Path = Field(default_factory=default_data_dir, alias="SYLLABOT_DATA_DIR")
     log_level: str = "WARNING"
+    log_format: str = Field(default="text", description="text, or json: one object per line")
+    # Operating (README "Operating"): /healthz, /readyz and /metrics on SYLLABOT_HTTP_PORT.
+    http_port: int | None = Field(default=None, ge=1, le=65535, alias="SYLLABOT_HTTP_PORT")
+    http_host: str = Field(default="127.0.0.1", alias="SYLLABOT_HTTP_HOST")
+    ready_max_outbox_lag: float = Field(
+        default=300.0,
+        ge=0,
+        le=86400,
+        alias="SYLLABOT_READY_MAX_OUTBOX_LAG",
+        description="seconds the oldest due notification may wait before /readyz says 503",
+    )
     db_pool_size: int = Field(default=10, ge=1, le=200, alias="SYLLABOT_DB_POOL_SIZE")
     db_max_overflow: int = Field(default=0, ge=0, le=200, alias="SYLLABOT_DB_MAX_OVERFLOW")
     db_pool_timeout: float = Field(default=30.0, gt=0, le=600, alias="SYLLABOT_DB_POOL_TIMEOUT")
@@ -65,6 +77,26 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = Field(
         default=None, description="the first gateway connection, e.g. ws://127.0.0.1:8082/"
     )
+    discord_shard_count: int | None = Field(
+        default=None, ge=1, le=100_000, description="shards in all; unset: what Discord says"
+    )
+    discord_shard_ids: str | None = Field(
+        default=None,
+        validate_default=True,
+        description="the shards this process runs, e.g. 0,1; unset: all of them",
+    )
+    # Several processes on one database (README "Several instances"): the messages a second
+    # all processes together may send on each bot token (0: each process paces only itself).
+    telegram_send_budget: float = Field(
+        default=29.0, ge=0, le=1000, alias="SYLLABOT_TELEGRAM_SEND_BUDGET"
+    )
+    discord_send_budget: float = Field(
+        default=48.0, ge=0, le=1000, alias="SYLLABOT_DISCORD_SEND_BUDGET"
+    )
+    # false: no limits of our own on Telegram (benchmarks, a Bot API server without any).
+    telegram_rate_limits: bool = Field(default=True, alias="SYLLABOT_TELEGRAM_RATE_LIMITS")
+    outbox_lease_seconds: int = Field(default=120, ge=5, le=3600, alias="SYLLABOT_OUTBOX_LEASE")
+    deliver_every_seconds: float = Field(default=5.0, gt=0, le=300, alias="SYLLABOT_DELIVER_EVERY")
     # The expert marketplace (see the README's marketplace section).
     admins: str = Field(default="", alias="SYLLABOT_ADMINS")
     currency: str = Field(default="EUR", alias="SYLLABOT_CURRENCY", pattern=r"^[A-Z]{3}$")
@@ -155,6 +187,33 @@ class Settings(BaseSettings):
                 )
         return value
 
+    @field_validator("discord_shard_ids")
+    @classmethod
+    def _shard_ids(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value in (None, ""):
+            return None
+        count = info.data.get("discord_shard_count")
+        if count is None:
+            raise ValueError(
+                "needs DISCORD_SHARD_COUNT: set it to the number of shards in all processes"
+            )
+        items = [part.strip() for part in value.split(",")]
+        if not all(item.isdigit() and int(item) < count for item in items):
+            raise ValueError(
+                f"must be a comma-separated list of shard numbers from 0 to {count - 1} "
+                f"(DISCORD_SHARD_COUNT is {count}), such as 0,1"
+            )
+        if len(set(map(int, items))) != len(items):
+            raise ValueError("must name each shard once, such as 0,1")
+        return value
+
+    def discord_shards(self) -> tuple[int, ...] | None:
+        """The shard ids this process runs (None: all of ``discord_shard_count``, or as many
+        as Discord recommends when that is unset too)."""
+        if self.discord_shard_ids is None:
+            return None
+        return tuple(int(item) for item in self.discord_shard_ids.split(","))
+
     def policy(self) -> Policy:
         """The marketplace's numbers as the domain wants them."""
         pairs = (part.strip().partition(":") for part in self.admins.split(",") if part.strip())
@@ -190,7 +249,14 @@ class Settings(BaseSettings):
         return self.backup_config().directory / "wal"
 
     @field_validator(
-        "discord_guild_id", "llm_api_key", "backup_dir", "backup_mirror", "pg_bin", mode="before"
+        "discord_guild_id",
+        "discord_shard_count",
+        "llm_api_key",
+        "backup_dir",
+        "backup_mirror",
+        "pg_bin",
+        "http_port",
+        mode="before",
     )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
@@ -242,6 +308,25 @@ class Settings(BaseSettings):
             raise ValueError("")  # said by EXPECTED
         return level
 
+    @field_validator("log_format")
+    @classmethod
+    def _known_format(cls, value: str) -> str:
+        form = value.strip().lower() or "text"
+        if form not in {"text", "json"}:
+            raise ValueError("")  # said by EXPECTED
+        return form
+
+    def secrets(self) -> list[str]:
+        """Every secret value set here (tokens, the webhook secret, database passwords), for
+        the log's redaction (``bot.logs``)."""
+        found = [self.telegram_bot_token, self.discord_bot_token, self.telegram_webhook_secret]
+        if self.llm_api_key is not None:
+            found.append(self.llm_api_key.get_secret_value())
+        for url in (self.database_url, self.listen_url):
+            if url:
+                found.append(urlsplit(url).password)
+        return [value for value in found if value]
+
 
 # What each setting must be, in plain words: "SYLLABOT_CURRENCY must be <this>".
 EXPECTED = {
@@ -252,6 +337,10 @@ EXPECTED = {
     ),
     "data_dir": "a folder path, such as ~/.local/share/syllabot",
     "log_level": "one of DEBUG, INFO, WARNING, ERROR or CRITICAL",
+    "log_format": "text or json",
+    "http_port": "a port number from 1 to 65535, such as 9100 (or unset: no HTTP server)",
+    "http_host": "an address to listen on, such as 127.0.0.1 or 0.0.0.0",
+    "ready_max_outbox_lag": ("a number of seconds from 0 (not checked) to 86400, such as 300"),
     "db_pool_size": "a whole number from 1 to 200, such as 10",
     "db_max_overflow": "a whole number of extra connections from 0 to 200, such as 0",
     "db_pool_timeout": "a number of seconds above 0 and at most 600, such as 30",
@@ -282,6 +371,19 @@ EXPECTED = {
         "a URL that starts with http:// or https://, such as http://127.0.0.1:8082/api/v10"
     ),
     "discord_gateway_url": "a URL that starts with ws:// or wss://, such as ws://127.0.0.1:8082/",
+    "discord_shard_count": "a whole number of shards from 1 to 100000, such as 2",
+    "discord_shard_ids": (
+        "a comma-separated list of shard numbers below DISCORD_SHARD_COUNT, such as 0,1"
+    ),
+    "telegram_send_budget": (
+        "a number of messages a second from 0 (no shared budget) to 1000, such as 29"
+    ),
+    "discord_send_budget": (
+        "a number of requests a second from 0 (no shared budget) to 1000, such as 48"
+    ),
+    "telegram_rate_limits": "true or false (false: no flood control, pacing or send budget)",
+    "outbox_lease_seconds": "a whole number of seconds from 5 to 3600, such as 120",
+    "deliver_every_seconds": "a number of seconds above 0 and at most 300, such as 5",
     "admins": (
         "a comma-separated list of platform:user-id pairs such as telegram:12345,discord:678"
     ),
@@ -327,6 +429,7 @@ ENV_NAMES = {
     "database_url": "DATABASE_URL",
     "SYLLABOT_DATA_DIR": "SYLLABOT_DATA_DIR",
     "log_level": "LOG_LEVEL",
+    "log_format": "LOG_FORMAT",
     "SYLLABOT_DB_POOL_SIZE": "SYLLABOT_DB_POOL_SIZE",
     "SYLLABOT_AUTO_MIGRATE": "SYLLABOT_AUTO_MIGRATE",
     "llm_model": "SYLLABOT_LLM_MODEL",  # its default is validated: reported by field name

@@ -14,6 +14,12 @@ batch is no bigger than half a lease's worth of sending at the platform's pace, 
 sent once less than a quarter of the lease is left (it goes back to the queue at once), and
 outcomes are recorded every ``SETTLE_EVERY`` messages, so a lease never runs out on a message
 that was sent.
+
+Several workers (processes) on one bot token: each send also takes its slot from the token's
+shared budget (``budgets``, ``db.budget``), so together they keep within the platform's limit.
+A sent message is recorded at once (with whatever else waits to be), so a worker killed
+mid-batch leaves at most the messages in flight at that moment unrecorded; the rest of its
+batch goes to another worker when the lease runs out.
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from bot.handlers.base import Context
-from bot.handlers.courier import Courier
+from bot.handlers.courier import Courier, SendBudget
 from bot.handlers.notifications import notices
 from domain.notifications import delivery
 from domain.notifications.model import Audience, Due, Outcome
@@ -70,6 +76,10 @@ PACES: dict[str, Pace] = {
     "telegram": Pace(per_second=29.0, chat_interval=1.0),
     "discord": Pace(per_second=24.0, chat_interval=1.0),
 }
+
+# What one notification takes from a platform's shared budget (counted in requests): a Discord
+# direct message may need two (opening the DM channel, then the message).
+COSTS: dict[str, float] = {"discord": 2.0}
 
 
 class Pacer:
@@ -146,10 +156,13 @@ class NotificationWorker:
         lease: timedelta = delivery.LEASE,
         paces: dict[str, Pace] | None = None,
         concurrency: int = CONCURRENCY,
+        budgets: dict[str, SendBudget] | None = None,
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         paces = PACES if paces is None else paces
+        self.budgets = budgets or {}
+        self._sleep = sleep
         self.ctx, self.couriers, self.lease = ctx, couriers, lease
         self.audience = Audience(frozenset(couriers), None if chats is None else frozenset(chats))
         self.concurrency, self._monotonic = concurrency, monotonic
@@ -182,7 +195,8 @@ class NotificationWorker:
         async def record(outcome: Settled | None) -> None:
             if outcome is not None:
                 unsettled.append(outcome)
-            if unsettled and (outcome is None or len(unsettled) >= SETTLE_EVERY):
+            sent = outcome is not None and outcome[1] is Outcome.SENT  # recorded at once
+            if unsettled and (outcome is None or sent or len(unsettled) >= SETTLE_EVERY):
                 done = unsettled[:]
                 unsettled.clear()
                 await delivery.settle(self.ctx.uow(), self.ctx.clock, done)
@@ -199,7 +213,8 @@ class NotificationWorker:
 
         async def deliver(due: Due) -> None:
             async with slots:
-                await record(await self._deliver(due, deadline))
+                outcome = await self._deliver(due, deadline)
+            await record(outcome)  # the slot is free for the next send meanwhile
 
         try:
             for dues in rounds:
@@ -217,14 +232,18 @@ class NotificationWorker:
 
     async def _deliver(self, due: Due, deadline: float) -> Settled:
         now = self.ctx.clock.now()
+        meter, platform = self.ctx.meter, "none"  # "none": failed before a platform was chosen
         if due.expires_at is not None and now > due.expires_at:
+            meter.dropped("expired")
             return due, Outcome.DROPPED, None, "too late"
         try:
             reply = await notices.render(self.ctx, due.user_id, due.kind, due.data)
             if reply is None:
+                meter.dropped("obsolete")
                 return due, Outcome.DROPPED, None, "no longer applies"
             destinations = await delivery.destinations(due.user_id, self.audience, self.ctx.uow())
             if not destinations:
+                meter.dropped("unreachable")
                 return due, Outcome.DROPPED, None, "no reachable chat"
             platform, chat_id = destinations[0]
             pacer = self.pacers[platform]
@@ -233,11 +252,19 @@ class NotificationWorker:
                 if throttled is not None and throttled > self.ctx.clock.now():
                     return due, Outcome.RETRY, throttled, f"{platform} asked to wait"
                 await pacer.wait(chat_id)
+                budget, cost = self.budgets.get(platform), COSTS.get(platform, 1.0)
+                if budget is not None and (wait := await budget.take(cost)):
+                    if self._monotonic() + wait > deadline:  # give the slot back: too late
+                        await budget.take(-cost)
+                        return due, Outcome.RETRY, None, "the lease was running out"
+                    await self._sleep(wait)  # this send's slot among every process's
                 if self._monotonic() > deadline:  # back to the queue, for anyone to take
                     return due, Outcome.RETRY, None, "the lease was running out"
                 result = await self.couriers[platform].send(chat_id, reply)
                 if result.retry_after is None:
                     break
+                meter.rate_limited(platform)
+                meter.sent(platform, "throttled")
                 wait = max(result.retry_after, 0.0)
                 if wait > WAIT_AT_MOST or self._monotonic() + wait > deadline:
                     break
@@ -245,12 +272,16 @@ class NotificationWorker:
                 pacer.hold(wait)
         except Exception as error:  # a bug or an outage: retry a few times, then give up
             logger.exception("delivering notification %s failed", due.id)
+            meter.sent(platform, "failed")
             if due.attempts >= MAX_ATTEMPTS:
                 return due, Outcome.FAILED, None, repr(error)[:500]
             return due, Outcome.RETRY, now + timedelta(minutes=due.attempts), repr(error)[:500]
         if result.sent:
+            meter.sent(platform, "sent")
             return due, Outcome.SENT, None, None
         if result.blocked:
+            meter.sent(platform, "blocked")
+            meter.dropped("blocked")
             await delivery.mark_blocked(due.user_id, platform, chat_id, self.ctx.uow(), now)
             return due, Outcome.DROPPED, None, f"blocked on {platform}"
         wait = max(result.retry_after or 1.0, 1.0)

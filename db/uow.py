@@ -17,6 +17,9 @@ the use case again (``bot.handlers.retry``).
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
+
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db.engine import is_pgbouncer
@@ -27,8 +30,10 @@ from db.repositories.accounts import (
     SqlUserRepository,
 )
 from db.repositories.bookings import SqlBookingRepository
+from db.repositories.cards import SqlCardRepository
 from db.repositories.data_rights import SqlDataRightsRepository
 from db.repositories.experts import SqlExpertRepository
+from db.repositories.focus import SqlFocusTimerRepository
 from db.repositories.habits import SqlHabitRepository
 from db.repositories.learning import SqlCurriculumRepository
 from db.repositories.notes import SqlNoteRepository
@@ -43,20 +48,30 @@ class SqlAlchemyUnitOfWork:
     """Implements ``domain.unit_of_work.UnitOfWork``. Not re-entrant; reusable in sequence."""
 
     def __init__(
-        self, engine: AsyncEngine, *, transaction: bool = True, commit_on_exit: bool = False
+        self,
+        engine: AsyncEngine,
+        *,
+        transaction: bool = True,
+        commit_on_exit: bool = False,
+        on_planned: Callable[[str, int], None] | None = None,
     ) -> None:
         self._engine = engine
         self._transaction = transaction
         self._commit_on_exit = commit_on_exit
         self._tx: Tx | None = None
+        # Told, per kind, how many notifications were planned, once they are committed.
+        self._on_planned = on_planned
+        self._planned: Counter[str] = Counter()
 
     def each_statement(self) -> SqlAlchemyUnitOfWork:
         # Behind PgBouncer's transaction pooling the two round trips of an unnamed statement
         # outside a transaction may reach different server connections: one transaction,
         # committed on a clean exit (the statements land as they would one by one).
         if is_pgbouncer(self._engine):
-            return SqlAlchemyUnitOfWork(self._engine, commit_on_exit=True)
-        return SqlAlchemyUnitOfWork(self._engine, transaction=False)
+            return SqlAlchemyUnitOfWork(
+                self._engine, commit_on_exit=True, on_planned=self._on_planned
+            )
+        return SqlAlchemyUnitOfWork(self._engine, transaction=False, on_planned=self._on_planned)
 
     async def __aenter__(self) -> SqlAlchemyUnitOfWork:
         if self._tx is not None:
@@ -72,10 +87,13 @@ class SqlAlchemyUnitOfWork:
         self.notes = SqlNoteRepository(tx)
         self.habits = SqlHabitRepository(tx)
         self.plans = SqlPlanRepository(tx)
+        self.focus = SqlFocusTimerRepository(tx)
+        self.cards = SqlCardRepository(tx)
         self.conversations = SqlConversationRepository(tx)
         self.experts = SqlExpertRepository(tx)
         self.bookings = SqlBookingRepository(tx)
-        self.notifications = SqlNotificationRepository(tx)
+        self._planned.clear()
+        self.notifications = SqlNotificationRepository(tx, self._planned)
         self.deliveries = SqlDeliveryRepository(tx)
         self.links = SqlLinkRepository(tx)
         self.data_rights = SqlDataRightsRepository(tx)
@@ -89,6 +107,7 @@ class SqlAlchemyUnitOfWork:
         try:
             if self._commit_on_exit and error is None:
                 await tx.commit()
+                self._report_planned()
         except Exception as exc:
             if is_transient(exc):
                 raise TransientConflict() from exc
@@ -101,3 +120,10 @@ class SqlAlchemyUnitOfWork:
     async def commit(self) -> None:
         assert self._tx is not None, "commit() outside 'async with'"
         await self._tx.commit()
+        self._report_planned()
+
+    def _report_planned(self) -> None:
+        if self._on_planned is not None:
+            for kind, count in self._planned.items():
+                self._on_planned(kind, count)
+        self._planned.clear()

@@ -13,7 +13,9 @@ from domain.accounts.ports import (
     UserRepository,
 )
 from domain.learning.ports import (
+    CardRepository,
     CurriculumRepository,
+    FocusTimerRepository,
     HabitRepository,
     NoteRepository,
     PlanRepository,
@@ -42,6 +44,12 @@ class UnitOfWork(Protocol):
 
     @property
     def plans(self) -> PlanRepository: ...
+
+    @property
+    def focus(self) -> FocusTimerRepository: ...
+
+    @property
+    def cards(self) -> CardRepository: ...
 
     @property
     def conversations(self) -> ConversationRepository: ...

@@ -6,11 +6,14 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
+from bot.handlers.meter import Meter, NoMeter
 from bot.handlers.payloads import STALE
+from bot.review_scheduler import FsrsScheduler
 from domain.accounts import conversations
 from domain.accounts.model import Conversation, Identity  # Identity: for the adapters too
+from domain.accounts.ports import LocalTurns, Turns
 from domain.accounts.retention import Retention
-from domain.learning.ports import CurriculumPlanner
+from domain.learning.ports import CurriculumPlanner, ReviewScheduler
 from domain.marketplace.model import Policy
 from domain.marketplace.payments import ManualPayments, PaymentProvider
 from domain.marketplace.ports import NoCache, SearchCache
@@ -119,8 +122,12 @@ class Context:
     # Search pages and profile cards, read through (db.cache; kept nowhere by default).
     cache: SearchCache = field(default_factory=NoCache)
     retention: Retention = field(default_factory=Retention)  # windows of the clean-up jobs
+    reviews: ReviewScheduler = field(default_factory=FsrsScheduler)  # FSRS, for /review
     # Drops a user's identities from the dispatcher's cache (after /link merged that user).
     forget_user: Callable[[UUID], None] = field(default=lambda _user_id: None)
+    meter: Meter = field(default_factory=NoMeter)  # what /metrics counts (bot.observability)
+    # One person's turn across processes (db.turns, in webhook mode); none by default.
+    turns: Turns = field(default_factory=LocalTurns)
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from bot.handlers.base import Reply
+from domain.notifications.ports import SendBudget, Unlimited  # for the adapters
+
+__all__ = ["BLOCKED", "SENT", "Courier", "Delivery", "SendBudget", "Unlimited"]
 
 
 @dataclass(frozen=True)

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import replace
 from datetime import datetime, timedelta
 from uuid import UUID
-
-from rapidfuzz import fuzz, process
 
 from bot.handlers import payloads
 from bot.handlers.accounts import data_rights, link, retention, timezone
 from bot.handlers.accounts.welcome import welcome, welcome_back
 from bot.handlers.base import (
-    Button,
     Command,
     Context,
     Handler,
@@ -29,7 +25,18 @@ from bot.handlers.base import (
     Request,
     rows,
 )
-from bot.handlers.learning import chart, curricula, editing, habits, progress, schedule
+from bot.handlers.did_you_mean import SUGGESTED, close_names, command_button, unpack
+from bot.handlers.learning import (
+    cards,
+    chart,
+    curricula,
+    editing,
+    focus,
+    habits,
+    progress,
+    quick_log,
+    schedule,
+)
 from bot.handlers.marketplace import bookings, experts
 from bot.handlers.notifications import reminders
 from bot.handlers.retry import retry_transient
@@ -55,6 +62,7 @@ TYPE_IN_PRIVATE = (
     "(Typed answers here don't reach me. Open our private chat with the button below and "
     "type your answer there: this step stays open.)"
 )
+NOT_UNDERSTOOD = "I answer commands. Send /help to see them, or /new to plan something."
 PRIVATE_ONLY = (
     "/{name} is about you, so I answer it only in our private chat, not here. "
     "Open it with the button below and send /{name} there."
@@ -117,6 +125,9 @@ class Dispatcher:
             editing,
             progress,
             habits,
+            focus,
+            quick_log,
+            cards,
             chart,
             schedule,
             timezone,
@@ -219,15 +230,32 @@ class Dispatcher:
             logger.exception("failed to suggest arguments of /%s", name)
             return []
 
+    async def arrive(self, stream: str, update_id: int, identity: Identity) -> bool:
+        """Claim an update as it arrives (before the webhook answers), to be handled later
+        with ``handle_update(..., claimed=True)`` inside :meth:`turn`; False: it arrived
+        before. Raises if the database cannot be reached (the platform should send it again)."""
+        return await inbound.arrived(stream, update_id, identity, self.ctx.uow(), self.ctx.clock)
+
+    def turn(self, stream: str, sender: str, update_id: int) -> AbstractAsyncContextManager[None]:
+        """The sender's turn for an update claimed by :meth:`arrive`, across processes: no
+        other process handles one of theirs meanwhile, and their earlier arrivals go first."""
+        stale_before = self.ctx.clock.now() - inbound.ORDER_WAIT
+        return self.ctx.turns.turn(stream, sender, update_id, stale_before)
+
     async def handle_update(
-        self, stream: str, update_id: int, incoming: Incoming
+        self, stream: str, update_id: int, incoming: Incoming, *, claimed: bool = False
     ) -> list[Reply] | None:
         """Handle an update a platform may deliver more than once, at most once: it is claimed
         first (``stream`` names whose update ids these are), which also makes the sender
-        reachable again if they had blocked the bot. None: it was claimed before, nothing to
-        do. Never raises; a claim that fails is answered like any failure."""
+        reachable again if they had blocked the bot, unless :meth:`arrive` ``claimed`` it.
+        None: it was claimed before, nothing to do. Never raises; a claim that fails is
+        answered like any failure."""
+        started = time.perf_counter()
         if _group_chatter(incoming):
+            self._measured(incoming, "ignored", started)
             return []  # never handled, so nothing to claim
+        if claimed:
+            return await self.handle(incoming)
         try:
             first = await inbound.first_delivery(
                 stream, update_id, incoming.identity, self.ctx.uow(), self.ctx.clock
@@ -236,11 +264,13 @@ class Dispatcher:
             logger.exception(
                 "failed to claim update %s of %s; nothing was done", update_id, stream
             )
+            self._measured(incoming, "failed", started)
             return [Reply(FAILURE)]
         if not first:
             logger.info("update %s of %s was delivered again; skipped", update_id, stream)
+            self._measured(incoming, "duplicate", started)
             return None
-        return await self.handle(incoming)
+        return await self._handle(incoming, started)
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Handle one message or button press. Never raises; errors become friendly replies.
@@ -248,13 +278,19 @@ class Dispatcher:
         Control characters are taken out of what was typed before anything reads it, so none
         is stored or echoed. A handler rolled back by a deadlock or serialization failure runs
         again (a use case is one transaction, so that is safe); it is never shown."""
+        return await self._handle(incoming, time.perf_counter())
+
+    async def _handle(self, incoming: Incoming, started: float) -> list[Reply]:
         if _group_chatter(incoming):
+            self._measured(incoming, "ignored", started)
             return []
         incoming = _printable(incoming)
         try:
             replies = _as_list(await retry_transient(lambda: self._answer(incoming)))
+            self._measured(incoming, "ok", started)
             return replies if incoming.hears_text else [_type_in_private(r) for r in replies]
         except DomainError as error:
+            self._measured(incoming, "refused", started)
             return [Reply(error.message)]
         except Exception:
             logger.exception(
@@ -263,7 +299,12 @@ class Dispatcher:
                 incoming.identity.platform,
                 incoming.identity.external_id,
             )
+            self._measured(incoming, "failed", started)
             return [Reply(FAILURE)]
+
+    def _measured(self, incoming: Incoming, outcome: str, started: float) -> None:
+        seconds = time.perf_counter() - started
+        self.ctx.meter.handled(incoming.identity.platform, outcome, seconds)
 
     async def _answer(self, incoming: Incoming) -> Replies:
         user_id, newcomer = await self._registered(incoming.identity)
@@ -326,7 +367,11 @@ class Dispatcher:
         if conversation is not None and conversation.flow in self.flows:
             request = Request(self.ctx, user_id, incoming, args=text)
             return await self.flows[conversation.flow](request, conversation, text)
-        return Reply("I answer commands. Send /help to see them, or /new to plan something.")
+        # A session told in plain words ("studied 40 min of verbs"): one tap to log it.
+        told = await quick_log.plain_message(Request(self.ctx, user_id, incoming, args=text))
+        if told is not None:
+            return told
+        return Reply(NOT_UNDERSTOOD)
 
     def _did_you_mean(self, user_id: UUID, name: str, args: str) -> Reply:
         """An unknown command: the registered ones closest to it, each as a button that runs
@@ -336,7 +381,7 @@ class Dispatcher:
         if not names:
             return Reply(f"{unknown} Send /help to see what I can do.")
         typed = [f"/{n} {args}".strip() for n in names]
-        buttons = [_command_button(user_id, n, args) for n in names]
+        buttons = [command_button(user_id, n, args) for n in names]
         text = f"{unknown} Did you mean " + " or ".join(typed) + "?"
         if None in buttons:
             text += " Send it again with the right name."
@@ -348,42 +393,11 @@ class Dispatcher:
         name, *rest = req.button_args or ("",)
         if name not in self.commands or len(rest) > 1:
             raise InvalidInput(payloads.STALE)
-        args = without_controls(_unpack(rest[0])) if rest else ""
+        args = without_controls(unpack(rest[0])) if rest else ""
         text = f"/{name} {args}".strip()
         return await self._route(
             req.user_id, False, replace(req.incoming, text=text, payload=None)
         )
-
-
-SUGGESTED = "cmd"  # the payload action of a "did you mean" button
-CLOSE = 75.0  # rapidfuzz ratio (0-100) of a mistyped command name: "timezon" ~ "timezone" is 93
-
-
-def close_names(typed: str, names: list[str], limit: int = 3) -> list[str]:
-    """The names ``typed`` is the start of, then those close to it (at most ``limit``)."""
-    key = typed.lower()[:40]
-    if not key:
-        return []
-    starts = [n for n in names if len(key) >= 2 and n.startswith(key)]
-    close = process.extract(key, names, scorer=fuzz.ratio, limit=limit, score_cutoff=CLOSE)
-    return list(dict.fromkeys([*starts, *(match for match, _score, _index in close)]))[:limit]
-
-
-def _command_button(user_id: UUID, name: str, args: str) -> Button | None:
-    """The button that runs ``/name args``; None when ``args`` do not fit in a payload."""
-    packed = base64.urlsafe_b64encode(args.encode()).decode().rstrip("=")
-    try:
-        payload = payloads.encode(user_id, SUGGESTED, name, *([packed] if packed else []))
-    except ValueError:
-        return None
-    return Button(f"/{name} {args}".strip()[:40], payload)
-
-
-def _unpack(packed: str) -> str:
-    try:
-        return base64.urlsafe_b64decode(packed + "=" * (-len(packed) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        raise InvalidInput(payloads.STALE) from None
 
 
 def _group_chatter(incoming: Incoming) -> bool:

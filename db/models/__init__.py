@@ -21,7 +21,12 @@ Deviations from the seed, each with its reason:
   copy of four inline REFERENCES).
 * ``users.last_seen_at``, ``users.inactive_warned_at`` and tables ``archived_sessions``,
   ``archived_user_notes`` (0014): retention of inactive accounts and old session data.
+* Table ``focus_timers`` (0018): /focus timers, what their Stop, Log it and No re-check.
+* Tables ``review_cards`` and ``review_logs`` (0016): spaced-repetition cards with their
+  FSRS state, and each rating.
 * Table ``backup_runs`` (operating Syllabot): each backup and verification and its outcome.
+* ``processed_updates.waiting_sender`` and table ``send_budgets`` (0019): several processes
+  on one database keep a person's updates in order and share one send budget per bot.
 """
 
 from db.models.accounts import (
@@ -32,10 +37,13 @@ from db.models.accounts import (
     UserRow,
 )
 from db.models.base import Base
+from db.models.focus import FocusTimerRow
 from db.models.learning import (
     ArchivedSessionRow,
     ArchivedUserNoteRow,
     CurriculumRow,
+    ReviewCardRow,
+    ReviewLogRow,
     SessionRow,
     StudyHabitsRow,
     UserNoteRow,
@@ -54,7 +62,7 @@ from db.models.marketplace import (
     SessionFeedbackRow,
 )
 from db.models.notifications import NotificationRow
-from db.models.operations import BackupRunRow
+from db.models.operations import BackupRunRow, SendBudgetRow
 
 __all__ = [
     "ArchivedSessionRow",
@@ -71,10 +79,14 @@ __all__ = [
     "ExpertRow",
     "ExpertSpecialtyRow",
     "ExpertTimeOffRow",
+    "FocusTimerRow",
     "LinkCodeRow",
     "NotificationRow",
     "PlatformIdentityRow",
     "ProcessedUpdateRow",
+    "ReviewCardRow",
+    "ReviewLogRow",
+    "SendBudgetRow",
     "SessionFeedbackRow",
     "SessionRow",
     "StudyHabitsRow",

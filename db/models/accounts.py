@@ -86,14 +86,25 @@ class ConversationStateRow(Base):
 
 
 class ProcessedUpdateRow(Base):
-    """0002: platform updates already handled (Telegram adapter's duplicate guard)."""
+    """0002: platform updates already handled (Telegram adapter's duplicate guard); 0019:
+    ``waiting_sender`` while an update claimed on arrival waits to be handled."""
 
     __tablename__ = "processed_updates"
-    __table_args__ = (Index("idx_processed_updates_received_at", "received_at"),)
+    __table_args__ = (
+        Index("idx_processed_updates_received_at", "received_at"),
+        Index(
+            "idx_processed_updates_waiting",
+            "platform",
+            "waiting_sender",
+            "update_id",
+            postgresql_where=text("waiting_sender IS NOT NULL"),
+        ),
+    )
 
     platform: Mapped[str] = mapped_column(String(20), primary_key=True)
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     received_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ, server_default=NOW)
+    waiting_sender: Mapped[str | None] = mapped_column(String(64))
 
 
 class LinkCodeRow(Base):

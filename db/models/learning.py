@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import (
     CheckConstraint,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -155,6 +156,63 @@ class ArchivedUserNoteRow(Base):
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
     updated_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+
+
+class ReviewCardRow(Base):
+    """0016: a spaced-repetition card with its FSRS state in columns (due: what /review asks)."""
+
+    __tablename__ = "review_cards"
+    __table_args__ = (
+        UniqueConstraint("note_id"),  # a note becomes at most one card
+        CheckConstraint("source IN ('card', 'note', 'objective')", name="source"),
+        CheckConstraint("state BETWEEN 1 AND 3", name="state"),
+        Index("idx_review_cards_user_id_due", "user_id", "due"),
+        Index(  # an objective becomes at most one card of its session
+            "idx_review_cards_objective",
+            "session_id",
+            "front",
+            unique=True,
+            postgresql_where=text("source = 'objective'"),
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID] = _fk("users.id", nullable=False)
+    curriculum_id: Mapped[uuid.UUID | None] = _fk("curricula.id")
+    session_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("sessions.id", ondelete="SET NULL")
+    )
+    note_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("user_notes.id", ondelete="SET NULL")
+    )
+    source: Mapped[str] = mapped_column(String(10))
+    front: Mapped[str] = mapped_column(Text)
+    back: Mapped[str] = mapped_column(Text)
+    state: Mapped[int] = mapped_column(SmallInteger, server_default=text("1"))
+    step: Mapped[int | None] = mapped_column(Integer)
+    stability: Mapped[float | None] = mapped_column(Float)
+    difficulty: Mapped[float | None] = mapped_column(Float)
+    due: Mapped[datetime] = mapped_column(TIMESTAMPTZ)
+    last_review: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    reps: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    created_at: Mapped[datetime] = _stamp(nullable=False)
+
+
+class ReviewLogRow(Base):
+    """0016: one rating of a card (reviewed this week, retention)."""
+
+    __tablename__ = "review_logs"
+    __table_args__ = (
+        CheckConstraint("rating BETWEEN 1 AND 4", name="rating"),
+        Index("idx_review_logs_user_id_reviewed_at", "user_id", "reviewed_at"),
+        Index("idx_review_logs_card_id", "card_id"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    card_id: Mapped[uuid.UUID] = _fk("review_cards.id", nullable=False)
+    user_id: Mapped[uuid.UUID] = _fk("users.id", nullable=False)
+    rating: Mapped[int] = mapped_column(SmallInteger)
+    reviewed_at: Mapped[datetime] = _stamp(nullable=False)
 
 
 class VacationRow(Base):

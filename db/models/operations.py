@@ -66,3 +66,13 @@ cache_changes = Table(
     Index("idx_cache_changes_xid", "xid"),
     prefixes=["UNLOGGED"],
 )
+
+
+class SendBudgetRow(Base):
+    """0019: a token bucket shared by every process sending on one platform's bot token."""
+
+    __tablename__ = "send_budgets"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)  # platform:<token hash>
+    tokens: Mapped[float] = mapped_column(Float)
+    refilled_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ)

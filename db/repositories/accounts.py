@@ -9,6 +9,7 @@ from uuid import UUID
 
 from sqlalchemy import (
     Boolean,
+    String,
     and_,
     bindparam,
     column,
@@ -245,7 +246,10 @@ class SqlConversationRepository(_Repository):
 _CLAIMED = (
     insert(ProcessedUpdateRow)
     .values(
-        platform=bindparam("stream"), update_id=bindparam("update_id"), received_at=bindparam("at")
+        platform=bindparam("stream"),
+        update_id=bindparam("update_id"),
+        received_at=bindparam("at"),
+        waiting_sender=bindparam("waiting", type_=String()),
     )
     .on_conflict_do_nothing()
     .returning(ProcessedUpdateRow.update_id)
@@ -268,13 +272,16 @@ _CLAIM = select(_CLAIMED.c.update_id).add_cte(_REACHABLE)
 class SqlDeliveryRepository(_Repository):
     """Claims on platform updates (``processed_updates``): one Core statement each."""
 
-    async def claim(self, platform: str, update_id: int, sender: Identity, at: datetime) -> bool:
+    async def claim(
+        self, platform: str, update_id: int, sender: Identity, at: datetime, waiting: bool = False
+    ) -> bool:
         result = await self._conn.execute(
             _CLAIM,
             {
                 "stream": platform,
                 "update_id": update_id,
                 "at": at,
+                "waiting": sender.external_id if waiting else None,
                 "sender_platform": sender.platform,
                 "sender_id": sender.external_id,
             },

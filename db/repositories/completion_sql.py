@@ -39,9 +39,9 @@ COMPLETION_CONTEXT = DriverStatement(
            t.studied_today, days.study_days, days.plan_days,
            vac.vacation_starts, vac.vacation_ends, vac.vacation_ended_at
       FROM users u
-      JOIN curricula c ON c.id = """
+      JOIN curricula c ON c.user_id = u.id AND c.id = COALESCE(CAST(:curriculum_id AS uuid), """
     + CURRENT_CURRICULUM
-    + """
+    + """)
       JOIN user_progress p ON p.user_id = u.id AND p.curriculum_id = c.id
       LEFT JOIN LATERAL (
             SELECT id, session_number, title FROM sessions

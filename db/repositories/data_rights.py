@@ -75,6 +75,16 @@ _NOTES = text(
          FROM {ALL_NOTES} n LEFT JOIN {ALL_SESSIONS} s ON s.id = n.session_id
         WHERE n.user_id = :u ORDER BY n.created_at, n.id"""  # noqa: S608
 )
+# 0016: the learner's review cards with their FSRS state, and every rating they gave.
+_CARDS = text(
+    """SELECT id, curriculum_id, source, front, back, state, step, stability, difficulty, due,
+              last_review, reps, created_at
+         FROM review_cards WHERE user_id = :u ORDER BY created_at, id"""
+)
+_REVIEWS = text(
+    """SELECT card_id, rating, reviewed_at FROM review_logs
+        WHERE user_id = :u ORDER BY reviewed_at, id"""
+)
 _AS_LEARNER = text(
     """SELECT b.id, b.session_date, b.duration, b.status, b.payment_status, b.price,
               b.currency, b.meeting_link, b.cancel_reason,
@@ -142,6 +152,10 @@ _TIME_OFF = text(
     """SELECT starts_on, ends_on FROM expert_time_off WHERE expert_id = :e
         ORDER BY starts_on"""
 )
+_FOCUS_TIMERS = text(
+    """SELECT id, curriculum_id, session_id, minutes, started_at, ends_at, stopped_at, logged_at
+         FROM focus_timers WHERE user_id = :u ORDER BY started_at, id"""
+)
 _COUNTS = text(
     f"""SELECT (SELECT count(*) FROM curricula WHERE user_id = :u) AS curricula,
               (SELECT count(*) FROM {ALL_SESSIONS} s JOIN curricula c ON c.id = s.curriculum_id
@@ -176,8 +190,9 @@ _KEPT = text(
         WHERE b.user_id = :u OR e.user_id = :u"""
 )
 # Everything else of the user goes with this row: ON DELETE CASCADE from users (identities,
-# curricula with their sessions, progress, notes, flows, link codes, notifications, the
-# expert profile with its specialties, hours and time off); bookings keep, SET NULL (0007).
+# curricula with their sessions, progress, notes, focus timers, flows, link codes,
+# notifications, the expert profile with its specialties, hours and time off); bookings keep,
+# SET NULL (0007).
 _DELETE = text("DELETE FROM users WHERE id = :u")
 
 
@@ -233,6 +248,9 @@ class SqlDataRightsRepository:
             "notification_preferences": preferences or {},
             "curricula": curricula,
             "notes": await self._rows(_NOTES, u=u),
+            "focus_timers": await self._rows(_FOCUS_TIMERS, u=u),
+            "review_cards": await self._rows(_CARDS, u=u),
+            "reviews": await self._rows(_REVIEWS, u=u),
             "bookings_as_learner": as_learner,
             "bookings_as_expert": as_expert,
             "feedback_given": await self._rows(_FEEDBACK_GIVEN, u=u),

@@ -187,9 +187,11 @@ class SqlCurriculumRepository(_Repository):
         await self._tx.fetchrow(LOCK_USER, {"user_id": user_id})
 
     async def completion_context(
-        self, user_id: UUID, *, now: datetime | None = None
+        self, user_id: UUID, curriculum_id: UUID | None = None, *, now: datetime | None = None
     ) -> CompletionContext | None:
-        row = await self._tx.fetchrow(COMPLETION_CONTEXT, {"user_id": user_id, "now": now})
+        row = await self._tx.fetchrow(
+            COMPLETION_CONTEXT, {"user_id": user_id, "curriculum_id": curriculum_id, "now": now}
+        )
         if row is None:
             return None
         return CompletionContext(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -55,8 +56,9 @@ def _of(audience: Audience) -> Any:
 class SqlNotificationRepository:
     """The outbox: notifications written with the change they announce, delivered later."""
 
-    def __init__(self, tx: Tx) -> None:
+    def __init__(self, tx: Tx, planned: Counter[str] | None = None) -> None:
         self._tx = tx
+        self._planned = planned if planned is not None else Counter()  # kinds written, counted
 
     async def add(
         self, user_id: UUID, kind: NotificationKind, data: dict[str, Any], due_at: datetime
@@ -86,9 +88,11 @@ class SqlNotificationRepository:
                 ]
             )
             .on_conflict_do_nothing(index_elements=[NotificationRow.dedupe_key])
-            .returning(NotificationRow.id)
+            .returning(NotificationRow.kind)
         )
-        return len(result.all())
+        written = Counter(kind for (kind,) in result.all())
+        self._planned.update(written)
+        return written.total()
 
     async def withdraw(
         self,

@@ -26,7 +26,9 @@ from domain.accounts.ports import (
     UserRepository,
 )
 from domain.learning.ports import (
+    CardRepository,
     CurriculumRepository,
+    FocusTimerRepository,
     HabitRepository,
     NoteRepository,
     PlanRepository,
@@ -275,6 +277,14 @@ class _FlowUnitOfWork:
     @property
     def plans(self) -> PlanRepository:
         return self._inner.plans
+
+    @property
+    def focus(self) -> FocusTimerRepository:
+        return self._inner.focus
+
+    @property
+    def cards(self) -> CardRepository:
+        return self._inner.cards
 
     @property
     def conversations(self) -> ConversationRepository:

@@ -24,6 +24,12 @@ from domain.unit_of_work import UnitOfWork
 
 KEEP = timedelta(hours=48)
 
+# Several processes (webhook mode behind one address): an update is claimed as it *arrives*,
+# before the webhook answers 200, and handled in the person's turn (``Turns``): not while an
+# earlier update of theirs that arrived (in any process) waits to be handled. One that has
+# waited this long is taken for lost (its process died: at most once, as above).
+ORDER_WAIT = timedelta(seconds=15)
+
 
 async def first_delivery(
     platform: str, update_id: int, sender: Identity, uow: UnitOfWork, clock: Clock
@@ -43,6 +49,24 @@ async def first_delivery(
     """
     async with uow:
         first = await uow.deliveries.claim(platform, update_id, sender, at=clock.now())
+        await uow.commit()
+    return first
+
+
+async def arrived(
+    platform: str, update_id: int, sender: Identity, uow: UnitOfWork, clock: Clock
+) -> bool:
+    """Claim one update as it arrives, to be handled later in its sender's turn; like
+    :func:`first_delivery` otherwise (True the first time, the sender reachable again).
+
+    Arrival order, across processes, is the order of these claims: an update claimed before
+    another of the same person started being handled is handled first, and of two waiting at
+    once the lower update id goes first (Telegram numbers updates as they happen).
+    """
+    async with uow:
+        first = await uow.deliveries.claim(
+            platform, update_id, sender, at=clock.now(), waiting=True
+        )
         await uow.commit()
     return first
 

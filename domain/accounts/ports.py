@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -78,10 +79,13 @@ class ConversationRepository(Protocol):
 class DeliveryRepository(Protocol):
     """Which platform updates were already taken on, so a redelivered one is skipped."""
 
-    async def claim(self, platform: str, update_id: int, sender: Identity, at: datetime) -> bool:
+    async def claim(
+        self, platform: str, update_id: int, sender: Identity, at: datetime, waiting: bool = False
+    ) -> bool:
         """Record the update as taken and, if it was not before, ``sender`` as reachable (they
         wrote to us, so they no longer block the bot), in one statement; False if the update
-        was recorded before (nothing changes then)."""
+        was recorded before (nothing changes then). ``waiting``: taken on arrival, to be
+        handled later (``Turns`` waits for it)."""
         ...
 
     async def forget_before(self, moment: datetime) -> int:
@@ -194,3 +198,25 @@ class RetentionRepository(Protocol):
     async def prune_updates(self, before: datetime, limit: int) -> int:
         """Delete up to ``limit`` claims on platform updates received before ``before``."""
         ...
+
+
+class Turns(Protocol):
+    """One person's updates handled one at a time and in order, across processes."""
+
+    def turn(
+        self, stream: str, sender: str, update_id: int, stale_before: datetime
+    ) -> AbstractAsyncContextManager[None]:
+        """Held while ``update_id`` of ``sender`` is handled: entered once no other process
+        handles one of theirs and no earlier update of theirs claimed on arrival (after
+        ``stale_before``) is still waiting; leaving marks the update handled."""
+        ...
+
+
+class LocalTurns:
+    """No turns across processes (one process receives everything: its own order suffices)."""
+
+    @asynccontextmanager
+    async def turn(
+        self, stream: str, sender: str, update_id: int, stale_before: datetime
+    ) -> AsyncIterator[None]:
+        yield

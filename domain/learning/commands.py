@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import time
 from uuid import UUID
 
+from domain.learning.card_model import Rating
 from domain.learning.model import (
     CurriculumSpec,
     CurriculumStatus,
@@ -48,11 +49,38 @@ class ChangeCurriculumStatus:
 
 @dataclass(frozen=True)
 class LogSession:
-    """Complete the next session of the current curriculum (``minutes`` default: its length)."""
+    """Complete the next session of the current curriculum (``minutes`` default: its length),
+    or of the learner's own ``curriculum_id``; with ``session_id``, only if that session is
+    still the next one (a proposal made earlier: "Log 40 min on session 3?")."""
 
     user_id: UUID
     minutes: int | None = None
     note: str | None = None
+    curriculum_id: UUID | None = None
+    session_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class StartFocus:
+    """Start a focus timer of ``minutes`` on the current plan's next session."""
+
+    user_id: UUID
+    minutes: int
+
+
+@dataclass(frozen=True)
+class StopFocus:
+    user_id: UUID
+    timer_id: UUID
+
+
+@dataclass(frozen=True)
+class LogFocus:
+    """Log a timer's minutes (``minutes``: the learner's own figure instead) on its session."""
+
+    user_id: UUID
+    timer_id: UUID
+    minutes: int | None = None
 
 
 @dataclass(frozen=True)
@@ -130,3 +158,50 @@ class ChangeGoal:
 
     user_id: UUID
     text: str
+
+
+# -- spaced-repetition review (``domain.learning.cards``) --------------------------------------
+
+
+@dataclass(frozen=True)
+class AddCard:
+    """``/card <front> | <back>``: a card of the learner's current plan, if any."""
+
+    user_id: UUID
+    front: str
+    back: str
+
+
+@dataclass(frozen=True)
+class CardFromNote:
+    """The one tap under a "Q: ... A: ..." note: make it a card."""
+
+    user_id: UUID
+    note_id: UUID
+
+
+@dataclass(frozen=True)
+class CardsFromSession:
+    """The tap after /done: a card for each objective of that completed session."""
+
+    user_id: UUID
+    session_id: UUID
+
+
+@dataclass(frozen=True)
+class ShowAnswer:
+    """**Show answer** under a card's front; ``reps`` as it was when the front was shown."""
+
+    user_id: UUID
+    card_id: UUID
+    reps: int
+
+
+@dataclass(frozen=True)
+class RateCard:
+    """Again / Hard / Good / Easy under a card's answer; ``reps`` as it was when shown."""
+
+    user_id: UUID
+    card_id: UUID
+    reps: int
+    rating: Rating

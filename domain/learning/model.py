@@ -392,3 +392,69 @@ class SessionRated:
     review_number: int | None = None
     before: str | None = None  # the checkpoint (or next session) the review comes before
     already: bool = False  # the review was already in the plan
+
+
+@dataclass(frozen=True)
+class PlainLog:
+    """A session told in plain words ("studied 40 min of verbs"): see ``plain_log``."""
+
+    minutes: int
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class FocusTimer:
+    """A /focus timer on one session, with what its messages show."""
+
+    id: UUID
+    curriculum_id: UUID
+    session_id: UUID
+    minutes: int
+    started_at: datetime
+    ends_at: datetime
+    stopped_at: datetime | None
+    logged_at: datetime | None
+    curriculum_title: str
+    session_number: int
+    session_title: str
+    session_done: bool  # the session was completed since (by /done, another timer)
+
+    def running(self, now: datetime) -> bool:
+        return self.stopped_at is None and now < self.ends_at
+
+    @property
+    def focused(self) -> int:
+        """Whole minutes focused: all of them, or until Stop."""
+        end = self.ends_at if self.stopped_at is None else min(self.stopped_at, self.ends_at)
+        return int((end - self.started_at).total_seconds() // 60)
+
+
+@dataclass(frozen=True)
+class FocusStarted:
+    """``/focus``: the timer started, or (``already``) the one already running."""
+
+    timer: FocusTimer
+    already: bool = False
+
+
+@dataclass(frozen=True)
+class PlanChoiceToLog:
+    """A plan a plain-message log may go to: its next session."""
+
+    curriculum_id: UUID
+    curriculum_title: str
+    session_id: UUID
+    session_number: int
+    session_title: str
+
+
+@dataclass(frozen=True)
+class LogProposal:
+    """A plain message understood as a session: what one tap would log, on which plans
+    (``named``: the plans the message names, else all of ``plans``), kept under ``token``."""
+
+    minutes: int
+    note: str | None
+    plans: tuple[PlanChoiceToLog, ...]
+    named: tuple[int, ...]
+    token: str

@@ -4,7 +4,8 @@ Lock order, for every use case that writes a learner's curricula, progress, sess
 
 1. the learner's ``users`` row (``lock_learner``, or ``record_completion``, which takes it in
    its own statement), then
-2. ``user_progress``, 3. ``sessions``, 4. ``user_notes``, 5. ``curricula``.
+2. ``focus_timers`` (only ever written holding the user row), 3. ``user_progress``,
+   4. ``sessions``, 5. ``user_notes``, 6. ``curricula``.
 
 Holding the user row first makes two such use cases of one learner (``/done`` and ``/undo`` from
 two devices) queue one behind the other instead of deadlocking; the order after it keeps a
@@ -21,12 +22,21 @@ from typing import Protocol
 from uuid import UUID
 
 from domain.habits.model import StudyHabits, Vacation
+from domain.learning.card_model import (
+    Memory,
+    NewCard,
+    NoteSource,
+    Rating,
+    ReviewCard,
+    SessionSource,
+)
 from domain.learning.model import (
     Completion,
     CompletionContext,
     CurriculumOverview,
     CurriculumSpec,
     CurriculumStatus,
+    FocusTimer,
     LastCompletion,
     Note,
     Plan,
@@ -82,11 +92,11 @@ class CurriculumRepository(Protocol):
         ...
 
     async def completion_context(
-        self, user_id: UUID, *, now: datetime | None = None
+        self, user_id: UUID, curriculum_id: UUID | None = None, *, now: datetime | None = None
     ) -> CompletionContext | None:
-        """What /done needs: the current curriculum, its progress and next pending session,
-        the learner's vacations, and their study days (``history.read``), unless the plan was
-        studied on the local day of ``now`` already."""
+        """What /done needs: the current curriculum (or the learner's own ``curriculum_id``),
+        its progress and next pending session, the learner's vacations, and their study days
+        (``history.read``), unless the plan was studied on the local day of ``now`` already."""
         ...
 
     async def record_completion(self, completion: Completion) -> bool:
@@ -173,4 +183,95 @@ class PlanRepository(Protocol):
     async def set_spec(self, curriculum_id: UUID, spec: CurriculumSpec) -> None:
         """Store a re-planned spec (title, level, goals, total); a completed curriculum with
         open sessions again becomes active."""
+        ...
+
+
+class FocusTimerRepository(Protocol):
+    """``/focus`` timers; written holding the learner's row (the lock order)."""
+
+    async def add(
+        self,
+        user_id: UUID,
+        curriculum_id: UUID,
+        session_id: UUID,
+        minutes: int,
+        started_at: datetime,
+        ends_at: datetime,
+    ) -> UUID: ...
+
+    async def running(self, user_id: UUID, now: datetime) -> FocusTimer | None:
+        """The learner's timer that is neither stopped nor over at ``now``."""
+        ...
+
+    async def get_owned(self, timer_id: UUID, owner: UUID, *, lock: bool = False) -> FocusTimer:
+        """Raises ``NotFound`` unless the timer exists and is ``owner``'s."""
+        ...
+
+    async def stop(self, timer_id: UUID, at: datetime) -> None: ...
+
+    async def mark_logged(self, timer_id: UUID, at: datetime) -> None: ...
+
+
+class ReviewScheduler(Protocol):
+    """Spaced-repetition scheduling (FSRS, ``bot.review_scheduler``): a card's next state."""
+
+    def review(self, memory: Memory, rating: Rating, at: datetime) -> Memory:
+        """The card's state after it was rated ``rating`` at ``at`` (UTC)."""
+        ...
+
+
+class CardRepository(Protocol):
+    """The learner's review cards and their ratings. Every read names the owner."""
+
+    async def add(self, cards: list[NewCard]) -> int:
+        """Insert the cards, skipping any that exists already (a note's card, an objective's
+        card of the same session); returns how many were inserted."""
+        ...
+
+    async def note_source(self, note_id: UUID, owner: UUID) -> NoteSource | None:
+        """One of ``owner``'s notes, with its session and plan; None if not theirs."""
+        ...
+
+    async def session_source(self, session_id: UUID, owner: UUID) -> SessionSource | None:
+        """One of ``owner``'s sessions with its objectives; None if not theirs."""
+        ...
+
+    async def get_owned(
+        self, card_id: UUID, owner: UUID, *, lock: bool = False
+    ) -> ReviewCard | None:
+        """One of ``owner``'s cards (held until the transaction ends with ``lock``)."""
+        ...
+
+    async def next_due(self, user_id: UUID, before: datetime) -> ReviewCard | None:
+        """The card due soonest, if it is due before ``before``."""
+        ...
+
+    async def queue(
+        self, user_id: UUID, before: datetime, since: datetime
+    ) -> tuple[ReviewCard | None, int, int]:
+        """In one statement: ``next_due(user_id, before)`` and ``counts(user_id, before,
+        since)``."""
+        ...
+
+    async def zone(self, user_id: UUID) -> str:
+        """The learner's IANA time zone; raises ``NotFound`` for an unknown user."""
+        ...
+
+    async def counts(
+        self, user_id: UUID, due_before: datetime, since: datetime
+    ) -> tuple[int, int]:
+        """(cards due before ``due_before``, ratings since ``since``)."""
+        ...
+
+    async def record_review(
+        self, card: ReviewCard, memory: Memory, rating: Rating, at: datetime
+    ) -> None:
+        """Store the card's new state, one more rep, and the rating in the log."""
+        ...
+
+    async def stats(
+        self, user_id: UUID, due_before: datetime, week_since: datetime, month_since: datetime
+    ) -> tuple[int, int, int, int, int]:
+        """(cards, due before ``due_before``, ratings since ``week_since``, ratings since
+        ``month_since``, of those not Again)."""
         ...

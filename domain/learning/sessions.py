@@ -62,27 +62,47 @@ async def log_session(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> Session
                     "Your progress changed while I was saving it. Please try /done again."
                 )
             await uow.commit()
+    return await with_now_current(logged, cmd.user_id, uow)
+
+
+async def with_now_current(logged: SessionLogged, user_id: UUID, uow: UnitOfWork) -> SessionLogged:
+    """``logged``, with the plan that is current now if it finished its plan."""
     if logged.curriculum_completed:  # the newest active plan is current now, if there is one
         async with uow:
-            current = await uow.curricula.current_id(cmd.user_id)
+            current = await uow.curricula.current_id(user_id)
             if current is not None and current != logged.curriculum_id:
-                now_current = await uow.curricula.get_owned(current, owner=cmd.user_id)
+                now_current = await uow.curricula.get_owned(current, owner=user_id)
                 logged = replace(logged, now_current=now_current)
+    return logged
+
+
+async def log_held(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> SessionLogged:
+    """``log_session``'s completion inside the caller's open unit of work, which already holds
+    the learner's row (``lock_learner``): for a use case that writes more in the same
+    transaction (a focus timer marked logged). Call :func:`with_now_current` after it."""
+    logged = await _complete_next(cmd, uow, clock)
+    if logged is None:  # cannot happen while the learner's row is held
+        raise Conflict("Your progress changed while I was saving it. Please try again.")
     return logged
 
 
 async def _complete_next(cmd: LogSession, uow: UnitOfWork, clock: Clock) -> SessionLogged | None:
     """Read, decide and write one completion; None if the progress moved in between."""
     now = clock.now()
-    context = await uow.curricula.completion_context(cmd.user_id, now=now)
+    context = await uow.curricula.completion_context(cmd.user_id, cmd.curriculum_id, now=now)
     if (
         context is not None
         and not context.history.read
         and context.progress.last_local_date != timezones.local_date(now, context.timezone)
     ):  # PostgreSQL's zone rules and zoneinfo disagree about today: read the history too
-        context = await uow.curricula.completion_context(cmd.user_id)
+        context = await uow.curricula.completion_context(cmd.user_id, cmd.curriculum_id)
     if context is None:
         raise NotFound(NO_CURRICULUM)
+    if cmd.session_id is not None and context.next_session_id != cmd.session_id:
+        raise InvalidInput(
+            f"That session of “{context.curriculum_title}” is no longer the next one (it was "
+            "logged or changed meanwhile), so nothing was logged. /next shows where you are."
+        )
     if context.status in (CurriculumStatus.PAUSED, CurriculumStatus.ARCHIVED):
         raise InvalidInput(
             f"“{context.curriculum_title}” is {context.status.value}. /resume it first."

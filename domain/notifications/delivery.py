@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from domain.notifications import preferences, wallclock
-from domain.notifications.model import PLANNED, RECURRING, Audience, Due, Outcome
+from domain.notifications.model import PLANNED, RECURRING, UNQUIET, Audience, Due, Outcome
 from domain.notifications.services import plan_following
 from domain.shared.clock import Clock
 from domain.unit_of_work import UnitOfWork
@@ -34,7 +34,7 @@ async def claim(
 
     Alerts (a booking request, a confirmation...) that come during the recipient's quiet hours
     are put back, due at the end of the quiet period. Reminders were planned around quiet
-    hours already.
+    hours already; a focus timer's end (``UNQUIET``) is sent at once, as the learner asked.
     """
     async with uow:
         now = clock.now()
@@ -45,7 +45,7 @@ async def claim(
 
 
 async def _hold_for_quiet_hours(due: list[Due], uow: UnitOfWork, now: datetime) -> set[UUID]:
-    alerts = [d for d in due if d.kind not in PLANNED]
+    alerts = [d for d in due if d.kind not in PLANNED | UNQUIET]
     if not alerts:
         return set()
     profiles = await uow.users.reminder_profiles(sorted({d.user_id for d in alerts}))

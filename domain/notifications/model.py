@@ -22,6 +22,7 @@ class NotificationKind(StrEnum):
     STUDY_REMINDER = "study_reminder"
     STREAK_REMINDER = "streak_reminder"
     GOAL_REMINDER = "goal_reminder"  # the weekly goal at risk, two days before the week ends
+    REVIEW_REMINDER = "review_reminder"  # review cards are due (off unless /settings turns it on)
     BOOKING_REMINDER = "booking_reminder"
     BOOKING_REQUESTED = "booking_requested"
     BOOKING_CONFIRM = "booking_confirm"
@@ -49,14 +50,18 @@ class NotificationKind(StrEnum):
     EXPERT_REINSTATED = "expert_reinstated"
     ACCOUNT_INACTIVE = "account_inactive"  # deleted for inactivity on data["delete_on"]
     BACKUP_ALERT = "backup_alert"  # to the admins: a backup or verification failed, or is old
+    FOCUS_END = "focus_end"  # a /focus timer is over: log its minutes? (data["timer_id"])
 
 
 STUDY = NotificationKind.STUDY_REMINDER
 STREAK = NotificationKind.STREAK_REMINDER
 GOAL = NotificationKind.GOAL_REMINDER
+REVIEW = NotificationKind.REVIEW_REMINDER
 BOOKING = NotificationKind.BOOKING_REMINDER
-RECURRING = frozenset({STUDY, STREAK, GOAL})
+RECURRING = frozenset({STUDY, STREAK, GOAL, REVIEW})
 PLANNED = RECURRING | {BOOKING}  # planned ahead with quiet hours already applied
+# Sent even in quiet hours: the learner asked for it minutes ago (a /focus timer's end).
+UNQUIET = frozenset({NotificationKind.FOCUS_END})
 
 
 @dataclass(frozen=True)
@@ -91,6 +96,7 @@ class StudyFacts:
     freezes_held: int = 0  # a streak at risk with a freeze held is covered by it
     week: WeekStanding | None = None  # against the weekly goal, if one is set
     goal_reminder_day: bool = False  # the day the goal reminder is for
+    cards_due: int = 0  # review cards due before the end of the reminder's local day
 
 
 @dataclass(frozen=True)
@@ -137,7 +143,7 @@ class ChangePreferences:
     changes: Mapping[str, Any]
 
 
-ReminderSection = Literal["study", "streak", "bookings", "goal"]
+ReminderSection = Literal["study", "streak", "review", "bookings", "goal"]
 REMINDER_SECTIONS: tuple[ReminderSection, ...] = get_args(ReminderSection)
 
 

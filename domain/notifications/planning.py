@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from domain.notifications.model import (
     BOOKING,
     GOAL,
+    REVIEW,
     STREAK,
     STUDY,
     DailySwitch,
@@ -19,7 +20,7 @@ from domain.notifications.model import (
 from domain.notifications.preferences import NotificationPreferences
 from domain.notifications.wallclock import local_instant, next_fire, quiet_period
 
-LATE_AFTER = timedelta(hours=1)  # a study or streak reminder later than this is dropped
+LATE_AFTER = timedelta(hours=1)  # a study, streak or review reminder later is dropped
 
 
 def daily_switches(defaults: NotificationPreferences | None = None) -> tuple[DailySwitch, ...]:
@@ -31,6 +32,7 @@ def daily_switches(defaults: NotificationPreferences | None = None) -> tuple[Dai
         DailySwitch(STUDY, "study", defaults.study.enabled),
         DailySwitch(STREAK, "streak", defaults.streak.enabled),
         DailySwitch(GOAL, "goal", defaults.goal.enabled),
+        DailySwitch(REVIEW, "review", defaults.review.enabled),
     )
 
 
@@ -72,7 +74,8 @@ def _daily(
 def daily_reminders(
     user_id: UUID, zone: str, prefs: NotificationPreferences, after: datetime
 ) -> list[Planned]:
-    """The next study, streak and goal reminders strictly after ``after`` (none while muted).
+    """The next study, streak, goal and review reminders strictly after ``after`` (none while
+    muted).
 
     The goal reminder is planned every day at its time; when it is due, the renderer sends it
     only on the week's reminder day with the goal at risk (the week's start is the learner's
@@ -90,6 +93,10 @@ def daily_reminders(
         )
     if prefs.goal.enabled:
         planned.append(_daily(user_id, GOAL, next_fire(prefs.goal.at, zone, after), zone, prefs))
+    if prefs.review.enabled:
+        planned.append(
+            _daily(user_id, REVIEW, next_fire(prefs.review.at, zone, after), zone, prefs)
+        )
     return planned
 
 

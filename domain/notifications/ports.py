@@ -47,3 +47,18 @@ class NotificationRepository(Protocol):
         retry_at: datetime | None = None,
         error: str | None = None,
     ) -> None: ...
+
+
+class SendBudget(Protocol):
+    """The messages a second one bot token may send, shared by every process sending on it."""
+
+    async def take(self, cost: float = 1.0) -> float:
+        """Reserve ``cost`` sends; the seconds to wait before sending them (0: at once)."""
+        ...
+
+
+class Unlimited:
+    """No shared budget (one process, or a platform without a limit)."""
+
+    async def take(self, cost: float = 1.0) -> float:
+        return 0.0

@@ -52,6 +52,13 @@ class GoalReminder(_Strict):
     at: time = time(18, 0)
 
 
+class ReviewReminder(_Strict):
+    """A daily nudge when review cards are due (off by default; /settings turns it on)."""
+
+    enabled: bool = False
+    at: time = time(9, 0)
+
+
 class BookingReminders(_Strict):
     enabled: bool = True
     before_minutes: tuple[int, ...] = (24 * 60, 60)
@@ -74,6 +81,7 @@ class QuietHours(_Strict):
 class NotificationPreferences(_Strict):
     study: StudyReminder = Field(default_factory=StudyReminder)
     streak: StreakReminder = Field(default_factory=StreakReminder)
+    review: ReviewReminder = Field(default_factory=ReviewReminder)
     bookings: BookingReminders = Field(default_factory=BookingReminders)
     goal: GoalReminder = Field(default_factory=GoalReminder)
     quiet: QuietHours | None = None

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from domain.learning import goals, schedule, streaks
+from domain.learning.cards import cards_due
 from domain.learning.model import CurriculumStatus
 from domain.marketplace.model import Booking, BookingStatus
 from domain.notifications import preferences
@@ -156,9 +157,11 @@ async def ensure_planned(uow: UnitOfWork, clock: Clock, *, batch: int = 200) -> 
 
 
 async def study_facts(user_id: UUID, day: date, uow: UnitOfWork, now: datetime) -> StudyFacts:
-    """The learner's standing on local ``day``, for a study, streak or goal reminder."""
+    """The learner's standing on local ``day``, for a study, streak, goal or review reminder."""
     async with uow:
         raw = await uow.users.preferences(user_id)
+        zone = (await uow.users.get(user_id)).timezone
+        due = await cards_due(user_id, day, zone, uow)
         curricula = [
             c for c in await uow.curricula.list_for(user_id) if c.status is CurriculumStatus.ACTIVE
         ]
@@ -204,4 +207,5 @@ async def study_facts(user_id: UUID, day: date, uow: UnitOfWork, now: datetime) 
         ).freezes_held,
         week=week,
         goal_reminder_day=goals.is_reminder_day(day, habits.week_starts),
+        cards_due=due,
     )

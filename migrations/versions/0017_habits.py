@@ -1,7 +1,7 @@
 """Fair streaks and weekly goals: vacations, study habits, an index on completion days.
 
 Revision ID: 0017_habits
-Revises: 0015
+Revises: 0016_review_cards
 Create Date: 2026-12-02
 """
 
@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0017_habits"
-down_revision: str | Sequence[str] | None = "0015"
+down_revision: str | Sequence[str] | None = "0016_review_cards"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,20 +1,25 @@
-"""A fake Discord: its REST API on 127.0.0.1 (aiohttp), and gateway payloads for the bot.
+"""A fake Discord on 127.0.0.1 (aiohttp): its REST API and its gateway WebSocket.
 
 discord.py builds every URL from ``discord.http.Route.BASE`` (interaction callbacks and
-followups included); the ``discord_api`` fixture points that at :attr:`DiscordFake.base`.
-Every request is recorded as a :class:`Call`; messages the bot sends, edits and answers with
-are kept per channel, with their components, as Discord would show them.
+followups included); the ``discord_api`` fixture points that at :attr:`DiscordFake.base`, and a
+``syllabot run`` process is pointed there by ``DISCORD_API_BASE_URL`` (and at
+:attr:`DiscordFake.gateway_url` by ``DISCORD_GATEWAY_URL``). Every request is recorded as a
+:class:`Call`; messages the bot sends, edits and answers with are kept per channel, with their
+components, as Discord would show them.
 
-Events reach the bot the way the gateway would deliver them: :meth:`DiscordFake.deliver` feeds
+Events reach the bot in one of two ways. In the same process, :meth:`DiscordFake.deliver` feeds
 an ``INTERACTION_CREATE`` or ``MESSAGE_CREATE`` payload to the client's connection state and
-waits for the tasks discord.py starts for it, so each step is complete when it returns.
+waits for the tasks discord.py starts for it, so each step is complete when it returns. A bot
+connected to the gateway (another process) gets them over its WebSocket:
+:meth:`DiscordFake.push`, see ``tests/adapters/discord_gateway.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -22,13 +27,24 @@ from typing import Any
 import discord
 from aiohttp import web
 
+from tests.adapters.discord_gateway import Gateway
+from tests.adapters.discord_payloads import (
+    Guild,
+    Payloads,
+    Pending,
+    buttons,
+    components,
+    menus,
+)
+
+__all__ = ["Call", "DiscordFake", "Guild", "Pending", "buttons", "components", "menus"]
+
 API = "/api/v10"
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 # Tasks discord.py starts for one gateway event (the app command tree, dynamic items, events).
-# Snowflakes are unique across the whole test session, as Discord's are (the bot claims them).
-_SNOWFLAKES = itertools.count(1_100_000_000_000_000_000)
 EVENT_TASKS = ("CommandTree-invoker", "discord-ui-dynamic-item-", "discord.py: ")
+SESSION_START_LIMIT = {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}
 
 
 @dataclass
@@ -38,22 +54,11 @@ class Call:
     body: Any
     status: int
     result: Any
+    at: float = field(default_factory=time.monotonic)  # when it was answered
 
 
 @dataclass
-class Pending:
-    """What the fake knows about one interaction: its user and the message it answers on."""
-
-    id: str
-    type: int
-    user: dict[str, Any]
-    channel_id: str
-    original: str | None = None  # the message id of the response (or the pressed message)
-    acknowledged: bool = False
-
-
-@dataclass
-class DiscordFake:
+class DiscordFake(Payloads):
     token: str = "fake-discord-token"
     host: str = "127.0.0.1"
     port: int = 0
@@ -65,14 +70,18 @@ class DiscordFake:
     # "PUT commands" -> status (or (status, Discord error code)), answered once
     fail: dict[str, int | tuple[int, int]] = field(default_factory=dict)
     uploads: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)  # message -> files
+    shards: int = 1  # what GET /gateway/bot recommends
+    refuses_dms: set[str] = field(default_factory=set)  # user ids: every DM send is a 50007
+    listeners: list[Callable[[Call], None]] = field(default_factory=list)  # told of each call
+    guilds: list[Guild] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.bot = self.user("Syllabot", bot=True)
         self.application_id = self.bot["id"]
-        self.guild_id = self.snowflake()
-        self.guild_channel_id = self.snowflake()
+        self.add_guild()
         self._pending: dict[str, Pending] = {}
         self._runner: web.AppRunner | None = None
+        self.gateway = Gateway(self)
 
     # -- the server ---------------------------------------------------------------------------
 
@@ -80,9 +89,23 @@ class DiscordFake:
     def base(self) -> str:
         return f"http://{self.host}:{self.port}{API}"
 
+    @property
+    def gateway_url(self) -> str:
+        return self.gateway.url
+
+    def environment(self) -> dict[str, str]:
+        """What a ``syllabot`` process needs to talk to this fake, and to no Telegram."""
+        return {
+            "DISCORD_BOT_TOKEN": self.token,
+            "DISCORD_API_BASE_URL": self.base,
+            "DISCORD_GATEWAY_URL": self.gateway_url,
+            "TELEGRAM_BOT_TOKEN": "",
+        }
+
     async def __aenter__(self) -> DiscordFake:
         app = web.Application()
         app.router.add_route("*", API + "/{path:.*}", self._serve)
+        self.gateway.add_routes(app)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, 0)
@@ -105,7 +128,10 @@ class DiscordFake:
             status, result = 401, {"message": "401: Unauthorized", "code": 0}
         else:
             status, result = self._answer(request.method, path, body)
-        self.calls.append(Call(request.method, path, body, status, result))
+        call = Call(request.method, path, body, status, result)
+        self.calls.append(call)
+        for listener in self.listeners:
+            listener(call)
         if status == 204:
             return web.Response(status=204)
         # discord.py reads JSON only when the content type is exactly application/json
@@ -122,8 +148,13 @@ class DiscordFake:
         match method, parts:
             case "GET", ["users", "@me"]:
                 return 200, self.bot
-            case "GET", ["oauth2", "applications", "@me"]:
+            case "GET", ["oauth2", "applications", "@me"] | ["applications", "@me"]:
                 return 200, self._application()
+            case "GET", ["gateway", "bot"]:
+                url, limit = self.gateway.recommended_url, SESSION_START_LIMIT
+                return 200, {"url": url, "shards": self.shards, "session_start_limit": limit}
+            case "GET", ["gateway"]:
+                return 200, {"url": self.gateway.recommended_url}
             case "PUT", ["applications", _, "commands"]:
                 return 200, self._sync("global", body)
             case "PUT", ["applications", _, "guilds", guild, "commands"]:
@@ -132,11 +163,20 @@ class DiscordFake:
                 return self._callback(token, body)
             case "PATCH", ["webhooks", _, token, "messages", "@original"]:
                 return self._edit_original(token, body)
+            case "PATCH", ["webhooks", _, _, "messages", message] | [
+                "channels",
+                _,
+                "messages",
+                message,
+            ]:
+                return self._edit(message, body)
             case "POST", ["webhooks", _, token]:
                 return self._followup(token, body)
             case "POST", ["users", "@me", "channels"]:
                 return 200, self.dm_channel(body["recipient_id"])
             case "POST", ["channels", channel, "messages"]:
+                if str(int(channel) - 1) in self.refuses_dms:  # their DM channel: see dm_channel
+                    return 403, {"message": "Cannot send messages to this user", "code": 50007}
                 return 200, self._new_message(channel, body, None)
             case "POST", ["channels", _, "typing"]:
                 return 204, None
@@ -175,6 +215,7 @@ class DiscordFake:
         pending = self._pending.get(token)
         if pending is None:
             return 404, {"message": "Unknown interaction", "code": 10062}
+        pending.answers += 1
         if pending.acknowledged:
             return 400, {"message": "Interaction has already been acknowledged.", "code": 40060}
         pending.acknowledged = True
@@ -204,6 +245,11 @@ class DiscordFake:
         message = self.messages[pending.original]
         message["flags"] = (message.get("flags") or 0) & ~LOADING
         return 200, self._update(pending.original, body)
+
+    def _edit(self, message_id: str, body: dict[str, Any]) -> tuple[int, Any]:
+        if message_id not in self.messages:
+            return 404, {"message": "Unknown Message", "code": 10008}
+        return 200, self._update(message_id, body)
 
     def _followup(self, token: str, body: dict[str, Any]) -> tuple[int, Any]:
         pending = self._pending.get(token)
@@ -261,155 +307,26 @@ class DiscordFake:
         message["edited_timestamp"] = datetime.now(UTC).isoformat()
         return message
 
-    # -- people, channels, payloads -------------------------------------------------------------
-
-    def snowflake(self) -> str:
-        return str(next(_SNOWFLAKES))
-
-    def user(self, name: str, *, bot: bool = False) -> dict[str, Any]:
-        user = {
-            "id": self.snowflake(),
-            "username": name.lower(),
-            "global_name": name,
-            "discriminator": "0",
-            "avatar": None,
-        }
-        return {**user, "bot": True} if bot else user
-
-    def dm_channel(self, user_id: str) -> dict[str, Any]:
-        # One direct message channel per user; its id is derived so it is stable.
-        return {"id": str(int(user_id) + 1), "type": 1, "recipients": [self._known(user_id)]}
-
-    def _known(self, user_id: str) -> dict[str, Any]:
-        return {"id": user_id, "username": "someone", "discriminator": "0", "avatar": None}
-
-    def channel_messages(self, channel_id: str) -> list[dict[str, Any]]:
-        return [m for m in self.messages.values() if m["channel_id"] == channel_id]
-
-    def interaction(
-        self,
-        user: dict[str, Any],
-        kind: int,
-        data: dict[str, Any],
-        *,
-        guild: bool = False,
-        message: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        """An ``INTERACTION_CREATE`` payload, as the gateway sends it."""
-        interaction_id, token = self.snowflake(), f"token-{self.snowflake()}"
-        channel = self.guild_channel_id if guild else self.dm_channel(user["id"])["id"]
-        payload: dict[str, Any] = {
-            "id": interaction_id,
-            "application_id": self.application_id,
-            "type": kind,
-            "token": token,
-            "version": 1,
-            "data": data,
-            "channel_id": channel,
-            "locale": "en-US",
-            "app_permissions": "0",
-            "entitlements": [],
-            "attachment_size_limit": 10_485_760,
-            "authorizing_integration_owners": {"0": self.guild_id} if guild else {"1": user["id"]},
-            "context": 0 if guild else 1,
-        }
-        if guild:
-            payload["guild_id"] = self.guild_id
-            payload["guild_locale"] = "en-US"
-            payload["channel"] = {
-                "id": channel,
-                "type": 0,
-                "guild_id": self.guild_id,
-                "name": "study-hall",
-                "position": 0,
-                "permission_overwrites": [],
-                "nsfw": False,
-                "parent_id": None,
-            }
-            payload["member"] = {
-                "user": user,
-                "roles": [],
-                "joined_at": "2026-01-01T00:00:00+00:00",
-                "deaf": False,
-                "mute": False,
-                "flags": 0,
-                "permissions": "2248473465835073",
-            }
-        else:
-            payload["channel"] = {"id": channel, "type": 1, "recipients": [user]}
-            payload["user"] = user
-        if message is not None:
-            payload["message"] = message
-        pressed = None if message is None else message["id"]
-        self._pending[token] = Pending(interaction_id, kind, user, channel, original=pressed)
-        return payload
-
-    def slash(
-        self, user: dict[str, Any], name: str, args: str | None = None, *, guild: bool = False
-    ) -> dict[str, Any]:
-        options = [] if args is None else [{"name": "args", "type": 3, "value": args}]
-        scope = self.guild_id if guild and self.guild_id in self.commands else "global"
-        known = {c["name"]: c["id"] for c in self.commands.get(scope, [])}
-        data = {"id": known.get(name, "0"), "name": name, "type": 1, "options": options}
-        return self.interaction(user, 2, data, guild=guild)
-
-    def typing(self, user: dict[str, Any], name: str, current: str) -> dict[str, Any]:
-        option = {"name": "args", "type": 3, "value": current, "focused": True}
-        data = {"id": "0", "name": name, "type": 1, "options": [option]}
-        return self.interaction(user, 4, data)
-
-    def press(
-        self, user: dict[str, Any], message: dict[str, Any], custom_id: str
-    ) -> dict[str, Any]:
-        data = {"custom_id": custom_id, "component_type": 2}
-        guild = message["channel_id"] == self.guild_channel_id
-        return self.interaction(
-            user, 3, data, guild=guild, message=json.loads(json.dumps(message))
-        )
-
-    def select(
-        self, user: dict[str, Any], message: dict[str, Any], custom_id: str, values: list[str]
-    ) -> dict[str, Any]:
-        data = {"custom_id": custom_id, "component_type": 3, "values": values}
-        guild = message["channel_id"] == self.guild_channel_id
-        return self.interaction(
-            user, 3, data, guild=guild, message=json.loads(json.dumps(message))
-        )
-
-    def submit(
-        self, user: dict[str, Any], form: dict[str, Any], text: str, *, guild: bool = False
-    ) -> dict[str, Any]:
-        """A ``MODAL_SUBMIT``: ``text`` typed into the first field of ``form``."""
-        [field] = components(form)
-        typed = {"type": 4, "custom_id": field["custom_id"], "value": text}
-        data = {
-            "custom_id": form["custom_id"],
-            "components": [{"type": 1, "components": [typed]}],
-        }
-        return self.interaction(user, 5, data, guild=guild)
-
-    def direct_message(self, user: dict[str, Any], text: str) -> dict[str, Any]:
-        """A ``MESSAGE_CREATE`` payload: ``user`` writes ``text`` in their DM with the bot."""
-        return {
-            "id": self.snowflake(),
-            "channel_id": self.dm_channel(user["id"])["id"],
-            "author": user,
-            "content": text,
-            "timestamp": datetime.now(UTC).isoformat(),
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "attachments": [],
-            "embeds": [],
-            "pinned": False,
-            "type": 0,
-            "flags": 0,
-            "components": [],
-        }
-
     # -- feeding the bot -----------------------------------------------------------------------
+
+    async def push(self, event: str, payload: dict[str, Any]) -> int:
+        """Send a gateway event to the bot connected to the gateway, on the shard Discord would
+        send it to; its sequence number."""
+        guild_id = payload.get("guild_id")
+        guild = next((g for g in self.guilds if g.id == guild_id), None)
+        return await self.gateway.push(event, payload, guild)
+
+    async def wait_for(self, condition: Callable[[], object], within: float = 15.0) -> None:
+        """Return once ``condition()`` is true; fail after ``within`` seconds."""
+        deadline = time.monotonic() + within
+        while not condition():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"not within {within} s: {getattr(condition, '__doc__', '')}")
+            await asyncio.sleep(0.02)
+
+    def answered(self, payload: dict[str, Any]) -> int:
+        """How many times the bot answered (called back) the interaction ``payload``."""
+        return self._pending[payload["token"]].answers
 
     async def deliver(self, client: discord.Client, event: str, *payloads: dict[str, Any]) -> None:
         """Feed gateway events (``INTERACTION_CREATE``, ``MESSAGE_CREATE``) to ``client``, all at
@@ -435,16 +352,3 @@ async def _multipart(request: web.Request) -> dict[str, Any]:
         elif getattr(part, "filename", None):
             files.append((str(getattr(part, "filename", "")), data))
     return {**body, "files": files}
-
-
-def components(message: dict[str, Any]) -> list[dict[str, Any]]:
-    return [c for row in message.get("components") or [] for c in row.get("components", [])]
-
-
-def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
-    return [c for c in components(message) if c["type"] == 2]
-
-
-def menus(message: dict[str, Any]) -> list[dict[str, Any]]:
-    """The select menus under a message (type 3: string select)."""
-    return [c for c in components(message) if c["type"] == 3]

@@ -51,7 +51,12 @@ class Member:
     """One Discord user: slash commands, direct messages and button presses."""
 
     def __init__(
-        self, fake: DiscordFake, adapter: DiscordAdapter, name: str = "Ada", *, guild: bool = False
+        self,
+        fake: DiscordFake,
+        adapter: DiscordAdapter | None,
+        name: str = "Ada",
+        *,
+        guild: bool = False,
     ) -> None:
         self.fake, self.adapter, self.guild = fake, adapter, guild
         self.user = fake.user(name)
@@ -67,6 +72,7 @@ class Member:
 
     async def _deliver(self, event: str, *payloads: dict[str, Any]) -> str:
         start = len(self.fake.calls)
+        assert self.adapter is not None, "a bot in another process: see discord_process.Person"
         await self.fake.deliver(self.adapter.client, event, *payloads)
         self.calls = self.fake.calls[start:]
         return self.texts()
@@ -125,7 +131,7 @@ class Member:
         return await self._deliver("INTERACTION_CREATE", payload)
 
     def texts(self) -> str:
-        return "\n".join(filter(None, (_shown(c) for c in self.replies())))
+        return "\n".join(filter(None, (shown(c) for c in self.replies())))
 
     def replies(self) -> list[Call]:
         """The bot's successful answers (responses, edits, followups, messages)."""
@@ -151,7 +157,7 @@ class Member:
         return self.fake.channel_messages(self.channel_id)[-1]
 
 
-def _shown(call: Call) -> str:
+def shown(call: Call) -> str:
     """The text of the message a call sent or edited ("" for a bare acknowledgement)."""
     message = call.result.get("resource", {}).get("message") or call.result
     return message.get("content") or ""

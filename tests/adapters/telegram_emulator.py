@@ -160,8 +160,12 @@ class BotApiEmulator:
         username: str = "SyllabotTestBot",
         overall_limit: int | None = None,
         chat_limit: int | None = None,
+        push_webhook: bool = True,
     ) -> None:
         self.bot_id = next(_BOT_IDS)
+        # False: a webhook is registered but nothing is pushed to it; the test posts updates to
+        # each process itself, as a load balancer in front of several would.
+        self.push_webhook = push_webhook
         self.token = f"{self.bot_id}:AAE-emulated-token"
         self.username = username
         self.calls: list[Call] = []
@@ -427,7 +431,7 @@ class BotApiEmulator:
         }
         if _bool(params.get("drop_pending_updates")):
             self._confirmed = self._next_update_id
-        if self._pusher is None or self._pusher.done():
+        if self.push_webhook and (self._pusher is None or self._pusher.done()):
             self._pusher = asyncio.create_task(self._push())
         return True
 

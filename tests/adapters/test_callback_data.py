@@ -25,12 +25,18 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     "keep": [()],  # the inactivity warning's Keep my account
     "co": [(HEX,)],
     "tz": [(LONGEST_ZONE,)],
-    "st": [(what,) for what in ("study", "streak", "bookings", "quiet", "mute")],
+    "st": [(what,) for what in ("study", "streak", "review", "bookings", "quiet", "mute")],
+    # review cards: Show answer, a rating, Review now; the offers of a note's or session's cards
+    "rv": [("a", HEX, "99999"), ("r", HEX, "99999", "4"), ("go",)],
+    "cd": [("n", HEX), ("s", HEX)],
     # "did you mean": a command, with what was typed after it when that fits (else no button)
     "cmd": [("session_notes",), ("timezone", "A" * 40)],
     "pe": [(HEX,), ("list",)],
     "px": [(letter, HEX) for letter in "udsmx"],
     "hw": [(letter, HEX) for letter in "efh"],
+    # /focus: Stop, Log it, Different, No; a plain message's Log it (per plan) and No
+    "fo": [(letter, HEX) for letter in "sldn"],
+    "ql": [(TOKEN, "7"), (TOKEN, "n")],
     # the expert marketplace
     "xw": [(TOKEN, "0"), (TOKEN, "-")],
     "av": [(HEX, "y"), (HEX, "n")],

@@ -383,7 +383,7 @@ async def test_plans_change_on_discord_with_plan_edit_replan_and_the_how_did_it_
         await eve.slash("start")
         assert "Created" in await eve.slash("new", "Linear algebra | 6 | 30 | beginner")
         assert "How did it go?" in await eve.slash("done")
-        assert eve.buttons() == ["😌 Easy", "🙂 Fine", "😓 Hard"]
+        assert eve.buttons() == ["😌 Easy", "🙂 Fine", "😓 Hard", "🃏 Make review cards"]
         assert "I added a review as session 2" in await eve.press("😓 Hard")
         assert "open sessions" in await eve.slash("plan", "edit")
         assert "session 3:" in await eve.press("✎ 3")

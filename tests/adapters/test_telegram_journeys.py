@@ -303,7 +303,7 @@ async def test_plans_change_on_telegram_with_plan_edit_replan_and_the_how_did_it
         await eve.say("/start")
         assert "Created" in await eve.say("/new Linear algebra | 6 | 30 | beginner")
         assert "How did it go?" in await eve.say("/done")
-        assert eve.buttons() == ["😌 Easy", "🙂 Fine", "😓 Hard"]
+        assert eve.buttons() == ["😌 Easy", "🙂 Fine", "😓 Hard", "🃏 Make review cards"]
         assert "I added a review as session 2" in await eve.press("😓 Hard")
 
         assert "open sessions" in await eve.say("/plan edit")

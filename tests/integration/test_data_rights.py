@@ -69,6 +69,7 @@ class Market:
         await self.ada.say("/start")
         await self.ada.say(f"/new Spanish {uuid.uuid4().hex[:4]} | 5 | 30 | beginner")
         await self.ada.say("/done 25 ada-secret-note")
+        await self.ada.say("/card ada-secret-card | its back")
         self.ex_id = await user_id(self.engine, self.ex)
         self.ada_id = await user_id(self.engine, self.ada)
         draft = expert_draft("Grace Hopper", self.subject)
@@ -141,6 +142,9 @@ async def test_an_export_holds_each_kind_of_data_and_names_others_only(market: M
     (curriculum,) = ada["curricula"]
     assert len(curriculum["sessions"]) == 5 and curriculum["progress"]["total_time_spent"] == 25
     assert [n["content"] for n in ada["notes"]] == ["ada-secret-note"]
+    (card,) = ada["review_cards"]
+    assert (card["front"], card["back"], card["reps"]) == ("ada-secret-card", "its back", 0)
+    assert card["curriculum_id"] == curriculum["id"] and ada["reviews"] == []
     assert {b["expert"] for b in ada["bookings_as_learner"]} == {"Grace Hopper"}
     given = ada["feedback_given"][0]
     assert (given["rating"], given["review"], given["notes"]) == (
@@ -167,7 +171,12 @@ async def test_an_export_holds_each_kind_of_data_and_names_others_only(market: M
     assert ex["feedback_received"][0]["rating"] == 5
     assert ex["feedback_given"][0]["notes"] == "ex-notes-for-ada"
     # Of the learner, only her name: no id, identity, chat, note or private feedback notes.
-    for secret in (str(market.ada_id), f"terminal:{market.ada.name}", "ada-secret-note"):
+    for secret in (
+        str(market.ada_id),
+        f"terminal:{market.ada.name}",
+        "ada-secret-note",
+        "ada-secret-card",
+    ):
         assert secret not in raw
     assert "ada-private" not in raw and "Spanish" not in raw
     assert "link_codes" not in raw and "code_hash" not in raw

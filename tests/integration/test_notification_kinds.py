@@ -61,6 +61,8 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
     # A week from Thursday to Wednesday: Tuesday is two days before it ends, 1 of 4 done
     await ada.say("/goal 4 sessions")
     await ada.say("/goal week starts thursday")
+    await ada.say("/focus")  # over by Tuesday
+    await ada.say("/card hola | hello")  # due at once: the review reminder has something to say
     await ada.say(f"/experts {subject}")
     for press in ("#1", "#1", "#2", "#1", "#1"):  # card, Book, 60 min, first day, first time
         await ada.say(press)
@@ -80,6 +82,10 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
     assert "Saved for review" in await expert.say("/expert credentials PhD")  # admins review it
     clock.set(datetime(2026, 3, 3, 6, 0, tzinfo=UTC))  # Tuesday 07:00, before the session
     learner, admin_id = await user_id(engine, ada), await user_id(engine, admin)
+    async with engine.connect() as conn:
+        timer_id = await conn.scalar(
+            text("SELECT id FROM focus_timers WHERE user_id = :u"), {"u": learner}
+        )
     on_tuesday = {"day": "2026-03-03", "at": "2026-03-03T18:00:00+00:00"}
 
     sent = await messages.send(
@@ -102,12 +108,15 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
             NotificationKind.STUDY_REMINDER,
             NotificationKind.STREAK_REMINDER,
             NotificationKind.GOAL_REMINDER,
+            NotificationKind.REVIEW_REMINDER,
         ):
             return learner, on_tuesday
         if kind is NotificationKind.BOOKING_MESSAGE:
             return learner, {"booking_id": str(booking_id), "message_id": str(message_id)}
         if kind is NotificationKind.ACCOUNT_INACTIVE:
             return learner, {"delete_on": "2026-04-02"}
+        if kind is NotificationKind.FOCUS_END:
+            return learner, {"timer_id": str(timer_id)}
         if kind is NotificationKind.PAYOUT_MADE:
             return learner, {"amount": "25.50", "currency": "EUR", "sessions": 1}
         return learner, {"booking_id": str(booking_id), "before_minutes": 60}

@@ -198,7 +198,12 @@ async def test_a_hard_session_gets_a_review_before_the_next_checkpoint(
     assert checkpoint > 2
 
     done = await ed.say("/done")
-    assert "How did it go?" in done and ed.buttons() == ["😌 Easy", "🙂 Fine", "😓 Hard"]
+    assert "How did it go?" in done and ed.buttons() == [
+        "😌 Easy",
+        "🙂 Fine",
+        "😓 Hard",
+        "🃏 Make review cards",
+    ]
     reply = await ed.press("😓 Hard")
     assert f"added a review as session {checkpoint}" in reply
     assert f"before “{titles[checkpoint - 1]}”" in reply

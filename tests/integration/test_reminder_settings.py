@@ -42,7 +42,9 @@ async def test_reminder_settings_by_command_and_by_button(
 
     assert "at 07:30, mon,wed,fri" in await ann.say("/remind 07:30 mon,wed,fri")
     assert "Quiet from 22:00 to 07:30" in await ann.say("/quiet 22:00-07:30")
-    assert "No study or streak reminders until Mon 09 Mar 2026, 13:00" in await ann.say("/mute 7d")
+    assert "No study, streak or review reminders until Mon 09 Mar 2026, 13:00" in await ann.say(
+        "/mute 7d"
+    )
     assert await stored(engine, ann) == {
         "study": {"enabled": True, "at": "07:30:00", "weekdays": [0, 2, 4]},
         "quiet": {"start": "22:00:00", "end": "07:30:00"},
@@ -53,6 +55,7 @@ async def test_reminder_settings_by_command_and_by_button(
     assert ann.buttons() == [
         "Study off",
         "Streak off",
+        "Review on",
         "Bookings off",
         "Goal on",
         "No quiet hours",

@@ -84,6 +84,10 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("processed_updates", "platform"): ("character varying(20)", False, None),
     ("processed_updates", "update_id"): ("bigint", False, None),
     ("processed_updates", "received_at"): (TIMESTAMPTZ, False, NOW),
+    ("processed_updates", "waiting_sender"): ("character varying(64)", True, None),  # 0019
+    ("send_budgets", "name"): ("character varying(80)", False, None),  # 0019
+    ("send_budgets", "tokens"): ("double precision", False, None),
+    ("send_budgets", "refilled_at"): (TIMESTAMPTZ, False, None),
     # 0003: the marketplace
     ("experts", "currency"): ("character varying(3)", False, "'EUR'::character varying"),
     ("experts", "meeting_link"): ("character varying(500)", True, None),
@@ -194,6 +198,38 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("study_habits", "goal_sessions"): ("integer", True, None),
     ("study_habits", "week_starts"): ("smallint", False, "0"),
     ("study_habits", "updated_at"): (TIMESTAMPTZ, False, NOW),
+    # 0018: /focus timers
+    ("focus_timers", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("focus_timers", "user_id"): ("uuid", False, None),
+    ("focus_timers", "curriculum_id"): ("uuid", False, None),
+    ("focus_timers", "session_id"): ("uuid", False, None),
+    ("focus_timers", "minutes"): ("integer", False, None),
+    ("focus_timers", "started_at"): (TIMESTAMPTZ, False, None),
+    ("focus_timers", "ends_at"): (TIMESTAMPTZ, False, None),
+    ("focus_timers", "stopped_at"): (TIMESTAMPTZ, True, None),
+    ("focus_timers", "logged_at"): (TIMESTAMPTZ, True, None),
+    # 0016: spaced-repetition review cards (FSRS state in columns) and their ratings
+    ("review_cards", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("review_cards", "user_id"): ("uuid", False, None),
+    ("review_cards", "curriculum_id"): ("uuid", True, None),
+    ("review_cards", "session_id"): ("uuid", True, None),
+    ("review_cards", "note_id"): ("uuid", True, None),
+    ("review_cards", "source"): ("character varying(10)", False, None),
+    ("review_cards", "front"): ("text", False, None),
+    ("review_cards", "back"): ("text", False, None),
+    ("review_cards", "state"): ("smallint", False, "1"),
+    ("review_cards", "step"): ("integer", True, None),
+    ("review_cards", "stability"): ("double precision", True, None),
+    ("review_cards", "difficulty"): ("double precision", True, None),
+    ("review_cards", "due"): (TIMESTAMPTZ, False, None),
+    ("review_cards", "last_review"): (TIMESTAMPTZ, True, None),
+    ("review_cards", "reps"): ("integer", False, "0"),
+    ("review_cards", "created_at"): (TIMESTAMPTZ, False, NOW),
+    ("review_logs", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("review_logs", "card_id"): ("uuid", False, None),
+    ("review_logs", "user_id"): ("uuid", False, None),
+    ("review_logs", "rating"): ("smallint", False, None),
+    ("review_logs", "reviewed_at"): (TIMESTAMPTZ, False, NOW),
 }
 
 ADDED_INDEXES = {
@@ -273,6 +309,36 @@ ADDED_INDEXES = {
         "CREATE INDEX idx_sessions_completed_days ON public.sessions USING btree "
         "(curriculum_id, completed_local_date) WHERE (completed_local_date IS NOT NULL)"
     ),
+    "idx_focus_timers_user_id": (  # 0018
+        "CREATE INDEX idx_focus_timers_user_id "
+        "ON public.focus_timers USING btree (user_id, ends_at)"
+    ),
+    "idx_focus_timers_session_id": (
+        "CREATE INDEX idx_focus_timers_session_id ON public.focus_timers USING btree (session_id)"
+    ),
+    "idx_focus_timers_curriculum_id": (
+        "CREATE INDEX idx_focus_timers_curriculum_id "
+        "ON public.focus_timers USING btree (curriculum_id)"
+    ),
+    "idx_review_cards_user_id_due": (  # 0016: what /review asks
+        "CREATE INDEX idx_review_cards_user_id_due "
+        "ON public.review_cards USING btree (user_id, due)"
+    ),
+    "idx_review_cards_objective": (  # 0016: an objective is one card of its session
+        "CREATE UNIQUE INDEX idx_review_cards_objective ON public.review_cards "
+        "USING btree (session_id, front) WHERE ((source)::text = 'objective'::text)"
+    ),
+    "idx_review_logs_user_id_reviewed_at": (
+        "CREATE INDEX idx_review_logs_user_id_reviewed_at "
+        "ON public.review_logs USING btree (user_id, reviewed_at)"
+    ),
+    "idx_review_logs_card_id": (
+        "CREATE INDEX idx_review_logs_card_id ON public.review_logs USING btree (card_id)"
+    ),
+    "idx_processed_updates_waiting": (  # 0019
+        "CREATE INDEX idx_processed_updates_waiting ON public.processed_updates "
+        "USING btree (platform, waiting_sender, update_id) WHERE (waiting_sender IS NOT NULL)"
+    ),
 }
 
 # Constraints that have no counterpart (same table, kind and definition) in the seed.
@@ -290,6 +356,7 @@ ADDED_CONSTRAINTS = {
     "fk_conversation_states_user_id",
     # 0002
     "pk_processed_updates",
+    "pk_send_budgets",  # 0019
     # 0003
     "uq_experts_user_id",
     "ck_experts_rate_range",
@@ -346,6 +413,26 @@ ADDED_CONSTRAINTS = {
     "ck_study_habits_one_goal",
     "ck_study_habits_goal_minutes",
     "ck_study_habits_goal_sessions",
+    # 0018
+    "pk_focus_timers",
+    "fk_focus_timers_user_id",
+    "fk_focus_timers_curriculum_id",
+    "fk_focus_timers_session_id",
+    "ck_focus_timers_minutes_range",
+    "ck_focus_timers_ends_after_start",
+    # 0016
+    "pk_review_cards",
+    "fk_review_cards_user_id",
+    "fk_review_cards_curriculum_id",
+    "fk_review_cards_session_id",
+    "fk_review_cards_note_id",
+    "uq_review_cards_note_id",
+    "ck_review_cards_source",
+    "ck_review_cards_state",
+    "pk_review_logs",
+    "fk_review_logs_card_id",
+    "fk_review_logs_user_id",
+    "ck_review_logs_rating",
 }
 
 # The names the seed gives in its "Foreign Key Constraints" block.

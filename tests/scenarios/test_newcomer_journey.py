@@ -135,7 +135,7 @@ async def test_the_newcomer_journey(
     assert "First up: session 1" in created
     done = await lena.say("/done 25min")  # 25 minutes, not the default 30 with a note "25min"
     assert "Session 1 of 10 done" in done and "(25 min)" in done and "1-day streak" in done
-    assert lena.buttons() == ["😌 Easy", "🙂 Fine", "😓 Hard"]
+    assert lena.buttons() == ["😌 Easy", "🙂 Fine", "😓 Hard", "🃏 Make review cards"]
     progress = await lena.say("/progress")
     assert "🔥 Daily streak: 1 day in a row" in progress
     assert "1/10 sessions · 10% · 25 min" in progress and "Next: session 2" in progress

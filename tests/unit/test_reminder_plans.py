@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from domain.notifications.model import BOOKING, GOAL, STREAK, STUDY
+from domain.notifications.model import BOOKING, GOAL, REVIEW, STREAK, STUDY
 from domain.notifications.planning import (
     DAILY_SWITCHES,
     LATE_AFTER,
@@ -124,6 +124,7 @@ def test_the_daily_switches_are_the_preference_models_own_defaults() -> None:
         (STUDY, "study", defaults.study.enabled),
         (STREAK, "streak", defaults.streak.enabled),
         (GOAL, "goal", defaults.goal.enabled),
+        (REVIEW, "review", defaults.review.enabled),
     }
     changed = NotificationPreferences(study={"enabled": not defaults.study.enabled})
     assert daily_switches(changed)[0].default is not defaults.study.enabled

@@ -10,6 +10,9 @@ from bot.config import EXPECTED, Settings, SettingsError, load_settings
 WRONG = {
     "DATABASE_URL": ("database_url", "postgresql://localhost/syllabot"),
     "LOG_LEVEL": ("log_level", "loud"),
+    "LOG_FORMAT": ("log_format", "xml"),
+    "SYLLABOT_HTTP_PORT": ("SYLLABOT_HTTP_PORT", "http"),
+    "SYLLABOT_READY_MAX_OUTBOX_LAG": ("SYLLABOT_READY_MAX_OUTBOX_LAG", "-1"),
     "SYLLABOT_DB_POOL_SIZE": ("SYLLABOT_DB_POOL_SIZE", "0"),
     "SYLLABOT_AUTO_MIGRATE": ("SYLLABOT_AUTO_MIGRATE", "maybe"),
     "TELEGRAM_API_BASE_URL": ("telegram_api_base_url", "127.0.0.1:8081/bot"),
@@ -17,6 +20,7 @@ WRONG = {
     "TELEGRAM_WEBHOOK_PORT": ("telegram_webhook_port", "99999"),
     "TELEGRAM_WEBHOOK_SECRET": ("telegram_webhook_secret", "not a secret"),
     "DISCORD_GUILD_ID": ("discord_guild_id", "my server"),
+    "DISCORD_SHARD_COUNT": ("discord_shard_count", "0"),
     "SYLLABOT_ADMINS": ("SYLLABOT_ADMINS", "alice"),
     "SYLLABOT_CURRENCY": ("SYLLABOT_CURRENCY", "euro"),
     "SYLLABOT_COMMISSION_RATE": ("SYLLABOT_COMMISSION_RATE", "15%"),
@@ -62,3 +66,28 @@ def test_every_setting_has_its_expected_form_in_plain_words() -> None:
 
 def test_a_blank_data_dir_is_the_default_not_the_current_folder() -> None:
     assert load_settings(SYLLABOT_DATA_DIR="").data_dir == load_settings().data_dir
+
+
+def test_discord_shard_ids_are_read_within_the_shard_count() -> None:
+    settings = load_settings(discord_shard_count="4", discord_shard_ids="1, 3")
+    assert settings.discord_shard_count == 4 and settings.discord_shards() == (1, 3)
+    assert load_settings(discord_shard_count="", discord_shard_ids="").discord_shards() is None
+
+
+@pytest.mark.parametrize(
+    ("count", "ids", "said"),
+    [
+        (None, "0", "DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT: set it to the number of"),
+        (
+            "2",
+            "2",
+            "DISCORD_SHARD_IDS must be a comma-separated list of shard numbers from 0 to 1",
+        ),
+        ("2", "0,zero", "DISCORD_SHARD_IDS must be a comma-separated list of shard numbers"),
+        ("2", "1,1", "DISCORD_SHARD_IDS must name each shard once, such as 0,1"),
+    ],
+)
+def test_wrong_discord_shard_ids_say_what_is_wrong(count: str | None, ids: str, said: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings(discord_shard_count=count, discord_shard_ids=ids)
+    assert str(error.value).startswith(said)

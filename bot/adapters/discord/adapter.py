@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 TYPING_AFTER = 1.0  # seconds an answer to a direct message may take before "typing…" shows
 TYPING_EVERY = 8.0  # Discord shows typing for about ten seconds
+STOP_GRACE = 10.0  # seconds the events being handled get to be answered at shutdown
 
 PLATFORM = "discord"
 MAX_DESCRIPTION = 100  # characters of a slash command's or parameter's description
@@ -47,7 +49,8 @@ class DiscordAdapter(Lifecycle):
     """The bot on Discord: ``async with DiscordAdapter(dispatcher, token): ...``.
 
     Start-up logs in, syncs the slash commands (to ``guild_id`` only when given: instant, for
-    development; otherwise globally) and connects to the gateway in a background task;
+    development; otherwise globally) and connects to the gateway in a background task, with
+    ``shard_ids`` of ``shard_count`` (none: every shard, as many as Discord recommends);
     leaving the block closes the connection. With ``serve=False`` it only logs in, to send
     notifications (no commands, no gateway); ``connect=False`` skips only the gateway.
     """
@@ -63,6 +66,8 @@ class DiscordAdapter(Lifecycle):
         typing_after: float = TYPING_AFTER,
         api_base_url: str | None = None,
         gateway_url: str | None = None,
+        shard_count: int | None = None,
+        shard_ids: Sequence[int] | None = None,
     ) -> None:
         self._dispatcher = dispatcher
         self._api_base_url, self._gateway_url = api_base_url, gateway_url
@@ -71,11 +76,12 @@ class DiscordAdapter(Lifecycle):
         self._token = token
         self._guild = discord.Object(guild_id) if guild_id else None
         self._connect = connect
-        self.client = SyllabotClient(self)
+        self.client = SyllabotClient(self, shard_count=shard_count, shard_ids=shard_ids)
         self._gateway: asyncio.Task[None] | None = None
         # Why the slash commands could not be synced at start-up (None: they were).
         self.sync_problem: str | None = None
         self._lines = InOrder()
+        self._working: set[asyncio.Task[Any]] = set()  # tasks handling an event now
         for command in dispatcher.commands.values():
             if _valid_command(command.name):
                 self.client.tree.add_command(self._slash(command))
@@ -114,11 +120,31 @@ class DiscordAdapter(Lifecycle):
             return
         await self._sync_commands()
         if self._connect:
+            await self._count_shards()
             self._gateway = asyncio.create_task(self._run_gateway(), name="discord-gateway")
         logger.info("Discord: %s is connected", self.username)
 
+    @property
+    def connected(self) -> bool:
+        """Logged in and, when it serves, on the gateway now (READY seen, socket open)."""
+        client = self.client
+        if client.is_closed() or client.user is None:
+            return False
+        if not self._serve or not self._connect:
+            return True
+        ws = client.ws
+        return client.is_ready() and ws is not None and ws.open
+
     async def stop(self) -> None:
-        """Close the gateway and the HTTP session."""
+        """Take no more events (the gateway is closed), give the interactions and messages
+        being handled up to ``STOP_GRACE`` seconds to be answered, then close the HTTP
+        session."""
+        for shard in self.client.shards.values():
+            await shard.disconnect()
+        if self._working:
+            _done, late = await asyncio.wait(set(self._working), timeout=STOP_GRACE)
+            if late:
+                logger.warning("Discord: stopping with %d answer(s) not sent", len(late))
         await self.client.close()
         if self._gateway is not None:
             self._gateway.cancel()
@@ -128,6 +154,17 @@ class DiscordAdapter(Lifecycle):
                 pass
             self._gateway = None
 
+    @contextmanager
+    def _at_work(self) -> Iterator[None]:
+        """The current task is handling an event: :meth:`stop` waits for it."""
+        task = asyncio.current_task()
+        assert task is not None
+        self._working.add(task)
+        try:
+            yield
+        finally:
+            self._working.discard(task)
+
     async def _run_gateway(self) -> None:
         try:
             await self.client.connect(reconnect=True)
@@ -135,6 +172,17 @@ class DiscordAdapter(Lifecycle):
             raise
         except Exception:
             logger.exception("Discord: the gateway connection ended")
+
+    async def _count_shards(self) -> None:
+        """With DISCORD_GATEWAY_URL and no shard count, ask for the count here: discord.py
+        would connect to the gateway GET /gateway/bot names instead of the one configured."""
+        if self._gateway_url is None or self.client.shard_count is not None:
+            return
+        try:
+            count, _url, _limits = await self.client.http.get_bot_gateway()
+        except discord.GatewayNotFound:
+            return  # discord.py asks again when it connects, and retries
+        self.client.shard_count = count
 
     async def _sync_commands(self) -> None:
         tree = self.client.tree
@@ -234,7 +282,7 @@ class DiscordAdapter(Lifecycle):
         """Text in a direct message (wizard answers, commands typed out)."""
         if message.author.bot or message.guild is not None or not message.content:
             return
-        with self._lines.join(message.author.id) as turn:
+        with self._at_work(), self._lines.join(message.author.id) as turn:
             await turn.wait()
             incoming = Incoming(_identity(message.author), text=message.content)
             async with typing_while_slow(
@@ -281,7 +329,7 @@ class DiscordAdapter(Lifecycle):
         self, interaction: discord.Interaction, incoming: Incoming, *, pressed: bool = False
     ) -> None:
         ephemeral = interaction.guild_id is not None
-        with self._lines.join(interaction.user.id) as turn:
+        with self._at_work(), self._lines.join(interaction.user.id) as turn:
             try:  # at once, before waiting: Discord wants an answer within 3 seconds
                 if pressed:
                     await interaction.response.defer()

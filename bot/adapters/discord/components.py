@@ -43,14 +43,27 @@ class Host(Protocol):
     async def on_message(self, message: discord.Message) -> None: ...
 
 
-class SyllabotClient(discord.Client):
-    """discord.py's client with its command tree and our persistent components."""
+class SyllabotClient(discord.AutoShardedClient):
+    """discord.py's client with its command tree and our persistent components.
 
-    def __init__(self, host: Host) -> None:
+    Sharded: ``shard_ids`` of ``shard_count`` run here (other processes run the rest); with
+    neither, every shard, as many as Discord recommends (one for a bot in fewer than 2,500
+    servers)."""
+
+    def __init__(
+        self,
+        host: Host,
+        *,
+        shard_count: int | None = None,
+        shard_ids: Sequence[int] | None = None,
+    ) -> None:
         intents = discord.Intents.default()  # direct messages carry their text without more
         discord.VoiceClient.warn_nacl = False  # no voice here: no warnings about its libraries
         discord.VoiceClient.warn_dave = False
-        super().__init__(intents=intents)
+        if shard_ids is None:
+            super().__init__(intents=intents, shard_count=shard_count)
+        else:
+            super().__init__(intents=intents, shard_count=shard_count, shard_ids=list(shard_ids))
         self.host = host
         self.tree = app_commands.CommandTree(self)
 

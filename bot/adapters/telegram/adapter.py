@@ -7,7 +7,7 @@ import contextlib
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -39,7 +39,7 @@ from bot.adapters.telegram.processor import UpdateProcessor
 from bot.adapters.telegram.webhook import Webhook, WebhookServer
 from bot.adapters.typing import typing_while_slow
 from bot.handlers.base import Identity, Incoming, Reply
-from bot.handlers.courier import BLOCKED, SENT, Delivery
+from bot.handlers.courier import BLOCKED, SENT, Delivery, SendBudget
 from bot.handlers.router import FAILURE, Dispatcher
 
 logger = logging.getLogger(__name__)
@@ -60,6 +60,7 @@ CONNECTIONS = 16
 WORKING = 10
 TYPING_AFTER = 1.0  # seconds an answer may take before the chat shows "typing…"
 TYPING_EVERY = 4.5  # Telegram shows a chat action for about five seconds
+POLL_FAILED_FOR = 60.0  # seconds after a getUpdates failure that the adapter counts as down
 
 
 class TelegramUnavailable(PlatformUnavailable):
@@ -88,6 +89,7 @@ class TelegramAdapter(Lifecycle):
         max_working: int = WORKING,
         receive: bool = True,
         typing_after: float = TYPING_AFTER,
+        budget: SendBudget | None = None,
     ) -> None:
         self._dispatcher = dispatcher
         self._typing_after = typing_after
@@ -95,12 +97,23 @@ class TelegramAdapter(Lifecycle):
         self._webhook = webhook
         self._poll_timeout = poll_timeout
         self._flood = FloodGate(flood, monotonic) if flood is not None else None
+        self._poll_failed_at: float | None = None  # when getUpdates last failed
+        self._started = False  # initialized (getMe answered), until stopped
+        self._monotonic = monotonic
+
+        def counted() -> None:
+            dispatcher.ctx.meter.rate_limited(PLATFORM)
+
         builder = (
             Application.builder()
             .token(token)
             .job_queue(None)
-            .concurrent_updates(UpdateProcessor(self.arrived))
-            .rate_limiter(rate_limiter if rate_limiter is not None else ChatRateLimiter())
+            .concurrent_updates(UpdateProcessor(self.arrived, self._shared_turn))
+            .rate_limiter(
+                rate_limiter
+                if rate_limiter is not None
+                else ChatRateLimiter(on_429=counted, budget=budget)
+            )
             .connection_pool_size(connection_pool_size)
         )
         if base_url:
@@ -113,12 +126,29 @@ class TelegramAdapter(Lifecycle):
         self.application.add_error_handler(self._on_error)
         self._server: WebhookServer | None = None
         self._working = asyncio.Semaphore(max_working)
+        self._arrivals: set[int] = set()  # claimed on arrival (webhook), not yet handled
 
     # -- life cycle ---------------------------------------------------------------------------
 
     @property
     def username(self) -> str:
         return self.application.bot.username
+
+    @property
+    def connected(self) -> bool:
+        """Started and, when it takes updates, fetching them (or serving the webhook) with no
+        getUpdates failure in the last ``POLL_FAILED_FOR`` seconds (PTB retries a failure
+        within 30 s, so a connection still down fails again within that)."""
+        app = self.application
+        if not self._started:
+            return False
+        if not self._receive:
+            return True
+        if self._webhook is not None:
+            return app.running and self._server is not None
+        failed = self._poll_failed_at
+        recent = failed is not None and self._monotonic() - failed < POLL_FAILED_FOR
+        return app.running and app.updater is not None and app.updater.running and not recent
 
     @property
     def stream(self) -> str:
@@ -138,6 +168,7 @@ class TelegramAdapter(Lifecycle):
                 f"Could not reach Telegram at {where}: {error}. "
                 "Check the network (or TELEGRAM_API_BASE_URL)."
             ) from None
+        self._started = True
         if not self._receive:
             logger.info("Telegram: @%s, sending only", self.username)
             return
@@ -164,6 +195,7 @@ class TelegramAdapter(Lifecycle):
     async def stop(self) -> None:
         """Stop fetching, let the updates already taken finish, and close the connections."""
         app = self.application
+        self._started = False
         if self._server is not None:
             await self._server.stop()
             self._server = None
@@ -175,7 +207,9 @@ class TelegramAdapter(Lifecycle):
 
     async def _serve_webhook(self, webhook: Webhook) -> None:
         """Listen first, then tell Telegram where to post (it may post at once)."""
-        self._server = WebhookServer(webhook, self.application.bot, self.application.update_queue)
+        self._server = WebhookServer(
+            webhook, self.application.bot, self.application.update_queue, self._arrive
+        )
         self._server.listen()
         await self.application.bot.set_webhook(
             url=webhook.url, secret_token=webhook.secret, allowed_updates=ALLOWED_UPDATES
@@ -196,9 +230,36 @@ class TelegramAdapter(Lifecycle):
                 logger.warning("Telegram: could not publish the command menu: %s", error)
 
     def _polling_failed(self, error: TelegramError) -> None:
+        self._poll_failed_at = self._monotonic()
         logger.warning("Telegram: getUpdates failed (retrying): %s", error)
 
-    # -- arrival: flood control and button answers ---------------------------------------------
+    # -- arrival: the claim, flood control and button answers ----------------------------------
+
+    async def _arrive(self, update: Update) -> bool:
+        """Webhook mode: claim an update as it arrives, before the 200 (several processes may
+        receive one user's updates); False: it arrived before."""
+        user = update.effective_user
+        if user is None:
+            return True  # nobody's turn: claimed when handled, as in polling mode
+        fresh = await self._dispatcher.arrive(self.stream, update.update_id, _identity(user))
+        if fresh:
+            self._arrivals.add(update.update_id)
+        return fresh
+
+    def _shared_turn(
+        self, update: Update, user: int
+    ) -> contextlib.AbstractAsyncContextManager[None]:
+        if update.update_id not in self._arrivals:
+            return contextlib.nullcontext()
+        return self._turn(update.update_id, user)
+
+    @contextlib.asynccontextmanager
+    async def _turn(self, update_id: int, user: int) -> AsyncIterator[None]:
+        try:
+            async with self._dispatcher.turn(self.stream, str(user), update_id):
+                yield
+        finally:
+            self._arrivals.discard(update_id)
 
     async def arrived(self, update: Update, user: int) -> bool:
         """First look at an update, before it waits for the user's earlier ones: may it run?"""
@@ -228,7 +289,9 @@ class TelegramAdapter(Lifecycle):
             private=message.chat.type == ChatType.PRIVATE,
         )
         async with self._working, self._typing(message.chat.id):
-            replies = await self._dispatcher.handle_update(self.stream, update.update_id, incoming)
+            replies = await self._dispatcher.handle_update(
+                self.stream, update.update_id, incoming, claimed=update.update_id in self._arrivals
+            )
         await self._deliver(update, replies or [], message.chat.id, quote=message)
 
     async def _on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -243,7 +306,9 @@ class TelegramAdapter(Lifecycle):
             identity=_identity(query.from_user), payload=query.data, private=private
         )
         async with self._working, self._typing(chat.id):
-            replies = await self._dispatcher.handle_update(self.stream, update.update_id, incoming)
+            replies = await self._dispatcher.handle_update(
+                self.stream, update.update_id, incoming, claimed=update.update_id in self._arrivals
+            )
         await self._deliver(update, replies or [], chat.id, pressed=query.message)
 
     def _typing(self, chat_id: int) -> contextlib.AbstractAsyncContextManager[None]:

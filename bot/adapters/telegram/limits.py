@@ -1,9 +1,11 @@
 """Rate limits for outgoing requests: Telegram's overall and per-group limits (PTB's
-:class:`AIORateLimiter`), one per private chat, and 429s passed back to the notification worker,
-which paces notifications itself."""
+:class:`AIORateLimiter`), one per private chat, the send budget shared by every process on the
+token (``budget``: a message waits for its slot), and 429s passed back to the notification
+worker, which paces notifications (and takes their budget) itself."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -12,6 +14,11 @@ from typing import Any
 from aiolimiter import AsyncLimiter
 from telegram.error import RetryAfter
 from telegram.ext import AIORateLimiter
+
+from bot.handlers.courier import SendBudget
+
+# What Telegram's ~30 a second counts: messages (edits and button answers are not taken).
+MESSAGES = frozenset({"sendMessage", "sendPhoto", "sendDocument", "copyMessage", "forwardMessage"})
 
 
 class ChatRateLimiter(AIORateLimiter):
@@ -28,6 +35,8 @@ class ChatRateLimiter(AIORateLimiter):
         overall_max_rate: float = 30,
         group_max_rate: float = 20,
         max_retries: int = 3,
+        on_429: Callable[[], None] = lambda: None,
+        budget: SendBudget | None = None,
     ) -> None:
         super().__init__(
             overall_max_rate=overall_max_rate,
@@ -36,6 +45,8 @@ class ChatRateLimiter(AIORateLimiter):
         )
         self._per_chat = (per_chat_rate, per_chat_burst)
         self._chats: dict[int, AsyncLimiter] = {}
+        self._on_429 = on_429  # told of each 429 it retries (the worker counts its own)
+        self._budget = budget
 
     async def process_request(
         self,
@@ -49,6 +60,10 @@ class ChatRateLimiter(AIORateLimiter):
         limiter = self._chat_limiter(data.get("chat_id"))
         if _PACED_BY_WORKER.get():  # the worker waits out a 429 itself, holding all its sends
             callback = _not_retried(callback)
+        else:
+            callback = _counted(callback, self._on_429)
+            if self._budget is not None and endpoint in MESSAGES:
+                callback = _budgeted(callback, self._budget)
         try:
             if limiter is None:
                 return await super().process_request(
@@ -97,6 +112,30 @@ class _NotRetried(Exception):
     def __init__(self, error: RetryAfter) -> None:
         super().__init__(str(error))
         self.error = error
+
+
+def _counted(callback: Callable[..., Any], on_429: Callable[[], None]) -> Callable[..., Any]:
+    async def counted(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter:
+            on_429()
+            raise
+
+    return counted
+
+
+def _budgeted(callback: Callable[..., Any], budget: SendBudget) -> Callable[..., Any]:
+    """Each attempt (a retry after a 429 too) waits for its slot in the shared budget, taken
+    after the per-chat limit let it through (so no slot is reserved and then left waiting)."""
+
+    async def in_budget(*args: Any, **kwargs: Any) -> Any:
+        wait = await budget.take()
+        if wait:
+            await asyncio.sleep(wait)
+        return await callback(*args, **kwargs)
+
+    return in_budget
 
 
 def _not_retried(callback: Callable[..., Any]) -> Callable[..., Any]:

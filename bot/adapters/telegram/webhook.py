@@ -7,6 +7,12 @@ and the answer is a 500, which Telegram retries forever. Here the same checks co
 (403 without the right ``X-Telegram-Bot-Api-Secret-Token``), then a body that is not an update
 is answered 400 with one log line, and an update is answered 200 once it is in the
 Application's queue (so Telegram sends it again if we stop before that).
+
+Several processes may serve one webhook address: each update is claimed in PostgreSQL as it
+arrives (``arrive``), before the 200, so an update Telegram sends after our answer to an
+earlier one is known to have arrived later, whichever process receives it. An update that
+arrived before (a redelivery) is answered 200 and dropped; a claim that fails (no database) is
+answered 503, and Telegram sends the update again later.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import hmac
 import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from http import HTTPStatus
 from urllib.parse import urlsplit
@@ -71,12 +78,27 @@ def parse_update(body: bytes, bot: Bot) -> Update:
     return update
 
 
-class WebhookServer:
-    """Serves ``webhook.path`` on listen:port, putting each update in ``queue``."""
+# An update has arrived: claim it; False if it arrived before.
+Arrive = Callable[[Update], Awaitable[bool]]
 
-    def __init__(self, webhook: Webhook, bot: Bot, queue: asyncio.Queue[object]) -> None:
+
+async def _always(update: Update) -> bool:
+    return True
+
+
+class WebhookServer:
+    """Serves ``webhook.path`` on listen:port, putting each update ``arrive`` claims first in
+    ``queue``."""
+
+    def __init__(
+        self,
+        webhook: Webhook,
+        bot: Bot,
+        queue: asyncio.Queue[object],
+        arrive: Arrive = _always,
+    ) -> None:
         self._webhook = webhook
-        shared = {"secret": webhook.secret, "bot": bot, "queue": queue}
+        shared = {"secret": webhook.secret, "bot": bot, "queue": queue, "arrive": arrive}
         app = tornado.web.Application(
             [(re.escape(webhook.path.rstrip("/")) + "/?", _UpdateEndpoint, shared)],
             log_function=lambda handler: None,  # no access log: a refusal logs its own line
@@ -99,8 +121,11 @@ class WebhookServer:
 class _UpdateEndpoint(tornado.web.RequestHandler):
     SUPPORTED_METHODS = ("POST",)  # type: ignore[assignment]
 
-    def initialize(self, secret: str, bot: Bot, queue: asyncio.Queue[object]) -> None:
+    def initialize(
+        self, secret: str, bot: Bot, queue: asyncio.Queue[object], arrive: Arrive
+    ) -> None:
         self._secret, self._bot, self._queue = secret.encode(), bot, queue
+        self._arrive = arrive
 
     async def post(self) -> None:
         headers = self.request.headers
@@ -119,4 +144,15 @@ class _UpdateEndpoint(tornado.web.RequestHandler):
             )
             self.set_status(HTTPStatus.BAD_REQUEST)
             return
-        await self._queue.put(update)
+        try:
+            fresh = await self._arrive(update)
+        except Exception:
+            logger.warning(
+                "Telegram: could not claim update %s (answered 503; Telegram sends it again)",
+                update.update_id,
+                exc_info=True,
+            )
+            self.set_status(HTTPStatus.SERVICE_UNAVAILABLE)
+            return
+        if fresh:
+            await self._queue.put(update)

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from bot.handlers.base import Ask, Command, Handler, Replies, Reply, Request
 from bot.handlers.formatting import bar, duration, local_time, plural, schedule_standing
+from bot.handlers.learning.cards import SESSION_OFFER, note_offer, session_offer
 from bot.handlers.learning.curricula import daily_streak_words, now_current_words, streak_words
 from bot.handlers.learning.editing import feeling_buttons
 from bot.handlers.learning.habit_words import habit_lines, standing_lines
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
+from domain.learning.card_model import CardStats
+from domain.learning.cards import card_stats
 from domain.learning.commands import AddNote, LogSession, UndoLastSession
 from domain.learning.curricula import NO_CURRICULUM
+from domain.learning.model import Note, SessionLogged
 from domain.learning.parsing import parse_done_args, parse_note
 from domain.learning.sessions import (
     add_note,
@@ -28,6 +32,11 @@ async def done(req: Request) -> Reply:
     result = await log_session(
         LogSession(req.user_id, minutes, note), req.ctx.uow(), req.ctx.clock
     )
+    return logged_reply(req, result)
+
+
+def logged_reply(req: Request, result: SessionLogged, *, edit: bool = False) -> Reply:
+    """What a logged session says (/done, a focus timer, a plain message's tap)."""
     lines = [
         f"✅ Session {result.session_number} of {result.total_sessions} done: "
         f"{result.session_title} ({duration(result.minutes)}).",
@@ -46,9 +55,11 @@ async def done(req: Request) -> Reply:
         )
     else:
         lines.append("/next shows what's next · /undo if that was a mistake.")
-    lines.append("How did it go?")
-    buttons = () if result.session_id is None else feeling_buttons(req, result.session_id)
-    return Reply("\n".join(lines), buttons)
+    if result.session_id is None:
+        return Reply("\n".join([*lines, "How did it go?"]), edit=edit)
+    lines += [f"🃏 {SESSION_OFFER}", "How did it go?"]
+    buttons = (*feeling_buttons(req, result.session_id), (session_offer(req, result.session_id),))
+    return Reply("\n".join(lines), buttons, edit=edit)
 
 
 async def undo(req: Request) -> Reply:
@@ -64,8 +75,9 @@ async def undo(req: Request) -> Reply:
 async def progress(req: Request) -> Reply:
     """Progress per curriculum, with streaks as they stand today."""
     report = await progress_report(req.user_id, req.ctx.uow(), req.ctx.clock)
+    stats = await card_stats(req.user_id, req.ctx.uow(), req.ctx.clock)
     if not report.curricula:
-        return Reply(NO_CURRICULUM)
+        return Reply(NO_CURRICULUM if not stats.total else f"{NO_CURRICULUM}\n\n{_cards(stats)}")
     daily = daily_streak_words(report.daily_streak)
     if report.daily_at_risk and report.habits.freezes_held:
         daily += " · a session today keeps your freezes"
@@ -89,7 +101,22 @@ async def progress(req: Request) -> Reply:
         if item.at_risk:
             lines.append("⚠️ This plan's streak ends tonight unless you log a session in it today.")
         blocks.append("\n".join(lines))
+    if stats.total:
+        blocks.append(_cards(stats))
     return Reply("\n\n".join(blocks) + f"\n\n(times in {report.timezone}; change with /timezone)")
+
+
+def _cards(stats: CardStats) -> str:
+    """The review cards' line of /progress."""
+    if stats.retention is None:
+        retention = "retention: none yet (no reviews in the last 30 days)"
+    else:
+        reviews = plural(stats.reviews_30_days, "review")
+        retention = f"retention {round(100 * stats.retention)}% (of {reviews} in 30 days)"
+    return (
+        f"🃏 Review cards: {stats.due_today} due today · {stats.reviewed_this_week} reviewed "
+        f"this week · {retention} · /review"
+    )
 
 
 NOTE_FLOW = "note"
@@ -114,11 +141,17 @@ async def note(req: Request) -> Reply:
         return _note_question(asked.token)
     command = AddNote(req.user_id, parse_note(req.args))
     saved = await add_note(command, req.ctx.uow(), req.ctx.clock)
-    return _noted(saved.session_number, saved.session_title)
+    return _noted(req, saved)
 
 
-def _noted(number: int, title: str) -> Reply:
-    return Reply(f"📝 Noted on session {number}, {title}.")
+def _noted(req: Request, saved: Note) -> Reply:
+    """The note saved; a "Q: ... A: ..." note is offered as a review card (one tap)."""
+    text = f"📝 Noted on session {saved.session_number}, {saved.session_title}."
+    offer = note_offer(req, saved.id, saved.content)
+    if offer is None:
+        return Reply(text)
+    line, button = offer
+    return Reply(f"{text}\n🃏 {line}", ((button,),))
 
 
 async def note_answer(req: Request, conversation: Conversation, text: str | None) -> Replies:
@@ -134,7 +167,7 @@ async def note_answer(req: Request, conversation: Conversation, text: str | None
     except InvalidInput:  # nothing to attach it to: the question ends too
         await conversations.end_step(req.user_id, conversation.token, req.ctx.uow())
         raise
-    return _noted(saved.session_number, saved.session_title)
+    return _noted(req, saved)
 
 
 async def _resume_note(req: Request, conversation: Conversation) -> Reply:

@@ -15,8 +15,9 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from bot.handlers import payloads
 from bot.handlers.accounts.retention import inactive_notice
-from bot.handlers.base import Context, Reply
+from bot.handlers.base import Button, Context, Reply
 from bot.handlers.formatting import (
     duration,
     local_time,
@@ -25,6 +26,7 @@ from bot.handlers.formatting import (
     schedule_standing,
     week_bar,
 )
+from bot.handlers.learning.focus import focus_end_notice
 from bot.handlers.marketplace import admin
 from bot.handlers.marketplace.booking_card import booking_card
 from bot.handlers.marketplace.booking_messages import relayed_notice
@@ -115,10 +117,26 @@ async def _study(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | N
             if when == date.fromisoformat(data["day"])
             else f"📅 On your schedule for {when:%a %d %b}"
         ) + f" · {schedule_standing(facts.schedule)}.\n"
+    cards = ""
+    if facts.cards_due:
+        cards = f"🃏 {plural(facts.cards_due, 'review card')} due today: /review.\n"
     return Reply(
         f"📚 Time to study “{facts.curriculum_title}”: session {session.number}, "
-        f"{session.title} ({duration(facts.session_minutes)}).\n{planned}"
+        f"{session.title} ({duration(facts.session_minutes)}).\n{planned}{cards}"
         "/next shows it in detail · /done when you have finished."
+    )
+
+
+async def _review(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
+    """The daily review reminder for local ``day``: only when cards are due, never muted."""
+    facts = await study_facts(user_id, date.fromisoformat(data["day"]), ctx.uow(), ctx.clock.now())
+    if facts.muted or not facts.cards_due:
+        return None
+    start = Button("🃏 Review now", payloads.encode(user_id, "rv", "go"))
+    return Reply(
+        f"🃏 {plural(facts.cards_due, 'review card')} due today. A few minutes now keeps "
+        "them in memory: /review.",
+        ((start,),),
     )
 
 
@@ -179,6 +197,7 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.STUDY_REMINDER: _study,
     Kind.STREAK_REMINDER: _streak,
     Kind.GOAL_REMINDER: _goal,
+    Kind.REVIEW_REMINDER: _review,
     Kind.BOOKING_REMINDER: _booking_reminder,
     Kind.BOOKING_REQUESTED: _booking("📨 New booking request — confirm or decline:"),
     Kind.BOOKING_CONFIRM: _booking("✅ Your booking is confirmed:"),
@@ -206,4 +225,5 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.EXPERT_REINSTATED: admin.reinstated_notice,
     Kind.ACCOUNT_INACTIVE: inactive_notice,
     Kind.BACKUP_ALERT: _backup_alert,
+    Kind.FOCUS_END: focus_end_notice,
 }

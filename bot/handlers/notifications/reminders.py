@@ -19,7 +19,10 @@ from domain.notifications.services import change_preferences, get_preferences
 from domain.shared.errors import InvalidInput
 from domain.shared.timetext import DAY_CODES, leading_clock
 
-REMIND_USAGE = "Usage: /remind 19:30 (or 7:30pm) [mon,wed,fri | weekdays | daily], or /remind off"
+REMIND_USAGE = (
+    "Usage: /remind 19:30 (or 7:30pm) [mon,wed,fri | weekdays | daily], or /remind off; "
+    "/remind review 9:00 for due review cards"
+)
 
 
 def _clock(at: time) -> str:
@@ -33,7 +36,7 @@ def _days(days: tuple[int, ...]) -> str:
 
 
 async def _show(req: Request, prefs: NotificationPreferences, zone: str, *, edit=False) -> Reply:
-    study, streak, bookings = prefs.study, prefs.streak, prefs.bookings
+    study, streak, bookings, review = prefs.study, prefs.streak, prefs.bookings, prefs.review
     before = ", ".join(
         f"{m // 60} h" if m % 60 == 0 else f"{m} min" for m in bookings.before_minutes
     )
@@ -42,6 +45,8 @@ async def _show(req: Request, prefs: NotificationPreferences, zone: str, *, edit
         f"Your reminders (times in {zone}):",
         f"📚 Study reminder: {'on at ' + every if study.enabled else 'off'}",
         f"🔥 Streak at risk: {'on at ' + _clock(streak.at) if streak.enabled else 'off'}",
+        "🃏 Review cards due: "
+        + (f"on at {_clock(review.at)} (only when cards are due)" if review.enabled else "off"),
         f"📅 Booking reminders: {'on, ' + before + ' before' if bookings.enabled else 'off'}",
         "🎯 Weekly goal at risk: "
         + (
@@ -66,6 +71,7 @@ async def _show(req: Request, prefs: NotificationPreferences, zone: str, *, edit
     buttons = [
         toggle("Study " + ("off" if study.enabled else "on"), "study"),
         toggle("Streak " + ("off" if streak.enabled else "on"), "streak"),
+        toggle("Review " + ("off" if review.enabled else "on"), "review"),
         toggle("Bookings " + ("off" if bookings.enabled else "on"), "bookings"),
         toggle("Goal " + ("off" if prefs.goal.enabled else "on"), "goal"),
     ]
@@ -109,6 +115,9 @@ async def remind(req: Request) -> Reply:
     text = req.args.strip()
     if not text:
         return Reply(REMIND_USAGE)
+    word, _, rest = text.partition(" ")
+    if word.lower() == "review":
+        return await _remind_review(req, rest.strip())
     if text.lower() == "off":
         study: dict[str, object] = {"enabled": False}
     else:
@@ -125,6 +134,29 @@ async def remind(req: Request) -> Reply:
     return Reply(
         f"📚 I'll remind you to study at {_clock(prefs.study.at)}, {_days(prefs.study.weekdays)}"
         " (your local time; not on days you already studied)."
+    )
+
+
+REVIEW_USAGE = "Usage: /remind review 9:00 (when review cards are due), or /remind review off"
+
+
+async def _remind_review(req: Request, text: str) -> Reply:
+    """/remind review <time> | off: the daily reminder of due review cards."""
+    if text.lower() == "off":
+        review: dict[str, object] = {"enabled": False}
+    else:
+        found = leading_clock(text)
+        if found is None or found[1]:
+            if text:
+                preferences.parse_clock(text.split()[0])  # says why that is not a time
+            raise InvalidInput(REVIEW_USAGE)
+        review = {"enabled": True, "at": found[0]}
+    prefs = (await _change(req, {"review": review})).preferences
+    if not prefs.review.enabled:
+        return Reply("Review card reminders are off.")
+    return Reply(
+        f"🃏 I'll remind you at {_clock(prefs.review.at)} (your local time) on days when review "
+        "cards are due."
     )
 
 
@@ -149,8 +181,8 @@ async def mute(req: Request) -> Reply:
     if until is None:
         return Reply("🔔 Reminders are back on.")
     return Reply(
-        f"🔕 No study or streak reminders until {local_time(until, changed.timezone)}. Booking "
-        "reminders still come. Enjoy the break!"
+        "🔕 No study, streak or review reminders until "
+        f"{local_time(until, changed.timezone)}. Booking reminders still come. Enjoy the break!"
     )
 
 
