@@ -270,7 +270,7 @@ class Dispatcher:
             logger.info("update %s of %s was delivered again; skipped", update_id, stream)
             self._measured(incoming, "duplicate", started)
             return None
-        return await self._handle(incoming, started)
+        return await self.handle(incoming)  # through handle, so a subclass's handle applies
 
     async def handle(self, incoming: Incoming) -> list[Reply]:
         """Handle one message or button press. Never raises; errors become friendly replies.
