@@ -1,10 +1,13 @@
-"""How many Discord interactions a second does one ``syllabot run`` process answer, and how
-fast, beside a bare discord.py bot on the same fake Discord?
+"""How many Discord interactions a second do one, two and three ``syllabot run`` processes (one
+shard each) answer, and how fast, beside a bare discord.py bot on the same fake Discord?
 
 Both bots run in their own process and talk to the fake Discord of the tests
 (``tests/adapters/discord_fake.py``: REST and the gateway WebSocket on 127.0.0.1), run by this
 process together with N simulated users (10 and 50 at once by default). Each user sends slash
-commands in its direct messages, one after the other, each as soon as the last was answered.
+commands in a server, one after the other, each as soon as the last was answered; with P
+processes (``--processes``, 1 2 3 by default) there are P shards (``DISCORD_SHARD_COUNT``, one
+``DISCORD_SHARD_IDS`` each, so the turns go across processes) and a server on each, the users
+spread over them. The bare bot runs alone, one shard, its users on one server.
 
 - ``syllabot run``: the real process (``python -m bot run``, ``DISCORD_API_BASE_URL`` and
   ``DISCORD_GATEWAY_URL`` pointing at the fake) with the real dispatcher, services and
@@ -22,7 +25,7 @@ baseline's.
 
     python -m bench.discord_process                      # embedded PostgreSQL in a temp dir
     BENCH_DATABASE_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \\
-        python -m bench.discord_process [--users 10 50] [--rounds 5]
+        python -m bench.discord_process [--users 10 50] [--rounds 5] [--processes 1 2 3]
 """
 
 from __future__ import annotations
@@ -141,21 +144,39 @@ async def wait_until(condition: Callable[[], object], within: float) -> None:
         await asyncio.sleep(0.05)
 
 
-async def measure(command: list[str], database_url: str, users: int, rounds: int) -> Figures:
-    """Start ``command`` against a fresh fake, let ``users`` users run ``rounds`` rounds."""
+def sharded(processes: int) -> list[dict[str, str]]:
+    """Each process's environment: one shard each when there are several (their turns then
+    go across processes, ``db.turns``), none for one."""
+    if processes == 1:
+        return [{}]
+    count = {"DISCORD_SHARD_COUNT": str(processes)}
+    return [{**count, "DISCORD_SHARD_IDS": str(n)} for n in range(processes)]
+
+
+async def measure(
+    command: list[str], database_url: str, users: int, rounds: int, processes: int = 1
+) -> Figures:
+    """Start ``processes`` of ``command`` (shard ``n`` each) against a fresh fake with one
+    server per shard, the users spread over the servers; let them run ``rounds`` rounds."""
     async with DiscordFake() as fake:
         answers = Answers(fake)
+        servers = [fake.add_guild(shard=n, count=processes) for n in range(processes)]
         env = {**os.environ, **fake.environment(), "DATABASE_URL": database_url}
-        bot = await asyncio.create_subprocess_exec(
-            *command, env={**env, "LOG_LEVEL": "WARNING"}, stdout=asyncio.subprocess.DEVNULL
-        )
+        bots = [
+            await asyncio.create_subprocess_exec(
+                *command,
+                env={**env, "LOG_LEVEL": "WARNING", **extra},
+                stdout=asyncio.subprocess.DEVNULL,
+            )
+            for extra in sharded(processes)
+        ]
         try:
-            await wait_until(lambda: fake.gateway.identified(), within=120)
+            await wait_until(lambda: len(fake.gateway.identified()) >= processes, within=120)
 
             async def slash(
                 user: dict[str, Any], name: str, args: str | None = None
             ) -> tuple[float, float]:
-                payload = fake.slash(user, name, args)
+                payload = fake.slash(user, name, args, guild=where[user["id"]])
                 acked, answered = answers.expect("ack", payload), answers.expect("reply", payload)
                 sent = time.monotonic()
                 await fake.push("INTERACTION_CREATE", payload)
@@ -163,6 +184,7 @@ async def measure(command: list[str], database_url: str, users: int, rounds: int
                 return await acked - sent, done - sent
 
             people = [fake.user(f"Bench{n}") for n in range(users)]
+            where = {p["id"]: servers[n % processes] for n, p in enumerate(people)}
             await asyncio.gather(
                 *(slash(p, "new", f"Bench | {SESSIONS} | 30 | beginner") for p in people)
             )
@@ -180,8 +202,10 @@ async def measure(command: list[str], database_url: str, users: int, rounds: int
             await asyncio.gather(*(learner(p) for p in people))
             elapsed = time.monotonic() - started
         finally:
-            bot.send_signal(signal.SIGTERM)
-            await bot.wait()
+            for bot in bots:
+                bot.send_signal(signal.SIGTERM)
+            for bot in bots:
+                await bot.wait()
         failed = [c for c in fake.calls if c.status >= 400]
         assert not failed, f"{len(failed)} failed calls, such as {failed[0]}"
     return Figures(len(latencies), elapsed, latencies, acks)
@@ -191,6 +215,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, nargs="+", default=[10, 50])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--processes", type=int, nargs="+", default=[1, 2, 3])
     parser.add_argument("--serve-bare", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve_bare:
@@ -207,17 +232,20 @@ async def main() -> None:
     bare = [sys.executable, "-m", "bench.discord_process", "--serve-bare"]
     async with bench_database() as url:
         for users in args.users:
-            ours = await measure(syllabot, url, users, args.rounds)
             baseline = await measure(bare, url, users, args.rounds)
             print(f"{users} users × {args.rounds} rounds:")
-            print(ours.line("syllabot run"))
             print(baseline.line("bare discord.py"))
-            print(
-                f"{'ratio':>15}: syllabot run answers {ours.per_second / baseline.per_second:.2f}"
-                f"× the bare bot's rate; its p99 is "
-                f"{percentile(ours.latencies, 0.99) / percentile(baseline.latencies, 0.99):.1f}×",
-                flush=True,
-            )
+            for processes in args.processes:
+                ours = await measure(syllabot, url, users, args.rounds, processes)
+                name = f"{processes} × run"
+                rate = ours.per_second / baseline.per_second
+                p99 = percentile(ours.latencies, 0.99) / percentile(baseline.latencies, 0.99)
+                print(ours.line(name))
+                print(
+                    f"{'ratio':>15}: {name} answers {rate:.2f}× the bare bot's rate; "
+                    f"its p99 is {p99:.1f}×",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

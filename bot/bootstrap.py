@@ -95,10 +95,14 @@ async def open_ops_server(
 @asynccontextmanager
 async def open_turns(settings: Settings, engine: AsyncEngine) -> AsyncIterator[Turns]:
     """Turns across processes (``db.turns``) when several processes may receive one person's
-    updates: Telegram's webhook mode. Polling has one receiver (Telegram refuses a second
-    getUpdates), whose own order suffices. Behind PgBouncer the advisory locks need a session
-    of their own: SYLLABOT_LISTEN_URL's, as the cache's LISTEN."""
-    if not (settings.telegram_bot_token and settings.telegram_webhook_url):
+    updates: Telegram's webhook mode, and Discord sharded over processes (DISCORD_SHARD_IDS:
+    DMs reach shard 0, a server's interactions its shard). Polling has one receiver (Telegram
+    refuses a second getUpdates), whose own order suffices, as does one process's Discord.
+    Behind PgBouncer the advisory locks need a session of their own: SYLLABOT_LISTEN_URL's, as
+    the cache's LISTEN."""
+    webhook = bool(settings.telegram_bot_token and settings.telegram_webhook_url)
+    sharded = bool(settings.discord_bot_token and settings.discord_shard_ids is not None)
+    if not (webhook or sharded):
         yield LocalTurns()
         return
     from db.turns import PgTurns

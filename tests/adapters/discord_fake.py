@@ -69,6 +69,7 @@ class DiscordFake(Payloads):
     forms: list[dict[str, Any]] = field(default_factory=list)  # modals the bot opened
     # "PUT commands" -> status (or (status, Discord error code)), answered once
     fail: dict[str, int | tuple[int, int]] = field(default_factory=dict)
+    slow: dict[str, float] = field(default_factory=dict)  # "POST messages" -> seconds, each
     uploads: dict[str, list[tuple[str, bytes]]] = field(default_factory=dict)  # message -> files
     shards: int = 1  # what GET /gateway/bot recommends
     refuses_dms: set[str] = field(default_factory=set)  # user ids: every DM send is a 50007
@@ -127,6 +128,8 @@ class DiscordFake(Payloads):
         if request.headers.get("Authorization") not in (f"Bot {self.token}", None):
             status, result = 401, {"message": "401: Unauthorized", "code": 0}
         else:
+            if delay := self.slow.get(f"{request.method} {path.rstrip('/').rsplit('/', 1)[-1]}"):
+                await asyncio.sleep(delay)  # a slow Discord: answered (and recorded) later
             status, result = self._answer(request.method, path, body)
         call = Call(request.method, path, body, status, result)
         self.calls.append(call)

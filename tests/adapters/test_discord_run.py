@@ -6,10 +6,12 @@ spread over two processes."""
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import discord.gateway
 import pytest
@@ -17,15 +19,19 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.discord import DiscordAdapter
+from bot.bootstrap import open_turns
+from bot.config import Settings
 from bot.handlers.router import Dispatcher
+from db.turns import PgTurns
 from db.uow import SqlAlchemyUnitOfWork
 from domain.accounts.model import Identity
+from domain.accounts.ports import LocalTurns
 from domain.accounts.registration import register
 from domain.marketplace import experts
 from domain.marketplace.commands import BecomeExpert, SetAvailability, VerifyExpert
 from domain.marketplace.model import BookingStatus, Policy
 from domain.shared.clock import SystemClock
-from tests.adapters.discord_fake import DiscordFake
+from tests.adapters.discord_fake import Call, DiscordFake
 from tests.adapters.discord_harness import fake_discord
 from tests.adapters.discord_process import Launch, Person, eventually, syllabot, syllabots
 from tests.support import FakeClock, expert_draft, private_database, queue
@@ -243,6 +249,67 @@ async def test_two_processes_each_run_one_of_two_shards_and_answer_their_servers
     assert not [c for c in fake.calls if c.status >= 400]
 
 
+async def test_one_persons_direct_messages_and_server_commands_on_two_shards_keep_their_order(
+    fake: DiscordFake, database: tuple[str, AsyncEngine]
+) -> None:
+    """Ada's direct messages reach shard 0's process, her server's interactions shard 1's:
+    each event is answered, to the last part, before her next one is handled, even when
+    answering a direct message is slow and the other process is idle."""
+    url, engine = database
+    server = fake.add_guild(shard=1, count=2)
+    sharded = {"DISCORD_SHARD_COUNT": "2"}
+    async with syllabots(
+        fake,
+        url,
+        Launch(env={**sharded, "DISCORD_SHARD_IDS": "0"}, shards=(0,)),
+        Launch(env={**sharded, "DISCORD_SHARD_IDS": "1"}, shards=(1,)),
+    ):
+        ada = Person(fake, "Ada")
+        await ada.slash("start", expect="Hi Ada!")
+        fake.slow["POST messages"] = 0.3  # her direct messages' answers take a while
+        start = len(fake.calls)
+        events: list[dict[str, object]] = []
+        for n in range(1, 11):  # each pushed once its process has claimed the one before
+            if n % 2:
+                events.append(fake.direct_message(ada.user, f"/zq{n:02d}"))
+                await fake.push("MESSAGE_CREATE", events[-1])
+            else:
+                events.append(fake.slash(ada.user, "help", guild=server))
+                await fake.push("INTERACTION_CREATE", events[-1])
+            await eventually(lambda: arrived(engine, str(events[-1]["id"])))
+        dm = fake.dm_channel(ada.user["id"])["id"]
+
+        def answered_by(call: Call) -> int | None:
+            if call.method not in ("POST", "PATCH") or call.status != 200:
+                return None
+            if "/callback" in call.path:  # the deferral, at once on arrival
+                return None
+            for n, event in enumerate(events, 1):
+                if "token" in event and str(event["token"]) in call.path:
+                    return n
+            found = re.search(r"/zq(\d\d)", str((call.body or {}).get("content", "")))
+            return int(found.group(1)) if found and f"/channels/{dm}/" in call.path else None
+
+        def everyone_answered() -> bool:
+            return {answered_by(c) for c in fake.calls[start:]} >= set(range(1, 11))
+
+        await fake.wait_for(everyone_answered, within=30)
+        order = [n for c in fake.calls[start:] if (n := answered_by(c)) is not None]
+        assert [n for i, n in enumerate(order) if i == 0 or order[i - 1] != n] == list(
+            range(1, 11)
+        )
+    assert ada.answered_once()
+
+
+async def arrived(engine: AsyncEngine, event_id: str) -> bool:
+    async with engine.connect() as conn:
+        found = await conn.scalar(
+            text("SELECT 1 FROM processed_updates WHERE platform = 'discord' AND update_id = :id"),
+            {"id": int(event_id)},
+        )
+    return found is not None
+
+
 async def test_a_stopped_process_first_answers_the_interactions_it_took(
     fake: DiscordFake, database: tuple[str, AsyncEngine]
 ) -> None:
@@ -291,3 +358,21 @@ async def test_the_gateway_is_the_configured_one_and_discord_says_how_many_shard
         )
     assert adapter.client.shard_count == fake.shards == 1
     assert [c.path for c in fake.calls].count("/gateway/bot") == 1
+
+
+@pytest.mark.parametrize(("shard_ids", "across"), [("1", True), (None, False)])
+async def test_discord_sharded_over_processes_takes_turns_across_them(
+    database: tuple[str, AsyncEngine], tmp_path: Path, shard_ids: str | None, across: bool
+) -> None:
+    url, engine = database
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        DATABASE_URL=url,
+        SYLLABOT_DATA_DIR=tmp_path,
+        DISCORD_BOT_TOKEN="fake-discord-token",
+        DISCORD_SHARD_COUNT=2,
+        DISCORD_SHARD_IDS=shard_ids,
+    )
+    async with open_turns(settings, engine) as turns:
+        assert isinstance(turns, PgTurns) is across
+        assert isinstance(turns, LocalTurns) is not across

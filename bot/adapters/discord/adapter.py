@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -81,6 +81,8 @@ class DiscordAdapter(Lifecycle):
         # Why the slash commands could not be synced at start-up (None: they were).
         self.sync_problem: str | None = None
         self._lines = InOrder()
+        # Sharded over processes, a person's DMs (shard 0) and server's interactions part ways
+        self._shared = shard_ids is not None  # so their turn is taken across processes
         self._working: set[asyncio.Task[Any]] = set()  # tasks handling an event now
         for command in dispatcher.commands.values():
             if _valid_command(command.name):
@@ -283,23 +285,29 @@ class DiscordAdapter(Lifecycle):
         if message.author.bot or message.guild is not None or not message.content:
             return
         with self._at_work(), self._lines.join(message.author.id) as turn:
-            await turn.wait()
             incoming = Incoming(_identity(message.author), text=message.content)
-            async with typing_while_slow(
-                message.channel.typing,  # awaited, it shows typing once (for ten seconds)
-                after=self._typing_after,
-                every=TYPING_EVERY,
-                where=f"Discord channel {message.channel.id}",
-            ):
-                replies = await self._dispatcher.handle_update(PLATFORM, message.id, incoming)
-            try:
-                for reply in replies or []:
-                    for part, view in self.messages(reply):
-                        await message.channel.send(part, view=view or discord.utils.MISSING)
-                    if (file := render.file_of(reply)) is not None:
-                        await message.channel.send(file=file)
-            except discord.HTTPException:
-                logger.exception("Discord: could not answer message %s", message.id)
+            claimed = await self._arrive(message.id, incoming.identity)
+            if claimed is None:
+                return
+            await turn.wait()
+            async with self._turn(message.id, message.author.id, claimed):
+                async with typing_while_slow(
+                    message.channel.typing,  # awaited, it shows typing once (for ten seconds)
+                    after=self._typing_after,
+                    every=TYPING_EVERY,
+                    where=f"Discord channel {message.channel.id}",
+                ):
+                    replies = await self._dispatcher.handle_update(
+                        PLATFORM, message.id, incoming, claimed=claimed
+                    )
+                try:
+                    for reply in replies or []:
+                        for part, view in self.messages(reply):
+                            await message.channel.send(part, view=view or discord.utils.MISSING)
+                        if (file := render.file_of(reply)) is not None:
+                            await message.channel.send(file=file)
+                except discord.HTTPException:
+                    logger.exception("Discord: could not answer message %s", message.id)
 
     # -- notifications -------------------------------------------------------------------------
 
@@ -338,10 +346,37 @@ class DiscordAdapter(Lifecycle):
             except discord.HTTPException as error:  # expired or already answered
                 logger.info("Discord: could not defer interaction %s: %s", interaction.id, error)
                 return
+            claimed = await self._arrive(interaction.id, incoming.identity)
+            if claimed is None:
+                return
             await turn.wait()
-            replies = await self._dispatcher.handle_update(PLATFORM, interaction.id, incoming)
-            if replies is not None:
-                await self._deliver(interaction, replies, ephemeral=ephemeral, pressed=pressed)
+            async with self._turn(interaction.id, interaction.user.id, claimed):
+                replies = await self._dispatcher.handle_update(
+                    PLATFORM, interaction.id, incoming, claimed=claimed
+                )
+                if replies is not None:
+                    await self._deliver(interaction, replies, ephemeral=ephemeral, pressed=pressed)
+
+    async def _arrive(self, event_id: int, identity: Identity) -> bool | None:
+        """Sharded over processes: claim the event on arrival, so the person's earlier ones
+        (snowflakes grow with time) go first, in any process. True: claimed; None: seen
+        before; False: claimed when handled (one process, or the claim failed)."""
+        if not self._shared:
+            return False
+        try:
+            return True if await self._dispatcher.arrive(PLATFORM, event_id, identity) else None
+        except Exception:
+            logger.warning("Discord: could not claim event %s on arrival", event_id)
+            return False
+
+    @asynccontextmanager
+    async def _turn(self, event_id: int, user: int, claimed: bool) -> AsyncIterator[None]:
+        """The person's turn across processes while a claimed event is handled and answered."""
+        if not claimed:
+            yield
+            return
+        async with self._dispatcher.turn(PLATFORM, str(user), event_id):
+            yield
 
     async def _deliver(
         self,
