@@ -4,7 +4,6 @@ risk, and the learner's week starts on their day, in their zone, across DST."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
@@ -12,11 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bot.bootstrap import bootstrap
-from bot.handlers.router import Dispatcher
-from bot.worker import NotificationWorker
-from tests.integration.test_reminder_delivery import Phone
-from tests.support import FakeClock, Learner, private_database
+from tests.integration.test_reminder_delivery import World as ReminderWorld
+from tests.support import Learner, private_database
 
 
 @pytest.fixture(scope="module")
@@ -30,48 +26,8 @@ def utc(text_: str) -> datetime:
     return datetime.fromisoformat(text_).replace(tzinfo=UTC)
 
 
-class World:
+class World(ReminderWorld):
     """A dispatcher, a worker with a recording phone, and a clock the test moves."""
-
-    def __init__(self, engine: AsyncEngine, start: datetime) -> None:
-        self.engine = engine
-        self.clock = FakeClock(start)
-        self.dispatcher: Dispatcher = bootstrap(engine, clock=self.clock)
-        self.phone = Phone(self.clock)
-        self.worker = NotificationWorker(self.dispatcher.ctx, {"terminal": self.phone})
-
-    async def learner(self, zone: str, *lines: str) -> Learner:
-        person = Learner(self.dispatcher)
-        await person.say(f"/timezone {zone}")
-        for line in lines:
-            await person.say(line)
-        return person
-
-    async def user_id(self, person: Learner) -> uuid.UUID:
-        async with self.engine.connect() as conn:
-            return await conn.scalar(
-                text("SELECT user_id FROM platform_identities WHERE external_id = :n"),
-                {"n": person.name},
-            )
-
-    async def pending(self, person: Learner) -> list[datetime]:
-        async with self.engine.connect() as conn:
-            rows = await conn.execute(
-                text(
-                    "SELECT due_at FROM notifications WHERE user_id = :u AND status = 'pending'"
-                    " ORDER BY due_at"
-                ),
-                {"u": await self.user_id(person)},
-            )
-            return [due for (due,) in rows]
-
-    async def live_until(self, person: Learner, until: datetime) -> None:
-        """Jump to each of the person's due notifications in turn until ``until``."""
-        while (due := await self.pending(person)) and due[0] <= until:
-            self.clock.set(max(self.clock.now(), due[0]))
-            await self.worker.drain()
-        self.clock.set(max(self.clock.now(), until))
-        await self.worker.drain()
 
     async def vacations(self, person: Learner) -> list[tuple[date, date, bool]]:
         async with self.engine.connect() as conn:
