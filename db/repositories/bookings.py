@@ -32,6 +32,7 @@ from db.tx import Tx
 from domain.marketplace.model import (
     DELETED_ACCOUNT,
     DELETED_NAME,
+    EARLIER_LESSON,
     REF_LENGTH,
     Booking,
     BookingMessage,
@@ -41,7 +42,6 @@ from domain.marketplace.model import (
     PaymentStatus,
     Payout,
 )
-from domain.marketplace.terms import EARLIER_LESSON
 from domain.notifications.model import NotificationKind
 
 _Learner = aliased(UserRow, name="learner")

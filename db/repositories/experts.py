@@ -43,6 +43,7 @@ from db.repositories.calendar import (
 from db.repositories.expert_changes import ProfileChanges
 from db.tx import Tx
 from domain.marketplace.model import (
+    EARLIER_LESSON,
     SEARCH_MINUTES,
     Bookable,
     Calendar,
@@ -55,7 +56,6 @@ from domain.marketplace.model import (
     Verification,
     price_terms,
 )
-from domain.marketplace.terms import EARLIER_LESSON
 
 
 class SqlExpertRepository(ProfileChanges):

@@ -94,6 +94,11 @@ class BookingStatus(StrEnum):
 # The calendar's SQL is built from these two sets (db/repositories/calendar.py).
 HOLDS_TIME = frozenset({BookingStatus.PENDING, BookingStatus.SCHEDULED})
 LAPSES = frozenset({BookingStatus.PENDING})
+# A learner's earlier booking with an expert in one of these makes the next one not a first
+# lesson (``terms.trial_eligible``): anything but a called-off one (a declined, cancelled or
+# lapsed request gave no lesson; a pending or scheduled one is already the trial or a paid
+# lesson). The repositories' SQL binds this set.
+EARLIER_LESSON = frozenset(BookingStatus) - {BookingStatus.CANCELLED}
 
 
 class PaymentStatus(StrEnum):

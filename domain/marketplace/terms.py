@@ -12,17 +12,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from domain.marketplace.model import Booking, BookingStatus, Expert, Policy
+from domain.marketplace.model import Booking, Expert, Policy
 from domain.shared.errors import InvalidInput
 from domain.shared.text import plural
 
 TRIAL_MINUTES = 30
 MAX_RESCHEDULES = 5  # the most a limit may be; no limit at all is None
-# A learner's earlier booking with an expert in one of these makes the next one not a first
-# lesson: anything but a called-off one (a declined, cancelled or lapsed request gave no
-# lesson; a pending or scheduled one is already the trial or a paid lesson). The repository's
-# SQL binds this set.
-EARLIER_LESSON = frozenset(BookingStatus) - {BookingStatus.CANCELLED}
 
 
 def window_of(expert: Expert, policy: Policy) -> timedelta:
@@ -41,7 +36,7 @@ def cancel_notice(booking: Booking, policy: Policy) -> timedelta:
 
 def trial_eligible(expert: Expert, booked_before: bool) -> bool:
     """Whether a learner may book ``expert``'s trial lesson: the expert offers one and the
-    learner has no earlier booking with them (``EARLIER_LESSON``)."""
+    learner has no earlier booking with them (``model.EARLIER_LESSON``)."""
     return expert.trial_price is not None and not booked_before
 
 
