@@ -34,6 +34,7 @@ from domain.marketplace.payments import ManualPayments
 from domain.marketplace.rules import available_actions
 from domain.shared.errors import InvalidInput
 from tests.integration.test_marketplace import WEEKDAYS, _learner
+from tests.integration.test_terminal_chat import chat_again
 from tests.support import FakeClock, Learner, expert_draft, snapshot, user_id
 
 NOON_BERLIN = datetime(2026, 3, 4, 11, 0, tzinfo=UTC)  # Wed 12:00 in Berlin
@@ -222,3 +223,27 @@ async def test_moves_count_against_the_limit_kept_with_the_booking(
         start = StartRescheduling(learner, booked.id)
         await booking_walk.start_rescheduling(start, uow(), clock, policy)
     assert await snapshot(engine) == before
+
+
+async def test_in_the_terminal_an_expert_allows_no_moves_and_the_learner_is_offered_none(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    """``syllabot chat`` with piped input, for both sides."""
+    name, expert_user, expert_id = await expert_teaching(engine, clock, policy, "Sitar")
+    said = await chat_again(dispatcher, name, "/expert reschedules 0\n/expert reschedules 6\n")
+    assert "Saved. Terms: free cancellation until 12 hours before · no rescheduling" in said
+    assert "Reschedules per booking are 0 to 5, or any" in said
+
+    learner = f"l-{uuid.uuid4().hex[:8]}"
+    ada, _ = await register(
+        Identity("terminal", learner, learner, learner), SqlAlchemyUnitOfWork(engine), clock
+    )
+    booked = await bookings.book(
+        BookSlot(ada.id, expert_id, NOON_BERLIN, 60), SqlAlchemyUnitOfWork(engine), clock, policy
+    )
+    confirm = ActOnBooking(expert_user, booked.id, Action.CONFIRM)
+    await bookings.act(confirm, SqlAlchemyUnitOfWork(engine), clock, policy, ManualPayments())
+    shown = await chat_again(dispatcher, learner, "/bookings\n#1\n")
+    card = shown.rsplit(f"Booking {booked.ref}", 1)[1]
+    assert "(12 hours before) · no rescheduling" in card
+    assert "Cancel booking" in card and "🗓 Reschedule" not in card

@@ -275,7 +275,7 @@ async def timeoff(req: Request) -> Reply:
 
 COMMANDS = [
     Command("become_expert", become_expert, "offer sessions as an expert"),
-    Command("expert", expert, "your expert profile: /expert [field value | resubmit]"),
+    Command("expert", expert, "your expert profile and terms: /expert [field value | resubmit]"),
     Command("availability", availability, "your weekly hours (experts)", AVAILABILITY_USAGE),
     Command("timeoff", timeoff, "days off: /timeoff [dates | remove dates]", TIMEOFF_USAGE),
     *search.COMMANDS,
