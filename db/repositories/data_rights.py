@@ -89,7 +89,8 @@ _AS_LEARNER = text(
     """SELECT b.id, b.session_date, b.duration, b.status, b.payment_status, b.price,
               b.currency, b.meeting_link, b.cancel_reason,
               b.cancelled_by = :u AS cancelled_by_you, b.created_at, b.confirmed_at,
-              b.trial, b.cancel_notice_hours, b.reschedule_limit, b.reschedules, e.display_name AS expert
+              b.trial, b.cancel_notice_hours, b.reschedule_limit, b.reschedules,
+              e.display_name AS expert
          FROM bookings b LEFT JOIN experts e ON e.id = b.expert_id
         WHERE b.user_id = :u ORDER BY b.session_date, b.id"""
 )

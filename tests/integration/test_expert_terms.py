@@ -247,3 +247,20 @@ async def test_in_the_terminal_an_expert_allows_no_moves_and_the_learner_is_offe
     card = shown.rsplit(f"Booking {booked.ref}", 1)[1]
     assert "(12 hours before) · no rescheduling" in card
     assert "Cancel booking" in card and "🗓 Reschedule" not in card
+
+
+async def test_a_slot_already_inside_the_experts_window_says_so_before_it_is_booked(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    subject = f"Kora{uuid.uuid4().hex[:6]}"
+    name, _, _ = await expert_teaching(engine, clock, policy, subject)
+    assert "until 72 hours before" in await Learner(dispatcher, name).say("/expert cancel 72")
+    ada = Learner(dispatcher)
+    await ada.say("/timezone Europe/Berlin")
+    await ada.say(f"/experts {subject}")
+    await ada.say("#1")
+    await ada.press("📅 Book")
+    await ada.press("60 min · 30.00 EUR")
+    await ada.say("#1")  # Tuesday, 26 hours from now
+    quote = await ada.say("#1")
+    assert "It starts in less than 72 hours, the free-cancellation window: once booked" in quote

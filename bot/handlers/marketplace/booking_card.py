@@ -136,9 +136,10 @@ def terms_line(booking: Booking, zone: str, policy: Policy | None) -> str:
     notice = cancel_notice(booking, policy or Policy())
     until = local_time(free_cancellation_ends(booking.starts_at, policy or Policy(), notice), zone)
     limit = booking.reschedule_limit
-    moved = "" if not booking.reschedules else f", moved {plural(booking.reschedules, 'time')}"
-    if limit is not None and limit > 0:
-        moved = f", moved {booking.reschedules} of {limit} times"
+    moved = ""
+    if booking.reschedules:
+        moved = f", moved {plural(booking.reschedules, 'time')}"
+        moved += f" of {limit}" if limit else ""
     trial = "🎁 Trial lesson · " if booking.trial else ""
     return (
         f"{trial}Free cancellation until {until} ({hours_text(notice)} before) · "

@@ -7,7 +7,7 @@ screen of a reschedule says which booking it moves and when it is now."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
@@ -205,18 +205,23 @@ def _quote(req: Request, result: QuoteShown) -> Reply:
             f"{_head(moving, zone)}{result.note}Move it to {when}, {result.minutes} min with "
             f"{result.other_name}? The price stays {price}."
         )
-    text += "\n" + _policy(req.ctx.policy, result, zone)
+    text += "\n" + _policy(req.ctx.policy, result, zone, req.ctx.clock.now())
     ok = Button("✅ Confirm", _choice(req, result.token, "ok"))
     return Reply(text, ((ok,), *control_row(req.user_id, result.token, back=True)), edit=True)
 
 
-def _policy(policy: Policy, result: QuoteShown, zone: str) -> str:
+def _policy(policy: Policy, result: QuoteShown, zone: str, now: datetime) -> str:
     """The terms of this booking: the expert's window (else the operator's) and moves."""
     notice = policy.free_cancellation_notice if result.notice is None else result.notice
+    moves = f"{moves_text(result.reschedule_limit).capitalize()}."
+    if result.free_until <= now:
+        return (
+            f"It starts in less than {hours_text(notice)}, the free-cancellation window: once "
+            f"booked, it can't be cancelled or moved here. {moves}"
+        )
     return (
         f"Free cancellation until {local_time(result.free_until, zone)} ({hours_text(notice)} "
-        f"before the start); after that it can't be cancelled or moved here. "
-        f"{moves_text(result.reschedule_limit).capitalize()}."
+        f"before the start); after that it can't be cancelled or moved here. {moves}"
     )
 
 
