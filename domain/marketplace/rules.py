@@ -96,8 +96,8 @@ def refusal(
             f"Booking {booking.ref} is {booking.status.value.replace('_', '-')}; "
             f"it can't be {_past(action)} now."
         )
-    if action in (Action.RESCHEDULE, Action.ACCEPT_MOVE) and reschedule_refusal(booking):
-        return reschedule_refusal(booking)
+    if action in (Action.RESCHEDULE, Action.ACCEPT_MOVE) and (over := reschedule_refusal(booking)):
+        return over
     if action in (Action.ACCEPT_MOVE, Action.DECLINE_MOVE):
         return _move_refusal(booking, role)
     starts_in = booking.starts_at - now

@@ -21,9 +21,12 @@ MAX_RESCHEDULES = 5  # the most a limit may be; no limit at all is None
 
 
 def window_of(expert: Expert, policy: Policy) -> timedelta:
-    """The expert's free-cancellation window now, kept within the operator's limits."""
-    notice = expert.cancel_notice or policy.free_cancellation_notice
-    return min(max(notice, policy.min_cancellation_notice), policy.max_cancellation_notice)
+    """The expert's free-cancellation window now: their own, kept within the operator's
+    limits (which may have narrowed since they set it), else the operator's notice."""
+    if expert.cancel_notice is None:
+        return policy.free_cancellation_notice
+    low, high = policy.min_cancellation_notice, policy.max_cancellation_notice
+    return min(max(expert.cancel_notice, low), high)
 
 
 def cancel_notice(booking: Booking, policy: Policy) -> timedelta:
