@@ -264,3 +264,15 @@ async def test_a_slot_already_inside_the_experts_window_says_so_before_it_is_boo
     await ada.say("#1")  # Tuesday, 26 hours from now
     quote = await ada.say("#1")
     assert "It starts in less than 72 hours, the free-cancellation window: once booked" in quote
+
+
+async def test_a_top_rate_below_the_trial_price_is_refused(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    name, _, _ = await expert_teaching(engine, clock, policy, "Bansuri")
+    ida = Learner(dispatcher, name)
+    await ida.say("/expert trial 30")
+    before = await snapshot(engine)
+    assert "costs 30.00 EUR, above that top rate" in await ida.say("/expert rate 10-25")
+    assert await snapshot(engine) == before
+    assert "Saved." in await ida.say("/expert rate 10-30")
