@@ -11,8 +11,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
+from bot.terms_settings import TERMS_EXPECTED, TermsSettings
 from db.backups import BackupConfig, Keep
 from domain.accounts.retention import Retention
 from domain.marketplace.model import Policy
@@ -22,7 +23,7 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir("syllabot", appauthor=False))
 
 
-class Settings(BaseSettings):
+class Settings(TermsSettings):
     """Everything Syllabot reads from its environment. Nothing else reads ``os.environ``."""
 
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
@@ -224,6 +225,7 @@ class Settings(BaseSettings):
             horizon=timedelta(days=self.horizon_days),
             buffer=timedelta(minutes=self.buffer_minutes),
             free_cancellation_notice=timedelta(hours=self.cancel_notice_hours),
+            **self.notice_limits(),
             admins=frozenset((platform.strip(), user.strip()) for platform, _, user in pairs),
         )
 
@@ -393,6 +395,7 @@ EXPECTED = {
     "horizon_days": "a whole number of days from 1 to 365, such as 30",
     "buffer_minutes": "a whole number of minutes from 0 to 240, such as 15",
     "cancel_notice_hours": "a whole number of hours from 0 to 720, such as 12",
+    **TERMS_EXPECTED,
     "inactive_days": "a whole number of days from 60 to 36500, such as 730",
     "llm_base_url": (
         "a URL that starts with http:// or https://, such as http://127.0.0.1:11434/v1"

@@ -8,12 +8,14 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Date,
     ForeignKey,
     Index,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Text,
     UniqueConstraint,
@@ -38,6 +40,10 @@ class ExpertRow(Base):
         CheckConstraint(
             "verification_status IN ('pending', 'verified', 'rejected', 'suspended')",  # 0010
             name="verification_status",
+        ),
+        CheckConstraint(  # 0021
+            "cancel_notice_hours >= 0 AND trial_price > 0 AND reschedule_limit >= 0",
+            name="policies",
         ),
     )
 
@@ -68,6 +74,10 @@ class ExpertRow(Base):
     rating_count: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     # 0010: why an admin rejected the profile (shown to the expert until they resubmit).
     rejection_reason: Mapped[str | None] = mapped_column(Text)
+    # 0021: the expert's own terms (NULL: the operator's notice; no trial; unlimited moves).
+    cancel_notice_hours: Mapped[int | None] = mapped_column(SmallInteger)
+    trial_price: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    reschedule_limit: Mapped[int | None] = mapped_column(SmallInteger)
 
 
 class ExpertProfileChangeRow(Base):
@@ -153,6 +163,10 @@ class BookingRow(Base):
         CheckConstraint(  # 0007
             "cancel_kind IN ('declined', 'cancelled', 'expired')", name="cancel_kind"
         ),
+        CheckConstraint(  # 0021
+            "cancel_notice_hours >= 0 AND reschedule_limit >= 0 AND reschedules >= 0",
+            name="policies",
+        ),
     )
 
     id: Mapped[uuid.UUID] = _id()
@@ -191,6 +205,11 @@ class BookingRow(Base):
         Uuid, ForeignKey("users.id", ondelete="SET NULL")
     )
     move_reason: Mapped[str | None] = mapped_column(Text)
+    # 0021: the expert's terms when it was booked, how often it moved, and a trial lesson.
+    cancel_notice_hours: Mapped[int | None] = mapped_column(SmallInteger)
+    reschedule_limit: Mapped[int | None] = mapped_column(SmallInteger)
+    reschedules: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    trial: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
 
 
 class BookingMessageRow(Base):

@@ -32,6 +32,7 @@ from db.tx import Tx
 from domain.marketplace.model import (
     DELETED_ACCOUNT,
     DELETED_NAME,
+    EARLIER_LESSON,
     REF_LENGTH,
     Booking,
     BookingMessage,
@@ -108,6 +109,9 @@ class SqlBookingRepository:
         expires_at: datetime,
         now: datetime,
         buffer: timedelta,
+        cancel_notice: timedelta | None = None,
+        reschedule_limit: int | None = None,
+        trial: bool = False,
     ) -> tuple[UUID, datetime, Decimal, datetime] | None:
         """Add a pending booking and notify the expert, unless held time overlaps the slot.
 
@@ -138,6 +142,11 @@ class SqlBookingRepository:
                     "now": now,
                     "busy_from": starts_at - buffer,
                     "busy_until": starts_at + timedelta(minutes=minutes) + buffer,
+                    "cancel_notice_hours": None
+                    if cancel_notice is None
+                    else int(cancel_notice.total_seconds() // 3600),
+                    "reschedule_limit": reschedule_limit,
+                    "trial": trial,
                 }
             ),
         )
@@ -161,6 +170,15 @@ class SqlBookingRepository:
         if user_id is not None:
             query = query.where(_of(user_id))
         return [_booking(row) for row in await self._tx.orm.execute(query)]
+
+    async def booked_before(self, learner_id: UUID, expert_id: UUID) -> bool:
+        earlier = [status.value for status in EARLIER_LESSON]
+        query = select(BookingRow.id).where(
+            BookingRow.user_id == learner_id,
+            BookingRow.expert_id == expert_id,
+            BookingRow.status.in_(earlier),
+        )
+        return (await self._tx.orm.scalar(query.limit(1))) is not None
 
     async def sharing_refs(self, user_id: UUID | None, ids: list[UUID]) -> list[UUID]:
         """Ids of the bookings ``user_id`` can see (None: all) whose short reference is that
@@ -380,4 +398,10 @@ def _booking(row: Any) -> Booking:
         rating=row.rating,
         review=row.review,
         expert_notes=row.expert_notes,
+        cancel_notice=None
+        if b.cancel_notice_hours is None
+        else timedelta(hours=b.cancel_notice_hours),
+        reschedule_limit=b.reschedule_limit,
+        reschedules=b.reschedules or 0,
+        trial=bool(b.trial),
     )

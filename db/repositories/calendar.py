@@ -7,9 +7,11 @@ from uuid import UUID
 
 from sqlalchemy import (
     ARRAY,
+    Boolean,
     DateTime,
     Integer,
     Numeric,
+    SmallInteger,
     String,
     Uuid,
     all_,
@@ -109,7 +111,11 @@ _LOCK_FOR_BOOKING = text(
               FROM expert_time_off t WHERE t.expert_id = e.id) AS off_from,
            (SELECT array_agg(t.ends_on ORDER BY t.starts_on, t.ends_on)
               FROM expert_time_off t WHERE t.expert_id = e.id) AS off_until,
-           u.name AS learner_name, u.timezone AS learner_timezone
+           u.name AS learner_name, u.timezone AS learner_timezone,
+           e.cancel_notice_hours, e.trial_price, e.reschedule_limit,
+           EXISTS (SELECT 1 FROM bookings b
+                    WHERE b.expert_id = e.id AND b.user_id = :learner_id
+                      AND b.status = ANY(CAST(:earlier AS text[]))) AS booked_before
       FROM experts e LEFT JOIN users u ON u.id = :learner_id
      WHERE e.id = :expert_id
     """
@@ -119,7 +125,7 @@ _LOCK_FOR_BOOKING = text(
         """locked id user_id display_name bio credentials hourly_rate_min hourly_rate_max
         currency timezone languages verification_status meeting_link approval_date
         total_sessions average_rating rating_count weekly off_from off_until learner_name
-        learner_timezone""".split(),
+        learner_timezone cancel_notice_hours trial_price reschedule_limit booked_before""".split(),
     )
 )
 
@@ -141,6 +147,9 @@ _REQUEST = (
             "price",
             "currency",
             "expires_at",
+            "cancel_notice_hours",
+            "reschedule_limit",
+            "trial",
         ],
         select(
             bindparam("learner_id", type_=Uuid()),
@@ -152,6 +161,9 @@ _REQUEST = (
             bindparam("price", type_=Numeric()),
             bindparam("currency", type_=String()),
             bindparam("expires_at", type_=DateTime(timezone=True)),
+            bindparam("cancel_notice_hours", type_=SmallInteger()),
+            bindparam("reschedule_limit", type_=SmallInteger()),
+            bindparam("trial", type_=Boolean()),
         ).where(
             ~exists().where(
                 _Held.expert_id == bindparam("expert_id", type_=Uuid()),

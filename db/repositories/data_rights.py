@@ -89,6 +89,7 @@ _AS_LEARNER = text(
     """SELECT b.id, b.session_date, b.duration, b.status, b.payment_status, b.price,
               b.currency, b.meeting_link, b.cancel_reason,
               b.cancelled_by = :u AS cancelled_by_you, b.created_at, b.confirmed_at,
+              b.trial, b.cancel_notice_hours, b.reschedule_limit, b.reschedules,
               e.display_name AS expert
          FROM bookings b LEFT JOIN experts e ON e.id = b.expert_id
         WHERE b.user_id = :u ORDER BY b.session_date, b.id"""
@@ -97,7 +98,7 @@ _AS_EXPERT = text(
     """SELECT b.id, b.session_date, b.duration, b.status, b.payment_status, b.price,
               b.currency, b.meeting_link, b.cancel_reason,
               b.cancelled_by = :u AS cancelled_by_you, b.created_at, b.confirmed_at,
-              l.name AS learner
+              b.trial, b.cancel_notice_hours, b.reschedule_limit, b.reschedules, l.name AS learner
          FROM bookings b JOIN experts e ON e.id = b.expert_id
          LEFT JOIN users l ON l.id = b.user_id
         WHERE e.user_id = :u ORDER BY b.session_date, b.id"""
@@ -137,7 +138,8 @@ _COMMISSIONS = text(
 _EXPERT = text(
     """SELECT id, display_name, bio, credentials, hourly_rate_min, hourly_rate_max, currency,
               timezone, languages, verification_status, approval_date, total_sessions,
-              average_rating, rating_count, meeting_link, created_at, updated_at
+              average_rating, rating_count, meeting_link, created_at, updated_at,
+              cancel_notice_hours, trial_price, reschedule_limit
          FROM experts WHERE user_id = :u"""
 )
 _SPECIALTIES = text(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -43,6 +43,7 @@ from db.repositories.calendar import (
 from db.repositories.expert_changes import ProfileChanges
 from db.tx import Tx
 from domain.marketplace.model import (
+    EARLIER_LESSON,
     SEARCH_MINUTES,
     Bookable,
     Calendar,
@@ -76,6 +77,7 @@ class SqlExpertRepository(ProfileChanges):
         """
         driver = await self._tx.driver()  # the booking path's statements skip SQLAlchemy's cost
         values = {"key": _lock_key(expert_id), "expert_id": expert_id, "learner_id": learner_id}
+        values["earlier"] = sorted(status.value for status in EARLIER_LESSON)
         record = await driver.fetchrow(LOCK_FOR_BOOKING.sql, *LOCK_FOR_BOOKING.args(values))
         if record is None:
             return None
@@ -86,6 +88,7 @@ class SqlExpertRepository(ProfileChanges):
             time_off=list(zip(row.off_from or (), row.off_until or (), strict=True)),
             learner_name=row.learner_name,
             learner_timezone=row.learner_timezone or "UTC",
+            booked_before=bool(row.booked_before),
         )
 
     async def _experts(
@@ -409,4 +412,11 @@ def _expert(row: ExpertRow | Any, specialties: list[Specialty]) -> Expert:
         average_rating=row.average_rating or Decimal("0"),
         rating_count=row.rating_count,
         rejection_reason=getattr(row, "rejection_reason", None),
+        cancel_notice=_hours(row.cancel_notice_hours),
+        trial_price=row.trial_price,
+        reschedule_limit=row.reschedule_limit,
     )
+
+
+def _hours(hours: int | None) -> timedelta | None:
+    return None if hours is None else timedelta(hours=hours)

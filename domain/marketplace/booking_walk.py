@@ -13,7 +13,7 @@ worked out again, so the day's list then shows every time still free.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -50,8 +50,10 @@ from domain.marketplace.model import (
     booking_ref,
 )
 from domain.marketplace.moves import proposes, reschedule_in
+from domain.marketplace.policies import NO_TRIAL, session_price
 from domain.marketplace.rules import check_allowed, free_cancellation_ends, price_for
 from domain.marketplace.slots import open_slots_of
+from domain.marketplace.terms import TRIAL_MINUTES, cancel_notice, trial_eligible, window_of
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidInput, NotFound
 from domain.shared.text import clean_text
@@ -78,6 +80,7 @@ async def start(cmd: StartBooking, uow: UnitOfWork, clock: Clock) -> LengthAsked
             "zone": (await uow.users.get(cmd.user_id)).timezone,  # read once for the walk
             "currency": expert.currency,
             "prices": [str(price_for(expert.rate_min, expert.rate_max, m)) for m in DURATIONS],
+            "trial": await _trial_offer(uow, cmd.user_id, expert),
         }
         walk = await conversations.move(uow, cmd.user_id, FLOW, "duration", data, now)
         await uow.commit()
@@ -108,6 +111,8 @@ async def start_rescheduling(
             "was": booking.starts_at.isoformat(),
             "propose": proposes(booking, role),
             "offer": _stored(offer),
+            "notice": _hours(cancel_notice(booking, policy)),
+            "limit": booking.reschedule_limit,
         }
         walk = await conversations.move(uow, cmd.user_id, FLOW, "day", data, now)
         await uow.commit()
@@ -118,19 +123,24 @@ async def choose_length(
     cmd: ChooseLength, uow: UnitOfWork, clock: Clock, policy: Policy
 ) -> DaysOffered:
     """A length: the slot offer and the quote, worked out once for the rest of the walk."""
-    if cmd.minutes not in DURATIONS:
+    if cmd.minutes not in DURATIONS or (cmd.trial and cmd.minutes != TRIAL_MINUTES):
         raise InvalidInput(conversations.STALE)
     now = clock.now()
     async with uow:
         walk = await _at(uow, cmd.user_id, cmd.token, "duration", now)
         expert = await _bookable(uow, UUID(str(walk.data["expert"])))
+        if cmd.trial and await _trial_offer(uow, cmd.user_id, expert) is None:
+            raise InvalidInput(NO_TRIAL)
         offer = await open_slots_of(uow, expert, cmd.minutes, now, policy, policy.horizon)
         data = {
             **walk.data,
             "minutes": cmd.minutes,
-            "price": str(price_for(expert.rate_min, expert.rate_max, cmd.minutes)),
+            "price": str(session_price(expert, cmd.minutes, trial=cmd.trial)),
             "currency": expert.currency,
             "offer": _stored(offer),
+            "is_trial": cmd.trial,
+            "notice": _hours(window_of(expert, policy)),
+            "limit": expert.reschedule_limit,
         }
         walk = await conversations.advance(uow, cmd.user_id, walk, "day", data, now)
         await uow.commit()
@@ -208,6 +218,7 @@ async def submit(cmd: SubmitWalk, uow: UnitOfWork, clock: Clock, policy: Policy)
                     start,
                     int(str(data["minutes"])),
                     price=Decimal(str(data["price"])),
+                    trial=bool(data.get("is_trial")),
                 )
                 booking = await book_in(uow, request, now, policy)
         except SlotTaken as taken:
@@ -273,6 +284,17 @@ async def _at(
     return walk
 
 
+async def _trial_offer(uow: UnitOfWork, learner_id: UUID, expert: Expert) -> str | None:
+    """The trial lesson's price, when this learner's booking would be a first lesson with
+    ``expert`` (``terms.trial_eligible``; ``book_in`` checks it again under the lock)."""
+    booked = await uow.bookings.booked_before(learner_id, expert.id)
+    return str(expert.trial_price) if trial_eligible(expert, booked) else None
+
+
+def _hours(notice: timedelta) -> int:
+    return int(notice.total_seconds() // 3600)
+
+
 async def _bookable(uow: UnitOfWork, expert_id: UUID) -> Expert:
     expert = await uow.experts.get(expert_id, specialties=False)
     if expert is None or expert.status is not Verification.VERIFIED:
@@ -284,8 +306,13 @@ def _lengths(walk: Conversation) -> LengthAsked:
     prices = walk.data.get("prices")
     if not isinstance(prices, list) or len(prices) != len(DURATIONS):
         raise InvalidInput(conversations.STALE)
+    trial = walk.data.get("trial")
     return LengthAsked(
-        walk.token, DURATIONS, tuple(Decimal(str(p)) for p in prices), str(walk.data["currency"])
+        walk.token,
+        DURATIONS,
+        tuple(Decimal(str(p)) for p in prices),
+        str(walk.data["currency"]),
+        None if trial is None else Decimal(str(trial)),
     )
 
 
@@ -313,6 +340,8 @@ def _reason(walk: Conversation) -> ReasonAsked:
 def _quote(walk: Conversation, policy: Policy, note: str = "") -> QuoteShown:
     data = walk.data
     start = datetime.fromisoformat(str(data["start"]))
+    notice = None if data.get("notice") is None else timedelta(hours=int(str(data["notice"])))
+    limit = data.get("limit")
     return QuoteShown(
         token=walk.token,
         zone=str(data["zone"]),
@@ -321,10 +350,13 @@ def _quote(walk: Conversation, policy: Policy, note: str = "") -> QuoteShown:
         starts_at=start,
         price=Decimal(str(data["price"])),
         currency=str(data["currency"]),
-        free_until=free_cancellation_ends(start, policy),
+        free_until=free_cancellation_ends(start, policy, notice),
         moving=_moving(walk),
         reason=None if data.get("reason") is None else str(data["reason"]),
         note=note,
+        trial=bool(data.get("is_trial")),
+        notice=notice,
+        reschedule_limit=None if limit is None else int(str(limit)),
     )
 
 

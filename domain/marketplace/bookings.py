@@ -34,13 +34,14 @@ from domain.marketplace.model import (
 )
 from domain.marketplace.notices import tell
 from domain.marketplace.payments import PaymentProvider, jitsi_room
+from domain.marketplace.policies import NO_TRIAL, session_price
 from domain.marketplace.rules import (
     check_allowed,
     next_status,
-    price_for,
     split_commission,
 )
 from domain.marketplace.slots import offers, open_slots_of
+from domain.marketplace.terms import trial_eligible, window_of
 from domain.notifications.model import NotificationKind, Planned
 from domain.notifications.services import replan_booking
 from domain.shared.clock import Clock
@@ -97,9 +98,12 @@ async def book_in(uow: UnitOfWork, cmd: BookSlot, now: datetime, policy: Policy)
     expert = found.expert
     if expert.user_id == cmd.learner_id:
         raise InvalidInput("You can't book a session with yourself.")
-    price = price_for(expert.rate_min, expert.rate_max, cmd.minutes)
+    if cmd.trial and not trial_eligible(expert, found.booked_before):
+        raise InvalidInput(NO_TRIAL)
+    price = session_price(expert, cmd.minutes, trial=cmd.trial)
     if cmd.price is not None and cmd.price != price:
         raise QuoteChanged(price)
+    notice = window_of(expert, policy)  # the expert's terms now, kept with the booking
     added = None
     if offers(found, cmd.starts_at, cmd.minutes, now, policy):
         added = await uow.bookings.add_if_free(
@@ -113,6 +117,9 @@ async def book_in(uow: UnitOfWork, cmd: BookSlot, now: datetime, policy: Policy)
             expires_at=min(now + policy.pending_expiry, cmd.starts_at),
             now=now,
             buffer=policy.buffer,
+            cancel_notice=notice,
+            reschedule_limit=expert.reschedule_limit,
+            trial=cmd.trial,
         )
     if added is None:
         since = max(now, cmd.starts_at - timedelta(days=1))
@@ -137,6 +144,9 @@ async def book_in(uow: UnitOfWork, cmd: BookSlot, now: datetime, policy: Policy)
         expires_at=expires_at,
         expert_timezone=expert.timezone,
         learner_timezone=found.learner_timezone,
+        cancel_notice=notice,
+        reschedule_limit=expert.reschedule_limit,
+        trial=cmd.trial,
     )
 
 

@@ -7,7 +7,7 @@ work and, where it writes, one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
@@ -102,6 +102,7 @@ class BookSlot:
     starts_at: datetime
     minutes: int
     price: Decimal | None = None
+    trial: bool = False  # the expert's first-lesson trial (re-checked under their lock)
 
 
 @dataclass(frozen=True)
@@ -211,6 +212,7 @@ class ChooseLength:
     user_id: UUID
     token: str  # the step's, carried by its buttons
     minutes: int
+    trial: bool = False  # the trial lesson (``terms.trial_eligible``)
 
 
 @dataclass(frozen=True)
@@ -260,6 +262,7 @@ class LengthAsked:
     durations: tuple[int, ...]
     prices: tuple[Decimal, ...]  # what the learner would pay for each of ``durations``
     currency: str
+    trial_price: Decimal | None = None  # a 30-minute trial lesson, when this is a first one
 
 
 @dataclass(frozen=True)
@@ -309,6 +312,9 @@ class QuoteShown:
     moving: Moving | None = None
     reason: str | None = None
     note: str = ""
+    trial: bool = False  # a trial lesson
+    notice: timedelta | None = None  # the free-cancellation window (None: the operator's)
+    reschedule_limit: int | None = None  # moves allowed (None: unlimited)
 
 
 @dataclass(frozen=True)
@@ -328,3 +334,14 @@ class WalkEnded:
 WalkResult = (
     LengthAsked | DaysOffered | TimesOffered | ReasonAsked | QuoteShown | WalkDone | WalkEnded
 )
+
+
+@dataclass(frozen=True)
+class SetPolicy:
+    """Change one of an expert's own terms (``policies.FIELDS``) to what ``text`` says;
+    ``expert_id`` (a button's) must be the asker's own profile, None is the asker's own."""
+
+    user_id: UUID
+    field: str
+    text: str
+    expert_id: UUID | None = None

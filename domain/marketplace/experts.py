@@ -149,6 +149,13 @@ async def edit_profile(cmd: EditProfile, uow: UnitOfWork, clock: Clock, policy: 
     async with uow:
         expert = await _own(uow, cmd.user_id)
         values = _edit_values(cmd.field, cmd.text, expert.currency)
+        top = values.get("hourly_rate_max")
+        if top is not None and expert.trial_price is not None and expert.trial_price > top:
+            raise InvalidInput(
+                f"Your trial lesson costs {expert.trial_price} {expert.currency}, above that top "
+                "rate: lower it first (/expert trial <price>) or stop it (/expert trial off). "
+                "Nothing was changed."
+            )
         approved = expert.status in (Verification.VERIFIED, Verification.SUSPENDED)
         if approved and cmd.field in REVIEWED_FIELDS:
             await _submit_change(uow, expert, values, clock, policy)

@@ -94,6 +94,11 @@ class BookingStatus(StrEnum):
 # The calendar's SQL is built from these two sets (db/repositories/calendar.py).
 HOLDS_TIME = frozenset({BookingStatus.PENDING, BookingStatus.SCHEDULED})
 LAPSES = frozenset({BookingStatus.PENDING})
+# A learner's earlier booking with an expert in one of these makes the next one not a first
+# lesson (``terms.trial_eligible``): anything but a called-off one (a declined, cancelled or
+# lapsed request gave no lesson; a pending or scheduled one is already the trial or a paid
+# lesson). The repositories' SQL binds this set.
+EARLIER_LESSON = frozenset(BookingStatus) - {BookingStatus.CANCELLED}
 
 
 class PaymentStatus(StrEnum):
@@ -167,6 +172,10 @@ class Expert:
     rating_count: int = 0
     rejection_reason: str | None = None  # the admin's, while the profile is rejected
     changes: tuple[ProfileChange, ...] = ()  # waiting for review (loaded for the owner, admins)
+    # The expert's own terms (``policies``): None is the operator's notice, no trial, no limit.
+    cancel_notice: timedelta | None = None
+    trial_price: Decimal | None = None
+    reschedule_limit: int | None = None
 
     @property
     def changes_pending(self) -> tuple[ProfileChange, ...]:
@@ -237,6 +246,12 @@ class Booking:
     proposed_start: datetime | None = None  # a new time one side asks for (``moves``)
     proposed_by: UUID | None = None
     move_reason: str | None = None
+    # The expert's terms when it was booked (``policies``; None notice: the operator's), how
+    # often it has moved (a direct move or an accepted proposal), and whether it is a trial.
+    cancel_notice: timedelta | None = None
+    reschedule_limit: int | None = None  # None: unlimited
+    reschedules: int = 0
+    trial: bool = False
 
     @property
     def ends_at(self) -> datetime:
@@ -311,6 +326,9 @@ class Policy:
     buffer: timedelta = timedelta(minutes=15)
     grid: timedelta = timedelta(minutes=30)
     free_cancellation_notice: timedelta = timedelta(hours=12)
+    # The range an expert's own free-cancellation window may take (``policies``).
+    min_cancellation_notice: timedelta = timedelta(hours=2)
+    max_cancellation_notice: timedelta = timedelta(hours=72)
     pending_expiry: timedelta = timedelta(hours=48)
     message_window: timedelta = timedelta(days=14)  # after the end (or cancellation)
     admins: frozenset[tuple[str, str]] = frozenset()  # (platform, external id)
@@ -381,3 +399,4 @@ class Bookable:
     time_off: list[tuple[date, date]]
     learner_name: str
     learner_timezone: str
+    booked_before: bool = False  # an earlier lesson with the expert (``terms.EARLIER_LESSON``)

@@ -80,6 +80,7 @@ async def reschedule_in(
         session_date=cmd.starts_at,
         status=status.value,
         expires_at=min(now + policy.pending_expiry, cmd.starts_at) if pending else None,
+        reschedules=booking.reschedules + 1,  # counted against ``Booking.reschedule_limit``
         **_NO_PROPOSAL,
     )
     await tell(uow, other, NotificationKind.BOOKING_RESCHEDULED, moved, now)
@@ -115,7 +116,10 @@ async def answer_move(cmd: AnswerMove, uow: UnitOfWork, clock: Clock, policy: Po
             assert expert is not None
             await _check_open(uow, expert, booking, booking.proposed_start, now, policy)
             await uow.bookings.update(
-                booking.id, session_date=booking.proposed_start, **_NO_PROPOSAL
+                booking.id,
+                session_date=booking.proposed_start,
+                reschedules=booking.reschedules + 1,
+                **_NO_PROPOSAL,
             )
             kind = NotificationKind.BOOKING_MOVE_ACCEPTED
         else:

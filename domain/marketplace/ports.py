@@ -179,6 +179,9 @@ class BookingRepository(Protocol):
         expires_at: datetime,
         now: datetime,
         buffer: timedelta,
+        cancel_notice: timedelta | None = None,
+        reschedule_limit: int | None = None,
+        trial: bool = False,
     ) -> tuple[UUID, datetime, Decimal, datetime] | None:
         """Add a pending booking and notify the expert unless held time overlaps the slot
         (widened by ``buffer``); (id, start, price, expiry) as stored, or None. Under the lock.
@@ -197,6 +200,10 @@ class BookingRepository(Protocol):
         ...
 
     async def for_user(self, user_id: UUID) -> list[Booking]: ...
+
+    async def booked_before(self, learner_id: UUID, expert_id: UUID) -> bool:
+        """Whether the learner has a booking with the expert in ``terms.EARLIER_LESSON``."""
+        ...
 
     async def update(self, booking_id: UUID, **values: Any) -> None: ...
 

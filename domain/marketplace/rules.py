@@ -19,8 +19,8 @@ from domain.marketplace.model import (
     Role,
     price_terms,
 )
+from domain.marketplace.terms import cancel_notice, hours_text, reschedule_refusal
 from domain.shared.errors import DomainError, InvalidInput, NotAllowed
-from domain.shared.text import plural
 
 # The one state machine: (action) -> (states it may start from, state it leads to or None).
 TRANSITIONS: dict[Action, tuple[frozenset[BookingStatus], BookingStatus | None]] = {
@@ -96,6 +96,8 @@ def refusal(
             f"Booking {booking.ref} is {booking.status.value.replace('_', '-')}; "
             f"it can't be {_past(action)} now."
         )
+    if action in (Action.RESCHEDULE, Action.ACCEPT_MOVE) and (over := reschedule_refusal(booking)):
+        return over
     if action in (Action.ACCEPT_MOVE, Action.DECLINE_MOVE):
         return _move_refusal(booking, role)
     starts_in = booking.starts_at - now
@@ -103,14 +105,14 @@ def refusal(
         return InvalidInput(f"Booking {booking.ref} lapsed before it was confirmed.")
     if action is Action.CANCEL and starts_in <= timedelta(0):
         return InvalidInput(f"Booking {booking.ref} has begun; it can't be cancelled now.")
-    # Free changes end ``free_cancellation_notice`` before the start; then the expert may still
-    # cancel, and nobody reschedules.
-    late = starts_in < policy.free_cancellation_notice
+    # Free changes end the booking's own window (``terms.cancel_notice``) before the start;
+    # then the expert may still cancel, and nobody reschedules.
+    late = starts_in < cancel_notice(booking, policy)
     by_learner = action is Action.CANCEL and role is Role.LEARNER
     if late and (action is Action.RESCHEDULE or by_learner):
         other = "expert" if role is Role.LEARNER else "learner"
         return InvalidInput(
-            f"It's less than {notice_hours(policy)} before the session, so it can't be "
+            f"It's less than {notice_hours(policy, booking)} before the session, so it can't be "
             f"{_past(action)} here any more. Message the {other}: /message {booking.ref}"
         )
     if action in (Action.COMPLETE, Action.NO_SHOW) and now < booking.ends_at:
@@ -147,7 +149,7 @@ def payment_state(booking: Booking) -> PaymentState:
 
 def is_late(booking: Booking, at: datetime, policy: Policy) -> bool:
     """Whether calling the booking off at ``at`` is a late cancellation (inside the notice)."""
-    return booking.starts_at - at < policy.free_cancellation_notice
+    return booking.starts_at - at < cancel_notice(booking, policy)
 
 
 def cancelled_late(booking: Booking, policy: Policy) -> bool:
@@ -168,8 +170,11 @@ def messages_close_at(booking: Booking, policy: Policy) -> datetime:
     return ended + policy.message_window
 
 
-def notice_hours(policy: Policy) -> str:
-    return plural(int(policy.free_cancellation_notice.total_seconds() // 3600), "hour")
+def notice_hours(policy: Policy, booking: Booking | None = None) -> str:
+    """The free-cancellation window in words: the booking's own, else the operator's."""
+    if booking is None:
+        return hours_text(policy.free_cancellation_notice)
+    return hours_text(cancel_notice(booking, policy))
 
 
 def _move_refusal(booking: Booking, role: Role) -> DomainError | None:
@@ -181,9 +186,12 @@ def _move_refusal(booking: Booking, role: Role) -> DomainError | None:
     return None
 
 
-def free_cancellation_ends(starts_at: datetime, policy: Policy) -> datetime:
-    """Until when a session starting at ``starts_at`` can be cancelled or moved freely."""
-    return starts_at - policy.free_cancellation_notice
+def free_cancellation_ends(
+    starts_at: datetime, policy: Policy, notice: timedelta | None = None
+) -> datetime:
+    """Until when a session starting at ``starts_at`` can be cancelled or moved freely (with
+    the expert's window ``notice``; None: the operator's)."""
+    return starts_at - (policy.free_cancellation_notice if notice is None else notice)
 
 
 def available_actions(

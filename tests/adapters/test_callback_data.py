@@ -39,6 +39,7 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     "ql": [(TOKEN, "7"), (TOKEN, "n")],
     # the expert marketplace
     "xw": [(TOKEN, "0"), (TOKEN, "-")],
+    "xp": [(HEX, "trial", "off"), (HEX, "reschedules", "any"), (HEX, "cancel", "default")],
     "av": [(HEX, "y"), (HEX, "n")],
     "ax": [(HEX,)],
     "ar": [(TOKEN, code) for code in "yex"],
@@ -46,7 +47,14 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     "es": [(TOKEN, "999")],
     "ep": [(HEX,)],
     "bk": [(HEX,)],
-    "bf": [(TOKEN, "480"), (TOKEN, "d20261231"), (TOKEN, "p99"), (TOKEN, "s9999"), (TOKEN, "ok")],
+    "bf": [
+        (TOKEN, "480"),
+        (TOKEN, "d20261231"),
+        (TOKEN, "p99"),
+        (TOKEN, "s9999"),
+        (TOKEN, "ok"),
+        (TOKEN, "t30"),
+    ],
     "bm": [(HEX, answer, "99999999999") for answer in "ad"],
     "bo": [(HEX,)],
     "bx": [(HEX, code) for code in ("cf", "dc", "rs", "cn", "cp", "ns", "pd", "rf", "ms", "r5")],

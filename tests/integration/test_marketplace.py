@@ -15,7 +15,7 @@ from bot.bootstrap import bootstrap
 from bot.handlers.router import Dispatcher
 from db.uow import SqlAlchemyUnitOfWork
 from domain.accounts.registration import register
-from domain.marketplace import bookings, experts, feedback, moves, payments
+from domain.marketplace import bookings, experts, feedback, moves, payments, policies
 from domain.marketplace.commands import (
     ActOnBooking,
     AnnotateSession,
@@ -25,6 +25,7 @@ from domain.marketplace.commands import (
     RateSession,
     RescheduleBooking,
     SetAvailability,
+    SetPolicy,
     VerifyExpert,
 )
 from domain.marketplace.model import Action, BookingStatus, CancelKind, PaymentState, Policy
@@ -346,6 +347,23 @@ async def test_every_mutating_action_is_refused_to_who_may_not_take_it(
             ActOnBooking(expert_user, booking_id, Action.COMPLETE), uow(), clock, policy, pay
         )
 
+    # An expert's own terms: only that expert sets them; a forged button naming their profile
+    # (pressed by anyone else) changes nothing.
+    own = await experts.get_expert(expert_id, uow())
+    for actor, user_id in actors.items():
+        before = await snapshot(engine)
+        command = SetPolicy(user_id, "trial", "15", expert_id=expert_id)
+        try:
+            await policies.set_policy(command, uow(), policy)
+            succeeded = True
+        except (NotAllowed, NotFound):
+            succeeded = False
+        assert succeeded == (actor == "expert"), actor
+        if not succeeded:
+            assert await snapshot(engine) == before
+    assert own.trial_price is None
+    assert (await experts.get_expert(expert_id, uow())).trial_price == Decimal("15.00")
+
     # Verification: only admins.
     _, pending_id, _ = await _verified_expert(engine, clock, policy)
     for actor in ("learner", "expert", "stranger"):
@@ -381,6 +399,20 @@ MARKETPLACE_BAD_INPUT = [
     ("/experts python max=abc", "not an amount"),
     ("/paid zzzz", "reference"),
     ("/admin", "Only admins"),
+    # an expert's own terms (issue 15): outside the operator's limits, or nonsense
+    ("/expert cancel 1h", "2 hours to 72 hours"),
+    ("/expert cancel 100", "2 hours to 72 hours"),
+    ("/expert cancel 90m", "whole hours"),
+    ("/expert cancel soon", "not a length of time"),
+    ("/expert cancel", "Usage: /expert cancel"),
+    ("/expert trial 0", "positive"),
+    ("/expert trial 40.01", "at most your top rate (40.00 EUR)"),
+    ("/expert trial 10-20", "one amount"),
+    ("/expert trial cheap", "not an amount"),
+    ("/expert trial 9.999", "two decimals"),
+    ("/expert reschedules 6", "0 to 5"),
+    ("/expert reschedules -1", "0 to 5"),
+    ("/expert reschedules lots", "0 to 5"),
 ]
 
 

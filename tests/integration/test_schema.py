@@ -106,6 +106,14 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("bookings", "proposed_by"): ("uuid", True, None),
     ("bookings", "move_reason"): ("text", True, None),
     ("bookings", "expires_at"): (TIMESTAMPTZ, True, None),
+    # 0021: experts' own terms, and the terms a booking was made under
+    ("experts", "cancel_notice_hours"): ("smallint", True, None),
+    ("experts", "trial_price"): ("numeric(10,2)", True, None),
+    ("experts", "reschedule_limit"): ("smallint", True, None),
+    ("bookings", "cancel_notice_hours"): ("smallint", True, None),
+    ("bookings", "reschedule_limit"): ("smallint", True, None),
+    ("bookings", "reschedules"): ("integer", False, "0"),
+    ("bookings", "trial"): ("boolean", False, "false"),
     ("commissions", "rate"): ("numeric(5,4)", False, None),
     ("commissions", "currency"): ("character varying(3)", False, None),
     ("notifications", "id"): ("uuid", False, "gen_random_uuid()"),
@@ -386,6 +394,8 @@ ADDED_CONSTRAINTS = {
     "uq_link_codes_code_hash",
     # 0007
     "ck_bookings_cancel_kind",
+    "ck_experts_policies",  # 0021
+    "ck_bookings_policies",
     "pk_booking_messages",
     "fk_booking_messages_booking_id",
     "fk_booking_messages_sender_id",

@@ -39,6 +39,10 @@ def booking(
     minutes: int = 60,
     expires_in: timedelta | None = None,
     has_feedback: bool = False,
+    cancel_notice: timedelta | None = None,
+    reschedule_limit: int | None = None,
+    reschedules: int = 0,
+    trial: bool = False,
 ) -> Booking:
     return Booking(
         id=uuid.uuid4(),
@@ -55,6 +59,10 @@ def booking(
         currency="EUR",
         expires_at=None if expires_in is None else NOW + expires_in,
         has_feedback=has_feedback,
+        cancel_notice=cancel_notice,
+        reschedule_limit=reschedule_limit,
+        reschedules=reschedules,
+        trial=trial,
     )
 
 
@@ -90,6 +98,11 @@ bookings = st.builds(
     hours,
     st.sampled_from(DURATIONS),
     st.none() | hours,
+    st.booleans(),
+    # the expert's terms when it was booked: any window (None: the operator's), limit, count
+    st.none() | st.integers(min_value=0, max_value=96).map(lambda h: timedelta(hours=h)),
+    st.none() | st.integers(min_value=0, max_value=5),
+    st.integers(min_value=0, max_value=7),
     st.booleans(),
 )
 policies = st.builds(
@@ -147,3 +160,44 @@ def test_a_booking_holds_time_while_scheduled_or_pending_and_not_lapsed(b: Booki
         b.status is BookingStatus.PENDING and not lapsed
     )
     assert b.holds_time(NOW) is expected
+
+
+def test_the_booking_s_own_window_decides_not_the_operator_s() -> None:
+    """An expert's 48-hour window, kept with the booking, refuses a learner's move 24 hours
+    before; the operator's 12 hours would have allowed it (and a 2-hour one allows it)."""
+    policy = Policy()
+    strict = booking(
+        BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(hours=24), cancel_notice=_H48
+    )
+    assert offered(strict, LEARNER, policy) == {Action.MESSAGE}
+    with pytest.raises(InvalidInput, match="less than 48 hours before"):
+        check_allowed(Action.RESCHEDULE, strict, Role.LEARNER, NOW, policy)
+    lenient = booking(
+        BookingStatus.SCHEDULED,
+        PaymentStatus.PENDING,
+        timedelta(hours=3),
+        cancel_notice=timedelta(hours=2),
+    )
+    assert {Action.CANCEL, Action.RESCHEDULE} <= offered(lenient, LEARNER, policy)
+
+
+_H48 = timedelta(hours=48)
+
+
+def test_a_booking_moved_as_often_as_its_limit_allows_offers_no_reschedule() -> None:
+    policy = Policy()
+    once = booking(
+        BookingStatus.SCHEDULED,
+        PaymentStatus.PENDING,
+        timedelta(days=3),
+        reschedule_limit=1,
+        reschedules=1,
+    )
+    assert Action.RESCHEDULE not in offered(once, LEARNER, policy)
+    assert Action.RESCHEDULE not in offered(once, EXPERT_USER, policy)
+    with pytest.raises(InvalidInput, match="moved 1 time already"):
+        check_allowed(Action.RESCHEDULE, once, Role.LEARNER, NOW, policy)
+    unlimited = booking(
+        BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(days=3), reschedules=7
+    )
+    assert Action.RESCHEDULE in offered(unlimited, LEARNER, policy)

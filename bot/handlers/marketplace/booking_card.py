@@ -7,7 +7,7 @@ from uuid import UUID
 
 from bot.handlers import payloads
 from bot.handlers.base import Button, Reply, rows
-from bot.handlers.formatting import local_time, money
+from bot.handlers.formatting import local_time, money, plural
 from domain.marketplace.model import (
     HOLDS_TIME,
     Action,
@@ -20,10 +20,12 @@ from domain.marketplace.model import (
 from domain.marketplace.rules import (
     available_actions,
     cancelled_late,
+    free_cancellation_ends,
     is_late,
     notice_hours,
     payment_state,
 )
+from domain.marketplace.terms import cancel_notice, hours_text, moves_text
 from domain.shared.errors import InvalidInput
 
 # The actions a booking's buttons offer, in the order shown: (label, short code in the payload).
@@ -105,6 +107,8 @@ def summary(booking: Booking, viewer: UUID, zone: str, policy: Policy | None = N
             f" (now {local_time(booking.starts_at, zone)})"
             + (f" · reason: {booking.move_reason}" if booking.move_reason else "")
         )
+    if booking.status in HOLDS_TIME:
+        lines.append(terms_line(booking, zone, policy))
     if party and booking.status is BookingStatus.SCHEDULED and booking.meeting_link:
         lines.append(f"Meeting link: {booking.meeting_link}")
     if booking.cancel_reason:
@@ -125,6 +129,22 @@ def summary(booking: Booking, viewer: UUID, zone: str, policy: Policy | None = N
     if booking.expert_notes:
         lines.append(f"📝 Expert's notes: {booking.expert_notes}")
     return "\n".join(lines)
+
+
+def terms_line(booking: Booking, zone: str, policy: Policy | None) -> str:
+    """The terms that apply to this booking: the expert's when it was booked."""
+    notice = cancel_notice(booking, policy or Policy())
+    until = local_time(free_cancellation_ends(booking.starts_at, policy or Policy(), notice), zone)
+    limit = booking.reschedule_limit
+    moved = ""
+    if booking.reschedules:
+        moved = f", moved {plural(booking.reschedules, 'time')}"
+        moved += f" of {limit}" if limit else ""
+    trial = "🎁 Trial lesson · " if booking.trial else ""
+    return (
+        f"{trial}Free cancellation until {until} ({hours_text(notice)} before) · "
+        f"{moves_text(limit)}{moved}"
+    )
 
 
 def action_buttons(
@@ -165,7 +185,7 @@ def booking_card(
     )
     if late and viewer == booking.learner_id:  # the rules refuse the learner's late changes
         text += (
-            f"\nIt starts in less than {notice_hours(policy)}: it can't be cancelled or moved "
-            "here any more. ✉️ Message the expert instead."
+            f"\nIt starts in less than {notice_hours(policy, booking)}: it can't be cancelled or "
+            "moved here any more. ✉️ Message the expert instead."
         )
     return Reply(text, action_buttons(booking, viewer, now, policy, is_admin=is_admin))

@@ -39,6 +39,7 @@ from domain.marketplace.commands import (
     WalkResult,
 )
 from domain.marketplace.model import Action, BookingStatus, Policy
+from domain.marketplace.terms import TRIAL_MINUTES, hours_text, moves_text
 from domain.shared.errors import InvalidInput
 
 DAYS_SHOWN = 9  # a page of the day picker; "later ▶" and "◀ earlier" turn it
@@ -69,8 +70,9 @@ async def book_button(req: Request) -> Replies:
     token, choice = req.button_args
     ctx, user = req.ctx, req.user_id
     result: WalkResult
-    if choice.isdigit():
-        length = ChooseLength(user, token, int(choice))
+    if choice.isdigit() or choice == f"t{TRIAL_MINUTES}":
+        trial = choice.startswith("t")
+        length = ChooseLength(user, token, int(choice.lstrip("t")), trial=trial)
         result = await booking_walk.choose_length(length, ctx.uow(), ctx.clock, ctx.policy)
     elif choice.startswith("d") and len(choice) == 9 and choice[1:].isdigit():
         day = _day(choice[1:])
@@ -115,6 +117,11 @@ def render(req: Request, result: WalkResult, *, page: int = 0) -> Reply:
             for m, price in zip(result.durations, result.prices, strict=True)
         ]
         text = "How long should the session be?\nEach length shows the price you would pay."
+        if result.trial_price is not None:
+            trial = money(result.trial_price, result.currency)
+            label = f"🎁 Trial lesson, {TRIAL_MINUTES} min, {trial}"
+            buttons.insert(0, Button(label, _choice(req, result.token, f"t{TRIAL_MINUTES}")))
+            text += "\nYour first lesson with this expert can be a trial lesson."
         return Reply(text, (*rows(*buttons), *control_row(req.user_id, result.token, back=False)))
     if isinstance(result, DaysOffered):
         return _days(req, result, page)
@@ -183,7 +190,8 @@ def _quote(req: Request, result: QuoteShown) -> Reply:
     when = f"{local_time(result.starts_at, zone)} ({zone})"
     price = money(result.price, result.currency)
     if moving is None:
-        text = f"{result.note}Book {result.minutes} min with {result.other_name} on {when}"
+        what = f"a {result.minutes} min trial lesson" if result.trial else f"{result.minutes} min"
+        text = f"{result.note}Book {what} with {result.other_name} on {when}"
         text += f" for {price}?"
     elif moving.proposes:
         text = (
@@ -197,17 +205,23 @@ def _quote(req: Request, result: QuoteShown) -> Reply:
             f"{_head(moving, zone)}{result.note}Move it to {when}, {result.minutes} min with "
             f"{result.other_name}? The price stays {price}."
         )
-    text += "\n" + _policy(req.ctx.policy, result.free_until, zone)
+    text += "\n" + _policy(req.ctx.policy, result, zone, req.ctx.clock.now())
     ok = Button("✅ Confirm", _choice(req, result.token, "ok"))
     return Reply(text, ((ok,), *control_row(req.user_id, result.token, back=True)), edit=True)
 
 
-def _policy(policy: Policy, free_until: datetime, zone: str) -> str:
-    """The cancellation policy, from the domain's ``Policy``."""
-    hours = int(policy.free_cancellation_notice.total_seconds() // 3600)
+def _policy(policy: Policy, result: QuoteShown, zone: str, now: datetime) -> str:
+    """The terms of this booking: the expert's window (else the operator's) and moves."""
+    notice = policy.free_cancellation_notice if result.notice is None else result.notice
+    moves = f"{moves_text(result.reschedule_limit).capitalize()}."
+    if result.free_until <= now:
+        return (
+            f"It starts in less than {hours_text(notice)}, the free-cancellation window: once "
+            f"booked, it can't be cancelled or moved here. {moves}"
+        )
     return (
-        f"Free cancellation until {local_time(free_until, zone)} ({hours} hours before the "
-        "start); after that it can't be cancelled or moved here."
+        f"Free cancellation until {local_time(result.free_until, zone)} ({hours_text(notice)} "
+        f"before the start); after that it can't be cancelled or moved here. {moves}"
     )
 
 

@@ -171,8 +171,9 @@ def _late_warning(req: Request, booking: Booking, question: Reply) -> Reply:
         question,
         text=(
             f"⚠️ Late cancellation: booking {booking.ref} starts in less than "
-            f"{notice_hours(policy)}, so it counts as cancelled late and the learner may already "
-            f"have set the time aside.{refund} Rather talk first? ✉️ Message the learner.\n"
+            f"{notice_hours(policy, booking)}, so it counts as cancelled late and the learner "
+            f"may already have set the time aside.{refund} Rather talk first? ✉️ Message the "
+            "learner.\n"
             f"{question.text}"
         ),
         buttons=(*question.buttons, (talk,)),

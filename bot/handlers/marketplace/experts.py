@@ -5,18 +5,25 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.handlers.base import Ask, Command, Replies, Reply, Request
+from bot.handlers import payloads
+from bot.handlers.base import Ask, Button, Command, Replies, Reply, Request, rows
 from bot.handlers.marketplace import admin, search
-from bot.handlers.marketplace.profile_text import changes_text, describe, specialties_text
+from bot.handlers.marketplace.profile_text import (
+    changes_text,
+    describe,
+    specialties_text,
+    terms_text,
+)
 from bot.handlers.wizard import Step, Wizard
 from domain.accounts.registration import get_user
-from domain.marketplace import experts, verification
+from domain.marketplace import experts, policies, verification
 from domain.marketplace.commands import (
     AddTimeOff,
     BecomeExpert,
     EditProfile,
     RemoveTimeOff,
     SetAvailability,
+    SetPolicy,
 )
 from domain.marketplace.model import REVIEWED_FIELDS, Expert, ExpertDraft, Verification
 from domain.marketplace.parsing import (
@@ -123,8 +130,10 @@ async def _own_profile(req: Request) -> Expert | None:
 
 EXPERT_FIELDS = (
     "fields: name, bio, credentials, rate, timezone, languages, specialties, link (bio, "
-    "credentials and link can be removed with -)"
+    "credentials and link can be removed with -); your terms: cancel, trial, reschedules"
 )
+TERMS_USAGE = "\n".join(policies.USAGE.values())
+TRIAL_OFF = "🚫 No trial lessons"
 
 
 def _status_text(mine: Expert) -> str:
@@ -150,9 +159,11 @@ async def expert(req: Request) -> Replies:
         link = mine.meeting_link or "a private Jitsi Meet room per booking"
         waiting = changes_text(mine)
         return Reply(
-            f"{describe(mine)}\nMeeting link: {link}\n{_status_text(mine)}\n"
+            f"{describe(mine)}\n{terms_text(mine, ctx.policy)}\nMeeting link: {link}\n"
+            f"{_status_text(mine)}\n"
             + (f"{waiting}\n" if waiting else "")
-            + f"\nChange a field with /expert <field> <value>; {EXPERT_FIELDS}.",
+            + f"\nChange a field with /expert <field> <value>; {EXPERT_FIELDS}.\n{TERMS_USAGE}",
+            _terms_buttons(req, mine),
             ask=Ask("Your bio", "Who you are and how you teach", command="expert bio"),
         )
     field = field.lower()
@@ -160,6 +171,8 @@ async def expert(req: Request) -> Replies:
         sent = await verification.resubmit(req.user_id, ctx.uow(), ctx.clock, ctx.policy)
         what = "profile" if sent.status is Verification.PENDING else "changes"
         return Reply(f"Sent. Your {what} will be reviewed by an admin; I'll tell you the answer.")
+    if field in policies.FIELDS:
+        return await _set_terms(req, SetPolicy(req.user_id, field, value))
     if field not in experts.FIELDS:
         raise InvalidInput(f"There is no field “{field[:20]}”; {EXPERT_FIELDS}.")
     if not value.strip() and field not in experts.OPTIONAL_FIELDS:
@@ -180,6 +193,34 @@ async def expert(req: Request) -> Replies:
     if updated.status is Verification.REJECTED:
         note = "\nWhen your profile is ready, send it for review again with /expert resubmit."
     return Reply(f"Saved.\n{describe(updated)}{note}")
+
+
+async def _set_terms(req: Request, command: SetPolicy) -> Reply:
+    if not command.text.strip():
+        raise InvalidInput(f"Usage: {policies.USAGE.get(command.field, TERMS_USAGE)}")
+    updated = await policies.set_policy(command, req.ctx.uow(), req.ctx.policy)
+    return Reply(
+        f"Saved. {terms_text(updated, req.ctx.policy)}\nBookings already made keep the terms "
+        "they were made under.",
+        _terms_buttons(req, updated),
+    )
+
+
+def _terms_buttons(req: Request, mine: Expert) -> tuple[tuple[Button, ...], ...]:
+    """Quick changes of the expert's terms (the service checks the profile is the presser's)."""
+    if mine.trial_price is None:
+        return ()
+    off = payloads.encode(req.user_id, "xp", mine.id.hex, "trial", "off")
+    return rows(Button(TRIAL_OFF, off))
+
+
+async def terms_button(req: Request) -> Reply:
+    """A quick change of the expert's terms under /expert (e.g. 🚫 No trial lessons)."""
+    if len(req.button_args) != 3 or req.button_args[1] not in policies.FIELDS:
+        raise InvalidInput(payloads.STALE)
+    expert_id = payloads.uuid_arg(req.button_args[0])
+    field, value = req.button_args[1], req.button_args[2]
+    return await _set_terms(req, SetPolicy(req.user_id, field, value, expert_id))
 
 
 AVAILABILITY_USAGE = "Usage: /availability mon 09:00-12:00 14:00-18:00; wed 18:00-21:00"
@@ -234,7 +275,7 @@ async def timeoff(req: Request) -> Reply:
 
 COMMANDS = [
     Command("become_expert", become_expert, "offer sessions as an expert"),
-    Command("expert", expert, "your expert profile: /expert [field value | resubmit]"),
+    Command("expert", expert, "your expert profile and terms: /expert [field value | resubmit]"),
     Command("availability", availability, "your weekly hours (experts)", AVAILABILITY_USAGE),
     Command("timeoff", timeoff, "days off: /timeoff [dates | remove dates]", TIMEOFF_USAGE),
     *search.COMMANDS,
@@ -242,7 +283,12 @@ COMMANDS = [
 ]
 
 
-BUTTONS = {"xw": ONBOARDING_WIZARD.button, **search.BUTTONS, **admin.BUTTONS}
+BUTTONS = {
+    "xw": ONBOARDING_WIZARD.button,
+    "xp": terms_button,
+    **search.BUTTONS,
+    **admin.BUTTONS,
+}
 
 
 FLOWS = {ONBOARDING: ONBOARDING_WIZARD.answer, **admin.FLOWS}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from bot.handlers.formatting import money, plural
-from domain.marketplace.model import Expert, ProfileChange, Specialty
+from domain.marketplace.model import Expert, Policy, ProfileChange, Specialty
 from domain.marketplace.parsing import language_names
+from domain.marketplace.terms import TRIAL_MINUTES, hours_text, moves_text, window_of
 
 
 def specialties_text(specialties: tuple[Specialty, ...]) -> str:
@@ -34,6 +35,18 @@ def describe(expert: Expert) -> str:
     if expert.credentials:
         lines.append(f"Credentials: {expert.credentials}")
     return "\n".join(lines)
+
+
+def terms_text(expert: Expert, policy: Policy) -> str:
+    """The expert's own terms, as new bookings get them (``terms``)."""
+    said = [
+        f"free cancellation until {hours_text(window_of(expert, policy))} before",
+        moves_text(expert.reschedule_limit),
+    ]
+    if expert.trial_price is not None:
+        price = money(expert.trial_price, expert.currency)
+        said.append(f"🎁 trial lesson {TRIAL_MINUTES} min {price} (first booking)")
+    return "Terms: " + " · ".join(said)
 
 
 def change_text(change: ProfileChange) -> str:

@@ -8,7 +8,7 @@ from uuid import UUID
 from bot.handlers import payloads
 from bot.handlers.base import Button, Command, Replies, Reply, Request, flow_of_button, rows
 from bot.handlers.formatting import money, plural, short_time
-from bot.handlers.marketplace.profile_text import describe
+from bot.handlers.marketplace.profile_text import describe, terms_text
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
@@ -111,7 +111,7 @@ async def _results(
         languages = ", ".join(language_name(code) for code in e.languages)
         lines.append(
             f"{number}. {e.display_name} · {stars} · {SEARCH_MINUTES} min: {session_price(e)} · "
-            f"{languages}\n   {subjects} · next free: {soon}"
+            f"{languages}\n   {subjects} · next free: {soon}\n   {terms_text(e, req.ctx.policy)}"
         )
     buttons = [
         Button(label, payloads.encode(req.user_id, "ep", card.expert.id.hex))
@@ -139,7 +139,7 @@ async def search_page_button(req: Request) -> Reply:
 def profile_card(req: Request, card: ExpertProfile, zone: str) -> Reply:
     e = card.expert
     prices = " · ".join(f"{m} min {session_price(e, m)}" for m in DURATIONS)
-    lines = [describe(e), f"Session prices: {prices}"]
+    lines = [describe(e), f"Session prices: {prices}", terms_text(e, req.ctx.policy)]
     for review in card.reviews:
         text = f" “{review.review}”" if review.review else ""
         lines.append(f"{'★' * review.rating}{'☆' * (5 - review.rating)}{text}")
