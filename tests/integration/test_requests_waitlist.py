@@ -209,15 +209,10 @@ async def test_a_lapsed_request_offers_the_experts_next_times_and_similar_expert
     lapsed = ada.notices[-1]
     assert lapsed.text.startswith("⌛ Ann didn't answer your request in time, so it lapsed")
     assert "Ann's next free times (UTC), one tap to book:" in lapsed.text
-    assert "Similar experts: Bea, Cy." in lapsed.text
+    assert "Similar experts: Bea, Cy." in lapsed.text or "Similar experts: Cy, Bea." in lapsed.text
     labels = [b.label for row in lapsed.buttons for b in row]
-    assert labels[:5] == [
-        "📅 Thu 05 Mar 08:00",
-        "📅 Thu 05 Mar 08:30",
-        "📅 Thu 05 Mar 09:00",
-        "Bea",
-        "Cy",
-    ]
+    assert labels[:3] == ["📅 Thu 05 Mar 08:00", "📅 Thu 05 Mar 08:30", "📅 Thu 05 Mar 09:00"]
+    assert sorted(labels[3:5]) == ["Bea", "Cy"]  # equally rated: in either order
 
     quote = await ada.press("📅 Thu 05 Mar 08:30")
     assert "Book 60 min with Ann on Thu 05 Mar 2026, 08:30 (UTC) for 30.00 EUR?" in quote
