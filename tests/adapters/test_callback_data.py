@@ -46,12 +46,16 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     "es": [(TOKEN, "999")],
     "ep": [(HEX,)],
     "bk": [(HEX,)],
-    "bf": [(TOKEN, "480"), (TOKEN, "d20261231"), (TOKEN, "p99"), (TOKEN, "s9999"), (TOKEN, "ok")],
+    "bf": [(TOKEN, "480"), (TOKEN, "d20261231"), (TOKEN, "p99"), (TOKEN, "s9999"), (TOKEN, "ok")]
+    + [(TOKEN, "w")],  # 🔔 on a full day
     "bm": [(HEX, answer, "99999999999") for answer in "ad"],
     "bo": [(HEX,)],
     "bx": [(HEX, code) for code in ("cf", "dc", "rs", "cn", "cp", "ns", "pd", "rf", "ms", "r5")],
     "rr": [(TOKEN,)],
     "mx": [(TOKEN,)],
+    # a free time offered in a notice (minutes since the epoch, up to int_arg's bound); 🔕 Leave
+    "bw": [(HEX, "90", "1000000000")],
+    "wx": [(HEX,)],
     # every flow
     "fl": [(TOKEN, "b"), (TOKEN, "x")],
     # the learner's own data: /delete_me's confirm, keep, and cancel-my-sessions-first
