@@ -4,6 +4,7 @@ learners are told once when a time frees up (the first to book it wins)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.bootstrap import bootstrap
 from bot.handlers import payloads
 from bot.handlers.base import Incoming
+from bot.handlers.notifications.notices import render
 from bot.handlers.router import Dispatcher
 from db.uow import SqlAlchemyUnitOfWork
 from domain.accounts.conversations import STALE
@@ -191,7 +193,9 @@ async def test_a_lapsed_request_offers_the_experts_next_times_and_similar_expert
 ) -> None:
     subject = f"Lapse{uuid.uuid4().hex[:6]}"
     hours = "mon-fri 09:00-17:00"
-    _, expert_id, _ = await an_expert(engine, clock, policy, hours, subject=subject, name="Ann")
+    ann_user, expert_id, _ = await an_expert(
+        engine, clock, policy, hours, subject=subject, name="Ann"
+    )
     for other in ("Bea", "Cy"):
         await an_expert(engine, clock, policy, hours, subject=subject, name=other)
     await an_expert(engine, clock, policy, hours, name="Dee")  # teaches Go
@@ -202,6 +206,11 @@ async def test_a_lapsed_request_offers_the_experts_next_times_and_similar_expert
     await ada.press("Wed 04 Mar")
     await ada.press("12:00")
     assert "Requested!" in await ada.press("✅ Confirm")
+    async with engine.connect() as conn:
+        first_id = await conn.scalar(
+            text("SELECT id FROM bookings WHERE expert_id = :e"), {"e": expert_id}
+        )
+    lapsed_data = {"booking_id": str(first_id)}
 
     clock.advance(hours=48)  # nobody answered
     assert await bookings.expire_pending(uow_of(engine)(), clock) >= 1
@@ -221,9 +230,12 @@ async def test_a_lapsed_request_offers_the_experts_next_times_and_similar_expert
     assert card.startswith("Bea") and "📅 Book" in ada.buttons()
     assert "Dee" not in labels  # Dee teaches another subject
 
-    # The expert's lapse notice is the card as before.
-    expert_notices = await _notices_of(engine, expert_id)
-    assert expert_notices == ["booking_expired"]
+    # The expert is told too, with the card.
+    assert await _notices_of(engine, expert_id) == ["booking_expired"]
+    told = await render(dispatcher.ctx, ann_user, NotificationKind.BOOKING_EXPIRED, lapsed_data)
+    assert told is not None
+    assert told.text.startswith(f"⌛ {ada.name}'s request lapsed without your answer")
+    assert "· lapsed ·" in told.text
 
 
 async def _notices_of(engine: AsyncEngine, expert_id: uuid.UUID) -> list[str]:
@@ -286,11 +298,15 @@ async def test_two_waitlisted_learners_are_told_once_and_the_first_to_book_the_f
         assert [b.label for row in freed.buttons for b in row] == ["📅 Tue 03 Mar 08:00"]
         quote = await person.press("📅 Tue 03 Mar 08:00")
         assert "Book 60 min with Ann on Tue 03 Mar 2026, 08:00 (UTC)" in quote
-    assert "Requested!" in await bob.press("✅ Confirm")
-    lost = await ada.press("✅ Confirm")
+    # Both press ✅ Confirm at the same moment: the expert's lock decides, one books.
+    confirms = [person.payloads()[0] for person in (ada, bob)]
+    answers = await asyncio.gather(
+        *(pressed(dispatcher, p, c) for p, c in zip((ada, bob), confirms, strict=True))
+    )
+    assert sorted("Requested!" in answer for answer in answers) == [False, True]
+    [lost] = [answer for answer in answers if "Requested!" not in answer]
     assert "Sorry, that slot was just taken. Nothing was booked." in lost
     assert "That day has no free time left" in lost
-    assert ada.buttons()[:2] == ["Tue 03 Mar · full", "Wed 04 Mar"]  # and she may wait again
     async with engine.connect() as conn:
         booked = await conn.scalar(
             text("SELECT count(*) FROM bookings WHERE expert_id = :e AND status = 'pending'"),

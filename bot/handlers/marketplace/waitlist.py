@@ -115,7 +115,11 @@ async def lapsed_notice(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Re
     zone = booking.zone_of(user_id, (await get_user(user_id, ctx.uow())).timezone)
     card = booking_card(booking, user_id, zone, ctx.clock.now(), ctx.policy)
     if user_id != booking.learner_id:
-        return Reply(f"A booking request lapsed without an answer:\n{card.text}", card.buttons)
+        head = (
+            f"⌛ {booking.learner_name}'s request lapsed without your answer; the time is free "
+            "again (they were offered your next free times):"
+        )
+        return Reply(f"{head}\n{card.text}", card.buttons)
     found = await waitlist.alternatives(booking, ctx.uow(), ctx.clock, ctx.policy)
     lines = [
         f"⌛ {booking.expert_name} didn't answer your request in time, so it lapsed; nothing "
