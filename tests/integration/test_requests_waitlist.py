@@ -441,3 +441,23 @@ async def test_leaving_a_waitlist_takes_only_ones_own_entry_and_forged_presses_c
     assert "You left the waitlist for Tue 03 Mar" in await ada.press("🔕 Leave the waitlist")
     assert await waiting(engine, expert_id) == []
     assert "You're not on that waitlist" in await pressed(dispatcher, ada, leave)  # a second tap
+
+
+async def test_a_learner_deleting_their_account_frees_their_time_for_the_waitlist(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    _, expert_id, _ = await an_expert(engine, clock, policy, "tue 09:00-10:00", name="Ann")
+    leaving, ada = Learner(dispatcher), Learner(dispatcher)
+    await leaving.say("/start")
+    tuesday = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+    booking = BookSlot(await user_id(engine, leaving), expert_id, tuesday, 60)
+    await bookings.book(booking, uow_of(engine)(), clock, policy)
+    await ada.say(f"/start e_{expert_id.hex}")
+    await ada.press("📅 Book")
+    await ada.press(SIXTY)
+    await ada.press("Tue 03 Mar · full")
+    await ada.press("🔔 Tell me if a slot frees up")
+    await leaving.say("/delete_me")
+    await leaving.press("🗑 Delete everything")
+    await ada.say("/waitlist")
+    assert ada.notices[-1].text.startswith("🔔 A time freed up with Ann")
