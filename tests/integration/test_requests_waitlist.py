@@ -461,3 +461,22 @@ async def test_a_learner_deleting_their_account_frees_their_time_for_the_waitlis
     await leaving.press("🗑 Delete everything")
     await ada.say("/waitlist")
     assert ada.notices[-1].text.startswith("🔔 A time freed up with Ann")
+
+
+async def test_a_full_day_is_shown_again_after_a_restart_and_back_returns_to_the_days(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    _, expert_id, _ = await an_expert(engine, clock, policy, "tue 09:00-10:00", name="Ann")
+    first = await a_learner(engine)
+    tuesday = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
+    await bookings.book(BookSlot(first, expert_id, tuesday, 60), uow_of(engine)(), clock, policy)
+    ada = Learner(dispatcher)
+    await ada.say(f"/start e_{expert_id.hex}")
+    await ada.press("📅 Book")
+    await ada.press(SIXTY)
+    await ada.press("Tue 03 Mar · full")
+    resumed = await dispatcher.resume(ada.chat._identity)
+    assert resumed is not None and resumed.text.startswith("Tue 03 Mar is fully booked")
+    assert [b.label for row in resumed.buttons for b in row][0] == "🔔 Tell me if a slot frees up"
+    days = await ada.press("◀ Back")
+    assert "Which day?" in days and ada.buttons()[0] == "Tue 03 Mar · full"
