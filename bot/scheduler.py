@@ -28,7 +28,7 @@ from db.backups import BackupConfig
 from db.backups.scheduled import daily, watch, weekly
 from domain.accounts.retention import clean_up
 from domain.learning.curricula import archive_finished
-from domain.marketplace import bookings
+from domain.marketplace import bookings, waitlist
 from domain.notifications.services import ensure_planned
 
 logger = logging.getLogger(__name__)
@@ -68,6 +68,14 @@ class Scheduler:
             seconds=every_seconds,
             id="deliver",
             max_instances=2,  # the second returns at once: see _deliver
+            coalesce=True,
+        )
+        self.aps.add_job(  # requests lapse at their hour, not at the next maintenance
+            self._tracked(lapse),
+            "interval",
+            minutes=5,
+            id="lapse",
+            args=[ctx],
             coalesce=True,
         )
         self.aps.add_job(
@@ -169,6 +177,15 @@ async def maintenance(ctx: Context) -> None:
         archived,
     )
     await clean_up(ctx.uow, ctx.clock, ctx.retention, ctx.payments)  # it logs what it did
+    await waitlist.purge(ctx.uow(), ctx.clock)  # waits for days that have passed
+
+
+async def lapse(ctx: Context) -> None:
+    """Every few minutes: lapse the requests nobody answered in time (the learner hears of it
+    with other times and similar experts; the day's waitlist of a time freed)."""
+    expired = await bookings.expire_pending(ctx.uow(), ctx.clock)
+    if expired:
+        logger.info("%d request(s) lapsed", expired)
 
 
 async def backup_daily(ctx: Context, backups: Backups) -> None:

@@ -20,7 +20,7 @@ from domain.learning.ports import (
     NoteRepository,
     PlanRepository,
 )
-from domain.marketplace.ports import BookingRepository, ExpertRepository
+from domain.marketplace.ports import BookingRepository, ExpertRepository, WaitlistRepository
 from domain.notifications.ports import NotificationRepository
 
 
@@ -74,6 +74,9 @@ class UnitOfWork(Protocol):
 
     @property
     def retention(self) -> RetentionRepository: ...
+
+    @property
+    def waitlist(self) -> WaitlistRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

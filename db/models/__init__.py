@@ -27,6 +27,8 @@ Deviations from the seed, each with its reason:
 * Table ``backup_runs`` (operating Syllabot): each backup and verification and its outcome.
 * ``processed_updates.waiting_sender`` and table ``send_budgets`` (0019): several processes
   on one database keep a person's updates in order and share one send budget per bot.
+* Table ``waitlist_entries`` (0022): learners waiting for a time to free up on a fully
+  booked day of an expert.
 """
 
 from db.models.accounts import (
@@ -60,6 +62,7 @@ from db.models.marketplace import (
     ExpertSpecialtyRow,
     ExpertTimeOffRow,
     SessionFeedbackRow,
+    WaitlistEntryRow,
 )
 from db.models.notifications import NotificationRow
 from db.models.operations import BackupRunRow, SendBudgetRow
@@ -94,4 +97,5 @@ __all__ = [
     "UserProgressRow",
     "VacationRow",
     "UserRow",
+    "WaitlistEntryRow",
 ]

@@ -274,3 +274,24 @@ class ExpertTimeOffRow(Base):
     starts_on: Mapped[date] = mapped_column(Date)
     ends_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = _stamp(nullable=False)
+
+
+class WaitlistEntryRow(Base):
+    """0022: a learner waiting for a time to free up on an expert's local dates (told once)."""
+
+    __tablename__ = "waitlist_entries"
+    __table_args__ = (
+        UniqueConstraint("user_id", "expert_id", "starts_on", "ends_on"),
+        CheckConstraint("ends_on >= starts_on", name="dates"),
+        CheckConstraint("minutes > 0", name="minutes"),
+        Index("idx_waitlist_entries_expert_id", "expert_id", "starts_on"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    user_id: Mapped[uuid.UUID] = _fk("users.id", nullable=False)
+    expert_id: Mapped[uuid.UUID] = _fk("experts.id", nullable=False)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ)
+    expires_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ)

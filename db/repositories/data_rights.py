@@ -158,6 +158,12 @@ _FOCUS_TIMERS = text(
     """SELECT id, curriculum_id, session_id, minutes, started_at, ends_at, stopped_at, logged_at
          FROM focus_timers WHERE user_id = :u ORDER BY started_at, id"""
 )
+_WAITLIST = text(
+    """SELECT w.id, w.expert_id, e.display_name AS expert, w.starts_on, w.ends_on, w.minutes,
+              w.created_at, w.expires_at
+         FROM waitlist_entries w LEFT JOIN experts e ON e.id = w.expert_id
+        WHERE w.user_id = :u ORDER BY w.starts_on, w.id"""
+)
 _COUNTS = text(
     f"""SELECT (SELECT count(*) FROM curricula WHERE user_id = :u) AS curricula,
               (SELECT count(*) FROM {ALL_SESSIONS} s JOIN curricula c ON c.id = s.curriculum_id
@@ -251,6 +257,7 @@ class SqlDataRightsRepository:
             "curricula": curricula,
             "notes": await self._rows(_NOTES, u=u),
             "focus_timers": await self._rows(_FOCUS_TIMERS, u=u),
+            "waitlist": await self._rows(_WAITLIST, u=u),
             "review_cards": await self._rows(_CARDS, u=u),
             "reviews": await self._rows(_REVIEWS, u=u),
             "bookings_as_learner": as_learner,

@@ -31,6 +31,7 @@ from domain.marketplace.model import (
     booking_ref,
 )
 from domain.marketplace.payments import PaymentProvider
+from domain.marketplace.waitlist import freed
 from domain.notifications.model import NotificationKind
 from domain.notifications.services import replan_booking
 from domain.shared.clock import Clock
@@ -172,6 +173,7 @@ async def _cancel_as_learner(
     updated = await uow.bookings.get(booking_id)
     assert updated is not None
     await replan_booking(updated, uow, now)
+    await freed(uow, booking, now)  # the waitlist of its day
 
 
 async def cancel_open_as_expert(

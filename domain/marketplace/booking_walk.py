@@ -25,6 +25,7 @@ from domain.marketplace.commands import (
     ChooseDay,
     ChooseLength,
     ChooseTime,
+    DayFull,
     DaysOffered,
     GiveReason,
     LengthAsked,
@@ -54,6 +55,7 @@ from domain.marketplace.policies import NO_TRIAL, session_price
 from domain.marketplace.rules import check_allowed, free_cancellation_ends, price_for
 from domain.marketplace.slots import open_slots_of
 from domain.marketplace.terms import TRIAL_MINUTES, cancel_notice, trial_eligible, window_of
+from domain.marketplace.waitlist import offer_and_full
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidInput, NotFound
 from domain.shared.text import clean_text
@@ -71,20 +73,27 @@ async def start(cmd: StartBooking, uow: UnitOfWork, clock: Clock) -> LengthAsked
     """📅 Book: ask for the session's length, with what each length costs."""
     now = clock.now()
     async with uow:
-        expert = await _bookable(uow, cmd.expert_id)
-        if expert.user_id == cmd.user_id:
-            raise InvalidInput(SELF_BOOKING)
-        data: dict[str, object] = {
-            "expert": expert.id.hex,
-            "name": expert.display_name,
-            "zone": (await uow.users.get(cmd.user_id)).timezone,  # read once for the walk
-            "currency": expert.currency,
-            "prices": [str(price_for(expert.rate_min, expert.rate_max, m)) for m in DURATIONS],
-            "trial": await _trial_offer(uow, cmd.user_id, expert),
-        }
-        walk = await conversations.move(uow, cmd.user_id, FLOW, "duration", data, now)
+        walk, _ = await _begin(uow, cmd.user_id, cmd.expert_id, now)
         await uow.commit()
     return _lengths(walk)
+
+
+async def _begin(
+    uow: UnitOfWork, user_id: UUID, expert_id: UUID, now: datetime
+) -> tuple[Conversation, Expert]:
+    """The walk at its first step, the length (replacing any other flow)."""
+    expert = await _bookable(uow, expert_id)
+    if expert.user_id == user_id:
+        raise InvalidInput(SELF_BOOKING)
+    data: dict[str, object] = {
+        "expert": expert.id.hex,
+        "name": expert.display_name,
+        "zone": (await uow.users.get(user_id)).timezone,  # read once for the walk
+        "currency": expert.currency,
+        "prices": [str(price_for(expert.rate_min, expert.rate_max, m)) for m in DURATIONS],
+        "trial": await _trial_offer(uow, user_id, expert),
+    }
+    return await conversations.move(uow, user_id, FLOW, "duration", data, now), expert
 
 
 async def start_rescheduling(
@@ -131,7 +140,8 @@ async def choose_length(
         expert = await _bookable(uow, UUID(str(walk.data["expert"])))
         if cmd.trial and await _trial_offer(uow, cmd.user_id, expert) is None:
             raise InvalidInput(NO_TRIAL)
-        offer = await open_slots_of(uow, expert, cmd.minutes, now, policy, policy.horizon)
+        zone = str(walk.data["zone"])
+        offer, full = await offer_and_full(uow, expert, cmd.minutes, now, policy, zone)
         data = {
             **walk.data,
             "minutes": cmd.minutes,
@@ -141,19 +151,28 @@ async def choose_length(
             "is_trial": cmd.trial,
             "notice": _hours(window_of(expert, policy)),
             "limit": expert.reschedule_limit,
+            "full": full,
         }
         walk = await conversations.advance(uow, cmd.user_id, walk, "day", data, now)
         await uow.commit()
     return _days(walk, offer)
 
 
-async def choose_day(cmd: ChooseDay, uow: UnitOfWork, clock: Clock) -> DaysOffered | TimesOffered:
-    """A day: every free time of it, from the offer made with the length."""
+async def choose_day(
+    cmd: ChooseDay, uow: UnitOfWork, clock: Clock
+) -> DaysOffered | TimesOffered | DayFull:
+    """A day: every free time of it, from the offer made with the length (a full day: the
+    offer to wait for a time to free up)."""
     now = clock.now()
     async with uow:
         walk = await _at(uow, cmd.user_id, cmd.token, "day", now)
         offer = _instants(walk.data["offer"])
         times = [s for s in offer if local_date(s, str(walk.data["zone"])) == cmd.day]
+        if not times and cmd.day.isoformat() in _full(walk):
+            data = {**walk.data, "day": cmd.day.isoformat()}
+            walk = await conversations.advance(uow, cmd.user_id, walk, "full", data, now)
+            await uow.commit()
+            return _day_full(walk)
         if not times:
             return _days(walk, offer, note="That day has no free time left. ")
         data = {**walk.data, "day": cmd.day.isoformat(), "slots": _stored(times)}
@@ -241,16 +260,20 @@ async def _after_race(
     data = walk.data
     expert = await _bookable(uow, UUID(str(data["expert"])))
     moved = None if "reschedule" not in data else UUID(str(data["reschedule"]))
-    minutes = int(str(data["minutes"]))
-    offer = await open_slots_of(uow, expert, minutes, now, policy, policy.horizon, exclude=moved)
-    if not offer:
+    minutes, zone = int(str(data["minutes"])), str(data["zone"])
+    full: dict[str, list[str]] = {}
+    if moved is None:
+        offer, full = await offer_and_full(uow, expert, minutes, now, policy, zone)
+    else:
+        horizon = policy.horizon
+        offer = await open_slots_of(uow, expert, minutes, now, policy, horizon, exclude=moved)
+    if not offer and not full:
         await conversations.finish(uow, user_id, walk.token)
         await uow.commit()
         return WalkEnded(lost + " There are no other free times, sorry.")
-    zone = str(data["zone"])
     day = local_date(datetime.fromisoformat(str(data["start"])), zone)
     times = [s for s in offer if local_date(s, zone) == day]
-    again = {**data, "offer": _stored(offer), "slots": _stored(times)}
+    again = {**data, "offer": _stored(offer), "slots": _stored(times), "full": full}
     step = "slot" if times else "day"
     walk = await conversations.advance(uow, user_id, walk, step, again, now)
     await uow.commit()
@@ -272,6 +295,8 @@ def current_step(walk: Conversation, policy: Policy) -> WalkResult:
         return _reason(walk)
     if walk.step == "confirm":
         return _quote(walk, policy)
+    if walk.step == "full":
+        return _day_full(walk)
     raise InvalidInput(conversations.STALE)
 
 
@@ -320,7 +345,19 @@ def _days(walk: Conversation, offer: list[datetime], note: str = "") -> DaysOffe
     zone = str(walk.data["zone"])
     days: list[date] = sorted({local_date(slot, zone) for slot in offer})
     back = bool(conversations.history(walk))
-    return DaysOffered(walk.token, zone, tuple(days), note, back, _moving(walk))
+    full = tuple(sorted(date.fromisoformat(day) for day in _full(walk)))
+    return DaysOffered(walk.token, zone, tuple(days), note, back, _moving(walk), full)
+
+
+def _full(walk: Conversation) -> dict[str, object]:
+    """The walk's full days (``waitlist.offer_and_full``): learner's date -> expert's dates."""
+    full = walk.data.get("full")
+    return full if isinstance(full, dict) else {}
+
+
+def _day_full(walk: Conversation) -> DayFull:
+    day = date.fromisoformat(str(walk.data["day"]))
+    return DayFull(walk.token, str(walk.data["zone"]), day, _name(walk))
 
 
 def _times(walk: Conversation, note: str = "") -> TimesOffered:

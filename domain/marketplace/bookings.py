@@ -42,6 +42,7 @@ from domain.marketplace.rules import (
 )
 from domain.marketplace.slots import offers, open_slots_of
 from domain.marketplace.terms import trial_eligible, window_of
+from domain.marketplace.waitlist import freed, request_nudges
 from domain.notifications.model import NotificationKind, Planned
 from domain.notifications.services import replan_booking
 from domain.shared.clock import Clock
@@ -128,6 +129,9 @@ async def book_in(uow: UnitOfWork, cmd: BookSlot, now: datetime, policy: Policy)
             await open_slots_of(uow, expert, cmd.minutes, since, policy, week, limit=3)
         )
     booking_id, stored_start, stored_price, expires_at = added
+    await uow.notifications.plan(
+        request_nudges(booking_id, expert.user_id, now, expires_at, policy)
+    )
     return Booking(
         id=booking_id,
         learner_id=cmd.learner_id,
@@ -230,6 +234,8 @@ async def act(
         assert updated is not None
         if action in (Action.CONFIRM, Action.DECLINE, Action.CANCEL):
             await replan_booking(updated, uow, now)
+        if action in (Action.DECLINE, Action.CANCEL):
+            await freed(uow, booking, now)  # the waitlist of its day
         updated = replace(updated, ref_length=booking.ref_length)
         await uow.commit()
     return updated
@@ -357,6 +363,7 @@ async def expire_pending(uow: UnitOfWork, clock: Clock) -> int:
                     {"booking_id": str(booking.id)},
                     now,
                 )
+            await freed(uow, booking, now)  # the waitlist of its day
         await uow.commit()
     return len(lapsed)
 

@@ -273,6 +273,7 @@ class DaysOffered:
     note: str = ""
     back: bool = False  # a step to go back to
     moving: Moving | None = None
+    full: tuple[date, ...] = ()  # local dates whose times bookings hold (the waitlist's)
 
 
 @dataclass(frozen=True)
@@ -331,8 +332,53 @@ class WalkEnded:
     note: str
 
 
+@dataclass(frozen=True)
+class StartAtSlot:
+    """📅 A free time offered in a notice (a lapsed request, a freed waitlist day): the walk
+    at its confirmation, as if the length, day and time had been chosen."""
+
+    user_id: UUID
+    expert_id: UUID
+    minutes: int
+    starts_at: datetime
+
+
+@dataclass(frozen=True)
+class JoinWaitlist:
+    """🔔 Tell me if a slot frees up, on the full day the walk is at."""
+
+    user_id: UUID
+    token: str
+
+
+@dataclass(frozen=True)
+class DayFull:
+    """A day whose times bookings hold: the learner may wait for a time to free up."""
+
+    token: str
+    zone: str
+    day: date  # the learner's local date
+    other_name: str
+    back: bool = True
+
+
+@dataclass(frozen=True)
+class WaitlistJoined:
+    entry_id: UUID
+    day: date  # the learner's local date
+    other_name: str
+
+
 WalkResult = (
-    LengthAsked | DaysOffered | TimesOffered | ReasonAsked | QuoteShown | WalkDone | WalkEnded
+    LengthAsked
+    | DaysOffered
+    | TimesOffered
+    | ReasonAsked
+    | QuoteShown
+    | WalkDone
+    | WalkEnded
+    | DayFull
+    | WaitlistJoined
 )
 
 

@@ -332,6 +332,9 @@ class Policy:
     pending_expiry: timedelta = timedelta(hours=48)
     message_window: timedelta = timedelta(days=14)  # after the end (or cancellation)
     admins: frozenset[tuple[str, str]] = frozenset()  # (platform, external id)
+    # When the expert is nudged about a request still unanswered, after it was made (real
+    # time, so DST never moves them); a nudge not before the request lapses is not planned.
+    nudges: tuple[timedelta, ...] = (timedelta(hours=12), timedelta(hours=36))
 
 
 @dataclass(frozen=True)
@@ -400,3 +403,18 @@ class Bookable:
     learner_name: str
     learner_timezone: str
     booked_before: bool = False  # an earlier lesson with the expert (``terms.EARLIER_LESSON``)
+
+
+@dataclass(frozen=True)
+class WaitlistEntry:
+    """A learner waiting for a time to free up with an expert on the expert's local dates
+    ``starts_on..ends_on`` (usually one date: the learner's day as the expert lives it), for a
+    session of ``minutes``. Told once (then removed), or gone when those dates have passed."""
+
+    id: UUID
+    user_id: UUID
+    expert_id: UUID
+    starts_on: date
+    ends_on: date
+    minutes: int
+    expires_at: datetime

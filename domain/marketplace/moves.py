@@ -19,6 +19,7 @@ from domain.marketplace.model import Action, Booking, BookingStatus, Expert, Pol
 from domain.marketplace.notices import tell
 from domain.marketplace.rules import check_allowed
 from domain.marketplace.slots import open_slots_of, slot_is_open
+from domain.marketplace.waitlist import NUDGE, request_nudges
 from domain.notifications.model import NotificationKind
 from domain.notifications.services import replan_booking
 from domain.shared.clock import Clock
@@ -75,14 +76,20 @@ async def reschedule_in(
         return updated
     status = BookingStatus.PENDING if role is Role.LEARNER else booking.status
     pending = status is BookingStatus.PENDING
+    expires_at = min(now + policy.pending_expiry, cmd.starts_at) if pending else None
     await uow.bookings.update(
         booking.id,
         session_date=cmd.starts_at,
         status=status.value,
-        expires_at=min(now + policy.pending_expiry, cmd.starts_at) if pending else None,
+        expires_at=expires_at,
         reschedules=booking.reschedules + 1,  # counted against ``Booking.reschedule_limit``
         **_NO_PROPOSAL,
     )
+    if role is Role.LEARNER and expires_at is not None:  # a request again: nudged afresh
+        await uow.notifications.withdraw([booking.expert_user_id], [NUDGE], booking_id=booking.id)
+        await uow.notifications.plan(
+            request_nudges(booking.id, booking.expert_user_id, now, expires_at, policy)
+        )
     await tell(uow, other, NotificationKind.BOOKING_RESCHEDULED, moved, now)
     updated = await uow.bookings.get(booking.id)
     assert updated is not None

@@ -22,6 +22,7 @@ from domain.marketplace.model import (
     SearchFilters,
     Specialty,
     Verification,
+    WaitlistEntry,
 )
 
 T = TypeVar("T")
@@ -243,3 +244,27 @@ class BookingRepository(Protocol):
     ) -> UUID: ...
 
     async def message(self, message_id: UUID) -> BookingMessage | None: ...
+
+
+class WaitlistRepository(Protocol):
+    """Learners waiting for a time to free up on an expert's fully booked day."""
+
+    async def join(
+        self,
+        user_id: UUID,
+        expert_id: UUID,
+        starts_on: date,
+        ends_on: date,
+        minutes: int,
+        *,
+        now: datetime,
+        expires_at: datetime,
+    ) -> UUID: ...
+
+    async def leave(self, entry_id: UUID, user_id: UUID) -> WaitlistEntry | None: ...
+
+    async def of_user(self, user_id: UUID, now: datetime) -> list[WaitlistEntry]: ...
+
+    async def take(self, expert_id: UUID, day: date, now: datetime) -> list[WaitlistEntry]: ...
+
+    async def purge(self, now: datetime) -> int: ...

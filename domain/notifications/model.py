@@ -51,6 +51,8 @@ class NotificationKind(StrEnum):
     ACCOUNT_INACTIVE = "account_inactive"  # deleted for inactivity on data["delete_on"]
     BACKUP_ALERT = "backup_alert"  # to the admins: a backup or verification failed, or is old
     FOCUS_END = "focus_end"  # a /focus timer is over: log its minutes? (data["timer_id"])
+    BOOKING_NUDGE = "booking_nudge"  # to the expert: a request still waits (Policy.nudges)
+    WAITLIST_FREED = "waitlist_freed"  # to a waitlisted learner: a time freed up that day
 
 
 STUDY = NotificationKind.STUDY_REMINDER

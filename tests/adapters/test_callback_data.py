@@ -54,12 +54,16 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
         (TOKEN, "s9999"),
         (TOKEN, "ok"),
         (TOKEN, "t30"),
+        (TOKEN, "w"),  # 🔔 on a full day
     ],
     "bm": [(HEX, answer, "99999999999") for answer in "ad"],
     "bo": [(HEX,)],
     "bx": [(HEX, code) for code in ("cf", "dc", "rs", "cn", "cp", "ns", "pd", "rf", "ms", "r5")],
     "rr": [(TOKEN,)],
     "mx": [(TOKEN,)],
+    # a free time offered in a notice (minutes since the epoch, up to int_arg's bound); 🔕 Leave
+    "bw": [(HEX, "90", "1000000000")],
+    "wx": [(HEX,)],
     # every flow
     "fl": [(TOKEN, "b"), (TOKEN, "x")],
     # the learner's own data: /delete_me's confirm, keep, and cancel-my-sessions-first

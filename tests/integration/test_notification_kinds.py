@@ -17,8 +17,8 @@ from bot.handlers.base import Reply
 from bot.handlers.notifications.notices import RENDERERS, render
 from bot.handlers.router import Dispatcher
 from db.uow import SqlAlchemyUnitOfWork
-from domain.marketplace import messages
-from domain.marketplace.commands import SendMessage
+from domain.marketplace import bookings, experts, messages
+from domain.marketplace.commands import BookSlot, SendMessage
 from domain.marketplace.model import Policy
 from domain.notifications.model import NotificationKind
 from tests.integration.test_marketplace import onboard
@@ -88,6 +88,9 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
         )
     on_tuesday = {"day": "2026-03-03", "at": "2026-03-03T18:00:00+00:00"}
 
+    def uow() -> SqlAlchemyUnitOfWork:
+        return SqlAlchemyUnitOfWork(engine)
+
     sent = await messages.send(
         SendMessage(await user_id(engine, expert), booking_id, "See you soon!"),
         SqlAlchemyUnitOfWork(engine),
@@ -99,7 +102,18 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
             text("SELECT id FROM booking_messages WHERE booking_id = :b"), {"b": sent.id}
         )
 
+    # A request still unanswered, for the expert's nudge about it.
+    policy = dispatcher.ctx.policy
+    [free, *_] = await experts.available_slots(expert_id, 30, uow(), clock, policy)
+    waiting = await bookings.book(BookSlot(admin_id, expert_id, free, 30), uow(), clock, policy)
+    expert_user = await user_id(engine, expert)
+
     def data(kind: NotificationKind) -> tuple[uuid.UUID, dict[str, Any]]:
+        if kind is NotificationKind.BOOKING_NUDGE:
+            return expert_user, {"booking_id": str(waiting.id), "after_hours": 12}
+        if kind is NotificationKind.WAITLIST_FREED:
+            freed = {"expert_id": str(expert_id), "day": "2026-03-04", "minutes": 60}
+            return learner, freed
         if kind is NotificationKind.EXPERT_PENDING:
             return admin_id, {"expert_id": str(expert_id)}
         if kind is NotificationKind.BACKUP_ALERT:

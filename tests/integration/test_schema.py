@@ -216,6 +216,15 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("focus_timers", "ends_at"): (TIMESTAMPTZ, False, None),
     ("focus_timers", "stopped_at"): (TIMESTAMPTZ, True, None),
     ("focus_timers", "logged_at"): (TIMESTAMPTZ, True, None),
+    # 0022: the waitlist of a fully booked day
+    ("waitlist_entries", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("waitlist_entries", "user_id"): ("uuid", False, None),
+    ("waitlist_entries", "expert_id"): ("uuid", False, None),
+    ("waitlist_entries", "starts_on"): ("date", False, None),
+    ("waitlist_entries", "ends_on"): ("date", False, None),
+    ("waitlist_entries", "minutes"): ("integer", False, None),
+    ("waitlist_entries", "created_at"): (TIMESTAMPTZ, False, None),
+    ("waitlist_entries", "expires_at"): (TIMESTAMPTZ, False, None),
     # 0016: spaced-repetition review cards (FSRS state in columns) and their ratings
     ("review_cards", "id"): ("uuid", False, "gen_random_uuid()"),
     ("review_cards", "user_id"): ("uuid", False, None),
@@ -328,6 +337,10 @@ ADDED_INDEXES = {
         "CREATE INDEX idx_focus_timers_curriculum_id "
         "ON public.focus_timers USING btree (curriculum_id)"
     ),
+    "idx_waitlist_entries_expert_id": (  # 0022
+        "CREATE INDEX idx_waitlist_entries_expert_id "
+        "ON public.waitlist_entries USING btree (expert_id, starts_on)"
+    ),
     "idx_review_cards_user_id_due": (  # 0016: what /review asks
         "CREATE INDEX idx_review_cards_user_id_due "
         "ON public.review_cards USING btree (user_id, due)"
@@ -430,6 +443,13 @@ ADDED_CONSTRAINTS = {
     "fk_focus_timers_session_id",
     "ck_focus_timers_minutes_range",
     "ck_focus_timers_ends_after_start",
+    # 0022
+    "pk_waitlist_entries",
+    "fk_waitlist_entries_user_id",
+    "fk_waitlist_entries_expert_id",
+    "uq_waitlist_entries_user_id_expert_id_starts_on_ends_on",
+    "ck_waitlist_entries_dates",
+    "ck_waitlist_entries_minutes",
     # 0016
     "pk_review_cards",
     "fk_review_cards_user_id",

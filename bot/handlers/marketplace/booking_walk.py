@@ -18,14 +18,16 @@ from bot.handlers.marketplace.booking_card import MOVE_ANSWERS, proposal_of, sum
 from bot.handlers.wizard import control_row
 from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
-from domain.marketplace import booking_walk, moves
+from domain.marketplace import booking_walk, moves, walk_entries
 from domain.marketplace.commands import (
     AnswerMove,
     ChooseDay,
     ChooseLength,
     ChooseTime,
+    DayFull,
     DaysOffered,
     GiveReason,
+    JoinWaitlist,
     LengthAsked,
     Moving,
     QuoteShown,
@@ -34,6 +36,7 @@ from domain.marketplace.commands import (
     StartRescheduling,
     SubmitWalk,
     TimesOffered,
+    WaitlistJoined,
     WalkDone,
     WalkEnded,
     WalkResult,
@@ -89,6 +92,8 @@ async def book_button(req: Request) -> Replies:
         result = await booking_walk.submit(
             SubmitWalk(user, token), ctx.uow(), ctx.clock, ctx.policy
         )
+    elif choice == "w":  # 🔔 on a full day
+        result = await walk_entries.join_waitlist(JoinWaitlist(user, token), ctx.uow(), ctx.clock)
     else:
         raise InvalidInput(payloads.STALE)
     return render(req, result)
@@ -154,6 +159,8 @@ def render(req: Request, result: WalkResult, *, page: int = 0) -> Reply:
         return _quote(req, result)
     if isinstance(result, WalkDone):
         return _done(req, result)
+    if isinstance(result, DayFull | WaitlistJoined):
+        return _waiting(req, result)
     assert isinstance(result, WalkEnded)
     return Reply(result.note, edit=True)
 
@@ -161,14 +168,19 @@ def render(req: Request, result: WalkResult, *, page: int = 0) -> Reply:
 def _days(req: Request, result: DaysOffered, page: int) -> Reply:
     head = _head(result.moving, result.zone)
     controls = control_row(req.user_id, result.token, back=result.back)
-    if not result.days:
+    if not result.days and not result.full:
         text = f"{head}{result.note}No free times within the booking horizon, sorry."
         return Reply(text + " Try another expert.", controls, edit=True)
-    pages = (len(result.days) + DAYS_SHOWN - 1) // DAYS_SHOWN
+    days = sorted({*result.days, *result.full})
+    pages = (len(days) + DAYS_SHOWN - 1) // DAYS_SHOWN
     page = min(page, pages - 1)
-    shown = result.days[page * DAYS_SHOWN : (page + 1) * DAYS_SHOWN]
+    shown = days[page * DAYS_SHOWN : (page + 1) * DAYS_SHOWN]
+    full = set(result.full)
     buttons = [
-        Button(day.strftime("%a %d %b"), _choice(req, result.token, day.strftime("d%Y%m%d")))
+        Button(
+            day.strftime("%a %d %b") + (" · full" if day in full else ""),
+            _choice(req, result.token, day.strftime("d%Y%m%d")),
+        )
         for day in shown
     ]
     turn = []
@@ -183,6 +195,29 @@ def _days(req: Request, result: DaysOffered, page: int) -> Reply:
     return Reply(
         text, (*rows(*buttons), *controls), edit=True, choose="Pick a day", controls=len(controls)
     )
+
+
+def _waiting(req: Request, result: DayFull | WaitlistJoined) -> Reply:
+    """A full day (🔔 Tell me if a slot frees up), and the answer to that tap."""
+    day = f"{result.day:%a %d %b}"
+    if isinstance(result, DayFull):
+        text = (
+            f"{day} is fully booked with {result.other_name}. I can tell you when a time that "
+            "day frees up (a cancellation, a declined or lapsed request): the first to book it "
+            "gets it."
+        )
+        ask = Button("🔔 Tell me if a slot frees up", _choice(req, result.token, "w"))
+        return Reply(text, ((ask,), *control_row(req.user_id, result.token, back=True)), edit=True)
+    text = (
+        f"🔔 You're on the waitlist for {day} with {result.other_name}: when a time frees up "
+        "that day I'll tell you, with a button to book it. /waitlist shows your waits."
+    )
+    return Reply(text, ((leave_button(req.user_id, result.entry_id),),), edit=True)
+
+
+def leave_button(user_id: UUID, entry_id: UUID) -> Button:
+    """🔕 Leave the waitlist (``wx``, ``waitlist.leave``)."""
+    return Button("🔕 Leave the waitlist", payloads.encode(user_id, "wx", entry_id.hex))
 
 
 def _quote(req: Request, result: QuoteShown) -> Reply:

@@ -20,7 +20,7 @@ from bot.handlers.base import (
     rows,
 )
 from bot.handlers.formatting import local_time, money, month_name, plural, short_time
-from bot.handlers.marketplace import booking_messages, booking_walk
+from bot.handlers.marketplace import booking_messages, booking_walk, waitlist
 from bot.handlers.marketplace.booking_card import (
     BUTTONS as ACTION_BUTTONS,
 )
@@ -360,6 +360,7 @@ COMMANDS = [
         suggest=booking_refs,
     ),
     Command("earnings", earnings, "your earnings by month (experts)"),
+    *waitlist.COMMANDS,
 ]
 
 
@@ -369,6 +370,7 @@ BUTTONS = {
     "bo": open_booking,
     "bx": booking_button,
     "rr": skip_button,
+    **waitlist.BUTTONS,
 }
 
 

@@ -30,6 +30,7 @@ from bot.handlers.learning.focus import focus_end_notice
 from bot.handlers.marketplace import admin
 from bot.handlers.marketplace.booking_card import booking_card
 from bot.handlers.marketplace.booking_messages import relayed_notice
+from bot.handlers.marketplace.waitlist import freed_notice, lapsed_notice, nudge_notice
 from domain.accounts.registration import get_user
 from domain.marketplace import bookings, experts, verification
 from domain.marketplace.model import BookingStatus
@@ -210,7 +211,7 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.BOOKING_MOVE_PROPOSED: _moved("asks to move"),
     Kind.BOOKING_MOVE_ACCEPTED: _moved("accepted moving"),
     Kind.BOOKING_MOVE_DECLINED: _moved("declined moving"),
-    Kind.BOOKING_EXPIRED: _booking("A booking request lapsed without an answer:"),
+    Kind.BOOKING_EXPIRED: lapsed_notice,  # the learner's with other times and experts
     Kind.BOOKING_RATED: _booking("⭐ A learner rated your session (their stars below):"),
     Kind.BOOKING_REVIEWED: _booking("📝 A learner wrote a review of your session:"),
     Kind.BOOKING_MARK_PROMPT: _booking("Your session has ended. How did it go? Mark it:"),
@@ -226,4 +227,6 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.ACCOUNT_INACTIVE: inactive_notice,
     Kind.BACKUP_ALERT: _backup_alert,
     Kind.FOCUS_END: focus_end_notice,
+    Kind.BOOKING_NUDGE: nudge_notice,
+    Kind.WAITLIST_FREED: freed_notice,
 }
