@@ -209,8 +209,7 @@ class Settings(TermsSettings):
         return value
 
     def discord_shards(self) -> tuple[int, ...] | None:
-        """The shard ids this process runs (None: all of ``discord_shard_count``, or as many
-        as Discord recommends when that is unset too)."""
+        """The shard ids this process runs (None: all, as many as Discord recommends if unset)."""
         if self.discord_shard_ids is None:
             return None
         return tuple(int(item) for item in self.discord_shard_ids.split(","))
@@ -225,7 +224,8 @@ class Settings(TermsSettings):
             horizon=timedelta(days=self.horizon_days),
             buffer=timedelta(minutes=self.buffer_minutes),
             free_cancellation_notice=timedelta(hours=self.cancel_notice_hours),
-            **self.notice_limits(),
+            min_cancellation_notice=timedelta(hours=self.cancel_notice_min_hours),
+            max_cancellation_notice=timedelta(hours=self.cancel_notice_max_hours),
             admins=frozenset((platform.strip(), user.strip()) for platform, _, user in pairs),
         )
 

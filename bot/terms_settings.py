@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from pydantic import Field, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings
 
@@ -26,13 +24,6 @@ class TermsSettings(BaseSettings):
         if low is not None and value < low:
             raise ValueError("")  # said by TERMS_EXPECTED
         return value
-
-    def notice_limits(self) -> dict[str, timedelta]:
-        """The ``Policy`` fields these settings give."""
-        return {
-            "min_cancellation_notice": timedelta(hours=self.cancel_notice_min_hours),
-            "max_cancellation_notice": timedelta(hours=self.cancel_notice_max_hours),
-        }
 
 
 TERMS_EXPECTED = {
