@@ -27,6 +27,7 @@ Deviations from the seed, each with its reason:
 * Table ``backup_runs`` (operating Syllabot): each backup and verification and its outcome.
 * ``processed_updates.waiting_sender`` and table ``send_budgets`` (0019): several processes
   on one database keep a person's updates in order and share one send budget per bot.
+* Table ``booking_series`` and ``bookings.series_id`` (0023): weekly series of bookings.
 """
 
 from db.models.accounts import (
@@ -53,6 +54,7 @@ from db.models.learning import (
 from db.models.marketplace import (
     BookingMessageRow,
     BookingRow,
+    BookingSeriesRow,
     CommissionRow,
     ExpertAvailabilityRow,
     ExpertProfileChangeRow,
@@ -71,6 +73,7 @@ __all__ = [
     "Base",
     "BookingMessageRow",
     "BookingRow",
+    "BookingSeriesRow",
     "CommissionRow",
     "ConversationStateRow",
     "CurriculumRow",

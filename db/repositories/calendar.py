@@ -141,6 +141,8 @@ _REQUEST = (
             "price",
             "currency",
             "expires_at",
+            "series_id",
+            "series_index",
         ],
         select(
             bindparam("learner_id", type_=Uuid()),
@@ -152,6 +154,8 @@ _REQUEST = (
             bindparam("price", type_=Numeric()),
             bindparam("currency", type_=String()),
             bindparam("expires_at", type_=DateTime(timezone=True)),
+            bindparam("series_id", type_=Uuid()),
+            bindparam("series_index", type_=Integer()),
         ).where(
             ~exists().where(
                 _Held.expert_id == bindparam("expert_id", type_=Uuid()),
@@ -172,7 +176,7 @@ _NOTICE = insert(NotificationRow).from_select(
         bindparam("notice", type_=String()),
         func.jsonb_build_object("booking_id", cast(_ADDED.c.id, String())),
         bindparam("now", type_=DateTime(timezone=True)),
-    ),
+    ).where(bindparam("notice", type_=String()).is_not(None)),  # none for a series' occurrence
 )
 _ADD_IF_FREE = select(
     _ADDED.c.id, _ADDED.c.session_date, _ADDED.c.price, _ADDED.c.expires_at

@@ -113,6 +113,7 @@ async def book_in(uow: UnitOfWork, cmd: BookSlot, now: datetime, policy: Policy)
             expires_at=min(now + policy.pending_expiry, cmd.starts_at),
             now=now,
             buffer=policy.buffer,
+            series=cmd.series,
         )
     if added is None:
         since = max(now, cmd.starts_at - timedelta(days=1))

@@ -102,6 +102,7 @@ class BookSlot:
     starts_at: datetime
     minutes: int
     price: Decimal | None = None
+    series: tuple[UUID, int] | None = None  # an occurrence of a series: its id and week
 
 
 @dataclass(frozen=True)

@@ -237,6 +237,9 @@ class Booking:
     proposed_start: datetime | None = None  # a new time one side asks for (``moves``)
     proposed_by: UUID | None = None
     move_reason: str | None = None
+    series_id: UUID | None = None  # the weekly series it is an occurrence of (``series``)
+    series_index: int | None = None  # which week of it, 1..series_weeks
+    series_weeks: int | None = None
 
     @property
     def ends_at(self) -> datetime:
@@ -314,6 +317,8 @@ class Policy:
     pending_expiry: timedelta = timedelta(hours=48)
     message_window: timedelta = timedelta(days=14)  # after the end (or cancellation)
     admins: frozenset[tuple[str, str]] = frozenset()  # (platform, external id)
+    # How far ahead a weekly series' later occurrences may lie (its first obeys ``horizon``).
+    series_horizon: timedelta = timedelta(weeks=13)
 
 
 @dataclass(frozen=True)

@@ -179,9 +179,11 @@ class BookingRepository(Protocol):
         expires_at: datetime,
         now: datetime,
         buffer: timedelta,
+        series: tuple[UUID, int] | None = None,
     ) -> tuple[UUID, datetime, Decimal, datetime] | None:
         """Add a pending booking and notify the expert unless held time overlaps the slot
         (widened by ``buffer``); (id, start, price, expiry) as stored, or None. Under the lock.
+        An occurrence of a ``series`` (its id, its week) gets no notice of its own.
         """
         ...
 
