@@ -40,6 +40,7 @@ from db.repositories.notes import SqlNoteRepository
 from db.repositories.notifications import SqlNotificationRepository
 from db.repositories.plans import SqlPlanRepository
 from db.repositories.retention import SqlRetentionRepository
+from db.repositories.series import SqlSeriesRepository
 from db.tx import Tx, is_transient
 from domain.shared.errors import TransientConflict
 
@@ -98,6 +99,7 @@ class SqlAlchemyUnitOfWork:
         self.links = SqlLinkRepository(tx)
         self.data_rights = SqlDataRightsRepository(tx)
         self.retention = SqlRetentionRepository(tx)
+        self.series = SqlSeriesRepository(tx)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -20,7 +20,7 @@ from domain.learning.ports import (
     NoteRepository,
     PlanRepository,
 )
-from domain.marketplace.ports import BookingRepository, ExpertRepository
+from domain.marketplace.ports import BookingRepository, ExpertRepository, SeriesRepository
 from domain.notifications.ports import NotificationRepository
 
 
@@ -62,6 +62,9 @@ class UnitOfWork(Protocol):
 
     @property
     def notifications(self) -> NotificationRepository: ...
+
+    @property
+    def series(self) -> SeriesRepository: ...
 
     @property
     def deliveries(self) -> DeliveryRepository: ...

@@ -33,7 +33,7 @@ from domain.learning.ports import (
     NoteRepository,
     PlanRepository,
 )
-from domain.marketplace.ports import BookingRepository, ExpertRepository
+from domain.marketplace.ports import BookingRepository, ExpertRepository, SeriesRepository
 from domain.notifications.ports import NotificationRepository
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidInput
@@ -317,3 +317,7 @@ class _FlowUnitOfWork:
     @property
     def retention(self) -> RetentionRepository:
         return self._inner.retention
+
+    @property
+    def series(self) -> SeriesRepository:
+        return self._inner.series

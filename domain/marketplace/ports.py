@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -238,3 +238,23 @@ class BookingRepository(Protocol):
     ) -> UUID: ...
 
     async def message(self, message_id: UUID) -> BookingMessage | None: ...
+
+
+class SeriesRepository(Protocol):
+    async def add(
+        self,
+        *,
+        learner_id: UUID,
+        expert_id: UUID,
+        weekday: int,
+        local_time: time,
+        timezone: str,
+        weeks: int,
+        minutes: int,
+    ) -> UUID:
+        """A weekly series (the learner's weekday and wall-clock time in ``timezone``)."""
+        ...
+
+    async def occurrences(self, series_id: UUID, *, lock: bool = False) -> list[Booking]:
+        """The series' bookings, soonest first (``lock``: their rows locked for update)."""
+        ...

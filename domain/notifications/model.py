@@ -51,6 +51,9 @@ class NotificationKind(StrEnum):
     ACCOUNT_INACTIVE = "account_inactive"  # deleted for inactivity on data["delete_on"]
     BACKUP_ALERT = "backup_alert"  # to the admins: a backup or verification failed, or is old
     FOCUS_END = "focus_end"  # a /focus timer is over: log its minutes? (data["timer_id"])
+    SERIES_REQUESTED = "series_requested"  # to the expert: a weekly series (data["series_id"])
+    SERIES_CONFIRMED = "series_confirmed"  # to the learner: the expert confirmed the series
+    SERIES_DECLINED = "series_declined"  # to the learner: the expert declined the series
 
 
 STUDY = NotificationKind.STUDY_REMINDER
