@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 from bot.handlers import payloads
 from bot.handlers.base import Button, Replies, Reply, Request, flow_of_button, rows
 from bot.handlers.formatting import local_time, money, short_time
+from bot.handlers.marketplace import series as series_chat
 from bot.handlers.marketplace.booking_card import MOVE_ANSWERS, proposal_of, summary
 from bot.handlers.wizard import control_row
 from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
-from domain.marketplace import booking_walk, moves
+from domain.marketplace import booking_walk, moves, series
 from domain.marketplace.commands import (
     AnswerMove,
     ChooseDay,
@@ -88,7 +89,10 @@ async def book_button(req: Request) -> Replies:
             SubmitWalk(user, token), ctx.uow(), ctx.clock, ctx.policy
         )
     else:
-        raise InvalidInput(payloads.STALE)
+        found = await series_chat.walk_choice(req, token, choice)
+        if found is None:
+            raise InvalidInput(payloads.STALE)
+        return found
     return render(req, result)
 
 
@@ -199,7 +203,8 @@ def _quote(req: Request, result: QuoteShown) -> Reply:
         )
     text += "\n" + _policy(req.ctx.policy, result.free_until, zone)
     ok = Button("✅ Confirm", _choice(req, result.token, "ok"))
-    return Reply(text, ((ok,), *control_row(req.user_id, result.token, back=True)), edit=True)
+    first = (ok,) if moving else (ok, series_chat.repeat_button(req, result.token))
+    return Reply(text, (first, *control_row(req.user_id, result.token, back=True)), edit=True)
 
 
 def _policy(policy: Policy, free_until: datetime, zone: str) -> str:
@@ -253,6 +258,8 @@ async def move_answer(req: Request) -> Reply:
 
 async def resume(req: Request, walk: Conversation) -> Reply:
     """The walk's open question again, as a new message (after the chat restarted)."""
+    if walk.step in series.STEPS:
+        return replace(series_chat.render(req, series.current(walk)), edit=False)
     return replace(render(req, booking_walk.current_step(walk, req.ctx.policy)), edit=False)
 
 

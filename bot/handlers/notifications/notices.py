@@ -27,7 +27,7 @@ from bot.handlers.formatting import (
     week_bar,
 )
 from bot.handlers.learning.focus import focus_end_notice
-from bot.handlers.marketplace import admin
+from bot.handlers.marketplace import admin, series
 from bot.handlers.marketplace.booking_card import booking_card
 from bot.handlers.marketplace.booking_messages import relayed_notice
 from domain.accounts.registration import get_user
@@ -226,4 +226,7 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.ACCOUNT_INACTIVE: inactive_notice,
     Kind.BACKUP_ALERT: _backup_alert,
     Kind.FOCUS_END: focus_end_notice,
+    Kind.SERIES_REQUESTED: series.request_notice,
+    Kind.SERIES_CONFIRMED: series.answer_notice(confirmed=True),
+    Kind.SERIES_DECLINED: series.answer_notice(confirmed=False),
 }
