@@ -15,9 +15,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.bootstrap import bootstrap
 from bot.handlers.base import Incoming
 from bot.handlers.router import Dispatcher
+from db.uow import SqlAlchemyUnitOfWork
 from domain.marketplace import experts
-from domain.marketplace.commands import SetAvailability
+from domain.marketplace.bookings import book_in
+from domain.marketplace.commands import BookSlot, SetAvailability
 from domain.marketplace.model import Policy
+from domain.marketplace.series import series_policy
 from tests.integration.test_marketplace import _verified_expert
 from tests.support import FakeClock, Learner
 
@@ -38,6 +41,33 @@ def dispatcher(engine: AsyncEngine, clock: FakeClock, policy: Policy) -> Dispatc
 
 
 SIXTY = "60 min · 30.00 EUR"
+
+
+async def add_series(
+    engine: AsyncEngine,
+    learner_id: uuid.UUID,
+    expert_id: uuid.UUID,
+    starts: list[datetime],
+    now: datetime,
+    policy: Policy,
+) -> uuid.UUID:
+    """A pending series of 30-minute weeks at ``starts``, booked as ``book_series`` books it
+    (``book_in`` for each week, under the expert's lock), without the walk."""
+    async with SqlAlchemyUnitOfWork(engine) as uow:
+        series_id = await uow.series.add(
+            learner_id=learner_id,
+            expert_id=expert_id,
+            weekday=starts[0].weekday(),
+            local_time=starts[0].time(),
+            timezone="UTC",
+            weeks=len(starts),
+            minutes=30,
+        )
+        for week, start in enumerate(starts, 1):
+            slot = BookSlot(learner_id, expert_id, start, 30, series=(series_id, week))
+            await book_in(uow, slot, now, series_policy(policy))
+        await uow.commit()
+    return series_id
 
 
 async def _name_of(engine: AsyncEngine, user_id: uuid.UUID) -> str:
