@@ -21,8 +21,8 @@ from domain.marketplace import messages
 from domain.marketplace.commands import SendMessage
 from domain.marketplace.model import Policy
 from domain.notifications.model import NotificationKind
-from tests.integration.test_marketplace import onboard
 from tests.integration.test_booking_series import add_series
+from tests.integration.test_marketplace import onboard
 from tests.support import FakeClock, Learner, user_id
 
 
