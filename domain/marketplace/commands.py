@@ -7,7 +7,7 @@ work and, where it writes, one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from uuid import UUID
 
@@ -335,6 +335,17 @@ WalkResult = (
 
 
 @dataclass(frozen=True)
+class SeriesAsked:
+    """A series typed in one line (``/book <expert> every tuesday 18:00 for 6 weeks``)."""
+
+    expert: str  # the expert's name, as typed
+    weekday: int  # 0 = Monday, in the learner's zone
+    at: time  # the learner's wall-clock time
+    weeks: int
+    minutes: int
+
+
+@dataclass(frozen=True)
 class WeeksAsked:
     """🔁 Repeat weekly: for how many weeks, from the session chosen (in the learner's zone)."""
 
@@ -363,6 +374,7 @@ class SeriesShown:
     currency: str
     occurrences: tuple[Occurrence, ...]
     note: str = ""
+    back: bool = True  # a step before it to go back to (not when typed in one line)
 
     @property
     def open(self) -> tuple[Occurrence, ...]:

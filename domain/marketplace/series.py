@@ -31,13 +31,14 @@ from zoneinfo import ZoneInfo
 
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
-from domain.marketplace.booking_walk import _at, _bookable
+from domain.marketplace.booking_walk import FLOW, SELF_BOOKING, _at, _bookable
 from domain.marketplace.bookings import QuoteChanged, SlotTaken, book_in, confirmation
 from domain.marketplace.commands import (
     AnswerSeries,
     BookSlot,
     Occurrence,
     SeriesAnswered,
+    SeriesAsked,
     SeriesBooked,
     SeriesShown,
     WeeksAsked,
@@ -52,10 +53,11 @@ from domain.marketplace.model import (
     PaymentStatus,
     Policy,
     Role,
+    Verification,
 )
 from domain.marketplace.notices import tell
 from domain.marketplace.payments import PaymentProvider
-from domain.marketplace.rules import next_status, refusal
+from domain.marketplace.rules import next_status, price_for, refusal
 from domain.marketplace.slots import is_open, slot_policy, weekly_of
 from domain.notifications.model import NotificationKind
 from domain.notifications.services import replan_booking
@@ -124,6 +126,63 @@ async def choose_weeks(
         walk = await conversations.advance(uow, user_id, walk, "series", data, now)
         await uow.commit()
     return shown(walk)
+
+
+async def start_typed(
+    user_id: UUID, asked: SeriesAsked, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> SeriesShown:
+    """``/book <expert> every tuesday 18:00 for 6 weeks``: the walk opened at the series' list
+    (from the first such Tuesday far enough ahead), each week checked."""
+    if asked.weeks not in WEEKS:
+        raise InvalidInput(f"A weekly series runs from {WEEKS[0]} to {WEEKS[-1]} weeks.")
+    now = clock.now()
+    async with uow:
+        expert = await _named(uow, asked.expert)
+        if expert.user_id == user_id:
+            raise InvalidInput(SELF_BOOKING)
+        zone = (await uow.users.get(user_id)).timezone
+        start = _first(asked, zone, now + policy.min_notice)
+        data: dict[str, object] = {
+            "expert": expert.id.hex,
+            "name": expert.display_name,
+            "zone": zone,
+            "currency": expert.currency,
+            "minutes": asked.minutes,
+            "price": str(price_for(expert.rate_min, expert.rate_max, asked.minutes)),
+            "start": start.isoformat(),
+            "weeks": asked.weeks,
+        }
+        data["open"] = await _checked(uow, data, now, policy)
+        walk = await conversations.move(uow, user_id, FLOW, "series", data, now)
+        await uow.commit()
+    return shown(walk)
+
+
+def _first(asked: SeriesAsked, zone: str, earliest: datetime) -> datetime:
+    """The first ``asked.weekday`` at ``asked.at`` in ``zone`` not before ``earliest``."""
+    tz = ZoneInfo(zone)
+    day = local_date(earliest, zone)
+    day += timedelta(days=(asked.weekday - day.weekday()) % 7)
+    start = datetime.combine(day, asked.at, tzinfo=tz).astimezone(UTC)
+    if start < earliest:
+        start = datetime.combine(day + timedelta(weeks=1), asked.at, tzinfo=tz).astimezone(UTC)
+    return start
+
+
+async def _named(uow: UnitOfWork, name: str) -> Expert:
+    """The verified expert called ``name`` (any case; a part of the name if only one has it)."""
+    key = name.casefold()
+    listed = await uow.experts.listing((Verification.VERIFIED,))
+    found = [e for e in listed if e.display_name.casefold() == key]
+    found = found or [e for e in listed if key in e.display_name.casefold()]
+    if not found:
+        raise NotFound(
+            f"I can't find an expert called “{name}”. Find one with /experts <subject>."
+        )
+    if len(found) > 1:
+        names = ", ".join(sorted(e.display_name for e in found)[:5])
+        raise InvalidInput(f"Several experts match “{name}”: {names}. Give the full name.")
+    return found[0]
 
 
 async def book_series(
@@ -282,6 +341,7 @@ def shown(walk: Conversation, note: str = "") -> SeriesShown:
         currency=str(data["currency"]),
         occurrences=occurrences,
         note=note,
+        back=bool(conversations.history(walk)),
     )
 
 
@@ -335,6 +395,8 @@ def _why(
     weekly_hours, rules = weekly_of(calendar.weekly_rows), slot_policy(policy)
     if start > now + policy.horizon:
         return "beyond the booking horizon"
+    if start < now + policy.min_notice:
+        return "too soon"
     day = local_date(start, expert.timezone)
     if any(first <= day <= last for first, last in calendar.time_off):
         return "the expert's time off"

@@ -247,3 +247,46 @@ async def test_two_learners_booking_overlapping_series_at_once_never_double_book
             {"e": expert_id},
         )
     assert overlaps == 0
+
+
+async def test_a_series_typed_in_one_line_shows_its_weeks_and_books_them(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    _, expert_id, _ = await _verified_expert(engine, clock, policy)
+    name = await _expert_name(engine, expert_id)
+    ada = Learner(dispatcher)
+    await ada.say("/timezone Europe/Berlin")
+    listed = await ada.say(f"/book {name.upper()} every tuesday 4pm for 3 weeks 30 min")
+    assert f"Weekly with {name}, 30 min, 20.00 EUR each" in listed
+    for day in ("03 Mar", "10 Mar", "17 Mar"):
+        assert f"Tue {day} 16:00 · ✅ open" in listed
+    assert ada.buttons() == ["✅ Book all weeks", "✖ Cancel"]  # nothing to go back to
+    assert "Requested 3 of 3 weeks" in await ada.press("✅ Book all weeks")
+    assert [i for _, i, _ in await held(engine, expert_id)] == [1, 2, 3]
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        ("/book", "Usage: /book"),
+        ("/book someone tuesdays at six", "Usage: /book"),
+        ("/book Nobody Known every tuesday 18:00 for 6 weeks", "can't find an expert"),
+        ("/book {name} every blursday 18:00 for 6 weeks", "not a weekday"),
+        ("/book {name} every tue 25:00 for 6 weeks", "25:00"),
+        ("/book {name} every tue 18:00 for 40 weeks", "from 2 to 12 weeks"),
+        ("/book {name} every tue 18:00 for 6 weeks 45 min", "30, 60, 90 minutes"),
+    ],
+)
+async def test_a_badly_typed_series_gets_a_clear_message_and_books_nothing(
+    dispatcher: Dispatcher,
+    engine: AsyncEngine,
+    clock: FakeClock,
+    policy: Policy,
+    line: str,
+    expected: str,
+) -> None:
+    _, expert_id, _ = await _verified_expert(engine, clock, policy)
+    name = await _expert_name(engine, expert_id)
+    ada = Learner(dispatcher)
+    assert expected in await ada.say(line.format(name=name))
+    assert await held(engine, expert_id) == []

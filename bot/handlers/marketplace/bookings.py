@@ -361,6 +361,7 @@ COMMANDS = [
         suggest=booking_refs,
     ),
     Command("earnings", earnings, "your earnings by month (experts)"),
+    *series_chat.COMMANDS,
 ]
 
 

@@ -5,11 +5,12 @@ and the learner's notice of the answer. Each press is one use case of
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
 from bot.handlers import payloads
-from bot.handlers.base import Button, Context, Reply, Request, rows
+from bot.handlers.base import Button, Command, Context, Reply, Request, rows
 from bot.handlers.formatting import money, short_time
 from bot.handlers.marketplace.booking_card import status_label
 from bot.handlers.wizard import control_row
@@ -23,6 +24,7 @@ from domain.marketplace.commands import (
     WeeksAsked,
 )
 from domain.marketplace.model import Action, Booking
+from domain.marketplace.parsing import SERIES_USAGE, parse_series
 from domain.shared.errors import InvalidInput
 
 REPEAT, BOOK = "rw", "sb"  # the walk's choices (``bf`` payloads) this module answers
@@ -97,8 +99,8 @@ def _shown(req: Request, result: SeriesShown) -> Reply:
         lines.append(f"Book {weeks} for {total} in all? Each can be cancelled on its own.")
         buttons.append(Button(f"✅ Book {weeks}", _choice(req, result.token, BOOK)))
     else:
-        lines.append("None of these weeks is open: ◀ Back to choose fewer weeks, or cancel.")
-    controls = control_row(req.user_id, result.token, back=True)
+        lines.append("None of these weeks is open: choose another time, or cancel.")
+    controls = control_row(req.user_id, result.token, back=result.back)
     return Reply("\n".join(lines), (*rows(*buttons), *controls), edit=True)
 
 
@@ -107,6 +109,16 @@ def _line(booking: Booking, zone: str) -> str:
     return (
         f"{week} {short_time(booking.starts_at, zone)} · {status_label(booking)} · {booking.ref}"
     )
+
+
+async def book_command(req: Request) -> Reply:
+    """/book <expert> every tuesday 18:00 for 6 weeks: the series' dates, each open or not."""
+    if not req.args.strip():
+        return Reply(SERIES_USAGE)
+    ctx = req.ctx
+    asked = parse_series(req.args)
+    result = await series.start_typed(req.user_id, asked, ctx.uow(), ctx.clock, ctx.policy)
+    return replace(_shown(req, result), edit=False)
 
 
 async def answer_button(req: Request) -> Reply:
@@ -197,4 +209,7 @@ def _choice(req: Request, token: str, choice: str) -> str:
     return payloads.encode(req.user_id, "bf", token, choice)
 
 
+COMMANDS = [
+    Command("book", book_command, "a weekly series: /book <expert> every tue 18:00 for 6 weeks"),
+]
 BUTTONS = {"sa": answer_button}
