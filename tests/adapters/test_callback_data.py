@@ -46,7 +46,9 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     "es": [(TOKEN, "999")],
     "ep": [(HEX,)],
     "bk": [(HEX,)],
-    "bf": [(TOKEN, "480"), (TOKEN, "d20261231"), (TOKEN, "p99"), (TOKEN, "s9999"), (TOKEN, "ok")],
+    "bf": [(TOKEN, "480"), (TOKEN, "d20261231"), (TOKEN, "p99"), (TOKEN, "s9999"), (TOKEN, "ok")]
+    + [(TOKEN, "rw"), (TOKEN, "w12"), (TOKEN, "sb")],  # a weekly series: repeat, weeks, book
+    "sa": [(HEX, "c"), (HEX, "d")],  # Confirm all / Decline all of a series
     "bm": [(HEX, answer, "99999999999") for answer in "ad"],
     "bo": [(HEX,)],
     "bx": [(HEX, code) for code in ("cf", "dc", "rs", "cn", "cp", "ns", "pd", "rf", "ms", "r5")],
