@@ -222,7 +222,10 @@ async def book_series(
             await uow.commit()
     except (SlotTaken, QuoteChanged) as lost:
         return await _again(user_id, token, lost, uow, now, policy)
-    occurrences = tuple(replace(b, series_id=series_id, series_weeks=len(starts)) for b in booked)
+    occurrences = tuple(
+        replace(b, series_id=series_id, series_index=week, series_weeks=len(starts))
+        for b, (week, _) in zip(booked, chosen, strict=True)
+    )
     return SeriesBooked(series_id, len(starts), occurrences, zone)
 
 

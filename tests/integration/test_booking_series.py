@@ -16,12 +16,13 @@ from bot.bootstrap import bootstrap
 from bot.handlers.base import Incoming
 from bot.handlers.router import Dispatcher
 from db.uow import SqlAlchemyUnitOfWork
-from domain.marketplace import experts
+from domain.marketplace import bookings, experts, payments, series
 from domain.marketplace.bookings import book_in
-from domain.marketplace.commands import BookSlot, SetAvailability
-from domain.marketplace.model import Policy
+from domain.marketplace.commands import ActOnBooking, AnswerSeries, BookSlot, SetAvailability
+from domain.marketplace.model import Action, Policy
 from domain.marketplace.series import series_policy
-from tests.integration.test_marketplace import _verified_expert
+from domain.shared.errors import DomainError
+from tests.integration.test_marketplace import _learner, _verified_expert
 from tests.support import FakeClock, Learner
 
 
@@ -290,3 +291,76 @@ async def test_a_badly_typed_series_gets_a_clear_message_and_books_nothing(
     ada = Learner(dispatcher)
     assert expected in await ada.say(line.format(name=name))
     assert await held(engine, expert_id) == []
+
+
+async def test_confirm_all_takes_the_weeks_still_pending_and_refuses_once_none_is(
+    engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    expert_user, expert_id, uow = await _verified_expert(engine, clock, policy)
+    learner = await _learner(uow)
+    starts = [datetime(2026, 3, 3 + 7 * w, 9, 0, tzinfo=UTC) for w in range(4)]
+    series_id = await add_series(engine, learner, expert_id, starts, clock.now(), policy)
+    weeks = await series.occurrences_of(expert_user, series_id, uow())
+    pay = payments.ManualPayments()
+    # Week 1 confirmed on its own card, week 2 cancelled by the learner.
+    await bookings.act(
+        ActOnBooking(expert_user, weeks[0].id, Action.CONFIRM), uow(), clock, policy, pay
+    )
+    await bookings.act(
+        ActOnBooking(learner, weeks[1].id, Action.CANCEL), uow(), clock, policy, pay
+    )
+    assert series.series_actions(
+        await series.occurrences_of(expert_user, series_id, uow()),
+        expert_user,
+        clock.now(),
+        policy,
+    ) == {Action.CONFIRM, Action.DECLINE}
+
+    done = await series.answer(
+        AnswerSeries(expert_user, series_id, True), uow(), clock, policy, pay
+    )
+    assert [b.series_index for b in done.changed] == [3, 4] and done.left == ()
+    states = [(i, s) for _, i, s in await held(engine, expert_id)]
+    assert states == [(1, "scheduled"), (2, "cancelled"), (3, "scheduled"), (4, "scheduled")]
+    with pytest.raises(DomainError, match="can't be declined now"):
+        await series.answer(AnswerSeries(expert_user, series_id, False), uow(), clock, policy, pay)
+
+
+async def test_pending_weeks_lapse_by_the_usual_expiry_and_confirm_all_then_says_so(
+    engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    expert_user, expert_id, uow = await _verified_expert(engine, clock, policy)
+    learner = await _learner(uow)
+    starts = [datetime(2026, 3, 10 + 7 * w, 9, 0, tzinfo=UTC) for w in range(2)]
+    series_id = await add_series(engine, learner, expert_id, starts, clock.now(), policy)
+    clock.advance(hours=48, seconds=1)
+    pay = payments.ManualPayments()
+    with pytest.raises(DomainError, match="lapsed before it was confirmed"):
+        await series.answer(AnswerSeries(expert_user, series_id, True), uow(), clock, policy, pay)
+    assert await bookings.expire_pending(uow(), clock) >= 2
+    assert {s for _, _, s in await held(engine, expert_id)} == {"cancelled"}
+
+
+async def test_reminders_follow_each_confirmed_week(
+    engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    expert_user, expert_id, uow = await _verified_expert(engine, clock, policy)
+    learner = await _learner(uow)
+    starts = [datetime(2026, 3, 3 + 7 * w, 9, 0, tzinfo=UTC) for w in range(3)]
+    series_id = await add_series(engine, learner, expert_id, starts, clock.now(), policy)
+    pay = payments.ManualPayments()
+    await series.answer(AnswerSeries(expert_user, series_id, True), uow(), clock, policy, pay)
+    weeks = await series.occurrences_of(learner, series_id, uow())
+    await bookings.act(
+        ActOnBooking(learner, weeks[1].id, Action.CANCEL), uow(), clock, policy, pay
+    )
+    async with engine.connect() as conn:
+        planned = await conn.execute(
+            text(
+                "SELECT data->>'booking_id' FROM notifications WHERE kind = 'booking_reminder' "
+                "AND status = 'pending' AND user_id = :u"
+            ),
+            {"u": learner},
+        )
+        reminded = {uuid.UUID(row[0]) for row in planned}
+    assert reminded == {weeks[0].id, weeks[2].id}
