@@ -364,3 +364,38 @@ async def test_reminders_follow_each_confirmed_week(
         )
         reminded = {uuid.UUID(row[0]) for row in planned}
     assert reminded == {weeks[0].id, weeks[2].id}
+
+
+async def test_back_walks_from_the_list_to_the_weeks_and_the_quote_and_decline_all_declines(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    expert_user, expert_id, _ = await _verified_expert(engine, clock, policy)
+    ada = Learner(dispatcher)
+    await ada.say("/timezone Europe/Berlin")
+    await to_series(ada, expert_id, "Tue 03 Mar", "11:00")
+    await ada.press("3 weeks")
+    assert "for how many weeks?" in await ada.press("◀ Back")
+    assert "Book 60 min with" in await ada.press("◀ Back")
+    await ada.press("🔁 Repeat weekly")
+    await ada.press("2 weeks")
+    assert "Requested 2 of 2 weeks" in await ada.press("✅ Book all weeks")
+    expert = Learner(dispatcher, await _name_of(engine, expert_user))
+    await expert.say("/help")
+    assert "Declined 2 of the series" in await expert.press("❌ Decline all")
+    assert "declined 2 weeks of your weekly booking" in await ada.say("/help")
+    assert {s for _, _, s in await held(engine, expert_id)} == {"cancelled"}
+    # Nothing is left to answer: the notice was edited without its buttons, and Confirm all
+    # is refused by the rules of each week.
+    assert expert.buttons() == []
+    async with engine.connect() as conn:
+        series_id = await conn.scalar(
+            text("SELECT series_id FROM bookings WHERE expert_id = :e LIMIT 1"), {"e": expert_id}
+        )
+    with pytest.raises(DomainError, match="can't be confirmed now"):
+        await series.answer(
+            AnswerSeries(expert_user, series_id, True),
+            dispatcher.ctx.uow(),
+            clock,
+            policy,
+            payments.ManualPayments(),
+        )

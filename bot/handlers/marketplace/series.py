@@ -210,6 +210,11 @@ def _choice(req: Request, token: str, choice: str) -> str:
 
 
 COMMANDS = [
-    Command("book", book_command, "a weekly series: /book <expert> every tue 18:00 for 6 weeks"),
+    Command(
+        "book",
+        book_command,
+        "a weekly series: /book <expert> every tue 18:00 for 6 weeks",
+        "<expert> every <weekday> <time> for <n> weeks [30|60|90 min]",
+    ),
 ]
 BUTTONS = {"sa": answer_button}
