@@ -50,7 +50,7 @@ from domain.marketplace.model import (
     booking_ref,
 )
 from domain.marketplace.moves import proposes, reschedule_in
-from domain.marketplace.rules import check_allowed, free_cancellation_ends, price_for
+from domain.marketplace.rules import check_allowed, free_cancellation_ends, policy_for, price_for
 from domain.marketplace.slots import open_slots_of
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidInput, NotFound
@@ -93,8 +93,9 @@ async def start_rescheduling(
         booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, None)
         check_allowed(Action.RESCHEDULE, booking, role, now, policy)
         expert = await _bookable(uow, booking.expert_id)
+        moved = policy_for(booking, policy)  # a series' week: the series horizon
         offer = await open_slots_of(
-            uow, expert, booking.minutes, now, policy, policy.horizon, exclude=booking.id
+            uow, expert, booking.minutes, now, moved, moved.horizon, exclude=booking.id
         )
         data: dict[str, object] = {
             "expert": expert.id.hex,

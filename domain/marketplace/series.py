@@ -57,7 +57,7 @@ from domain.marketplace.model import (
 )
 from domain.marketplace.notices import tell
 from domain.marketplace.payments import PaymentProvider
-from domain.marketplace.rules import next_status, price_for, refusal
+from domain.marketplace.rules import next_status, price_for, refusal, series_policy
 from domain.marketplace.slots import is_open, slot_policy, weekly_of
 from domain.notifications.model import NotificationKind
 from domain.notifications.services import replan_booking
@@ -82,11 +82,6 @@ def weekly(first: datetime, weeks: int, zone: str) -> list[datetime]:
         )
         for i in range(weeks)
     ]
-
-
-def series_policy(policy: Policy) -> Policy:
-    """The policy the occurrences are checked and booked with: the series horizon."""
-    return replace(policy, horizon=max(policy.horizon, policy.series_horizon))
 
 
 def series_actions(

@@ -20,7 +20,7 @@ from domain.marketplace import bookings, experts, payments, series
 from domain.marketplace.bookings import book_in
 from domain.marketplace.commands import ActOnBooking, AnswerSeries, BookSlot, SetAvailability
 from domain.marketplace.model import Action, Policy
-from domain.marketplace.series import series_policy
+from domain.marketplace.rules import series_policy
 from domain.shared.errors import DomainError
 from tests.integration.test_marketplace import _learner, _verified_expert
 from tests.support import FakeClock, Learner
@@ -399,3 +399,27 @@ async def test_back_walks_from_the_list_to_the_weeks_and_the_quote_and_decline_a
             policy,
             payments.ManualPayments(),
         )
+
+
+async def test_a_week_beyond_the_booking_horizon_is_moved_on_its_own_within_the_series_horizon(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    expert_user, expert_id, _ = await _verified_expert(engine, clock, policy)
+    ada = Learner(dispatcher)
+    await ada.say("/timezone Europe/Berlin")
+    await to_series(ada, expert_id, "Tue 03 Mar", "09:00")
+    await ada.press("8 weeks")  # week 8 is Tue 21 Apr, beyond the 30-day booking horizon
+    assert "Requested 8 of 8 weeks" in await ada.press("✅ Book all weeks")
+    await ada.say("/bookings")
+    await ada.press(f"Tue 21 Apr 09:00 · {await _expert_name(engine, expert_id)}")
+    days = await ada.press("🗓 Reschedule")
+    assert "Which day?" in days
+    while "Wed 22 Apr" not in ada.buttons():
+        await ada.press("later ▶")
+    await ada.press("Wed 22 Apr")
+    await ada.press("10:00")
+    assert "Moved from Tue 21 Apr 2026, 09:00 to Wed 22 Apr 2026, 10:00" in await ada.press(
+        "✅ Confirm"
+    )
+    rows = await held(engine, expert_id)
+    assert [(s.day, i) for s, i, _ in rows][-2:] == [(14, 7), (22, 8)]  # still week 8/8
