@@ -40,6 +40,7 @@ from db.repositories.notes import SqlNoteRepository
 from db.repositories.notifications import SqlNotificationRepository
 from db.repositories.plans import SqlPlanRepository
 from db.repositories.retention import SqlRetentionRepository
+from db.repositories.series import SqlSeriesRepository
 from db.repositories.waitlist import SqlWaitlistRepository
 from db.tx import Tx, is_transient
 from domain.shared.errors import TransientConflict
@@ -100,6 +101,7 @@ class SqlAlchemyUnitOfWork:
         self.data_rights = SqlDataRightsRepository(tx)
         self.retention = SqlRetentionRepository(tx)
         self.waitlist = SqlWaitlistRepository(tx)
+        self.series = SqlSeriesRepository(tx)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

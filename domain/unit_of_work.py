@@ -20,7 +20,12 @@ from domain.learning.ports import (
     NoteRepository,
     PlanRepository,
 )
-from domain.marketplace.ports import BookingRepository, ExpertRepository, WaitlistRepository
+from domain.marketplace.ports import (
+    BookingRepository,
+    ExpertRepository,
+    SeriesRepository,
+    WaitlistRepository,
+)
 from domain.notifications.ports import NotificationRepository
 
 
@@ -62,6 +67,9 @@ class UnitOfWork(Protocol):
 
     @property
     def notifications(self) -> NotificationRepository: ...
+
+    @property
+    def series(self) -> SeriesRepository: ...
 
     @property
     def deliveries(self) -> DeliveryRepository: ...

@@ -29,6 +29,7 @@ Deviations from the seed, each with its reason:
   on one database keep a person's updates in order and share one send budget per bot.
 * Table ``waitlist_entries`` (0022): learners waiting for a time to free up on a fully
   booked day of an expert.
+* Table ``booking_series`` and ``bookings.series_id`` (0023): weekly series of bookings.
 """
 
 from db.models.accounts import (
@@ -55,6 +56,7 @@ from db.models.learning import (
 from db.models.marketplace import (
     BookingMessageRow,
     BookingRow,
+    BookingSeriesRow,
     CommissionRow,
     ExpertAvailabilityRow,
     ExpertProfileChangeRow,
@@ -74,6 +76,7 @@ __all__ = [
     "Base",
     "BookingMessageRow",
     "BookingRow",
+    "BookingSeriesRow",
     "CommissionRow",
     "ConversationStateRow",
     "CurriculumRow",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    Time,
     UniqueConstraint,
     Uuid,
     text,
@@ -167,6 +168,9 @@ class BookingRow(Base):
             "cancel_notice_hours >= 0 AND reschedule_limit >= 0 AND reschedules >= 0",
             name="policies",
         ),
+        Index(  # 0023: a series' occurrences
+            "idx_bookings_series_id", "series_id", postgresql_where=text("series_id IS NOT NULL")
+        ),
     )
 
     id: Mapped[uuid.UUID] = _id()
@@ -210,6 +214,36 @@ class BookingRow(Base):
     reschedule_limit: Mapped[int | None] = mapped_column(SmallInteger)
     reschedules: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     trial: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    # 0023: the weekly series this booking is an occurrence of (NULL: a single booking).
+    series_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("booking_series.id", ondelete="SET NULL")
+    )
+    series_index: Mapped[int | None] = mapped_column(SmallInteger)  # 1..weeks
+
+
+class BookingSeriesRow(Base):
+    """0023: a weekly series of bookings: the learner's weekday and wall-clock time in their
+    zone (what each occurrence keeps across DST), how many weeks and how long."""
+
+    __tablename__ = "booking_series"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="weekday"),
+        CheckConstraint("weeks BETWEEN 2 AND 52", name="weeks"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    learner_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    expert_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("experts.id", ondelete="SET NULL")
+    )
+    weekday: Mapped[int] = mapped_column(SmallInteger)
+    local_time: Mapped[time] = mapped_column(Time)
+    timezone: Mapped[str] = mapped_column(String(64))
+    weeks: Mapped[int] = mapped_column(SmallInteger)
+    minutes: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = _stamp(nullable=False)
 
 
 class BookingMessageRow(Base):

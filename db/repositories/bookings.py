@@ -21,6 +21,7 @@ from sqlalchemy.orm import aliased
 from db.models import (
     BookingMessageRow,
     BookingRow,
+    BookingSeriesRow,
     CommissionRow,
     ExpertRow,
     SessionFeedbackRow,
@@ -59,10 +60,12 @@ _BOOKINGS = (
         SessionFeedbackRow.rating,
         SessionFeedbackRow.review,
         SessionFeedbackRow.expert_notes,
+        BookingSeriesRow.weeks.label("series_weeks"),
     )
     .outerjoin(ExpertRow, ExpertRow.id == BookingRow.expert_id)  # NULL: a deleted account
     .outerjoin(_Learner, _Learner.id == BookingRow.user_id)
     .outerjoin(SessionFeedbackRow, SessionFeedbackRow.booking_id == BookingRow.id)
+    .outerjoin(BookingSeriesRow, BookingSeriesRow.id == BookingRow.series_id)
 )
 
 
@@ -112,6 +115,7 @@ class SqlBookingRepository:
         cancel_notice: timedelta | None = None,
         reschedule_limit: int | None = None,
         trial: bool = False,
+        series: tuple[UUID, int] | None = None,
     ) -> tuple[UUID, datetime, Decimal, datetime] | None:
         """Add a pending booking and notify the expert, unless held time overlaps the slot.
 
@@ -119,6 +123,9 @@ class SqlBookingRepository:
         widened by ``buffer``. One statement, run on the driver connection (it is the booking
         path's hot statement); call it under the expert's advisory lock, taken by
         ``SqlExpertRepository.lock_for_booking``, whose statement began the transaction.
+
+        An occurrence of a series (``series``: its id and week) is added without a notice of
+        its own: the expert is told of the series once (``series.book_series``).
 
         Returns:
             The new booking's id, start, price and expiry as stored; None if the time is held.
@@ -131,7 +138,9 @@ class SqlBookingRepository:
                     "learner_id": learner_id,
                     "expert_id": expert_id,
                     "notify": expert_user_id,
-                    "notice": NotificationKind.BOOKING_REQUESTED.value,
+                    "notice": None if series else NotificationKind.BOOKING_REQUESTED.value,
+                    "series_id": None if series is None else series[0],
+                    "series_index": None if series is None else series[1],
                     "status": BookingStatus.PENDING.value,
                     "payment": PaymentStatus.PENDING.value,
                     "starts_at": starts_at,
@@ -404,4 +413,7 @@ def _booking(row: Any) -> Booking:
         reschedule_limit=b.reschedule_limit,
         reschedules=b.reschedules or 0,
         trial=bool(b.trial),
+        series_id=b.series_id,
+        series_index=b.series_index,
+        series_weeks=row.series_weeks,
     )

@@ -150,6 +150,8 @@ _REQUEST = (
             "cancel_notice_hours",
             "reschedule_limit",
             "trial",
+            "series_id",
+            "series_index",
         ],
         select(
             bindparam("learner_id", type_=Uuid()),
@@ -164,6 +166,8 @@ _REQUEST = (
             bindparam("cancel_notice_hours", type_=SmallInteger()),
             bindparam("reschedule_limit", type_=SmallInteger()),
             bindparam("trial", type_=Boolean()),
+            bindparam("series_id", type_=Uuid()),
+            bindparam("series_index", type_=Integer()),
         ).where(
             ~exists().where(
                 _Held.expert_id == bindparam("expert_id", type_=Uuid()),
@@ -184,7 +188,7 @@ _NOTICE = insert(NotificationRow).from_select(
         bindparam("notice", type_=String()),
         func.jsonb_build_object("booking_id", cast(_ADDED.c.id, String())),
         bindparam("now", type_=DateTime(timezone=True)),
-    ),
+    ).where(bindparam("notice", type_=String()).is_not(None)),  # none for a series' occurrence
 )
 _ADD_IF_FREE = select(
     _ADDED.c.id, _ADDED.c.session_date, _ADDED.c.price, _ADDED.c.expires_at

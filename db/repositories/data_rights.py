@@ -90,7 +90,7 @@ _AS_LEARNER = text(
               b.currency, b.meeting_link, b.cancel_reason,
               b.cancelled_by = :u AS cancelled_by_you, b.created_at, b.confirmed_at,
               b.trial, b.cancel_notice_hours, b.reschedule_limit, b.reschedules,
-              e.display_name AS expert
+              b.series_id, b.series_index AS series_week, e.display_name AS expert
          FROM bookings b LEFT JOIN experts e ON e.id = b.expert_id
         WHERE b.user_id = :u ORDER BY b.session_date, b.id"""
 )
@@ -98,7 +98,8 @@ _AS_EXPERT = text(
     """SELECT b.id, b.session_date, b.duration, b.status, b.payment_status, b.price,
               b.currency, b.meeting_link, b.cancel_reason,
               b.cancelled_by = :u AS cancelled_by_you, b.created_at, b.confirmed_at,
-              b.trial, b.cancel_notice_hours, b.reschedule_limit, b.reschedules, l.name AS learner
+              b.trial, b.cancel_notice_hours, b.reschedule_limit, b.reschedules,
+              b.series_id, b.series_index AS series_week, l.name AS learner
          FROM bookings b JOIN experts e ON e.id = b.expert_id
          LEFT JOIN users l ON l.id = b.user_id
         WHERE e.user_id = :u ORDER BY b.session_date, b.id"""

@@ -33,7 +33,12 @@ from domain.learning.ports import (
     NoteRepository,
     PlanRepository,
 )
-from domain.marketplace.ports import BookingRepository, ExpertRepository, WaitlistRepository
+from domain.marketplace.ports import (
+    BookingRepository,
+    ExpertRepository,
+    SeriesRepository,
+    WaitlistRepository,
+)
 from domain.notifications.ports import NotificationRepository
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidInput
@@ -321,3 +326,7 @@ class _FlowUnitOfWork:
     @property
     def waitlist(self) -> WaitlistRepository:
         return self._inner.waitlist
+
+    @property
+    def series(self) -> SeriesRepository:
+        return self._inner.series

@@ -52,7 +52,7 @@ from domain.marketplace.model import (
 )
 from domain.marketplace.moves import proposes, reschedule_in
 from domain.marketplace.policies import NO_TRIAL, session_price
-from domain.marketplace.rules import check_allowed, free_cancellation_ends, price_for
+from domain.marketplace.rules import check_allowed, free_cancellation_ends, policy_for, price_for
 from domain.marketplace.slots import open_slots_of
 from domain.marketplace.terms import TRIAL_MINUTES, cancel_notice, trial_eligible, window_of
 from domain.marketplace.waitlist import offer_and_full
@@ -105,8 +105,9 @@ async def start_rescheduling(
         booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, None)
         check_allowed(Action.RESCHEDULE, booking, role, now, policy)
         expert = await _bookable(uow, booking.expert_id)
+        moved = policy_for(booking, policy)  # a series' week: the series horizon
         offer = await open_slots_of(
-            uow, expert, booking.minutes, now, policy, policy.horizon, exclude=booking.id
+            uow, expert, booking.minutes, now, moved, moved.horizon, exclude=booking.id
         )
         data: dict[str, object] = {
             "expert": expert.id.hex,

@@ -121,6 +121,7 @@ async def book_in(uow: UnitOfWork, cmd: BookSlot, now: datetime, policy: Policy)
             cancel_notice=notice,
             reschedule_limit=expert.reschedule_limit,
             trial=cmd.trial,
+            series=cmd.series,
         )
     if added is None:
         since = max(now, cmd.starts_at - timedelta(days=1))
@@ -129,9 +130,10 @@ async def book_in(uow: UnitOfWork, cmd: BookSlot, now: datetime, policy: Policy)
             await open_slots_of(uow, expert, cmd.minutes, since, policy, week, limit=3)
         )
     booking_id, stored_start, stored_price, expires_at = added
-    await uow.notifications.plan(
-        request_nudges(booking_id, expert.user_id, now, expires_at, policy)
-    )
+    if cmd.series is None:  # a series is nudged as a whole (``series.book_series``)
+        await uow.notifications.plan(
+            request_nudges(booking_id, expert.user_id, now, expires_at, policy)
+        )
     return Booking(
         id=booking_id,
         learner_id=cmd.learner_id,
@@ -180,22 +182,7 @@ async def act(
         other = booking.learner_id if role is Role.EXPERT else booking.expert_user_id
         values: dict[str, object] = {}
         if action is Action.CONFIRM:
-            await uow.experts.lock(booking.expert_id)
-            if await uow.experts.busy(
-                booking.expert_id,
-                booking.starts_at - policy.buffer,
-                booking.ends_at + policy.buffer,
-                now,
-                firm_only=True,
-            ):
-                raise Conflict(
-                    f"Booking {booking.ref} overlaps a session you already confirmed. "
-                    "Decline it or reschedule one of them."
-                )
-            expert = await uow.experts.get(booking.expert_id, specialties=False)
-            assert expert is not None
-            link = expert.meeting_link or jitsi_room()
-            values = {"confirmed_at": now, "meeting_link": link, "expires_at": None}
+            values = await confirmation(uow, booking, now, policy)
         elif action in (Action.DECLINE, Action.CANCEL):
             kind = CancelKind.DECLINED if action is Action.DECLINE else CancelKind.CANCELLED
             values = {
@@ -239,6 +226,29 @@ async def act(
         updated = replace(updated, ref_length=booking.ref_length)
         await uow.commit()
     return updated
+
+
+async def confirmation(
+    uow: UnitOfWork, booking: Booking, now: datetime, policy: Policy
+) -> dict[str, object]:
+    """What confirming ``booking`` writes, under the expert's lock, once its time is free of
+    the expert's confirmed sessions (else ``Conflict``). The rules were asked before."""
+    await uow.experts.lock(booking.expert_id)
+    if await uow.experts.busy(
+        booking.expert_id,
+        booking.starts_at - policy.buffer,
+        booking.ends_at + policy.buffer,
+        now,
+        firm_only=True,
+    ):
+        raise Conflict(
+            f"Booking {booking.ref} overlaps a session you already confirmed. "
+            "Decline it or reschedule one of them."
+        )
+    expert = await uow.experts.get(booking.expert_id, specialties=False)
+    assert expert is not None
+    link = expert.meeting_link or jitsi_room()
+    return {"confirmed_at": now, "meeting_link": link, "expires_at": None}
 
 
 # What act() does, and what it tells the other side; the other actions have services of

@@ -103,6 +103,7 @@ class BookSlot:
     minutes: int
     price: Decimal | None = None
     trial: bool = False  # the expert's first-lesson trial (re-checked under their lock)
+    series: tuple[UUID, int] | None = None  # an occurrence of a series: its id and week
 
 
 @dataclass(frozen=True)

@@ -252,6 +252,9 @@ class Booking:
     reschedule_limit: int | None = None  # None: unlimited
     reschedules: int = 0
     trial: bool = False
+    series_id: UUID | None = None  # the weekly series it is an occurrence of (``series``)
+    series_index: int | None = None  # which week of it, 1..series_weeks
+    series_weeks: int | None = None
 
     @property
     def ends_at(self) -> datetime:
@@ -335,6 +338,8 @@ class Policy:
     # When the expert is nudged about a request still unanswered, after it was made (real
     # time, so DST never moves them); a nudge not before the request lapses is not planned.
     nudges: tuple[timedelta, ...] = (timedelta(hours=12), timedelta(hours=36))
+    # How far ahead a weekly series' later occurrences may lie (its first obeys ``horizon``).
+    series_horizon: timedelta = timedelta(weeks=13)
 
 
 @dataclass(frozen=True)

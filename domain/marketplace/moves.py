@@ -17,7 +17,7 @@ from domain.marketplace.bookings import SlotTaken, booking_of
 from domain.marketplace.commands import AnswerMove, RescheduleBooking
 from domain.marketplace.model import Action, Booking, BookingStatus, Expert, Policy, Role
 from domain.marketplace.notices import tell
-from domain.marketplace.rules import check_allowed
+from domain.marketplace.rules import check_allowed, policy_for
 from domain.marketplace.slots import open_slots_of, slot_is_open
 from domain.marketplace.waitlist import NUDGE, request_nudges
 from domain.notifications.model import NotificationKind
@@ -154,6 +154,7 @@ async def _check_open(
 ) -> None:
     """Under the expert's lock: ``start`` is open for ``booking`` (its own time counts as free),
     or ``SlotTaken`` with the nearest open times."""
+    policy = policy_for(booking, policy)  # a series' week: the series horizon
     await uow.experts.lock(expert.id)
     if await slot_is_open(uow, expert, start, booking.minutes, now, policy, exclude=booking.id):
         return

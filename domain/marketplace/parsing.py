@@ -11,6 +11,7 @@ import langcodes
 
 from domain.marketplace.model import (
     CENT,
+    DURATIONS,
     ISO_639_1,
     RATE_MAX,
     SEARCH_MINUTES,
@@ -18,8 +19,10 @@ from domain.marketplace.model import (
     SearchFilters,
     Specialty,
 )
+from domain.marketplace.series_commands import SeriesAsked
 from domain.shared.errors import InvalidInput
 from domain.shared.text import clean_text, parse_int
+from domain.shared.timetext import day_index, read_clock, read_duration
 
 SEARCH_USAGE = (
     "Usage: /experts <subject> [max=<price>] [lang=<language>] [level=<level>] [within=<days>]"
@@ -252,3 +255,33 @@ def search_text(filters: SearchFilters) -> str:
         "within": filters.free_within_days,
     }
     return " ".join([filters.subject, *(f"{k}={v}" for k, v in options.items() if v is not None)])
+
+
+SERIES_USAGE = (
+    "Usage: /book <expert's name> every <weekday> <time> for <n> weeks [30|60|90 min], "
+    "e.g. /book Ida Lee every tuesday 18:00 for 6 weeks"
+)
+_SERIES = re.compile(
+    r"^(?P<expert>.+?)\s+every\s+(?P<day>[a-z]+)\s+(?:at\s+)?(?P<time>.+?)\s+for\s+"
+    r"(?P<weeks>\d{1,3})\s+weeks?\b\s*[,;]?\s*(?P<length>.*)$",
+    re.IGNORECASE,
+)
+
+
+def parse_series(text: str) -> SeriesAsked:
+    """``Ida Lee every tuesday 18:00 for 6 weeks [90 min]``: who, which weekday and time (the
+    learner's), how many weeks and how long (default 60 minutes)."""
+    match = _SERIES.match(" ".join(text.split()))
+    if match is None:
+        raise InvalidInput(SERIES_USAGE)
+    day = day_index(match["day"])
+    if day is None:
+        raise InvalidInput(f"“{match['day']}” is not a weekday. {SERIES_USAGE}")
+    minutes = SEARCH_MINUTES
+    if match["length"]:
+        minutes = read_duration(match["length"], what="session", low=30, high=90)
+        if minutes not in DURATIONS:
+            raise InvalidInput(f"Sessions are {', '.join(map(str, DURATIONS))} minutes long.")
+    return SeriesAsked(
+        match["expert"].strip(), day, read_clock(match["time"]), int(match["weeks"]), minutes
+    )

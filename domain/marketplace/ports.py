@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable, Iterable
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -183,9 +183,11 @@ class BookingRepository(Protocol):
         cancel_notice: timedelta | None = None,
         reschedule_limit: int | None = None,
         trial: bool = False,
+        series: tuple[UUID, int] | None = None,
     ) -> tuple[UUID, datetime, Decimal, datetime] | None:
         """Add a pending booking and notify the expert unless held time overlaps the slot
         (widened by ``buffer``); (id, start, price, expiry) as stored, or None. Under the lock.
+        An occurrence of a ``series`` (its id, its week) gets no notice of its own.
         """
         ...
 
@@ -268,3 +270,23 @@ class WaitlistRepository(Protocol):
     async def take(self, expert_id: UUID, day: date, now: datetime) -> list[WaitlistEntry]: ...
 
     async def purge(self, now: datetime) -> int: ...
+
+
+class SeriesRepository(Protocol):
+    async def add(
+        self,
+        *,
+        learner_id: UUID,
+        expert_id: UUID,
+        weekday: int,
+        local_time: time,
+        timezone: str,
+        weeks: int,
+        minutes: int,
+    ) -> UUID:
+        """A weekly series (the learner's weekday and wall-clock time in ``timezone``)."""
+        ...
+
+    async def occurrences(self, series_id: UUID, *, lock: bool = False) -> list[Booking]:
+        """The series' bookings, soonest first (``lock``: their rows locked for update)."""
+        ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -268,3 +269,14 @@ def split_commission(price: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:
         raise ValueError("commission rate must be between 0 and 1")
     commission = (price * rate).quantize(CENT, rounding=ROUND_HALF_UP)
     return commission, price - commission
+
+
+def series_policy(policy: Policy) -> Policy:
+    """The policy a weekly series' weeks are checked, booked and moved with: its later weeks
+    may lie up to ``series_horizon`` ahead (``domain.marketplace.series``)."""
+    return replace(policy, horizon=max(policy.horizon, policy.series_horizon))
+
+
+def policy_for(booking: Booking, policy: Policy) -> Policy:
+    """The policy that moving ``booking`` obeys: a series' week, the series horizon."""
+    return policy if booking.series_id is None else series_policy(policy)

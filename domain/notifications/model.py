@@ -53,6 +53,9 @@ class NotificationKind(StrEnum):
     FOCUS_END = "focus_end"  # a /focus timer is over: log its minutes? (data["timer_id"])
     BOOKING_NUDGE = "booking_nudge"  # to the expert: a request still waits (Policy.nudges)
     WAITLIST_FREED = "waitlist_freed"  # to a waitlisted learner: a time freed up that day
+    SERIES_REQUESTED = "series_requested"  # to the expert: a weekly series (data["series_id"])
+    SERIES_CONFIRMED = "series_confirmed"  # to the learner: the expert confirmed the series
+    SERIES_DECLINED = "series_declined"  # to the learner: the expert declined the series
 
 
 STUDY = NotificationKind.STUDY_REMINDER

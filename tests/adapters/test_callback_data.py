@@ -55,7 +55,11 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
         (TOKEN, "ok"),
         (TOKEN, "t30"),
         (TOKEN, "w"),  # 🔔 on a full day
+        (TOKEN, "rw"),  # a weekly series: repeat, weeks, book
+        (TOKEN, "w12"),
+        (TOKEN, "sb"),
     ],
+    "sa": [(HEX, "c"), (HEX, "d")],  # Confirm all / Decline all of a series
     "bm": [(HEX, answer, "99999999999") for answer in "ad"],
     "bo": [(HEX,)],
     "bx": [(HEX, code) for code in ("cf", "dc", "rs", "cn", "cp", "ns", "pd", "rf", "ms", "r5")],

@@ -114,7 +114,7 @@ async def test_a_double_tapped_confirm_books_once_and_the_second_tap_changes_not
         await ada.press(step)
     await ada.say("#1")
     await ada.say("#1")
-    ok, _back, _cancel = ada.payloads()
+    ok, _repeat, _back, _cancel = ada.payloads()
     identity = ada.chat._identity
     first, second = await asyncio.gather(
         *(dispatcher.handle(Incoming(identity, payload=ok)) for _ in range(2))
@@ -322,7 +322,7 @@ async def test_back_walks_to_each_earlier_step_with_its_buttons_and_cancel_chang
         screens.append(await ada.press(label))
         buttons.append(ada.buttons())
     assert buttons[0][-1] == "✖ Cancel" and "◀ Back" not in buttons[0]  # the first step
-    assert buttons[-1] == ["✅ Confirm", "◀ Back", "✖ Cancel"]
+    assert buttons[-1] == ["✅ Confirm", "🔁 Repeat weekly", "◀ Back", "✖ Cancel"]
     for screen, shown in reversed(list(zip(screens[:-1], buttons[:-1], strict=True))):
         back = await ada.press("◀ Back")  # the step before, as it was, with its buttons
         assert back.splitlines()[0] == screen.splitlines()[0] and ada.buttons() == shown
@@ -381,7 +381,7 @@ async def test_the_confirm_step_shows_the_price_and_the_cancellation_policy(
     confirm = await ada.press("09:00")  # 09:00 UTC, 10:00 in Berlin
     assert "Book 90 min with" in confirm and "for 30.00 EUR?" in confirm
     assert "Free cancellation until Mon 02 Mar 2026, 21:00 (12 hours before the start)" in confirm
-    assert ada.buttons() == ["✅ Confirm", "◀ Back", "✖ Cancel"]
+    assert ada.buttons() == ["✅ Confirm", "🔁 Repeat weekly", "◀ Back", "✖ Cancel"]
 
 
 async def test_the_day_picker_turns_pages_to_the_end_of_the_booking_horizon(

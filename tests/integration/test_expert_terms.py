@@ -104,6 +104,7 @@ async def test_an_experts_terms_are_shown_and_a_first_lesson_books_as_a_trial(
     quote = await ada.say("#1")  # its first time
     assert "Book a 30 min trial lesson with" in quote and "for 12.50 EUR?" in quote
     assert "(24 hours before the start)" in quote and "Up to 1 reschedule per booking." in quote
+    assert "🔁 Repeat weekly" not in ada.buttons()  # a trial is one lesson, never a series
     done = await ada.press("✅ Confirm")
     assert "📨 Requested!" in done and "12.50 EUR" in done
     assert "🎁 Trial lesson · Free cancellation until" in done

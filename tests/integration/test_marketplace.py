@@ -319,6 +319,33 @@ async def test_every_mutating_action_is_refused_to_who_may_not_take_it(
             if not succeeded:
                 assert await snapshot(engine) == before
 
+    # Weekly series: only the booked expert confirms or declines one (Confirm all / Decline
+    # all); the learner, anyone else and a forged series id change nothing.
+    from domain.marketplace import series
+    from domain.marketplace.series_commands import AnswerSeries
+    from tests.integration.test_booking_series import add_series
+
+    weeks = iter((day, hour) for day in (9, 10, 11, 12, 13) for hour in range(8, 16))
+    for confirm in (True, False):
+        for actor, user_id in {**actors, "forged": expert_user}.items():
+            day, hour = next(weeks)
+            starts = [datetime(2026, 3, day + 7 * w, hour, 0, tzinfo=UTC) for w in (0, 1)]
+            series_id = await add_series(engine, learner, expert_id, starts, clock.now(), policy)
+            asked = uuid.uuid4() if actor == "forged" else series_id
+            before = await _series_state(engine, series_id)
+            try:
+                command = AnswerSeries(user_id, asked, confirm)
+                await series.answer(command, uow(), clock, policy, pay)
+                succeeded = True
+            except (NotAllowed, NotFound):
+                succeeded = False
+            assert succeeded == (actor == "expert"), (confirm, actor)
+            after = await _series_state(engine, series_id)
+            if succeeded:
+                assert {s for s, _ in after} == {"scheduled" if confirm else "cancelled"}
+            else:
+                assert after == before
+
     # Completion, no-show and feedback: only after the session, only the right side.
     booking_id = await fresh_booking()
     await bookings.act(
@@ -371,6 +398,19 @@ async def test_every_mutating_action_is_refused_to_who_may_not_take_it(
             await experts.verify_expert(
                 VerifyExpert(actors[actor], pending_id, False), uow(), clock, policy
             )
+
+
+async def _series_state(engine: AsyncEngine, series_id: uuid.UUID) -> list[tuple[object, ...]]:
+    """Each week's status, and how many notices its learner has."""
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text(
+                "SELECT status, (SELECT count(*) FROM notifications n WHERE n.user_id = b.user_id)"
+                " FROM bookings b WHERE series_id = :s ORDER BY session_date"
+            ),
+            {"s": series_id},
+        )
+        return [tuple(row) for row in rows]
 
 
 async def test_unanswered_requests_lapse_after_48_hours_and_free_the_slot(

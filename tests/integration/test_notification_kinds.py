@@ -21,6 +21,7 @@ from domain.marketplace import bookings, experts, messages
 from domain.marketplace.commands import BookSlot, SendMessage
 from domain.marketplace.model import Policy
 from domain.notifications.model import NotificationKind
+from tests.integration.test_booking_series import add_series
 from tests.integration.test_marketplace import onboard
 from tests.support import FakeClock, Learner, user_id
 
@@ -87,6 +88,11 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
             text("SELECT id FROM focus_timers WHERE user_id = :u"), {"u": learner}
         )
     on_tuesday = {"day": "2026-03-03", "at": "2026-03-03T18:00:00+00:00"}
+    weeks = [datetime(2026, 3, d, 9, 0, tzinfo=UTC) for d in (4, 11)]
+    series_id = await add_series(
+        engine, learner, expert_id, weeks, clock.now(), dispatcher.ctx.policy
+    )
+    expert_user = await user_id(engine, expert)
 
     def uow() -> SqlAlchemyUnitOfWork:
         return SqlAlchemyUnitOfWork(engine)
@@ -133,6 +139,10 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
             return learner, {"timer_id": str(timer_id)}
         if kind is NotificationKind.PAYOUT_MADE:
             return learner, {"amount": "25.50", "currency": "EUR", "sessions": 1}
+        if kind is NotificationKind.SERIES_REQUESTED:
+            return expert_user, {"series_id": str(series_id)}
+        if kind in (NotificationKind.SERIES_CONFIRMED, NotificationKind.SERIES_DECLINED):
+            return learner, {"series_id": str(series_id), "bookings": []}
         return learner, {"booking_id": str(booking_id), "before_minutes": 60}
 
     for kind in NotificationKind:

@@ -247,6 +247,18 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("review_logs", "user_id"): ("uuid", False, None),
     ("review_logs", "rating"): ("smallint", False, None),
     ("review_logs", "reviewed_at"): (TIMESTAMPTZ, False, NOW),
+    # 0023: weekly series of bookings
+    ("booking_series", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("booking_series", "learner_id"): ("uuid", True, None),
+    ("booking_series", "expert_id"): ("uuid", True, None),
+    ("booking_series", "weekday"): ("smallint", False, None),
+    ("booking_series", "local_time"): ("time without time zone", False, None),
+    ("booking_series", "timezone"): ("character varying(64)", False, None),
+    ("booking_series", "weeks"): ("smallint", False, None),
+    ("booking_series", "minutes"): ("integer", False, None),
+    ("booking_series", "created_at"): (TIMESTAMPTZ, False, NOW),
+    ("bookings", "series_id"): ("uuid", True, None),
+    ("bookings", "series_index"): ("smallint", True, None),
 }
 
 ADDED_INDEXES = {
@@ -360,6 +372,10 @@ ADDED_INDEXES = {
         "CREATE INDEX idx_processed_updates_waiting ON public.processed_updates "
         "USING btree (platform, waiting_sender, update_id) WHERE (waiting_sender IS NOT NULL)"
     ),
+    "idx_bookings_series_id": (  # 0023
+        "CREATE INDEX idx_bookings_series_id ON public.bookings "
+        "USING btree (series_id) WHERE (series_id IS NOT NULL)"
+    ),
 }
 
 # Constraints that have no counterpart (same table, kind and definition) in the seed.
@@ -463,6 +479,13 @@ ADDED_CONSTRAINTS = {
     "fk_review_logs_card_id",
     "fk_review_logs_user_id",
     "ck_review_logs_rating",
+    # 0023
+    "pk_booking_series",
+    "fk_booking_series_learner_id",
+    "fk_booking_series_expert_id",
+    "ck_booking_series_weekday",
+    "ck_booking_series_weeks",
+    "fk_bookings_series_id",
 }
 
 # The names the seed gives in its "Foreign Key Constraints" block.

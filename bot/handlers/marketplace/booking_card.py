@@ -91,7 +91,7 @@ def summary(booking: Booking, viewer: UUID, zone: str, policy: Policy | None = N
     who = f"with {with_whom}" if party else f"{booking.learner_name} with {booking.expert_name}"
     state = payment_state(booking)
     lines = [
-        f"Booking {booking.ref} · {status_label(booking, policy)} · {who}",
+        f"Booking {booking.ref}{series_label(booking)} · {status_label(booking, policy)} · {who}",
         f"{local_time(booking.starts_at, zone)} ({zone}) · {booking.minutes} min · "
         f"{money(booking.price, booking.currency)} ({PAYMENT[state]})",
     ]
@@ -189,3 +189,10 @@ def booking_card(
             "moved here any more. ✉️ Message the expert instead."
         )
     return Reply(text, action_buttons(booking, viewer, now, policy, is_admin=is_admin))
+
+
+def series_label(booking: Booking) -> str:
+    """ " · week 2/6" for an occurrence of a weekly series, else ""."""
+    if booking.series_index is None or booking.series_weeks is None:
+        return ""
+    return f" · week {booking.series_index}/{booking.series_weeks}"

@@ -14,11 +14,12 @@ from zoneinfo import ZoneInfo
 from bot.handlers import payloads
 from bot.handlers.base import Button, Replies, Reply, Request, flow_of_button, rows
 from bot.handlers.formatting import local_time, money, short_time
+from bot.handlers.marketplace import series as series_chat
 from bot.handlers.marketplace.booking_card import MOVE_ANSWERS, proposal_of, summary
 from bot.handlers.wizard import control_row
 from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
-from domain.marketplace import booking_walk, moves, walk_entries
+from domain.marketplace import booking_walk, moves, series, walk_entries
 from domain.marketplace.commands import (
     AnswerMove,
     ChooseDay,
@@ -95,7 +96,10 @@ async def book_button(req: Request) -> Replies:
     elif choice == "w":  # 🔔 on a full day
         result = await walk_entries.join_waitlist(JoinWaitlist(user, token), ctx.uow(), ctx.clock)
     else:
-        raise InvalidInput(payloads.STALE)
+        found = await series_chat.walk_choice(req, token, choice)
+        if found is None:
+            raise InvalidInput(payloads.STALE)
+        return found
     return render(req, result)
 
 
@@ -242,7 +246,9 @@ def _quote(req: Request, result: QuoteShown) -> Reply:
         )
     text += "\n" + _policy(req.ctx.policy, result, zone, req.ctx.clock.now())
     ok = Button("✅ Confirm", _choice(req, result.token, "ok"))
-    return Reply(text, ((ok,), *control_row(req.user_id, result.token, back=True)), edit=True)
+    single = moving or result.trial  # a trial is one lesson, never a series (``series.repeat``)
+    first = (ok,) if single else (ok, series_chat.repeat_button(req, result.token))
+    return Reply(text, (first, *control_row(req.user_id, result.token, back=True)), edit=True)
 
 
 def _policy(policy: Policy, result: QuoteShown, zone: str, now: datetime) -> str:
@@ -302,6 +308,8 @@ async def move_answer(req: Request) -> Reply:
 
 async def resume(req: Request, walk: Conversation) -> Reply:
     """The walk's open question again, as a new message (after the chat restarted)."""
+    if walk.step in series.STEPS:
+        return replace(series_chat.render(req, series.current(walk)), edit=False)
     return replace(render(req, booking_walk.current_step(walk, req.ctx.policy)), edit=False)
 
 

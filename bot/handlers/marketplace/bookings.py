@@ -21,6 +21,7 @@ from bot.handlers.base import (
 )
 from bot.handlers.formatting import local_time, money, month_name, plural, short_time
 from bot.handlers.marketplace import booking_messages, booking_walk, waitlist
+from bot.handlers.marketplace import series as series_chat
 from bot.handlers.marketplace.booking_card import (
     BUTTONS as ACTION_BUTTONS,
 )
@@ -29,6 +30,7 @@ from bot.handlers.marketplace.booking_card import (
     STARS,
     action_buttons,
     booking_card,
+    series_label,
     status_label,
     summary,
 )
@@ -103,7 +105,7 @@ async def list_bookings(req: Request) -> Reply:
             where = "" if one_zone else f" ({zone})"
             lines.append(
                 f"{number}. {short_time(b.starts_at, zone)}{where} · {b.minutes} min · "
-                f"{status_label(b, req.ctx.policy)} · {who} · {b.ref}"
+                f"{status_label(b, req.ctx.policy)} · {who} · {b.ref}{series_label(b)}"
             )
             other = b.learner_name if b.expert_user_id == req.user_id else b.expert_name
             label = f"{short_time(b.starts_at, zone)} · {other}"  # what it is, not "1"
@@ -361,6 +363,7 @@ COMMANDS = [
     ),
     Command("earnings", earnings, "your earnings by month (experts)"),
     *waitlist.COMMANDS,
+    *series_chat.COMMANDS,
 ]
 
 
@@ -371,6 +374,7 @@ BUTTONS = {
     "bx": booking_button,
     "rr": skip_button,
     **waitlist.BUTTONS,
+    **series_chat.BUTTONS,
 }
 
 

@@ -19,6 +19,7 @@ from bot.handlers import payloads
 from bot.handlers.base import Button, Command, Context, Reply, Request, rows
 from bot.handlers.formatting import local_time, short_time
 from bot.handlers.marketplace import booking_walk
+from bot.handlers.marketplace import series as series_chat
 from bot.handlers.marketplace.booking_card import booking_card
 from bot.handlers.marketplace.booking_walk import leave_button
 from domain.accounts.registration import get_user
@@ -95,6 +96,16 @@ def _dates(entry: WaitlistEntry) -> str:
 async def nudge_notice(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:
     """To the expert: a request still unanswered (None once answered, moved on or lapsed)."""
     booking = await bookings.get_booking(user_id, UUID(data["booking_id"]), ctx.uow())
+    if booking.series_id is not None and user_id == booking.expert_user_id:
+        request = await series_chat.request_notice(
+            ctx, user_id, {"series_id": booking.series_id.hex}
+        )
+        if request is None:
+            return None  # every week answered (or lapsed) meanwhile
+        head = (
+            f"⏳ {booking.learner_name} is still waiting for your answer to their weekly request."
+        )
+        return Reply(f"{head}\n{request.text}", request.buttons)
     now = ctx.clock.now()
     pending = booking.status is BookingStatus.PENDING and booking.holds_time(now)
     if not pending or user_id != booking.expert_user_id or booking.expires_at is None:

@@ -27,7 +27,7 @@ from bot.handlers.formatting import (
     week_bar,
 )
 from bot.handlers.learning.focus import focus_end_notice
-from bot.handlers.marketplace import admin
+from bot.handlers.marketplace import admin, series
 from bot.handlers.marketplace.booking_card import booking_card
 from bot.handlers.marketplace.booking_messages import relayed_notice
 from bot.handlers.marketplace.waitlist import freed_notice, lapsed_notice, nudge_notice
@@ -229,4 +229,7 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.FOCUS_END: focus_end_notice,
     Kind.BOOKING_NUDGE: nudge_notice,
     Kind.WAITLIST_FREED: freed_notice,
+    Kind.SERIES_REQUESTED: series.request_notice,
+    Kind.SERIES_CONFIRMED: series.answer_notice(confirmed=True),
+    Kind.SERIES_DECLINED: series.answer_notice(confirmed=False),
 }
