@@ -150,7 +150,10 @@ async def test_a_series_is_nudged_as_a_whole_twice_not_each_week_and_never_once_
     await ada.press("✅ Book all weeks")
     async with engine.connect() as conn:
         planned = await conn.scalar(
-            text("SELECT count(*) FROM notifications WHERE kind = 'booking_nudge'")
+            text(
+                "SELECT count(*) FROM notifications WHERE kind = 'booking_nudge' AND user_id = :u"
+            ),
+            {"u": expert_user},
         )
     assert planned == 2  # at 12 and 36 hours, for the series (not 2 per week)
 
