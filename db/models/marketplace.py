@@ -191,6 +191,9 @@ class BookingRow(Base):
         Uuid, ForeignKey("users.id", ondelete="SET NULL")
     )
     move_reason: Mapped[str | None] = mapped_column(Text)
+    # 0024: the version of the booking's calendar invite (NULL: none) and when it was made.
+    invite_sequence: Mapped[int | None] = mapped_column(Integer)
+    invited_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
 
 
 class BookingMessageRow(Base):

@@ -380,4 +380,6 @@ def _booking(row: Any) -> Booking:
         rating=row.rating,
         review=row.review,
         expert_notes=row.expert_notes,
+        invite_sequence=b.invite_sequence,
+        invited_at=b.invited_at,
     )

@@ -144,6 +144,7 @@ class Action(StrEnum):
     EXPIRE = "expire"
     ACCEPT_MOVE = "accept_move"  # the other side's proposed new time
     DECLINE_MOVE = "decline_move"
+    INVITE = "invite"  # the booking's calendar invite (.ics), on demand
 
 
 @dataclass(frozen=True)
@@ -237,6 +238,8 @@ class Booking:
     proposed_start: datetime | None = None  # a new time one side asks for (``moves``)
     proposed_by: UUID | None = None
     move_reason: str | None = None
+    invite_sequence: int | None = None  # the calendar invite's version (``invites``)
+    invited_at: datetime | None = None  # when that version was made
 
     @property
     def ends_at(self) -> datetime:
