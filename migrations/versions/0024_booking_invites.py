@@ -1,7 +1,7 @@
 """The calendar invite of each booking: its version and when it was made.
 
 Revision ID: 0024
-Revises: 0019
+Revises: 0019_instances
 Create Date: 2026-12-02
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0024"
-down_revision: str | Sequence[str] | None = "0019"
+down_revision: str | Sequence[str] | None = "0019_instances"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -105,6 +105,8 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("bookings", "proposed_start"): (TIMESTAMPTZ, True, None),  # 0007
     ("bookings", "proposed_by"): ("uuid", True, None),
     ("bookings", "move_reason"): ("text", True, None),
+    ("bookings", "invite_sequence"): ("integer", True, None),  # 0024
+    ("bookings", "invited_at"): (TIMESTAMPTZ, True, None),
     ("bookings", "expires_at"): (TIMESTAMPTZ, True, None),
     ("commissions", "rate"): ("numeric(5,4)", False, None),
     ("commissions", "currency"): ("character varying(3)", False, None),
