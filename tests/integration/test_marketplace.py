@@ -318,6 +318,19 @@ async def test_every_mutating_action_is_refused_to_who_may_not_take_it(
             if not succeeded:
                 assert await snapshot(engine) == before
 
+    # 📅 Add to calendar (Action.INVITE, read-only): the booking's two sides, once confirmed.
+    booking_id = await fresh_booking()
+    await bookings.act(
+        ActOnBooking(expert_user, booking_id, Action.CONFIRM), uow(), clock, policy, pay
+    )
+    for actor, user_id in actors.items():
+        try:
+            await bookings.invite_of(user_id, booking_id, uow(), clock, policy)
+            succeeded = True
+        except (NotAllowed, NotFound):
+            succeeded = False
+        assert succeeded == (actor in {"learner", "expert"}), actor
+
     # Completion, no-show and feedback: only after the session, only the right side.
     booking_id = await fresh_booking()
     await bookings.act(
@@ -345,19 +358,6 @@ async def test_every_mutating_action_is_refused_to_who_may_not_take_it(
         await bookings.act(
             ActOnBooking(expert_user, booking_id, Action.COMPLETE), uow(), clock, policy, pay
         )
-
-    # 📅 Add to calendar (Action.INVITE, read-only): the booking's two sides, once confirmed.
-    booking_id = await fresh_booking()
-    await bookings.act(
-        ActOnBooking(expert_user, booking_id, Action.CONFIRM), uow(), clock, policy, pay
-    )
-    for actor, user_id in actors.items():
-        try:
-            await bookings.invite_of(user_id, booking_id, uow(), clock, policy)
-            succeeded = True
-        except (NotAllowed, NotFound):
-            succeeded = False
-        assert succeeded == (actor in {"learner", "expert"}), actor
 
     # Verification: only admins.
     _, pending_id, _ = await _verified_expert(engine, clock, policy)
