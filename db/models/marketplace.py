@@ -219,6 +219,9 @@ class BookingRow(Base):
         Uuid, ForeignKey("booking_series.id", ondelete="SET NULL")
     )
     series_index: Mapped[int | None] = mapped_column(SmallInteger)  # 1..weeks
+    # 0024: the version of the booking's calendar invite (NULL: none) and when it was made.
+    invite_sequence: Mapped[int | None] = mapped_column(Integer)
+    invited_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
 
 
 class BookingSeriesRow(Base):

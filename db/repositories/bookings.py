@@ -416,4 +416,6 @@ def _booking(row: Any) -> Booking:
         series_id=b.series_id,
         series_index=b.series_index,
         series_weeks=row.series_weeks,
+        invite_sequence=b.invite_sequence,
+        invited_at=b.invited_at,
     )

@@ -20,7 +20,7 @@ from uuid import UUID
 
 from domain.accounts import conversations
 from domain.accounts.model import AccountDeleted, Holdings, PersonalData
-from domain.marketplace import bookings
+from domain.marketplace import bookings, invites
 from domain.marketplace.commands import ActOnBooking
 from domain.marketplace.model import (
     HOLDS_TIME,
@@ -160,6 +160,7 @@ async def _cancel_as_learner(
     booking = await uow.bookings.get(booking_id, lock=True)
     assert booking is not None
     values: dict[str, object] = {"cancel_reason": LEARNER_GONE, "expires_at": None}
+    values |= invites.next_invite(booking, now)  # a confirmed one's invite is cancelled
     if booking.payment_status is PaymentStatus.PAID:
         await payments.refund(booking)
         values["payment_status"] = PaymentStatus.REFUNDED.value
@@ -167,7 +168,7 @@ async def _cancel_as_learner(
     await uow.notifications.add(
         booking.expert_user_id,
         NotificationKind.BOOKING_CANCEL,
-        {"booking_id": str(booking_id)},
+        {"booking_id": str(booking_id), **invites.told(values)},
         now,
     )
     updated = await uow.bookings.get(booking_id)

@@ -21,6 +21,7 @@ from domain.marketplace.commands import (
     AskReason,
     BookSlot,
 )
+from domain.marketplace.invites import next_invite, told
 from domain.marketplace.model import (
     Action,
     Booking,
@@ -193,6 +194,7 @@ async def act(
             }
             if booking.payment_status is PaymentStatus.PAID and await payments.refund(booking):
                 values["payment_status"] = PaymentStatus.REFUNDED.value
+            values |= next_invite(booking, now)  # called off after a confirmation: cancel it
         elif action is Action.MARK_PAID:
             values = {"payment_status": PaymentStatus.PAID.value}
             other = booking.learner_id
@@ -216,7 +218,8 @@ async def act(
                 rate=policy.commission_rate,
                 currency=booking.currency,
             )
-        await tell(uow, other, _ANNOUNCED[action], {"booking_id": str(cmd.booking_id)}, now)
+        data = {"booking_id": str(cmd.booking_id), **told(values)}
+        await tell(uow, other, _ANNOUNCED[action], data, now)
         updated = await uow.bookings.get(cmd.booking_id)
         assert updated is not None
         if action in (Action.CONFIRM, Action.DECLINE, Action.CANCEL):
@@ -248,7 +251,8 @@ async def confirmation(
     expert = await uow.experts.get(booking.expert_id, specialties=False)
     assert expert is not None
     link = expert.meeting_link or jitsi_room()
-    return {"confirmed_at": now, "meeting_link": link, "expires_at": None}
+    values: dict[str, object] = {"confirmed_at": now, "meeting_link": link, "expires_at": None}
+    return values | next_invite(booking, now, confirming=True)
 
 
 # What act() does, and what it tells the other side; the other actions have services of
@@ -290,6 +294,22 @@ async def get_booking(
     """The booking as ``user_id`` sees it (with ``policy``, an admin may see any)."""
     async with uow:
         booking, _ = await booking_of(uow, user_id, booking_id, policy)
+    return booking
+
+
+async def invite_of(
+    user_id: UUID, booking_id: UUID, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> Booking:
+    """The booking whose calendar invite ``user_id`` asks for (📅 Add to calendar), if the
+    rules let them have it now (``Action.INVITE``: its two sides, once it was confirmed).
+
+    Raises:
+        NotFound: somebody else's booking.
+        InvalidInput: not confirmed yet, or called off or over.
+    """
+    async with uow:
+        booking, role = await booking_of(uow, user_id, booking_id, None)
+        check_allowed(Action.INVITE, booking, role, clock.now(), policy)
     return booking
 
 
@@ -358,19 +378,21 @@ async def expire_pending(uow: UnitOfWork, clock: Clock) -> int:
     async with uow:
         lapsed = await uow.bookings.lapsed_pending(now)
         for booking in lapsed:
+            invite = next_invite(booking, now)  # a moved request that had been confirmed
             await uow.bookings.update(
                 booking.id,
                 status=next_status(Action.EXPIRE, booking.status).value,
                 cancel_reason="expired: the expert did not answer in time",
                 cancel_kind=CancelKind.EXPIRED.value,
                 cancelled_at=now,
+                **invite,
             )
             for user in (booking.learner_id, booking.expert_user_id):
                 await tell(
                     uow,
                     user,
                     NotificationKind.BOOKING_EXPIRED,
-                    {"booking_id": str(booking.id)},
+                    {"booking_id": str(booking.id), **told(invite)},
                     now,
                 )
             await freed(uow, booking, now)  # the waitlist of its day

@@ -149,6 +149,7 @@ class Action(StrEnum):
     EXPIRE = "expire"
     ACCEPT_MOVE = "accept_move"  # the other side's proposed new time
     DECLINE_MOVE = "decline_move"
+    INVITE = "invite"  # the booking's calendar invite (.ics), on demand
 
 
 @dataclass(frozen=True)
@@ -255,6 +256,8 @@ class Booking:
     series_id: UUID | None = None  # the weekly series it is an occurrence of (``series``)
     series_index: int | None = None  # which week of it, 1..series_weeks
     series_weeks: int | None = None
+    invite_sequence: int | None = None  # the calendar invite's version (``invites``)
+    invited_at: datetime | None = None  # when that version was made
 
     @property
     def ends_at(self) -> datetime:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from domain.marketplace import invites
 from domain.marketplace.bookings import SlotTaken, booking_of
 from domain.marketplace.commands import AnswerMove, RescheduleBooking
 from domain.marketplace.model import Action, Booking, BookingStatus, Expert, Policy, Role
@@ -77,6 +78,7 @@ async def reschedule_in(
     status = BookingStatus.PENDING if role is Role.LEARNER else booking.status
     pending = status is BookingStatus.PENDING
     expires_at = min(now + policy.pending_expiry, cmd.starts_at) if pending else None
+    invite = invites.next_invite(booking, now)  # moved after a confirmation: the invite follows
     await uow.bookings.update(
         booking.id,
         session_date=cmd.starts_at,
@@ -84,13 +86,14 @@ async def reschedule_in(
         expires_at=expires_at,
         reschedules=booking.reschedules + 1,  # counted against ``Booking.reschedule_limit``
         **_NO_PROPOSAL,
+        **invite,
     )
     if role is Role.LEARNER and expires_at is not None:  # a request again: nudged afresh
         await uow.notifications.withdraw([booking.expert_user_id], [NUDGE], booking_id=booking.id)
         await uow.notifications.plan(
             request_nudges(booking.id, booking.expert_user_id, now, expires_at, policy)
         )
-    await tell(uow, other, NotificationKind.BOOKING_RESCHEDULED, moved, now)
+    await tell(uow, other, NotificationKind.BOOKING_RESCHEDULED, moved | invites.told(invite), now)
     updated = await uow.bookings.get(booking.id)
     assert updated is not None
     await replan_booking(updated, uow, now)
@@ -122,12 +125,15 @@ async def answer_move(cmd: AnswerMove, uow: UnitOfWork, clock: Clock, policy: Po
             expert = await uow.experts.get(booking.expert_id, specialties=False)
             assert expert is not None
             await _check_open(uow, expert, booking, booking.proposed_start, now, policy)
+            invite = invites.next_invite(booking, now)
             await uow.bookings.update(
                 booking.id,
                 session_date=booking.proposed_start,
                 reschedules=booking.reschedules + 1,
                 **_NO_PROPOSAL,
+                **invite,
             )
+            told |= invites.told(invite)
             kind = NotificationKind.BOOKING_MOVE_ACCEPTED
         else:
             await uow.bookings.update(booking.id, **_NO_PROPOSAL)

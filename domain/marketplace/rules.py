@@ -48,6 +48,7 @@ TRANSITIONS: dict[Action, tuple[frozenset[BookingStatus], BookingStatus | None]]
     ),
     Action.ACCEPT_MOVE: (frozenset({BookingStatus.SCHEDULED}), None),
     Action.DECLINE_MOVE: (frozenset({BookingStatus.SCHEDULED}), None),
+    Action.INVITE: (frozenset({BookingStatus.PENDING, BookingStatus.SCHEDULED}), None),
 }
 
 
@@ -68,6 +69,7 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.EXPIRE: frozenset(),  # the system only
     Action.ACCEPT_MOVE: frozenset({Role.LEARNER, Role.EXPERT}),  # the side that did not ask
     Action.DECLINE_MOVE: frozenset({Role.LEARNER, Role.EXPERT}),
+    Action.INVITE: frozenset({Role.LEARNER, Role.EXPERT}),  # the two sides only
 }
 
 
@@ -101,6 +103,8 @@ def refusal(
         return over
     if action in (Action.ACCEPT_MOVE, Action.DECLINE_MOVE):
         return _move_refusal(booking, role)
+    if action is Action.INVITE:
+        return _invite_refusal(booking)
     starts_in = booking.starts_at - now
     if action is Action.CONFIRM and not (booking.holds_time(now) and starts_in > timedelta(0)):
         return InvalidInput(f"Booking {booking.ref} lapsed before it was confirmed.")
@@ -187,6 +191,16 @@ def _move_refusal(booking: Booking, role: Role) -> DomainError | None:
     return None
 
 
+def _invite_refusal(booking: Booking) -> DomainError | None:
+    """A booking has a calendar invite once it was confirmed (``invites``)."""
+    if booking.invite_sequence is None:
+        return InvalidInput(
+            f"Booking {booking.ref} isn't confirmed yet: its calendar invite comes when the "
+            "expert confirms it."
+        )
+    return None
+
+
 def free_cancellation_ends(
     starts_at: datetime, policy: Policy, notice: timedelta | None = None
 ) -> datetime:
@@ -248,6 +262,7 @@ def _past(action: Action) -> str:
         Action.EXPIRE: "expired",
         Action.ACCEPT_MOVE: "moved",
         Action.DECLINE_MOVE: "kept at its time",
+        Action.INVITE: "added to a calendar",
     }[action]
 
 

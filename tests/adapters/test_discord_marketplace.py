@@ -161,7 +161,7 @@ async def test_an_expert_is_onboarded_found_booked_and_confirms_from_a_direct_me
         assert "Confirmed" in confirmed and "https://meet.jit.si/syllabot-" in confirmed
         await worker.drain()
         ada_dm = fake.channel_messages(fake.dm_channel(ada.user["id"])["id"])
-        assert "Your booking is confirmed" in ada_dm[-1]["content"]
+        assert "Your booking is confirmed" in ada_dm[-2]["content"]  # then the invite's file
 
         expert_id = await user_of(engine, ex)
         assert ("booking_requested", "sent", None) in await outcomes(engine, expert_id)

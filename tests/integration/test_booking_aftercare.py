@@ -88,7 +88,7 @@ async def test_a_late_cancellation_is_said_first_and_the_two_sides_message_throu
     assert world.ada.buttons() == ["Tue 03 Mar 09:00 · Grace Hopper"]  # what it is, not "1"
     card = await world.ada.say("#1")
     assert "can't be cancelled or moved here any more. ✉️ Message the expert" in card
-    assert world.ada.buttons() == ["✉️ Message"]
+    assert world.ada.buttons() == ["✉️ Message", "📅 Add to calendar"]
     asked = await world.ada.press("✉️ Message")
     assert f"Your message to the expert, Grace Hopper, about booking {booked.ref}?" in asked
     assert "never your handle" in asked

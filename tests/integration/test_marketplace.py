@@ -346,6 +346,19 @@ async def test_every_mutating_action_is_refused_to_who_may_not_take_it(
             else:
                 assert after == before
 
+    # 📅 Add to calendar (Action.INVITE, read-only): the booking's two sides, once confirmed.
+    booking_id = await fresh_booking()
+    await bookings.act(
+        ActOnBooking(expert_user, booking_id, Action.CONFIRM), uow(), clock, policy, pay
+    )
+    for actor, user_id in actors.items():
+        try:
+            await bookings.invite_of(user_id, booking_id, uow(), clock, policy)
+            succeeded = True
+        except (NotAllowed, NotFound):
+            succeeded = False
+        assert succeeded == (actor in {"learner", "expert"}), actor
+
     # Completion, no-show and feedback: only after the session, only the right side.
     booking_id = await fresh_booking()
     await bookings.act(

@@ -105,6 +105,8 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("bookings", "proposed_start"): (TIMESTAMPTZ, True, None),  # 0007
     ("bookings", "proposed_by"): ("uuid", True, None),
     ("bookings", "move_reason"): ("text", True, None),
+    ("bookings", "invite_sequence"): ("integer", True, None),  # 0024
+    ("bookings", "invited_at"): (TIMESTAMPTZ, True, None),
     ("bookings", "expires_at"): (TIMESTAMPTZ, True, None),
     # 0021: experts' own terms, and the terms a booking was made under
     ("experts", "cancel_notice_hours"): ("smallint", True, None),

@@ -397,8 +397,7 @@ class DiscordAdapter(Lifecycle):
                 if reply.edit and may_edit and len(messages) == 1:
                     text, view = messages[0]
                     await interaction.edit_original_response(content=text, view=view)
-                    may_edit = False
-                    continue
+                    messages = []  # an edit in place; its file, if any, follows below
                 may_edit = False
                 for text, view in messages:
                     if original_open:

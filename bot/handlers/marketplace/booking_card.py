@@ -40,6 +40,7 @@ BUTTONS: dict[Action, tuple[str, str]] = {
     Action.MARK_PAID: ("💶 Mark paid", "pd"),
     Action.MARK_REFUNDED: ("↩️ Mark refunded", "rf"),
     Action.MESSAGE: ("✉️ Message", "ms"),
+    Action.INVITE: ("📅 Add to calendar", "ic"),
 }
 STARS = {f"r{n}": n for n in range(1, 6)}  # code -> rating
 CODES = {code: action for action, (_, code) in BUTTONS.items()}

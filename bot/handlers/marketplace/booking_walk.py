@@ -16,6 +16,7 @@ from bot.handlers.base import Button, Replies, Reply, Request, flow_of_button, r
 from bot.handlers.formatting import local_time, money, short_time
 from bot.handlers.marketplace import series as series_chat
 from bot.handlers.marketplace.booking_card import MOVE_ANSWERS, proposal_of, summary
+from bot.handlers.marketplace.booking_invites import with_invite
 from bot.handlers.wizard import control_row
 from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
@@ -280,7 +281,10 @@ def _done(req: Request, result: WalkDone) -> Reply:
         head = f"🗓 Moved from {was} to {now}."
     if booking.status is BookingStatus.PENDING:
         head += " The expert will confirm it; I'll tell you."
-    return Reply(f"{head}\n{summary(booking, req.user_id, zone)}", edit=True)
+    reply = Reply(f"{head}\n{summary(booking, req.user_id, zone)}", edit=True)
+    if moving is not None and not moving.proposes:  # moved: the updated invite
+        return with_invite(reply, booking, req.user_id)
+    return reply
 
 
 def _head(moving: Moving | None, zone: str) -> str:
@@ -303,7 +307,8 @@ async def move_answer(req: Request) -> Reply:
     booking = await moves.answer_move(command, ctx.uow(), ctx.clock, ctx.policy)
     zone = (await get_user(req.user_id, ctx.uow())).timezone
     head = "✅ Accepted: the session moved." if accept else "Declined: the session keeps its time."
-    return Reply(f"{head} The other side has been told.\n{summary(booking, req.user_id, zone)}")
+    reply = Reply(f"{head} The other side has been told.\n{summary(booking, req.user_id, zone)}")
+    return with_invite(reply, booking, req.user_id) if accept else reply
 
 
 async def resume(req: Request, walk: Conversation) -> Reply:

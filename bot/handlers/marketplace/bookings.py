@@ -20,7 +20,7 @@ from bot.handlers.base import (
     rows,
 )
 from bot.handlers.formatting import local_time, money, month_name, plural, short_time
-from bot.handlers.marketplace import booking_messages, booking_walk, waitlist
+from bot.handlers.marketplace import booking_invites, booking_messages, booking_walk, waitlist
 from bot.handlers.marketplace import series as series_chat
 from bot.handlers.marketplace.booking_card import (
     BUTTONS as ACTION_BUTTONS,
@@ -38,7 +38,7 @@ from bot.handlers.wizard import control_row
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
-from domain.marketplace import bookings, feedback, payments
+from domain.marketplace import bookings, feedback, invites, payments
 from domain.marketplace.commands import (
     ActOnBooking,
     AnnotateSession,
@@ -144,6 +144,8 @@ async def booking_button(req: Request) -> Replies:
         return await booking_walk.start_rescheduling(req, booking_id)
     if action is Action.MESSAGE:
         return await booking_messages.start_message(req, booking_id)
+    if action is Action.INVITE:
+        return await booking_invites.invite_button(req, booking_id)
     if code in STARS:
         stars = STARS[code]
         then = conversations.moving(
@@ -192,11 +194,14 @@ async def _act(
     done = DONE_TEXT[command.action]
     if payment_state(booking) is PaymentState.REFUND_OWED and req.user_id != booking.learner_id:
         done += " A refund is owed to the learner (see below)."
-    return Reply(
+    reply = Reply(
         f"{done}\n{summary(booking, req.user_id, zone, ctx.policy)}",
         action_buttons(booking, req.user_id, ctx.clock.now(), ctx.policy, is_admin=admin),
         edit=edit,
     )
+    if command.action in invites.CHANGED_BY:  # the invite of the change, for its maker too
+        return booking_invites.with_invite(reply, booking, req.user_id)
+    return reply
 
 
 async def reason_answer(req: Request, conversation: Conversation, text: str | None) -> Replies:

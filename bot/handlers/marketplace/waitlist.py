@@ -21,6 +21,7 @@ from bot.handlers.formatting import local_time, short_time
 from bot.handlers.marketplace import booking_walk
 from bot.handlers.marketplace import series as series_chat
 from bot.handlers.marketplace.booking_card import booking_card
+from bot.handlers.marketplace.booking_invites import on_notice
 from bot.handlers.marketplace.booking_walk import leave_button
 from domain.accounts.registration import get_user
 from domain.marketplace import bookings, waitlist, walk_entries
@@ -130,7 +131,7 @@ async def lapsed_notice(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Re
             f"⌛ {booking.learner_name}'s request lapsed without your answer; the time is free "
             "again (they were offered your next free times):"
         )
-        return Reply(f"{head}\n{card.text}", card.buttons)
+        return on_notice(Reply(f"{head}\n{card.text}", card.buttons), booking, user_id, data)
     found = await waitlist.alternatives(booking, ctx.uow(), ctx.clock, ctx.policy)
     lines = [
         f"⌛ {booking.expert_name} didn't answer your request in time, so it lapsed; nothing "
@@ -149,7 +150,8 @@ async def lapsed_notice(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Re
         buttons += rows(*(profile_button(user_id, e) for e in found.similar), per_row=3)
     if not found.times and not found.similar:
         lines.append("Try /experts <subject> to find another expert.")
-    return Reply("\n".join(lines), (*buttons, *card.buttons))
+    reply = Reply("\n".join(lines), (*buttons, *card.buttons))
+    return on_notice(reply, booking, user_id, data)  # a moved request once confirmed: cancelled
 
 
 async def freed_notice(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Reply | None:

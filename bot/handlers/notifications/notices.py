@@ -29,6 +29,7 @@ from bot.handlers.formatting import (
 from bot.handlers.learning.focus import focus_end_notice
 from bot.handlers.marketplace import admin, series
 from bot.handlers.marketplace.booking_card import booking_card
+from bot.handlers.marketplace.booking_invites import on_notice
 from bot.handlers.marketplace.booking_messages import relayed_notice
 from bot.handlers.marketplace.waitlist import freed_notice, lapsed_notice, nudge_notice
 from domain.accounts.registration import get_user
@@ -68,7 +69,7 @@ def _booking(headline: str) -> Renderer:
         booking = await bookings.get_booking(user_id, UUID(data["booking_id"]), ctx.uow())
         zone = booking.zone_of(user_id, (await get_user(user_id, ctx.uow())).timezone)
         shown = booking_card(booking, user_id, zone, ctx.clock.now(), ctx.policy)
-        return Reply(f"{headline}\n{shown.text}", shown.buttons)
+        return on_notice(Reply(f"{headline}\n{shown.text}", shown.buttons), booking, user_id, data)
 
     return card
 
@@ -90,7 +91,7 @@ def _moved(what: str) -> Renderer:
         if what == "asks to move":
             head += f"\nReason: {booking.move_reason or '—'}\nAccept the new time or decline it"
             head += " (the booking keeps its time until you accept):"
-        return Reply(f"{head}\n{shown.text}", shown.buttons)
+        return on_notice(Reply(f"{head}\n{shown.text}", shown.buttons), booking, user_id, data)
 
     return card
 
