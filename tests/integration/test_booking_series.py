@@ -9,6 +9,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from icalendar import Calendar
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -129,6 +130,24 @@ async def test_a_six_week_series_is_booked_confirmed_with_one_tap_and_one_week_c
     assert {s for _, _, s in await held(engine, expert_id)} == {"scheduled"}
     told = await ada.say("/help")
     assert "confirmed 6 weeks of your weekly booking" in told
+
+    # Both sides get the six weeks in one calendar file: an event per week, each with its own
+    # booking's UID at version 0, so a week's later invite updates that week alone.
+    async with engine.connect() as conn:
+        ids = (
+            await conn.scalars(
+                text("SELECT id FROM bookings WHERE expert_id = :e ORDER BY session_date"),
+                {"e": expert_id},
+            )
+        ).all()
+    [learners] = [n for n in ada.notices if "confirmed 6 weeks" in n.text]
+    for reply in (learners, expert.last[0]):
+        assert reply.attachment is not None and reply.attachment.mime_type == "text/calendar"
+        calendar = Calendar.from_ical(reply.attachment.content)
+        assert str(calendar["METHOD"]) == "PUBLISH"
+        events = calendar.walk("VEVENT")
+        assert [str(e["UID"]) for e in events] == [f"{i}@syllabot" for i in ids]
+        assert {int(e["SEQUENCE"]) for e in events} == {0}
 
     # /bookings labels each week; the learner cancels week 3 only.
     listing = await ada.say("/bookings")

@@ -12,6 +12,7 @@ version always makes the same file.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC
 from typing import Any
@@ -29,14 +30,41 @@ _STATUS = {BookingStatus.PENDING: "TENTATIVE", BookingStatus.CANCELLED: "CANCELL
 
 def invite_file(booking: Booking, viewer: UUID) -> Attachment:
     """The booking's invite, as ``viewer`` (one of its sides) imports it."""
-    assert booking.invite_sequence is not None and booking.invited_at is not None
-    other = booking.learner_name if viewer == booking.expert_user_id else booking.expert_name
     called_off = booking.status is BookingStatus.CANCELLED
+    calendar = _calendar("CANCEL" if called_off else "REQUEST")
+    calendar.add_component(_event(booking, viewer))
+    return Attachment(f"syllabot-booking-{booking.ref}.ics", calendar.to_ical(), "text/calendar")
+
+
+def series_file(weeks: Sequence[Booking], viewer: UUID) -> Attachment | None:
+    """The invites of a weekly series' confirmed weeks in one file (None: none confirmed).
+
+    METHOD:PUBLISH, as a set of events may be: each keeps its own booking's UID and version,
+    so a week's later invite (moved, cancelled) updates that week's event alone."""
+    confirmed = [b for b in weeks if b.invite_sequence is not None]
+    if not confirmed:
+        return None
+    calendar = _calendar("PUBLISH")
+    for booking in confirmed:
+        calendar.add_component(_event(booking, viewer))
+    name = f"syllabot-series-{confirmed[0].ref}.ics"
+    return Attachment(name, calendar.to_ical(), "text/calendar")
+
+
+def _calendar(method: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", "-//Syllabot//booking invite//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("method", "CANCEL" if called_off else "REQUEST")
+    calendar.add("method", method)
+    return calendar
+
+
+def _event(booking: Booking, viewer: UUID) -> Event:
+    """The booking's event at its stored version, as ``viewer`` (one of its sides) sees it."""
+    assert booking.invite_sequence is not None and booking.invited_at is not None
+    other = booking.learner_name if viewer == booking.expert_user_id else booking.expert_name
+    called_off = booking.status is BookingStatus.CANCELLED
     event = Event()
     event.add("uid", f"{booking.id}@syllabot")
     event.add("sequence", booking.invite_sequence)
@@ -56,8 +84,7 @@ def invite_file(booking: Booking, viewer: UUID) -> Attachment:
         lines.append("Moved: it waits for the expert to confirm the new time.")
     lines.append(f"/bookings in the chat shows it; /message {booking.ref} reaches {other}.")
     event.add("description", "\n".join(lines))
-    calendar.add_component(event)
-    return Attachment(f"syllabot-booking-{booking.ref}.ics", calendar.to_ical(), "text/calendar")
+    return event
 
 
 def with_invite(reply: Reply, booking: Booking, viewer: UUID) -> Reply:

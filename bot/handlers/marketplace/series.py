@@ -13,6 +13,7 @@ from bot.handlers import payloads
 from bot.handlers.base import Button, Command, Context, Reply, Request, rows
 from bot.handlers.formatting import money, short_time
 from bot.handlers.marketplace.booking_card import status_label
+from bot.handlers.marketplace.booking_invites import series_file
 from bot.handlers.wizard import control_row
 from domain.accounts.registration import get_user
 from domain.marketplace import series
@@ -131,7 +132,8 @@ async def answer_button(req: Request) -> Reply:
     )
     result = await series.answer(command, ctx.uow(), ctx.clock, ctx.policy, ctx.payments)
     zone = (await get_user(req.user_id, ctx.uow())).timezone
-    return Reply(_answered(result, req.user_id, zone), edit=True)
+    invites = series_file(result.changed, req.user_id) if result.confirm else None
+    return Reply(_answered(result, req.user_id, zone), edit=True, attachment=invites)
 
 
 def _answered(result: SeriesAnswered, viewer: UUID, zone: str) -> str:
@@ -200,7 +202,8 @@ def answer_notice(confirmed: bool) -> Any:
             )
             for b in occurrences
         ]
-        return Reply("\n".join(lines), rows(*cards, per_row=2))
+        invites = series_file(occurrences, user_id) if confirmed else None
+        return Reply("\n".join(lines), rows(*cards, per_row=2), attachment=invites)
 
     return notice
 
