@@ -46,6 +46,7 @@ DAYS = [
 ]
 WALK = ["◀ Back", "✖ Cancel"]
 CONFIRM = ["✅ Confirm", *WALK]
+BOOK = ["✅ Confirm", "🔁 Repeat weekly", *WALK]  # a new booking may repeat weekly
 
 
 def halves(first: str, last: str) -> list[str]:
@@ -255,7 +256,7 @@ async def test_the_newcomer_journey(
         "Book 60 min with Marta García on Tue 03 Mar 2026, 09:00 (Europe/Berlin) for 30.00 EUR?"
     ) in quote
     assert "Free cancellation until Mon 02 Mar 2026, 21:00 (12 hours before the start)" in quote
-    assert lena.buttons() == CONFIRM
+    assert lena.buttons() == BOOK
     requested = await lena.press("✅ Confirm")
     assert "📨 Requested! The expert will confirm it" in requested
     assert "· pending · with Marta García" in requested and "(payment pending)" in requested
@@ -277,10 +278,21 @@ async def test_the_newcomer_journey(
         "· scheduled · with lena" in confirmed
         and "Meeting link: https://meet.jit.si/" in confirmed
     )
-    assert marta.buttons() == ["🗓 Reschedule", "Cancel booking", "💶 Mark paid", "✉️ Message"]
+    assert marta.buttons() == [
+        "🗓 Reschedule",
+        "Cancel booking",
+        "💶 Mark paid",
+        "✉️ Message",
+        "📅 Add to calendar",
+    ]
     assert await bookings_of(engine, "lena") == [("scheduled", None, at(9), None, None)]
     assert "✅ Your booking is confirmed:" in await lena.say("/bookings")
-    assert lena.notice_buttons() == ["🗓 Reschedule", "Cancel booking", "✉️ Message"]
+    assert lena.notice_buttons() == [
+        "🗓 Reschedule",
+        "Cancel booking",
+        "✉️ Message",
+        "📅 Add to calendar",
+    ]
 
     # -- Two learners race for the same slot: exactly one wins. -------------------------------
     for racer in (bea, carl):
@@ -320,7 +332,7 @@ async def test_the_newcomer_journey(
         "/bookings"
     )
     await lena.say("#1")
-    assert lena.buttons() == ["🗓 Reschedule", "Cancel booking", "✉️ Message"]
+    assert lena.buttons() == ["🗓 Reschedule", "Cancel booking", "✉️ Message", "📅 Add to calendar"]
     heading = f"🗓 Rescheduling booking {ref} (now Tue 03 Mar 2026, 09:00)"
     days = await lena.press("🗓 Reschedule")
     assert heading in days and "Which day?" in days
@@ -383,7 +395,10 @@ async def test_the_newcomer_journey(
     assert (
         "It starts in less than 12 hours: it can't be cancelled or moved here" in lena.last[0].text
     )
-    assert lena.buttons() == ["✉️ Message"]  # no Cancel, no Reschedule offered
+    assert lena.buttons() == [
+        "✉️ Message",
+        "📅 Add to calendar",
+    ]  # no Cancel, no Reschedule offered
     # An older card's Cancel, pressed by its full label, is refused and changes nothing.
     refused = await lena.press("Cancel booking")
     assert refused == (
@@ -415,7 +430,7 @@ async def test_the_newcomer_journey(
     listed = await marta.say("/bookings")
     assert "Upcoming:\n1. Wed 04 Mar 10:00 · 60 min · scheduled" in listed
     await marta.say("#1")
-    assert marta.buttons() == ["Cancel booking", "💶 Mark paid", "✉️ Message"]
+    assert marta.buttons() == ["Cancel booking", "💶 Mark paid", "✉️ Message", "📅 Add to calendar"]
     late = await marta.press("Cancel booking")
     warning, question = late.index("⚠️ Late cancellation"), late.index("why are you cancelling?")
     assert warning < question  # said before the reason is asked
