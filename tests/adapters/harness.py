@@ -12,6 +12,10 @@ import itertools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
+from uuid import UUID
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.telegram import ChatRateLimiter, FloodLimit, TelegramAdapter, Webhook
 from bot.handlers.router import Dispatcher
@@ -136,3 +140,14 @@ class Person:
 
 def _keyboard(message: dict[str, Any]) -> list[list[dict[str, Any]]]:
     return (message.get("reply_markup") or {}).get("inline_keyboard") or []
+
+
+async def user_of(engine: AsyncEngine, platform: str, external_id: str) -> UUID:
+    """The user id of the person with ``external_id`` on ``platform``."""
+    async with engine.connect() as conn:
+        return await conn.scalar(
+            text(
+                "SELECT user_id FROM platform_identities WHERE platform = :p AND external_id = :id"
+            ),
+            {"p": platform, "id": external_id},
+        )

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-import pytest
 from icalendar import Calendar
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.handlers.router import Dispatcher
@@ -33,31 +31,15 @@ from domain.marketplace.commands import (
 from domain.marketplace.model import Action
 from domain.marketplace.payments import ManualPayments
 from tests.adapters.discord_fake import DiscordFake
-from tests.adapters.discord_harness import Member, fake_discord
+from tests.adapters.discord_harness import Member
 from tests.adapters.discord_harness import running as discord_running
-from tests.adapters.harness import Person, running
+from tests.adapters.harness import Person, running, user_of
 from tests.adapters.telegram_emulator import BotApiEmulator, Upload
 from tests.support import Learner, expert_draft
 
 WEEKDAYS = "mon-fri 09:00-17:00"
 START = datetime(2026, 3, 4, 10, 0, tzinfo=UTC)  # Wed 11:00 in Berlin, the expert's zone
 MOVED = START + timedelta(hours=3)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[DiscordFake]:
-    async with fake_discord() as api:
-        yield api
-
-
-async def user_of(engine: AsyncEngine, platform: str, external_id: str) -> UUID:
-    async with engine.connect() as conn:
-        return await conn.scalar(
-            text(
-                "SELECT user_id FROM platform_identities WHERE platform = :p AND external_id = :id"
-            ),
-            {"p": platform, "id": external_id},
-        )
 
 
 async def make_expert(dispatcher: Dispatcher, user_id: UUID) -> UUID:

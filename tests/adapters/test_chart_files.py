@@ -5,27 +5,19 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from PIL import Image
 
 from bot.adapters.terminal import TerminalChat
 from bot.handlers.router import Dispatcher
 from tests.adapters.discord_fake import DiscordFake
-from tests.adapters.discord_harness import Member, fake_discord
+from tests.adapters.discord_harness import Member
 from tests.adapters.discord_harness import running as discord_running
 from tests.adapters.harness import Person, running
 from tests.adapters.telegram_emulator import BotApiEmulator, Upload
 
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[DiscordFake]:
-    async with fake_discord() as api:
-        yield api
 
 
 def saved_file(name: str) -> tuple[Path, bytes]:

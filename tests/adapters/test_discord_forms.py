@@ -3,23 +3,14 @@ text reaches the handlers as if typed; Telegram and the terminal keep the typed 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.adapters.discord import ASK_PREFIX
 from bot.handlers import payloads
 from bot.handlers.router import Dispatcher
 from tests.adapters.discord_fake import DiscordFake, buttons, components
-from tests.adapters.discord_harness import Member, fake_discord, running
+from tests.adapters.discord_harness import Member, running
 from tests.support import snapshot
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[DiscordFake]:
-    async with fake_discord() as api:
-        yield api
 
 
 async def test_a_note_is_written_in_a_form_with_several_lines(

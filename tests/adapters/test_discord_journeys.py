@@ -4,7 +4,6 @@ Discord REST API on 127.0.0.1 that records every call."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -18,14 +17,8 @@ from db.backups.pitr import free_port
 from domain.accounts import inbound
 from domain.shared.timezones import suggest_zones
 from tests.adapters.discord_fake import EPHEMERAL, DiscordFake, buttons
-from tests.adapters.discord_harness import Member, fake_discord, running
+from tests.adapters.discord_harness import Member, running
 from tests.support import snapshot
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[DiscordFake]:
-    async with fake_discord() as api:
-        yield api
 
 
 async def progress_of(engine: AsyncEngine, member: Member) -> tuple[int, int, int]:

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.handlers.router import Dispatcher
 from tests.adapters import harness
 from tests.adapters.discord_fake import DiscordFake
-from tests.adapters.discord_harness import Member, fake_discord, running
+from tests.adapters.discord_harness import Member, running
 from tests.adapters.telegram_emulator import BotApiEmulator
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[DiscordFake]:
-    async with fake_discord() as api:
-        yield api
 
 
 async def test_a_code_shown_on_telegram_and_entered_on_discord_makes_one_account(

@@ -5,7 +5,6 @@ caller, the same journey the terminal and Telegram tests take."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from uuid import UUID
 
@@ -24,17 +23,11 @@ from domain.marketplace import experts
 from domain.marketplace.commands import BecomeExpert, SetAvailability, VerifyExpert
 from domain.marketplace.model import Policy
 from tests.adapters.discord_fake import DiscordFake, menus
-from tests.adapters.discord_harness import Member, fake_discord, running
+from tests.adapters.discord_harness import Member, running
 from tests.support import FakeClock, expert_draft, queue, snapshot
 
 WEEKDAYS = "mon 09:00-17:00; tue 09:00-17:00; wed 09:00-17:00; thu 09:00-17:00; fri 09:00-17:00"
 ADMIN = "Root"
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[DiscordFake]:
-    async with fake_discord() as api:
-        yield api
 
 
 @pytest.fixture

@@ -32,7 +32,6 @@ from domain.marketplace.commands import BecomeExpert, SetAvailability, VerifyExp
 from domain.marketplace.model import BookingStatus, Policy
 from domain.shared.clock import SystemClock
 from tests.adapters.discord_fake import Call, DiscordFake
-from tests.adapters.discord_harness import fake_discord
 from tests.adapters.discord_process import Launch, Person, eventually, syllabot, syllabots
 from tests.support import FakeClock, expert_draft, private_database, queue
 
@@ -45,12 +44,6 @@ async def database(server_url: str) -> AsyncIterator[tuple[str, AsyncEngine]]:
     async with private_database(server_url) as engine:
         url = engine.url.render_as_string(hide_password=False)
         yield url, engine
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[DiscordFake]:
-    async with fake_discord() as api:  # discord.py's Route.BASE restored after, for in-process
-        yield api
 
 
 async def user_of(engine: AsyncEngine, person: Person) -> uuid.UUID:

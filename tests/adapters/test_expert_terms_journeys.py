@@ -5,7 +5,6 @@ reschedule over the limit; forged presses (a policy button, a reschedule) change
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -28,9 +27,9 @@ from domain.marketplace.commands import (
 from domain.marketplace.model import Action
 from domain.marketplace.payments import ManualPayments
 from tests.adapters.discord_fake import DiscordFake, buttons
-from tests.adapters.discord_harness import Member, fake_discord
+from tests.adapters.discord_harness import Member
 from tests.adapters.discord_harness import running as discord_running
-from tests.adapters.harness import Person
+from tests.adapters.harness import Person, user_of
 from tests.adapters.harness import running as telegram_running
 from tests.adapters.telegram_emulator import BotApiEmulator
 from tests.support import FakeClock, expert_draft, snapshot
@@ -50,22 +49,6 @@ def clock() -> FakeClock:
 @pytest.fixture
 def dispatcher(engine: AsyncEngine, clock: FakeClock) -> Dispatcher:
     return bootstrap(engine, clock=clock)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[DiscordFake]:
-    async with fake_discord() as api:
-        yield api
-
-
-async def user_on(engine: AsyncEngine, platform: str, external_id: str) -> UUID:
-    async with engine.connect() as conn:
-        return await conn.scalar(
-            text(
-                "SELECT user_id FROM platform_identities WHERE platform = :p AND external_id = :id"
-            ),
-            {"p": platform, "id": external_id},
-        )
 
 
 async def make_expert(dispatcher: Dispatcher, user_id: UUID, subject: str) -> UUID:
@@ -115,7 +98,7 @@ async def test_on_telegram_an_expert_sets_terms_and_a_learner_books_a_trial_and_
     async with telegram_running(api, dispatcher) as adapter:
         ida = Person(api, adapter, "Ida")
         await ida.say("/start")
-        ida_id = await user_on(engine, "telegram", str(ida.user.id))
+        ida_id = await user_of(engine, "telegram", str(ida.user.id))
         expert_id = await make_expert(dispatcher, ida_id, subject)
         assert "🎁 trial lesson 30 min 9.00 EUR" in await ida.say("/expert trial 9")
         assert "no rescheduling" in await ida.say("/expert reschedules 0")
@@ -129,7 +112,7 @@ async def test_on_telegram_an_expert_sets_terms_and_a_learner_books_a_trial_and_
         await ada.say("/timezone Europe/Berlin")
         assert TERMS in await ada.say(f"/experts {subject}")
         assert TERMS in await ada.press("Ida Expert")
-        ada_id = await user_on(engine, "telegram", str(ada.user.id))
+        ada_id = await user_of(engine, "telegram", str(ada.user.id))
         # A forged policy button naming Ida's profile, pressed by Ada: nothing changes.
         before = await snapshot(engine)
         forged = payloads.encode(ada_id, "xp", expert_id.hex, "trial", "off")
@@ -163,7 +146,7 @@ async def test_on_discord_an_expert_sets_terms_and_a_learner_books_a_trial_and_c
     async with discord_running(fake, dispatcher) as adapter:
         ida = Member(fake, adapter, "Ida")
         await ida.slash("start")
-        ida_id = await user_on(engine, "discord", ida.user["id"])
+        ida_id = await user_of(engine, "discord", ida.user["id"])
         expert_id = await make_expert(dispatcher, ida_id, subject)
         assert "🎁 trial lesson 30 min 9.00 EUR" in await ida.slash("expert", "trial 9")
         assert "no rescheduling" in await ida.slash("expert", "reschedules 0")
@@ -178,7 +161,7 @@ async def test_on_discord_an_expert_sets_terms_and_a_learner_books_a_trial_and_c
         assert TERMS in await ada.slash("experts", subject)
         assert TERMS in await ada.press("Ida Expert")
         card = ada.keyboard_message()
-        ada_id = await user_on(engine, "discord", ada.user["id"])
+        ada_id = await user_of(engine, "discord", ada.user["id"])
         before = await snapshot(engine)
         forged = payloads.encode(ada_id, "xp", expert_id.hex, "trial", "off")
         refused = await forged_press(ada, CUSTOM_ID_PREFIX + forged, card)

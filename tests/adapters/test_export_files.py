@@ -5,22 +5,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import AsyncIterator
-
-import pytest
 
 from bot.handlers.router import Dispatcher
 from tests.adapters.discord_fake import DiscordFake
-from tests.adapters.discord_harness import Member, fake_discord
+from tests.adapters.discord_harness import Member
 from tests.adapters.discord_harness import running as discord_running
 from tests.adapters.harness import Person, running
 from tests.adapters.telegram_emulator import BotApiEmulator, Upload
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[DiscordFake]:
-    async with fake_discord() as api:
-        yield api
 
 
 async def test_telegram_sends_the_export_as_two_documents(

@@ -3,26 +3,17 @@ Application against the Bot API emulator) and on Discord (discord.py against the
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.handlers.router import Dispatcher
 from bot.worker import NotificationWorker
 from tests.adapters.discord_fake import DiscordFake
-from tests.adapters.discord_harness import Member, fake_discord
+from tests.adapters.discord_harness import Member
 from tests.adapters.discord_harness import running as discord_running
 from tests.adapters.harness import Person, running
 from tests.adapters.telegram_emulator import BotApiEmulator
 from tests.support import FakeClock
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[DiscordFake]:
-    async with fake_discord() as api:
-        yield api
 
 
 async def minutes_logged(engine: AsyncEngine, platform: str, external_id: str) -> int:

@@ -3,25 +3,16 @@ Discord (discord.py against the fake REST API), with the goal switch in /setting
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.handlers.router import Dispatcher
 from tests.adapters import harness
 from tests.adapters.discord_fake import DiscordFake
-from tests.adapters.discord_harness import Member, fake_discord
+from tests.adapters.discord_harness import Member
 from tests.adapters.discord_harness import running as running_discord
 from tests.adapters.telegram_emulator import BotApiEmulator
 from tests.support import FakeClock
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[DiscordFake]:
-    async with fake_discord() as api:
-        yield api
 
 
 async def habits_of(engine: AsyncEngine, platform: str, external_id: str) -> tuple[object, ...]:

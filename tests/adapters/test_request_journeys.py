@@ -5,11 +5,9 @@ notice offers the expert's next times and similar experts as buttons that work."
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from uuid import UUID
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -22,30 +20,15 @@ from domain.marketplace.model import Action
 from domain.marketplace.payments import ManualPayments
 from tests.adapters import harness
 from tests.adapters.discord_fake import DiscordFake
-from tests.adapters.discord_harness import Member, fake_discord
+from tests.adapters.discord_harness import Member
 from tests.adapters.discord_harness import running as discord_running
+from tests.adapters.harness import user_of
 from tests.adapters.telegram_emulator import BotApiEmulator
 from tests.integration.test_requests_waitlist import a_learner, an_expert
 from tests.support import FakeClock
 
 SIXTY = "60 min · 30.00 EUR"
 TUESDAY = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)  # 09:00 in Berlin: the expert's one hour
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[DiscordFake]:
-    async with fake_discord() as api:
-        yield api
-
-
-async def user_of(engine: AsyncEngine, platform: str, external_id: str) -> UUID:
-    async with engine.connect() as conn:
-        return await conn.scalar(
-            text(
-                "SELECT user_id FROM platform_identities WHERE platform = :p AND external_id = :id"
-            ),
-            {"p": platform, "id": external_id},
-        )
 
 
 async def pending_of(engine: AsyncEngine, expert_id: UUID) -> list[UUID]:

@@ -3,24 +3,15 @@ Telegram (the Bot API emulator) and on Discord (the fake REST API, real gateway 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.handlers.router import Dispatcher
 from tests.adapters.discord_fake import DiscordFake
-from tests.adapters.discord_harness import Member, fake_discord
+from tests.adapters.discord_harness import Member
 from tests.adapters.discord_harness import running as running_discord
 from tests.adapters.harness import Person, running
 from tests.adapters.telegram_emulator import BotApiEmulator
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[DiscordFake]:
-    async with fake_discord() as api:
-        yield api
 
 
 async def reviews(engine: AsyncEngine, platform: str, external_id: str) -> list[tuple[int, int]]:

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
 from icalendar import Calendar
 
 from bot.handlers.router import Dispatcher
 from tests.adapters.discord_fake import DiscordFake
-from tests.adapters.discord_harness import Member, fake_discord
+from tests.adapters.discord_harness import Member
 from tests.adapters.discord_harness import running as discord_running
 from tests.adapters.harness import Person, running
 from tests.adapters.telegram_emulator import BotApiEmulator, Upload
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[DiscordFake]:
-    async with fake_discord() as api:
-        yield api
 
 
 def sessions_in(content: bytes) -> list[str]:

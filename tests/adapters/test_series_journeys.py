@@ -5,9 +5,7 @@ cancels one week and the others stay scheduled."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -16,9 +14,9 @@ from bot.worker import NotificationWorker
 from domain.marketplace import experts
 from domain.marketplace.commands import BecomeExpert, SetAvailability, VerifyExpert
 from tests.adapters.discord_fake import DiscordFake
-from tests.adapters.discord_harness import Member, fake_discord
+from tests.adapters.discord_harness import Member
 from tests.adapters.discord_harness import running as running_discord
-from tests.adapters.harness import Person, running
+from tests.adapters.harness import Person, running, user_of
 from tests.adapters.telegram_emulator import BotApiEmulator
 from tests.support import expert_draft
 
@@ -26,22 +24,10 @@ WEEKDAYS = "mon 09:00-17:00; tue 09:00-17:00; wed 09:00-17:00; thu 09:00-17:00; 
 NAME = "Ida Series"
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[DiscordFake]:
-    async with fake_discord() as api:
-        yield api
-
-
 async def make_expert(dispatcher: Dispatcher, engine: AsyncEngine, platform: str, id_: str) -> str:
     """The person already chatting on ``platform`` becomes a verified expert with weekday
     hours in Berlin (through the services); the subject they teach, their own."""
-    async with engine.connect() as conn:
-        user_id = await conn.scalar(
-            text(
-                "SELECT user_id FROM platform_identities WHERE platform = :p AND external_id = :id"
-            ),
-            {"p": platform, "id": id_},
-        )
+    user_id = await user_of(engine, platform, id_)
     ctx, subject = dispatcher.ctx, f"Series{uuid.uuid4().hex[:6]}"
     draft = expert_draft(NAME, subject)
     expert = await experts.become_expert(
