@@ -20,7 +20,7 @@ from domain.marketplace.model import Action, Booking, BookingStatus, Expert, Pol
 from domain.marketplace.notices import tell
 from domain.marketplace.rules import check_allowed, policy_for
 from domain.marketplace.slots import open_slots_of, slot_is_open
-from domain.marketplace.waitlist import NUDGE, request_nudges
+from domain.marketplace.waitlist import NUDGE, freed, request_nudges
 from domain.notifications.model import NotificationKind
 from domain.notifications.services import replan_booking
 from domain.shared.clock import Clock
@@ -94,6 +94,7 @@ async def reschedule_in(
             request_nudges(booking.id, booking.expert_user_id, now, expires_at, policy)
         )
     await tell(uow, other, NotificationKind.BOOKING_RESCHEDULED, moved | invites.told(invite), now)
+    await freed(uow, booking, now)  # the time it left: the waitlist of that day
     updated = await uow.bookings.get(booking.id)
     assert updated is not None
     await replan_booking(updated, uow, now)
@@ -135,6 +136,7 @@ async def answer_move(cmd: AnswerMove, uow: UnitOfWork, clock: Clock, policy: Po
             )
             told |= invites.told(invite)
             kind = NotificationKind.BOOKING_MOVE_ACCEPTED
+            await freed(uow, booking, now)  # the time it left: the waitlist of that day
         else:
             await uow.bookings.update(booking.id, **_NO_PROPOSAL)
             kind = NotificationKind.BOOKING_MOVE_DECLINED

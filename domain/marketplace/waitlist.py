@@ -4,7 +4,7 @@ and similar experts, and the waitlist of a fully booked day.
 A day of the booking walk is *full* when the expert's hours offer slots of the chosen length
 on it that only bookings hold (``offer_and_full``): the learner may wait for it. The entry is
 for the expert's local dates of those slots (the learner's day as the expert lives it), so a
-booking on one of them that is declined, cancelled or lapses (``freed``) tells the learners
+booking on one of them that is declined, cancelled, lapses or moves (``freed``) tells the learners
 waiting, once each, in the transaction of the change; the first to book the time wins, under
 the expert's lock as every booking (``bookings.book_in``).
 """
@@ -94,8 +94,9 @@ def expires(ends_on: date, zone: str) -> datetime:
 
 
 async def freed(uow: UnitOfWork, booking: Booking, now: datetime) -> None:
-    """A booking was declined, cancelled or lapsed: tell the learners waiting for its day (the
-    expert's local date of its start), once each, and take them off the waitlist."""
+    """A booking was declined, cancelled, lapsed or moved away from its time: tell the learners
+    waiting for its day (the expert's local date of its start), once each, and take them off
+    the waitlist."""
     day = local_date(booking.starts_at, booking.expert_timezone)
     for entry in await uow.waitlist.take(booking.expert_id, day, now):
         data = {

@@ -23,11 +23,13 @@ from db.uow import SqlAlchemyUnitOfWork
 from domain.accounts.conversations import STALE
 from domain.accounts.model import Identity
 from domain.accounts.registration import register
-from domain.marketplace import bookings, experts, waitlist
+from domain.marketplace import bookings, experts, moves, waitlist
 from domain.marketplace.commands import (
     ActOnBooking,
+    AnswerMove,
     BecomeExpert,
     BookSlot,
+    RescheduleBooking,
     SetAvailability,
     VerifyExpert,
 )
@@ -441,6 +443,51 @@ async def test_leaving_a_waitlist_takes_only_ones_own_entry_and_forged_presses_c
     assert "You left the waitlist for Tue 03 Mar" in await ada.press("🔕 Leave the waitlist")
     assert await waiting(engine, expert_id) == []
     assert "You're not on that waitlist" in await pressed(dispatcher, ada, leave)  # a second tap
+
+
+@pytest.mark.parametrize("mover", ["learner", "expert"])
+async def test_a_booking_moved_off_a_full_day_tells_its_waitlist(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy, mover: str
+) -> None:
+    """Moving frees the old time as a cancel does: by the learner at once, by the expert once
+    the learner accepts the proposal (until then the time is still held)."""
+    expert_user, expert_id, _ = await an_expert(
+        engine, clock, policy, "tue 09:00-10:00; wed 09:00-10:00", name="Ann"
+    )
+    first = await a_learner(engine)
+    tuesday = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)  # the Tuesday's one hour
+    wednesday = tuesday + timedelta(days=1)
+    taken = await bookings.book(
+        BookSlot(first, expert_id, tuesday, 60), uow_of(engine)(), clock, policy
+    )
+    await bookings.act(
+        ActOnBooking(expert_user, taken.id, Action.CONFIRM),
+        uow_of(engine)(),
+        clock,
+        policy,
+        ManualPayments(),
+    )
+    ada = Learner(dispatcher)
+    await ada.say(f"/start e_{expert_id.hex}")
+    await ada.press("📅 Book")
+    await ada.press(SIXTY)
+    await ada.press("Tue 03 Mar · full")
+    await ada.press("🔔 Tell me if a slot frees up")
+
+    if mover == "learner":
+        move = RescheduleBooking(first, taken.id, wednesday)
+        await moves.reschedule(move, uow_of(engine)(), clock, policy)
+    else:
+        move = RescheduleBooking(expert_user, taken.id, wednesday, reason="A clash")
+        await moves.reschedule(move, uow_of(engine)(), clock, policy)
+        assert len(await waiting(engine, expert_id)) == 1  # only proposed: still held
+        answer = AnswerMove(first, taken.id, wednesday, True)
+        await moves.answer_move(answer, uow_of(engine)(), clock, policy)
+    assert await waiting(engine, expert_id) == []
+    await ada.say("/waitlist")
+    freed = ada.notices[-1]
+    assert freed.text.startswith("🔔 A time freed up with Ann (Tue 03 Mar in Europe/Berlin)")
+    assert [b.label for row in freed.buttons for b in row] == ["📅 Tue 03 Mar 08:00"]
 
 
 async def test_a_learner_deleting_their_account_frees_their_time_for_the_waitlist(
