@@ -373,10 +373,12 @@ async def prompt_to_mark(uow: UnitOfWork, clock: Clock) -> int:
 
 
 async def expire_pending(uow: UnitOfWork, clock: Clock) -> int:
-    """Cancel pending bookings nobody answered in time, freeing their slots; tell both sides."""
+    """Cancel pending bookings nobody answered in time, freeing their slots; tell both sides,
+    once for the weeks of a series that lapse together (``data["bookings"]``)."""
     now = clock.now()
     async with uow:
         lapsed = await uow.bookings.lapsed_pending(now)
+        weeks: dict[UUID, list[Booking]] = {}  # series id -> its never-confirmed weeks
         for booking in lapsed:
             invite = next_invite(booking, now)  # a moved request that had been confirmed
             await uow.bookings.update(
@@ -387,17 +389,32 @@ async def expire_pending(uow: UnitOfWork, clock: Clock) -> int:
                 cancelled_at=now,
                 **invite,
             )
-            for user in (booking.learner_id, booking.expert_user_id):
-                await tell(
-                    uow,
-                    user,
-                    NotificationKind.BOOKING_EXPIRED,
-                    {"booking_id": str(booking.id), **told(invite)},
-                    now,
-                )
             await freed(uow, booking, now)  # the waitlist of its day
+            if booking.series_id is not None and not invite:
+                weeks.setdefault(booking.series_id, []).append(booking)
+                continue
+            await _tell_lapsed(uow, booking, [booking], told(invite), now)
+        for series in weeks.values():
+            series.sort(key=lambda b: b.starts_at)
+            await _tell_lapsed(uow, series[0], series, {}, now)
         await uow.commit()
     return len(lapsed)
+
+
+async def _tell_lapsed(
+    uow: UnitOfWork,
+    booking: Booking,
+    lapsed: list[Booking],
+    data: dict[str, object],
+    now: datetime,
+) -> None:
+    """Tell both sides that ``lapsed`` (``booking`` and the weeks of its series that lapsed
+    with it) lapsed."""
+    data = {"booking_id": str(booking.id), **data}
+    if len(lapsed) > 1:
+        data["bookings"] = [str(b.id) for b in lapsed]
+    for user in (booking.learner_id, booking.expert_user_id):
+        await tell(uow, user, NotificationKind.BOOKING_EXPIRED, data, now)
 
 
 async def booking_of(

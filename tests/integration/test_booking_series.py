@@ -194,6 +194,37 @@ async def test_a_series_is_nudged_as_a_whole_not_each_week_and_never_once_answer
     assert len([n for n in expert.notices if n.text.startswith("⏳")]) == 1
 
 
+async def test_weeks_lapsing_together_are_told_once_to_each_side(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    """The weeks of an unanswered series lapse at the same moment: one notice each side, not
+    one per week; week 1, starting inside the 48 hours, lapses on its own at its start."""
+    expert_user, expert_id, _ = await _verified_expert(engine, clock, policy)
+    ada = Learner(dispatcher)
+    await to_series(ada, expert_id, "Tue 03 Mar", "09:00")
+    await ada.press("4 weeks")
+    await ada.press("✅ Book all weeks")
+    expert = Learner(dispatcher, await _name_of(engine, expert_user))
+
+    def lapsed(person: Learner) -> list[str]:
+        return [n.text for n in person.notices if n.text.startswith("⌛")]
+
+    clock.advance(hours=27, minutes=1)  # week 1 has started: it lapsed alone
+    assert await bookings.expire_pending(SqlAlchemyUnitOfWork(engine), clock) == 1
+    clock.advance(hours=22)  # 49 hours on: the other three lapse together
+    assert await bookings.expire_pending(SqlAlchemyUnitOfWork(engine), clock) == 3
+    await ada.say("/help")
+    await expert.say("/help")
+    first, rest = lapsed(ada)
+    assert "didn't answer your request in time" in first
+    assert "didn't answer your weekly request (3 weeks, the first below) in time" in rest
+    assert "Tue 10 Mar" in rest
+    [_, theirs] = lapsed(expert)
+    assert "weekly request (3 weeks, the first below) lapsed without your answer" in theirs
+    assert "the times are free again" in theirs
+    assert {s for _, _, s in await held(engine, expert_id)} == {"cancelled"}
+
+
 async def _expert_name(engine: AsyncEngine, expert_id: uuid.UUID) -> str:
     async with engine.connect() as conn:
         return await conn.scalar(

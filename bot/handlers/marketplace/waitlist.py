@@ -126,15 +126,18 @@ async def lapsed_notice(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Re
     booking = await bookings.get_booking(user_id, UUID(data["booking_id"]), ctx.uow())
     zone = booking.zone_of(user_id, (await get_user(user_id, ctx.uow())).timezone)
     card = booking_card(booking, user_id, zone, ctx.clock.now(), ctx.policy)
+    weeks = len(data.get("bookings", ()))  # the weeks of a series that lapsed together
+    what = f"weekly request ({weeks} weeks, the first below)" if weeks > 1 else "request"
     if user_id != booking.learner_id:
+        freed = "times are" if weeks > 1 else "time is"
         head = (
-            f"⌛ {booking.learner_name}'s request lapsed without your answer; the time is free "
+            f"⌛ {booking.learner_name}'s {what} lapsed without your answer; the {freed} free "
             "again (they were offered your next free times):"
         )
         return on_notice(Reply(f"{head}\n{card.text}", card.buttons), booking, user_id, data)
     found = await waitlist.alternatives(booking, ctx.uow(), ctx.clock, ctx.policy)
     lines = [
-        f"⌛ {booking.expert_name} didn't answer your request in time, so it lapsed; nothing "
+        f"⌛ {booking.expert_name} didn't answer your {what} in time, so it lapsed; nothing "
         f"is charged.\n{card.text}"
     ]
     buttons: list[tuple[Button, ...]] = []
