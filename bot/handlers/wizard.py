@@ -97,6 +97,8 @@ class Wizard:
     async def answer(self, req: Request, conversation: Conversation, text: str | None) -> Replies:
         """An answer to the current step (``None``: Skip)."""
         step = self.steps[conversation.step]
+        if step.skippable and text is not None and text.strip().casefold() == "skip":
+            text = None  # "(or Skip)" typed rather than tapped
         if text is None and not step.skippable:
             raise InvalidInput("This step can't be skipped.")
         try:

@@ -63,7 +63,7 @@ async def onboard(dispatcher: Dispatcher, admin: Learner, subject: str = "Python
     assert "step 1 of 7" in await ex.say("/become_expert")
     await ex.say("Grace Hopper")
     await ex.say("I debug things.")
-    asked = await ex.say("#1")  # skip credentials
+    asked = await ex.say(" Skip ")  # credentials: typed, as the tapped Skip
     assert "step 4 of 7: Your hourly rate in EUR: a range such as 25-40, or one" in asked
     assert "positive" in await ex.say("-5-10")
     assert "above the maximum" in await ex.say("50-20")
@@ -80,7 +80,9 @@ async def onboard(dispatcher: Dispatcher, admin: Learner, subject: str = "Python
     assert admin.last[-1].text.startswith("Waiting for verification:\nGrace Hopper")
     assert admin.notice_buttons() == ["✅ Approve", "❌ Reject"]
     assert "verified" in await admin.press("✅ Approve")
-    assert "profile is verified" in await ex.say("/expert")
+    profile = await ex.say("/expert")
+    assert "profile is verified" in profile
+    assert "Credentials:" not in profile  # the typed Skip stored nothing
     return ex
 
 
