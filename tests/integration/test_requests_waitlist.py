@@ -121,6 +121,15 @@ async def pressed(dispatcher: Dispatcher, person: Learner, payload: str) -> str:
     return "\n".join(reply.text for reply in replies)
 
 
+async def wait_for(person: Learner, expert_id: uuid.UUID, day: str) -> str:
+    """``person`` taps 🔔 on the expert's fully booked ``day`` ("Tue 03 Mar"), 60 minutes."""
+    await person.say(f"/start e_{expert_id.hex}")
+    await person.press("📅 Book")
+    await person.press(SIXTY)
+    await person.press(f"{day} · full")
+    return await person.press("🔔 Tell me if a slot frees up")
+
+
 async def cancel(engine, clock, policy, who: uuid.UUID, booking_id: uuid.UUID) -> None:
     command = ActOnBooking(who, booking_id, Action.CANCEL)
     await bookings.act(command, uow_of(engine)(), clock, policy, ManualPayments())
@@ -403,11 +412,7 @@ async def test_leaving_a_waitlist_takes_only_ones_own_entry_and_forged_presses_c
     tuesday = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
     await bookings.book(BookSlot(first, expert_id, tuesday, 60), uow_of(engine)(), clock, policy)
     ada, eve = Learner(dispatcher), Learner(dispatcher)
-    await ada.say(f"/start e_{expert_id.hex}")
-    await ada.press("📅 Book")
-    await ada.press(SIXTY)
-    await ada.press("Tue 03 Mar · full")
-    await ada.press("🔔 Tell me if a slot frees up")
+    await wait_for(ada, expert_id, "Tue 03 Mar")
     [leave] = ada.payloads()
     entry_hex = leave.rsplit(":", 1)[1]
     await eve.say("/start")
@@ -468,11 +473,7 @@ async def test_a_booking_moved_off_a_full_day_tells_its_waitlist(
         ManualPayments(),
     )
     ada = Learner(dispatcher)
-    await ada.say(f"/start e_{expert_id.hex}")
-    await ada.press("📅 Book")
-    await ada.press(SIXTY)
-    await ada.press("Tue 03 Mar · full")
-    await ada.press("🔔 Tell me if a slot frees up")
+    await wait_for(ada, expert_id, "Tue 03 Mar")
 
     if mover == "learner":
         move = RescheduleBooking(first, taken.id, wednesday)
@@ -499,11 +500,7 @@ async def test_a_learner_deleting_their_account_frees_their_time_for_the_waitlis
     tuesday = datetime(2026, 3, 3, 8, 0, tzinfo=UTC)
     booking = BookSlot(await user_id(engine, leaving), expert_id, tuesday, 60)
     await bookings.book(booking, uow_of(engine)(), clock, policy)
-    await ada.say(f"/start e_{expert_id.hex}")
-    await ada.press("📅 Book")
-    await ada.press(SIXTY)
-    await ada.press("Tue 03 Mar · full")
-    await ada.press("🔔 Tell me if a slot frees up")
+    await wait_for(ada, expert_id, "Tue 03 Mar")
     await leaving.say("/delete_me")
     await leaving.press("🗑 Delete everything")
     await ada.say("/waitlist")
