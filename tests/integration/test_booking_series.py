@@ -194,6 +194,36 @@ async def test_a_series_is_nudged_as_a_whole_not_each_week_and_never_once_answer
     assert len([n for n in expert.notices if n.text.startswith("⏳")]) == 1
 
 
+async def test_a_week_card_offers_its_expert_confirm_all_while_other_weeks_wait(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    expert_user, expert_id, _ = await _verified_expert(engine, clock, policy)
+    ada = Learner(dispatcher)
+    await to_series(ada, expert_id, "Tue 10 Mar", "09:00")
+    await ada.press("3 weeks")
+    await ada.press("✅ Book all weeks")
+    expert = Learner(dispatcher, await _name_of(engine, expert_user))
+    await expert.say("/help")
+    weeks = [label for label in expert.notice_buttons() if "/3 · " in label]
+    assert len(weeks) == 3
+
+    card = await expert.press(weeks[1])  # week 2's own card
+    assert "week 2/3" in card
+    assert expert.buttons()[:2] == ["✅ Confirm", "❌ Decline"]
+    assert expert.buttons()[-2:] == ["✅ Confirm all", "❌ Decline all"]
+    await expert.press("✅ Confirm")  # this week alone
+    await expert.press(weeks[2])
+    assert expert.buttons()[-2:] == ["✅ Confirm all", "❌ Decline all"]  # weeks 1 and 3 wait
+    assert "Confirmed 2 of the series" in await expert.press("✅ Confirm all")
+    assert {s for _, _, s in await held(engine, expert_id)} == {"scheduled"}
+    await expert.press(weeks[0])
+    assert "✅ Confirm all" not in expert.buttons()
+    # The learner's week card has no series answers.
+    await ada.say("/bookings")
+    await ada.say("#1")
+    assert "✅ Confirm all" not in ada.buttons() and "❌ Decline all" not in ada.buttons()
+
+
 async def test_weeks_lapsing_together_are_told_once_to_each_side(
     dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock, policy: Policy
 ) -> None:

@@ -122,7 +122,10 @@ async def open_booking(req: Request) -> Reply:
     )
     ctx = req.ctx
     zone = await _zone_for(req, booking)
-    return booking_card(booking, req.user_id, zone, ctx.clock.now(), ctx.policy)
+    card = booking_card(booking, req.user_id, zone, ctx.clock.now(), ctx.policy)
+    if all_weeks := await series_chat.week_card_answers(ctx, req.user_id, booking):
+        return replace(card, buttons=(*card.buttons, tuple(all_weeks)))
+    return card
 
 
 async def booking_button(req: Request) -> Replies:

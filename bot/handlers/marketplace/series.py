@@ -17,7 +17,7 @@ from bot.handlers.marketplace.booking_invites import series_file
 from bot.handlers.wizard import control_row
 from domain.accounts.registration import get_user
 from domain.marketplace import series
-from domain.marketplace.model import Action, Booking
+from domain.marketplace.model import Action, Booking, BookingStatus, Role
 from domain.marketplace.parsing import SERIES_USAGE, parse_series
 from domain.marketplace.series_commands import (
     AnswerSeries,
@@ -162,15 +162,7 @@ async def request_notice(ctx: Context, user_id: UUID, data: dict[str, Any]) -> R
         f"{len(occurrences)} of {weeks} weeks (times in {zone}) — confirm or decline them all:",
         *(_line(b, zone) for b in occurrences),
     ]
-    hex_ = first.series_id.hex if first.series_id else data["series_id"]
-    answers = [
-        Button(label, payloads.encode(user_id, "sa", hex_, code))
-        for action, label, code in (
-            (Action.CONFIRM, "✅ Confirm all", "c"),
-            (Action.DECLINE, "❌ Decline all", "d"),
-        )
-        if action in allowed
-    ]
+    answers = answer_buttons(user_id, UUID(data["series_id"]), allowed)
     cards = [
         Button(
             f"{b.series_index}/{weeks} · {short_time(b.starts_at, zone)}",
@@ -179,6 +171,29 @@ async def request_notice(ctx: Context, user_id: UUID, data: dict[str, Any]) -> R
         for b in occurrences
     ]
     return Reply("\n".join(lines), (tuple(answers), *rows(*cards, per_row=2)))
+
+
+def answer_buttons(user_id: UUID, series_id: UUID, allowed: frozenset[Action]) -> list[Button]:
+    """✅ Confirm all / ❌ Decline all, as ``series.series_actions`` allows ``user_id``."""
+    return [
+        Button(label, payloads.encode(user_id, "sa", series_id.hex, code))
+        for action, label, code in (
+            (Action.CONFIRM, "✅ Confirm all", "c"),
+            (Action.DECLINE, "❌ Decline all", "d"),
+        )
+        if action in allowed
+    ]
+
+
+async def week_card_answers(ctx: Context, user_id: UUID, booking: Booking) -> list[Button]:
+    """Under a pending week's card, for its expert: the series' Confirm all / Decline all
+    while more than one week waits (the card's own buttons answer this week alone)."""
+    if booking.series_id is None or booking.role_of(user_id) is not Role.EXPERT:
+        return []
+    occurrences = await series.occurrences_of(user_id, booking.series_id, ctx.uow())
+    allowed = series.series_actions(occurrences, user_id, ctx.clock.now(), ctx.policy)
+    waiting = [b for b in occurrences if b.status is BookingStatus.PENDING]
+    return answer_buttons(user_id, booking.series_id, allowed) if len(waiting) > 1 else []
 
 
 def answer_notice(confirmed: bool) -> Any:
