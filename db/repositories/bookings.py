@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -43,7 +45,7 @@ from domain.marketplace.model import (
     PaymentStatus,
     Payout,
 )
-from domain.notifications.model import NotificationKind
+from domain.notifications.model import NotificationKind, Planned
 
 _Learner = aliased(UserRow, name="learner")
 
@@ -102,6 +104,7 @@ class SqlBookingRepository:
     async def add_if_free(
         self,
         *,
+        booking_id: UUID,
         learner_id: UUID,
         expert_user_id: UUID,
         expert_id: UUID,
@@ -116,8 +119,10 @@ class SqlBookingRepository:
         reschedule_limit: int | None = None,
         trial: bool = False,
         series: tuple[UUID, int] | None = None,
+        planned: Sequence[Planned] = (),
     ) -> tuple[UUID, datetime, Decimal, datetime] | None:
-        """Add a pending booking and notify the expert, unless held time overlaps the slot.
+        """Add pending booking ``booking_id`` and notify the expert, unless held time overlaps
+        the slot; ``planned`` (its nudges) are written with it, in the same statement.
 
         Held time is that of bookings holding it at ``now`` (``Booking.holds_time``), each
         widened by ``buffer``. One statement, run on the driver connection (it is the booking
@@ -135,6 +140,8 @@ class SqlBookingRepository:
             ADD_IF_FREE.sql,
             *ADD_IF_FREE.args(
                 {
+                    "booking_id": booking_id,
+                    "planned": json.dumps([_record(p) for p in planned]),
                     "learner_id": learner_id,
                     "expert_id": expert_id,
                     "notify": expert_user_id,
@@ -419,3 +426,15 @@ def _booking(row: Any) -> Booking:
         invite_sequence=b.invite_sequence,
         invited_at=b.invited_at,
     )
+
+
+def _record(planned: Planned) -> dict[str, object]:
+    """A planned notification as a JSON record of ``ADD_IF_FREE``'s."""
+    return {
+        "user_id": str(planned.user_id),
+        "kind": planned.kind.value,
+        "data": planned.data,
+        "due_at": planned.due_at.isoformat(),
+        "expires_at": None if planned.expires_at is None else planned.expires_at.isoformat(),
+        "dedupe_key": planned.dedupe_key,
+    }

@@ -27,6 +27,7 @@ from sqlalchemy import (
     select,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import aliased
 
 from db.models import (
@@ -152,6 +153,7 @@ _REQUEST = (
             "trial",
             "series_id",
             "series_index",
+            "id",
         ],
         select(
             bindparam("learner_id", type_=Uuid()),
@@ -168,6 +170,7 @@ _REQUEST = (
             bindparam("trial", type_=Boolean()),
             bindparam("series_id", type_=Uuid()),
             bindparam("series_index", type_=Integer()),
+            bindparam("booking_id", type_=Uuid()),
         ).where(
             ~exists().where(
                 _Held.expert_id == bindparam("expert_id", type_=Uuid()),
@@ -190,9 +193,36 @@ _NOTICE = insert(NotificationRow).from_select(
         bindparam("now", type_=DateTime(timezone=True)),
     ).where(bindparam("notice", type_=String()).is_not(None)),  # none for a series' occurrence
 )
-_ADD_IF_FREE = select(
-    _ADDED.c.id, _ADDED.c.session_date, _ADDED.c.price, _ADDED.c.expires_at
-).add_cte(_NOTICE.cte("n"))
+# The notifications planned with the booking (its nudges), as JSON records written only if
+# the booking was: what they are is ``waitlist.request_nudges``'s, not this statement's.
+_PLANNED = (
+    func.jsonb_to_recordset(cast(bindparam("planned", type_=String()), JSONB))
+    .table_valued(
+        column("user_id", Uuid()),
+        column("kind", String()),
+        column("data", JSONB()),
+        column("due_at", DateTime(timezone=True)),
+        column("expires_at", DateTime(timezone=True)),
+        column("dedupe_key", String()),
+    )
+    .render_derived(name="planned", with_types=True)
+)
+_NUDGES = insert(NotificationRow).from_select(  # keys of a new booking's: no conflict
+    ["user_id", "kind", "data", "due_at", "expires_at", "dedupe_key"],
+    select(
+        _PLANNED.c.user_id,
+        _PLANNED.c.kind,
+        _PLANNED.c.data,
+        _PLANNED.c.due_at,
+        _PLANNED.c.expires_at,
+        _PLANNED.c.dedupe_key,
+    ).where(exists(select(_ADDED.c.id))),
+)
+_ADD_IF_FREE = (
+    select(_ADDED.c.id, _ADDED.c.session_date, _ADDED.c.price, _ADDED.c.expires_at)
+    .add_cte(_NOTICE.cte("n"))
+    .add_cte(_NUDGES.cte("p"))
+)
 
 
 LOCK_FOR_BOOKING = DriverStatement.of(_LOCK_FOR_BOOKING)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import Decimal
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
@@ -89,8 +89,9 @@ async def book_in(uow: UnitOfWork, cmd: BookSlot, now: datetime, policy: Policy)
     """``book`` inside an open unit of work (which the caller commits).
 
     Two statements: the first takes the expert's advisory lock and reads the expert's hours;
-    the second, only if those hours offer the slot, inserts the booking and the expert's notice
-    unless held time overlaps it. So bookings of one expert are decided one at a time.
+    the second, only if those hours offer the slot, inserts the booking, the expert's notice
+    and its nudges unless held time overlaps it. So bookings of one expert are decided one at
+    a time.
     """
     if cmd.starts_at.tzinfo is None:
         raise ValueError("naive datetime")
@@ -106,9 +107,15 @@ async def book_in(uow: UnitOfWork, cmd: BookSlot, now: datetime, policy: Policy)
     if cmd.price is not None and cmd.price != price:
         raise QuoteChanged(price)
     notice = window_of(expert, policy)  # the expert's terms now, kept with the booking
+    booking_id, expires_at = uuid4(), min(now + policy.pending_expiry, cmd.starts_at)
+    # A series is nudged as a whole (``series.book_series``); a request, with the insert.
+    nudges = (
+        [] if cmd.series else request_nudges(booking_id, expert.user_id, now, expires_at, policy)
+    )
     added = None
     if offers(found, cmd.starts_at, cmd.minutes, now, policy):
         added = await uow.bookings.add_if_free(
+            booking_id=booking_id,
             learner_id=cmd.learner_id,
             expert_user_id=expert.user_id,
             expert_id=cmd.expert_id,
@@ -116,13 +123,14 @@ async def book_in(uow: UnitOfWork, cmd: BookSlot, now: datetime, policy: Policy)
             minutes=cmd.minutes,
             price=price,
             currency=expert.currency,
-            expires_at=min(now + policy.pending_expiry, cmd.starts_at),
+            expires_at=expires_at,
             now=now,
             buffer=policy.buffer,
             cancel_notice=notice,
             reschedule_limit=expert.reschedule_limit,
             trial=cmd.trial,
             series=cmd.series,
+            planned=nudges,
         )
     if added is None:
         since = max(now, cmd.starts_at - timedelta(days=1))
@@ -131,10 +139,6 @@ async def book_in(uow: UnitOfWork, cmd: BookSlot, now: datetime, policy: Policy)
             await open_slots_of(uow, expert, cmd.minutes, since, policy, week, limit=3)
         )
     booking_id, stored_start, stored_price, expires_at = added
-    if cmd.series is None:  # a series is nudged as a whole (``series.book_series``)
-        await uow.notifications.plan(
-            request_nudges(booking_id, expert.user_id, now, expires_at, policy)
-        )
     return Booking(
         id=booking_id,
         learner_id=cmd.learner_id,

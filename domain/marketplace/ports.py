@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Hashable, Iterable
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Sequence
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, Protocol, TypeVar
@@ -24,6 +24,7 @@ from domain.marketplace.model import (
     Verification,
     WaitlistEntry,
 )
+from domain.notifications.model import Planned
 
 T = TypeVar("T")
 
@@ -170,6 +171,7 @@ class BookingRepository(Protocol):
     async def add_if_free(
         self,
         *,
+        booking_id: UUID,
         learner_id: UUID,
         expert_user_id: UUID,
         expert_id: UUID,
@@ -184,10 +186,12 @@ class BookingRepository(Protocol):
         reschedule_limit: int | None = None,
         trial: bool = False,
         series: tuple[UUID, int] | None = None,
+        planned: Sequence[Planned] = (),
     ) -> tuple[UUID, datetime, Decimal, datetime] | None:
-        """Add a pending booking and notify the expert unless held time overlaps the slot
-        (widened by ``buffer``); (id, start, price, expiry) as stored, or None. Under the lock.
-        An occurrence of a ``series`` (its id, its week) gets no notice of its own.
+        """Add pending booking ``booking_id`` and notify the expert unless held time overlaps
+        the slot (widened by ``buffer``), writing ``planned`` (its nudges) with it; (id, start,
+        price, expiry) as stored, or None. Under the lock. An occurrence of a ``series`` (its
+        id, its week) gets no notice of its own.
         """
         ...
 

@@ -8,6 +8,7 @@ import asyncio
 import uuid
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -194,6 +195,44 @@ async def test_a_request_lapsing_before_a_nudge_is_due_plans_only_those_before_i
     assert await nudges(engine, booking.id) == [
         (clock.now() + timedelta(hours=12), start, "pending")
     ]
+
+
+async def test_a_request_refused_for_a_taken_slot_plans_no_nudges(
+    engine: AsyncEngine, clock: FakeClock, policy: Policy
+) -> None:
+    """The nudges are written by the booking's own insert: when held time refuses it (a rival
+    committed first, under the lock), none is written."""
+    expert_user, expert_id, _ = await an_expert(engine, clock, policy, "tue 09:00-17:00")
+    start = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)
+    await bookings.book(
+        BookSlot(await a_learner(engine), expert_id, start, 60), uow_of(engine)(), clock, policy
+    )
+    rival, learner, now = uuid.uuid4(), await a_learner(engine), clock.now()
+    expires = now + policy.pending_expiry
+    async with uow_of(engine)() as uow:
+        await uow.experts.lock_for_booking(expert_id, learner)
+        added = await uow.bookings.add_if_free(
+            booking_id=rival,
+            learner_id=learner,
+            expert_user_id=expert_user,
+            expert_id=expert_id,
+            starts_at=start,
+            minutes=60,
+            price=Decimal("30.00"),
+            currency="EUR",
+            expires_at=expires,
+            now=now,
+            buffer=policy.buffer,
+            planned=waitlist.request_nudges(rival, expert_user, now, expires, policy),
+        )
+        await uow.commit()
+    assert added is None
+    async with engine.connect() as conn:
+        planned = await conn.scalar(
+            text("SELECT count(*) FROM notifications WHERE kind = :k AND user_id = :u"),
+            {"k": NUDGE.value, "u": expert_user},
+        )
+    assert planned == 1  # the first request's 12-hour nudge alone
 
 
 # -- the lapse notice -------------------------------------------------------------------------
