@@ -143,6 +143,11 @@ async def test_an_expert_is_found_booked_confirmed_completed_rated_and_paid(
 
     assert "A learner rated your session" in await ex.say("/bookings")
     assert "Payment recorded" in await ex.press("💶 Mark paid")
+    held = await ex.say("/earnings")  # until Ada says it happened (or 72 hours pass)
+    assert "0 sessions" in held and "held 25.50 EUR until the learner confirms" in held
+    await ada.say("/bookings")
+    await ada.say("#1")
+    assert "Grace Hopper gets paid" in await ada.press("👍 Yes, it happened")
     earnings = await ex.say("/earnings")
     assert "Mar 2026: 1 session · gross 30.00 EUR · commission 4.50 EUR · earned 25.50 EUR" in (
         earnings

@@ -20,6 +20,7 @@ from bot.handlers.base import (
     rows,
 )
 from bot.handlers.formatting import plural
+from bot.handlers.marketplace import disputes
 from bot.handlers.marketplace.profile_text import changes_text, describe
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
@@ -31,7 +32,7 @@ from domain.shared.errors import InvalidInput
 REJECT = "reject"
 LISTED_MAX = 30  # experts named (with a button each) in one /admin answer
 CARDS_MAX = 10  # review cards under it
-ADMIN_USAGE = "Usage: /admin [pending|verified|rejected|suspended|all]"
+ADMIN_USAGE = "Usage: /admin [pending|verified|rejected|suspended|all|disputes]"
 
 
 def _label(expert: Expert) -> str:
@@ -48,6 +49,8 @@ def _status(expert: Expert) -> str:
 async def admin(req: Request) -> Replies:
     """Every expert (or those of one status), with review cards for what waits (admins only)."""
     choice = req.args.strip().lower() or "all"
+    if choice == "disputes":
+        return await disputes.admin_disputes(req)
     found = await verification.list_experts(req.user_id, req.ctx.uow(), req.ctx.policy, choice)
     if not found:
         return Reply("No experts yet." if choice == "all" else f"No {choice} experts.")
@@ -276,7 +279,12 @@ async def reinstated_notice(ctx: Context, user_id: UUID, data: dict[str, Any]) -
 
 
 COMMANDS = [
-    Command("admin", admin, "(admins) every expert: review, suspend, reinstate", ADMIN_USAGE)
+    Command(
+        "admin",
+        admin,
+        "(admins) every expert: review, suspend, reinstate; open disputes",
+        ADMIN_USAGE,
+    )
 ]
 BUTTONS = {
     "av": verify_button,

@@ -41,6 +41,9 @@ BUTTONS: dict[Action, tuple[str, str]] = {
     Action.MARK_REFUNDED: ("↩️ Mark refunded", "rf"),
     Action.MESSAGE: ("✉️ Message", "ms"),
     Action.INVITE: ("📅 Add to calendar", "ic"),
+    Action.CONFIRM_HAPPENED: ("👍 Yes, it happened", "hy"),
+    Action.REPORT_PROBLEM: ("⚠️ There was a problem", "pb"),
+    Action.ANSWER_DISPUTE: ("✍️ Give your account", "da"),
 }
 STARS = {f"r{n}": n for n in range(1, 6)}  # code -> rating
 CODES = {code: action for action, (_, code) in BUTTONS.items()}
