@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import (
     String,
     cast,
+    false,
     func,
     or_,
     select,
@@ -305,7 +306,7 @@ class SqlBookingRepository:
     async def earnings(self, expert_id: UUID, zone: str, now: datetime) -> list[Earning]:
         month = func.to_char(func.timezone(zone, BookingRow.session_date), "YYYY-MM")
         paid = CommissionRow.status == "paid"
-        payable = paid | (CommissionRow.payable_at <= now)
+        payable = paid | func.coalesce(CommissionRow.payable_at <= now, false())  # NULL: held
         earned = CommissionRow.expert_earnings
 
         def total(column: Any, *where: Any) -> Any:

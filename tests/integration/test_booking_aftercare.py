@@ -53,6 +53,12 @@ class World:
 
 @pytest.fixture
 async def world(engine: AsyncEngine) -> World:
+    return await new_world(engine)
+
+
+async def new_world(engine: AsyncEngine) -> World:
+    """An admin, a verified expert (Grace Hopper, Berlin) and a learner (Ada, Berlin), chatting
+    in the terminal on Monday 07:00."""
     clock = FakeClock(MONDAY)
     admin_name = f"admin-{uuid.uuid4().hex[:6]}"
     policy = Policy(admins=frozenset({("terminal", admin_name)}))

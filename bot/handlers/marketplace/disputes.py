@@ -376,7 +376,7 @@ async def opened_notice(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Re
         return None  # answered or decided meanwhile
     said = f": “{dispute.details}”" if dispute.details else "."
     return Reply(
-        f"⚠️ {_party(booking, dispute.opened_by).capitalize()} reported a problem with booking "
+        f"⚠️ T{_party(booking, dispute.opened_by)[1:]} reported a problem with booking "
         f"{booking.ref} ({local_time(booking.starts_at, zone)}, {zone}): "
         f"{KIND_WORDS[dispute.kind]}{said}\nAn admin decides what happens to the money. Give "
         f"your account first: ✍️ below, or /dispute {booking.ref} <text>.",
