@@ -185,7 +185,7 @@ def admin_disputes() -> None:
         from bot.handlers.marketplace.disputes import KIND_WORDS
         from domain.marketplace.disputes import open_disputes
 
-        found = await open_disputes(None, uow(), settings.policy())
+        found = await open_disputes(None, uow(), settings.policy(), limit=1000)
         if not found:
             typer.echo("No open disputes.")
         for d in found:

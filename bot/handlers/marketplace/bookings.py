@@ -342,9 +342,13 @@ async def earnings(req: Request) -> Reply:
         held = ""
         if m.held:
             held = (
-                f" · held {money(m.held, m.currency)} until the learner confirms, "
+                f"held {money(m.held, m.currency)} until the learner confirms, "
                 f"{hours_text(req.ctx.policy.payable_after)} pass, or a problem is decided"
             )
+        if not m.sessions:  # nothing payable that month yet
+            lines.append(f"{month_name(m.month)}: {held}")
+            continue
+        held = f" · {held}" if held else ""
         lines.append(
             f"{month_name(m.month)}: {plural(m.sessions, 'session')} · "
             f"gross {money(m.gross, m.currency)} · "

@@ -21,7 +21,7 @@ from bot.handlers.base import (
     flow_of_button,
     rows,
 )
-from bot.handlers.formatting import local_time, money
+from bot.handlers.formatting import local_time, money, plural
 from bot.handlers.marketplace.booking_card import BUTTONS as ACTION_BUTTONS
 from bot.handlers.marketplace.booking_card import action_buttons, summary
 from domain.accounts import conversations
@@ -63,6 +63,7 @@ DECISION_BUTTONS: dict[Decision, tuple[str, str]] = {
     Decision.SPLIT: ("⚖️ Split", "s"),
 }
 DECISION_CODES = {code: decision for decision, (_, code) in DECISION_BUTTONS.items()}
+CARDS_MAX = 10  # dispute cards in one /admin disputes answer
 HELD = "The expert's earnings for it are held until an admin decides."
 
 
@@ -175,7 +176,7 @@ async def _report(req: Request, command: ReportProblem, uow: Callable[[], UnitOf
     booking = await disputes.report_problem(command, uow(), ctx.clock, ctx.policy)
     other = _party(booking, Role.EXPERT if req.user_id == booking.learner_id else Role.LEARNER)
     return Reply(
-        f"⚠️ Problem reported with booking {booking.ref}. I've asked {other} for their account; "
+        f"⚠️ Problem reported with booking {booking.ref}. I've asked {other}, for their account; "
         f"an admin decides what happens to the money. {HELD}"
     )
 
@@ -284,7 +285,7 @@ def dispute_card(admin_id: UUID, found: Disputed, zone: str, ctx: Context) -> Re
     by = _party(booking, dispute.opened_by)
     other = _party(booking, Role.EXPERT if dispute.opened_by is Role.LEARNER else Role.LEARNER)
     lines = [
-        f"⚖️ Booking {booking.ref}: {by} reported a problem on "
+        f"⚖️ Booking {booking.ref}: {by}, reported a problem on "
         f"{local_time(dispute.opened_at, zone)} ({zone}): {KIND_WORDS[dispute.kind]}.",
         f"Their words: “{dispute.details}”" if dispute.details else "Their words: —",
         f"Account of {other}: “{dispute.answer}”"
@@ -310,12 +311,14 @@ def dispute_card(admin_id: UUID, found: Disputed, zone: str, ctx: Context) -> Re
 async def admin_disputes(req: Request) -> Replies:
     """/admin disputes: every open dispute, the oldest first, with its decisions."""
     ctx = req.ctx
-    found = await disputes.open_disputes(req.user_id, ctx.uow(), ctx.policy)
+    found = await disputes.open_disputes(req.user_id, ctx.uow(), ctx.policy, CARDS_MAX + 1)
     if not found:
         return Reply("No open disputes.")
     zone = (await get_user(req.user_id, ctx.uow())).timezone
-    cards = [dispute_card(req.user_id, d, zone, ctx) for d in found]
-    return [*cards, Reply(f"{len(found)} open dispute(s), the oldest first.")]
+    cards = [dispute_card(req.user_id, d, zone, ctx) for d in found[:CARDS_MAX]]
+    if len(found) > CARDS_MAX:
+        return [*cards, Reply(f"The oldest {CARDS_MAX} open disputes; decide them to see more.")]
+    return [*cards, Reply(f"{plural(len(found), 'open dispute')}, the oldest first.")]
 
 
 async def decide_button(req: Request) -> Reply:
@@ -376,7 +379,7 @@ async def opened_notice(ctx: Context, user_id: UUID, data: dict[str, Any]) -> Re
         return None  # answered or decided meanwhile
     said = f": “{dispute.details}”" if dispute.details else "."
     return Reply(
-        f"⚠️ T{_party(booking, dispute.opened_by)[1:]} reported a problem with booking "
+        f"⚠️ T{_party(booking, dispute.opened_by)[1:]}, reported a problem with booking "
         f"{booking.ref} ({local_time(booking.starts_at, zone)}, {zone}): "
         f"{KIND_WORDS[dispute.kind]}{said}\nAn admin decides what happens to the money. Give "
         f"your account first: ✍️ below, or /dispute {booking.ref} <text>.",
