@@ -5,6 +5,7 @@ payable, a problem holds it, the other side gives their account, an admin decide
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import timedelta
 from decimal import Decimal
@@ -23,6 +24,7 @@ from domain.marketplace.dispute_model import (
 from domain.marketplace.model import Action, Booking, Decision
 from domain.shared.errors import InvalidInput
 from tests.integration.test_booking_aftercare import TUESDAY_9, World, new_world
+from tests.integration.test_data_rights import files
 from tests.scenarios.test_cli import run_cli
 
 ENDED = TUESDAY_9 + timedelta(hours=1, minutes=5)  # the 60-minute session ended 5 minutes ago
@@ -186,6 +188,19 @@ async def test_a_problem_holds_the_money_the_expert_answers_and_an_admin_splits_
         await disputes.resolve_dispute(resolve, world.uow(), world.clock, world.policy)
     await payments.pay_out(world.uow(), world.clock)
     assert (await ledger(world, booked.id) or ())[0] == "paid"
+    for side, own, other in (
+        (world.ada, "We stopped after 20 minutes.", "The call dropped at minute 50."),
+        (world.expert, "The call dropped at minute 50.", "We stopped after 20 minutes."),
+    ):
+        await side.say("/export")  # each side's export holds their own words, not the other's
+        raw = files(side.last)["json"].decode()
+        [dispute] = [d for d in json.loads(raw)["disputes"] if d["booking_id"] == str(booked.id)]
+        assert (dispute["kind"], dispute["decision"], dispute["your_words"]) == (
+            "cut_short",
+            "split",
+            own,
+        )
+        assert other not in raw
 
 
 async def test_a_disputed_no_show_is_refunded_from_the_command_line(
