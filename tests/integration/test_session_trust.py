@@ -183,6 +183,10 @@ async def test_a_problem_holds_the_money_the_expert_answers_and_an_admin_splits_
         assert f"An admin decided the problem with booking {booked.ref}" in await side.say(
             "/start"
         )
+    await world.ada.say("/bookings")
+    assert "⚖️ An admin decided: split: 15.00 EUR goes back to the learner" in (
+        await world.ada.say("#1")
+    )
     with pytest.raises(InvalidInput, match="already decided: the price is split"):
         resolve = ResolveDispute(None, booked.id, Decision.REFUND)
         await disputes.resolve_dispute(resolve, world.uow(), world.clock, world.policy)

@@ -21,9 +21,9 @@ from bot.handlers.base import (
     flow_of_button,
     rows,
 )
-from bot.handlers.formatting import local_time, money, plural
+from bot.handlers.formatting import local_time, plural
 from bot.handlers.marketplace.booking_card import BUTTONS as ACTION_BUTTONS
-from bot.handlers.marketplace.booking_card import action_buttons, summary
+from bot.handlers.marketplace.booking_card import action_buttons, decision_text, summary
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
@@ -37,8 +37,8 @@ from domain.marketplace.dispute_model import (
     ReportProblem,
     ResolveDispute,
 )
-from domain.marketplace.model import Action, Booking, BookingStatus, Decision, Policy, Role
-from domain.marketplace.rules import available_actions, settle
+from domain.marketplace.model import Action, Booking, BookingStatus, Decision, Role
+from domain.marketplace.rules import available_actions
 from domain.shared.errors import InvalidInput
 from domain.unit_of_work import UnitOfWork
 
@@ -77,22 +77,6 @@ def _party(booking: Booking, role: Role) -> str:
 
 async def _zone(ctx: Context, user_id: UUID, booking: Booking) -> str:
     return booking.zone_of(user_id, (await get_user(user_id, ctx.uow())).timezone)
-
-
-def decision_text(booking: Booking, decision: Decision, policy: Policy) -> str:
-    """What a decision pays, in words with its amounts (``rules.settle``)."""
-    commission, earned, refund = settle(booking.price, policy.commission_rate, decision)
-    cur = booking.currency
-    if decision is Decision.REFUND:
-        return f"the learner is refunded {money(refund, cur)} in full; the expert is not paid"
-    if decision is Decision.PAY:
-        return (
-            f"the expert is paid {money(earned, cur)} (after {money(commission, cur)} commission)"
-        )
-    return (
-        f"split: {money(refund, cur)} goes back to the learner, {money(earned, cur)} to the "
-        f"expert (after {money(commission, cur)} commission)"
-    )
 
 
 # -- the learner's yes, a problem reported ----------------------------------------------------
@@ -293,8 +277,6 @@ def dispute_card(admin_id: UUID, found: Disputed, zone: str, ctx: Context) -> Re
         else f"Account of {other}: not given yet",
         summary(booking, admin_id, zone, ctx.policy),
     ]
-    if dispute.decision is not None:
-        lines.append(f"Decided: {decision_text(booking, dispute.decision, ctx.policy)}.")
     buttons: tuple[tuple[Button, ...], ...] = ()
     now = ctx.clock.now()
     if Action.RESOLVE_DISPUTE in available_actions(booking, Role.ADMIN, now, ctx.policy):
