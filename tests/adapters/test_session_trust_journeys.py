@@ -155,6 +155,8 @@ async def test_on_telegram_a_problem_is_reported_answered_and_decided_under_the_
         await worker.drain()
         assert "An admin decided the problem" in ada.last_message()["text"]
         assert "An admin decided the problem" in grace.last_message()["text"]
+        late = await ada.say(f"/problem {booking_id.hex[:8]} It was short too")
+        assert "already decided: the expert is paid" in late
 
 
 async def test_on_discord_a_problem_is_reported_answered_and_decided_under_the_cards(
@@ -190,6 +192,8 @@ async def test_on_discord_a_problem_is_reported_answered_and_decided_under_the_c
         assert "Only an admin can do that" in await forged_press(ada, decide, question)
         assert await snapshot(engine) == before
 
+        again = await ada.slash("problem", booking_id.hex[:8])
+        assert "already reported; an admin will decide it" in again
         await worker.drain()
         notice = grace.keyboard_message()
         assert "reported a problem with booking" in notice["content"]

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bot.scheduler import lapse
 from domain.marketplace import disputes, payments
 from domain.marketplace.dispute_model import (
     ConfirmHappened,
@@ -64,7 +65,7 @@ async def test_the_learner_is_asked_once_and_their_yes_makes_the_earnings_payabl
     world: World,
 ) -> None:
     booked = await ended(world)
-    await disputes.ask_happened(world.uow(), world.clock, world.policy)
+    await lapse(world.dispatcher.ctx)  # the scheduler's 5-minute job asks
     await disputes.ask_happened(world.uow(), world.clock, world.policy)  # asked once only
     asked = await world.ada.say("/start")
     assert asked.count("Did your session with Grace Hopper") == 1
