@@ -68,11 +68,10 @@ HELD = "The expert's earnings for it are held until an admin decides."
 
 
 def _party(booking: Booking, role: Role) -> str:
-    return (
-        f"the learner, {booking.learner_name}"
-        if role is Role.LEARNER
-        else (f"the expert, {booking.expert_name}")
-    )
+    """ "the learner, Ada" or "the expert, Grace Hopper"."""
+    if role is Role.LEARNER:
+        return f"the learner, {booking.learner_name}"
+    return f"the expert, {booking.expert_name}"
 
 
 async def _zone(ctx: Context, user_id: UUID, booking: Booking) -> str:
