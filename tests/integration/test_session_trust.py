@@ -5,6 +5,7 @@ payable, a problem holds it, the other side gives their account, an admin decide
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from datetime import timedelta
@@ -255,3 +256,46 @@ async def test_too_late_not_yours_and_too_early_are_friendly_refusals(world: Wor
     world.clock.set(ENDED)
     with pytest.raises(InvalidInput, match="isn't a problem you can report"):
         await disputes.report_problem(report, world.uow(), world.clock, world.policy)
+
+
+async def test_a_problem_racing_a_payout_either_holds_the_row_or_is_refused_never_both(
+    world: World,
+) -> None:
+    """Each round: a payable row, a problem and a payout run at once. Either the payout paid
+    it and the problem was refused (paid out), or the problem held it and the payout left it."""
+    world.clock.set(ENDED)
+    async with world.engine.begin() as conn:  # sessions that ended, paid, rows payable now
+        rows = list(
+            await conn.scalars(
+                text(
+                    "INSERT INTO bookings (user_id, expert_id, session_date, duration, status,"
+                    " payment_status, price, currency) SELECT :l, :e, :at, 60, 'completed',"
+                    " 'paid', 30, 'EUR' FROM generate_series(1, 8) RETURNING id"
+                ),
+                {"l": world.ada_id, "e": world.expert_id, "at": TUESDAY_9},
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO commissions (booking_id, platform_commission, expert_earnings, rate,"
+                " currency, payable_at) SELECT unnest(CAST(:ids AS uuid[])), 4.5, 25.5, 0.15,"
+                " 'EUR', :at"
+            ),
+            {"ids": rows, "at": TUESDAY_9},
+        )
+
+    async def report(booking_id: uuid.UUID) -> bool:
+        command = ReportProblem(world.ada_id, booking_id, ProblemKind.CUT_SHORT)
+        try:
+            await disputes.report_problem(command, world.uow(), world.clock, world.policy)
+        except InvalidInput as refused:
+            assert "already paid out" in refused.message
+            return False
+        return True
+
+    for booking_id in rows:
+        reported, _ = await asyncio.gather(
+            report(booking_id), payments.pay_out(world.uow(), world.clock)
+        )
+        status, payable_at, *_ = await ledger(world, booking_id) or ()
+        assert (status, payable_at is None) == (("pending", True) if reported else ("paid", False))
