@@ -76,6 +76,12 @@ class SqlDisputeRepository:
         )
         return [_dispute(row) for row in rows]
 
+    async def count_open(self) -> int:
+        count = await self._tx.orm.scalar(
+            select(func.count()).where(BookingDisputeRow.decided_at.is_(None))
+        )
+        return int(count or 0)
+
     async def lock_ledger(self, booking_id: UUID) -> str | None:
         status: str | None = await self._tx.orm.scalar(
             select(CommissionRow.status)

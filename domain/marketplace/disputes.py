@@ -210,6 +210,13 @@ async def open_disputes(
         return found
 
 
+async def count_open(actor: UUID, uow: UnitOfWork, policy: Policy) -> int:
+    """How many disputes wait for an admin's decision (admins only)."""
+    async with uow:
+        await require_admin(uow, actor, policy)
+        return await uow.disputes.count_open()
+
+
 async def dispute_of(user_id: UUID, booking_id: UUID, uow: UnitOfWork, policy: Policy) -> Disputed:
     """The booking's dispute as one of its sides or an admin sees it."""
     async with uow:

@@ -155,6 +155,7 @@ async def test_a_problem_holds_the_money_the_expert_answers_and_an_admin_splits_
     cards = await world.admin.say("/start")  # the admins' notices: the dispute's card
     assert f"⚖️ Booking {booked.ref}: the learner, {world.ada.name}, reported a problem" in cards
     assert "Account of the expert, Grace Hopper: “The call dropped at minute 50.”" in cards
+    assert "to decide: /admin disputes" in await world.admin.say("/admin")
     listed = await world.admin.say("/admin disputes")  # oldest first: other tests' too
     assert f"⚖️ Booking {booked.ref}" in listed or "The oldest 10 open disputes" in listed
     # Other tests' disputes may be listed too: press Split on this booking's card.

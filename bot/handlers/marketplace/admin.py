@@ -24,6 +24,7 @@ from bot.handlers.marketplace import disputes
 from bot.handlers.marketplace.profile_text import changes_text, describe
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
+from domain.marketplace import disputes as trust
 from domain.marketplace import verification
 from domain.marketplace.commands import ReinstateExpert, SuspendExpert, VerifyExpert
 from domain.marketplace.model import Expert, Verification
@@ -68,6 +69,9 @@ async def admin(req: Request) -> Replies:
         lines.append(
             f"…and {len(found) - LISTED_MAX} more; narrow the list with {ADMIN_USAGE[7:]}"
         )
+    open_disputes = await trust.count_open(req.user_id, req.ctx.uow(), req.ctx.policy)
+    if open_disputes:
+        lines.append(f"⚖️ {plural(open_disputes, 'open dispute')} to decide: /admin disputes")
     lines.append("Press a name for that expert's card and what you can do.")
     buttons = [
         Button(_label(e), payloads.encode(req.user_id, "ax", e.id.hex)) for e in found[:LISTED_MAX]
