@@ -78,7 +78,7 @@ async def report_problem(
 
     Raises:
         NotFound: somebody else's booking.
-        NotAllowed: an admin, or a stranger.
+        NotAllowed: an admin (a stranger: NotFound).
         InvalidInput: too early or too late, already reported or decided, already paid out,
             or a kind of problem that side can't report.
     """
