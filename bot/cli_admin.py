@@ -164,7 +164,8 @@ def admin_reinstate(
 
 @admin_app.command("payouts")
 def admin_payouts() -> None:
-    """Mark every pending commission row paid out (after paying the experts)."""
+    """Mark every payable commission row paid out (after paying the experts): the learner said
+    the session happened, or 72 hours passed without a problem, or an admin decided one."""
 
     async def work(settings: Settings, uow: Any) -> None:
         from domain.shared.clock import SystemClock
@@ -172,6 +173,78 @@ def admin_payouts() -> None:
         rows, total = await payments.pay_out(uow(), SystemClock())
         paid = money(total, settings.currency)
         typer.echo(f"Marked {plural(rows, 'payout')} paid, {paid} in expert earnings.")
+
+    _admin(work)
+
+
+@admin_app.command("disputes")
+def admin_disputes() -> None:
+    """List open disputes (problems reported after a session), the oldest first."""
+
+    async def work(settings: Settings, uow: Any) -> None:
+        from bot.handlers.marketplace.disputes import KIND_WORDS
+        from domain.marketplace.disputes import open_disputes
+
+        found = await open_disputes(None, uow(), settings.policy(), limit=1000)
+        if not found:
+            typer.echo("No open disputes.")
+        for d in found:
+            b, dispute = d.booking, d.dispute
+            answer = f"“{dispute.answer}”" if dispute.answer else "not given yet"
+            typer.echo(
+                f"{b.ref}  {b.learner_name} with {b.expert_name}  "
+                f"{b.starts_at:%Y-%m-%d %H:%M} UTC  {money(b.price, b.currency)}  "
+                f"reported by the {dispute.opened_by.value} {dispute.opened_at:%Y-%m-%d %H:%M} "
+                f"UTC: {KIND_WORDS[dispute.kind]}"
+            )
+            typer.echo(f"    their words: {dispute.details or '—'} · the other side: {answer}")
+        if found:
+            typer.echo("Decide one with `syllabot admin resolve <ref> refund|pay|split`.")
+
+    _admin(work)
+
+
+@admin_app.command("resolve")
+def admin_resolve(
+    ref: Annotated[
+        str, typer.Argument(help="The booking's reference, as `admin disputes` lists.")
+    ],
+    decision: Annotated[
+        str,
+        typer.Argument(
+            help="refund (all back to the learner), pay (the expert, less commission) or "
+            "split (half back, the rest paid less commission)."
+        ),
+    ],
+) -> None:
+    """Decide an open dispute; both sides and the admins are told, and the ledger records it."""
+    from domain.marketplace.model import Decision
+
+    try:
+        chosen = Decision(decision.strip().lower())
+    except ValueError:
+        typer.echo("Decide with refund, pay or split.", err=True)
+        raise typer.Exit(2) from None
+
+    async def work(settings: Settings, uow: Any) -> None:
+        from bot.handlers.marketplace.disputes import decision_text
+        from domain.marketplace.dispute_model import ResolveDispute
+        from domain.marketplace.disputes import resolve_dispute
+        from domain.shared.clock import SystemClock
+        from domain.shared.errors import DomainError
+
+        policy = settings.policy()
+        try:
+            booking = await bookings.find_booking(None, ref, uow())
+            command = ResolveDispute(None, booking.id, chosen)
+            done = await resolve_dispute(command, uow(), SystemClock(), policy)
+        except DomainError as error:
+            typer.echo(error.message, err=True)
+            raise typer.Exit(1) from None
+        typer.echo(
+            f"Booking {done.booking.ref} decided: "
+            f"{decision_text(done.booking, chosen, policy)}. Both sides have been told."
+        )
 
     _admin(work)
 

@@ -28,7 +28,7 @@ from db.backups import BackupConfig
 from db.backups.scheduled import daily, watch, weekly
 from domain.accounts.retention import clean_up
 from domain.learning.curricula import archive_finished
-from domain.marketplace import bookings, waitlist
+from domain.marketplace import bookings, disputes, waitlist
 from domain.notifications.services import ensure_planned
 
 logger = logging.getLogger(__name__)
@@ -182,10 +182,14 @@ async def maintenance(ctx: Context) -> None:
 
 async def lapse(ctx: Context) -> None:
     """Every few minutes: lapse the requests nobody answered in time (the learner hears of it
-    with other times and similar experts; the day's waitlist of a time freed)."""
+    with other times and similar experts; the day's waitlist of a time freed), and ask the
+    learners of sessions that just ended whether they happened (each once)."""
     expired = await bookings.expire_pending(ctx.uow(), ctx.clock)
     if expired:
         logger.info("%d request(s) lapsed", expired)
+    asked = await disputes.ask_happened(ctx.uow(), ctx.clock, ctx.policy)
+    if asked:
+        logger.info("%d learner(s) asked whether their session happened", asked)
 
 
 async def backup_daily(ctx: Context, backups: Backups) -> None:

@@ -32,6 +32,7 @@ from db.repositories.accounts import (
 from db.repositories.bookings import SqlBookingRepository
 from db.repositories.cards import SqlCardRepository
 from db.repositories.data_rights import SqlDataRightsRepository
+from db.repositories.disputes import SqlDisputeRepository
 from db.repositories.experts import SqlExpertRepository
 from db.repositories.focus import SqlFocusTimerRepository
 from db.repositories.habits import SqlHabitRepository
@@ -102,6 +103,7 @@ class SqlAlchemyUnitOfWork:
         self.retention = SqlRetentionRepository(tx)
         self.waitlist = SqlWaitlistRepository(tx)
         self.series = SqlSeriesRepository(tx)
+        self.disputes = SqlDisputeRepository(tx)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -22,6 +22,7 @@ from domain.learning.ports import (
 )
 from domain.marketplace.ports import (
     BookingRepository,
+    DisputeRepository,
     ExpertRepository,
     SeriesRepository,
     WaitlistRepository,
@@ -85,6 +86,9 @@ class UnitOfWork(Protocol):
 
     @property
     def waitlist(self) -> WaitlistRepository: ...
+
+    @property
+    def disputes(self) -> DisputeRepository: ...
 
     async def __aenter__(self) -> UnitOfWork: ...
 

@@ -35,6 +35,8 @@ TABLES = (
     "sessions",
     "user_progress",
     "user_notes",
+    "commissions",  # the ledger, and the disputes that hold its rows
+    "booking_disputes",
 )
 
 

@@ -54,6 +54,7 @@ from db.models.learning import (
     VacationRow,
 )
 from db.models.marketplace import (
+    BookingDisputeRow,
     BookingMessageRow,
     BookingRow,
     BookingSeriesRow,
@@ -76,6 +77,7 @@ __all__ = [
     "Base",
     "BookingMessageRow",
     "BookingRow",
+    "BookingDisputeRow",
     "BookingSeriesRow",
     "CommissionRow",
     "ConversationStateRow",

@@ -222,6 +222,8 @@ class BookingRow(Base):
     # 0024: the version of the booking's calendar invite (NULL: none) and when it was made.
     invite_sequence: Mapped[int | None] = mapped_column(Integer)
     invited_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    # 0025: when the learner said the session happened (its earnings are payable from then).
+    happened_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
 
 
 class BookingSeriesRow(Base):
@@ -283,6 +285,16 @@ class CommissionRow(Base):
     __table_args__ = (
         UniqueConstraint("booking_id"),  # 0003: one ledger row per booking
         CheckConstraint("status IN ('pending', 'paid', 'failed')", name="status"),
+        CheckConstraint(  # 0025
+            "platform_commission >= 0 AND expert_earnings >= 0 AND learner_refund >= 0",
+            name="amounts",
+        ),
+        CheckConstraint("decision IN ('refund', 'pay', 'split')", name="decision"),
+        Index(  # 0025: what a payout run pays
+            "idx_commissions_payable",
+            "payable_at",
+            postgresql_where=text("status = 'pending' AND payable_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = _id()
@@ -295,6 +307,44 @@ class CommissionRow(Base):
     # 0003: the rate applied and the currency, so the ledger explains itself.
     rate: Mapped[Decimal] = mapped_column(Numeric(5, 4))
     currency: Mapped[str] = mapped_column(String(3))
+    # 0025: when it may be paid out (NULL: held by a dispute), what went back to the learner
+    # (commission + earnings + refund = the booking's price) and the admin's decision, if any.
+    payable_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    learner_refund: Mapped[Decimal] = mapped_column(Numeric(10, 2), server_default=text("0"))
+    decision: Mapped[str | None] = mapped_column(String(10))
+
+
+class BookingDisputeRow(Base):
+    """0025: a problem reported with a booking (one per booking), the other side's account
+    and the admin's decision."""
+
+    __tablename__ = "booking_disputes"
+    __table_args__ = (
+        UniqueConstraint("booking_id"),
+        CheckConstraint("opened_by IN ('learner', 'expert')", name="opened_by"),
+        CheckConstraint(
+            "kind IN ('expert_absent', 'cut_short', 'other', 'no_show_disputed')", name="kind"
+        ),
+        CheckConstraint("decision IN ('refund', 'pay', 'split')", name="decision"),
+        CheckConstraint("(decision IS NULL) = (decided_at IS NULL)", name="decided"),
+        Index(
+            "idx_booking_disputes_open", "opened_at", postgresql_where=text("decided_at IS NULL")
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    booking_id: Mapped[uuid.UUID] = _fk("bookings.id", nullable=False)
+    opened_by: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(20))
+    details: Mapped[str | None] = mapped_column(Text)
+    answer: Mapped[str | None] = mapped_column(Text)
+    opened_at: Mapped[datetime] = mapped_column(TIMESTAMPTZ)
+    answered_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    decided_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    decided_by: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("users.id", ondelete="SET NULL")
+    )
+    decision: Mapped[str | None] = mapped_column(String(10))
 
 
 class ExpertTimeOffRow(Base):

@@ -12,6 +12,7 @@ from uuid import UUID
 from sqlalchemy import (
     String,
     cast,
+    false,
     func,
     or_,
     select,
@@ -21,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import aliased
 
 from db.models import (
+    BookingDisputeRow,
     BookingMessageRow,
     BookingRow,
     BookingSeriesRow,
@@ -41,9 +43,12 @@ from domain.marketplace.model import (
     BookingMessage,
     BookingStatus,
     CancelKind,
+    Decision,
+    DisputeMark,
     Earning,
     PaymentStatus,
     Payout,
+    Role,
 )
 from domain.notifications.model import NotificationKind, Planned
 
@@ -63,11 +68,17 @@ _BOOKINGS = (
         SessionFeedbackRow.review,
         SessionFeedbackRow.expert_notes,
         BookingSeriesRow.weeks.label("series_weeks"),
+        BookingDisputeRow.opened_by.label("dispute_by"),  # 0025: after the session
+        BookingDisputeRow.answered_at.label("dispute_answered_at"),
+        BookingDisputeRow.decision.label("dispute_decision"),
+        CommissionRow.status.label("ledger_status"),
     )
     .outerjoin(ExpertRow, ExpertRow.id == BookingRow.expert_id)  # NULL: a deleted account
     .outerjoin(_Learner, _Learner.id == BookingRow.user_id)
     .outerjoin(SessionFeedbackRow, SessionFeedbackRow.booking_id == BookingRow.id)
     .outerjoin(BookingSeriesRow, BookingSeriesRow.id == BookingRow.series_id)
+    .outerjoin(BookingDisputeRow, BookingDisputeRow.booking_id == BookingRow.id)
+    .outerjoin(CommissionRow, CommissionRow.booking_id == BookingRow.id)
 )
 
 
@@ -277,6 +288,9 @@ class SqlBookingRepository:
         earnings: Decimal,
         rate: Decimal,
         currency: str,
+        refund: Decimal = Decimal(0),
+        payable_at: datetime | None = None,
+        decision: Decision | None = None,
     ) -> bool:
         """Record the ledger row once; False if the booking already has one."""
         result = await self._tx.orm.execute(
@@ -287,25 +301,35 @@ class SqlBookingRepository:
                 expert_earnings=earnings,
                 rate=rate,
                 currency=currency,
+                learner_refund=refund,
+                payable_at=payable_at,
+                decision=None if decision is None else decision.value,
             )
             .on_conflict_do_nothing(index_elements=[CommissionRow.booking_id])
             .returning(CommissionRow.id)
         )
         return result.first() is not None
 
-    async def earnings(self, expert_id: UUID, zone: str) -> list[Earning]:
+    async def earnings(self, expert_id: UUID, zone: str, now: datetime) -> list[Earning]:
         month = func.to_char(func.timezone(zone, BookingRow.session_date), "YYYY-MM")
         paid = CommissionRow.status == "paid"
+        payable = paid | func.coalesce(CommissionRow.payable_at <= now, false())  # NULL: held
+        earned = CommissionRow.expert_earnings
+
+        def total(column: Any, *where: Any) -> Any:
+            return func.coalesce(func.sum(column).filter(*where), 0)
+
         rows = await self._tx.orm.execute(
             select(
                 month,
                 CommissionRow.currency,
-                func.count(),
-                func.sum(BookingRow.price),
-                func.sum(CommissionRow.platform_commission),
-                func.sum(CommissionRow.expert_earnings),
-                func.coalesce(func.sum(CommissionRow.expert_earnings).filter(paid), 0),
-                func.coalesce(func.sum(CommissionRow.expert_earnings).filter(~paid), 0),
+                func.count().filter(payable),
+                total(BookingRow.price - CommissionRow.learner_refund, payable),
+                total(CommissionRow.platform_commission, payable),
+                total(earned, payable),
+                total(earned, paid),
+                total(earned, payable, ~paid),
+                total(earned, ~payable),
             )
             .join(BookingRow, BookingRow.id == CommissionRow.booking_id)
             .where(BookingRow.expert_id == expert_id)
@@ -336,10 +360,11 @@ class SqlBookingRepository:
         return [_booking(row) for row in rows]
 
     async def pay_out(self, now: datetime) -> list[Payout]:
-        """Mark every pending commission row paid; what that paid each expert, per currency."""
+        """Mark paid every pending commission row payable at ``now`` (a held row's
+        ``payable_at`` is NULL); what that paid each expert, per currency."""
         paid = (
             update(CommissionRow)
-            .where(CommissionRow.status == "pending")
+            .where(CommissionRow.status == "pending", CommissionRow.payable_at <= now)
             .values(status="paid", payment_date=now)
             .returning(CommissionRow.booking_id, CommissionRow.expert_earnings)
             .cte("paid")
@@ -425,6 +450,15 @@ def _booking(row: Any) -> Booking:
         series_weeks=row.series_weeks,
         invite_sequence=b.invite_sequence,
         invited_at=b.invited_at,
+        happened_at=b.happened_at,
+        dispute=None
+        if row.dispute_by is None
+        else DisputeMark(
+            Role(row.dispute_by),
+            row.dispute_answered_at is not None,
+            None if row.dispute_decision is None else Decision(row.dispute_decision),
+        ),
+        paid_out=row.ledger_status == "paid",
     )
 
 

@@ -131,10 +131,21 @@ _FEEDBACK_RECEIVED = text(
 )
 _COMMISSIONS = text(
     """SELECT c.booking_id, c.expert_earnings, c.platform_commission, c.rate, c.currency,
-              c.status, c.payment_date, c.created_at
+              c.status, c.payment_date, c.created_at, c.learner_refund, c.payable_at,
+              c.decision
          FROM commissions c JOIN bookings b ON b.id = c.booking_id
          JOIN experts e ON e.id = b.expert_id
         WHERE e.user_id = :u ORDER BY c.created_at, c.booking_id"""
+)
+# Problems reported with the user's bookings (either side): their own words only.
+_DISPUTES = text(
+    """SELECT d.booking_id, d.opened_by, d.kind,
+              CASE WHEN (d.opened_by = 'learner') = (b.user_id IS NOT DISTINCT FROM :u)
+                   THEN d.details ELSE d.answer END AS your_words,
+              d.opened_at, d.answered_at, d.decision, d.decided_at
+         FROM booking_disputes d JOIN bookings b ON b.id = d.booking_id
+         LEFT JOIN experts e ON e.id = b.expert_id
+        WHERE b.user_id = :u OR e.user_id = :u ORDER BY d.opened_at, d.booking_id"""
 )
 _EXPERT = text(
     """SELECT id, display_name, bio, credentials, hourly_rate_min, hourly_rate_max, currency,
@@ -266,6 +277,7 @@ class SqlDataRightsRepository:
             "feedback_given": await self._rows(_FEEDBACK_GIVEN, u=u),
             "feedback_received": await self._rows(_FEEDBACK_RECEIVED, u=u),
             "commissions": await self._rows(_COMMISSIONS, u=u),
+            "disputes": await self._rows(_DISPUTES, u=u),
             "expert_profile": expert,
             "study_habits": next(iter(await self._rows(_HABITS, u=u)), None),
             "vacations": await self._rows(_VACATIONS, u=u),

@@ -35,6 +35,7 @@ from domain.learning.ports import (
 )
 from domain.marketplace.ports import (
     BookingRepository,
+    DisputeRepository,
     ExpertRepository,
     SeriesRepository,
     WaitlistRepository,
@@ -330,3 +331,7 @@ class _FlowUnitOfWork:
     @property
     def series(self) -> SeriesRepository:
         return self._inner.series
+
+    @property
+    def disputes(self) -> DisputeRepository:
+        return self._inner.disputes

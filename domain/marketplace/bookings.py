@@ -34,13 +34,9 @@ from domain.marketplace.model import (
     ref_length,
 )
 from domain.marketplace.notices import tell
-from domain.marketplace.payments import PaymentProvider, jitsi_room
+from domain.marketplace.payments import PaymentProvider, jitsi_room, record_ledger
 from domain.marketplace.policies import NO_TRIAL, session_price
-from domain.marketplace.rules import (
-    check_allowed,
-    next_status,
-    split_commission,
-)
+from domain.marketplace.rules import check_allowed, next_status
 from domain.marketplace.slots import offers, open_slots_of
 from domain.marketplace.terms import trial_eligible, window_of
 from domain.marketplace.waitlist import freed, request_nudges
@@ -213,15 +209,8 @@ async def act(
         paid = values.get("payment_status") == PaymentStatus.PAID.value or (
             booking.payment_status is PaymentStatus.PAID
         )
-        if paid and status is BookingStatus.COMPLETED:
-            commission, earnings = split_commission(booking.price, policy.commission_rate)
-            await uow.bookings.add_commission(
-                cmd.booking_id,
-                commission=commission,
-                earnings=earnings,
-                rate=policy.commission_rate,
-                currency=booking.currency,
-            )
+        if paid and status is BookingStatus.COMPLETED:  # held until payable (``disputes``)
+            await record_ledger(uow, booking, policy, now)
         data = {"booking_id": str(cmd.booking_id), **told(values)}
         await tell(uow, other, _ANNOUNCED[action], data, now)
         updated = await uow.bookings.get(cmd.booking_id)
@@ -318,15 +307,16 @@ async def invite_of(
 
 
 async def find_booking(
-    user_id: UUID, ref: str, uow: UnitOfWork, policy: Policy | None = None
+    user_id: UUID | None, ref: str, uow: UnitOfWork, policy: Policy | None = None
 ) -> Booking:
     """A booking by a reference the screens show (its id's first hex digits, or all of it),
-    among the user's own; with ``policy``, an admin finds any booking."""
+    among the user's own; with ``policy``, an admin finds any booking (None: the command
+    line, an operator, finds any)."""
     ref = ref.strip().lower().replace("-", "")
     if not (4 <= len(ref) <= 32) or any(c not in "0123456789abcdef" for c in ref):
         raise InvalidInput("Give the booking's reference as shown in /bookings, e.g. 3f2a9c1b.")
     async with uow:
-        admin = policy is not None and await _is_admin(uow, user_id, policy)
+        admin = user_id is None or (policy is not None and await _is_admin(uow, user_id, policy))
         found = await uow.bookings.find(None if admin else user_id, ref)
         if len(found) > 1:
             raise InvalidInput("That reference matches several bookings; give more characters.")

@@ -150,6 +150,28 @@ class Action(StrEnum):
     ACCEPT_MOVE = "accept_move"  # the other side's proposed new time
     DECLINE_MOVE = "decline_move"
     INVITE = "invite"  # the booking's calendar invite (.ics), on demand
+    CONFIRM_HAPPENED = "confirm_happened"  # the learner: the session happened (``disputes``)
+    REPORT_PROBLEM = "report_problem"  # either side, after it began
+    ANSWER_DISPUTE = "answer_dispute"  # the other side's account of the problem
+    RESOLVE_DISPUTE = "resolve_dispute"  # an admin decides where the money goes
+
+
+class Decision(StrEnum):
+    """An admin's decision on a disputed booking (``rules.settle`` says what each gets)."""
+
+    REFUND = "refund"  # the learner gets the whole price back
+    PAY = "pay"  # the expert is paid as if nothing had happened
+    SPLIT = "split"  # half back to the learner, the rest paid (less commission)
+
+
+@dataclass(frozen=True)
+class DisputeMark:
+    """A problem reported with a booking: by which side, whether the other side gave their
+    account, and the admin's decision (None: still open)."""
+
+    opened_by: Role
+    answered: bool = False
+    decision: Decision | None = None
 
 
 @dataclass(frozen=True)
@@ -258,6 +280,9 @@ class Booking:
     series_weeks: int | None = None
     invite_sequence: int | None = None  # the calendar invite's version (``invites``)
     invited_at: datetime | None = None  # when that version was made
+    happened_at: datetime | None = None  # when the learner said the session happened
+    dispute: DisputeMark | None = None  # a problem reported with it (``disputes``)
+    paid_out: bool = False  # its ledger row was paid out to the expert
 
     @property
     def ends_at(self) -> datetime:
@@ -343,6 +368,10 @@ class Policy:
     nudges: tuple[timedelta, ...] = (timedelta(hours=12), timedelta(hours=36))
     # How far ahead a weekly series' later occurrences may lie (its first obeys ``horizon``).
     series_horizon: timedelta = timedelta(weeks=13)
+    # After a session: its earnings become payable this long after its end unless the learner
+    # said yes sooner or a problem was reported; problems are reported until ``dispute_window``.
+    payable_after: timedelta = timedelta(hours=72)
+    dispute_window: timedelta = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -390,6 +419,7 @@ class Earning:
     earnings: Decimal
     paid: Decimal
     pending: Decimal
+    held: Decimal = Decimal("0")  # not payable yet: waiting for the learner, or disputed
 
 
 @dataclass(frozen=True)

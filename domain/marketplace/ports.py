@@ -8,17 +8,20 @@ from decimal import Decimal
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
+from domain.marketplace.dispute_model import Dispute, ProblemKind
 from domain.marketplace.model import (
     Bookable,
     Booking,
     BookingMessage,
     Calendar,
+    Decision,
     Earning,
     Expert,
     ExpertDraft,
     Payout,
     ProfileChange,
     Review,
+    Role,
     SearchFilters,
     Specialty,
     Verification,
@@ -233,9 +236,14 @@ class BookingRepository(Protocol):
         earnings: Decimal,
         rate: Decimal,
         currency: str,
+        refund: Decimal = Decimal(0),
+        payable_at: datetime | None = None,
+        decision: Decision | None = None,
     ) -> bool: ...
 
-    async def earnings(self, expert_id: UUID, zone: str) -> list[Earning]: ...
+    async def earnings(self, expert_id: UUID, zone: str, now: datetime) -> list[Earning]:
+        """By month: only rows payable at ``now`` count; the rest is ``held``."""
+        ...
 
     async def ended_unmarked(self, now: datetime, *, since: datetime) -> list[Booking]:
         """Scheduled sessions started after ``since`` that have ended by ``now``."""
@@ -243,7 +251,9 @@ class BookingRepository(Protocol):
 
     async def lapsed_pending(self, now: datetime) -> list[Booking]: ...
 
-    async def pay_out(self, now: datetime) -> list[Payout]: ...
+    async def pay_out(self, now: datetime) -> list[Payout]:
+        """Mark paid every unpaid ledger row payable at ``now`` (never a held one)."""
+        ...
 
     async def add_message(
         self, booking_id: UUID, sender_id: UUID, body: str, now: datetime
@@ -293,4 +303,44 @@ class SeriesRepository(Protocol):
 
     async def occurrences(self, series_id: UUID, *, lock: bool = False) -> list[Booking]:
         """The series' bookings, soonest first (``lock``: their rows locked for update)."""
+        ...
+
+
+class DisputeRepository(Protocol):
+    """Problems reported with bookings, and the ledger rows they hold (``disputes``)."""
+
+    async def add(
+        self,
+        booking_id: UUID,
+        opened_by: Role,
+        kind: ProblemKind,
+        details: str | None,
+        now: datetime,
+    ) -> bool:
+        """Record the booking's one dispute; False if it already has one."""
+        ...
+
+    async def get(self, booking_id: UUID) -> Dispute | None: ...
+
+    async def answer(self, booking_id: UUID, text: str, now: datetime) -> None: ...
+
+    async def decide(
+        self, booking_id: UUID, decision: Decision, by: UUID | None, now: datetime
+    ) -> None: ...
+
+    async def open(self, limit: int) -> list[Dispute]:
+        """Undecided disputes, the oldest first."""
+        ...
+
+    async def count_open(self) -> int: ...
+
+    async def lock_ledger(self, booking_id: UUID) -> str | None:
+        """Lock the booking's ledger row; its status ("pending", "paid"), None if none."""
+        ...
+
+    async def set_ledger(self, booking_id: UUID, **values: Any) -> None: ...
+
+    async def to_ask(self, now: datetime, since: datetime) -> list[Booking]:
+        """Sessions that ended between ``since`` and ``now`` (scheduled or completed), with
+        neither the learner's yes nor a problem reported."""
         ...

@@ -14,6 +14,7 @@ from domain.marketplace.model import (
     Booking,
     BookingStatus,
     CancelKind,
+    Decision,
     PaymentState,
     PaymentStatus,
     Policy,
@@ -22,6 +23,9 @@ from domain.marketplace.model import (
 )
 from domain.marketplace.terms import cancel_notice, hours_text, reschedule_refusal
 from domain.shared.errors import DomainError, InvalidInput, NotAllowed
+
+# A session that has begun (or was marked): what a problem can be reported on.
+AFTER_START = frozenset({BookingStatus.SCHEDULED, BookingStatus.COMPLETED, BookingStatus.NO_SHOW})
 
 # The one state machine: (action) -> (states it may start from, state it leads to or None).
 TRANSITIONS: dict[Action, tuple[frozenset[BookingStatus], BookingStatus | None]] = {
@@ -49,6 +53,11 @@ TRANSITIONS: dict[Action, tuple[frozenset[BookingStatus], BookingStatus | None]]
     Action.ACCEPT_MOVE: (frozenset({BookingStatus.SCHEDULED}), None),
     Action.DECLINE_MOVE: (frozenset({BookingStatus.SCHEDULED}), None),
     Action.INVITE: (frozenset({BookingStatus.PENDING, BookingStatus.SCHEDULED}), None),
+    # After the session: the booking's status stays; the ledger row moves (``disputes``).
+    Action.CONFIRM_HAPPENED: (frozenset({BookingStatus.SCHEDULED, BookingStatus.COMPLETED}), None),
+    Action.REPORT_PROBLEM: (AFTER_START, None),
+    Action.ANSWER_DISPUTE: (AFTER_START, None),
+    Action.RESOLVE_DISPUTE: (AFTER_START, None),
 }
 
 
@@ -70,6 +79,10 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ACCEPT_MOVE: frozenset({Role.LEARNER, Role.EXPERT}),  # the side that did not ask
     Action.DECLINE_MOVE: frozenset({Role.LEARNER, Role.EXPERT}),
     Action.INVITE: frozenset({Role.LEARNER, Role.EXPERT}),  # the two sides only
+    Action.CONFIRM_HAPPENED: frozenset({Role.LEARNER}),
+    Action.REPORT_PROBLEM: frozenset({Role.LEARNER, Role.EXPERT}),
+    Action.ANSWER_DISPUTE: frozenset({Role.LEARNER, Role.EXPERT}),  # the side that did not report
+    Action.RESOLVE_DISPUTE: frozenset({Role.ADMIN}),
 }
 
 
@@ -105,6 +118,8 @@ def refusal(
         return _move_refusal(booking, role)
     if action is Action.INVITE:
         return _invite_refusal(booking)
+    if action in AFTERCARE:
+        return _aftercare_refusal(action, booking, role, now, policy)
     starts_in = booking.starts_at - now
     if action is Action.CONFIRM and not (booking.holds_time(now) and starts_in > timedelta(0)):
         return InvalidInput(f"Booking {booking.ref} lapsed before it was confirmed.")
@@ -201,6 +216,71 @@ def _invite_refusal(booking: Booking) -> DomainError | None:
     return None
 
 
+AFTERCARE = frozenset(
+    {Action.CONFIRM_HAPPENED, Action.REPORT_PROBLEM, Action.ANSWER_DISPUTE, Action.RESOLVE_DISPUTE}
+)
+DECIDED = {
+    Decision.REFUND: "the learner is refunded",
+    Decision.PAY: "the expert is paid",
+    Decision.SPLIT: "the price is split",
+}
+
+
+def _aftercare_refusal(
+    action: Action, booking: Booking, role: Role, now: datetime, policy: Policy
+) -> DomainError | None:
+    """After a session: the learner's yes (until it is payable anyway), a problem reported by
+    either side (from its start until ``dispute_window`` after its end, before the expert was
+    paid out), the other side's account and the admin's decision of an open one."""
+    ref, dispute = booking.ref, booking.dispute
+    decided = dispute is not None and dispute.decision is not None
+    if decided and action is not Action.CONFIRM_HAPPENED:
+        assert dispute is not None and dispute.decision is not None
+        return InvalidInput(
+            f"The problem with booking {ref} was already decided: {DECIDED[dispute.decision]}."
+        )
+    if action is Action.CONFIRM_HAPPENED:
+        if now < booking.ends_at:
+            return InvalidInput(f"Booking {ref} hasn't ended yet; say how it went afterwards.")
+        if dispute is not None:
+            return InvalidInput(f"A problem was reported with booking {ref}; an admin decides it.")
+        if booking.happened_at is not None:
+            return InvalidInput(f"You already said booking {ref} happened. Thank you!")
+        if now >= booking.ends_at + policy.payable_after:
+            return InvalidInput(f"Booking {ref} is settled: it ended over {_hours(policy)} ago.")
+        return None
+    if action is Action.REPORT_PROBLEM:
+        if now < booking.starts_at:
+            return InvalidInput(f"Booking {ref} hasn't begun; a problem is reported after that.")
+        if dispute is not None:
+            return InvalidInput(
+                f"A problem with booking {ref} is already reported; an admin will decide it."
+            )
+        if now > booking.ends_at + policy.dispute_window:
+            return InvalidInput(
+                f"Problems with booking {ref} can be reported until "
+                f"{policy.dispute_window.days} days after it ended; it's too late now."
+            )
+        if booking.paid_out:
+            return InvalidInput(
+                f"The expert was already paid out for booking {ref}, so a problem can't be "
+                f"reported here any more. Message the other side: /message {ref}"
+            )
+        return None
+    if dispute is None:
+        return InvalidInput(f"No problem is reported with booking {ref}.")
+    if action is Action.ANSWER_DISPUTE:
+        if dispute.opened_by is role:
+            return NotAllowed("You reported this problem; the other side gives their account.")
+        if dispute.answered:
+            return InvalidInput(f"You already gave your account of booking {ref}'s problem.")
+    return None
+
+
+def _hours(policy: Policy) -> str:
+    return hours_text(policy.payable_after)
+
+
 def free_cancellation_ends(
     starts_at: datetime, policy: Policy, notice: timedelta | None = None
 ) -> datetime:
@@ -263,6 +343,10 @@ def _past(action: Action) -> str:
         Action.ACCEPT_MOVE: "moved",
         Action.DECLINE_MOVE: "kept at its time",
         Action.INVITE: "added to a calendar",
+        Action.CONFIRM_HAPPENED: "confirmed as happened",
+        Action.REPORT_PROBLEM: "reported as a problem",
+        Action.ANSWER_DISPUTE: "answered about",
+        Action.RESOLVE_DISPUTE: "decided",
     }[action]
 
 
@@ -284,6 +368,29 @@ def split_commission(price: Decimal, rate: Decimal) -> tuple[Decimal, Decimal]:
         raise ValueError("commission rate must be between 0 and 1")
     commission = (price * rate).quantize(CENT, rounding=ROUND_HALF_UP)
     return commission, price - commission
+
+
+def settle(price: Decimal, rate: Decimal, decision: Decision | None) -> tuple[Decimal, ...]:
+    """(platform commission, expert earnings, learner refund) of a booking's ledger row, in
+    cents, always summing exactly to ``price``: no decision or PAY is the usual split, REFUND
+    gives it all back, SPLIT gives half back (rounded half up) and splits the rest."""
+    refund = Decimal(0)
+    if decision is Decision.REFUND:
+        refund = price
+    elif decision is Decision.SPLIT:
+        refund = (price / 2).quantize(CENT, rounding=ROUND_HALF_UP)
+    commission, earnings = split_commission(price - refund, rate)
+    return commission, earnings, refund
+
+
+def payable_at(booking: Booking, policy: Policy, now: datetime) -> datetime | None:
+    """When a booking's ledger row may be paid out: held (None) while a problem is open; at
+    once when decided; else at the learner's yes, or ``payable_after`` after the end."""
+    if booking.dispute is not None:
+        return None if booking.dispute.decision is None else now
+    if booking.happened_at is not None:
+        return booking.happened_at
+    return booking.ends_at + policy.payable_after
 
 
 def series_policy(policy: Policy) -> Policy:

@@ -56,6 +56,10 @@ class NotificationKind(StrEnum):
     SERIES_REQUESTED = "series_requested"  # to the expert: a weekly series (data["series_id"])
     SERIES_CONFIRMED = "series_confirmed"  # to the learner: the expert confirmed the series
     SERIES_DECLINED = "series_declined"  # to the learner: the expert declined the series
+    SESSION_HAPPENED_ASK = "session_happened_ask"  # to the learner: did the session happen?
+    DISPUTE_OPENED = "dispute_opened"  # to the other side (their account?) and the admins
+    DISPUTE_ANSWERED = "dispute_answered"  # to the admins: the other side gave their account
+    DISPUTE_DECIDED = "dispute_decided"  # to both sides and the other admins (data["decision"])
 
 
 STUDY = NotificationKind.STUDY_REMINDER

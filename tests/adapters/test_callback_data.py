@@ -62,7 +62,14 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     "sa": [(HEX, "c"), (HEX, "d")],  # Confirm all / Decline all of a series
     "bm": [(HEX, answer, "99999999999") for answer in "ad"],
     "bo": [(HEX,)],
-    "bx": [(HEX, code) for code in ("cf", "dc", "rs", "cn", "cp", "ns", "pd", "rf", "ms", "r5")],
+    "bx": [
+        (HEX, code)
+        for code in ("cf", "dc", "rs", "cn", "cp", "ns", "pd", "rf", "ms", "r5", "hy", "pb", "da")
+    ],
+    # after a session: a kind of problem, Skip / Cancel under its words, an admin's decision
+    "dk": [(HEX, code) for code in ("ea", "cs", "ot")],
+    "dz": [(TOKEN,)],
+    "dd": [(HEX, code) for code in ("r", "p", "s")],
     "rr": [(TOKEN,)],
     "mx": [(TOKEN,)],
     # a free time offered in a notice (minutes since the epoch, up to int_arg's bound); 🔕 Leave

@@ -17,8 +17,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bot.handlers.marketplace.booking_card import CODES as BUTTON_CODES
 from bot.handlers.marketplace.booking_card import STARS, action_buttons
 from db.uow import SqlAlchemyUnitOfWork
-from domain.marketplace import bookings, feedback, messages, moves
+from domain.marketplace import bookings, disputes, feedback, messages, moves
 from domain.marketplace.commands import ActOnBooking, RateSession, RescheduleBooking, SendMessage
+from domain.marketplace.dispute_model import (
+    KINDS_OF,
+    AnswerDispute,
+    ConfirmHappened,
+    ReportProblem,
+)
 from domain.marketplace.model import (
     DURATIONS,
     Action,
@@ -52,6 +58,17 @@ async def attempt(
             await feedback.rate(RateSession(user_id, booking.id, 5), uow, clock, policy)
         elif action is Action.MESSAGE:
             await messages.send(SendMessage(user_id, booking.id, "hi"), uow, clock, policy)
+        elif action is Action.CONFIRM_HAPPENED:
+            await disputes.confirm_happened(
+                ConfirmHappened(user_id, booking.id), uow, clock, policy
+            )
+        elif action is Action.REPORT_PROBLEM:
+            role = booking.role_of(user_id)
+            report = ReportProblem(user_id, booking.id, KINDS_OF[role][0], "it went wrong")
+            await disputes.report_problem(report, uow, clock, policy)
+        elif action is Action.ANSWER_DISPUTE:
+            answer = AnswerDispute(user_id, booking.id, "my account")
+            await disputes.answer_dispute(answer, uow, clock, policy)
         else:
             command = ActOnBooking(user_id, booking.id, action)
             await bookings.act(command, uow, clock, policy, ManualPayments())

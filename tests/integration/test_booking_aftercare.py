@@ -53,6 +53,12 @@ class World:
 
 @pytest.fixture
 async def world(engine: AsyncEngine) -> World:
+    return await new_world(engine)
+
+
+async def new_world(engine: AsyncEngine) -> World:
+    """An admin, a verified expert (Grace Hopper, Berlin) and a learner (Ada, Berlin), chatting
+    in the terminal on Monday 07:00."""
     clock = FakeClock(MONDAY)
     admin_name = f"admin-{uuid.uuid4().hex[:6]}"
     policy = Policy(admins=frozenset({("terminal", admin_name)}))
@@ -221,9 +227,22 @@ async def test_the_expert_sees_stars_reviews_notes_timing_and_payouts(world: Wor
     await world.expert.say("/bookings")
     assert "Rated ★★★★☆" in await world.expert.say("#1")
 
+    # Held: the learner has not said the session happened, and 72 hours have not passed.
+    await payments.pay_out(world.uow(), world.clock)
+    assert await ledger_status(world, booked.id) == "pending"
+    world.clock.set(TUESDAY_9 + timedelta(hours=1 + 72))  # 72 hours after its end
     assert (await payments.pay_out(world.uow(), world.clock))[0] >= 1
+    assert await ledger_status(world, booked.id) == "paid"
     paid_out = await world.expert.say("/progress")
     assert "💸 Payout made: 25.50 EUR for 1 session was paid out to you" in paid_out
+
+
+async def ledger_status(world: World, booking_id: uuid.UUID) -> str:
+    async with world.engine.connect() as conn:
+        status: str = await conn.scalar(
+            text("SELECT status FROM commissions WHERE booking_id = :b"), {"b": booking_id}
+        )
+    return status
 
 
 async def test_an_experts_cards_use_their_profile_zone_and_never_name_them_as_expert(

@@ -154,6 +154,7 @@ async def test_an_export_holds_each_kind_of_data_and_names_others_only(market: M
     )
     assert ada["feedback_received"][0]["notes"] == "ex-notes-for-ada"
     assert ada["expert_profile"] is None and ada["commissions"] == []
+    assert ada["disputes"] == []  # none reported (their own words only, when there are)
     assert "notification_preferences" in ada
 
     await market.ex.say("/export")

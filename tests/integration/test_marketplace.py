@@ -145,6 +145,11 @@ async def test_an_expert_is_found_booked_confirmed_completed_rated_and_paid(
 
     assert "A learner rated your session" in await ex.say("/bookings")
     assert "Payment recorded" in await ex.press("💶 Mark paid")
+    held = await ex.say("/earnings")  # until Ada says it happened (or 72 hours pass)
+    assert "Mar 2026: held 25.50 EUR until the learner confirms, 72 hours pass" in held
+    await ada.say("/bookings")
+    await ada.say("#1")
+    assert "Grace Hopper gets paid" in await ada.press("👍 Yes, it happened")
     earnings = await ex.say("/earnings")
     assert "Mar 2026: 1 session · gross 30.00 EUR · commission 4.50 EUR · earned 25.50 EUR" in (
         earnings
@@ -405,6 +410,79 @@ async def test_every_mutating_action_is_refused_to_who_may_not_take_it(
             assert await snapshot(engine) == before
     assert own.trial_price is None
     assert (await experts.get_expert(expert_id, uow())).trial_price == Decimal("15.00")
+
+    # After the session: the learner's yes is theirs; either side reports a problem; the side
+    # that did not report it answers; only an admin decides. Refused: nothing changes.
+    from domain.marketplace import disputes as trust
+    from domain.marketplace.dispute_model import (
+        AnswerDispute,
+        ConfirmHappened,
+        ProblemKind,
+        ReportProblem,
+        ResolveDispute,
+    )
+    from domain.marketplace.model import Decision
+
+    async def ended_session() -> uuid.UUID:
+        """A paid, completed session that ended an hour ago, with its (held) ledger row."""
+        async with engine.begin() as conn:
+            booking_id = await conn.scalar(
+                text(
+                    "INSERT INTO bookings (user_id, expert_id, session_date, duration, status,"
+                    " payment_status, price, currency) VALUES (:l, :e, :at, 60, 'completed',"
+                    " 'paid', 30, 'EUR') RETURNING id"
+                ),
+                {"l": learner, "e": expert_id, "at": clock.now() - timedelta(hours=2)},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO commissions (booking_id, platform_commission, expert_earnings,"
+                    " rate, currency, payable_at) VALUES (:b, 4.5, 25.5, 0.15, 'EUR', :at)"
+                ),
+                {"b": booking_id, "at": clock.now() + timedelta(hours=71)},
+            )
+        return booking_id
+
+    def report(user_id: uuid.UUID, booking_id: uuid.UUID) -> ReportProblem:
+        kind = ProblemKind.CUT_SHORT  # a kind either side may report
+        return ReportProblem(user_id, booking_id, kind, "it went wrong")
+
+    aftercare = {
+        Action.CONFIRM_HAPPENED: (
+            {"learner"},
+            lambda u, b: trust.confirm_happened(ConfirmHappened(u, b), uow(), clock, policy),
+        ),
+        Action.REPORT_PROBLEM: (
+            {"learner", "expert"},
+            lambda u, b: trust.report_problem(report(u, b), uow(), clock, policy),
+        ),
+        Action.ANSWER_DISPUTE: (  # the learner reported it first
+            {"expert"},
+            lambda u, b: trust.answer_dispute(
+                AnswerDispute(u, b, "my side"), uow(), clock, policy
+            ),
+        ),
+        Action.RESOLVE_DISPUTE: (
+            {"admin"},
+            lambda u, b: trust.resolve_dispute(
+                ResolveDispute(u, b, Decision.SPLIT), uow(), clock, policy
+            ),
+        ),
+    }
+    for action, (who, attempt) in aftercare.items():
+        for actor, user_id in actors.items():
+            booking_id = await ended_session()
+            if action in (Action.ANSWER_DISPUTE, Action.RESOLVE_DISPUTE):
+                await trust.report_problem(report(learner, booking_id), uow(), clock, policy)
+            before = await snapshot(engine)
+            try:
+                await attempt(user_id, booking_id)
+                succeeded = True
+            except (NotAllowed, NotFound):
+                succeeded = False
+            assert succeeded == (actor in who), (action, actor)
+            if not succeeded:
+                assert await snapshot(engine) == before
 
     # Verification: only admins.
     _, pending_id, _ = await _verified_expert(engine, clock, policy)

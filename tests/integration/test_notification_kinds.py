@@ -113,8 +113,36 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
     [free, *_] = await experts.available_slots(expert_id, 30, uow(), clock, policy)
     waiting = await bookings.book(BookSlot(admin_id, expert_id, free, 30), uow(), clock, policy)
     expert_user = await user_id(engine, expert)
+    # Two sessions that ended an hour ago: one to ask about, one with a problem reported.
+    async with engine.begin() as conn:
+        ended, disputed = list(
+            await conn.scalars(
+                text(
+                    "INSERT INTO bookings (user_id, expert_id, session_date, duration, status,"
+                    " payment_status, price, currency) SELECT :l, :e, :at, 60, 'scheduled',"
+                    " 'paid', 30, 'EUR' FROM generate_series(1, 2) RETURNING id"
+                ),
+                {"l": learner, "e": expert_id, "at": datetime(2026, 3, 3, 4, 0, tzinfo=UTC)},
+            )
+        )
+        await conn.execute(
+            text(
+                "INSERT INTO booking_disputes (booking_id, opened_by, kind, opened_at)"
+                " VALUES (:b, 'learner', 'expert_absent', :at)"
+            ),
+            {"b": disputed, "at": clock.now()},
+        )
+    after_session = {
+        NotificationKind.SESSION_HAPPENED_ASK: (learner, ended),
+        NotificationKind.DISPUTE_OPENED: (expert_user, disputed),
+        NotificationKind.DISPUTE_ANSWERED: (admin_id, disputed),
+        NotificationKind.DISPUTE_DECIDED: (learner, disputed),
+    }
 
     def data(kind: NotificationKind) -> tuple[uuid.UUID, dict[str, Any]]:
+        if kind in after_session:
+            who, which = after_session[kind]
+            return who, {"booking_id": str(which), "decision": "split"}
         if kind is NotificationKind.BOOKING_NUDGE:
             return expert_user, {"booking_id": str(waiting.id), "after_hours": 12}
         if kind is NotificationKind.WAITLIST_FREED:

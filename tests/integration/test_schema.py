@@ -261,6 +261,22 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("booking_series", "created_at"): (TIMESTAMPTZ, False, NOW),
     ("bookings", "series_id"): ("uuid", True, None),
     ("bookings", "series_index"): ("smallint", True, None),
+    # 0025: after the session: the learner's yes, held ledger rows, disputes
+    ("bookings", "happened_at"): (TIMESTAMPTZ, True, None),
+    ("commissions", "payable_at"): (TIMESTAMPTZ, True, None),
+    ("commissions", "learner_refund"): ("numeric(10,2)", False, "0"),
+    ("commissions", "decision"): ("character varying(10)", True, None),
+    ("booking_disputes", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("booking_disputes", "booking_id"): ("uuid", False, None),
+    ("booking_disputes", "opened_by"): ("character varying(10)", False, None),
+    ("booking_disputes", "kind"): ("character varying(20)", False, None),
+    ("booking_disputes", "details"): ("text", True, None),
+    ("booking_disputes", "answer"): ("text", True, None),
+    ("booking_disputes", "opened_at"): (TIMESTAMPTZ, False, None),
+    ("booking_disputes", "answered_at"): (TIMESTAMPTZ, True, None),
+    ("booking_disputes", "decided_at"): (TIMESTAMPTZ, True, None),
+    ("booking_disputes", "decided_by"): ("uuid", True, None),
+    ("booking_disputes", "decision"): ("character varying(10)", True, None),
 }
 
 ADDED_INDEXES = {
@@ -378,6 +394,14 @@ ADDED_INDEXES = {
         "CREATE INDEX idx_bookings_series_id ON public.bookings "
         "USING btree (series_id) WHERE (series_id IS NOT NULL)"
     ),
+    "idx_commissions_payable": (  # 0025: what a payout run pays
+        "CREATE INDEX idx_commissions_payable ON public.commissions USING btree (payable_at) "
+        "WHERE (((status)::text = 'pending'::text) AND (payable_at IS NOT NULL))"
+    ),
+    "idx_booking_disputes_open": (
+        "CREATE INDEX idx_booking_disputes_open ON public.booking_disputes "
+        "USING btree (opened_at) WHERE (decided_at IS NULL)"
+    ),
 }
 
 # Constraints that have no counterpart (same table, kind and definition) in the seed.
@@ -488,6 +512,17 @@ ADDED_CONSTRAINTS = {
     "ck_booking_series_weekday",
     "ck_booking_series_weeks",
     "fk_bookings_series_id",
+    # 0025
+    "ck_commissions_amounts",
+    "ck_commissions_decision",
+    "pk_booking_disputes",
+    "fk_booking_disputes_booking_id",
+    "fk_booking_disputes_decided_by",
+    "uq_booking_disputes_booking_id",
+    "ck_booking_disputes_opened_by",
+    "ck_booking_disputes_kind",
+    "ck_booking_disputes_decision",
+    "ck_booking_disputes_decided",
 }
 
 # The names the seed gives in its "Foreign Key Constraints" block.

@@ -17,6 +17,8 @@ from domain.marketplace.model import (
     Action,
     Booking,
     BookingStatus,
+    Decision,
+    DisputeMark,
     PaymentStatus,
     Policy,
     Role,
@@ -43,6 +45,9 @@ def booking(
     reschedule_limit: int | None = None,
     reschedules: int = 0,
     trial: bool = False,
+    happened: bool = False,
+    dispute: DisputeMark | None = None,
+    paid_out: bool = False,
 ) -> Booking:
     return Booking(
         id=uuid.uuid4(),
@@ -63,6 +68,9 @@ def booking(
         reschedule_limit=reschedule_limit,
         reschedules=reschedules,
         trial=trial,
+        happened_at=NOW - timedelta(minutes=5) if happened else None,
+        dispute=dispute,
+        paid_out=paid_out,
     )
 
 
@@ -104,7 +112,19 @@ bookings = st.builds(
     st.none() | st.integers(min_value=0, max_value=5),
     st.integers(min_value=0, max_value=7),
     st.booleans(),
+    # after the session: the learner's yes, a problem (open, answered or decided), paid out
+    st.booleans(),
+    st.none()
+    | st.builds(
+        DisputeMark,
+        st.sampled_from([Role.LEARNER, Role.EXPERT]),
+        st.booleans(),
+        st.none() | st.sampled_from(Decision),
+    ),
+    st.booleans(),
 )
+# Sessions that ended up to 9 days ago, where the after-session rules decide.
+ended_hours = st.integers(min_value=-9 * 24 * 60, max_value=0).map(lambda m: timedelta(minutes=m))
 policies = st.builds(
     Policy, free_cancellation_notice=st.sampled_from([timedelta(0), timedelta(hours=12)])
 )
@@ -137,20 +157,44 @@ def test_the_time_rules_decide_what_is_offered() -> None:
     assert offered(soon, LEARNER, policy) == {Action.MESSAGE}
     assert offered(soon, EXPERT_USER, policy) == {Action.CANCEL, Action.MARK_PAID, Action.MESSAGE}
     ended = booking(BookingStatus.SCHEDULED, PaymentStatus.PAID, -timedelta(hours=2))
-    assert offered(ended, EXPERT_USER, policy) == {Action.COMPLETE, Action.NO_SHOW, Action.MESSAGE}
+    assert offered(ended, EXPERT_USER, policy) == {
+        Action.COMPLETE,
+        Action.NO_SHOW,
+        Action.MESSAGE,
+        Action.REPORT_PROBLEM,
+    }
     lapsed = booking(
         BookingStatus.PENDING, PaymentStatus.PENDING, timedelta(days=3), expires_in=-timedelta(1)
     )
     assert Action.CONFIRM not in offered(lapsed, EXPERT_USER, policy)
     assert Action.DECLINE in offered(lapsed, EXPERT_USER, policy)
+    after = {Action.CONFIRM_HAPPENED, Action.REPORT_PROBLEM}  # a day after: did it happen?
     rated = booking(BookingStatus.COMPLETED, PaymentStatus.PAID, -timedelta(days=1), 60)
-    assert offered(rated, LEARNER, policy) == {Action.FEEDBACK, Action.MESSAGE}
+    assert offered(rated, LEARNER, policy) == {Action.FEEDBACK, Action.MESSAGE, *after}
     rated = booking(
         BookingStatus.COMPLETED, PaymentStatus.PAID, -timedelta(days=1), 60, None, True
     )
-    assert offered(rated, LEARNER, policy) == {Action.MESSAGE}
+    assert offered(rated, LEARNER, policy) == {Action.MESSAGE, *after}
     long_ago = booking(BookingStatus.COMPLETED, PaymentStatus.PAID, -timedelta(days=15), 60)
     assert offered(long_ago, LEARNER, policy) == {Action.FEEDBACK}  # messages closed
+
+
+@given(
+    bookings,
+    ended_hours,
+    st.sampled_from(list(VIEWERS)),
+    policies,
+)
+def test_after_a_session_every_offered_action_is_accepted_and_every_accepted_one_offered(
+    b: Booking, started: timedelta, role: Role, policy: Policy
+) -> None:
+    """The same property where the after-session rules decide: sessions that began in the last
+    9 days (around the 72-hour and 7-day limits), with or without a problem reported."""
+    from dataclasses import replace
+
+    b = replace(b, starts_at=NOW + started)
+    viewer = VIEWERS[role]
+    assert offered(b, viewer, policy) == accepted(b, role, policy)
 
 
 @given(bookings)

@@ -138,7 +138,7 @@ def test_only_the_booked_expert_confirms_and_nobody_else_touches_a_booking() -> 
     assert PERMISSIONS[Action.FEEDBACK] == {Role.LEARNER}
     assert all(Role.OTHER not in roles for roles in PERMISSIONS.values())
     admins = {a for a, roles in PERMISSIONS.items() if Role.ADMIN in roles}
-    assert admins == {Action.MARK_PAID, Action.MARK_REFUNDED}
+    assert admins == {Action.MARK_PAID, Action.MARK_REFUNDED, Action.RESOLVE_DISPUTE}
     assert PERMISSIONS[Action.MESSAGE] == {Role.LEARNER, Role.EXPERT}  # the two sides only
 
 

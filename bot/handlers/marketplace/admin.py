@@ -20,9 +20,11 @@ from bot.handlers.base import (
     rows,
 )
 from bot.handlers.formatting import plural
+from bot.handlers.marketplace import disputes
 from bot.handlers.marketplace.profile_text import changes_text, describe
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
+from domain.marketplace import disputes as trust
 from domain.marketplace import verification
 from domain.marketplace.commands import ReinstateExpert, SuspendExpert, VerifyExpert
 from domain.marketplace.model import Expert, Verification
@@ -31,7 +33,7 @@ from domain.shared.errors import InvalidInput
 REJECT = "reject"
 LISTED_MAX = 30  # experts named (with a button each) in one /admin answer
 CARDS_MAX = 10  # review cards under it
-ADMIN_USAGE = "Usage: /admin [pending|verified|rejected|suspended|all]"
+ADMIN_USAGE = "Usage: /admin [pending|verified|rejected|suspended|all|disputes]"
 
 
 def _label(expert: Expert) -> str:
@@ -48,6 +50,8 @@ def _status(expert: Expert) -> str:
 async def admin(req: Request) -> Replies:
     """Every expert (or those of one status), with review cards for what waits (admins only)."""
     choice = req.args.strip().lower() or "all"
+    if choice == "disputes":
+        return await disputes.admin_disputes(req)
     found = await verification.list_experts(req.user_id, req.ctx.uow(), req.ctx.policy, choice)
     if not found:
         return Reply("No experts yet." if choice == "all" else f"No {choice} experts.")
@@ -65,6 +69,9 @@ async def admin(req: Request) -> Replies:
         lines.append(
             f"…and {len(found) - LISTED_MAX} more; narrow the list with {ADMIN_USAGE[7:]}"
         )
+    open_disputes = await trust.count_open(req.user_id, req.ctx.uow(), req.ctx.policy)
+    if open_disputes:
+        lines.append(f"⚖️ {plural(open_disputes, 'open dispute')} to decide: /admin disputes")
     lines.append("Press a name for that expert's card and what you can do.")
     buttons = [
         Button(_label(e), payloads.encode(req.user_id, "ax", e.id.hex)) for e in found[:LISTED_MAX]
@@ -276,7 +283,12 @@ async def reinstated_notice(ctx: Context, user_id: UUID, data: dict[str, Any]) -
 
 
 COMMANDS = [
-    Command("admin", admin, "(admins) every expert: review, suspend, reinstate", ADMIN_USAGE)
+    Command(
+        "admin",
+        admin,
+        "(admins) every expert: review, suspend, reinstate; open disputes",
+        ADMIN_USAGE,
+    )
 ]
 BUTTONS = {
     "av": verify_button,

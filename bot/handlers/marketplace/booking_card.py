@@ -14,6 +14,7 @@ from domain.marketplace.model import (
     Booking,
     BookingStatus,
     CancelKind,
+    Decision,
     PaymentState,
     Policy,
 )
@@ -24,6 +25,7 @@ from domain.marketplace.rules import (
     is_late,
     notice_hours,
     payment_state,
+    settle,
 )
 from domain.marketplace.terms import cancel_notice, hours_text, moves_text
 from domain.shared.errors import InvalidInput
@@ -41,6 +43,9 @@ BUTTONS: dict[Action, tuple[str, str]] = {
     Action.MARK_REFUNDED: ("↩️ Mark refunded", "rf"),
     Action.MESSAGE: ("✉️ Message", "ms"),
     Action.INVITE: ("📅 Add to calendar", "ic"),
+    Action.CONFIRM_HAPPENED: ("👍 Yes, it happened", "hy"),
+    Action.REPORT_PROBLEM: ("⚠️ There was a problem", "pb"),
+    Action.ANSWER_DISPUTE: ("✍️ Give your account", "da"),
 }
 STARS = {f"r{n}": n for n in range(1, 6)}  # code -> rating
 CODES = {code: action for action, (_, code) in BUTTONS.items()}
@@ -123,6 +128,13 @@ def summary(booking: Booking, viewer: UUID, zone: str, policy: Policy | None = N
                 f"💶 A refund of {owed} is owed to the learner: send it, then mark it with "
                 f"↩️ Mark refunded or /refunded {booking.ref}."
             )
+    if booking.dispute is not None:
+        decision = booking.dispute.decision
+        lines.append(
+            "⚠️ A problem was reported; an admin decides it."
+            if decision is None
+            else f"⚖️ An admin decided: {decision_text(booking, decision, policy or Policy())}."
+        )
     if booking.rating is not None:
         stars = "★" * booking.rating + "☆" * (5 - booking.rating)
         review = f": “{booking.review}”" if booking.review else ""
@@ -130,6 +142,22 @@ def summary(booking: Booking, viewer: UUID, zone: str, policy: Policy | None = N
     if booking.expert_notes:
         lines.append(f"📝 Expert's notes: {booking.expert_notes}")
     return "\n".join(lines)
+
+
+def decision_text(booking: Booking, decision: Decision, policy: Policy) -> str:
+    """What a decision pays, in words with its amounts (``rules.settle``)."""
+    commission, earned, refund = settle(booking.price, policy.commission_rate, decision)
+    cur = booking.currency
+    if decision is Decision.REFUND:
+        return f"the learner is refunded {money(refund, cur)} in full; the expert is not paid"
+    if decision is Decision.PAY:
+        return (
+            f"the expert is paid {money(earned, cur)} (after {money(commission, cur)} commission)"
+        )
+    return (
+        f"split: {money(refund, cur)} goes back to the learner, {money(earned, cur)} to the "
+        f"expert (after {money(commission, cur)} commission)"
+    )
 
 
 def terms_line(booking: Booking, zone: str, policy: Policy | None) -> str:

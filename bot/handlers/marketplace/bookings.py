@@ -20,7 +20,13 @@ from bot.handlers.base import (
     rows,
 )
 from bot.handlers.formatting import local_time, money, month_name, plural, short_time
-from bot.handlers.marketplace import booking_invites, booking_messages, booking_walk, waitlist
+from bot.handlers.marketplace import (
+    booking_invites,
+    booking_messages,
+    booking_walk,
+    disputes,
+    waitlist,
+)
 from bot.handlers.marketplace import series as series_chat
 from bot.handlers.marketplace.booking_card import (
     BUTTONS as ACTION_BUTTONS,
@@ -48,6 +54,7 @@ from domain.marketplace.commands import (
 )
 from domain.marketplace.model import HOLDS_TIME, Action, Booking, PaymentState, Role
 from domain.marketplace.rules import is_late, notice_hours, payment_state
+from domain.marketplace.terms import hours_text
 from domain.shared.errors import InvalidInput
 from domain.unit_of_work import UnitOfWork
 
@@ -149,6 +156,8 @@ async def booking_button(req: Request) -> Replies:
         return await booking_messages.start_message(req, booking_id)
     if action is Action.INVITE:
         return await booking_invites.invite_button(req, booking_id)
+    if action in _AFTER_SESSION:
+        return await _AFTER_SESSION[action](req, booking_id)
     if code in STARS:
         stars = STARS[code]
         then = conversations.moving(
@@ -164,6 +173,13 @@ async def booking_button(req: Request) -> Replies:
     if action is None:
         raise InvalidInput(payloads.STALE)
     return await _act(req, ActOnBooking(user, booking_id, action), ctx.uow(), edit=True)
+
+
+_AFTER_SESSION = {
+    Action.CONFIRM_HAPPENED: disputes.confirm_button,
+    Action.REPORT_PROBLEM: disputes.problem_button,
+    Action.ANSWER_DISPUTE: disputes.account_button,
+}
 
 
 def _late_warning(req: Request, booking: Booking, question: Reply) -> Reply:
@@ -321,17 +337,27 @@ async def session_notes(req: Request) -> Reply:
 
 async def earnings(req: Request) -> Reply:
     """Your earnings by month and payout status (experts)."""
-    months = await payments.earnings(req.user_id, req.ctx.uow())
+    months = await payments.earnings(req.user_id, req.ctx.uow(), req.ctx.clock)
     if not months:
         return Reply("No earnings yet: they appear when a completed session is paid.")
     lines = ["Your earnings (after commission):"]
     for m in months:
+        held = ""
+        if m.held:
+            held = (
+                f"held {money(m.held, m.currency)} until the learner confirms, "
+                f"{hours_text(req.ctx.policy.payable_after)} pass, or a problem is decided"
+            )
+        if not m.sessions:  # nothing payable that month yet
+            lines.append(f"{month_name(m.month)}: {held}")
+            continue
+        held = f" · {held}" if held else ""
         lines.append(
             f"{month_name(m.month)}: {plural(m.sessions, 'session')} · "
             f"gross {money(m.gross, m.currency)} · "
             f"commission {money(m.commission, m.currency)} · earned "
             f"{money(m.earnings, m.currency)} (paid out {money(m.paid, m.currency)}, "
-            f"pending {money(m.pending, m.currency)})"
+            f"pending {money(m.pending, m.currency)}){held}"
         )
     return Reply("\n".join(lines))
 
@@ -370,6 +396,18 @@ COMMANDS = [
         suggest=booking_refs,
     ),
     Command("earnings", earnings, "your earnings by month (experts)"),
+    Command(
+        "problem",
+        disputes.problem_command,
+        "report a problem with a session: /problem <ref> [what happened]",
+        suggest=booking_refs,
+    ),
+    Command(
+        "dispute",
+        disputes.dispute_command,
+        "your account of a reported problem: /dispute <ref> <text>",
+        suggest=booking_refs,
+    ),
     *waitlist.COMMANDS,
     *series_chat.COMMANDS,
 ]
@@ -381,6 +419,7 @@ BUTTONS = {
     "bo": open_booking,
     "bx": booking_button,
     "rr": skip_button,
+    **disputes.BUTTONS,
     **waitlist.BUTTONS,
     **series_chat.BUTTONS,
 }
@@ -391,10 +430,12 @@ FLOWS = {
     REASON: reason_answer,
     REVIEW: review_answer,
     **booking_messages.FLOWS,
+    **disputes.FLOWS,
 }
 PROMPTS = {
     **booking_walk.PROMPTS,
     **booking_messages.PROMPTS,
+    **disputes.PROMPTS,
     REASON: _resume_reason,
     REVIEW: _resume_review,
 }

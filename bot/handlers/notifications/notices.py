@@ -27,7 +27,7 @@ from bot.handlers.formatting import (
     week_bar,
 )
 from bot.handlers.learning.focus import focus_end_notice
-from bot.handlers.marketplace import admin, series
+from bot.handlers.marketplace import admin, disputes, series
 from bot.handlers.marketplace.booking_card import booking_card
 from bot.handlers.marketplace.booking_invites import on_notice
 from bot.handlers.marketplace.booking_messages import relayed_notice
@@ -233,4 +233,8 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.SERIES_REQUESTED: series.request_notice,
     Kind.SERIES_CONFIRMED: series.answer_notice(confirmed=True),
     Kind.SERIES_DECLINED: series.answer_notice(confirmed=False),
+    Kind.SESSION_HAPPENED_ASK: disputes.happened_notice,
+    Kind.DISPUTE_OPENED: disputes.opened_notice,
+    Kind.DISPUTE_ANSWERED: disputes.answered_notice,
+    Kind.DISPUTE_DECIDED: disputes.decided_notice,
 }
