@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -31,7 +30,7 @@ from db.models import (
     SessionFeedbackRow,
     UserRow,
 )
-from db.repositories.calendar import ADD_IF_FREE, holds_time
+from db.repositories.calendar import ADD_IF_FREE, holds_time, planned_records
 from db.repositories.experts import _escape_like
 from db.tx import Tx
 from domain.marketplace.model import (
@@ -152,7 +151,7 @@ class SqlBookingRepository:
             *ADD_IF_FREE.args(
                 {
                     "booking_id": booking_id,
-                    "planned": json.dumps([_record(p) for p in planned]),
+                    "planned": planned_records(planned),
                     "learner_id": learner_id,
                     "expert_id": expert_id,
                     "notify": expert_user_id,
@@ -460,15 +459,3 @@ def _booking(row: Any) -> Booking:
         ),
         paid_out=row.ledger_status == "paid",
     )
-
-
-def _record(planned: Planned) -> dict[str, object]:
-    """A planned notification as a JSON record of ``ADD_IF_FREE``'s."""
-    return {
-        "user_id": str(planned.user_id),
-        "kind": planned.kind.value,
-        "data": planned.data,
-        "due_at": planned.due_at.isoformat(),
-        "expires_at": None if planned.expires_at is None else planned.expires_at.isoformat(),
-        "dedupe_key": planned.dedupe_key,
-    }

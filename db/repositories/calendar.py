@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -38,6 +40,7 @@ from db.models import (
 )
 from db.tx import DriverStatement
 from domain.marketplace.model import HOLDS_TIME, LAPSES, BookingStatus
+from domain.notifications.model import Planned
 
 
 def holds_time(row: Any, now: Any, *, firm_only: bool = False) -> Any:
@@ -227,3 +230,20 @@ _ADD_IF_FREE = (
 
 LOCK_FOR_BOOKING = DriverStatement.of(_LOCK_FOR_BOOKING)
 ADD_IF_FREE = DriverStatement.of(_ADD_IF_FREE)
+
+
+def planned_records(planned: Sequence[Planned]) -> str:
+    """Planned notifications as ``ADD_IF_FREE``'s JSON records (its ``planned`` parameter)."""
+    return json.dumps(
+        [
+            {
+                "user_id": str(p.user_id),
+                "kind": p.kind.value,
+                "data": p.data,
+                "due_at": p.due_at.isoformat(),
+                "expires_at": None if p.expires_at is None else p.expires_at.isoformat(),
+                "dedupe_key": p.dedupe_key,
+            }
+            for p in planned
+        ]
+    )
