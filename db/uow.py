@@ -35,6 +35,7 @@ from db.repositories.data_rights import SqlDataRightsRepository
 from db.repositories.experts import SqlExpertRepository
 from db.repositories.focus import SqlFocusTimerRepository
 from db.repositories.habits import SqlHabitRepository
+from db.repositories.homework import SqlHomeworkRepository
 from db.repositories.learning import SqlCurriculumRepository
 from db.repositories.notes import SqlNoteRepository
 from db.repositories.notifications import SqlNotificationRepository
@@ -102,6 +103,7 @@ class SqlAlchemyUnitOfWork:
         self.retention = SqlRetentionRepository(tx)
         self.waitlist = SqlWaitlistRepository(tx)
         self.series = SqlSeriesRepository(tx)
+        self.homework = SqlHomeworkRepository(tx)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

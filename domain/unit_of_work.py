@@ -23,6 +23,7 @@ from domain.learning.ports import (
 from domain.marketplace.ports import (
     BookingRepository,
     ExpertRepository,
+    HomeworkRepository,
     SeriesRepository,
     WaitlistRepository,
 )
@@ -70,6 +71,9 @@ class UnitOfWork(Protocol):
 
     @property
     def series(self) -> SeriesRepository: ...
+
+    @property
+    def homework(self) -> HomeworkRepository: ...
 
     @property
     def deliveries(self) -> DeliveryRepository: ...

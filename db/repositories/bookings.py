@@ -23,7 +23,9 @@ from db.models import (
     BookingRow,
     BookingSeriesRow,
     CommissionRow,
+    CurriculumRow,
     ExpertRow,
+    HomeworkRow,
     SessionFeedbackRow,
     UserRow,
 )
@@ -61,11 +63,15 @@ _BOOKINGS = (
         SessionFeedbackRow.review,
         SessionFeedbackRow.expert_notes,
         BookingSeriesRow.weeks.label("series_weeks"),
+        CurriculumRow.title.label("shared_plan_title"),
+        HomeworkRow.id.label("homework_id"),
     )
     .outerjoin(ExpertRow, ExpertRow.id == BookingRow.expert_id)  # NULL: a deleted account
     .outerjoin(_Learner, _Learner.id == BookingRow.user_id)
     .outerjoin(SessionFeedbackRow, SessionFeedbackRow.booking_id == BookingRow.id)
     .outerjoin(BookingSeriesRow, BookingSeriesRow.id == BookingRow.series_id)
+    .outerjoin(CurriculumRow, CurriculumRow.id == BookingRow.shared_curriculum_id)
+    .outerjoin(HomeworkRow, HomeworkRow.booking_id == BookingRow.id)
 )
 
 
@@ -418,4 +424,7 @@ def _booking(row: Any) -> Booking:
         series_weeks=row.series_weeks,
         invite_sequence=b.invite_sequence,
         invited_at=b.invited_at,
+        shared_curriculum_id=b.shared_curriculum_id,
+        shared_plan_title=row.shared_plan_title,
+        homework_id=row.homework_id,
     )

@@ -36,6 +36,7 @@ from domain.learning.ports import (
 from domain.marketplace.ports import (
     BookingRepository,
     ExpertRepository,
+    HomeworkRepository,
     SeriesRepository,
     WaitlistRepository,
 )
@@ -330,3 +331,7 @@ class _FlowUnitOfWork:
     @property
     def series(self) -> SeriesRepository:
         return self._inner.series
+
+    @property
+    def homework(self) -> HomeworkRepository:
+        return self._inner.homework

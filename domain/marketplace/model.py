@@ -150,6 +150,11 @@ class Action(StrEnum):
     ACCEPT_MOVE = "accept_move"  # the other side's proposed new time
     DECLINE_MOVE = "decline_move"
     INVITE = "invite"  # the booking's calendar invite (.ics), on demand
+    SHARE_PLAN = "share_plan"  # the learner shows the expert a plan (``plan_shares``)
+    UNSHARE_PLAN = "unshare_plan"
+    VIEW_PLAN = "view_plan"  # the expert reads the shared plan, until the session ends
+    SEND_HOMEWORK = "send_homework"  # after it, into the shared plan (``homework``)
+    ANSWER_HOMEWORK = "answer_homework"
 
 
 @dataclass(frozen=True)
@@ -258,6 +263,9 @@ class Booking:
     series_weeks: int | None = None
     invite_sequence: int | None = None  # the calendar invite's version (``invites``)
     invited_at: datetime | None = None  # when that version was made
+    shared_curriculum_id: UUID | None = None  # the learner's plan shown to the expert
+    shared_plan_title: str | None = None
+    homework_id: UUID | None = None  # the homework the expert sent after it (one at most)
 
     @property
     def ends_at(self) -> datetime:

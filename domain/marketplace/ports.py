@@ -24,6 +24,7 @@ from domain.marketplace.model import (
     Verification,
     WaitlistEntry,
 )
+from domain.marketplace.share_model import Homework
 
 T = TypeVar("T")
 
@@ -289,4 +290,25 @@ class SeriesRepository(Protocol):
 
     async def occurrences(self, series_id: UUID, *, lock: bool = False) -> list[Booking]:
         """The series' bookings, soonest first (``lock``: their rows locked for update)."""
+        ...
+
+
+class HomeworkRepository(Protocol):
+    async def add(
+        self,
+        *,
+        booking_id: UUID,
+        curriculum_id: UUID,
+        title: str,
+        description: str | None,
+        position: int,
+        now: datetime,
+    ) -> Homework | None:
+        """The booking's homework, or None if the booking already has one."""
+        ...
+
+    async def get(self, homework_id: UUID, *, lock: bool = False) -> Homework | None: ...
+
+    async def answer(self, homework_id: UUID, *, accepted: bool, now: datetime) -> bool:
+        """Record the learner's answer once; False if it was answered already."""
         ...

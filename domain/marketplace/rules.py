@@ -20,6 +20,7 @@ from domain.marketplace.model import (
     Role,
     price_terms,
 )
+from domain.marketplace.share_model import Homework
 from domain.marketplace.terms import cancel_notice, hours_text, reschedule_refusal
 from domain.shared.errors import DomainError, InvalidInput, NotAllowed
 
@@ -49,6 +50,13 @@ TRANSITIONS: dict[Action, tuple[frozenset[BookingStatus], BookingStatus | None]]
     Action.ACCEPT_MOVE: (frozenset({BookingStatus.SCHEDULED}), None),
     Action.DECLINE_MOVE: (frozenset({BookingStatus.SCHEDULED}), None),
     Action.INVITE: (frozenset({BookingStatus.PENDING, BookingStatus.SCHEDULED}), None),
+    # A plan is shared, unshared and seen before the session ends (``plan_shares``); homework
+    # is sent and answered after a completed one.
+    Action.SHARE_PLAN: (frozenset({BookingStatus.PENDING, BookingStatus.SCHEDULED}), None),
+    Action.UNSHARE_PLAN: (frozenset({BookingStatus.PENDING, BookingStatus.SCHEDULED}), None),
+    Action.VIEW_PLAN: (frozenset({BookingStatus.PENDING, BookingStatus.SCHEDULED}), None),
+    Action.SEND_HOMEWORK: (frozenset({BookingStatus.COMPLETED}), None),
+    Action.ANSWER_HOMEWORK: (frozenset({BookingStatus.COMPLETED}), None),
 }
 
 
@@ -70,6 +78,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.ACCEPT_MOVE: frozenset({Role.LEARNER, Role.EXPERT}),  # the side that did not ask
     Action.DECLINE_MOVE: frozenset({Role.LEARNER, Role.EXPERT}),
     Action.INVITE: frozenset({Role.LEARNER, Role.EXPERT}),  # the two sides only
+    Action.SHARE_PLAN: frozenset({Role.LEARNER}),
+    Action.UNSHARE_PLAN: frozenset({Role.LEARNER}),
+    Action.VIEW_PLAN: frozenset({Role.EXPERT}),  # the booked expert, read-only
+    Action.SEND_HOMEWORK: frozenset({Role.EXPERT}),
+    Action.ANSWER_HOMEWORK: frozenset({Role.LEARNER}),
 }
 
 
@@ -87,6 +100,8 @@ def refusal(
             return NotAllowed("That booking isn't yours. Nothing was changed.")
         return NotAllowed(f"Only {_who(action)} can do that. Nothing was changed.")
     allowed_from, _ = TRANSITIONS[action]
+    if action in _SHARING:
+        return _share_refusal(action, booking, now)
     if action is Action.EXPERT_NOTES and (
         booking.status not in allowed_from or now < booking.ends_at
     ):
@@ -201,6 +216,72 @@ def _invite_refusal(booking: Booking) -> DomainError | None:
     return None
 
 
+_SHARING = frozenset(
+    {
+        Action.SHARE_PLAN,
+        Action.UNSHARE_PLAN,
+        Action.VIEW_PLAN,
+        Action.SEND_HOMEWORK,
+        Action.ANSWER_HOMEWORK,
+    }
+)
+
+
+def _share_refusal(action: Action, booking: Booking, now: datetime) -> DomainError | None:
+    """A shared plan lives until the session ends: the learner shares or stops sharing it and
+    the expert reads it while the booking is pending or scheduled and not over; after a
+    completed session the expert sends one homework into it, which the learner answers."""
+    allowed_from, _ = TRANSITIONS[action]
+    ref = booking.ref
+    if action in (Action.SEND_HOMEWORK, Action.ANSWER_HOMEWORK):
+        if booking.status not in allowed_from or now < booking.ends_at:
+            return InvalidInput(
+                f"Homework for booking {ref} comes after the session, once it is marked completed."
+            )
+        if action is Action.ANSWER_HOMEWORK:
+            if booking.homework_id is None:
+                return InvalidInput(f"There is no homework for booking {ref}.")
+            return None
+        if DELETED_ACCOUNT == booking.learner_id:
+            return InvalidInput(f"The learner of booking {ref} has deleted their account.")
+        if booking.shared_curriculum_id is None:
+            return InvalidInput(
+                f"{booking.learner_name} shared no plan on booking {ref}, so there is no plan "
+                "to send homework into. ✉️ Message them instead."
+            )
+        if booking.homework_id is not None:
+            return InvalidInput(f"You already sent homework for booking {ref}.")
+        return None
+    if booking.status not in allowed_from or now >= booking.ends_at:
+        if action is Action.VIEW_PLAN:
+            return InvalidInput(
+                f"Booking {ref}'s session has ended (or was called off): its plan is no longer "
+                "shared with you."
+            )
+        return InvalidInput(
+            f"Booking {ref}'s session has ended (or was called off): a plan is shared only "
+            "until the session ends."
+        )
+    if action is Action.SHARE_PLAN and booking.shared_curriculum_id is not None:
+        return InvalidInput(
+            f"You already share “{booking.shared_plan_title}” on booking {ref}. Stop sharing "
+            "it first to share another."
+        )
+    if action is not Action.SHARE_PLAN and booking.shared_curriculum_id is None:
+        if action is Action.VIEW_PLAN:
+            return InvalidInput(f"{booking.learner_name} shares no plan on booking {ref}.")
+        return InvalidInput(f"You share no plan on booking {ref}.")
+    return None
+
+
+def homework_refusal(homework: Homework) -> DomainError | None:
+    """A homework is answered once: a second tap (or a forged one) changes nothing."""
+    if homework.answered_at is not None:
+        said = "accepted" if homework.accepted else "declined"
+        return InvalidInput(f"You already {said} the homework “{homework.title}”.")
+    return None
+
+
 def free_cancellation_ends(
     starts_at: datetime, policy: Policy, notice: timedelta | None = None
 ) -> datetime:
@@ -263,6 +344,11 @@ def _past(action: Action) -> str:
         Action.ACCEPT_MOVE: "moved",
         Action.DECLINE_MOVE: "kept at its time",
         Action.INVITE: "added to a calendar",
+        Action.SHARE_PLAN: "shared a plan",
+        Action.UNSHARE_PLAN: "unshared",
+        Action.VIEW_PLAN: "viewed",
+        Action.SEND_HOMEWORK: "given homework",
+        Action.ANSWER_HOMEWORK: "answered",
     }[action]
 
 

@@ -56,6 +56,9 @@ class NotificationKind(StrEnum):
     SERIES_REQUESTED = "series_requested"  # to the expert: a weekly series (data["series_id"])
     SERIES_CONFIRMED = "series_confirmed"  # to the learner: the expert confirmed the series
     SERIES_DECLINED = "series_declined"  # to the learner: the expert declined the series
+    PLAN_SHARED = "plan_shared"  # to the expert: the learner shares a plan on a booking
+    HOMEWORK_SENT = "homework_sent"  # to the learner: accept or decline (data["homework_id"])
+    HOMEWORK_ANSWERED = "homework_answered"  # to the expert: the learner's answer
 
 
 STUDY = NotificationKind.STUDY_REMINDER

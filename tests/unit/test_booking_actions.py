@@ -26,6 +26,7 @@ from domain.shared.errors import DomainError, InvalidInput
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 LEARNER, EXPERT_USER, STRANGER = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+SHARED_PLAN = uuid.uuid4()
 VIEWERS = {Role.LEARNER: LEARNER, Role.EXPERT: EXPERT_USER, Role.OTHER: STRANGER}
 # What a booking's buttons can offer: every action with a button, and the stars (FEEDBACK).
 # The expert's notes are typed (/session_notes); expiry is the system's.
@@ -43,6 +44,8 @@ def booking(
     reschedule_limit: int | None = None,
     reschedules: int = 0,
     trial: bool = False,
+    shared: bool = False,
+    homework: bool = False,
 ) -> Booking:
     return Booking(
         id=uuid.uuid4(),
@@ -63,6 +66,9 @@ def booking(
         reschedule_limit=reschedule_limit,
         reschedules=reschedules,
         trial=trial,
+        shared_curriculum_id=SHARED_PLAN if shared else None,
+        shared_plan_title="Go" if shared else None,
+        homework_id=uuid.uuid4() if homework else None,
     )
 
 
@@ -104,6 +110,8 @@ bookings = st.builds(
     st.none() | st.integers(min_value=0, max_value=5),
     st.integers(min_value=0, max_value=7),
     st.booleans(),
+    st.booleans(),  # a plan shared with the expert (``plan_shares``)
+    st.booleans(),  # homework sent after it
 )
 policies = st.builds(
     Policy, free_cancellation_notice=st.sampled_from([timedelta(0), timedelta(hours=12)])
@@ -134,7 +142,7 @@ def test_the_time_rules_decide_what_is_offered() -> None:
     soon = booking(BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(hours=2))
     # Inside the free-cancellation window the learner can neither cancel nor move it, but can
     # message the expert; the expert can still cancel.
-    assert offered(soon, LEARNER, policy) == {Action.MESSAGE}
+    assert offered(soon, LEARNER, policy) == {Action.MESSAGE, Action.SHARE_PLAN}
     assert offered(soon, EXPERT_USER, policy) == {Action.CANCEL, Action.MARK_PAID, Action.MESSAGE}
     ended = booking(BookingStatus.SCHEDULED, PaymentStatus.PAID, -timedelta(hours=2))
     assert offered(ended, EXPERT_USER, policy) == {Action.COMPLETE, Action.NO_SHOW, Action.MESSAGE}
@@ -169,7 +177,7 @@ def test_the_booking_s_own_window_decides_not_the_operator_s() -> None:
     strict = booking(
         BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(hours=24), cancel_notice=_H48
     )
-    assert offered(strict, LEARNER, policy) == {Action.MESSAGE}
+    assert offered(strict, LEARNER, policy) == {Action.MESSAGE, Action.SHARE_PLAN}
     with pytest.raises(InvalidInput, match="less than 48 hours before"):
         check_allowed(Action.RESCHEDULE, strict, Role.LEARNER, NOW, policy)
     lenient = booking(
@@ -201,3 +209,55 @@ def test_a_booking_moved_as_often_as_its_limit_allows_offers_no_reschedule() -> 
         BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(days=3), reschedules=7
     )
     assert Action.RESCHEDULE in offered(unlimited, LEARNER, policy)
+
+
+def test_a_shared_plan_is_seen_by_its_expert_only_until_the_session_ends() -> None:
+    policy = Policy()
+    coming = booking(
+        BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(hours=30), shared=True
+    )
+    assert {Action.VIEW_PLAN} <= offered(coming, EXPERT_USER, policy)
+    assert {Action.UNSHARE_PLAN} <= offered(coming, LEARNER, policy)
+    assert Action.SHARE_PLAN not in offered(coming, LEARNER, policy)  # one plan at a time
+    with pytest.raises(DomainError, match="isn't yours"):
+        check_allowed(Action.VIEW_PLAN, coming, Role.OTHER, NOW, policy)
+    with pytest.raises(DomainError, match="Only the booked expert"):
+        check_allowed(Action.VIEW_PLAN, coming, Role.LEARNER, NOW, policy)
+    # During the session it is still shared; from its end, nothing is shown.
+    during = booking(
+        BookingStatus.SCHEDULED, PaymentStatus.PAID, -timedelta(minutes=30), 60, shared=True
+    )
+    check_allowed(Action.VIEW_PLAN, during, Role.EXPERT, NOW, policy)
+    over = booking(
+        BookingStatus.SCHEDULED, PaymentStatus.PAID, -timedelta(minutes=60), 60, shared=True
+    )
+    with pytest.raises(InvalidInput, match="no longer shared"):
+        check_allowed(Action.VIEW_PLAN, over, Role.EXPERT, NOW, policy)
+    assert not {Action.VIEW_PLAN, Action.UNSHARE_PLAN, Action.SHARE_PLAN} & (
+        offered(over, EXPERT_USER, policy) | offered(over, LEARNER, policy)
+    )
+    private = booking(BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(hours=30))
+    with pytest.raises(InvalidInput, match="shares no plan"):
+        check_allowed(Action.VIEW_PLAN, private, Role.EXPERT, NOW, policy)
+
+
+def test_homework_is_sent_once_after_a_completed_session_with_a_shared_plan() -> None:
+    policy = Policy()
+    done = booking(BookingStatus.COMPLETED, PaymentStatus.PAID, -timedelta(days=1), shared=True)
+    assert Action.SEND_HOMEWORK in offered(done, EXPERT_USER, policy)
+    assert Action.SEND_HOMEWORK not in offered(done, LEARNER, policy)
+    sent = booking(
+        BookingStatus.COMPLETED, PaymentStatus.PAID, -timedelta(days=1), shared=True, homework=True
+    )
+    with pytest.raises(InvalidInput, match="already sent homework"):
+        check_allowed(Action.SEND_HOMEWORK, sent, Role.EXPERT, NOW, policy)
+    check_allowed(Action.ANSWER_HOMEWORK, sent, Role.LEARNER, NOW, policy)
+    with pytest.raises(DomainError):
+        check_allowed(Action.ANSWER_HOMEWORK, sent, Role.EXPERT, NOW, policy)
+    private = booking(BookingStatus.COMPLETED, PaymentStatus.PAID, -timedelta(days=1))
+    with pytest.raises(InvalidInput, match="shared no plan"):
+        check_allowed(Action.SEND_HOMEWORK, private, Role.EXPERT, NOW, policy)
+    for status in (BookingStatus.SCHEDULED, BookingStatus.NO_SHOW, BookingStatus.CANCELLED):
+        ended = booking(status, PaymentStatus.PAID, -timedelta(days=1), shared=True)
+        with pytest.raises(InvalidInput, match="once it is marked completed"):
+            check_allowed(Action.SEND_HOMEWORK, ended, Role.EXPERT, NOW, policy)

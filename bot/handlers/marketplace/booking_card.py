@@ -41,6 +41,10 @@ BUTTONS: dict[Action, tuple[str, str]] = {
     Action.MARK_REFUNDED: ("↩️ Mark refunded", "rf"),
     Action.MESSAGE: ("✉️ Message", "ms"),
     Action.INVITE: ("📅 Add to calendar", "ic"),
+    Action.VIEW_PLAN: ("📖 Learner's plan", "vp"),
+    Action.SHARE_PLAN: ("📎 Share a plan", "sh"),
+    Action.UNSHARE_PLAN: ("Stop sharing", "us"),
+    Action.SEND_HOMEWORK: ("📝 Send homework", "hm"),
 }
 STARS = {f"r{n}": n for n in range(1, 6)}  # code -> rating
 CODES = {code: action for action, (_, code) in BUTTONS.items()}
@@ -110,6 +114,8 @@ def summary(booking: Booking, viewer: UUID, zone: str, policy: Policy | None = N
         )
     if booking.status in HOLDS_TIME:
         lines.append(terms_line(booking, zone, policy))
+    if booking.shared_plan_title and booking.status in HOLDS_TIME and party:
+        lines.append(shared_line(booking, viewer))
     if party and booking.status is BookingStatus.SCHEDULED and booking.meeting_link:
         lines.append(f"Meeting link: {booking.meeting_link}")
     if booking.cancel_reason:
@@ -130,6 +136,17 @@ def summary(booking: Booking, viewer: UUID, zone: str, policy: Policy | None = N
     if booking.expert_notes:
         lines.append(f"📝 Expert's notes: {booking.expert_notes}")
     return "\n".join(lines)
+
+
+def shared_line(booking: Booking, viewer: UUID) -> str:
+    """The plan the learner shares on the booking, as either side reads it."""
+    title = booking.shared_plan_title
+    if viewer == booking.expert_user_id:
+        return (
+            f"📎 {booking.learner_name} shares the plan “{title}” with you until the session "
+            "ends: 📖 Learner's plan"
+        )
+    return f"📎 You share “{title}” with {booking.expert_name} until the session ends."
 
 
 def terms_line(booking: Booking, zone: str, policy: Policy | None) -> str:

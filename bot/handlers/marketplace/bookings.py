@@ -20,7 +20,13 @@ from bot.handlers.base import (
     rows,
 )
 from bot.handlers.formatting import local_time, money, month_name, plural, short_time
-from bot.handlers.marketplace import booking_invites, booking_messages, booking_walk, waitlist
+from bot.handlers.marketplace import (
+    booking_invites,
+    booking_messages,
+    booking_walk,
+    plan_shares,
+    waitlist,
+)
 from bot.handlers.marketplace import series as series_chat
 from bot.handlers.marketplace.booking_card import (
     BUTTONS as ACTION_BUTTONS,
@@ -146,6 +152,8 @@ async def booking_button(req: Request) -> Replies:
         return await booking_messages.start_message(req, booking_id)
     if action is Action.INVITE:
         return await booking_invites.invite_button(req, booking_id)
+    if action in plan_shares.CARD_ACTIONS:
+        return await plan_shares.card_press(req, booking_id, action)
     if code in STARS:
         stars = STARS[code]
         then = conversations.moving(
@@ -366,6 +374,12 @@ COMMANDS = [
         "notes on a session: /session_notes <ref> <text>",
         suggest=booking_refs,
     ),
+    Command(
+        "learner_plan",
+        plan_shares.learner_plan,
+        "the plan a booking's learner shares with you: /learner_plan <ref> (experts)",
+        suggest=booking_refs,
+    ),
     Command("earnings", earnings, "your earnings by month (experts)"),
     *waitlist.COMMANDS,
     *series_chat.COMMANDS,
@@ -375,6 +389,7 @@ COMMANDS = [
 BUTTONS = {
     **booking_walk.BUTTONS,
     **booking_messages.BUTTONS,
+    **plan_shares.BUTTONS,
     "bo": open_booking,
     "bx": booking_button,
     "rr": skip_button,
@@ -388,10 +403,12 @@ FLOWS = {
     REASON: reason_answer,
     REVIEW: review_answer,
     **booking_messages.FLOWS,
+    **plan_shares.FLOWS,
 }
 PROMPTS = {
     **booking_walk.PROMPTS,
     **booking_messages.PROMPTS,
+    **plan_shares.PROMPTS,
     REASON: _resume_reason,
     REVIEW: _resume_review,
 }

@@ -27,7 +27,7 @@ from bot.handlers.formatting import (
     week_bar,
 )
 from bot.handlers.learning.focus import focus_end_notice
-from bot.handlers.marketplace import admin, series
+from bot.handlers.marketplace import admin, plan_shares, series
 from bot.handlers.marketplace.booking_card import booking_card
 from bot.handlers.marketplace.booking_invites import on_notice
 from bot.handlers.marketplace.booking_messages import relayed_notice
@@ -233,4 +233,7 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.SERIES_REQUESTED: series.request_notice,
     Kind.SERIES_CONFIRMED: series.answer_notice(confirmed=True),
     Kind.SERIES_DECLINED: series.answer_notice(confirmed=False),
+    Kind.PLAN_SHARED: plan_shares.plan_shared_notice,
+    Kind.HOMEWORK_SENT: plan_shares.homework_sent_notice,
+    Kind.HOMEWORK_ANSWERED: plan_shares.homework_answered_notice,
 }
