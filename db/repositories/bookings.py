@@ -45,9 +45,22 @@ from domain.marketplace.model import (
     PaymentStatus,
     Payout,
 )
+from domain.marketplace.share_model import SHAREABLE
 from domain.notifications.model import NotificationKind
 
 _Learner = aliased(UserRow, name="learner")
+_Shared = aliased(CurriculumRow, name="shared_plan")
+_Plans = aliased(CurriculumRow, name="plans")
+# How many plans the learner could share (``Booking.shareable_plans``).
+_SHAREABLE = (
+    select(func.count())
+    .where(
+        _Plans.user_id == BookingRow.user_id,
+        _Plans.status.in_([status.value for status in SHAREABLE]),
+    )
+    .correlate(BookingRow)
+    .scalar_subquery()
+)
 
 
 # A booking with the names and zones both sides need, and whether it was rated; built once.
@@ -63,14 +76,15 @@ _BOOKINGS = (
         SessionFeedbackRow.review,
         SessionFeedbackRow.expert_notes,
         BookingSeriesRow.weeks.label("series_weeks"),
-        CurriculumRow.title.label("shared_plan_title"),
+        _Shared.title.label("shared_plan_title"),
+        _SHAREABLE.label("shareable_plans"),
         HomeworkRow.id.label("homework_id"),
     )
     .outerjoin(ExpertRow, ExpertRow.id == BookingRow.expert_id)  # NULL: a deleted account
     .outerjoin(_Learner, _Learner.id == BookingRow.user_id)
     .outerjoin(SessionFeedbackRow, SessionFeedbackRow.booking_id == BookingRow.id)
     .outerjoin(BookingSeriesRow, BookingSeriesRow.id == BookingRow.series_id)
-    .outerjoin(CurriculumRow, CurriculumRow.id == BookingRow.shared_curriculum_id)
+    .outerjoin(_Shared, _Shared.id == BookingRow.shared_curriculum_id)
     .outerjoin(HomeworkRow, HomeworkRow.booking_id == BookingRow.id)
 )
 
@@ -426,5 +440,6 @@ def _booking(row: Any) -> Booking:
         invited_at=b.invited_at,
         shared_curriculum_id=b.shared_curriculum_id,
         shared_plan_title=row.shared_plan_title,
+        shareable_plans=row.shareable_plans or 0,
         homework_id=row.homework_id,
     )

@@ -247,8 +247,8 @@ async def submit(cmd: SubmitWalk, uow: UnitOfWork, clock: Clock, policy: Policy)
                 )
                 booking = await book_in(uow, request, now, policy)
                 if data.get("share"):  # chosen at the share step: told with the request
-                    await share_in(uow, booking, Role.LEARNER, str(data["share"]), now, policy)
-                    booking, _ = await booking_of(uow, cmd.user_id, booking.id, None)
+                    share = str(data["share"])
+                    booking = await share_in(uow, cmd.user_id, booking.id, share, now, policy)
         except SlotTaken as taken:
             return await _after_race(uow, cmd.user_id, walk, taken.message, now, policy)
         except QuoteChanged as changed:

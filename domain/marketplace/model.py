@@ -265,6 +265,7 @@ class Booking:
     invited_at: datetime | None = None  # when that version was made
     shared_curriculum_id: UUID | None = None  # the learner's plan shown to the expert
     shared_plan_title: str | None = None
+    shareable_plans: int = 0  # the learner's plans that could be shared (``SHAREABLE``)
     homework_id: UUID | None = None  # the homework the expert sent after it (one at most)
 
     @property

@@ -14,21 +14,20 @@ from datetime import datetime
 from uuid import UUID
 
 from domain.learning.curricula import plan_page_in
-from domain.learning.model import CurriculumOverview, CurriculumStatus
+from domain.learning.model import CurriculumOverview
 from domain.learning.sessions import progress_in
 from domain.marketplace.bookings import booking_of
-from domain.marketplace.model import Action, Booking, Policy, Role
+from domain.marketplace.model import Action, Booking, Policy
 from domain.marketplace.notices import tell
 from domain.marketplace.rules import check_allowed
 from domain.marketplace.share_commands import SharePlan, ViewSharedPlan
-from domain.marketplace.share_model import SharedPlan
+from domain.marketplace.share_model import SHAREABLE, SharedPlan
 from domain.notifications.model import NotificationKind
 from domain.shared.clock import Clock
 from domain.shared.errors import InvalidInput
 from domain.unit_of_work import UnitOfWork
 
 NOTES_SHOWN = 5
-SHAREABLE = (CurriculumStatus.ACTIVE,)
 NO_PLAN = "You have no active plan to share. Start one with /new, or /resume a paused one."
 
 
@@ -55,30 +54,33 @@ async def share(cmd: SharePlan, uow: UnitOfWork, clock: Clock, policy: Policy) -
     """Share a plan on a booking (or stop sharing, ``cmd.plan`` None) and tell the expert."""
     now = clock.now()
     async with uow:
-        booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, None, lock=True)
         if cmd.plan is None:
+            booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, None, lock=True)
             check_allowed(Action.UNSHARE_PLAN, booking, role, now, policy)
             await uow.bookings.update(booking.id, shared_curriculum_id=None)
+            updated, _ = await booking_of(uow, cmd.user_id, cmd.booking_id, None)
         else:
-            await share_in(uow, booking, role, cmd.plan, now, policy, tell_expert=True)
-        updated, _ = await booking_of(uow, cmd.user_id, cmd.booking_id, None)
+            updated = await share_in(
+                uow, cmd.user_id, cmd.booking_id, cmd.plan, now, policy, tell_expert=True
+            )
         await uow.commit()
     return updated
 
 
 async def share_in(
     uow: UnitOfWork,
-    booking: Booking,
-    role: Role,
+    user_id: UUID,
+    booking_id: UUID,
     plan: str,
     now: datetime,
     policy: Policy,
     *,
     tell_expert: bool = False,
-) -> CurriculumOverview:
-    """Share the learner's plan ``plan`` on ``booking`` in an open unit of work (the booking
+) -> Booking:
+    """Share ``user_id``'s plan ``plan`` on the booking in an open unit of work (the booking
     walk's ✅ Confirm, whose request notice shows it, or a 📎 press, which tells the expert:
-    ``tell_expert``). Only the asker's own active plans."""
+    ``tell_expert``); the booking as it is then. Only the asker's own active plans."""
+    booking, role = await booking_of(uow, user_id, booking_id, None, lock=True)
     check_allowed(Action.SHARE_PLAN, booking, role, now, policy)
     chosen = [c for c in await shareable(uow, booking.learner_id) if c.id.hex.startswith(plan)]
     if len(plan) < 8 or len(chosen) != 1:
@@ -87,7 +89,8 @@ async def share_in(
     if tell_expert:
         data = {"booking_id": str(booking.id)}
         await tell(uow, booking.expert_user_id, NotificationKind.PLAN_SHARED, data, now)
-    return chosen[0]
+    updated, _ = await booking_of(uow, user_id, booking_id, None)
+    return updated
 
 
 async def shared_plan(

@@ -262,6 +262,10 @@ def _share_refusal(action: Action, booking: Booking, now: datetime) -> DomainErr
             f"Booking {ref}'s session has ended (or was called off): a plan is shared only "
             "until the session ends."
         )
+    if action is Action.SHARE_PLAN and not booking.shareable_plans:
+        return InvalidInput(
+            "You have no active plan to share. Start one with /new, or /resume a paused one."
+        )
     if action is Action.SHARE_PLAN and booking.shared_curriculum_id is not None:
         return InvalidInput(
             f"You already share “{booking.shared_plan_title}” on booking {ref}. Stop sharing "

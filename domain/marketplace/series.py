@@ -223,7 +223,8 @@ async def book_series(
                 )
                 booked.append(await book_in(uow, slot, now, longer))
                 if data.get("share"):  # the walk's share step: every week shares the plan
-                    await share_in(uow, booked[-1], Role.LEARNER, str(data["share"]), now, longer)
+                    share = str(data["share"])
+                    await share_in(uow, user_id, booked[-1].id, share, now, longer)
             data = {"series_id": str(series_id)}
             await tell(uow, booked[0].expert_user_id, NotificationKind.SERIES_REQUESTED, data, now)
             first = booked[0]  # its nudges show the whole series (``nudge_notice``)

@@ -12,10 +12,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from uuid import UUID
 
-from domain.learning.model import CurriculumOverview, Note, PlanPage
+from domain.learning.model import CurriculumOverview, CurriculumStatus, Note, PlanPage
 
 if TYPE_CHECKING:
     from domain.marketplace.model import Booking
+
+
+# The learner's plans that can be shared with an expert (the repositories' SQL binds it, to
+# count them on each booking: ``Booking.shareable_plans``).
+SHAREABLE = frozenset({CurriculumStatus.ACTIVE})
 
 
 @dataclass(frozen=True)

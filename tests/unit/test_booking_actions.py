@@ -46,6 +46,7 @@ def booking(
     trial: bool = False,
     shared: bool = False,
     homework: bool = False,
+    plans: int = 0,
 ) -> Booking:
     return Booking(
         id=uuid.uuid4(),
@@ -68,6 +69,7 @@ def booking(
         trial=trial,
         shared_curriculum_id=SHARED_PLAN if shared else None,
         shared_plan_title="Go" if shared else None,
+        shareable_plans=plans,
         homework_id=uuid.uuid4() if homework else None,
     )
 
@@ -112,6 +114,7 @@ bookings = st.builds(
     st.booleans(),
     st.booleans(),  # a plan shared with the expert (``plan_shares``)
     st.booleans(),  # homework sent after it
+    st.integers(min_value=0, max_value=2),  # the learner's plans that could be shared
 )
 policies = st.builds(
     Policy, free_cancellation_notice=st.sampled_from([timedelta(0), timedelta(hours=12)])
@@ -142,7 +145,7 @@ def test_the_time_rules_decide_what_is_offered() -> None:
     soon = booking(BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(hours=2))
     # Inside the free-cancellation window the learner can neither cancel nor move it, but can
     # message the expert; the expert can still cancel.
-    assert offered(soon, LEARNER, policy) == {Action.MESSAGE, Action.SHARE_PLAN}
+    assert offered(soon, LEARNER, policy) == {Action.MESSAGE}
     assert offered(soon, EXPERT_USER, policy) == {Action.CANCEL, Action.MARK_PAID, Action.MESSAGE}
     ended = booking(BookingStatus.SCHEDULED, PaymentStatus.PAID, -timedelta(hours=2))
     assert offered(ended, EXPERT_USER, policy) == {Action.COMPLETE, Action.NO_SHOW, Action.MESSAGE}
@@ -177,7 +180,7 @@ def test_the_booking_s_own_window_decides_not_the_operator_s() -> None:
     strict = booking(
         BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(hours=24), cancel_notice=_H48
     )
-    assert offered(strict, LEARNER, policy) == {Action.MESSAGE, Action.SHARE_PLAN}
+    assert offered(strict, LEARNER, policy) == {Action.MESSAGE}
     with pytest.raises(InvalidInput, match="less than 48 hours before"):
         check_allowed(Action.RESCHEDULE, strict, Role.LEARNER, NOW, policy)
     lenient = booking(
@@ -219,6 +222,11 @@ def test_a_shared_plan_is_seen_by_its_expert_only_until_the_session_ends() -> No
     assert {Action.VIEW_PLAN} <= offered(coming, EXPERT_USER, policy)
     assert {Action.UNSHARE_PLAN} <= offered(coming, LEARNER, policy)
     assert Action.SHARE_PLAN not in offered(coming, LEARNER, policy)  # one plan at a time
+    planner = booking(BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(hours=30), plans=1)
+    assert Action.SHARE_PLAN in offered(planner, LEARNER, policy)
+    without = booking(BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(hours=30))
+    with pytest.raises(InvalidInput, match="no active plan to share"):
+        check_allowed(Action.SHARE_PLAN, without, Role.LEARNER, NOW, policy)
     with pytest.raises(DomainError, match="isn't yours"):
         check_allowed(Action.VIEW_PLAN, coming, Role.OTHER, NOW, policy)
     with pytest.raises(DomainError, match="Only the booked expert"):
