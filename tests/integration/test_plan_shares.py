@@ -53,7 +53,8 @@ async def expert_in(dispatcher: Dispatcher, engine: AsyncEngine) -> tuple[uuid.U
     await person.say("/start")
     uid = await user_id(engine, person)
     ctx = dispatcher.ctx
-    draft = expert_draft(f"Ex {uuid.uuid4().hex[:6]}")
+    tag = uuid.uuid4().hex[:6]
+    draft = expert_draft(f"Ex {tag}", f"Go{tag}")  # a subject of their own, found alone
     made = await experts.become_expert(BecomeExpert(uid, draft), ctx.uow(), ctx.clock, ctx.policy)
     await experts.verify_expert(
         VerifyExpert(None, made.id, True), ctx.uow(), ctx.clock, ctx.policy
@@ -333,3 +334,40 @@ async def test_declined_homework_leaves_the_plan_and_a_booking_without_a_share_g
             .all()
         )
     assert kinds.count("homework_answered") == 1
+
+
+async def test_a_plan_shared_while_booking_a_weekly_series_is_shared_on_every_week(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    _, expert_id = await expert_in(dispatcher, engine)
+    ada, ada_id, plan = await learner_with_plan(dispatcher, engine)
+    async with engine.connect() as conn:
+        subject = await conn.scalar(
+            text("SELECT subject FROM expert_specialties WHERE expert_id = :e"), {"e": expert_id}
+        )
+        name = await conn.scalar(
+            text("SELECT display_name FROM experts WHERE id = :e"), {"e": expert_id}
+        )
+    await ada.say(f"/experts {subject}")
+    await ada.press(name)
+    await ada.press("📅 Book")
+    await ada.press("60 min · 30.00 EUR")
+    await ada.press("Tue 03 Mar")
+    asked = await ada.press("10:00")
+    assert f"Share a plan with {name}?" in asked
+    await ada.press("📎 Go (beginner)")
+    await ada.press("🔁 Repeat weekly")
+    await ada.press("3 weeks")
+    assert "Requested 3 of 3 weeks" in await ada.press("✅ Book all weeks")
+    async with engine.connect() as conn:
+        shared = (
+            (
+                await conn.execute(
+                    text("SELECT shared_curriculum_id FROM bookings WHERE user_id = :u"),
+                    {"u": ada_id},
+                )
+            )
+            .scalars()
+            .all()
+        )
+    assert shared == [plan, plan, plan]
