@@ -371,3 +371,40 @@ async def test_a_plan_shared_while_booking_a_weekly_series_is_shared_on_every_we
             .all()
         )
     assert shared == [plan, plan, plan]
+
+
+async def test_from_the_booking_card_a_learner_shares_a_plan_and_stops_and_the_expert_is_told(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    expert_user, expert_id = await expert_in(dispatcher, engine)
+    ada, ada_id, _ = await learner_with_plan(dispatcher, engine)
+    ctx = dispatcher.ctx
+    await bookings.book(BookSlot(ada_id, expert_id, TUESDAY, 60), ctx.uow(), clock, ctx.policy)
+    await ada.say("/bookings")
+    await ada.say("#1")
+    assert "📎 Share a plan" in ada.buttons() and "Stop sharing" not in ada.buttons()
+    offered = await ada.press("📎 Share a plan")
+    assert "📎 Share a plan with Ex" in offered and "read-only, until the session ends" in offered
+    assert ada.buttons() == ["📎 Go (beginner)", "🔒 Don't share"]
+    assert "OK, no plan shared" in await ada.press("🔒 Don't share")
+    await ada.say("/bookings")
+    await ada.say("#1")
+    await ada.press("📎 Share a plan")
+    shared = await ada.press("📎 Go (beginner)")
+    assert "📎 Shared “Go (beginner)” with Ex" in shared
+    assert "📎 You share “Go (beginner)” with Ex" in shared and "Stop sharing" in ada.buttons()
+    async with engine.connect() as conn:
+        told = await conn.scalar(
+            text("SELECT count(*) FROM notifications WHERE user_id = :u AND kind = 'plan_shared'"),
+            {"u": expert_user},
+        )
+    assert told == 1
+    stopped = await ada.press("Stop sharing")
+    assert "🔒 Stopped sharing" in stopped and "📎 Share a plan" in ada.buttons()
+    async with engine.connect() as conn:
+        assert (
+            await conn.scalar(
+                text("SELECT shared_curriculum_id FROM bookings WHERE user_id = :u"), {"u": ada_id}
+            )
+            is None
+        )
