@@ -47,9 +47,12 @@ def dispatcher(engine: AsyncEngine, clock: FakeClock) -> Dispatcher:
     return bootstrap(engine, clock=clock)
 
 
-async def expert_in(dispatcher: Dispatcher, engine: AsyncEngine) -> tuple[uuid.UUID, uuid.UUID]:
-    """A verified expert with weekday hours, chatting in the terminal: (user id, expert id)."""
-    person = Learner(dispatcher)
+async def expert_in(
+    dispatcher: Dispatcher, engine: AsyncEngine, person: Learner | None = None
+) -> tuple[uuid.UUID, uuid.UUID]:
+    """A verified expert with weekday hours, chatting in the terminal (``person``, or someone
+    new): (user id, expert id)."""
+    person = person or Learner(dispatcher)
     await person.say("/start")
     uid = await user_id(engine, person)
     ctx = dispatcher.ctx
@@ -408,3 +411,25 @@ async def test_from_the_booking_card_a_learner_shares_a_plan_and_stops_and_the_e
             )
             is None
         )
+
+
+async def test_learner_plan_shows_the_expert_the_shared_plan_by_reference_and_no_one_else(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    ida = Learner(dispatcher)
+    _, expert_id = await expert_in(dispatcher, engine, ida)
+    _, ada_id, plan = await learner_with_plan(dispatcher, engine)
+    ctx = dispatcher.ctx
+    booked = await bookings.book(
+        BookSlot(ada_id, expert_id, TUESDAY, 60), ctx.uow(), clock, ctx.policy
+    )
+    assert "Usage: /learner_plan <booking reference>" in await ida.say("/learner_plan")
+    assert "shares no plan" in await ida.say(f"/learner_plan {booked.ref}")
+    await plan_shares.share(SharePlan(ada_id, booked.id, plan.hex), ctx.uow(), clock, ctx.policy)
+    shown = await ida.say(f"/learner_plan {booked.ref}")
+    assert "'s plan “Go (beginner)”" in shown
+    assert "1/4 sessions · 25%" in shown and "➡️ 2." in shown and "slices" in shown
+    assert "page must be a whole number" in await ida.say(f"/learner_plan {booked.ref} two")
+    stranger = Learner(dispatcher)
+    refused = await stranger.say(f"/learner_plan {booked.ref}")
+    assert "can't find that booking" in refused and "Go (beginner)" not in refused
