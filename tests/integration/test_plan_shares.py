@@ -433,3 +433,58 @@ async def test_learner_plan_shows_the_expert_the_shared_plan_by_reference_and_no
     stranger = Learner(dispatcher)
     refused = await stranger.say(f"/learner_plan {booked.ref}")
     assert "can't find that booking" in refused and "Go (beginner)" not in refused
+
+
+async def test_homework_accepted_into_a_finished_plan_comes_last_and_opens_the_plan_again(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    ctx = dispatcher.ctx
+    expert_user, expert_id = await expert_in(dispatcher, engine)
+    ada, ada_id, plan = await learner_with_plan(dispatcher, engine)
+    booking_id = await completed_with_share(
+        dispatcher, clock, ada_id, plan, expert_user, expert_id
+    )
+    for _ in range(3):  # sessions 2-4: the plan is done
+        await ada.say("/done")
+    async with engine.connect() as conn:
+        status = await conn.scalar(text("SELECT status FROM curricula WHERE id = :c"), {"c": plan})
+    assert status == "completed"
+    sent = await homework.send(
+        SendHomework(expert_user, booking_id, "Go further"), ctx.uow(), clock, ctx.policy
+    )
+    assert sent.homework.proposed_position == 5
+    done = await homework.answer(
+        AnswerHomework(ada_id, sent.homework.id, True), ctx.uow(), clock, ctx.policy
+    )
+    assert done.session_number == 5
+    async with engine.connect() as conn:
+        row = (
+            await conn.execute(
+                text("SELECT status, total_sessions FROM curricula WHERE id = :c"), {"c": plan}
+            )
+        ).one()
+    assert tuple(row) == ("active", 5)
+    assert "Go further" in await ada.say("/next")
+
+
+async def test_back_from_the_quote_asks_the_share_question_again_and_back_again_the_time(
+    dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock
+) -> None:
+    _, expert_id = await expert_in(dispatcher, engine)
+    ada, _, _ = await learner_with_plan(dispatcher, engine)
+    async with engine.connect() as conn:
+        subject = await conn.scalar(
+            text("SELECT subject FROM expert_specialties WHERE expert_id = :e"), {"e": expert_id}
+        )
+    await ada.say(f"/experts {subject}")
+    await ada.say("#1")  # the card
+    await ada.press("📅 Book")
+    await ada.press("60 min · 30.00 EUR")
+    await ada.press("Tue 03 Mar")
+    await ada.press("10:00")
+    assert "Book 60 min" in await ada.press("🔒 Don't share")
+    assert "Share a plan with" in await ada.press("◀ Back")
+    assert "Which time on Tue 03 Mar?" in await ada.press("◀ Back")
+    await ada.press("11:00")
+    quote = await ada.press("📎 Go (beginner)")
+    assert "will see “Go (beginner)”" in quote and "11:00" in quote
