@@ -209,7 +209,7 @@ def _title_question(user_id: UUID, booking: Booking, token: str) -> Reply:
 def _objectives_question(user_id: UUID, token: str, title: str) -> Reply:
     skip = Button("Skip", payloads.encode(user_id, "hs", token))
     return Reply(
-        f"📝 “{title}”: its objectives, one per line? (or Skip)",
+        f"📝 “{title}”: its objectives? One per line, or separated by “;” (or Skip).",
         ((skip,), *control_row(user_id, token, back=True)),
         ask=Ask("Objectives", "One per line", token),
     )
