@@ -342,7 +342,8 @@ async def test_declined_homework_leaves_the_plan_and_a_booking_without_a_share_g
 async def test_a_plan_shared_while_booking_a_weekly_series_is_shared_on_every_week(
     dispatcher: Dispatcher, engine: AsyncEngine, clock: FakeClock
 ) -> None:
-    _, expert_id = await expert_in(dispatcher, engine)
+    ida = Learner(dispatcher)
+    _, expert_id = await expert_in(dispatcher, engine, ida)
     ada, ada_id, plan = await learner_with_plan(dispatcher, engine)
     async with engine.connect() as conn:
         subject = await conn.scalar(
@@ -374,6 +375,9 @@ async def test_a_plan_shared_while_booking_a_weekly_series_is_shared_on_every_we
             .all()
         )
     assert shared == [plan, plan, plan]
+    told = await ida.say("/bookings")  # the series' one request notice says so
+    assert "📨 New weekly booking request" in told
+    assert "shares the plan “Go (beginner)” with you until each session ends" in told
 
 
 async def test_from_the_booking_card_a_learner_shares_a_plan_and_stops_and_the_expert_is_told(

@@ -162,6 +162,11 @@ async def request_notice(ctx: Context, user_id: UUID, data: dict[str, Any]) -> R
         f"{len(occurrences)} of {weeks} weeks (times in {zone}) — confirm or decline them all:",
         *(_line(b, zone) for b in occurrences),
     ]
+    if first.shared_plan_title:  # shared while booking, on every week (``plan_shares``)
+        lines.append(
+            f"📎 {first.learner_name} shares the plan “{first.shared_plan_title}” with you until "
+            "each session ends: 📖 Learner's plan on each week's card"
+        )
     hex_ = first.series_id.hex if first.series_id else data["series_id"]
     answers = [
         Button(label, payloads.encode(user_id, "sa", hex_, code))
