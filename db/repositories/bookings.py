@@ -79,6 +79,7 @@ _BOOKINGS = (
         _Shared.title.label("shared_plan_title"),
         _SHAREABLE.label("shareable_plans"),
         HomeworkRow.id.label("homework_id"),
+        HomeworkRow.accepted.label("homework_answer"),
     )
     .outerjoin(ExpertRow, ExpertRow.id == BookingRow.expert_id)  # NULL: a deleted account
     .outerjoin(_Learner, _Learner.id == BookingRow.user_id)
@@ -442,4 +443,5 @@ def _booking(row: Any) -> Booking:
         shared_plan_title=row.shared_plan_title,
         shareable_plans=row.shareable_plans or 0,
         homework_id=row.homework_id,
+        homework_answer=row.homework_answer,
     )

@@ -4,7 +4,7 @@ learner shared (📝 Send homework: a title, then objectives or Skip); the learn
 declines it, once. Both answers tell the expert.
 
 Who may send and answer is the state machine's (``Action.SEND_HOMEWORK``,
-``ANSWER_HOMEWORK``); that a homework is answered once is ``rules.homework_refusal``. A button
+``ANSWER_HOMEWORK``, which also says a homework is answered once). A button
 carries only the homework's id: each press re-reads the homework and its booking and asks the
 rules again, so another booking's expert, a stranger or a forged press changes nothing.
 """
@@ -22,7 +22,7 @@ from domain.learning.planner import TITLE_MAX
 from domain.marketplace.bookings import booking_of
 from domain.marketplace.model import Action, Booking, Policy
 from domain.marketplace.notices import tell
-from domain.marketplace.rules import check_allowed, homework_refusal
+from domain.marketplace.rules import check_allowed
 from domain.marketplace.share_commands import AnswerHomework, SendHomework
 from domain.marketplace.share_model import Homework, HomeworkAnswered, HomeworkSent
 from domain.notifications.model import NotificationKind
@@ -123,8 +123,6 @@ async def answer(
         await uow.curricula.lock_learner(cmd.user_id)  # the learning context's lock order
         homework, booking = await _homework_of(uow, cmd.user_id, cmd.homework_id, lock=True)
         check_allowed(Action.ANSWER_HOMEWORK, booking, booking.role_of(cmd.user_id), now, policy)
-        if (refused := homework_refusal(homework)) is not None:
-            raise refused
         number, plan_title = None, "your plan"
         if homework.curriculum_id is None:
             if cmd.accept:
@@ -147,6 +145,18 @@ async def answer(
         await uow.commit()
     answered = replace(homework, answered_at=now, accepted=cmd.accept)
     return HomeworkAnswered(answered, booking, plan_title, cmd.accept, number)
+
+
+async def offer_of(
+    user_id: UUID, booking_id: UUID, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> tuple[Homework, Booking, str | None]:
+    """📝 Homework under the learner's booking: its homework, still to answer (the rules of
+    ``Action.ANSWER_HOMEWORK``), with its plan's title."""
+    async with uow:
+        booking, role = await booking_of(uow, user_id, booking_id, None)
+        check_allowed(Action.ANSWER_HOMEWORK, booking, role, clock.now(), policy)
+        assert booking.homework_id is not None
+    return await homework_of(user_id, booking.homework_id, uow)
 
 
 async def homework_of(

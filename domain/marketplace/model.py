@@ -267,6 +267,7 @@ class Booking:
     shared_plan_title: str | None = None
     shareable_plans: int = 0  # the learner's plans that could be shared (``SHAREABLE``)
     homework_id: UUID | None = None  # the homework the expert sent after it (one at most)
+    homework_answer: bool | None = None  # the learner accepted it (False: declined; None: not yet)
 
     @property
     def ends_at(self) -> datetime:

@@ -20,7 +20,6 @@ from domain.marketplace.model import (
     Role,
     price_terms,
 )
-from domain.marketplace.share_model import Homework
 from domain.marketplace.terms import cancel_notice, hours_text, reschedule_refusal
 from domain.shared.errors import DomainError, InvalidInput, NotAllowed
 
@@ -238,9 +237,12 @@ def _share_refusal(action: Action, booking: Booking, now: datetime) -> DomainErr
             return InvalidInput(
                 f"Homework for booking {ref} comes after the session, once it is marked completed."
             )
-        if action is Action.ANSWER_HOMEWORK:
+        if action is Action.ANSWER_HOMEWORK:  # once: a second tap (or a forged one) is refused
             if booking.homework_id is None:
                 return InvalidInput(f"There is no homework for booking {ref}.")
+            if booking.homework_answer is not None:
+                said = "accepted" if booking.homework_answer else "declined"
+                return InvalidInput(f"You already {said} the homework of booking {ref}.")
             return None
         if DELETED_ACCOUNT == booking.learner_id:
             return InvalidInput(f"The learner of booking {ref} has deleted their account.")
@@ -275,14 +277,6 @@ def _share_refusal(action: Action, booking: Booking, now: datetime) -> DomainErr
         if action is Action.VIEW_PLAN:
             return InvalidInput(f"{booking.learner_name} shares no plan on booking {ref}.")
         return InvalidInput(f"You share no plan on booking {ref}.")
-    return None
-
-
-def homework_refusal(homework: Homework) -> DomainError | None:
-    """A homework is answered once: a second tap (or a forged one) changes nothing."""
-    if homework.answered_at is not None:
-        said = "accepted" if homework.accepted else "declined"
-        return InvalidInput(f"You already {said} the homework “{homework.title}”.")
     return None
 
 

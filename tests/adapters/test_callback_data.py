@@ -67,7 +67,7 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
     "bx": [
         (HEX, code)
         for code in ("cf", "dc", "rs", "cn", "cp", "ns", "pd", "rf", "ms", "r5", "ic")
-        + ("vp", "sh", "us", "hm")
+        + ("vp", "sh", "us", "hm", "hw")
     ],
     # a plan shared with a booking's expert (its first 8 hex digits, or none); the expert's
     # pages of it; homework: Skip the objectives, Add it / Decline

@@ -236,7 +236,12 @@ async def test_on_discord_a_learner_shares_her_plan_and_adds_the_expert_s_homewo
         before = await snapshot(engine)
         assert "meant for someone else" in await ida.press("✅ Add it to my plan", homework)
         assert await snapshot(engine) == before
-        assert "Declined" in await ada.press("❌ Decline", homework)
+        # The same homework under her booking's card (📝 Homework), declined from there.
+        await ada.slash("bookings")
+        await ada.press(ada.buttons()[0])
+        offer = await ada.press("📝 Homework")
+        assert "Add it to “Go (beginner)” as session 3?" in offer
+        assert "Declined" in await ada.press("❌ Decline")
         after_one = await snapshot(engine)
         async with engine.connect() as conn:
             work_id = await conn.scalar(

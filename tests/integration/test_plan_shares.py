@@ -272,8 +272,16 @@ async def test_homework_is_sent_once_by_the_expert_and_answered_once_by_the_lear
         )
     assert await shares_and_homework(engine) == before
 
+    # 📝 Homework under the learner's card shows it again, to her only, until answered.
+    work, _, title = await homework.offer_of(ada, booking_id, ctx.uow(), clock, ctx.policy)
+    assert (work.id, title) == (work_id, "Go (beginner)")
+    for who, error in ((expert_user, NotAllowed), (other_expert, NotFound), (stranger, NotFound)):
+        with pytest.raises(error):
+            await homework.offer_of(who, booking_id, ctx.uow(), clock, ctx.policy)
     done = await answer(ada)
     assert done.session_number == 3  # type: ignore[attr-defined]
+    with pytest.raises(InvalidInput, match="already accepted"):
+        await homework.offer_of(ada, booking_id, ctx.uow(), clock, ctx.policy)
     async with engine.connect() as conn:
         titles = (
             await conn.execute(

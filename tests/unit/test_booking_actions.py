@@ -47,6 +47,7 @@ def booking(
     shared: bool = False,
     homework: bool = False,
     plans: int = 0,
+    answer: bool | None = None,
 ) -> Booking:
     return Booking(
         id=uuid.uuid4(),
@@ -71,6 +72,7 @@ def booking(
         shared_plan_title="Go" if shared else None,
         shareable_plans=plans,
         homework_id=uuid.uuid4() if homework else None,
+        homework_answer=answer if homework else None,
     )
 
 
@@ -115,6 +117,7 @@ bookings = st.builds(
     st.booleans(),  # a plan shared with the expert (``plan_shares``)
     st.booleans(),  # homework sent after it
     st.integers(min_value=0, max_value=2),  # the learner's plans that could be shared
+    st.none() | st.booleans(),  # the learner's answer to the homework
 )
 policies = st.builds(
     Policy, free_cancellation_notice=st.sampled_from([timedelta(0), timedelta(hours=12)])
@@ -260,6 +263,19 @@ def test_homework_is_sent_once_after_a_completed_session_with_a_shared_plan() ->
     with pytest.raises(InvalidInput, match="already sent homework"):
         check_allowed(Action.SEND_HOMEWORK, sent, Role.EXPERT, NOW, policy)
     check_allowed(Action.ANSWER_HOMEWORK, sent, Role.LEARNER, NOW, policy)
+    assert Action.ANSWER_HOMEWORK in offered(sent, LEARNER, policy)  # 📝 Homework on the card
+    for answer, said in ((True, "accepted"), (False, "declined")):
+        answered = booking(
+            BookingStatus.COMPLETED,
+            PaymentStatus.PAID,
+            -timedelta(days=1),
+            shared=True,
+            homework=True,
+            answer=answer,
+        )
+        assert Action.ANSWER_HOMEWORK not in offered(answered, LEARNER, policy)
+        with pytest.raises(InvalidInput, match=f"already {said} the homework"):
+            check_allowed(Action.ANSWER_HOMEWORK, answered, Role.LEARNER, NOW, policy)
     with pytest.raises(DomainError):
         check_allowed(Action.ANSWER_HOMEWORK, sent, Role.EXPERT, NOW, policy)
     private = booking(BookingStatus.COMPLETED, PaymentStatus.PAID, -timedelta(days=1))

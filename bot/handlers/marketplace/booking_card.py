@@ -45,6 +45,7 @@ BUTTONS: dict[Action, tuple[str, str]] = {
     Action.SHARE_PLAN: ("📎 Share a plan", "sh"),
     Action.UNSHARE_PLAN: ("Stop sharing", "us"),
     Action.SEND_HOMEWORK: ("📝 Send homework", "hm"),
+    Action.ANSWER_HOMEWORK: ("📝 Homework", "hw"),
 }
 STARS = {f"r{n}": n for n in range(1, 6)}  # code -> rating
 CODES = {code: action for action, (_, code) in BUTTONS.items()}

@@ -40,7 +40,7 @@ from domain.marketplace.share_commands import (
     SharePlan,
     ViewSharedPlan,
 )
-from domain.marketplace.share_model import SharedPlan
+from domain.marketplace.share_model import Homework, SharedPlan
 from domain.shared.errors import InvalidInput
 
 HOMEWORK = "homework"
@@ -60,11 +60,23 @@ async def card_press(req: Request, booking_id: UUID, action: Action) -> Replies:
         return await _shared(req, SharePlan(req.user_id, booking_id, None))
     if action is Action.VIEW_PLAN:
         return await _view(req, ViewSharedPlan(req.user_id, booking_id))
+    if action is Action.ANSWER_HOMEWORK:
+        ctx = req.ctx
+        work, booking, plan = await homework.offer_of(
+            req.user_id, booking_id, ctx.uow(), ctx.clock, ctx.policy
+        )
+        return homework_offer(req.user_id, work, booking, plan)
     return await _start_homework(req, booking_id)
 
 
 CARD_ACTIONS = frozenset(
-    {Action.SHARE_PLAN, Action.UNSHARE_PLAN, Action.VIEW_PLAN, Action.SEND_HOMEWORK}
+    {
+        Action.SHARE_PLAN,
+        Action.UNSHARE_PLAN,
+        Action.VIEW_PLAN,
+        Action.SEND_HOMEWORK,
+        Action.ANSWER_HOMEWORK,
+    }
 )
 
 
@@ -305,6 +317,11 @@ async def homework_sent_notice(ctx: Context, user_id: UUID, data: dict[str, Any]
     )
     if user_id != booking.learner_id:
         return None
+    return homework_offer(user_id, work, booking, plan)
+
+
+def homework_offer(user_id: UUID, work: Homework, booking: Booking, plan: str | None) -> Reply:
+    """The homework as its learner reads it: ✅ Add it / ❌ Decline until answered."""
     lines = [f"📝 {booking.expert_name} sent homework: {work.title}."]
     if work.description:
         lines += [f"• {line}" for line in work.description.splitlines()]
