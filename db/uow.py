@@ -36,6 +36,7 @@ from db.repositories.disputes import SqlDisputeRepository
 from db.repositories.experts import SqlExpertRepository
 from db.repositories.focus import SqlFocusTimerRepository
 from db.repositories.habits import SqlHabitRepository
+from db.repositories.homework import SqlHomeworkRepository
 from db.repositories.learning import SqlCurriculumRepository
 from db.repositories.notes import SqlNoteRepository
 from db.repositories.notifications import SqlNotificationRepository
@@ -104,6 +105,7 @@ class SqlAlchemyUnitOfWork:
         self.waitlist = SqlWaitlistRepository(tx)
         self.series = SqlSeriesRepository(tx)
         self.disputes = SqlDisputeRepository(tx)
+        self.homework = SqlHomeworkRepository(tx)
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:

@@ -24,6 +24,7 @@ from domain.marketplace.ports import (
     BookingRepository,
     DisputeRepository,
     ExpertRepository,
+    HomeworkRepository,
     SeriesRepository,
     WaitlistRepository,
 )
@@ -71,6 +72,9 @@ class UnitOfWork(Protocol):
 
     @property
     def series(self) -> SeriesRepository: ...
+
+    @property
+    def homework(self) -> HomeworkRepository: ...
 
     @property
     def deliveries(self) -> DeliveryRepository: ...

@@ -30,6 +30,8 @@ Deviations from the seed, each with its reason:
 * Table ``waitlist_entries`` (0022): learners waiting for a time to free up on a fully
   booked day of an expert.
 * Table ``booking_series`` and ``bookings.series_id`` (0023): weekly series of bookings.
+* ``bookings.shared_curriculum_id`` and table ``homework`` (0026): a plan shared with a
+  booking's expert, and the homework that expert sends into it.
 """
 
 from db.models.accounts import (
@@ -64,6 +66,7 @@ from db.models.marketplace import (
     ExpertRow,
     ExpertSpecialtyRow,
     ExpertTimeOffRow,
+    HomeworkRow,
     SessionFeedbackRow,
     WaitlistEntryRow,
 )
@@ -88,6 +91,7 @@ __all__ = [
     "ExpertSpecialtyRow",
     "ExpertTimeOffRow",
     "FocusTimerRow",
+    "HomeworkRow",
     "LinkCodeRow",
     "NotificationRow",
     "PlatformIdentityRow",

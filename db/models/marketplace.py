@@ -224,6 +224,10 @@ class BookingRow(Base):
     invited_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
     # 0025: when the learner said the session happened (its earnings are payable from then).
     happened_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    # 0025: the learner's plan shared with the expert (NULL: none; ``plan_shares``).
+    shared_curriculum_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("curricula.id", ondelete="SET NULL")
+    )
 
 
 class BookingSeriesRow(Base):
@@ -249,6 +253,30 @@ class BookingSeriesRow(Base):
     weeks: Mapped[int] = mapped_column(SmallInteger)
     minutes: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = _stamp(nullable=False)
+
+
+class HomeworkRow(Base):
+    """0025: homework a booking's expert sent after the session, for the shared plan: a
+    session the learner accepts into it (or declines). One per booking."""
+
+    __tablename__ = "homework"
+    __table_args__ = (
+        UniqueConstraint("booking_id"),
+        CheckConstraint("proposed_position > 0", name="proposed_position"),
+        CheckConstraint("(answered_at IS NULL) = (accepted IS NULL)", name="answer"),
+    )
+
+    id: Mapped[uuid.UUID] = _id()
+    booking_id: Mapped[uuid.UUID] = _fk("bookings.id", nullable=False)
+    curriculum_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("curricula.id", ondelete="SET NULL")
+    )
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str | None] = mapped_column(Text)
+    proposed_position: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = _stamp(nullable=False)
+    answered_at: Mapped[datetime | None] = mapped_column(TIMESTAMPTZ)
+    accepted: Mapped[bool | None] = mapped_column(Boolean)
 
 
 class BookingMessageRow(Base):

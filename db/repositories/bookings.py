@@ -18,67 +18,29 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import aliased
 
 from db.models import (
-    BookingDisputeRow,
     BookingMessageRow,
     BookingRow,
-    BookingSeriesRow,
     CommissionRow,
     ExpertRow,
     SessionFeedbackRow,
-    UserRow,
 )
+from db.repositories.booking_rows import BOOKINGS, booking_from
 from db.repositories.calendar import ADD_IF_FREE, holds_time, planned_records
 from db.repositories.experts import _escape_like
 from db.tx import Tx
+from domain.marketplace.ledger_model import Earning, Payout
 from domain.marketplace.model import (
-    DELETED_ACCOUNT,
-    DELETED_NAME,
     EARLIER_LESSON,
     REF_LENGTH,
     Booking,
     BookingMessage,
     BookingStatus,
-    CancelKind,
     Decision,
-    DisputeMark,
-    Earning,
     PaymentStatus,
-    Payout,
-    Role,
 )
 from domain.notifications.model import NotificationKind, Planned
-
-_Learner = aliased(UserRow, name="learner")
-
-
-# A booking with the names and zones both sides need, and whether it was rated; built once.
-_BOOKINGS = (
-    select(
-        BookingRow,
-        ExpertRow.user_id.label("expert_user_id"),
-        ExpertRow.display_name,
-        ExpertRow.timezone.label("expert_timezone"),
-        _Learner.name.label("learner_name"),
-        _Learner.timezone.label("learner_timezone"),
-        SessionFeedbackRow.rating,
-        SessionFeedbackRow.review,
-        SessionFeedbackRow.expert_notes,
-        BookingSeriesRow.weeks.label("series_weeks"),
-        BookingDisputeRow.opened_by.label("dispute_by"),  # 0025: after the session
-        BookingDisputeRow.answered_at.label("dispute_answered_at"),
-        BookingDisputeRow.decision.label("dispute_decision"),
-        CommissionRow.status.label("ledger_status"),
-    )
-    .outerjoin(ExpertRow, ExpertRow.id == BookingRow.expert_id)  # NULL: a deleted account
-    .outerjoin(_Learner, _Learner.id == BookingRow.user_id)
-    .outerjoin(SessionFeedbackRow, SessionFeedbackRow.booking_id == BookingRow.id)
-    .outerjoin(BookingSeriesRow, BookingSeriesRow.id == BookingRow.series_id)
-    .outerjoin(BookingDisputeRow, BookingDisputeRow.booking_id == BookingRow.id)
-    .outerjoin(CommissionRow, CommissionRow.booking_id == BookingRow.id)
-)
 
 
 class SqlBookingRepository:
@@ -183,19 +145,19 @@ class SqlBookingRepository:
         )
 
     async def get(self, booking_id: UUID, *, lock: bool = False) -> Booking | None:
-        query = _BOOKINGS.where(BookingRow.id == booking_id)
+        query = BOOKINGS.where(BookingRow.id == booking_id)
         if lock:
             query = query.with_for_update(of=BookingRow)
         row = (await self._tx.orm.execute(query)).first()
-        return None if row is None else _booking(row)
+        return None if row is None else booking_from(row)
 
     async def find(self, user_id: UUID | None, ref: str) -> list[Booking]:
         """Bookings of ``user_id`` (as learner or expert; None: anyone's) whose id starts
         with ``ref``."""
-        query = _BOOKINGS.where(_HEX.like(_escape_like(ref.lower()) + "%", escape="\\"))
+        query = BOOKINGS.where(_HEX.like(_escape_like(ref.lower()) + "%", escape="\\"))
         if user_id is not None:
             query = query.where(_of(user_id))
-        return [_booking(row) for row in await self._tx.orm.execute(query)]
+        return [booking_from(row) for row in await self._tx.orm.execute(query)]
 
     async def booked_before(self, learner_id: UUID, expert_id: UUID) -> bool:
         earlier = [status.value for status in EARLIER_LESSON]
@@ -223,9 +185,9 @@ class SqlBookingRepository:
 
     async def for_user(self, user_id: UUID) -> list[Booking]:
         rows = await self._tx.orm.execute(
-            _BOOKINGS.where(_of(user_id)).order_by(BookingRow.session_date.desc()).limit(50)
+            BOOKINGS.where(_of(user_id)).order_by(BookingRow.session_date.desc()).limit(50)
         )
-        return [_booking(row) for row in rows]
+        return [booking_from(row) for row in rows]
 
     async def update(self, booking_id: UUID, **values: Any) -> None:
         await self._tx.orm.execute(
@@ -341,22 +303,22 @@ class SqlBookingRepository:
         """Scheduled sessions that started after ``since`` and have ended by ``now``."""
         ends = BookingRow.session_date + func.make_interval(0, 0, 0, 0, 0, BookingRow.duration)
         rows = await self._tx.orm.execute(
-            _BOOKINGS.where(
+            BOOKINGS.where(
                 BookingRow.status == BookingStatus.SCHEDULED.value,
                 BookingRow.session_date >= since,
                 ends <= now,
             )
         )
-        return [_booking(row) for row in rows]
+        return [booking_from(row) for row in rows]
 
     async def lapsed_pending(self, now: datetime) -> list[Booking]:
         """Requests that have stopped holding time by ``now`` (``Booking.holds_time``)."""
         rows = await self._tx.orm.execute(
-            _BOOKINGS.where(
+            BOOKINGS.where(
                 BookingRow.status == BookingStatus.PENDING.value, ~holds_time(BookingRow, now)
             ).with_for_update(of=BookingRow, skip_locked=True)
         )
-        return [_booking(row) for row in rows]
+        return [booking_from(row) for row in rows]
 
     async def pay_out(self, now: datetime) -> list[Payout]:
         """Mark paid every pending commission row payable at ``now`` (a held row's
@@ -406,56 +368,3 @@ _HEX = func.replace(cast(BookingRow.id, String), "-", "")
 def _of(user_id: UUID) -> Any:
     """The bookings ``user_id`` is a side of (needs ``ExpertRow`` joined)."""
     return or_(BookingRow.user_id == user_id, ExpertRow.user_id == user_id)
-
-
-def _booking(row: Any) -> Booking:
-    b: BookingRow = row[0]
-    return Booking(
-        id=b.id,
-        learner_id=b.user_id or DELETED_ACCOUNT,
-        expert_id=b.expert_id or DELETED_ACCOUNT,
-        expert_user_id=row.expert_user_id or DELETED_ACCOUNT,
-        expert_name=row.display_name or DELETED_NAME,
-        learner_name=row.learner_name or DELETED_NAME,
-        starts_at=b.session_date,
-        minutes=b.duration,
-        status=BookingStatus(b.status or "scheduled"),
-        payment_status=PaymentStatus(b.payment_status or "pending"),
-        price=b.price,
-        currency=b.currency,
-        meeting_link=b.meeting_link,
-        cancel_reason=b.cancel_reason,
-        expires_at=b.expires_at,
-        proposed_start=b.proposed_start,
-        proposed_by=b.proposed_by,
-        move_reason=b.move_reason,
-        has_feedback=row.rating is not None,
-        expert_timezone=row.expert_timezone,
-        learner_timezone=row.learner_timezone or "UTC",
-        cancel_kind=None if b.cancel_kind is None else CancelKind(b.cancel_kind),
-        cancelled_at=b.cancelled_at,
-        cancelled_by=b.cancelled_by,
-        rating=row.rating,
-        review=row.review,
-        expert_notes=row.expert_notes,
-        cancel_notice=None
-        if b.cancel_notice_hours is None
-        else timedelta(hours=b.cancel_notice_hours),
-        reschedule_limit=b.reschedule_limit,
-        reschedules=b.reschedules or 0,
-        trial=bool(b.trial),
-        series_id=b.series_id,
-        series_index=b.series_index,
-        series_weeks=row.series_weeks,
-        invite_sequence=b.invite_sequence,
-        invited_at=b.invited_at,
-        happened_at=b.happened_at,
-        dispute=None
-        if row.dispute_by is None
-        else DisputeMark(
-            Role(row.dispute_by),
-            row.dispute_answered_at is not None,
-            None if row.dispute_decision is None else Decision(row.dispute_decision),
-        ),
-        paid_out=row.ledger_status == "paid",
-    )

@@ -90,9 +90,19 @@ _AS_LEARNER = text(
               b.currency, b.meeting_link, b.cancel_reason,
               b.cancelled_by = :u AS cancelled_by_you, b.created_at, b.confirmed_at,
               b.trial, b.cancel_notice_hours, b.reschedule_limit, b.reschedules,
-              b.series_id, b.series_index AS series_week, e.display_name AS expert
+              b.series_id, b.series_index AS series_week, e.display_name AS expert,
+              b.shared_curriculum_id AS shared_plan
          FROM bookings b LEFT JOIN experts e ON e.id = b.expert_id
         WHERE b.user_id = :u ORDER BY b.session_date, b.id"""
+)
+# Homework on the person's bookings: sent to them as learner, or sent by them as expert.
+_HOMEWORK = text(
+    """SELECT h.booking_id, CASE WHEN b.user_id = :u THEN 'learner' ELSE 'expert' END AS "as",
+              h.title, h.description, h.proposed_position, h.created_at, h.answered_at,
+              h.accepted
+         FROM homework h JOIN bookings b ON b.id = h.booking_id
+         LEFT JOIN experts e ON e.id = b.expert_id
+        WHERE b.user_id = :u OR e.user_id = :u ORDER BY h.created_at, h.booking_id"""
 )
 _AS_EXPERT = text(
     """SELECT b.id, b.session_date, b.duration, b.status, b.payment_status, b.price,
@@ -274,6 +284,7 @@ class SqlDataRightsRepository:
             "reviews": await self._rows(_REVIEWS, u=u),
             "bookings_as_learner": as_learner,
             "bookings_as_expert": as_expert,
+            "homework": await self._rows(_HOMEWORK, u=u),
             "feedback_given": await self._rows(_FEEDBACK_GIVEN, u=u),
             "feedback_received": await self._rows(_FEEDBACK_RECEIVED, u=u),
             "commissions": await self._rows(_COMMISSIONS, u=u),

@@ -10,7 +10,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from db.models import BookingDisputeRow, BookingRow, CommissionRow
-from db.repositories.bookings import _BOOKINGS, _booking
+from db.repositories.booking_rows import BOOKINGS, booking_from
 from db.tx import Tx
 from domain.marketplace.dispute_model import Dispute, ProblemKind
 from domain.marketplace.model import DURATIONS, Booking, BookingStatus, Decision, Role
@@ -98,7 +98,7 @@ class SqlDisputeRepository:
     async def to_ask(self, now: datetime, since: datetime) -> list[Booking]:
         ends = BookingRow.session_date + func.make_interval(0, 0, 0, 0, 0, BookingRow.duration)
         rows = await self._tx.orm.execute(
-            _BOOKINGS.where(
+            BOOKINGS.where(
                 BookingRow.status.in_(_ASKED),
                 BookingRow.happened_at.is_(None),
                 BookingDisputeRow.id.is_(None),
@@ -107,7 +107,7 @@ class SqlDisputeRepository:
                 ends > since,
             )
         )
-        return [_booking(row) for row in rows]
+        return [booking_from(row) for row in rows]
 
 
 def _dispute(row: BookingDisputeRow) -> Dispute:

@@ -21,12 +21,15 @@ class SqlNoteRepository(_Repository):
         await self._session.flush()
         return row.id
 
-    async def recent(self, user_id: UUID, limit: int) -> list[Note]:
+    async def recent(
+        self, user_id: UUID, limit: int, *, curriculum_id: UUID | None = None
+    ) -> list[Note]:
+        of_plan = () if curriculum_id is None else (CurriculumRow.id == curriculum_id,)
         rows = await self._session.execute(
             select(UserNoteRow, SessionRow.session_number, SessionRow.title, CurriculumRow.title)
             .join(SessionRow, SessionRow.id == UserNoteRow.session_id)
             .join(CurriculumRow, CurriculumRow.id == SessionRow.curriculum_id)
-            .where(UserNoteRow.user_id == user_id)
+            .where(UserNoteRow.user_id == user_id, *of_plan)
             .order_by(UserNoteRow.created_at.desc())
             .limit(limit)
         )

@@ -6,7 +6,7 @@ from datetime import time
 from uuid import UUID
 
 from db.models import BookingRow, BookingSeriesRow
-from db.repositories.bookings import _BOOKINGS, _booking
+from db.repositories.booking_rows import BOOKINGS, booking_from
 from db.tx import Tx
 from domain.marketplace.model import Booking
 
@@ -41,9 +41,9 @@ class SqlSeriesRepository:
 
     async def occurrences(self, series_id: UUID, *, lock: bool = False) -> list[Booking]:
         """The series' bookings, soonest first (with ``lock``, each row locked for update)."""
-        query = _BOOKINGS.where(BookingRow.series_id == series_id).order_by(
+        query = BOOKINGS.where(BookingRow.series_id == series_id).order_by(
             BookingRow.session_date, BookingRow.id
         )
         if lock:
             query = query.with_for_update(of=BookingRow)
-        return [_booking(row) for row in await self._tx.orm.execute(query)]
+        return [booking_from(row) for row in await self._tx.orm.execute(query)]

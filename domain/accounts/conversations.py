@@ -37,6 +37,7 @@ from domain.marketplace.ports import (
     BookingRepository,
     DisputeRepository,
     ExpertRepository,
+    HomeworkRepository,
     SeriesRepository,
     WaitlistRepository,
 )
@@ -335,3 +336,7 @@ class _FlowUnitOfWork:
     @property
     def disputes(self) -> DisputeRepository:
         return self._inner.disputes
+
+    @property
+    def homework(self) -> HomeworkRepository:
+        return self._inner.homework

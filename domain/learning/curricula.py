@@ -98,7 +98,7 @@ async def open_curriculum(cmd: OpenCurriculum, uow: UnitOfWork) -> PlanPage:
         if curriculum.status in LIVE:
             became_current = await uow.curricula.current_id(cmd.user_id) != curriculum.id
             await uow.users.set_current_curriculum(cmd.user_id, curriculum.id)
-        page = await _plan_page(uow, curriculum, None)
+        page = await plan_page_in(uow, curriculum, None)
         await uow.commit()
     return replace(page, became_current=became_current)
 
@@ -125,16 +125,18 @@ async def plan_page(
                 raise InvalidInput(
                     f"The plan of “{curriculum.title}” has {where}; you asked for page {page + 1}."
                 )
-        return await _plan_page(uow, curriculum, page)
+        return await plan_page_in(uow, curriculum, page)
 
 
 def _pages(curriculum: CurriculumOverview) -> int:
     return max(1, -(-curriculum.total_sessions // PLAN_PAGE_SIZE))
 
 
-async def _plan_page(
+async def plan_page_in(
     uow: UnitOfWork, curriculum: CurriculumOverview, page: int | None
 ) -> PlanPage:
+    """One page of ``curriculum``'s sessions (None: the page of its next one), in an open
+    unit of work."""
     pages = _pages(curriculum)
     if page is None:  # the page that holds the next session
         upcoming = curriculum.next_session

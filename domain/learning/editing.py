@@ -78,6 +78,33 @@ async def edit_plan(cmd: EditPlan, uow: UnitOfWork) -> PlanEdited:
     )
 
 
+async def insert_after_next(
+    uow: UnitOfWork, user_id: UUID, curriculum_id: UUID, title: str, objectives: tuple[str, ...]
+) -> int:
+    """Insert a session into an owned plan right after its next open session (at its end when
+    every session is done), inside the caller's unit of work, which holds the learner's row
+    (``lock_learner``). A completed plan is active again. Returns the new session's number.
+
+    Raises:
+        NotFound: not the learner's plan (or deleted). InvalidInput: archived, or full.
+    """
+    curriculum = await uow.curricula.get_owned(curriculum_id, owner=user_id)
+    if curriculum.status is CurriculumStatus.ARCHIVED:
+        raise InvalidInput(f"“{curriculum.title}” is archived. /resume it to change its plan.")
+    tail = await uow.plans.open_sessions(curriculum.id)
+    first = _first_open(curriculum, tail)
+    drafts, focus = plan_edits.inserted(tail, first, 0 if tail else -1, title, objectives)
+    await uow.plans.rewrite_open(curriculum.id, first, drafts)
+    if curriculum.status is CurriculumStatus.COMPLETED:
+        await uow.curricula.set_status(curriculum.id, CurriculumStatus.ACTIVE)
+    return first + focus
+
+
+def insert_position(curriculum: CurriculumOverview, tail: list[StudySession]) -> int:
+    """The number ``insert_after_next`` would give a session inserted now."""
+    return _first_open(curriculum, tail) + (1 if tail else 0)
+
+
 async def replan(cmd: ReplanCurriculum, uow: UnitOfWork, planner: CurriculumPlanner) -> Replanned:
     """Change the level, goals or number of sessions and plan the open sessions again.
 

@@ -116,16 +116,8 @@ def apply(
         drafts.insert(target, drafts.pop(index))
         return drafts, target, None
     if action is PlanAction.INSERT:
-        room(first, count, 1)
-        name = title_of(title)
-        new = SessionDraft(
-            None,
-            name,
-            (f"Work through {name} and note what you'd explain to someone else",),
-            "Your own session: study, practise, then recap in a few lines.",
-        )
-        drafts.insert(index + 1, new)
-        return drafts, index + 1, None
+        drafts, focus = inserted(tail, first, index, title)
+        return drafts, focus, None
     if action is PlanAction.DELETE:
         if count == 1:
             raise InvalidInput(
@@ -148,6 +140,29 @@ def apply(
         drafts[index : index + 1] = split(drafts[index])
         return drafts, index, None
     raise InvalidInput("Unknown edit.")  # pragma: no cover - the enum is exhaustive
+
+
+def inserted(
+    tail: Sequence[StudySession],
+    first: int,
+    after: int,
+    title: str | None,
+    objectives: Sequence[str] = (),
+) -> tuple[list[SessionDraft], int]:
+    """The open sessions ``tail`` with a new one after index ``after`` (-1: before them all;
+    an empty tail: the plan's last), and the new one's index. ``/plan edit``'s insert and an
+    expert's accepted homework (``homework``) both add a session this way."""
+    drafts = [draft(s) for s in tail]
+    room(first, len(drafts), 1)
+    name = title_of(title)
+    new = SessionDraft(
+        None,
+        name,
+        tuple(objectives) or (f"Work through {name} and note what you'd explain to someone else",),
+        "Your own session: study, practise, then recap in a few lines.",
+    )
+    drafts.insert(after + 1, new)
+    return drafts, after + 1
 
 
 def room(first: int, count: int, more: int) -> None:

@@ -149,7 +149,11 @@ class HabitRepository(Protocol):
 class NoteRepository(Protocol):
     async def add(self, user_id: UUID, session_id: UUID, content: str, at: datetime) -> UUID: ...
 
-    async def recent(self, user_id: UUID, limit: int) -> list[Note]: ...
+    async def recent(
+        self, user_id: UUID, limit: int, *, curriculum_id: UUID | None = None
+    ) -> list[Note]:
+        """The learner's latest notes, newest first (of one plan's sessions, if given)."""
+        ...
 
 
 class PlanRepository(Protocol):

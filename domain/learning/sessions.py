@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
 from domain.habits.model import HabitNews, HabitStanding
@@ -221,18 +221,24 @@ async def progress_report(user_id: UUID, uow: UnitOfWork, clock: Clock) -> Progr
     """Every non-archived curriculum with its own streak as it stands today, and the daily
     streak across all plans, in the user's zone."""
     async with uow:
-        user = await uow.users.get(user_id)
-        curricula = await uow.curricula.list_for(user_id)
-        by_plan = await uow.habits.days_by_plan(user_id)
-        vacations = await uow.habits.vacations(user_id)
-        habits = await uow.habits.habits(user_id)
-        today = timezones.local_date(clock.now(), user.timezone)
-        week = None
-        if habits.goal_minutes or habits.goal_sessions:
-            since = goals.week_start(today, habits.week_starts)
-            week = goals.week_standing(
-                habits, await uow.curricula.study_tallies(user_id, since=since), today
-            )
+        return await progress_in(uow, user_id, clock.now())
+
+
+async def progress_in(uow: UnitOfWork, user_id: UUID, now: datetime) -> ProgressReport:
+    """``progress_report`` in an open unit of work (also what a booking's expert sees of a
+    shared plan, ``plan_shares``)."""
+    user = await uow.users.get(user_id)
+    curricula = await uow.curricula.list_for(user_id)
+    by_plan = await uow.habits.days_by_plan(user_id)
+    vacations = await uow.habits.vacations(user_id)
+    habits = await uow.habits.habits(user_id)
+    today = timezones.local_date(now, user.timezone)
+    week = None
+    if habits.goal_minutes or habits.goal_sessions:
+        since = goals.week_start(today, habits.week_starts)
+        week = goals.week_standing(
+            habits, await uow.curricula.study_tallies(user_id, since=since), today
+        )
     off = streaks.vacation_days(vacations)
     report = [
         _standing(curriculum, today, by_plan.get(curriculum.id, ()), off)

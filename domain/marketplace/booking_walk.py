@@ -33,6 +33,7 @@ from domain.marketplace.commands import (
     QuoteShown,
     ReasonAsked,
     RescheduleBooking,
+    ShareAsked,
     StartBooking,
     StartRescheduling,
     SubmitWalk,
@@ -51,6 +52,7 @@ from domain.marketplace.model import (
     booking_ref,
 )
 from domain.marketplace.moves import proposes, reschedule_in
+from domain.marketplace.plan_shares import share_in, shareable
 from domain.marketplace.policies import NO_TRIAL, session_price
 from domain.marketplace.rules import check_allowed, free_cancellation_ends, policy_for, price_for
 from domain.marketplace.slots import open_slots_of
@@ -184,7 +186,7 @@ async def choose_day(
 
 async def choose_time(
     cmd: ChooseTime, uow: UnitOfWork, clock: Clock, policy: Policy
-) -> QuoteShown | ReasonAsked:
+) -> WalkResult:
     """A time: the confirmation question, with the quote (an expert proposing a new time is
     asked for the reason first)."""
     now = clock.now()
@@ -195,9 +197,12 @@ async def choose_time(
             raise InvalidInput(conversations.STALE)
         data = {**walk.data, "start": times[cmd.index].isoformat()}
         step = "reason" if data.get("propose") else "confirm"
+        plans = [] if "reschedule" in data else await shareable(uow, cmd.user_id)
+        if plans:  # a learner with active plans is asked whether to share one (``plan_shares``)
+            step, data = "share", {**data, "plans": [[c.id.hex, c.title] for c in plans]}
         walk = await conversations.advance(uow, cmd.user_id, walk, step, data, now)
         await uow.commit()
-    return _reason(walk) if step == "reason" else _quote(walk, policy)
+    return current_step(walk, policy)
 
 
 async def give_reason(
@@ -241,6 +246,9 @@ async def submit(cmd: SubmitWalk, uow: UnitOfWork, clock: Clock, policy: Policy)
                     trial=bool(data.get("is_trial")),
                 )
                 booking = await book_in(uow, request, now, policy)
+                if data.get("share"):  # chosen at the share step: told with the request
+                    share = str(data["share"])
+                    booking = await share_in(uow, cmd.user_id, booking.id, share, now, policy)
         except SlotTaken as taken:
             return await _after_race(uow, cmd.user_id, walk, taken.message, now, policy)
         except QuoteChanged as changed:
@@ -296,6 +304,10 @@ def current_step(walk: Conversation, policy: Policy) -> WalkResult:
         return _reason(walk)
     if walk.step == "confirm":
         return _quote(walk, policy)
+    if walk.step == "share":
+        plans = walk.data.get("plans")
+        shown = tuple((str(p[0]), str(p[1])) for p in plans) if isinstance(plans, list) else ()
+        return ShareAsked(walk.token, _name(walk), shown)
     if walk.step == "full":
         return _day_full(walk)
     raise InvalidInput(conversations.STALE)

@@ -370,11 +370,22 @@ class WaitlistJoined:
     other_name: str
 
 
+@dataclass(frozen=True)
+class ShareAsked:
+    """The walk's question before its quote: share one of the learner's active plans (id hex,
+    title) with ``other_name`` (``plan_shares``)?"""
+
+    token: str
+    other_name: str
+    plans: tuple[tuple[str, str], ...]
+
+
 WalkResult = (
     LengthAsked
     | DaysOffered
     | TimesOffered
     | ReasonAsked
+    | ShareAsked
     | QuoteShown
     | WalkDone
     | WalkEnded

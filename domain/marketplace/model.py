@@ -154,6 +154,11 @@ class Action(StrEnum):
     REPORT_PROBLEM = "report_problem"  # either side, after it began
     ANSWER_DISPUTE = "answer_dispute"  # the other side's account of the problem
     RESOLVE_DISPUTE = "resolve_dispute"  # an admin decides where the money goes
+    SHARE_PLAN = "share_plan"  # the learner shows the expert a plan (``plan_shares``)
+    UNSHARE_PLAN = "unshare_plan"
+    VIEW_PLAN = "view_plan"  # the expert reads the shared plan, until the session ends
+    SEND_HOMEWORK = "send_homework"  # after it, into the shared plan (``homework``)
+    ANSWER_HOMEWORK = "answer_homework"
 
 
 class Decision(StrEnum):
@@ -283,6 +288,11 @@ class Booking:
     happened_at: datetime | None = None  # when the learner said the session happened
     dispute: DisputeMark | None = None  # a problem reported with it (``disputes``)
     paid_out: bool = False  # its ledger row was paid out to the expert
+    shared_curriculum_id: UUID | None = None  # the learner's plan shown to the expert
+    shared_plan_title: str | None = None
+    shareable_plans: int = 0  # the learner's plans that could be shared (``SHAREABLE``)
+    homework_id: UUID | None = None  # the homework the expert sent after it (one at most)
+    homework_answer: bool | None = None  # the learner accepted it (False: declined; None: not yet)
 
     @property
     def ends_at(self) -> datetime:
@@ -397,29 +407,6 @@ class BookingMessage:
     sender_id: UUID
     body: str
     created_at: datetime
-
-
-@dataclass(frozen=True)
-class Payout:
-    """What one payout run paid one expert, in one currency."""
-
-    expert_user_id: UUID
-    currency: str
-    sessions: int
-    amount: Decimal
-
-
-@dataclass(frozen=True)
-class Earning:
-    month: str  # "2026-11", in the expert's zone
-    currency: str
-    sessions: int
-    gross: Decimal
-    commission: Decimal
-    earnings: Decimal
-    paid: Decimal
-    pending: Decimal
-    held: Decimal = Decimal("0")  # not payable yet: waiting for the learner, or disputed
 
 
 @dataclass(frozen=True)

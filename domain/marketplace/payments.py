@@ -9,7 +9,8 @@ from decimal import Decimal
 from typing import Protocol
 from uuid import UUID
 
-from domain.marketplace.model import Booking, Earning, Policy
+from domain.marketplace.ledger_model import Earning
+from domain.marketplace.model import Booking, Policy
 from domain.marketplace.notices import tell
 from domain.marketplace.rules import payable_at, settle
 from domain.notifications.model import NotificationKind

@@ -9,16 +9,15 @@ from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from domain.marketplace.dispute_model import Dispute, ProblemKind
+from domain.marketplace.ledger_model import Earning, Payout
 from domain.marketplace.model import (
     Bookable,
     Booking,
     BookingMessage,
     Calendar,
     Decision,
-    Earning,
     Expert,
     ExpertDraft,
-    Payout,
     ProfileChange,
     Review,
     Role,
@@ -27,6 +26,7 @@ from domain.marketplace.model import (
     Verification,
     WaitlistEntry,
 )
+from domain.marketplace.share_model import Homework
 from domain.notifications.model import Planned
 
 T = TypeVar("T")
@@ -343,4 +343,24 @@ class DisputeRepository(Protocol):
     async def to_ask(self, now: datetime, since: datetime) -> list[Booking]:
         """Sessions that ended between ``since`` and ``now`` (scheduled or completed), with
         neither the learner's yes nor a problem reported."""
+
+
+class HomeworkRepository(Protocol):
+    async def add(
+        self,
+        *,
+        booking_id: UUID,
+        curriculum_id: UUID,
+        title: str,
+        description: str | None,
+        position: int,
+        now: datetime,
+    ) -> Homework | None:
+        """The booking's homework, or None if the booking already has one."""
+        ...
+
+    async def get(self, homework_id: UUID, *, lock: bool = False) -> Homework | None: ...
+
+    async def answer(self, homework_id: UUID, *, accepted: bool, now: datetime) -> bool:
+        """Record the learner's answer once; False if it was answered already."""
         ...

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from domain.marketplace.aftercare_rules import AFTERCARE, aftercare_refusal
 from domain.marketplace.model import (
     CENT,
     DELETED_ACCOUNT,
@@ -21,6 +22,7 @@ from domain.marketplace.model import (
     Role,
     price_terms,
 )
+from domain.marketplace.share_rules import SHARING, share_refusal
 from domain.marketplace.terms import cancel_notice, hours_text, reschedule_refusal
 from domain.shared.errors import DomainError, InvalidInput, NotAllowed
 
@@ -58,6 +60,13 @@ TRANSITIONS: dict[Action, tuple[frozenset[BookingStatus], BookingStatus | None]]
     Action.REPORT_PROBLEM: (AFTER_START, None),
     Action.ANSWER_DISPUTE: (AFTER_START, None),
     Action.RESOLVE_DISPUTE: (AFTER_START, None),
+    # A plan is shared, unshared and seen before the session ends (``plan_shares``); homework
+    # is sent and answered after a completed one.
+    Action.SHARE_PLAN: (frozenset({BookingStatus.PENDING, BookingStatus.SCHEDULED}), None),
+    Action.UNSHARE_PLAN: (frozenset({BookingStatus.PENDING, BookingStatus.SCHEDULED}), None),
+    Action.VIEW_PLAN: (frozenset({BookingStatus.PENDING, BookingStatus.SCHEDULED}), None),
+    Action.SEND_HOMEWORK: (frozenset({BookingStatus.COMPLETED}), None),
+    Action.ANSWER_HOMEWORK: (frozenset({BookingStatus.COMPLETED}), None),
 }
 
 
@@ -83,6 +92,11 @@ PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.REPORT_PROBLEM: frozenset({Role.LEARNER, Role.EXPERT}),
     Action.ANSWER_DISPUTE: frozenset({Role.LEARNER, Role.EXPERT}),  # the side that did not report
     Action.RESOLVE_DISPUTE: frozenset({Role.ADMIN}),
+    Action.SHARE_PLAN: frozenset({Role.LEARNER}),
+    Action.UNSHARE_PLAN: frozenset({Role.LEARNER}),
+    Action.VIEW_PLAN: frozenset({Role.EXPERT}),  # the booked expert, read-only
+    Action.SEND_HOMEWORK: frozenset({Role.EXPERT}),
+    Action.ANSWER_HOMEWORK: frozenset({Role.LEARNER}),
 }
 
 
@@ -100,6 +114,8 @@ def refusal(
             return NotAllowed("That booking isn't yours. Nothing was changed.")
         return NotAllowed(f"Only {_who(action)} can do that. Nothing was changed.")
     allowed_from, _ = TRANSITIONS[action]
+    if action in SHARING:
+        return share_refusal(action, booking, now, allowed_from)
     if action is Action.EXPERT_NOTES and (
         booking.status not in allowed_from or now < booking.ends_at
     ):
@@ -119,7 +135,7 @@ def refusal(
     if action is Action.INVITE:
         return _invite_refusal(booking)
     if action in AFTERCARE:
-        return _aftercare_refusal(action, booking, role, now, policy)
+        return aftercare_refusal(action, booking, role, now, policy)
     starts_in = booking.starts_at - now
     if action is Action.CONFIRM and not (booking.holds_time(now) and starts_in > timedelta(0)):
         return InvalidInput(f"Booking {booking.ref} lapsed before it was confirmed.")
@@ -216,71 +232,6 @@ def _invite_refusal(booking: Booking) -> DomainError | None:
     return None
 
 
-AFTERCARE = frozenset(
-    {Action.CONFIRM_HAPPENED, Action.REPORT_PROBLEM, Action.ANSWER_DISPUTE, Action.RESOLVE_DISPUTE}
-)
-DECIDED = {
-    Decision.REFUND: "the learner is refunded",
-    Decision.PAY: "the expert is paid",
-    Decision.SPLIT: "the price is split",
-}
-
-
-def _aftercare_refusal(
-    action: Action, booking: Booking, role: Role, now: datetime, policy: Policy
-) -> DomainError | None:
-    """After a session: the learner's yes (until it is payable anyway), a problem reported by
-    either side (from its start until ``dispute_window`` after its end, before the expert was
-    paid out), the other side's account and the admin's decision of an open one."""
-    ref, dispute = booking.ref, booking.dispute
-    decided = dispute is not None and dispute.decision is not None
-    if decided and action is not Action.CONFIRM_HAPPENED:
-        assert dispute is not None and dispute.decision is not None
-        return InvalidInput(
-            f"The problem with booking {ref} was already decided: {DECIDED[dispute.decision]}."
-        )
-    if action is Action.CONFIRM_HAPPENED:
-        if now < booking.ends_at:
-            return InvalidInput(f"Booking {ref} hasn't ended yet; say how it went afterwards.")
-        if dispute is not None:
-            return InvalidInput(f"A problem was reported with booking {ref}; an admin decides it.")
-        if booking.happened_at is not None:
-            return InvalidInput(f"You already said booking {ref} happened. Thank you!")
-        if now >= booking.ends_at + policy.payable_after:
-            return InvalidInput(f"Booking {ref} is settled: it ended over {_hours(policy)} ago.")
-        return None
-    if action is Action.REPORT_PROBLEM:
-        if now < booking.starts_at:
-            return InvalidInput(f"Booking {ref} hasn't begun; a problem is reported after that.")
-        if dispute is not None:
-            return InvalidInput(
-                f"A problem with booking {ref} is already reported; an admin will decide it."
-            )
-        if now > booking.ends_at + policy.dispute_window:
-            return InvalidInput(
-                f"Problems with booking {ref} can be reported until "
-                f"{policy.dispute_window.days} days after it ended; it's too late now."
-            )
-        if booking.paid_out:
-            return InvalidInput(
-                f"The expert was already paid out for booking {ref}, so a problem can't be "
-                f"reported here any more. Message the other side: /message {ref}"
-            )
-        return None
-    if dispute is None:
-        return InvalidInput(f"No problem is reported with booking {ref}.")
-    if action is Action.ANSWER_DISPUTE:
-        if dispute.opened_by is role:
-            return NotAllowed("You reported this problem; the other side gives their account.")
-        if dispute.answered:
-            return InvalidInput(f"You already gave your account of booking {ref}'s problem.")
-    return None
-
-
-def _hours(policy: Policy) -> str:
-    return hours_text(policy.payable_after)
-
-
 def free_cancellation_ends(
     starts_at: datetime, policy: Policy, notice: timedelta | None = None
 ) -> datetime:
@@ -347,6 +298,11 @@ def _past(action: Action) -> str:
         Action.REPORT_PROBLEM: "reported as a problem",
         Action.ANSWER_DISPUTE: "answered about",
         Action.RESOLVE_DISPUTE: "decided",
+        Action.SHARE_PLAN: "shared a plan",
+        Action.UNSHARE_PLAN: "unshared",
+        Action.VIEW_PLAN: "viewed",
+        Action.SEND_HOMEWORK: "given homework",
+        Action.ANSWER_HOMEWORK: "answered",
     }[action]
 
 

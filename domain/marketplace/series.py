@@ -48,6 +48,7 @@ from domain.marketplace.model import (
 )
 from domain.marketplace.notices import tell
 from domain.marketplace.payments import PaymentProvider
+from domain.marketplace.plan_shares import share_in
 from domain.marketplace.rules import next_status, price_for, refusal, series_policy
 from domain.marketplace.series_commands import (
     AnswerSeries,
@@ -221,6 +222,9 @@ async def book_series(
                     user_id, expert_id, start, minutes, price, series=(series_id, week)
                 )
                 booked.append(await book_in(uow, slot, now, longer))
+                if data.get("share"):  # the walk's share step: every week shares the plan
+                    share = str(data["share"])
+                    await share_in(uow, user_id, booked[-1].id, share, now, longer)
             data = {"series_id": str(series_id)}
             await tell(uow, booked[0].expert_user_id, NotificationKind.SERIES_REQUESTED, data, now)
             first = booked[0]  # its nudges show the whole series (``nudge_notice``)

@@ -60,6 +60,9 @@ class NotificationKind(StrEnum):
     DISPUTE_OPENED = "dispute_opened"  # to the other side (their account?) and the admins
     DISPUTE_ANSWERED = "dispute_answered"  # to the admins: the other side gave their account
     DISPUTE_DECIDED = "dispute_decided"  # to both sides and the other admins (data["decision"])
+    PLAN_SHARED = "plan_shared"  # to the expert: the learner shares a plan on a booking
+    HOMEWORK_SENT = "homework_sent"  # to the learner: accept or decline (data["homework_id"])
+    HOMEWORK_ANSWERED = "homework_answered"  # to the expert: the learner's answer
 
 
 STUDY = NotificationKind.STUDY_REMINDER

@@ -58,18 +58,27 @@ LONGEST_ARGS: dict[str, list[tuple[str, ...]]] = {
         (TOKEN, "rw"),  # a weekly series: repeat, weeks, book
         (TOKEN, "w12"),
         (TOKEN, "sb"),
+        (TOKEN, "h99"),  # share a plan (its index at the share step), or not
+        (TOKEN, "h-"),
     ],
     "sa": [(HEX, "c"), (HEX, "d")],  # Confirm all / Decline all of a series
     "bm": [(HEX, answer, "99999999999") for answer in "ad"],
     "bo": [(HEX,)],
     "bx": [
         (HEX, code)
-        for code in ("cf", "dc", "rs", "cn", "cp", "ns", "pd", "rf", "ms", "r5", "hy", "pb", "da")
+        for code in ("cf", "dc", "rs", "cn", "cp", "ns", "pd", "rf", "ms", "r5", "ic")
+        + ("hy", "pb", "da", "vp", "sh", "us", "hm", "hw")
     ],
     # after a session: a kind of problem, Skip / Cancel under its words, an admin's decision
     "dk": [(HEX, code) for code in ("ea", "cs", "ot")],
     "dz": [(TOKEN,)],
     "dd": [(HEX, code) for code in ("r", "p", "s")],
+    # a plan shared with a booking's expert (its first 8 hex digits, or none); the expert's
+    # pages of it; homework: Skip the objectives, Add it / Decline
+    "bs": [(HEX, "f" * 8), (HEX, "-")],
+    "bp": [(HEX, "999")],
+    "hs": [(TOKEN,)],
+    "ha": [(HEX, "a"), (HEX, "d")],
     "rr": [(TOKEN,)],
     "mx": [(TOKEN,)],
     # a free time offered in a notice (minutes since the epoch, up to int_arg's bound); 🔕 Leave

@@ -276,7 +276,7 @@ async def test_concurrent_confirms_of_overlapping_pending_bookings_schedule_at_m
 
 
 async def test_every_mutating_action_is_refused_to_who_may_not_take_it(
-    engine: AsyncEngine, clock: FakeClock, policy: Policy, admin_name: str
+    engine: AsyncEngine, clock: FakeClock, policy: Policy, admin_name: str, dispatcher: Dispatcher
 ) -> None:
     expert_user, expert_id, uow = await _verified_expert(engine, clock, policy)
     other_expert_user, _, _ = await _verified_expert(engine, clock, policy)
@@ -491,6 +491,86 @@ async def test_every_mutating_action_is_refused_to_who_may_not_take_it(
             await experts.verify_expert(
                 VerifyExpert(actors[actor], pending_id, False), uow(), clock, policy
             )
+
+    # A plan shared with the booked expert (share, stop sharing, view) and homework (send,
+    # answer): each only to its own side of the booking, never to the other expert, a
+    # stranger or an admin, and a refused one changes nothing.
+    from domain.marketplace import homework, plan_shares
+    from domain.marketplace.share_commands import (
+        AnswerHomework,
+        SendHomework,
+        SharePlan,
+        ViewSharedPlan,
+    )
+    from tests.integration.test_plan_shares import learner_with_plan, shares_and_homework
+
+    _, sharer, plan = await learner_with_plan(dispatcher, engine)
+    sides = {**actors, "learner": sharer}
+    later = iter(
+        datetime(2026, 3, day, hour, 0, tzinfo=UTC) for day in (23, 24) for hour in range(8, 16)
+    )
+
+    async def shared_booking(share: bool = True) -> uuid.UUID:
+        booked = await bookings.book(
+            BookSlot(sharer, expert_id, next(later), 30), uow(), clock, policy
+        )
+        if share:
+            await plan_shares.share(SharePlan(sharer, booked.id, plan.hex), uow(), clock, policy)
+        return booked.id
+
+    async def share(who: uuid.UUID, booking_id: uuid.UUID) -> object:
+        return await plan_shares.share(SharePlan(who, booking_id, plan.hex), uow(), clock, policy)
+
+    async def unshare(who: uuid.UUID, booking_id: uuid.UUID) -> object:
+        return await plan_shares.share(SharePlan(who, booking_id, None), uow(), clock, policy)
+
+    async def view(who: uuid.UUID, booking_id: uuid.UUID) -> object:
+        command = ViewSharedPlan(who, booking_id)
+        return await plan_shares.shared_plan(command, uow(), clock, policy)
+
+    sharing = {
+        Action.SHARE_PLAN: (share, False, {"learner"}),
+        Action.UNSHARE_PLAN: (unshare, True, {"learner"}),
+        Action.VIEW_PLAN: (view, True, {"expert"}),  # read-only
+    }
+    for action, (run, shared_first, who) in sharing.items():
+        for actor, user_id in sides.items():
+            booking_id = await shared_booking(shared_first)
+            before = await shares_and_homework(engine)
+            try:
+                await run(user_id, booking_id)
+                succeeded = True
+            except (NotAllowed, NotFound):
+                succeeded = False
+            assert succeeded == (actor in who), (action, actor)
+            if not succeeded:
+                assert await shares_and_homework(engine) == before
+
+    done = await shared_booking()
+    await bookings.act(ActOnBooking(expert_user, done, Action.CONFIRM), uow(), clock, policy, pay)
+    clock.set(datetime(2026, 3, 24, 16, 0, tzinfo=UTC))  # after every one of these sessions
+    await bookings.act(ActOnBooking(expert_user, done, Action.COMPLETE), uow(), clock, policy, pay)
+    work = None
+    for actor, user_id in sides.items():  # Action.SEND_HOMEWORK
+        before = await shares_and_homework(engine)
+        try:
+            sent = await homework.send(SendHomework(user_id, done, "Maps"), uow(), clock, policy)
+            work = sent.homework.id
+        except (NotAllowed, NotFound):
+            assert actor != "expert"
+            assert await shares_and_homework(engine) == before
+        else:
+            assert actor == "expert"
+    assert work is not None
+    for actor, user_id in sides.items():  # Action.ANSWER_HOMEWORK (the learner last)
+        if actor == "learner":
+            continue
+        before = await shares_and_homework(engine)
+        with pytest.raises((NotAllowed, NotFound)):
+            await homework.answer(AnswerHomework(user_id, work, True), uow(), clock, policy)
+        assert await shares_and_homework(engine) == before
+    answered = await homework.answer(AnswerHomework(sharer, work, True), uow(), clock, policy)
+    assert answered.accepted and answered.session_number == 3
 
 
 async def _series_state(engine: AsyncEngine, series_id: uuid.UUID) -> list[tuple[object, ...]]:

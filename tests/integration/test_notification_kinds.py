@@ -65,7 +65,8 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
     await ada.say("/focus")  # over by Tuesday
     await ada.say("/card hola | hello")  # due at once: the review reminder has something to say
     await ada.say(f"/experts {subject}")
-    for press in ("#1", "#1", "#2", "#1", "#1"):  # card, Book, 60 min, first day, first time
+    # card, Book, 60 min, first day, first time, and share her plan with the expert
+    for press in ("#1", "#1", "#2", "#1", "#1", "#1"):
         await ada.say(press)
     assert "Requested!" in await ada.say("#1")
     assert "New booking request" in await expert.say("/bookings")  # arrives with its buttons
@@ -107,6 +108,19 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
         message_id = await conn.scalar(
             text("SELECT id FROM booking_messages WHERE booking_id = :b"), {"b": sent.id}
         )
+
+    # Homework the expert sent on it, answered (as if the session were over).
+    async with engine.begin() as conn:
+        homework_id = await conn.scalar(
+            text(
+                "INSERT INTO homework (booking_id, curriculum_id, title, proposed_position,"
+                " answered_at, accepted) SELECT id, shared_curriculum_id, 'Pointers', 2, now(),"
+                " true FROM bookings WHERE id = :b AND shared_curriculum_id IS NOT NULL"
+                " RETURNING id"
+            ),
+            {"b": booking_id},
+        )
+    assert homework_id is not None
 
     # A request still unanswered, for the expert's nudge about it.
     policy = dispatcher.ctx.policy
@@ -169,6 +183,10 @@ async def test_every_kind_renders_a_reply_for_a_real_booking_expert_and_learner(
             return learner, {"amount": "25.50", "currency": "EUR", "sessions": 1}
         if kind is NotificationKind.SERIES_REQUESTED:
             return expert_user, {"series_id": str(series_id)}
+        if kind is NotificationKind.HOMEWORK_SENT:
+            return learner, {"homework_id": str(homework_id)}
+        if kind in (NotificationKind.HOMEWORK_ANSWERED, NotificationKind.PLAN_SHARED):
+            return expert_user, {"homework_id": str(homework_id), "booking_id": str(booking_id)}
         if kind in (NotificationKind.SERIES_CONFIRMED, NotificationKind.SERIES_DECLINED):
             return learner, {"series_id": str(series_id), "bookings": []}
         return learner, {"booking_id": str(booking_id), "before_minutes": 60}

@@ -277,6 +277,17 @@ ADDED_COLUMNS: dict[tuple[str, str], Column] = {
     ("booking_disputes", "decided_at"): (TIMESTAMPTZ, True, None),
     ("booking_disputes", "decided_by"): ("uuid", True, None),
     ("booking_disputes", "decision"): ("character varying(10)", True, None),
+    # 0026: a plan shared with a booking's expert, and the homework they send
+    ("bookings", "shared_curriculum_id"): ("uuid", True, None),
+    ("homework", "id"): ("uuid", False, "gen_random_uuid()"),
+    ("homework", "booking_id"): ("uuid", False, None),
+    ("homework", "curriculum_id"): ("uuid", True, None),
+    ("homework", "title"): ("character varying(255)", False, None),
+    ("homework", "description"): ("text", True, None),
+    ("homework", "proposed_position"): ("integer", False, None),
+    ("homework", "created_at"): (TIMESTAMPTZ, False, NOW),
+    ("homework", "answered_at"): (TIMESTAMPTZ, True, None),
+    ("homework", "accepted"): ("boolean", True, None),
 }
 
 ADDED_INDEXES = {
@@ -523,6 +534,13 @@ ADDED_CONSTRAINTS = {
     "ck_booking_disputes_kind",
     "ck_booking_disputes_decision",
     "ck_booking_disputes_decided",
+    "fk_bookings_shared_curriculum_id",
+    "pk_homework",
+    "fk_homework_booking_id",
+    "fk_homework_curriculum_id",
+    "uq_homework_booking_id",
+    "ck_homework_proposed_position",
+    "ck_homework_answer",
 }
 
 # The names the seed gives in its "Foreign Key Constraints" block.

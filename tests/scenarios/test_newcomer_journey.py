@@ -251,7 +251,12 @@ async def test_the_newcomer_journey(
     assert lena.buttons() == [*DAYS, *WALK]  # the next 12 hours are too soon: from Tuesday
     assert "Which time on Tue 03 Mar? (Europe/Berlin)" in await lena.press("Tue 03 Mar")
     assert lena.buttons() == [*halves("09:00", "16:00"), *WALK]
-    quote = await lena.press("09:00")
+    # A learner with a plan is asked whether to share it with the expert (not unless she picks).
+    asked = await lena.press("09:00")
+    assert "Share a plan with Marta García?" in asked and "until the session ends" in asked
+    assert lena.buttons() == ["📎 Spanish (beginner)", "🔒 Don't share", *WALK]
+    quote = await lena.press("🔒 Don't share")
+    assert "🔒 No plan shared." in quote
     assert (
         "Book 60 min with Marta García on Tue 03 Mar 2026, 09:00 (Europe/Berlin) for 30.00 EUR?"
     ) in quote
@@ -292,6 +297,7 @@ async def test_the_newcomer_journey(
         "Cancel booking",
         "✉️ Message",
         "📅 Add to calendar",
+        "📎 Share a plan",  # she has a plan, and did not share it
     ]
 
     # -- Two learners race for the same slot: exactly one wins. -------------------------------
@@ -332,7 +338,13 @@ async def test_the_newcomer_journey(
         "/bookings"
     )
     await lena.say("#1")
-    assert lena.buttons() == ["🗓 Reschedule", "Cancel booking", "✉️ Message", "📅 Add to calendar"]
+    assert lena.buttons() == [
+        "🗓 Reschedule",
+        "Cancel booking",
+        "✉️ Message",
+        "📅 Add to calendar",
+        "📎 Share a plan",
+    ]
     heading = f"🗓 Rescheduling booking {ref} (now Tue 03 Mar 2026, 09:00)"
     days = await lena.press("🗓 Reschedule")
     assert heading in days and "Which day?" in days
@@ -398,6 +410,7 @@ async def test_the_newcomer_journey(
     assert lena.buttons() == [
         "✉️ Message",
         "📅 Add to calendar",
+        "📎 Share a plan",
     ]  # no Cancel, no Reschedule offered
     # An older card's Cancel, pressed by its full label, is refused and changes nothing.
     refused = await lena.press("Cancel booking")

@@ -28,6 +28,7 @@ from domain.shared.errors import DomainError, InvalidInput
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 LEARNER, EXPERT_USER, STRANGER = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+SHARED_PLAN = uuid.uuid4()
 VIEWERS = {Role.LEARNER: LEARNER, Role.EXPERT: EXPERT_USER, Role.OTHER: STRANGER}
 # What a booking's buttons can offer: every action with a button, and the stars (FEEDBACK).
 # The expert's notes are typed (/session_notes); expiry is the system's.
@@ -48,6 +49,10 @@ def booking(
     happened: bool = False,
     dispute: DisputeMark | None = None,
     paid_out: bool = False,
+    shared: bool = False,
+    homework: bool = False,
+    plans: int = 0,
+    answer: bool | None = None,
 ) -> Booking:
     return Booking(
         id=uuid.uuid4(),
@@ -71,6 +76,11 @@ def booking(
         happened_at=NOW - timedelta(minutes=5) if happened else None,
         dispute=dispute,
         paid_out=paid_out,
+        shared_curriculum_id=SHARED_PLAN if shared else None,
+        shared_plan_title="Go" if shared else None,
+        shareable_plans=plans,
+        homework_id=uuid.uuid4() if homework else None,
+        homework_answer=answer if homework else None,
     )
 
 
@@ -122,6 +132,10 @@ bookings = st.builds(
         st.none() | st.sampled_from(Decision),
     ),
     st.booleans(),
+    st.booleans(),  # a plan shared with the expert (``plan_shares``)
+    st.booleans(),  # homework sent after it
+    st.integers(min_value=0, max_value=2),  # the learner's plans that could be shared
+    st.none() | st.booleans(),  # the learner's answer to the homework
 )
 # Sessions that ended up to 9 days ago, where the after-session rules decide.
 ended_hours = st.integers(min_value=-9 * 24 * 60, max_value=0).map(lambda m: timedelta(minutes=m))
@@ -245,3 +259,73 @@ def test_a_booking_moved_as_often_as_its_limit_allows_offers_no_reschedule() -> 
         BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(days=3), reschedules=7
     )
     assert Action.RESCHEDULE in offered(unlimited, LEARNER, policy)
+
+
+def test_a_shared_plan_is_seen_by_its_expert_only_until_the_session_ends() -> None:
+    policy = Policy()
+    coming = booking(
+        BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(hours=30), shared=True
+    )
+    assert {Action.VIEW_PLAN} <= offered(coming, EXPERT_USER, policy)
+    assert {Action.UNSHARE_PLAN} <= offered(coming, LEARNER, policy)
+    assert Action.SHARE_PLAN not in offered(coming, LEARNER, policy)  # one plan at a time
+    planner = booking(BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(hours=30), plans=1)
+    assert Action.SHARE_PLAN in offered(planner, LEARNER, policy)
+    without = booking(BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(hours=30))
+    with pytest.raises(InvalidInput, match="no active plan to share"):
+        check_allowed(Action.SHARE_PLAN, without, Role.LEARNER, NOW, policy)
+    with pytest.raises(DomainError, match="isn't yours"):
+        check_allowed(Action.VIEW_PLAN, coming, Role.OTHER, NOW, policy)
+    with pytest.raises(DomainError, match="Only the booked expert"):
+        check_allowed(Action.VIEW_PLAN, coming, Role.LEARNER, NOW, policy)
+    # During the session it is still shared; from its end, nothing is shown.
+    during = booking(
+        BookingStatus.SCHEDULED, PaymentStatus.PAID, -timedelta(minutes=30), 60, shared=True
+    )
+    check_allowed(Action.VIEW_PLAN, during, Role.EXPERT, NOW, policy)
+    over = booking(
+        BookingStatus.SCHEDULED, PaymentStatus.PAID, -timedelta(minutes=60), 60, shared=True
+    )
+    with pytest.raises(InvalidInput, match="no longer shared"):
+        check_allowed(Action.VIEW_PLAN, over, Role.EXPERT, NOW, policy)
+    assert not {Action.VIEW_PLAN, Action.UNSHARE_PLAN, Action.SHARE_PLAN} & (
+        offered(over, EXPERT_USER, policy) | offered(over, LEARNER, policy)
+    )
+    private = booking(BookingStatus.SCHEDULED, PaymentStatus.PENDING, timedelta(hours=30))
+    with pytest.raises(InvalidInput, match="shares no plan"):
+        check_allowed(Action.VIEW_PLAN, private, Role.EXPERT, NOW, policy)
+
+
+def test_homework_is_sent_once_after_a_completed_session_with_a_shared_plan() -> None:
+    policy = Policy()
+    done = booking(BookingStatus.COMPLETED, PaymentStatus.PAID, -timedelta(days=1), shared=True)
+    assert Action.SEND_HOMEWORK in offered(done, EXPERT_USER, policy)
+    assert Action.SEND_HOMEWORK not in offered(done, LEARNER, policy)
+    sent = booking(
+        BookingStatus.COMPLETED, PaymentStatus.PAID, -timedelta(days=1), shared=True, homework=True
+    )
+    with pytest.raises(InvalidInput, match="already sent homework"):
+        check_allowed(Action.SEND_HOMEWORK, sent, Role.EXPERT, NOW, policy)
+    check_allowed(Action.ANSWER_HOMEWORK, sent, Role.LEARNER, NOW, policy)
+    assert Action.ANSWER_HOMEWORK in offered(sent, LEARNER, policy)  # 📝 Homework on the card
+    for answer, said in ((True, "accepted"), (False, "declined")):
+        answered = booking(
+            BookingStatus.COMPLETED,
+            PaymentStatus.PAID,
+            -timedelta(days=1),
+            shared=True,
+            homework=True,
+            answer=answer,
+        )
+        assert Action.ANSWER_HOMEWORK not in offered(answered, LEARNER, policy)
+        with pytest.raises(InvalidInput, match=f"already {said} the homework"):
+            check_allowed(Action.ANSWER_HOMEWORK, answered, Role.LEARNER, NOW, policy)
+    with pytest.raises(DomainError):
+        check_allowed(Action.ANSWER_HOMEWORK, sent, Role.EXPERT, NOW, policy)
+    private = booking(BookingStatus.COMPLETED, PaymentStatus.PAID, -timedelta(days=1))
+    with pytest.raises(InvalidInput, match="shared no plan"):
+        check_allowed(Action.SEND_HOMEWORK, private, Role.EXPERT, NOW, policy)
+    for status in (BookingStatus.SCHEDULED, BookingStatus.NO_SHOW, BookingStatus.CANCELLED):
+        ended = booking(status, PaymentStatus.PAID, -timedelta(days=1), shared=True)
+        with pytest.raises(InvalidInput, match="once it is marked completed"):
+            check_allowed(Action.SEND_HOMEWORK, ended, Role.EXPERT, NOW, policy)

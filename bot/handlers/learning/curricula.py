@@ -241,7 +241,7 @@ def switch_buttons(
     )
 
 
-def _session_line(session: StudySession) -> str:
+def session_line(session: StudySession) -> str:
     mark = "✅" if session.completed_at else "⬜"
     return f"{mark} {session.number}. {session.title}"
 
@@ -252,7 +252,7 @@ def _plan_reply(req: Request, page: PlanPage, *, edit: bool = False) -> Reply:
         f"{c.title} · {c.status.value} · {c.progress.sessions_completed}/{c.total_sessions} done"
         f" · page {page.page + 1} of {page.pages}"
     )
-    lines = [header, *(_session_line(s) for s in page.sessions)]
+    lines = [header, *(session_line(s) for s in page.sessions)]
     if page.became_current:
         lines.insert(0, f"▶ “{c.title}” is now your current plan: /next and /done act on it.")
     elif c.status is CurriculumStatus.ARCHIVED:

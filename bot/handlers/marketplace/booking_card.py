@@ -46,6 +46,11 @@ BUTTONS: dict[Action, tuple[str, str]] = {
     Action.CONFIRM_HAPPENED: ("👍 Yes, it happened", "hy"),
     Action.REPORT_PROBLEM: ("⚠️ There was a problem", "pb"),
     Action.ANSWER_DISPUTE: ("✍️ Give your account", "da"),
+    Action.VIEW_PLAN: ("📖 Learner's plan", "vp"),
+    Action.SHARE_PLAN: ("📎 Share a plan", "sh"),
+    Action.UNSHARE_PLAN: ("Stop sharing", "us"),
+    Action.SEND_HOMEWORK: ("📝 Send homework", "hm"),
+    Action.ANSWER_HOMEWORK: ("📝 Homework", "hw"),
 }
 STARS = {f"r{n}": n for n in range(1, 6)}  # code -> rating
 CODES = {code: action for action, (_, code) in BUTTONS.items()}
@@ -115,6 +120,8 @@ def summary(booking: Booking, viewer: UUID, zone: str, policy: Policy | None = N
         )
     if booking.status in HOLDS_TIME:
         lines.append(terms_line(booking, zone, policy))
+    if booking.shared_plan_title and booking.status in HOLDS_TIME and party:
+        lines.append(shared_line(booking, viewer))
     if party and booking.status is BookingStatus.SCHEDULED and booking.meeting_link:
         lines.append(f"Meeting link: {booking.meeting_link}")
     if booking.cancel_reason:
@@ -158,6 +165,17 @@ def decision_text(booking: Booking, decision: Decision, policy: Policy) -> str:
         f"split: {money(refund, cur)} goes back to the learner, {money(earned, cur)} to the "
         f"expert (after {money(commission, cur)} commission)"
     )
+
+
+def shared_line(booking: Booking, viewer: UUID) -> str:
+    """The plan the learner shares on the booking, as either side reads it."""
+    title = booking.shared_plan_title
+    if viewer == booking.expert_user_id:
+        return (
+            f"📎 {booking.learner_name} shares the plan “{title}” with you until the session "
+            "ends: 📖 Learner's plan"
+        )
+    return f"📎 You share “{title}” with {booking.expert_name} until the session ends."
 
 
 def terms_line(booking: Booking, zone: str, policy: Policy | None) -> str:

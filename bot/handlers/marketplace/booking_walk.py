@@ -20,7 +20,7 @@ from bot.handlers.marketplace.booking_invites import with_invite
 from bot.handlers.wizard import control_row
 from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
-from domain.marketplace import booking_walk, moves, series, walk_entries
+from domain.marketplace import booking_walk, moves, series, walk_entries, walk_share
 from domain.marketplace.commands import (
     AnswerMove,
     ChooseDay,
@@ -34,6 +34,7 @@ from domain.marketplace.commands import (
     Moving,
     QuoteShown,
     ReasonAsked,
+    ShareAsked,
     StartBooking,
     StartRescheduling,
     SubmitWalk,
@@ -44,6 +45,7 @@ from domain.marketplace.commands import (
     WalkResult,
 )
 from domain.marketplace.model import Action, BookingStatus, Policy
+from domain.marketplace.share_commands import ChooseShare
 from domain.marketplace.terms import TRIAL_MINUTES, hours_text, moves_text
 from domain.shared.errors import InvalidInput
 
@@ -94,6 +96,10 @@ async def book_button(req: Request) -> Replies:
         result = await booking_walk.submit(
             SubmitWalk(user, token), ctx.uow(), ctx.clock, ctx.policy
         )
+    elif choice.startswith("h") and (choice[1:].isdigit() or choice == "h-"):  # share a plan?
+        index = None if choice == "h-" else payloads.int_arg(choice[1:], low=0, high=99)
+        share = ChooseShare(user, token, index)
+        result = await walk_share.choose_share(share, ctx.uow(), ctx.clock, ctx.policy)
     elif choice == "w":  # 🔔 on a full day
         result = await walk_entries.join_waitlist(JoinWaitlist(user, token), ctx.uow(), ctx.clock)
     else:
@@ -160,6 +166,8 @@ def render(req: Request, result: WalkResult, *, page: int = 0) -> Reply:
             f"{result.other_name} will read it with your request."
         )
         return Reply(text, control_row(req.user_id, result.token, back=True), edit=True)
+    if isinstance(result, ShareAsked):
+        return _share(req, result)
     if isinstance(result, QuoteShown):
         return _quote(req, result)
     if isinstance(result, WalkDone):
@@ -223,6 +231,22 @@ def _waiting(req: Request, result: DayFull | WaitlistJoined) -> Reply:
 def leave_button(user_id: UUID, entry_id: UUID) -> Button:
     """🔕 Leave the waitlist (``wx``, ``waitlist.leave``)."""
     return Button("🔕 Leave the waitlist", payloads.encode(user_id, "wx", entry_id.hex))
+
+
+def _share(req: Request, result: ShareAsked) -> Reply:
+    """The step before the quote: share one of the learner's active plans with the expert?"""
+    plans = [
+        Button(f"📎 {title}"[:60], _choice(req, result.token, f"h{i}"))
+        for i, (_, title) in enumerate(result.plans)
+    ]
+    keep = Button("🔒 Don't share", _choice(req, result.token, "h-"))
+    text = (
+        f"Share a plan with {result.other_name}? They would see its sessions, progress, streak "
+        "and recent notes, read-only, until the session ends; nothing after. Not shared "
+        "unless you pick one."
+    )
+    controls = control_row(req.user_id, result.token, back=True)
+    return Reply(text, (*rows(*plans, keep, per_row=1), *controls), edit=True)
 
 
 def _quote(req: Request, result: QuoteShown) -> Reply:

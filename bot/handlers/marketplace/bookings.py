@@ -25,6 +25,7 @@ from bot.handlers.marketplace import (
     booking_messages,
     booking_walk,
     disputes,
+    plan_shares,
     waitlist,
 )
 from bot.handlers.marketplace import series as series_chat
@@ -158,6 +159,8 @@ async def booking_button(req: Request) -> Replies:
         return await booking_invites.invite_button(req, booking_id)
     if action in _AFTER_SESSION:
         return await _AFTER_SESSION[action](req, booking_id)
+    if action in plan_shares.CARD_ACTIONS:
+        return await plan_shares.card_press(req, booking_id, action)
     if code in STARS:
         stars = STARS[code]
         then = conversations.moving(
@@ -395,6 +398,12 @@ COMMANDS = [
         "notes on a session: /session_notes <ref> <text>",
         suggest=booking_refs,
     ),
+    Command(
+        "learner_plan",
+        plan_shares.learner_plan,
+        "the plan a booking's learner shares with you: /learner_plan <ref> (experts)",
+        suggest=booking_refs,
+    ),
     Command("earnings", earnings, "your earnings by month (experts)"),
     Command(
         "problem",
@@ -416,6 +425,7 @@ COMMANDS = [
 BUTTONS = {
     **booking_walk.BUTTONS,
     **booking_messages.BUTTONS,
+    **plan_shares.BUTTONS,
     "bo": open_booking,
     "bx": booking_button,
     "rr": skip_button,
@@ -431,11 +441,13 @@ FLOWS = {
     REVIEW: review_answer,
     **booking_messages.FLOWS,
     **disputes.FLOWS,
+    **plan_shares.FLOWS,
 }
 PROMPTS = {
     **booking_walk.PROMPTS,
     **booking_messages.PROMPTS,
     **disputes.PROMPTS,
+    **plan_shares.PROMPTS,
     REASON: _resume_reason,
     REVIEW: _resume_review,
 }

@@ -162,6 +162,11 @@ async def request_notice(ctx: Context, user_id: UUID, data: dict[str, Any]) -> R
         f"{len(occurrences)} of {weeks} weeks (times in {zone}) — confirm or decline them all:",
         *(_line(b, zone) for b in occurrences),
     ]
+    if first.shared_plan_title:  # shared while booking, on every week (``plan_shares``)
+        lines.append(
+            f"📎 {first.learner_name} shares the plan “{first.shared_plan_title}” with you until "
+            "each session ends: 📖 Learner's plan on each week's card"
+        )
     answers = answer_buttons(user_id, UUID(data["series_id"]), allowed)
     cards = [
         Button(

@@ -27,7 +27,7 @@ from bot.handlers.formatting import (
     week_bar,
 )
 from bot.handlers.learning.focus import focus_end_notice
-from bot.handlers.marketplace import admin, disputes, series
+from bot.handlers.marketplace import admin, disputes, plan_shares, series
 from bot.handlers.marketplace.booking_card import booking_card
 from bot.handlers.marketplace.booking_invites import on_notice
 from bot.handlers.marketplace.booking_messages import relayed_notice
@@ -237,4 +237,7 @@ RENDERERS: dict[Kind, Renderer] = {
     Kind.DISPUTE_OPENED: disputes.opened_notice,
     Kind.DISPUTE_ANSWERED: disputes.answered_notice,
     Kind.DISPUTE_DECIDED: disputes.decided_notice,
+    Kind.PLAN_SHARED: plan_shares.plan_shared_notice,
+    Kind.HOMEWORK_SENT: plan_shares.homework_sent_notice,
+    Kind.HOMEWORK_ANSWERED: plan_shares.homework_answered_notice,
 }
