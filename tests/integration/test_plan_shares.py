@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.bootstrap import bootstrap
+from bot.handlers.marketplace.booking_card import booking_card
 from bot.handlers.router import Dispatcher
 from db.uow import SqlAlchemyUnitOfWork
 from domain.marketplace import bookings, experts, homework, plan_shares
@@ -163,6 +164,14 @@ async def test_a_shared_plan_is_seen_by_its_expert_only_and_only_until_the_sessi
     clock.set(booked.ends_at)  # from its end, nothing
     with pytest.raises(InvalidInput, match="no longer shared"):
         await view(expert_user)
+    theirs = booking_card(shared, expert_user, "UTC", clock.now(), ctx.policy)
+    assert "shared the plan “Go (beginner)” with you until the session ended" in theirs.text
+    assert "📖 Learner's plan" not in [b.label for row in theirs.buttons for b in row]
+    hers = booking_card(shared, ada, "UTC", clock.now(), ctx.policy)
+    assert (
+        "📎 You shared “Go (beginner)” with" in hers.text
+        and "until the session ended" in hers.text
+    )
     with pytest.raises(InvalidInput, match="only until the session ends"):
         await plan_shares.share(SharePlan(ada, booked.id, None), ctx.uow(), clock, ctx.policy)
 

@@ -95,8 +95,15 @@ def status_label(booking: Booking, policy: Policy | None = None) -> str:
     return booking.status.value.replace("_", "-")
 
 
-def summary(booking: Booking, viewer: UUID, zone: str, policy: Policy | None = None) -> str:
-    """One booking as its viewer sees it (times in ``zone``, the viewer's)."""
+def summary(
+    booking: Booking,
+    viewer: UUID,
+    zone: str,
+    policy: Policy | None = None,
+    now: datetime | None = None,
+) -> str:
+    """One booking as its viewer sees it (times in ``zone``, the viewer's; ``now``: whether its
+    session has ended, for what it shares)."""
     party = viewer in (booking.expert_user_id, booking.learner_id)
     with_whom = booking.learner_name if viewer == booking.expert_user_id else booking.expert_name
     who = f"with {with_whom}" if party else f"{booking.learner_name} with {booking.expert_name}"
@@ -121,7 +128,8 @@ def summary(booking: Booking, viewer: UUID, zone: str, policy: Policy | None = N
     if booking.status in HOLDS_TIME:
         lines.append(terms_line(booking, zone, policy))
     if booking.shared_plan_title and booking.status in HOLDS_TIME and party:
-        lines.append(shared_line(booking, viewer))
+        ended = now is not None and now >= booking.ends_at
+        lines.append(shared_line(booking, viewer, ended=ended))
     if party and booking.status is BookingStatus.SCHEDULED and booking.meeting_link:
         lines.append(f"Meeting link: {booking.meeting_link}")
     if booking.cancel_reason:
@@ -167,9 +175,15 @@ def decision_text(booking: Booking, decision: Decision, policy: Policy) -> str:
     )
 
 
-def shared_line(booking: Booking, viewer: UUID) -> str:
-    """The plan the learner shares on the booking, as either side reads it."""
+def shared_line(booking: Booking, viewer: UUID, *, ended: bool = False) -> str:
+    """The plan the learner shares on the booking, as either side reads it (``ended``: shared
+    no more, the session is over)."""
     title = booking.shared_plan_title
+    if ended and viewer == booking.expert_user_id:
+        who = booking.learner_name
+        return f"📎 {who} shared the plan “{title}” with you until the session ended."
+    if ended:
+        return f"📎 You shared “{title}” with {booking.expert_name} until the session ended."
     if viewer == booking.expert_user_id:
         return (
             f"📎 {booking.learner_name} shares the plan “{title}” with you until the session "
@@ -226,7 +240,7 @@ def booking_card(
     *,
     is_admin: bool = False,
 ) -> Reply:
-    text = summary(booking, viewer, zone, policy)
+    text = summary(booking, viewer, zone, policy, now)
     late = (
         booking.status in HOLDS_TIME and now < booking.starts_at and is_late(booking, now, policy)
     )
