@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.handlers.marketplace.booking_card import decision_text
 from domain.marketplace.model import (
     Action,
     BookingStatus,
@@ -109,3 +110,20 @@ def test_the_after_session_refusals_say_why() -> None:
     with pytest.raises(InvalidInput, match="no-show; it can't be confirmed as happened"):
         no_show = replace(ended, status=BookingStatus.NO_SHOW)
         check_allowed(Action.CONFIRM_HAPPENED, no_show, Role.LEARNER, NOW, Policy())
+
+
+@pytest.mark.parametrize(
+    ("payment", "decision", "said"),
+    [
+        (PaymentStatus.PAID, Decision.REFUND, "the learner is refunded 30.00 EUR in full"),
+        (PaymentStatus.PENDING, Decision.REFUND, "the learner is not charged"),
+        (PaymentStatus.PAID, Decision.SPLIT, "split: 15.00 EUR goes back to the learner"),
+        (PaymentStatus.PENDING, Decision.SPLIT, "the learner is charged 15.00 EUR of 30.00 EUR"),
+        (PaymentStatus.PENDING, Decision.PAY, "the expert is paid 25.50 EUR"),
+    ],
+)
+def test_a_decision_says_money_goes_back_only_when_the_learner_had_paid(
+    payment: PaymentStatus, decision: Decision, said: str
+) -> None:
+    ended = booking(BookingStatus.COMPLETED, payment, -timedelta(hours=2))
+    assert said in decision_text(ended, decision, Policy())

@@ -16,6 +16,7 @@ from domain.marketplace.model import (
     CancelKind,
     Decision,
     PaymentState,
+    PaymentStatus,
     Policy,
 )
 from domain.marketplace.rules import (
@@ -160,18 +161,26 @@ def summary(
 
 
 def decision_text(booking: Booking, decision: Decision, policy: Policy) -> str:
-    """What a decision pays, in words with its amounts (``rules.settle``)."""
+    """What a decision pays, in words with its amounts (``rules.settle``): money paid goes
+    back; a booking not paid yet is charged only what the decision leaves."""
     commission, earned, refund = settle(booking.price, policy.commission_rate, decision)
     cur = booking.currency
+    paid = booking.payment_status is PaymentStatus.PAID
+    after = f"(after {money(commission, cur)} commission)"
     if decision is Decision.REFUND:
+        if not paid:
+            return "the learner is not charged; the expert is not paid"
         return f"the learner is refunded {money(refund, cur)} in full; the expert is not paid"
     if decision is Decision.PAY:
-        return (
-            f"the expert is paid {money(earned, cur)} (after {money(commission, cur)} commission)"
+        return f"the expert is paid {money(earned, cur)} {after}"
+    if not paid:
+        charged = money(booking.price - refund, cur)
+        return f"split: the learner is charged {charged} of {money(booking.price, cur)}, " + (
+            f"{money(earned, cur)} to the expert {after}"
         )
     return (
         f"split: {money(refund, cur)} goes back to the learner, {money(earned, cur)} to the "
-        f"expert (after {money(commission, cur)} commission)"
+        f"expert {after}"
     )
 
 
