@@ -28,6 +28,14 @@ from domain.shared.errors import InvalidInput
 Choices = Callable[[Request], Awaitable[list[tuple[str, str]]]]
 Finish = Callable[[Request, dict[str, object]], Awaitable[Replies]]
 SKIP = "-"
+
+
+def skipped(text: str | None) -> str | None:
+    """A typed answer to a question that offers Skip: ``skip`` typed (any case) is the button
+    pressed (None), as the questions' "(or Skip)" says; anything else is the answer."""
+    return None if text is not None and text.strip().casefold() == "skip" else text
+
+
 NAVIGATE = "fl"  # the payload action of ◀ Back and ✖ Cancel, in every flow
 BACK, CANCEL = "b", "x"
 
@@ -97,8 +105,8 @@ class Wizard:
     async def answer(self, req: Request, conversation: Conversation, text: str | None) -> Replies:
         """An answer to the current step (``None``: Skip)."""
         step = self.steps[conversation.step]
-        if step.skippable and text is not None and text.strip().casefold() == "skip":
-            text = None  # "(or Skip)" typed rather than tapped
+        if step.skippable:
+            text = skipped(text)
         if text is None and not step.skippable:
             raise InvalidInput("This step can't be skipped.")
         try:

@@ -41,7 +41,7 @@ from bot.handlers.marketplace.booking_card import (
     status_label,
     summary,
 )
-from bot.handlers.wizard import control_row
+from bot.handlers.wizard import control_row, skipped
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
@@ -232,6 +232,7 @@ async def reason_answer(req: Request, conversation: Conversation, text: str | No
     action = {a.value: a for a in (Action.DECLINE, Action.CANCEL)}.get(conversation.step)
     if action is None:
         raise InvalidInput(payloads.STALE)
+    text = skipped(text)
     booking_id = payloads.uuid_arg(str(conversation.data["booking"]))
     ending = conversations.ending(req.ctx.uow, req.user_id, conversation.token)
     return await _act(req, ActOnBooking(req.user_id, booking_id, action, text), ending())
@@ -239,7 +240,7 @@ async def reason_answer(req: Request, conversation: Conversation, text: str | No
 
 async def review_answer(req: Request, conversation: Conversation, text: str | None) -> Replies:
     """The written review after the stars (``None``: skipped), saved as the question ends."""
-    if text is None:
+    if (text := skipped(text)) is None:
         await conversations.end(req.user_id, req.ctx.uow())
         return Reply("OK, no review.")
     booking_id = payloads.uuid_arg(str(conversation.data["booking"]))

@@ -24,6 +24,7 @@ from bot.handlers.base import (
 from bot.handlers.formatting import local_time, plural
 from bot.handlers.marketplace.booking_card import BUTTONS as ACTION_BUTTONS
 from bot.handlers.marketplace.booking_card import action_buttons, decision_text, summary
+from bot.handlers.wizard import skipped
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
@@ -148,6 +149,7 @@ def _problem_question(user_id: UUID, ref: str, asked: Conversation) -> Reply:
 
 async def problem_answer(req: Request, conversation: Conversation, text: str | None) -> Replies:
     """The words about a problem (``None``: skipped): reported as the question ends."""
+    text = skipped(text)
     booking_id = payloads.uuid_arg(str(conversation.data["booking"]))
     kind = ProblemKind(str(conversation.data["kind"]))
     ending = conversations.ending(req.ctx.uow, req.user_id, conversation.token)

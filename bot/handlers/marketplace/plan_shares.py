@@ -27,7 +27,7 @@ from bot.handlers.base import (
 from bot.handlers.formatting import bar, duration, local_time, plural, short_time
 from bot.handlers.learning.curricula import daily_streak_words, session_line, streak_words
 from bot.handlers.marketplace.booking_card import action_buttons, booking_card, summary
-from bot.handlers.wizard import control_row
+from bot.handlers.wizard import control_row, skipped
 from domain.accounts import conversations
 from domain.accounts.model import Conversation
 from domain.accounts.registration import get_user
@@ -240,7 +240,8 @@ async def homework_answer(req: Request, conversation: Conversation, text: str | 
     if conversation.step != "objectives":
         raise InvalidInput(payloads.STALE)
     booking_id = payloads.uuid_arg(str(conversation.data["booking"]))
-    command = SendHomework(req.user_id, booking_id, str(conversation.data["title"]), text)
+    title = str(conversation.data["title"])
+    command = SendHomework(req.user_id, booking_id, title, skipped(text))
     ending = conversations.ending(ctx.uow, req.user_id, conversation.token)
     sent = await homework.send(command, ending(), ctx.clock, ctx.policy)
     return Reply(
