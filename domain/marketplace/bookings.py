@@ -269,16 +269,48 @@ async def ask_reason(
     reason (the ``flow``, at the action's step) in the same transaction."""
     if cmd.action not in (Action.DECLINE, Action.CANCEL):
         raise InvalidInput("That isn't something a booking can do.")
+    booking, _, asked = await ask_about(
+        cmd.user_id, cmd.booking_id, cmd.action, flow, cmd.action.value, uow, clock, policy
+    )
+    return booking, asked
+
+
+async def ask_about(
+    user_id: UUID,
+    booking_id: UUID,
+    action: Action,
+    flow: str,
+    step: str,
+    uow: UnitOfWork,
+    clock: Clock,
+    policy: Policy,
+    data: dict[str, object] | None = None,
+) -> tuple[Booking, Role, Conversation]:
+    """A press that asks for words before ``action`` (a reason, a message, a problem's
+    words, an account, homework): check ``user_id`` may take it now, then open the question
+    (``flow`` at ``step``, with the booking and ``data``) in the same transaction."""
     async with uow:
-        booking, role = await booking_of(uow, cmd.user_id, cmd.booking_id, None)
         now = clock.now()
-        check_allowed(cmd.action, booking, role, now, policy)
-        data: dict[str, object] = {"booking": booking.id.hex}
-        conversation = await conversations.move(
-            uow, cmd.user_id, flow, cmd.action.value, data, now
-        )
+        booking, role = await allowed(uow, user_id, booking_id, action, now, policy)
+        data = {"booking": booking.id.hex, **(data or {})}
+        asked = await conversations.move(uow, user_id, flow, step, data, now)
         await uow.commit()
-    return booking, conversation
+    return booking, role, asked
+
+
+async def allowed(
+    uow: UnitOfWork,
+    user_id: UUID,
+    booking_id: UUID,
+    action: Action,
+    now: datetime,
+    policy: Policy,
+) -> tuple[Booking, Role]:
+    """The booking and ``user_id``'s role in it, in an open unit of work, if the rules let
+    them take ``action`` now (else the rules' refusal)."""
+    booking, role = await booking_of(uow, user_id, booking_id, None)
+    check_allowed(action, booking, role, now, policy)
+    return booking, role
 
 
 async def get_booking(

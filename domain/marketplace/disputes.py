@@ -15,9 +15,7 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from domain.accounts import conversations
-from domain.accounts.model import Conversation
-from domain.marketplace.bookings import NO_BOOKING, booking_of
+from domain.marketplace.bookings import NO_BOOKING, allowed, booking_of
 from domain.marketplace.dispute_model import (
     KINDS_OF,
     AnswerDispute,
@@ -171,28 +169,13 @@ async def resolve_dispute(
     return Disputed(dispute, updated)
 
 
-async def ask(
-    user_id: UUID,
-    booking_id: UUID,
-    action: Action,
-    flow: str,
-    data: dict[str, object],
-    uow: UnitOfWork,
-    clock: Clock,
-    policy: Policy,
-) -> tuple[Booking, Role, Conversation | None]:
-    """Check that ``user_id`` may take ``action`` (a problem report or an account) now, and
-    with a ``flow`` open the question for its words in the same transaction."""
+async def may_report(
+    user_id: UUID, booking_id: UUID, uow: UnitOfWork, clock: Clock, policy: Policy
+) -> tuple[Booking, Role]:
+    """⚠️ There was a problem: the booking and the reporter's side, if they may report one
+    now (the kind is asked next, then its words: ``bookings.ask_about``)."""
     async with uow:
-        booking, role = await booking_of(uow, user_id, booking_id, None)
-        now = clock.now()
-        check_allowed(action, booking, role, now, policy)
-        asked = None
-        if flow:
-            data = {"booking": booking.id.hex, **data}
-            asked = await conversations.move(uow, user_id, flow, action.value, data, now)
-        await uow.commit()
-    return booking, role, asked
+        return await allowed(uow, user_id, booking_id, Action.REPORT_PROBLEM, clock.now(), policy)
 
 
 async def open_disputes(

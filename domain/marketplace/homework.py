@@ -19,7 +19,7 @@ from domain.accounts import conversations
 from domain.accounts.model import Conversation
 from domain.learning.editing import insert_after_next, insert_position
 from domain.learning.planner import TITLE_MAX
-from domain.marketplace.bookings import booking_of
+from domain.marketplace.bookings import allowed, ask_about, booking_of
 from domain.marketplace.model import Action, Booking, Policy
 from domain.marketplace.notices import tell
 from domain.marketplace.rules import check_allowed
@@ -57,16 +57,12 @@ def title_of(text: str) -> str:
 async def compose(
     user_id: UUID, booking_id: UUID, flow: str, uow: UnitOfWork, clock: Clock, policy: Policy
 ) -> tuple[Booking, Conversation]:
-    """📝 Send homework: check the expert may send it now, then ask for its title (the
-    ``flow``) in the same transaction."""
-    async with uow:
-        booking, role = await booking_of(uow, user_id, booking_id, None)
-        now = clock.now()
-        check_allowed(Action.SEND_HOMEWORK, booking, role, now, policy)
-        data: dict[str, object] = {"booking": booking.id.hex}
-        conversation = await conversations.move(uow, user_id, flow, "title", data, now)
-        await uow.commit()
-    return booking, conversation
+    """📝 Send homework: check the expert may send it now, then ask for its title
+    (``ask_about``)."""
+    booking, _, asked = await ask_about(
+        user_id, booking_id, Action.SEND_HOMEWORK, flow, "title", uow, clock, policy
+    )
+    return booking, asked
 
 
 async def give_title(
@@ -153,8 +149,8 @@ async def offer_of(
     """📝 Homework under the learner's booking: its homework, still to answer (the rules of
     ``Action.ANSWER_HOMEWORK``), with its plan's title."""
     async with uow:
-        booking, role = await booking_of(uow, user_id, booking_id, None)
-        check_allowed(Action.ANSWER_HOMEWORK, booking, role, clock.now(), policy)
+        now = clock.now()
+        booking, _ = await allowed(uow, user_id, booking_id, Action.ANSWER_HOMEWORK, now, policy)
         assert booking.homework_id is not None
     return await homework_of(user_id, booking.homework_id, uow)
 

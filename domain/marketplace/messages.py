@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from domain.accounts import conversations
 from domain.accounts.model import Conversation
-from domain.marketplace.bookings import booking_of
+from domain.marketplace.bookings import ask_about, booking_of
 from domain.marketplace.commands import Relayed, SendMessage
 from domain.marketplace.model import Action, Booking, Policy, Role
 from domain.marketplace.notices import tell
@@ -28,16 +27,11 @@ async def compose(
     user_id: UUID, booking_id: UUID, flow: str, uow: UnitOfWork, clock: Clock, policy: Policy
 ) -> tuple[Booking, Conversation]:
     """A ✉️ Message press or a bare ``/message <ref>``: check ``user_id`` may message the
-    booking's other side now, then open the question for the text (the ``flow``) in the same
-    transaction."""
-    async with uow:
-        booking, role = await booking_of(uow, user_id, booking_id, None)
-        now = clock.now()
-        check_allowed(Action.MESSAGE, booking, role, now, policy)
-        data: dict[str, object] = {"booking": booking.id.hex}
-        conversation = await conversations.move(uow, user_id, flow, "text", data, now)
-        await uow.commit()
-    return booking, conversation
+    booking's other side now, then open the question for the text (``ask_about``)."""
+    booking, _, asked = await ask_about(
+        user_id, booking_id, Action.MESSAGE, flow, "text", uow, clock, policy
+    )
+    return booking, asked
 
 
 async def send(cmd: SendMessage, uow: UnitOfWork, clock: Clock, policy: Policy) -> Booking:

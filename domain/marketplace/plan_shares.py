@@ -16,7 +16,7 @@ from uuid import UUID
 from domain.learning.curricula import plan_page_in
 from domain.learning.model import CurriculumOverview
 from domain.learning.sessions import progress_in
-from domain.marketplace.bookings import booking_of
+from domain.marketplace.bookings import allowed, booking_of
 from domain.marketplace.model import Action, Booking, Policy
 from domain.marketplace.notices import tell
 from domain.marketplace.rules import check_allowed
@@ -41,9 +41,9 @@ async def plans_to_share(
     user_id: UUID, booking_id: UUID, uow: UnitOfWork, clock: Clock, policy: Policy
 ) -> tuple[Booking, list[CurriculumOverview]]:
     """📎 Share a plan on a booking's card: the booking and the plans it may share now."""
+    now = clock.now()
     async with uow:
-        booking, role = await booking_of(uow, user_id, booking_id, None)
-        check_allowed(Action.SHARE_PLAN, booking, role, clock.now(), policy)
+        booking, _ = await allowed(uow, user_id, booking_id, Action.SHARE_PLAN, now, policy)
         plans = await shareable(uow, user_id)
     if not plans:
         raise InvalidInput(NO_PLAN)

@@ -100,8 +100,8 @@ async def confirm_button(req: Request, booking_id: UUID) -> Reply:
 async def problem_button(req: Request, booking_id: UUID) -> Reply:
     """⚠️ There was a problem: what kind (a learner disputing a no-show goes straight on)."""
     ctx = req.ctx
-    booking, role, _ = await disputes.ask(
-        req.user_id, booking_id, Action.REPORT_PROBLEM, "", {}, ctx.uow(), ctx.clock, ctx.policy
+    booking, role = await disputes.may_report(
+        req.user_id, booking_id, ctx.uow(), ctx.clock, ctx.policy
     )
     if role is Role.LEARNER and booking.status is BookingStatus.NO_SHOW:
         return await _details_question(req, booking_id, ProblemKind.NO_SHOW_DISPUTED)
@@ -123,17 +123,17 @@ async def kind_button(req: Request) -> Reply:
 
 async def _details_question(req: Request, booking_id: UUID, kind: ProblemKind) -> Reply:
     ctx = req.ctx
-    booking, _, asked = await disputes.ask(
+    booking, _, asked = await bookings.ask_about(
         req.user_id,
         booking_id,
         Action.REPORT_PROBLEM,
         PROBLEM,
-        {"kind": kind.value},
+        Action.REPORT_PROBLEM.value,
         ctx.uow(),
         ctx.clock,
         ctx.policy,
+        {"kind": kind.value},
     )
-    assert asked is not None
     return _problem_question(req.user_id, booking.ref, asked)
 
 
@@ -188,17 +188,16 @@ async def problem_command(req: Request) -> Reply:
 async def account_button(req: Request, booking_id: UUID) -> Reply:
     """✍️ Give your account: ask for it."""
     ctx = req.ctx
-    booking, _, asked = await disputes.ask(
+    booking, _, asked = await bookings.ask_about(
         req.user_id,
         booking_id,
         Action.ANSWER_DISPUTE,
         ACCOUNT,
-        {},
+        Action.ANSWER_DISPUTE.value,
         ctx.uow(),
         ctx.clock,
         ctx.policy,
     )
-    assert asked is not None
     return _account_question(req.user_id, booking.ref, asked)
 
 
