@@ -216,8 +216,8 @@ def _waiting(req: Request, result: DayFull | WaitlistJoined) -> Reply:
     if isinstance(result, DayFull):
         text = (
             f"{day} is fully booked with {result.other_name}. I can tell you when a time that "
-            "day frees up (a cancellation, a declined or lapsed request): the first to book it "
-            "gets it."
+            "day frees up (a cancellation, a move, a declined or lapsed request): the first to "
+            "book it gets it."
         )
         ask = Button("🔔 Tell me if a slot frees up", _choice(req, result.token, "w"))
         return Reply(text, ((ask,), *control_row(req.user_id, result.token, back=True)), edit=True)
