@@ -262,6 +262,10 @@ async def test_too_late_not_yours_and_too_early_are_friendly_refusals(world: Wor
     world.clock.set(ENDED)
     with pytest.raises(InvalidInput, match="isn't a problem you can report"):
         await disputes.report_problem(report, world.uow(), world.clock, world.policy)
+    # The expert who reports one is told of their own earnings, in the second person.
+    reported = await world.expert.say(f"/problem {booked.ref} The learner left early")
+    assert "I've asked the learner" in reported
+    assert "Your earnings for it are held until an admin decides." in reported
 
 
 async def test_a_problem_racing_a_payout_either_holds_the_row_or_is_refused_never_both(

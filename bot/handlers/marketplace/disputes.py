@@ -65,7 +65,7 @@ DECISION_BUTTONS: dict[Decision, tuple[str, str]] = {
 }
 DECISION_CODES = {code: decision for decision, (_, code) in DECISION_BUTTONS.items()}
 CARDS_MAX = 10  # dispute cards in one /admin disputes answer
-HELD = "The expert's earnings for it are held until an admin decides."
+HELD = "{whose} earnings for it are held until an admin decides."
 
 
 def _party(booking: Booking, role: Role) -> str:
@@ -159,10 +159,12 @@ async def problem_answer(req: Request, conversation: Conversation, text: str | N
 async def _report(req: Request, command: ReportProblem, uow: Callable[[], UnitOfWork]) -> Reply:
     ctx = req.ctx
     booking = await disputes.report_problem(command, uow(), ctx.clock, ctx.policy)
-    other = _party(booking, Role.EXPERT if req.user_id == booking.learner_id else Role.LEARNER)
+    by_learner = req.user_id == booking.learner_id
+    other = _party(booking, Role.EXPERT if by_learner else Role.LEARNER)
+    held = HELD.format(whose="The expert's" if by_learner else "Your")
     return Reply(
         f"⚠️ Problem reported with booking {booking.ref}. I've asked {other}, for their account; "
-        f"an admin decides what happens to the money. {HELD}"
+        f"an admin decides what happens to the money. {held}"
     )
 
 
